@@ -1,0 +1,55 @@
+/**
+ * Lifecycle messages between a plugin host and its plugin, sharing the
+ * channel with RPC traffic (they carry `t: "sys"`).
+ *
+ * @module
+ */
+
+import type { SerializedError } from "../rpc/errors.ts";
+
+/** Lifecycle messages; RPC messages travel on the same channel. */
+export type LifecycleMessage =
+  /** plugin → host: module evaluated, send `init`. */
+  | { t: "sys"; kind: "loaded" }
+  /** host → plugin: start with this data. */
+  | { t: "sys"; kind: "init"; name: string; init: unknown }
+  /** plugin → host: started, RPC surface is live. */
+  | { t: "sys"; kind: "ready"; methods: string[] }
+  /** plugin → host: `start()` threw. */
+  | { t: "sys"; kind: "start-failed"; error: SerializedError }
+  /** host → plugin: heartbeat. */
+  | { t: "sys"; kind: "ping"; seq: number }
+  /** plugin → host: heartbeat answer with the plugin's own figures. */
+  | { t: "sys"; kind: "pong"; seq: number; heapUsed: number; pendingCalls: number }
+  /** host → plugin: stop cleanly. */
+  | { t: "sys"; kind: "stop"; reason: string }
+  /** plugin → host: stopped cleanly, may be terminated. */
+  | { t: "sys"; kind: "stopped" }
+  /** plugin → host: an uncaught error or unhandled rejection; the plugin is dead. */
+  | { t: "sys"; kind: "crash"; error: SerializedError };
+
+/**
+ * Whether `value` is a lifecycle message.
+ *
+ * @example
+ * ```ts
+ * import { isLifecycleMessage } from "./lifecycle.ts";
+ * console.log(isLifecycleMessage({ t: "sys", kind: "loaded" })); // true
+ * ```
+ */
+export function isLifecycleMessage(value: unknown): value is LifecycleMessage {
+  return typeof value === "object" && value !== null && (value as { t?: unknown }).t === "sys";
+}
+
+/**
+ * Whether this code runs inside a Web Worker (as opposed to the main thread).
+ *
+ * @example
+ * ```ts
+ * import { isWorkerContext } from "./lifecycle.ts";
+ * console.log(isWorkerContext()); // false on the main thread
+ * ```
+ */
+export function isWorkerContext(): boolean {
+  return "WorkerGlobalScope" in globalThis;
+}

@@ -1,0 +1,182 @@
+/**
+ * A stable reference to a supervised plugin. Its worker may crash and be
+ * restarted many times; callers keep the same `PluginRef`.
+ *
+ * @module
+ */
+
+import type { ChildSpec, RestartType } from "../supervisor/types.ts";
+import { RpcError } from "../rpc/errors.ts";
+import type { CallOptions, ChunkOf, ParamsOf, ResultOf, StreamingMethods } from "../rpc/peer.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { type PluginHandle, type PluginSpec, startPlugin } from "./host.ts";
+
+/** The plugin is not running and did not come back within the wait. */
+export class PluginUnavailableError extends RpcError {
+  constructor(readonly plugin: string, detail: string) {
+    super(`${plugin} is not available: ${detail}`, "PLUGIN_UNAVAILABLE");
+    this.name = "PluginUnavailableError";
+  }
+}
+
+/** Options of a {@linkcode PluginRef}. */
+export interface PluginRefOptions {
+  /** Restart type of the child (default `permanent`). */
+  restart?: RestartType;
+  /** Graceful stop budget before termination (default 3 000 ms). */
+  shutdownMs?: number;
+  /** How long a call waits for a restarting plugin (default 5 000 ms). */
+  waitMs?: number;
+  clock?: Clock;
+}
+
+/**
+ * A stable, typed handle on a supervised plugin.
+ *
+ * @example
+ * ```ts ignore
+ * import { PluginRef } from "./ref.ts";
+ * import { Supervisor } from "../supervisor/mod.ts";
+ * const store = new PluginRef<StoreSurface>(() => storeSpec(config));
+ * const root = new Supervisor({ name: "root" });
+ * await root.start([store.childSpec()]);
+ * await store.call("append", { sessionId, message });
+ * ```
+ */
+export class PluginRef<Remote = Record<string, never>> {
+  readonly name: string;
+  #spec: () => PluginSpec;
+  #options: PluginRefOptions;
+  #clock: Clock;
+  #current?: PluginHandle<Remote>;
+  #waiters = new Set<() => void>();
+  #listeners = new Map<string, Set<(data: unknown) => void>>();
+  #detach: (() => void)[] = [];
+  #failure?: string;
+  #lastError?: string;
+
+  constructor(spec: PluginSpec | (() => PluginSpec), options: PluginRefOptions = {}) {
+    this.#spec = typeof spec === "function" ? spec : () => spec;
+    this.name = this.#spec().name;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** The child spec to hand to a supervisor. */
+  childSpec(): ChildSpec {
+    return {
+      id: this.name,
+      restart: this.#options.restart ?? "permanent",
+      shutdownMs: this.#options.shutdownMs ?? 3_000,
+      start: async () => {
+        try {
+          const handle = await startPlugin<Remote>(this.#spec());
+          this.#attach(handle);
+          return handle;
+        } catch (error) {
+          this.#lastError = error instanceof Error ? error.message : String(error);
+          throw error;
+        }
+      },
+    };
+  }
+
+  /** The running instance, if any. */
+  get current(): PluginHandle<Remote> | undefined {
+    return this.#current && !this.#current.ended ? this.#current : undefined;
+  }
+
+  /**
+   * Marks the plugin as gone for good (its supervisor gave up, or it was
+   * removed): waiting and future calls fail at once with `reason`.
+   */
+  markFailed(reason: string): void {
+    this.#failure = reason;
+    for (const wake of this.#waiters) wake();
+  }
+
+  /** Calls a method; waits a bounded time if the plugin is restarting. */
+  async call<K extends keyof Remote & string>(
+    method: K,
+    params: ParamsOf<Remote, K>,
+    options?: CallOptions,
+  ): Promise<ResultOf<Remote, K>> {
+    const handle = await this.#ready(options?.signal);
+    return handle.peer.call(method, params, options);
+  }
+
+  /** Streams a method's chunks; waits a bounded time if the plugin is restarting. */
+  async *stream<K extends StreamingMethods<Remote> & string>(
+    method: K,
+    params: ParamsOf<Remote, K>,
+    options?: CallOptions,
+  ): AsyncGenerator<ChunkOf<Remote, K>, void, undefined> {
+    const handle = await this.#ready(options?.signal);
+    yield* handle.peer.stream(method, params, options);
+  }
+
+  /** Sends a one-way event to the current instance (dropped while it is down). */
+  emit(event: string, data: unknown, transfer?: Transferable[]): void {
+    this.current?.peer.emit(event, data, transfer);
+  }
+
+  /**
+   * Listens to an event from every present and future instance.
+   * @returns a function that removes the listener
+   */
+  on(event: string, listener: (data: unknown) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, set = new Set());
+    set.add(listener);
+    const current = this.current;
+    const off = current?.peer.on(event, listener);
+    return () => {
+      set.delete(listener);
+      off?.();
+    };
+  }
+
+  #attach(handle: PluginHandle<Remote>): void {
+    for (const off of this.#detach) off();
+    this.#detach = [];
+    this.#current = handle;
+    this.#failure = undefined;
+    for (const [event, listeners] of this.#listeners) {
+      for (const listener of listeners) this.#detach.push(handle.peer.on(event, listener));
+    }
+    void handle.exited.then((reason) => {
+      if (reason.kind === "crash") this.#lastError = reason.error;
+    });
+    for (const wake of this.#waiters) wake();
+  }
+
+  async #ready(signal?: AbortSignal): Promise<PluginHandle<Remote>> {
+    const waitMs = this.#options.waitMs ?? 5_000;
+    const deadline = this.#clock.now() + waitMs;
+    while (true) {
+      const current = this.current;
+      if (current) return current;
+      if (this.#failure) throw new PluginUnavailableError(this.name, this.#failure);
+      const left = deadline - this.#clock.now();
+      if (left <= 0) {
+        throw new PluginUnavailableError(
+          this.name,
+          `not running and did not restart within ${waitMs} ms` +
+            (this.#lastError ? ` (last error: ${this.#lastError})` : ""),
+        );
+      }
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.#waiters.delete(done);
+          this.#clock.clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = this.#clock.setTimeout(done, left);
+        this.#waiters.add(done);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+}

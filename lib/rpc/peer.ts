@@ -1,0 +1,442 @@
+/**
+ * A symmetric, typed RPC peer over `postMessage`: requests with ids and
+ * per-call timeouts, cancellation across the boundary, streamed results and
+ * one-way events. Both ends of a channel run an `RpcPeer`; either may call
+ * the other.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
+import {
+  MethodNotFoundError,
+  PeerClosedError,
+  RemoteError,
+  RpcCancelledError,
+  RpcError,
+  RpcTimeoutError,
+  serializeError,
+} from "./errors.ts";
+import { isRpcMessage, type MessageEndpoint, type RpcMessage } from "./protocol.ts";
+
+/** What a handler learns about the call it serves. */
+export interface CallContext {
+  /** Aborted when the caller cancels, times out, or the peer closes. */
+  signal: AbortSignal;
+}
+
+/**
+ * A handler: returns a value (or a promise of one), or an async iterable whose
+ * items are streamed to the caller.
+ */
+export type Handler<P = never, R = unknown> = (params: P, ctx: CallContext) => R;
+
+/** Parameters of method `K` of surface `S`. */
+export type ParamsOf<S, K extends keyof S> = S[K] extends
+  (params: infer P, ctx: CallContext) => unknown ? P
+  : never;
+
+/** Final result of method `K` of surface `S` (`void` for streaming methods). */
+export type ResultOf<S, K extends keyof S> = S[K] extends (...args: never[]) => infer R
+  ? R extends AsyncIterable<unknown> ? void : Awaited<R>
+  : never;
+
+/** Item type streamed by method `K` of surface `S`. */
+export type ChunkOf<S, K extends keyof S> = S[K] extends (...args: never[]) => infer R
+  ? R extends AsyncIterable<infer C> ? C : never
+  : never;
+
+/** Methods of `S` that stream. */
+export type StreamingMethods<S> = {
+  [K in keyof S]: S[K] extends (...args: never[]) => AsyncIterable<unknown> ? K : never;
+}[keyof S];
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Cancels the call; the remote handler's signal aborts too. */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds to wait for the answer (for streams: for each next chunk).
+   * `Infinity` waits forever: only for calls bounded by their own timeouts.
+   */
+  timeoutMs?: number;
+}
+
+/** Options of an {@linkcode RpcPeer}. */
+export interface RpcPeerOptions {
+  /** Name of the remote side, used in error messages ("store", "llm"). */
+  name: string;
+  /** Methods this side offers to the remote side. */
+  handlers?: object;
+  /** Default per-call timeout in ms (default 30 000). */
+  defaultTimeoutMs?: number;
+  /** Clock for timeouts (injected in tests). */
+  clock?: Clock;
+  /** Receives messages on the channel that are not RPC (host lifecycle traffic). */
+  onOtherMessage?: (data: unknown, event: MessageEvent) => void;
+}
+
+interface PendingCall {
+  method: string;
+  timeoutMs: number;
+  timer?: TimerHandle;
+  onChunk?: (value: unknown) => void;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  cleanup: () => void;
+}
+
+type EventListenerFn = (data: unknown) => void;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * One end of an RPC channel.
+ *
+ * @typeParam Remote the surface (method map) offered by the other side.
+ *
+ * @example
+ * ```ts
+ * import { RpcPeer } from "./peer.ts";
+ * const { port1, port2 } = new MessageChannel();
+ * const server = new RpcPeer(port1, {
+ *   name: "client",
+ *   handlers: { add: ({ a, b }: { a: number; b: number }) => a + b },
+ * });
+ * const client = new RpcPeer<{ add: (p: { a: number; b: number }) => number }>(port2, { name: "server" });
+ * console.log(await client.call("add", { a: 1, b: 2 })); // 3
+ * client.close("done");
+ * server.close("done");
+ * ```
+ */
+export class RpcPeer<Remote = Record<string, never>> {
+  readonly name: string;
+  #endpoint: MessageEndpoint;
+  #handlers: object;
+  #clock: Clock;
+  #defaultTimeoutMs: number;
+  #onOther?: (data: unknown, event: MessageEvent) => void;
+  #nextId = 1;
+  #pending = new Map<number, PendingCall>();
+  #incoming = new Map<number, AbortController>();
+  #listeners = new Map<string, Set<EventListenerFn>>();
+  #closed: string | undefined;
+  #onMessage = (event: MessageEvent) => this.#receive(event);
+
+  constructor(endpoint: MessageEndpoint, options: RpcPeerOptions) {
+    this.name = options.name;
+    this.#endpoint = endpoint;
+    this.#handlers = options.handlers ?? {};
+    this.#clock = options.clock ?? systemClock;
+    this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#onOther = options.onOtherMessage;
+    endpoint.addEventListener("message", this.#onMessage);
+    (endpoint as { start?: () => void }).start?.();
+  }
+
+  /** Whether {@linkcode RpcPeer.close} was called. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /** Number of calls awaiting an answer (a queue length for health checks). */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Replaces the methods offered to the remote side. */
+  setHandlers(handlers: object): void {
+    this.#handlers = handlers;
+  }
+
+  /**
+   * Calls `method` on the remote side and resolves with its result.
+   *
+   * @throws {RpcTimeoutError} no answer within the timeout
+   * @throws {RpcCancelledError} `options.signal` aborted
+   * @throws {PeerClosedError} the peer closed or crashed
+   * @throws {RemoteError} the remote handler threw
+   */
+  call<K extends keyof Remote & string>(
+    method: K,
+    params: ParamsOf<Remote, K>,
+    options: CallOptions = {},
+  ): Promise<ResultOf<Remote, K>> {
+    return this.#request(method, params, false, options) as Promise<ResultOf<Remote, K>>;
+  }
+
+  /**
+   * Calls a streaming `method` and yields its chunks as they arrive. Breaking
+   * out of the loop cancels the remote work. The timeout applies to each gap
+   * between chunks.
+   */
+  async *stream<K extends StreamingMethods<Remote> & string>(
+    method: K,
+    params: ParamsOf<Remote, K>,
+    options: CallOptions = {},
+  ): AsyncGenerator<ChunkOf<Remote, K>, void, undefined> {
+    const queue: unknown[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: Error | undefined;
+    const local = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, local.signal]) : local.signal;
+    const done = this.#request(method, params, true, { ...options, signal }, (chunk) => {
+      queue.push(chunk);
+      wake?.();
+    }).then(
+      () => {
+        finished = true;
+        wake?.();
+      },
+      (error: Error) => {
+        failure = error;
+        finished = true;
+        wake?.();
+      },
+    );
+    try {
+      while (true) {
+        if (queue.length > 0) {
+          yield queue.shift() as ChunkOf<Remote, K>;
+          continue;
+        }
+        if (finished) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      if (failure) throw failure;
+    } finally {
+      if (!finished) {
+        local.abort(new RpcCancelledError(this.name, method));
+        await done;
+      }
+    }
+  }
+
+  /** Sends a one-way event; `transfer` moves ports or buffers with it. */
+  emit(name: string, data: unknown, transfer?: Transferable[]): void {
+    if (this.#closed !== undefined) return;
+    this.#post({ t: "event", name, data }, transfer);
+  }
+
+  /**
+   * Listens to events named `name` from the remote side.
+   * @returns a function that removes the listener
+   */
+  on(name: string, listener: (data: unknown) => void): () => void {
+    let set = this.#listeners.get(name);
+    if (!set) this.#listeners.set(name, set = new Set());
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /**
+   * Closes this end: pending calls fail with {@linkcode PeerClosedError},
+   * running handlers are aborted, the endpoint is no longer listened to.
+   */
+  close(reason: string): void {
+    if (this.#closed !== undefined) return;
+    this.#closed = reason;
+    this.#endpoint.removeEventListener("message", this.#onMessage);
+    for (const [id, call] of this.#pending) {
+      this.#pending.delete(id);
+      call.cleanup();
+      call.reject(new PeerClosedError(this.name, reason));
+    }
+    for (const controller of this.#incoming.values()) {
+      controller.abort(new PeerClosedError(this.name, reason));
+    }
+    this.#incoming.clear();
+  }
+
+  #request(
+    method: string,
+    params: unknown,
+    stream: boolean,
+    options: CallOptions,
+    onChunk?: (value: unknown) => void,
+  ): Promise<unknown> {
+    if (this.#closed !== undefined) {
+      return Promise.reject(new PeerClosedError(this.name, this.#closed));
+    }
+    const { signal } = options;
+    if (signal?.aborted) {
+      return Promise.reject(new RpcCancelledError(this.name, method, { cause: signal.reason }));
+    }
+    const id = this.#nextId++;
+    const timeoutMs = options.timeoutMs ?? this.#defaultTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#abandon(id, "cancelled");
+        reject(new RpcCancelledError(this.name, method, { cause: signal?.reason }));
+      };
+      const call: PendingCall = {
+        method,
+        timeoutMs,
+        onChunk,
+        resolve,
+        reject,
+        cleanup: () => {
+          if (call.timer !== undefined) this.#clock.clearTimeout(call.timer);
+          signal?.removeEventListener("abort", onAbort);
+        },
+      };
+      this.#pending.set(id, call);
+      this.#armTimer(id, call);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        this.#post({ t: "req", id, method, params, stream });
+      } catch (error) {
+        // Params that structured clone refuses are the caller's bug: say so.
+        this.#pending.delete(id);
+        call.cleanup();
+        reject(
+          new RpcError(
+            `${this.name}: cannot send "${method}": ${(error as Error).message}`,
+            "RPC_UNSENDABLE",
+          ),
+        );
+      }
+    });
+  }
+
+  #armTimer(id: number, call: PendingCall): void {
+    if (call.timer !== undefined) this.#clock.clearTimeout(call.timer);
+    if (!Number.isFinite(call.timeoutMs)) return;
+    call.timer = this.#clock.setTimeout(() => {
+      this.#abandon(id, "timeout");
+      call.reject(new RpcTimeoutError(this.name, call.method, call.timeoutMs));
+    }, call.timeoutMs);
+  }
+
+  #abandon(id: number, reason: string): void {
+    const call = this.#pending.get(id);
+    if (!call) return;
+    this.#pending.delete(id);
+    call.cleanup();
+    if (this.#closed === undefined) this.#post({ t: "cancel", id, reason });
+  }
+
+  #post(message: RpcMessage, transfer?: Transferable[]): void {
+    if (transfer?.length) this.#endpoint.postMessage(message, transfer);
+    else this.#endpoint.postMessage(message);
+  }
+
+  #receive(event: MessageEvent): void {
+    const message = event.data;
+    if (!isRpcMessage(message)) {
+      this.#onOther?.(message, event);
+      return;
+    }
+    switch (message.t) {
+      case "req":
+        void this.#serve(message.id, message.method, message.params, message.stream);
+        break;
+      case "chunk": {
+        const call = this.#pending.get(message.id);
+        if (!call) break;
+        this.#armTimer(message.id, call);
+        call.onChunk?.(message.value);
+        break;
+      }
+      case "res": {
+        const call = this.#pending.get(message.id);
+        if (!call) break;
+        this.#pending.delete(message.id);
+        call.cleanup();
+        if (message.ok) call.resolve(message.value);
+        else call.reject(new RemoteError(this.name, message.error));
+        break;
+      }
+      case "cancel":
+        this.#incoming.get(message.id)?.abort(
+          new RpcCancelledError("caller", `#${message.id}`, { cause: message.reason }),
+        );
+        break;
+      case "event": {
+        const listeners = this.#listeners.get(message.name);
+        if (!listeners) break;
+        for (const listener of [...listeners]) {
+          try {
+            listener(message.data);
+          } catch (error) {
+            // A faulty listener must not break the channel; surface it asynchronously.
+            queueMicrotask(() => {
+              throw error;
+            });
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  async #serve(id: number, method: string, params: unknown, stream: boolean): Promise<void> {
+    const handler = Object.hasOwn(this.#handlers, method)
+      ? (this.#handlers as Record<string, unknown>)[method]
+      : undefined;
+    if (typeof handler !== "function") {
+      this.#respondError(id, new MethodNotFoundError("this side", method));
+      return;
+    }
+    const controller = new AbortController();
+    this.#incoming.set(id, controller);
+    try {
+      const result = await (handler as (p: unknown, c: CallContext) => unknown).call(
+        this.#handlers,
+        params,
+        { signal: controller.signal },
+      );
+      if (isAsyncIterable(result)) {
+        if (!stream) {
+          throw new RpcError(`"${method}" streams its result: call it with stream()`, "RPC_USAGE");
+        }
+        const iterator = result[Symbol.asyncIterator]();
+        const onAbort = () => void iterator.return?.();
+        controller.signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          while (!controller.signal.aborted) {
+            const step = await iterator.next();
+            if (step.done) break;
+            if (this.#closed !== undefined || controller.signal.aborted) break;
+            this.#post({ t: "chunk", id, value: step.value });
+          }
+        } finally {
+          controller.signal.removeEventListener("abort", onAbort);
+        }
+        if (controller.signal.aborted) return;
+        this.#respond(id, undefined);
+      } else {
+        if (controller.signal.aborted) return;
+        this.#respond(id, result);
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      this.#respondError(id, error);
+    } finally {
+      this.#incoming.delete(id);
+    }
+  }
+
+  #respond(id: number, value: unknown): void {
+    if (this.#closed !== undefined) return;
+    try {
+      this.#post({ t: "res", id, ok: true, value });
+    } catch (error) {
+      this.#respondError(
+        id,
+        new RpcError(`result cannot be sent: ${(error as Error).message}`, "RPC_UNSENDABLE"),
+      );
+    }
+  }
+
+  #respondError(id: number, error: unknown): void {
+    if (this.#closed !== undefined) return;
+    this.#post({ t: "res", id, ok: false, error: serializeError(error) });
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
