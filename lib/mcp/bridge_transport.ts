@@ -1,0 +1,227 @@
+/**
+ * `WorkerBridgeTransport`: the SDK `Transport` the manager's `Client` uses. It
+ * speaks the port protocol of {@link ./port_protocol.ts} to a thin transport
+ * worker that owns the real process or connection.
+ *
+ * @module
+ */
+
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
+import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { McpConnectionError } from "./errors.ts";
+import type { FromTransport, ToTransport } from "./port_protocol.ts";
+
+/** The port surface the bridge needs (a `MessagePort`). */
+export interface BridgePort {
+  postMessage(message: ToTransport): void;
+  addEventListener(type: "message", fn: (e: MessageEvent) => void): void;
+  removeEventListener(type: "message", fn: (e: MessageEvent) => void): void;
+  start?(): void;
+}
+
+/** Details of how a bridged transport closed. */
+export interface BridgeCloseInfo {
+  reason: string;
+  code: string;
+  /** Whether `close()` on this side asked for it. */
+  requested: boolean;
+}
+
+/** Options of {@linkcode WorkerBridgeTransport}. */
+export interface WorkerBridgeOptions {
+  /** Server name (for error messages). */
+  server: string;
+  /** Session number (unique per port; see the port protocol). */
+  session: number;
+  /** How long `start()` waits for the worker to open the transport (default 30 000 ms). */
+  startTimeoutMs?: number;
+}
+
+let nextSession = 1;
+
+/**
+ * A fresh session number, unique in this realm.
+ *
+ * @example
+ * ```ts
+ * import { newSessionNumber } from "./bridge_transport.ts";
+ * newSessionNumber() !== newSessionNumber(); // true
+ * ```
+ */
+export function newSessionNumber(): number {
+  return nextSession++;
+}
+
+/**
+ * Bridges an SDK `Client` to a transport worker over a `MessagePort`.
+ *
+ * @example
+ * ```ts ignore
+ * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * import { WorkerBridgeTransport, newSessionNumber } from "./bridge_transport.ts";
+ * const transport = new WorkerBridgeTransport(port, { server: "mem", session: newSessionNumber() });
+ * await new Client({ name: "mcpchat", version: "0.1.0" }).connect(transport);
+ * ```
+ */
+export class WorkerBridgeTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+  sessionId?: string;
+  /** Process id of a stdio server's child, once started. */
+  pid?: number;
+  /** How it closed, once closed. */
+  closeInfo?: BridgeCloseInfo;
+
+  readonly #port: BridgePort;
+  readonly #server: string;
+  readonly #s: number;
+  readonly #startTimeoutMs: number;
+  #state: "new" | "starting" | "open" | "closed" = "new";
+  #closeRequested = false;
+  #startWaiter?: { resolve: () => void; reject: (e: Error) => void };
+  #closeWaiter?: () => void;
+  readonly #listener = (e: MessageEvent) => this.#receive(e.data as FromTransport);
+
+  constructor(port: BridgePort, options: WorkerBridgeOptions) {
+    this.#port = port;
+    this.#server = options.server;
+    this.#s = options.session;
+    this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  }
+
+  /** Asks the worker to open the transport; resolves once it is open. */
+  start(): Promise<void> {
+    if (this.#state !== "new") {
+      throw new Error("WorkerBridgeTransport already started; create a new one per connection");
+    }
+    this.#state = "starting";
+    this.#port.addEventListener("message", this.#listener);
+    this.#port.start?.();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#startWaiter = undefined;
+        this.#finish("transport worker did not answer start", "MCP_TRANSPORT_TIMEOUT");
+        reject(
+          new McpConnectionError(
+            this.#server,
+            `transport worker did not open the transport within ${this.#startTimeoutMs} ms`,
+          ),
+        );
+      }, this.#startTimeoutMs);
+      this.#startWaiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.#port.postMessage({ t: "start", s: this.#s });
+    });
+  }
+
+  /** Sends one message to the server. */
+  send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
+    if (this.#state !== "open") {
+      return Promise.reject(new McpConnectionError(this.#server, "not connected"));
+    }
+    this.#port.postMessage({ t: "send", s: this.#s, m: JSON.stringify(message) });
+    return Promise.resolve();
+  }
+
+  /** Relays the negotiated protocol version (used by HTTP transports). */
+  setProtocolVersion(version: string): void {
+    if (this.#state === "open") {
+      this.#port.postMessage({ t: "protocol-version", s: this.#s, v: version });
+    }
+  }
+
+  /** Closes the transport in the worker (reaping a child) and waits (bounded) for it. */
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    this.#closeRequested = true;
+    if (this.#state === "new") {
+      this.#finish("closed", "MCP_STOPPED");
+      return;
+    }
+    const closed = new Promise<void>((resolve) => (this.#closeWaiter = resolve));
+    this.#port.postMessage({ t: "close", s: this.#s });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
+    this.#finish("closed", "MCP_STOPPED");
+  }
+
+  #receive(msg: FromTransport): void {
+    if (msg.s !== this.#s || this.#state === "closed") return;
+    switch (msg.t) {
+      case "started":
+        this.#state = "open";
+        this.pid = msg.pid;
+        this.sessionId = msg.sessionId;
+        this.#startWaiter?.resolve();
+        this.#startWaiter = undefined;
+        return;
+      case "message": {
+        let parsed: JSONRPCMessage;
+        try {
+          const raw = typeof msg.m === "string" ? JSON.parse(msg.m) : msg.m;
+          parsed = JSONRPCMessageSchema.parse(raw);
+        } catch (error) {
+          this.onerror?.(
+            new McpConnectionError(
+              this.#server,
+              `ignored a malformed message from the server: ${
+                (typeof msg.m === "string" ? msg.m : JSON.stringify(msg.m)).slice(0, 200)
+              }`,
+              error,
+            ),
+          );
+          return;
+        }
+        this.onmessage?.(parsed);
+        return;
+      }
+      case "error": {
+        const error = new McpConnectionError(this.#server, msg.message);
+        this.onerror?.(error);
+        if (msg.id !== undefined) {
+          // A request could not be delivered: fail it now instead of at its timeout.
+          this.onmessage?.({
+            jsonrpc: "2.0",
+            id: msg.id,
+            error: { code: -32000, message: `could not send to the server: ${msg.message}` },
+          });
+        }
+        return;
+      }
+      case "closed": {
+        const reason = msg.reason ?? "closed";
+        if (this.#startWaiter) {
+          const e = Object.assign(new McpConnectionError(this.#server, reason), {
+            transportCode: msg.code ?? "MCP_CLOSED",
+          });
+          this.#startWaiter.reject(e);
+          this.#startWaiter = undefined;
+        }
+        this.#finish(reason, msg.code ?? "MCP_CLOSED");
+        return;
+      }
+    }
+  }
+
+  #finish(reason: string, code: string): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.closeInfo = { reason, code, requested: this.#closeRequested };
+    this.#port.removeEventListener("message", this.#listener);
+    this.#closeWaiter?.();
+    this.onclose?.();
+  }
+}

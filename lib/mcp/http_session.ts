@@ -1,0 +1,91 @@
+/**
+ * HTTP and legacy SSE sessions for the thin transport worker, on the SDK's
+ * `StreamableHTTPClientTransport` / `SSEClientTransport`. Loaded only by
+ * workers of HTTP servers (dynamic import), never by stdio ones.
+ *
+ * @module
+ */
+
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { TransportSpec } from "./port_protocol.ts";
+import type { RelaySession, RelaySink } from "./transport_relay.ts";
+
+/** Extra options of an HTTP session. */
+export interface HttpSessionOptions {
+  /** OAuth provider for servers that require authorization. */
+  authProvider?: OAuthClientProvider;
+  /** Replaces `fetch` (tests). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Opens a streamable HTTP or SSE session and relays its messages.
+ *
+ * @example
+ * ```ts ignore
+ * import { openHttpSession } from "./http_session.ts";
+ * const { session } = await openHttpSession(
+ *   { kind: "http", name: "x", url: "http://127.0.0.1:3001/mcp" },
+ *   { message: console.log, error: console.error, closed: () => {} },
+ * );
+ * ```
+ */
+export async function openHttpSession(
+  spec: TransportSpec,
+  sink: RelaySink,
+  options: HttpSessionOptions = {},
+): Promise<{ session: RelaySession; sessionId?: string }> {
+  if (spec.kind === "stdio") throw new TypeError("openHttpSession needs an http or sse spec");
+  const url = new URL(spec.url);
+  const requestInit: RequestInit | undefined = spec.headers ? { headers: spec.headers } : undefined;
+  const transport: Transport = spec.kind === "sse"
+    ? new SSEClientTransport(url, {
+      requestInit,
+      authProvider: options.authProvider,
+      fetch: options.fetch,
+      eventSourceInit: spec.headers
+        ? {
+          fetch: (input: string | URL | Request, init?: RequestInit) =>
+            (options.fetch ?? fetch)(input, {
+              ...init,
+              headers: { ...Object.fromEntries(new Headers(init?.headers)), ...spec.headers },
+            }),
+        }
+        : undefined,
+    })
+    : new StreamableHTTPClientTransport(url, {
+      requestInit,
+      authProvider: options.authProvider,
+      fetch: options.fetch,
+    });
+  let closed = false;
+  transport.onmessage = (m: JSONRPCMessage) =>
+    sink.message(m as unknown as Record<string, unknown>);
+  transport.onerror = (e: Error) => sink.error(e.message, "MCP_HTTP");
+  transport.onclose = () => {
+    if (closed) return;
+    closed = true;
+    sink.closed("connection closed", "MCP_HTTP_CLOSED");
+  };
+  try {
+    await transport.start();
+  } catch (error) {
+    closed = true;
+    throw Object.assign(
+      new Error(`cannot connect to ${spec.url}: ${(error as Error).message}`),
+      { code: "MCP_HTTP_CONNECT" },
+    );
+  }
+  return {
+    sessionId: transport.sessionId,
+    session: {
+      send: (json) => transport.send(JSON.parse(json) as JSONRPCMessage),
+      setProtocolVersion: (v) => transport.setProtocolVersion?.(v),
+      close: () => transport.close(),
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Messages on the `MessagePort` between the `mcp-manager` (which holds the SDK
+ * client) and a thin `mcp-server:<name>` transport worker (which owns the
+ * process or HTTP connection). Plain structured-clonable data only.
+ *
+ * Every transport session is numbered by the manager (`s`); the worker tags
+ * what it relays with that number so lines from a previous child process can
+ * never be mistaken for the current one.
+ *
+ * @module
+ */
+
+/** What the transport worker should connect to. Sent once, in `init`. */
+export type TransportSpec =
+  | {
+    kind: "stdio";
+    /** Server name (for messages). */
+    name: string;
+    command: string;
+    args: string[];
+    /** Complete child environment (resolved by the host; the worker reads none). */
+    env: Record<string, string>;
+    cwd?: string;
+    /** Milliseconds to wait after closing stdin before SIGTERM, then before SIGKILL. */
+    killGraceMs?: number;
+    /** Characters of stderr kept for error messages. */
+    stderrChars?: number;
+  }
+  | {
+    kind: "http" | "sse";
+    name: string;
+    url: string;
+    headers?: Record<string, string>;
+  };
+
+/** Manager → transport worker. */
+export type ToTransport =
+  | { t: "start"; s: number }
+  | { t: "send"; s: number; m: string }
+  | { t: "close"; s: number }
+  | { t: "protocol-version"; s: number; v: string };
+
+/** Transport worker → manager. */
+export type FromTransport =
+  | { t: "started"; s: number; pid?: number; sessionId?: string }
+  /** A message: a raw JSON line (stdio) or an already parsed object (HTTP). */
+  | { t: "message"; s: number; m: string | Record<string, unknown> }
+  /** `id` names the request a failed send carried, so the manager can fail it at once. */
+  | { t: "error"; s: number; message: string; code?: string; id?: string | number }
+  | { t: "closed"; s: number; reason?: string; code?: string; stderr?: string };
+
+/** Host → transport worker, on the worker's own `postMessage` channel. */
+export type TransportWorkerControl =
+  | { t: "init"; spec: TransportSpec; port: MessagePort }
+  | { t: "shutdown" };
+
+/** Transport worker → host, on the worker's own channel. */
+export type TransportWorkerReport =
+  | { t: "ready" }
+  | { t: "shutdown-done" }
+  | { t: "crash"; message: string };

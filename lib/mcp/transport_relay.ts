@@ -1,0 +1,211 @@
+/**
+ * The thin transport worker's job: given a {@linkcode TransportSpec} and the
+ * `MessagePort` to the manager, open the transport when asked, relay raw
+ * messages both ways, and own the child process / connection (close it on
+ * request, on shutdown, and when the manager starts a new session).
+ *
+ * The stdio path uses {@linkcode StdioProcess} and never loads the SDK; the
+ * HTTP/SSE path loads the SDK's client transports lazily.
+ *
+ * @module
+ */
+
+import type { FromTransport, ToTransport, TransportSpec } from "./port_protocol.ts";
+import { StdioProcess } from "./stdio_process.ts";
+
+/** Minimal port surface (a `MessagePort`, or a test double). */
+export interface PortLike {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+  close?(): void;
+}
+
+/** One open transport session (a child process or an HTTP session). */
+export interface RelaySession {
+  /** Sends one serialized JSON-RPC message. */
+  send(json: string): Promise<void>;
+  /** Tells the transport the negotiated protocol version (HTTP header). */
+  setProtocolVersion?(version: string): void;
+  /** Closes the transport and releases the process or connection. */
+  close(): Promise<void>;
+}
+
+/** Callbacks an opened session reports through. */
+export interface RelaySink {
+  message(m: string | Record<string, unknown>): void;
+  error(message: string, code?: string): void;
+  closed(reason?: string, code?: string, stderr?: string): void;
+}
+
+/** Opens a session for a spec (injected so HTTP support loads only when needed). */
+export type SessionOpener = (
+  spec: TransportSpec,
+  sink: RelaySink,
+) => Promise<{ session: RelaySession; pid?: number; sessionId?: string }>;
+
+/**
+ * Opens a stdio session: spawns the process and relays its stdout lines.
+ *
+ * @example
+ * ```ts ignore
+ * import { openStdioSession } from "./transport_relay.ts";
+ * const { session } = await openStdioSession(
+ *   { kind: "stdio", name: "x", command: "cat", args: [], env: {} },
+ *   { message: console.log, error: console.error, closed: () => {} },
+ * );
+ * await session.close();
+ * ```
+ */
+export function openStdioSession(
+  spec: TransportSpec,
+  sink: RelaySink,
+): Promise<{ session: RelaySession; pid?: number }> {
+  if (spec.kind !== "stdio") throw new TypeError("openStdioSession needs a stdio spec");
+  const proc = StdioProcess.spawn({
+    name: spec.name,
+    command: spec.command,
+    args: spec.args,
+    env: spec.env,
+    cwd: spec.cwd,
+    killGraceMs: spec.killGraceMs,
+    stderrChars: spec.stderrChars,
+  }, {
+    onLine: (line) => sink.message(line),
+    onError: (e) => sink.error(e.message, "MCP_LINE_TOO_LONG"),
+    onExit: (exit) => {
+      if (exit.requested) return sink.closed("stopped", "MCP_STOPPED", exit.stderr);
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      sink.closed(
+        `process ${how}` + (exit.stderr ? `; stderr: ${exit.stderr}` : ""),
+        "MCP_PROCESS_EXITED",
+        exit.stderr,
+      );
+    },
+  });
+  return Promise.resolve({
+    pid: proc.pid,
+    session: {
+      send: (json) => proc.write(json + "\n"),
+      close: async () => {
+        await proc.stop();
+      },
+    },
+  });
+}
+
+/**
+ * Serves the manager's side of the port: one session at a time, numbered by
+ * the manager. Returns a function that closes the current session (for
+ * worker shutdown).
+ *
+ * @example
+ * ```ts ignore
+ * import { serveTransport, openStdioSession } from "./transport_relay.ts";
+ * const { port1 } = new MessageChannel();
+ * const shutdown = serveTransport(port1, spec, openStdioSession);
+ * await shutdown();
+ * ```
+ */
+export function serveTransport(
+  port: PortLike,
+  spec: TransportSpec,
+  open: SessionOpener,
+): () => Promise<void> {
+  let current: { s: number; session?: RelaySession; opening?: Promise<unknown> } | undefined;
+  const post = (m: FromTransport) => port.postMessage(m);
+
+  const closeCurrent = async () => {
+    const c = current;
+    current = undefined;
+    if (!c) return;
+    await c.opening?.catch(() => {});
+    await c.session?.close().catch(() => {});
+  };
+
+  port.onmessage = (event: MessageEvent) => {
+    const msg = event.data as ToTransport;
+    switch (msg.t) {
+      case "start": {
+        const s = msg.s;
+        const previous = closeCurrent();
+        const entry: { s: number; session?: RelaySession; opening?: Promise<unknown> } = { s };
+        current = entry;
+        entry.opening = (async () => {
+          await previous;
+          const sink: RelaySink = {
+            message: (m) => current === entry && post({ t: "message", s, m }),
+            error: (message, code) => current === entry && post({ t: "error", s, message, code }),
+            closed: (reason, code, stderr) => {
+              if (current === entry) current = undefined;
+              post({ t: "closed", s, reason, code, stderr });
+            },
+          };
+          try {
+            const opened = await open(spec, sink);
+            entry.session = opened.session;
+            if (current !== entry) {
+              await opened.session.close().catch(() => {});
+              return;
+            }
+            post({ t: "started", s, pid: opened.pid, sessionId: opened.sessionId });
+          } catch (error) {
+            if (current === entry) current = undefined;
+            const e = error as { message?: string; code?: string };
+            post({
+              t: "closed",
+              s,
+              reason: e.message ?? String(error),
+              code: e.code ?? "MCP_START",
+            });
+          }
+        })();
+        break;
+      }
+      case "send": {
+        const c = current;
+        if (!c || c.s !== msg.s || !c.session) {
+          post({ t: "error", s: msg.s, message: "transport is not open", code: "MCP_NOT_OPEN" });
+          return;
+        }
+        c.session.send(msg.m).catch((e: Error) =>
+          post({
+            t: "error",
+            s: msg.s,
+            message: e.message,
+            code: "MCP_SEND",
+            id: requestIdOf(msg.m),
+          })
+        );
+        break;
+      }
+      case "protocol-version":
+        if (current?.s === msg.s) current.session?.setProtocolVersion?.(msg.v);
+        break;
+      case "close": {
+        if (current?.s !== msg.s) {
+          post({ t: "closed", s: msg.s, reason: "stopped", code: "MCP_STOPPED" });
+          return;
+        }
+        const c = current;
+        closeCurrent().then(() => {
+          // A stdio session reports its own exit; make sure the manager hears one.
+          if (!c.session) post({ t: "closed", s: msg.s, reason: "stopped", code: "MCP_STOPPED" });
+        });
+        break;
+      }
+    }
+  };
+  return closeCurrent;
+}
+
+function requestIdOf(json: string): string | number | undefined {
+  try {
+    const parsed = JSON.parse(json) as { id?: unknown; method?: unknown };
+    const id = parsed.id;
+    return parsed.method !== undefined && (typeof id === "string" || typeof id === "number")
+      ? id
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
