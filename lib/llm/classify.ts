@@ -1,0 +1,136 @@
+/**
+ * Turns whatever a provider library throws into one of our typed
+ * {@linkcode LlmError}s, with the provider, HTTP status and advice.
+ *
+ * @module
+ */
+
+import type { ResolvedBackend } from "./config.ts";
+import {
+  LlmAuthError,
+  LlmBadRequestError,
+  LlmConnectionError,
+  LlmError,
+  LlmNotFoundError,
+  LlmProviderError,
+  LlmRateLimitError,
+  LlmServerError,
+  LlmStreamInterruptedError,
+} from "./errors.ts";
+import { parseRetryAfter } from "./retry.ts";
+
+/** Shape of the AI SDK's `APICallError` (duck-typed: several copies of the class coexist). */
+interface ApiCallErrorLike {
+  name: string;
+  message: string;
+  url?: string;
+  statusCode?: number;
+  responseHeaders?: Record<string, string>;
+  responseBody?: string;
+}
+
+function isApiCallError(error: unknown): error is ApiCallErrorLike {
+  return error instanceof Error && error.name === "AI_APICallError";
+}
+
+/** The provider's own error message from a JSON error body, if any. */
+export function providerMessage(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const pick = (v: unknown): string | undefined => {
+      if (typeof v === "string") return v;
+      if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        return pick(o.message) ?? pick(o.error) ?? pick(o.Message);
+      }
+      return undefined;
+    };
+    const found = Array.isArray(parsed) ? pick(parsed[0]) : pick(parsed);
+    return found?.slice(0, 300);
+  } catch {
+    const text = body.trim();
+    return text && text.length < 300 && !text.startsWith("<") ? text : undefined;
+  }
+}
+
+/** What to check for a 401/403 of this backend. */
+export function keyHint(backend: ResolvedBackend): string {
+  if (backend.kind === "bedrock") {
+    return "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the model access in the Bedrock console";
+  }
+  if (backend.apiKeyEnv) return backend.apiKeyEnv;
+  return `the server's credentials (llm.backends.${backend.name}.api_key_env)`;
+}
+
+/** Describes an unknown error in a few words. */
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error ? `: ${cause.message}` : "";
+    return `${error.message}${causeText}`.slice(0, 300);
+  }
+  return String(error).slice(0, 300);
+}
+
+/**
+ * Classifies `error` from a call to `backend`. `emitted` says whether output
+ * already reached the caller: a broken stream after output is not retryable.
+ *
+ * @example
+ * ```ts
+ * import { classifyError } from "./classify.ts";
+ * import { resolveBackend } from "./config.ts";
+ * const b = resolveBackend("openai", {}, () => "k");
+ * const e = Object.assign(new Error("x"), { name: "AI_APICallError", statusCode: 401 });
+ * console.log(classifyError(e, b, "gpt-4.1", 0, false).code); // "LLM_AUTH"
+ * ```
+ */
+export function classifyError(
+  error: unknown,
+  backend: ResolvedBackend,
+  model: string,
+  now: number,
+  emitted: boolean,
+): LlmError {
+  if (error instanceof LlmError) return error;
+  const name = backend.name;
+  if (isApiCallError(error) && error.statusCode !== undefined && error.statusCode >= 400) {
+    const status = error.statusCode;
+    const headers = error.responseHeaders ?? {};
+    const message = providerMessage(error.responseBody);
+    const retryAfterMs = parseRetryAfter(
+      headers["retry-after"] ?? headers["Retry-After"],
+      now,
+    ) ?? msHeader(headers["retry-after-ms"]);
+    const opts = { cause: error, providerMessage: message };
+    if (status === 401 || status === 403) {
+      return new LlmAuthError(name, status, keyHint(backend), opts);
+    }
+    if (status === 404) return new LlmNotFoundError(name, model, opts);
+    if (status === 429) return new LlmRateLimitError(name, { ...opts, retryAfterMs });
+    if (status >= 500) return new LlmServerError(name, status, { ...opts, retryAfterMs });
+    if (status === 408) return new LlmServerError(name, status, { ...opts, retryAfterMs });
+    return new LlmBadRequestError(name, status, opts);
+  }
+  if (emitted) return new LlmStreamInterruptedError(name, describe(error), { cause: error });
+  if (isApiCallError(error) || error instanceof TypeError || isConnectionError(error)) {
+    return new LlmConnectionError(name, backend.baseUrl, describe(error), { cause: error });
+  }
+  // Error events inside an otherwise good stream (e.g. Anthropic `overloaded_error`).
+  const text = describe(error);
+  const overloaded = /overload|rate.?limit|unavailable|internal/i.test(text);
+  return new LlmProviderError(name, text, { cause: error, retryable: overloaded });
+}
+
+function msHeader(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return /connection|ECONNRESET|ECONNREFUSED|socket|network|body from connection|unexpected end|incomplete/i
+    .test(describe(error));
+}

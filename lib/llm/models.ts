@@ -1,0 +1,213 @@
+/**
+ * Model listing per backend: the provider's model-list endpoint where one
+ * exists (Anthropic and OpenAI `/v1/models`, Ollama `/api/tags`, Gemini
+ * `models`), a known list otherwise or when the endpoint fails.
+ *
+ * @module
+ */
+
+import type { ResolvedBackend } from "./config.ts";
+import { classifyError } from "./classify.ts";
+import type { FetchFunction } from "./pool.ts";
+import type { ModelPrice, PricingTable } from "./pricing.ts";
+import type { BackendKind } from "./types.ts";
+
+/** One model a backend offers. */
+export interface ModelInfo {
+  id: string;
+  /** Display name, when the provider gives one. */
+  name?: string;
+  /** Context window, when known. */
+  contextTokens?: number;
+  /** Price from the pricing table, if listed. */
+  price?: ModelPrice;
+}
+
+/** Result of `/models`. */
+export interface ModelList {
+  backend: string;
+  /** `api`: fetched from the provider; `known`: the built-in list. */
+  source: "api" | "known";
+  models: ModelInfo[];
+  /** Why the API could not be used (with `source: "known"`). */
+  error?: string;
+}
+
+/** Models known to exist per provider (used when listing is impossible). */
+export const KNOWN_MODELS: Readonly<Record<BackendKind, readonly string[]>> = {
+  anthropic: [
+    "claude-opus-4-5",
+    "claude-opus-4-1",
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-0",
+    "claude-haiku-4-5",
+    "claude-3-5-haiku-latest",
+  ],
+  openai: [
+    "gpt-5",
+    "gpt-5-mini",
+    "gpt-5-nano",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4o",
+    "gpt-4o-mini",
+    "o3",
+    "o4-mini",
+  ],
+  "openai-compatible": [],
+  ollama: ["llama3.2", "qwen2.5", "mistral"],
+  gemini: ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash"],
+  bedrock: [
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-3-5-haiku-20241022-v1:0",
+    "amazon.nova-pro-v1:0",
+    "amazon.nova-lite-v1:0",
+    "amazon.nova-micro-v1:0",
+    "meta.llama3-3-70b-instruct-v1:0",
+  ],
+};
+
+interface Request {
+  url: string;
+  headers: Record<string, string>;
+  parse: (body: unknown) => { models: ModelInfo[]; next?: string };
+}
+
+function requestFor(b: ResolvedBackend, pageToken?: string): Request | undefined {
+  const bearer: Record<string, string> = b.apiKey ? { authorization: `Bearer ${b.apiKey}` } : {};
+  switch (b.kind) {
+    case "anthropic":
+      return {
+        url: `${b.baseUrl}/models?limit=1000${
+          pageToken ? `&after_id=${encodeURIComponent(pageToken)}` : ""
+        }`,
+        headers: { "x-api-key": b.apiKey ?? "", "anthropic-version": "2023-06-01" },
+        parse: (body) => {
+          const o = body as {
+            data?: { id: string; display_name?: string }[];
+            has_more?: boolean;
+            last_id?: string;
+          };
+          return {
+            models: (o.data ?? []).map((m) => ({ id: m.id, name: m.display_name })),
+            next: o.has_more ? o.last_id : undefined,
+          };
+        },
+      };
+    case "openai":
+    case "openai-compatible":
+      return {
+        url: `${b.baseUrl}/models`,
+        headers: bearer,
+        parse: (body) => ({
+          models: ((body as { data?: { id: string }[] }).data ?? []).map((m) => ({ id: m.id })),
+        }),
+      };
+    case "ollama":
+      return {
+        url: `${b.baseUrl}/api/tags`,
+        headers: {},
+        parse: (body) => ({
+          models: ((body as { models?: { name: string; model?: string }[] }).models ?? []).map((
+            m,
+          ) => ({
+            id: m.model ?? m.name,
+            name: m.name,
+          })),
+        }),
+      };
+    case "gemini":
+      return {
+        url: `${b.baseUrl}/models?pageSize=1000${
+          pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""
+        }`,
+        headers: { "x-goog-api-key": b.apiKey ?? "" },
+        parse: (body) => {
+          const o = body as {
+            models?: {
+              name: string;
+              displayName?: string;
+              inputTokenLimit?: number;
+              supportedGenerationMethods?: string[];
+            }[];
+            nextPageToken?: string;
+          };
+          return {
+            models: (o.models ?? [])
+              .filter((m) =>
+                !m.supportedGenerationMethods ||
+                m.supportedGenerationMethods.includes("generateContent")
+              )
+              .map((m) => ({
+                id: m.name.replace(/^models\//, ""),
+                name: m.displayName,
+                contextTokens: m.inputTokenLimit,
+              })),
+            next: o.nextPageToken || undefined,
+          };
+        },
+      };
+    case "bedrock":
+      // Listing needs the control-plane host (bedrock.<region>), which the worker may not reach.
+      return undefined;
+  }
+}
+
+/**
+ * Lists the models of `backend`.
+ *
+ * @example
+ * ```ts ignore
+ * import { listModels } from "./models.ts";
+ * import { PricingTable } from "./pricing.ts";
+ * import { resolveBackend } from "./config.ts";
+ * const b = resolveBackend("ollama", { backends: { ollama: {} } }, () => undefined);
+ * console.log(await listModels(b, fetch, new PricingTable()));
+ * ```
+ */
+export async function listModels(
+  backend: ResolvedBackend,
+  fetch: FetchFunction,
+  pricing: PricingTable,
+  signal?: AbortSignal,
+): Promise<ModelList> {
+  const withPrice = (m: ModelInfo): ModelInfo => {
+    const price = pricing.lookup(m.id);
+    return price ? { ...m, price } : m;
+  };
+  const known = (error?: string): ModelList => ({
+    backend: backend.name,
+    source: "known",
+    models: [...new Set([backend.model, ...KNOWN_MODELS[backend.kind]])]
+      .filter((id) => id)
+      .map((id) => withPrice({ id })),
+    ...(error ? { error } : {}),
+  });
+  if (!requestFor(backend)) return known();
+  const models: ModelInfo[] = [];
+  let pageToken: string | undefined;
+  try {
+    for (let page = 0; page < 20; page++) {
+      const req = requestFor(backend, pageToken)!;
+      const response = await fetch(req.url, { headers: req.headers, signal });
+      const text = await response.text();
+      if (!response.ok) {
+        throw Object.assign(new Error(`HTTP ${response.status}`), {
+          name: "AI_APICallError",
+          statusCode: response.status,
+          responseBody: text,
+          responseHeaders: Object.fromEntries(response.headers),
+        });
+      }
+      const parsed = req.parse(JSON.parse(text));
+      models.push(...parsed.models);
+      pageToken = parsed.next;
+      if (!pageToken) break;
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    return known(classifyError(error, backend, backend.model, Date.now(), false).message);
+  }
+  models.sort((a, b) => a.id.localeCompare(b.id));
+  return { backend: backend.name, source: "api", models: models.map(withPrice) };
+}
