@@ -150,7 +150,11 @@ export async function startPlugin<Remote = Record<string, never>>(
   spec: PluginSpec,
 ): Promise<PluginHandle<Remote>> {
   const clock = spec.clock ?? systemClock;
-  const { endpoint, terminate, onCrashEvent } = await openChannel(spec);
+  // No await between creating the channel and listening to it: a worker's
+  // first message is dispatched on the next turn and would be lost.
+  const { endpoint, terminate, onCrashEvent } = spec.mode === "inline"
+    ? await openInline(spec)
+    : openWorker(spec);
   // Assigned once below; the peer's message handler, created first, refers to it.
   // deno-lint-ignore prefer-const
   let handle!: PluginHandle<Remote>;
@@ -258,23 +262,25 @@ interface Channel {
   onCrashEvent: (listener: (message: string) => void) => void;
 }
 
-async function openChannel(spec: PluginSpec): Promise<Channel> {
-  if (spec.mode === "inline") {
-    if (!spec.loadDefinition) {
-      throw new PluginStartError(spec.name, "inline mode needs loadDefinition");
-    }
-    const definition = await spec.loadDefinition();
-    const { port1, port2 } = new MessageChannel();
-    servePlugin(definition, port2, () => port2.close());
-    return {
-      endpoint: port1,
-      terminate: () => {
-        port1.close();
-        port2.close();
-      },
-      onCrashEvent: () => {},
-    };
+async function openInline(spec: PluginSpec): Promise<Channel> {
+  if (!spec.loadDefinition) {
+    throw new PluginStartError(spec.name, "inline mode needs loadDefinition");
   }
+  const definition = await spec.loadDefinition();
+  // A MessagePort queues messages until its listener starts it: no race here.
+  const { port1, port2 } = new MessageChannel();
+  servePlugin(definition, port2, () => port2.close());
+  return {
+    endpoint: port1,
+    terminate: () => {
+      port1.close();
+      port2.close();
+    },
+    onCrashEvent: () => {},
+  };
+}
+
+function openWorker(spec: PluginSpec): Channel {
   const worker = new Worker(spec.module, {
     type: "module",
     name: spec.name,

@@ -28,3 +28,10 @@ export * from "./lifecycle.ts";
 export * from "./permissions.ts";
 export * from "./ref.ts";
 export type { CallContext, CallOptions } from "../rpc/peer.ts";
+export {
+  PeerClosedError,
+  RemoteError,
+  RpcCancelledError,
+  RpcError,
+  RpcTimeoutError,
+} from "../rpc/errors.ts";
