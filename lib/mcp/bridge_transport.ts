@@ -158,6 +158,18 @@ export class WorkerBridgeTransport implements Transport {
     this.#finish("closed", "MCP_STOPPED");
   }
 
+  /**
+   * Gives up on the transport without waiting for the worker (it crashed,
+   * or stopped answering): the client sees the connection close at once.
+   */
+  abandon(reason: string): void {
+    if (this.#state === "closed") return;
+    this.#port.postMessage({ t: "close", s: this.#s });
+    this.#startWaiter?.reject(new McpConnectionError(this.#server, reason));
+    this.#startWaiter = undefined;
+    this.#finish(reason, "MCP_ABANDONED");
+  }
+
   #receive(msg: FromTransport): void {
     if (msg.s !== this.#s || this.#state === "closed") return;
     switch (msg.t) {

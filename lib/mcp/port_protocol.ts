@@ -48,14 +48,3 @@ export type FromTransport =
   /** `id` names the request a failed send carried, so the manager can fail it at once. */
   | { t: "error"; s: number; message: string; code?: string; id?: string | number }
   | { t: "closed"; s: number; reason?: string; code?: string; stderr?: string };
-
-/** Host → transport worker, on the worker's own `postMessage` channel. */
-export type TransportWorkerControl =
-  | { t: "init"; spec: TransportSpec; port: MessagePort }
-  | { t: "shutdown" };
-
-/** Transport worker → host, on the worker's own channel. */
-export type TransportWorkerReport =
-  | { t: "ready" }
-  | { t: "shutdown-done" }
-  | { t: "crash"; message: string };

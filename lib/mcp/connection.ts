@@ -1,0 +1,669 @@
+/**
+ * One MCP server as the manager sees it: the SDK `Client` (one per server,
+ * reused across reconnects), its {@linkcode ServerLifecycle}, the bridge to
+ * its thin transport worker, health pings, and the client-side request
+ * handlers (sampling, elicitation, roots) routed to the host.
+ *
+ * @module
+ */
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import {
+  type CallToolResult,
+  type CompleteResult,
+  type CreateMessageRequest,
+  CreateMessageRequestSchema,
+  type CreateMessageResult,
+  type ElicitRequest,
+  ElicitRequestSchema,
+  type ElicitResult,
+  ErrorCode,
+  type GetPromptResult,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  type Notification,
+  type Progress,
+  type Prompt,
+  PromptListChangedNotificationSchema,
+  type ReadResourceResult,
+  type Resource,
+  ResourceListChangedNotificationSchema,
+  type ResourceTemplate,
+  type ResourceUpdatedNotification,
+  ResourceUpdatedNotificationSchema,
+  type Root,
+  type ServerCapabilities,
+  type Tool,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { Clock, TimerHandle } from "../util/clock.ts";
+import { systemClock } from "../util/clock.ts";
+import { type BridgePort, newSessionNumber, WorkerBridgeTransport } from "./bridge_transport.ts";
+import type { ReconnectOptions, ServerConfig } from "./config.ts";
+import {
+  McpCapabilityError,
+  McpClientError,
+  McpConnectionError,
+  McpInitializeTimeoutError,
+  McpRequestError,
+} from "./errors.ts";
+import { describeState, ServerLifecycle, type ServerState } from "./lifecycle.ts";
+
+/** Where a connection gets the port to its transport worker. */
+export interface TransportPortProvider {
+  /** The port of the server's transport worker, spawning it if needed. */
+  acquire(name: string, config: ServerConfig, signal?: AbortSignal): Promise<BridgePort>;
+  /** The port stopped working (a start timed out): spawn a fresh worker next time. */
+  invalidate(name: string): void;
+  /** Stops the server's transport worker (server removed or disconnected). */
+  release(name: string): Promise<void>;
+}
+
+/** What the host does for servers' requests to the client. */
+export interface McpHostCallbacks {
+  /** A server asks for an LLM completion (the host asks the user, then the model). */
+  sampling?(
+    request: { server: string; params: CreateMessageRequest["params"] },
+    signal: AbortSignal,
+  ): Promise<CreateMessageResult>;
+  /** A server asks the user for input. */
+  elicit?(
+    request: { server: string; params: ElicitRequest["params"] },
+    signal: AbortSignal,
+  ): Promise<ElicitResult>;
+}
+
+/** Events a connection reports to its manager. */
+export interface ConnectionEvents {
+  state(name: string, state: ServerState): void;
+  notification(name: string, method: string, params: Record<string, unknown> | undefined): void;
+  toolsChanged(name: string): void;
+  promptsChanged(name: string): void;
+  resourcesChanged(name: string): void;
+  resourceUpdated(name: string, uri: string): void;
+  /** A (re)connection happened: cached data of this server is stale. */
+  connected(name: string): void;
+}
+
+/** Options of a {@linkcode ServerConnection}. */
+export interface ServerConnectionOptions {
+  name: string;
+  config: ServerConfig;
+  ports: TransportPortProvider;
+  events: ConnectionEvents;
+  host?: McpHostCallbacks;
+  /** Roots offered to the server (`roots/list`). */
+  roots: () => Root[];
+  clientInfo?: { name: string; version: string };
+  /** Time allowed for `initialize` (default 30 000 ms). */
+  initializeTimeoutMs?: number;
+  /** Default request timeout (default 60 000 ms). */
+  requestTimeoutMs?: number;
+  /** Health ping interval (default 30 000 ms; 0 disables). */
+  pingIntervalMs?: number;
+  /** Ping timeout (default 10 000 ms). */
+  pingTimeoutMs?: number;
+  reconnect?: ReconnectOptions;
+  clock?: Clock;
+  random?: () => number;
+}
+
+/** Summary of a server for `/mcp servers`. */
+export interface ServerInfo {
+  name: string;
+  transport: "stdio" | "http" | "sse";
+  state: ServerState;
+  /** One line, e.g. `reconnecting (2/5): process exited with code 1`. */
+  status: string;
+  enabled: boolean;
+  serverInfo?: { name: string; version: string; title?: string };
+  protocolVersion?: string;
+  instructions?: string;
+  toolCount?: number;
+  pid?: number;
+}
+
+const PAGE_LIMIT = 1000;
+
+/**
+ * A connection to one MCP server.
+ *
+ * @example
+ * ```ts ignore
+ * import { ServerConnection } from "./connection.ts";
+ * const conn = new ServerConnection({ name: "mem", config, ports, events, roots: () => [] });
+ * await conn.connect();
+ * const tools = await conn.listTools();
+ * ```
+ */
+export class ServerConnection {
+  readonly name: string;
+  config: ServerConfig;
+  readonly client: Client;
+  readonly lifecycle: ServerLifecycle;
+  readonly #opts: ServerConnectionOptions;
+  readonly #clock: Clock;
+  #transport?: WorkerBridgeTransport;
+  #pingTimer?: TimerHandle;
+  #tools?: Tool[];
+  #subscriptions = new Set<string>();
+  #lossReason?: string;
+
+  constructor(options: ServerConnectionOptions) {
+    this.name = options.name;
+    this.config = options.config;
+    this.#opts = options;
+    this.#clock = options.clock ?? systemClock;
+    const capabilities: Record<string, unknown> = { roots: { listChanged: true } };
+    if (options.host?.sampling) capabilities.sampling = {};
+    if (options.host?.elicit) capabilities.elicitation = { form: {}, url: {} };
+    this.client = new Client(options.clientInfo ?? { name: "mcpchat", version: "0.1.0" }, {
+      capabilities,
+    });
+    this.#installHandlers();
+    this.lifecycle = new ServerLifecycle({
+      name: options.name,
+      connect: () => this.#connectOnce(),
+      onState: (state) => options.events.state(this.name, state),
+      reconnect: options.reconnect,
+      clock: options.clock,
+      random: options.random,
+    });
+    if (options.config.enabled === false) this.lifecycle.disable();
+  }
+
+  /** Current lifecycle state. */
+  get state(): ServerState {
+    return this.lifecycle.state;
+  }
+
+  /** Connects (or reconnects now). Resolves when the attempt settles. */
+  connect(): Promise<void> {
+    this.lifecycle.enable();
+    return this.lifecycle.start();
+  }
+
+  /** Disconnects and stops reconnecting; the transport worker is released. */
+  async disconnect(): Promise<void> {
+    this.lifecycle.stop();
+    await this.#closeTransport();
+    await this.#opts.ports.release(this.name).catch(() => {});
+  }
+
+  /** The host reports the transport worker is gone. */
+  transportLost(reason: string): void {
+    this.#opts.ports.invalidate(this.name);
+    const t = this.#transport;
+    if (t) {
+      this.#lossReason = reason;
+      t.abandon(reason);
+    }
+  }
+
+  /** Waits until ready (connecting a lazy server on first use). */
+  ensureReady(signal?: AbortSignal): Promise<void> {
+    return this.lifecycle.ensureReady(this.#opts.initializeTimeoutMs ?? 30_000, signal);
+  }
+
+  /** Summary for `/mcp servers`. */
+  info(): ServerInfo {
+    const v = this.client.getServerVersion();
+    return {
+      name: this.name,
+      transport: this.config.type === "http" || this.config.type === "sse"
+        ? this.config.type
+        : "stdio",
+      state: this.state,
+      status: describeState(this.state),
+      enabled: this.state.status !== "disabled",
+      serverInfo: this.state.status === "ready" && v
+        ? { name: v.name, version: v.version, title: v.title }
+        : undefined,
+      instructions: this.state.status === "ready" ? this.client.getInstructions() : undefined,
+      toolCount: this.#tools?.length,
+      pid: this.#transport?.pid,
+    };
+  }
+
+  /** The server's capabilities (connects first). */
+  async capabilities(signal?: AbortSignal): Promise<ServerCapabilities> {
+    await this.ensureReady(signal);
+    return this.client.getServerCapabilities() ?? {};
+  }
+
+  /** The last tool list, if loaded (no request). */
+  cachedTools(): Tool[] | undefined {
+    return this.#tools;
+  }
+
+  /** All tools (every page), cached until `list_changed` or reconnect. */
+  async listTools(signal?: AbortSignal): Promise<Tool[]> {
+    await this.ensureReady(signal);
+    if (this.#tools) return this.#tools;
+    if (!this.client.getServerCapabilities()?.tools) return (this.#tools = []);
+    const tools = await this.#paginate("tools/list", signal, async (cursor, options) => {
+      const r = await this.client.listTools(cursor ? { cursor } : undefined, options);
+      return { items: r.tools, next: r.nextCursor };
+    });
+    this.#tools = tools;
+    return tools;
+  }
+
+  /**
+   * Calls a tool, always with a progress token. `signal` cancels it (the SDK
+   * sends `notifications/cancelled`).
+   */
+  async callTool(
+    tool: string,
+    args: Record<string, unknown> | undefined,
+    options: { signal?: AbortSignal; onProgress?: (p: Progress) => void; timeoutMs?: number } = {},
+  ): Promise<CallToolResult> {
+    await this.ensureReady(options.signal);
+    return await this.#request(
+      "tools/call",
+      async () =>
+        (await this.client.callTool({ name: tool, arguments: args }, undefined, {
+          signal: options.signal,
+          onprogress: options.onProgress ?? (() => {}),
+          timeout: options.timeoutMs ?? this.#timeout(),
+          resetTimeoutOnProgress: true,
+        })) as CallToolResult,
+    );
+  }
+
+  /** All resources (every page). */
+  async listResources(signal?: AbortSignal): Promise<Resource[]> {
+    await this.#need("resources", signal);
+    return await this.#paginate("resources/list", signal, async (cursor, options) => {
+      const r = await this.client.listResources(cursor ? { cursor } : undefined, options);
+      return { items: r.resources, next: r.nextCursor };
+    });
+  }
+
+  /** All resource templates (every page). */
+  async listResourceTemplates(signal?: AbortSignal): Promise<ResourceTemplate[]> {
+    await this.#need("resources", signal);
+    return await this.#paginate("resources/templates/list", signal, async (cursor, options) => {
+      const r = await this.client.listResourceTemplates(cursor ? { cursor } : undefined, options);
+      return { items: r.resourceTemplates, next: r.nextCursor };
+    });
+  }
+
+  /** Reads a resource (no caching here; see the manager). */
+  async readResource(uri: string, signal?: AbortSignal): Promise<ReadResourceResult> {
+    await this.#need("resources", signal);
+    return await this.#request(
+      "resources/read",
+      async () =>
+        (await this.client.readResource({ uri }, {
+          signal,
+          timeout: this.#timeout(),
+        })) as ReadResourceResult,
+    );
+  }
+
+  /** Whether the server supports resource subscriptions. */
+  supportsSubscriptions(): boolean {
+    return this.client.getServerCapabilities()?.resources?.subscribe === true;
+  }
+
+  /** Subscribes to `resources/updated` for a URI (remembered across reconnects). */
+  async subscribe(uri: string, signal?: AbortSignal): Promise<void> {
+    await this.#need("resources", signal);
+    if (!this.supportsSubscriptions()) {
+      throw new McpCapabilityError(this.name, "resource subscriptions");
+    }
+    await this.#request(
+      "resources/subscribe",
+      () => this.client.subscribeResource({ uri }, { signal, timeout: this.#timeout() }),
+    );
+    this.#subscriptions.add(uri);
+  }
+
+  /** Unsubscribes. */
+  async unsubscribe(uri: string, signal?: AbortSignal): Promise<void> {
+    this.#subscriptions.delete(uri);
+    await this.#need("resources", signal);
+    await this.#request(
+      "resources/unsubscribe",
+      () => this.client.unsubscribeResource({ uri }, { signal, timeout: this.#timeout() }),
+    );
+  }
+
+  /** URIs currently subscribed. */
+  subscriptions(): string[] {
+    return [...this.#subscriptions];
+  }
+
+  /** All prompts (every page). */
+  async listPrompts(signal?: AbortSignal): Promise<Prompt[]> {
+    await this.#need("prompts", signal);
+    return await this.#paginate("prompts/list", signal, async (cursor, options) => {
+      const r = await this.client.listPrompts(cursor ? { cursor } : undefined, options);
+      return { items: r.prompts, next: r.nextCursor };
+    });
+  }
+
+  /** Gets a prompt with arguments. */
+  async getPrompt(
+    name: string,
+    args: Record<string, string> | undefined,
+    signal?: AbortSignal,
+  ): Promise<GetPromptResult> {
+    await this.#need("prompts", signal);
+    return await this.#request(
+      "prompts/get",
+      async () =>
+        (await this.client.getPrompt({ name, arguments: args }, {
+          signal,
+          timeout: this.#timeout(),
+        })) as GetPromptResult,
+    );
+  }
+
+  /** Completion for a prompt argument or a resource template argument. */
+  async complete(
+    params: {
+      ref: { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
+      argument: { name: string; value: string };
+      context?: { arguments?: Record<string, string> };
+    },
+    signal?: AbortSignal,
+  ): Promise<CompleteResult> {
+    await this.#need("completions", signal);
+    return await this.#request(
+      "completion/complete",
+      async () =>
+        (await this.client.complete(params, {
+          signal,
+          timeout: this.#timeout(),
+        })) as CompleteResult,
+    );
+  }
+
+  /** Sets the server's logging level. */
+  async setLogLevel(
+    level: "debug" | "info" | "notice" | "warning" | "error" | "critical" | "alert" | "emergency",
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#need("logging", signal);
+    await this.#request(
+      "logging/setLevel",
+      () => this.client.setLoggingLevel(level, { signal, timeout: this.#timeout() }),
+    );
+  }
+
+  /** Pings the server; returns the round trip in ms. */
+  async ping(signal?: AbortSignal): Promise<number> {
+    await this.ensureReady(signal);
+    const t0 = this.#clock.now();
+    await this.#request(
+      "ping",
+      () => this.client.ping({ signal, timeout: this.#opts.pingTimeoutMs ?? 10_000 }),
+    );
+    return this.#clock.now() - t0;
+  }
+
+  /** Tells a ready server the roots changed. */
+  async rootsChanged(): Promise<void> {
+    if (this.state.status === "ready") await this.client.sendRootsListChanged().catch(() => {});
+  }
+
+  /** Shuts the connection down for good. */
+  async close(): Promise<void> {
+    await this.disconnect();
+  }
+
+  // --- internals ---
+
+  #timeout(): number {
+    return this.#opts.requestTimeoutMs ?? 60_000;
+  }
+
+  async #need(capability: keyof ServerCapabilities, signal?: AbortSignal): Promise<void> {
+    await this.ensureReady(signal);
+    if (!this.client.getServerCapabilities()?.[capability]) {
+      throw new McpCapabilityError(this.name, String(capability));
+    }
+  }
+
+  async #paginate<T>(
+    method: string,
+    signal: AbortSignal | undefined,
+    page: (
+      cursor: string | undefined,
+      options: { signal?: AbortSignal; timeout: number },
+    ) => Promise<{ items: T[]; next?: string }>,
+  ): Promise<T[]> {
+    const all: T[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < PAGE_LIMIT; i++) {
+      const r = await this.#request(
+        method,
+        () => page(cursor, { signal, timeout: this.#timeout() }),
+      );
+      all.push(...r.items);
+      if (!r.next || r.next === cursor) return all;
+      cursor = r.next;
+    }
+    throw new McpRequestError(this.name, method, `more than ${PAGE_LIMIT} pages; stopped`);
+  }
+
+  async #request<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.#mapError(method, error);
+    }
+  }
+
+  #mapError(method: string, error: unknown): Error {
+    if (error instanceof McpClientError) return error;
+    if (error instanceof McpError) {
+      return this.#mapMcpError(method, error as McpError);
+    }
+    const e = error as { name?: string; message?: string };
+    if (e?.name === "AbortError") {
+      return new McpRequestError(this.name, method, "cancelled", "MCP_CANCELLED", undefined, error);
+    }
+    return new McpRequestError(
+      this.name,
+      method,
+      e?.message ?? String(error),
+      "MCP_REQUEST",
+      undefined,
+      error,
+    );
+  }
+
+  #mapMcpError(method: string, error: McpError): Error {
+    {
+      if (error.code === ErrorCode.ConnectionClosed) {
+        const why = this.#transport?.closeInfo?.reason ?? this.#lossReason ?? "connection closed";
+        if (/cancelled/i.test(error.message)) {
+          return new McpRequestError(
+            this.name,
+            method,
+            "cancelled",
+            "MCP_CANCELLED",
+            error.code,
+            error,
+          );
+        }
+        return new McpRequestError(
+          this.name,
+          method,
+          `connection lost during the call (${why}); the server is reconnecting — retry the call`,
+          "MCP_CONNECTION_LOST",
+          error.code,
+          error,
+        );
+      }
+      if (error.code === ErrorCode.RequestTimeout) {
+        return new McpRequestError(
+          this.name,
+          method,
+          error.message,
+          "MCP_TIMEOUT",
+          error.code,
+          error,
+        );
+      }
+      return new McpRequestError(
+        this.name,
+        method,
+        error.message,
+        "MCP_REQUEST",
+        error.code,
+        error,
+      );
+    }
+  }
+
+  async #connectOnce(): Promise<void> {
+    await this.#closeTransport();
+    let port: BridgePort;
+    try {
+      port = await this.#opts.ports.acquire(this.name, this.config);
+    } catch (error) {
+      throw new McpConnectionError(
+        this.name,
+        `could not start the transport worker: ${(error as Error).message}`,
+        error,
+      );
+    }
+    const transport = new WorkerBridgeTransport(port, {
+      server: this.name,
+      session: newSessionNumber(),
+      startTimeoutMs: 15_000,
+    });
+    this.#transport = transport;
+    this.#lossReason = undefined;
+    transport.onclose = () => this.#onTransportClosed(transport);
+    const timeoutMs = this.#opts.initializeTimeoutMs ?? 30_000;
+    try {
+      await this.client.connect(transport, { timeout: timeoutMs });
+    } catch (error) {
+      const info = transport.closeInfo;
+      await transport.close().catch(() => {});
+      if (error instanceof McpError && (error as McpError).code === ErrorCode.RequestTimeout) {
+        throw new McpInitializeTimeoutError(this.name, timeoutMs);
+      }
+      const code = (error as { transportCode?: string }).transportCode ?? info?.code;
+      if (code === "MCP_TRANSPORT_TIMEOUT") this.#opts.ports.invalidate(this.name);
+      const reason = info?.reason ?? (error as Error).message;
+      throw Object.assign(new McpConnectionError(this.name, reason, error), {
+        transportCode: code ?? "MCP_CONNECTION",
+      });
+    }
+    this.#tools = undefined;
+    this.#opts.events.connected(this.name);
+    // Restore subscriptions made before a reconnect.
+    for (const uri of this.#subscriptions) {
+      this.client.subscribeResource({ uri }, { timeout: this.#timeout() }).catch(() => {});
+    }
+    this.#schedulePing();
+  }
+
+  #onTransportClosed(transport: WorkerBridgeTransport): void {
+    if (transport !== this.#transport) return;
+    this.#stopPing();
+    const info = transport.closeInfo;
+    if (info?.requested && !this.#lossReason) return;
+    this.#tools = undefined;
+    const reason = this.#lossReason ?? info?.reason ?? "connection closed";
+    this.#opts.events.notification(this.name, "mcpchat/connection_lost", { reason });
+    this.lifecycle.lost(reason);
+  }
+
+  async #closeTransport(): Promise<void> {
+    this.#stopPing();
+    const t = this.#transport;
+    this.#transport = undefined;
+    if (t) await this.client.close().catch(() => t.close());
+  }
+
+  #schedulePing(): void {
+    const interval = this.#opts.pingIntervalMs ?? 30_000;
+    if (interval <= 0) return;
+    this.#stopPing();
+    this.#pingTimer = this.#clock.setTimeout(async () => {
+      this.#pingTimer = undefined;
+      const t = this.#transport;
+      if (!t || this.state.status !== "ready") return;
+      try {
+        await this.client.ping({ timeout: this.#opts.pingTimeoutMs ?? 10_000 });
+        if (t === this.#transport) this.#schedulePing();
+      } catch (error) {
+        if (t !== this.#transport) return;
+        this.#lossReason = `health check failed: ${(error as Error).message}`;
+        t.abandon(this.#lossReason);
+      }
+    }, interval);
+  }
+
+  #stopPing(): void {
+    if (this.#pingTimer !== undefined) this.#clock.clearTimeout(this.#pingTimer);
+    this.#pingTimer = undefined;
+  }
+
+  #installHandlers(): void {
+    const c = this.client;
+    const ev = this.#opts.events;
+    c.setRequestHandler(ListRootsRequestSchema, () => ({ roots: this.#opts.roots() }));
+    const host = this.#opts.host;
+    if (host?.sampling) {
+      const sampling = host.sampling.bind(host);
+      c.setRequestHandler(
+        CreateMessageRequestSchema,
+        async (req: CreateMessageRequest, extra: { signal: AbortSignal }) => {
+          ev.notification(this.name, "mcpchat/sampling_request", {
+            maxTokens: req.params.maxTokens,
+            messages: req.params.messages.length,
+          });
+          return await sampling({ server: this.name, params: req.params }, extra.signal);
+        },
+      );
+    }
+    if (host?.elicit) {
+      const elicit = host.elicit.bind(host);
+      c.setRequestHandler(
+        ElicitRequestSchema,
+        async (req: ElicitRequest, extra: { signal: AbortSignal }) => {
+          ev.notification(this.name, "mcpchat/elicitation_request", {
+            message: req.params.message,
+          });
+          return await elicit({ server: this.name, params: req.params }, extra.signal);
+        },
+      );
+    }
+    const record = (n: Notification) =>
+      ev.notification(this.name, n.method, n.params as Record<string, unknown> | undefined);
+    c.setNotificationHandler(ToolListChangedNotificationSchema, (n: Notification) => {
+      record(n);
+      this.#tools = undefined;
+      ev.toolsChanged(this.name);
+    });
+    c.setNotificationHandler(PromptListChangedNotificationSchema, (n: Notification) => {
+      record(n);
+      ev.promptsChanged(this.name);
+    });
+    c.setNotificationHandler(ResourceListChangedNotificationSchema, (n: Notification) => {
+      record(n);
+      ev.resourcesChanged(this.name);
+    });
+    c.setNotificationHandler(
+      ResourceUpdatedNotificationSchema,
+      (n: ResourceUpdatedNotification) => {
+        record(n);
+        ev.resourceUpdated(this.name, n.params.uri);
+      },
+    );
+    c.setNotificationHandler(LoggingMessageNotificationSchema, (n: Notification) => record(n));
+    c.fallbackNotificationHandler = (n: Notification) => {
+      record(n);
+      return Promise.resolve();
+    };
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Host-side wiring of the thin transport workers. The host (main thread)
+ * spawns them because a nested worker cannot have more permissions than its
+ * parent and the manager has none. Protocol:
+ *
+ * 1. The manager calls the host: `spawnTransport {name, config}` →
+ *    `{generation}`. The host (re)starts the plugin `mcp-server:<name>`
+ *    narrowed to that server's permissions, creates a `MessageChannel`,
+ *    sends one end to the transport worker (event `port`) and the other to
+ *    the manager (event `attach-server {name, generation, port}`, port
+ *    transferred), then answers.
+ * 2. When a transport worker crashes, the host emits
+ *    `detach-server {name, generation, reason}` to the manager.
+ * 3. The manager calls `stopTransport {name}` when a server is removed or
+ *    disconnected for good; the host stops the worker gracefully (which
+ *    reaps the child), then terminates it.
+ *
+ * @module
+ */
+
+import { startPlugin } from "../plugin/mod.ts";
+import type { PluginHandle, PluginPermissions } from "../plugin/mod.ts";
+import { netPermissionFor, type ServerConfig, validateServerConfig } from "./config.ts";
+import type { TransportSpec } from "./port_protocol.ts";
+import { transportSpecFor } from "./transport_spec.ts";
+
+/**
+ * The permissions of a server's transport worker, in plugin form.
+ *
+ * @example
+ * ```ts
+ * import { transportPluginPermissions } from "./host_wiring.ts";
+ * transportPluginPermissions({ kind: "stdio", name: "x", command: "node", args: [], env: {} }); // { run: ["node"] }
+ * ```
+ */
+export function transportPluginPermissions(spec: TransportSpec): PluginPermissions {
+  return spec.kind === "stdio" ? { run: [spec.command] } : { net: [netPermissionFor(spec.url)] };
+}
+
+/** Params of the host handler `spawnTransport`. */
+export interface SpawnTransportParams {
+  name: string;
+  config: ServerConfig;
+}
+
+/** Params of the manager event `attach-server`. */
+export interface AttachServerEvent {
+  name: string;
+  generation: number;
+  port: MessagePort;
+}
+
+/** Params of the manager event `detach-server`. */
+export interface DetachServerEvent {
+  name: string;
+  generation: number;
+  reason: string;
+}
+
+/** Options of {@linkcode McpTransportHost}. */
+export interface McpTransportHostOptions {
+  /** Sends an event to the manager (e.g. `managerHandle.peer.emit`). */
+  emitToManager: (event: string, data: unknown, transfer?: Transferable[]) => void;
+  /** Environment lookup for the child's inherited variables (default `Deno.env.get`). */
+  getEnv?: (key: string) => string | undefined;
+  /** Transport plugin module (default `plugins/mcp_server.ts`). */
+  module?: URL;
+  /** Heartbeats of the transport workers (default the plugin host's). */
+  heartbeat?: { intervalMs: number; missed: number } | false;
+  /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
+  killGraceMs?: number;
+}
+
+/**
+ * Runs the transport workers for the manager: register its methods as the
+ * manager plugin's host handlers.
+ *
+ * @example
+ * ```ts ignore
+ * import { McpTransportHost } from "./host_wiring.ts";
+ * let manager!: PluginHandle;
+ * const transports = new McpTransportHost({ emitToManager: (e, d, t) => manager.peer.emit(e, d, t) });
+ * manager = await startPlugin({ ..., handlers: transports.handlers() });
+ * ```
+ */
+export class McpTransportHost {
+  readonly #opts: McpTransportHostOptions;
+  readonly #workers = new Map<string, { handle: PluginHandle; generation: number }>();
+  #generation = 0;
+
+  constructor(options: McpTransportHostOptions) {
+    this.#opts = options;
+  }
+
+  /** Host handlers to give the manager plugin (`spawnTransport`, `stopTransport`). */
+  handlers(): {
+    spawnTransport: (p: SpawnTransportParams) => Promise<{ generation: number; pid?: number }>;
+    stopTransport: (p: { name: string }) => Promise<{ stopped: boolean }>;
+  } {
+    return {
+      spawnTransport: (p) => this.spawn(p.name, p.config),
+      stopTransport: async (p) => ({ stopped: await this.stop(p.name) }),
+    };
+  }
+
+  /** (Re)starts the transport worker of a server and attaches a fresh port to the manager. */
+  async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
+    const valid = validateServerConfig(name, config);
+    await this.stop(name);
+    const spec = transportSpecFor(name, valid, this.#opts.getEnv ?? safeEnvGet, {
+      killGraceMs: this.#opts.killGraceMs,
+    });
+    const handle = await startPlugin({
+      name: `mcp-server:${name}`,
+      module: this.#opts.module ?? new URL("../../plugins/mcp_server.ts", import.meta.url),
+      permissions: transportPluginPermissions(spec),
+      init: spec,
+      heartbeat: this.#opts.heartbeat,
+    });
+    const generation = ++this.#generation;
+    this.#workers.set(name, { handle, generation });
+    const { port1, port2 } = new MessageChannel();
+    handle.peer.emit("port", { port: port1 }, [port1]);
+    this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
+    void handle.exited.then((reason) => {
+      const current = this.#workers.get(name);
+      if (current?.generation !== generation) return;
+      this.#workers.delete(name);
+      if (reason.kind === "crash") {
+        this.#opts.emitToManager(
+          "detach-server",
+          {
+            name,
+            generation,
+            reason: `transport worker crashed: ${reason.error}`,
+          } satisfies DetachServerEvent,
+        );
+      }
+    });
+    return { generation };
+  }
+
+  /** Stops a server's transport worker gracefully (reaping its child). */
+  async stop(name: string): Promise<boolean> {
+    const w = this.#workers.get(name);
+    if (!w) return false;
+    this.#workers.delete(name);
+    await w.handle.stop("server stopped");
+    return true;
+  }
+
+  /** Stops every transport worker. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#workers.keys()].map((n) => this.stop(n)));
+  }
+
+  /** Names with a running transport worker. */
+  running(): string[] {
+    return [...this.#workers.keys()];
+  }
+}
+
+function safeEnvGet(key: string): string | undefined {
+  try {
+    return Deno.env.get(key);
+  } catch {
+    return undefined;
+  }
+}
