@@ -1,0 +1,157 @@
+/**
+ * Reads the structure of the config schema: which keys a table accepts (for
+ * "did you mean" hints) and which scalar settings exist (for the `MCPCHAT_*`
+ * environment mapping).
+ *
+ * @module
+ */
+
+import type { z } from "zod";
+import { BUILTIN_BACKENDS, ConfigSchema } from "./schema.ts";
+
+/** The parts of a zod v4 definition this walker looks at. */
+interface WalkDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  options?: readonly z.ZodType[];
+}
+
+const WRAPPERS = new Set(["default", "prefault", "optional", "nullable", "readonly", "catch"]);
+
+function defOf(schema: z.ZodType): WalkDef {
+  return schema.def as unknown as WalkDef;
+}
+
+/** Strips wrappers and pipes down to the schema that decides the shape. */
+function core(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (let guard = 0; guard < 32; guard++) {
+    const def = defOf(current);
+    if (WRAPPERS.has(def.type) && def.innerType) current = def.innerType;
+    else if (def.type === "pipe" && def.in && def.out) {
+      // A preprocess pipe starts with a bare transform: the shape is on the out side.
+      current = defOf(def.in).type === "transform" ? def.out : def.in;
+    } else return current;
+  }
+  return current;
+}
+
+/** The child schema at `key` of `schema`, if any. */
+function child(schema: z.ZodType, key: string | number): z.ZodType | undefined {
+  const def = defOf(core(schema));
+  if (def.type === "object") return def.shape?.[String(key)];
+  if (def.type === "record") return def.valueType;
+  if (def.type === "array") return def.element;
+  return undefined;
+}
+
+/**
+ * The keys a table at `path` accepts, or `undefined` when that table takes
+ * free-form keys (a record such as `mcp.servers`) or the path is unknown.
+ *
+ * @example
+ * ```ts
+ * import { knownKeys } from "./introspect.ts";
+ * console.log(knownKeys(["mcp", "reconnect"])); // ["max_attempts", "base_ms", "max_ms"]
+ * ```
+ */
+export function knownKeys(
+  path: readonly (string | number)[],
+  root: z.ZodType = ConfigSchema,
+): string[] | undefined {
+  let schema: z.ZodType | undefined = root;
+  for (const key of path) {
+    if (!schema) return undefined;
+    schema = child(schema, key);
+  }
+  if (!schema) return undefined;
+  const def = defOf(core(schema));
+  return def.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+/** How an `MCPCHAT_*` value is parsed. */
+export type EnvValueKind = "string" | "number" | "boolean" | "array";
+
+/** One scalar setting reachable through an environment variable. */
+export interface EnvSetting {
+  /** Config path, e.g. `["mcp", "startup_mode"]`. */
+  path: string[];
+  /** How the text of the variable is turned into a value. */
+  kind: EnvValueKind;
+}
+
+function leafKind(schema: z.ZodType): EnvValueKind | undefined {
+  const def = defOf(core(schema));
+  switch (def.type) {
+    case "string":
+    case "enum":
+      return "string";
+    case "number":
+    case "int":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "array":
+      return "array";
+    default:
+      return undefined;
+  }
+}
+
+/** Keys that are never taken from `MCPCHAT_*` (use the provider's own variable instead). */
+const ENV_EXCLUDED = new Set(["api_key", "headers", "type"]);
+
+/**
+ * Derives the environment variable table from the schema: one
+ * `MCPCHAT_<SECTION>_<KEY>` per scalar setting (nested tables join with `_`),
+ * plus `MCPCHAT_LLM_BACKENDS_<NAME>_<KEY>` for the built-in backends.
+ * Free-form tables (servers, pricing, aliases) are not reachable this way.
+ *
+ * `lib/config/env_keys.ts` holds the generated table so the main thread and
+ * the worker permission list do not need zod; a test keeps the two equal.
+ *
+ * @example
+ * ```ts
+ * import { deriveEnvSettings } from "./introspect.ts";
+ * console.log(deriveEnvSettings()["MCPCHAT_MCP_STARTUP_MODE"]); // { path: ["mcp","startup_mode"], kind: "string" }
+ * ```
+ */
+export function deriveEnvSettings(root: z.ZodType = ConfigSchema): Record<string, EnvSetting> {
+  const out: Record<string, EnvSetting> = {};
+  const add = (path: string[], kind: EnvValueKind) => {
+    const name = `MCPCHAT_${path.join("_").toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    if (out[name]) {
+      throw new Error(`environment variable ${name} would map to two settings`);
+    }
+    out[name] = { path, kind };
+  };
+  const walk = (schema: z.ZodType, path: string[]) => {
+    const def = defOf(core(schema));
+    if (def.type === "object" && def.shape) {
+      for (const [key, value] of Object.entries(def.shape)) {
+        if (!ENV_EXCLUDED.has(key)) walk(value, [...path, key]);
+      }
+      return;
+    }
+    if (def.type === "record") {
+      const backends = path.join(".") === "llm.backends";
+      if (backends && def.valueType) {
+        for (const name of Object.keys(BUILTIN_BACKENDS)) walk(def.valueType, [...path, name]);
+      }
+      return;
+    }
+    const kind = leafKind(schema);
+    if (kind) add(path, kind);
+  };
+  walk(root, []);
+  // A region only means something to bedrock.
+  for (const name of Object.keys(out)) {
+    if (name.endsWith("_REGION") && !name.includes("_BEDROCK_")) delete out[name];
+  }
+  return out;
+}

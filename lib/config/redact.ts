@@ -1,0 +1,132 @@
+/**
+ * Redaction of secrets for anything that displays configuration
+ * (`mcpchat config show`, error messages). Errs on the side of hiding.
+ *
+ * @module
+ */
+
+/** What a redacted value is replaced with. */
+export const REDACTED = "<redacted>";
+
+const SECRET_KEY =
+  /api[_-]?key|token|secret|passw|credential|authori[sz]ation|cookie|private[_-]?key|access[_-]?key|x-api-key|bearer|session[_-]?id|(?:^|[_-])key$/i;
+
+const SECRET_VALUE =
+  /^(?:sk-|sk_|rk_|pk_live|ghp_|gho_|ghs_|ghu_|github_pat_|glpat-|xox[abprs]-|AKIA[0-9A-Z]{12}|ASIA[0-9A-Z]{12}|AIza[0-9A-Za-z_-]{20}|hf_|eyJ[A-Za-z0-9_-]{8,}\.|bearer\s|basic\s|token\s)/i;
+
+/**
+ * Whether a key name says its value is a secret (`api_key`, `token`,
+ * `Authorization`, `GITHUB_PERSONAL_ACCESS_TOKEN`…). Names ending in `_env`
+ * hold a variable name, not a secret.
+ *
+ * @example
+ * ```ts
+ * import { isSecretKey } from "./redact.ts";
+ * console.log(isSecretKey("Authorization"), isSecretKey("api_key_env")); // true false
+ * ```
+ */
+export function isSecretKey(key: string): boolean {
+  if (/_env$/i.test(key)) return false;
+  return SECRET_KEY.test(key);
+}
+
+/**
+ * Whether a value looks like a credential by itself (`sk-…`, `ghp_…`,
+ * `Bearer …`, AWS access key ids, JWTs…).
+ *
+ * @example
+ * ```ts
+ * import { looksLikeSecret } from "./redact.ts";
+ * console.log(looksLikeSecret("Bearer abc"), looksLikeSecret("gpt-4.1")); // true false
+ * ```
+ */
+export function looksLikeSecret(value: string): boolean {
+  return SECRET_VALUE.test(value.trim());
+}
+
+function redactUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  let changed = false;
+  if (url.password) {
+    url.password = "redacted";
+    changed = true;
+  }
+  for (const [name, param] of url.searchParams) {
+    if (isSecretKey(name) || looksLikeSecret(param) || /^(key|sig|signature|auth|code)$/i.test(name)) {
+      url.searchParams.set(name, "redacted");
+      changed = true;
+    }
+  }
+  return changed ? url.toString() : value;
+}
+
+const SECRET_FLAG = /^--?[A-Za-z0-9_-]*(?:token|key|secret|passw|auth)[A-Za-z0-9_-]*$/i;
+const SECRET_FLAG_WITH_VALUE = /^(--?[A-Za-z0-9_-]*(?:token|key|secret|passw|auth)[A-Za-z0-9_-]*=)/i;
+
+function redactArgs(args: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  let hideNext = false;
+  for (const arg of args) {
+    if (typeof arg !== "string") {
+      out.push(redactValue(arg));
+      hideNext = false;
+      continue;
+    }
+    if (hideNext) {
+      out.push(REDACTED);
+      hideNext = false;
+      continue;
+    }
+    const withValue = SECRET_FLAG_WITH_VALUE.exec(arg);
+    if (withValue) out.push(withValue[1] + REDACTED);
+    else if (looksLikeSecret(arg)) out.push(REDACTED);
+    else {
+      out.push(redactUrl(arg));
+      hideNext = SECRET_FLAG.test(arg);
+    }
+  }
+  return out;
+}
+
+/**
+ * A deep copy of `value` with secrets replaced by {@linkcode REDACTED}: string
+ * values under secret-looking keys (at any depth: `api_key`, `token`,
+ * `headers.Authorization`, `env.GITHUB_TOKEN`), values that look like
+ * credentials, passwords and key-like query parameters in URLs, and command
+ * arguments after flags such as `--api-key`.
+ *
+ * @example
+ * ```ts
+ * import { redactSecrets } from "./redact.ts";
+ * console.log(redactSecrets({ headers: { Authorization: "Bearer x" }, model: "gpt-4.1" }));
+ * // { headers: { Authorization: "<redacted>" }, model: "gpt-4.1" }
+ * ```
+ */
+export function redactSecrets<T>(value: T): T {
+  return redactValue(value) as T;
+}
+
+function redactValue(value: unknown, key?: string): unknown {
+  if (typeof value === "string") {
+    if ((key !== undefined && isSecretKey(key)) || looksLikeSecret(value)) return REDACTED;
+    return redactUrl(value);
+  }
+  if (Array.isArray(value)) {
+    return key === "args" ? redactArgs(value) : value.map((item) => redactValue(item, key));
+  }
+  if (value instanceof Date) return value;
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    const secretParent = key !== undefined && isSecretKey(key);
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = redactValue(v, secretParent && typeof v === "string" ? key : k);
+    }
+    return out;
+  }
+  return value;
+}
