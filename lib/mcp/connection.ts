@@ -269,6 +269,7 @@ export class ServerConnection {
           timeout: options.timeoutMs ?? this.#timeout(),
           resetTimeoutOnProgress: true,
         })) as CallToolResult,
+      options.signal,
     );
   }
 
@@ -450,10 +451,20 @@ export class ServerConnection {
     throw new McpRequestError(this.name, method, `more than ${PAGE_LIMIT} pages; stopped`);
   }
 
-  async #request<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  async #request<T>(method: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
       return await fn();
     } catch (error) {
+      if (signal?.aborted) {
+        throw new McpRequestError(
+          this.name,
+          method,
+          "cancelled",
+          "MCP_CANCELLED",
+          undefined,
+          error,
+        );
+      }
       throw this.#mapError(method, error);
     }
   }
@@ -496,6 +507,16 @@ export class ServerConnection {
           method,
           `connection lost during the call (${why}); the server is reconnecting — retry the call`,
           "MCP_CONNECTION_LOST",
+          error.code,
+          error,
+        );
+      }
+      if (error.code === ErrorCode.RequestTimeout && /AbortError|aborted/.test(error.message)) {
+        return new McpRequestError(
+          this.name,
+          method,
+          "cancelled",
+          "MCP_CANCELLED",
           error.code,
           error,
         );

@@ -42,7 +42,7 @@ export function harness(
   const events: RecordedEvent[] = [];
   // deno-lint-ignore prefer-const
   let ports: HostPortProvider;
-  let manager: McpManager | undefined;
+  const box: { manager?: McpManager } = {};
   const transports = new McpTransportHost({
     heartbeat: false,
     killGraceMs: 500,
@@ -52,19 +52,19 @@ export function harness(
       }
       if (event === "detach-server") {
         const d = data as { name: string; generation: number; reason: string };
-        if (ports.detach(d)) manager?.transportLost(d.name, d.reason);
+        if (ports.detach(d)) box.manager?.transportLost(d.name, d.reason);
       }
     },
   });
   ports = new HostPortProvider(transports.handlers());
-  manager = new McpManager({
+  const m = new McpManager({
     servers,
     ports,
     ping_interval_ms: 0,
     emit: (event, data) => events.push({ event, data }),
     ...options,
   });
-  const m = manager;
+  box.manager = m;
   return {
     manager: m,
     transports,
