@@ -233,14 +233,14 @@ export class SessionView {
    * await view.appendMany([{ role: "user", content: "a" }, { role: "assistant", content: "b" }]);
    * ```
    */
-  appendMany(messages: unknown[]): Promise<MessageEntry[]> {
+  async appendMany(messages: unknown[]): Promise<MessageEntry[]> {
     this.#writable();
     if (!Array.isArray(messages)) throw new StoreValidationError("messages must be an array");
     const now = this.#ctx.clock.now();
     const valid = messages.map((m, i) =>
       validateMessage(m, messages.length === 1 ? "message" : `messages[${i}]`, now)
     );
-    return this.#serialize(async () => {
+    return await this.#serialize(async () => {
       const out: MessageEntry[] = [];
       let batch: Message[] = [];
       let size = 0;
@@ -378,8 +378,8 @@ export class SessionView {
    * await view.update({ title: "Auth refactor" });
    * ```
    */
-  update(patch: SessionPatch): Promise<SessionRecord> {
-    return this.#mutate((r) => ({ next: applyPatch(r, patch) }), "updated");
+  async update(patch: SessionPatch): Promise<SessionRecord> {
+    return await this.#mutate((r) => ({ next: applyPatch(r, patch) }), "updated");
   }
 
   /**
