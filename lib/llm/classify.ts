@@ -114,6 +114,11 @@ export function classifyError(
     return new LlmBadRequestError(name, status, opts);
   }
   if (emitted) return new LlmStreamInterruptedError(name, describe(error), { cause: error });
+  if (error instanceof Error && error.name === "AI_NoOutputGeneratedError") {
+    return new LlmConnectionError(name, backend.baseUrl, "the stream ended before any output", {
+      cause: error,
+    });
+  }
   if (isApiCallError(error) || error instanceof TypeError || isConnectionError(error)) {
     return new LlmConnectionError(name, backend.baseUrl, describe(error), { cause: error });
   }

@@ -256,6 +256,7 @@ export class LlmClient {
     const onIdle = () => attempt.abort(new LlmTimeoutError(backend.name, "idle", idleMs));
     let idleTimer = this.#clock.setTimeout(onIdle, idleMs);
     let completed = false;
+    let parts: AsyncIterator<unknown> | undefined;
     try {
       const prompt = toModelPrompt(request.messages, request.system);
       const tools = request.tools?.length
@@ -277,7 +278,20 @@ export class LlmClient {
       });
       let usage: LlmUsage | undefined;
       let reason: FinishReason | "interrupted" | undefined;
-      for await (const part of result.fullStream) {
+      const iterator = result.fullStream[Symbol.asyncIterator]();
+      parts = iterator;
+      while (true) {
+        let next: IteratorResult<
+          (typeof result.fullStream) extends AsyncIterable<infer P> ? P : never
+        >;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          // An abort surfaces as a generic AbortError: report why we aborted.
+          throw attempt.signal.aborted ? attempt.signal.reason : error;
+        }
+        if (next.done) break;
+        const part = next.value;
         this.#clock.clearTimeout(idleTimer);
         idleTimer = this.#clock.setTimeout(onIdle, idleMs);
         switch (part.type) {
@@ -310,7 +324,7 @@ export class LlmClient {
             break;
           }
           case "error":
-            throw part.error;
+            throw attempt.signal.aborted ? attempt.signal.reason : part.error;
           case "abort":
             throw attempt.signal.reason ?? new LlmCancelledError(backend.name);
         }
@@ -336,6 +350,7 @@ export class LlmClient {
       if (!completed && !attempt.signal.aborted) {
         attempt.abort(new LlmCancelledError(backend.name));
       }
+      if (!completed) parts?.return?.().catch(() => {});
     }
   }
 
