@@ -1,0 +1,115 @@
+/**
+ * Runs one mcpchat invocation: output, signals, the services, and the
+ * command (REPL by default).
+ *
+ * @module
+ */
+
+import type { ParsedArgs } from "./args.ts";
+import { CommandContext, CommandError } from "./context.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { StartupProfiler } from "./profiler.ts";
+import { consoleOutput, type Output } from "../ui/output.ts";
+import { configCommand } from "./commands/config.ts";
+import { startRepl } from "./commands/repl.ts";
+import { PluginStartError } from "../plugin/host.ts";
+import { RpcError } from "../rpc/errors.ts";
+
+/**
+ * Runs the parsed command line and resolves with the exit code. Every
+ * service started is stopped (MCP server processes reaped) before it returns.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await runApp(parseCommandLine(Deno.args));
+ * ```
+ */
+export async function runApp(parsed: ParsedArgs): Promise<number> {
+  const env = Deno.env.toObject();
+  const profiler = new StartupProfiler(
+    parsed.options.profileStartup || env.MCPCHAT_STARTUP_PROFILING === "1",
+  );
+  profiler.mark("args parsed");
+  const io = consoleOutput({ colorFlag: parsed.options.color });
+  const interrupt = new AbortController();
+  const interrupts = new Set<() => void>();
+  const onSigint = () => {
+    if (interrupts.size > 0) { for (const listener of interrupts) listener(); }
+    else interrupt.abort(new DOMException("interrupted", "AbortError"));
+  };
+  const ctx = new CommandContext({
+    args: parsed,
+    io,
+    env,
+    cwd: Deno.cwd(),
+    profiler,
+    signal: interrupt.signal,
+  });
+  const onTerminate = () => {
+    // Stop the tree (reaping MCP server processes) before leaving, never orphan them.
+    void ctx.shutdown().finally(() => Deno.exit(ExitCode.Interrupted));
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  const otherSignals: Deno.Signal[] = Deno.build.os === "windows" ? [] : ["SIGTERM", "SIGHUP"];
+  for (const signal of otherSignals) Deno.addSignalListener(signal, onTerminate);
+  try {
+    const code = await dispatch(ctx, {
+      onInterrupt: (listener) => {
+        interrupts.add(listener);
+        return () => interrupts.delete(listener);
+      },
+    });
+    return interrupt.signal.aborted ? ExitCode.Interrupted : code;
+  } catch (error) {
+    if (interrupt.signal.aborted) {
+      io.err("interrupted\n");
+      return ExitCode.Interrupted;
+    }
+    return reportError(io, error, parsed.options.outputFormat === "json" || parsed.options.json);
+  } finally {
+    io.err(profiler.reportOnce());
+    await ctx.shutdown();
+    Deno.removeSignalListener("SIGINT", onSigint);
+    for (const signal of otherSignals) Deno.removeSignalListener(signal, onTerminate);
+  }
+}
+
+interface DispatchHooks {
+  onInterrupt(listener: () => void): () => void;
+}
+
+async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<number> {
+  const { command, options } = ctx.args;
+  const [name, ...words] = command;
+  switch (name) {
+    case "config":
+      return await configCommand(ctx, words);
+    case undefined:
+      break;
+    default:
+      throw new CommandError(`"${name}" is not available yet in this build`, ExitCode.Usage);
+  }
+  if (options.print !== undefined) {
+    throw new CommandError("one-shot mode (-p) is not available yet in this build", ExitCode.Usage);
+  }
+  return await startRepl(ctx, hooks);
+}
+
+/** Prints an error the way users and scripts expect, and picks the exit code. */
+function reportError(io: Output, error: unknown, json: boolean): number {
+  let code: number = ExitCode.Runtime;
+  let kind = "runtime";
+  if (error instanceof CommandError) {
+    code = error.exitCode;
+    kind = error.code;
+  } else if (error instanceof RpcError || error instanceof PluginStartError) {
+    kind = error.code;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) {
+    io.out(JSON.stringify({ error: { code: kind, message, exit_code: code } }) + "\n");
+  } else {
+    io.err(`${io.errColor.red("error")}: ${message}\n`);
+  }
+  return code;
+}

@@ -1,0 +1,71 @@
+/**
+ * `mcpchat config path|show|validate`.
+ *
+ * @module
+ */
+
+import { CommandContext, CommandError } from "../context.ts";
+import { ExitCode } from "../exit_codes.ts";
+
+/**
+ * Runs a `config` subcommand.
+ *
+ * @example
+ * ```ts ignore
+ * await configCommand(ctx, ["validate", "config.toml"]);
+ * ```
+ */
+export async function configCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  const [sub] = words;
+  const runtime = await ctx.runtime();
+  const { json } = ctx.args.options;
+  switch (sub) {
+    case "path": {
+      const { path, explicit } = await runtime.configRef.call("path", undefined);
+      const exists = await Deno.stat(path).then(() => true, () => false);
+      if (json) ctx.io.out(JSON.stringify({ path, explicit, exists }) + "\n");
+      else {
+        ctx.io.out(`${path}\n`);
+        if (!exists) ctx.io.err(ctx.io.errColor.dim("(no file there yet: defaults apply)\n"));
+      }
+      return ExitCode.Ok;
+    }
+    case "show": {
+      if (json) {
+        const config = await ctx.config();
+        const { redactSecrets } = await import("../../config/redact.ts");
+        ctx.io.out(JSON.stringify(redactSecrets(config), null, 2) + "\n");
+      } else {
+        await ctx.config(); // reports a bad file with exit code 2
+        ctx.io.out(await runtime.configRef.call("show", {}));
+      }
+      return ExitCode.Ok;
+    }
+    case "validate": {
+      // main.ts made FILE the --config file, so the config worker may read it.
+      const target = ctx.configPath ?? (await runtime.configRef.call("path", undefined)).path;
+      const report = await runtime.configRef.call("validate", { path: target });
+      if (json) ctx.io.out(JSON.stringify({ file: target, ...report }) + "\n");
+      for (const warning of report.warnings) {
+        ctx.io.err(ctx.io.errColor.yellow(`warning: ${warning}\n`));
+      }
+      if (!report.ok) {
+        if (!json) {
+          for (const e of report.errors) {
+            ctx.io.err(`${ctx.io.errColor.red("error")}: ${e.message}\n`);
+          }
+        }
+        return ExitCode.Usage;
+      }
+      if (!json) ctx.io.out(`${target}: ok\n`);
+      return ExitCode.Ok;
+    }
+    default:
+      throw new CommandError(
+        sub
+          ? `unknown config command "${sub}" (path, show, validate)`
+          : "config needs a command: path, show or validate",
+        ExitCode.Usage,
+      );
+  }
+}

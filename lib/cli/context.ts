@@ -1,0 +1,116 @@
+/**
+ * What every command gets: the parsed command line, output, environment,
+ * and lazy access to the running services.
+ *
+ * @module
+ */
+
+import { isAbsolute, resolve } from "node:path";
+import type { Config } from "../config/schema.ts";
+import type { Env } from "../config/paths.ts";
+import type { SupervisorEvent } from "../supervisor/types.ts";
+import { RemoteError } from "../rpc/errors.ts";
+import type { Output } from "../ui/output.ts";
+import type { ParsedArgs } from "./args.ts";
+import { ExitCode } from "./exit_codes.ts";
+import type { StartupProfiler } from "./profiler.ts";
+import { Runtime } from "./runtime.ts";
+
+/** A failure a command reports with an exit code (and no stack trace). */
+export class CommandError extends Error {
+  readonly code: string;
+  constructor(message: string, readonly exitCode: number = ExitCode.Runtime, code = "COMMAND") {
+    super(message);
+    this.name = "CommandError";
+    this.code = code;
+  }
+}
+
+/** Shared state of one mcpchat invocation. */
+export class CommandContext {
+  readonly args: ParsedArgs;
+  readonly io: Output;
+  readonly env: Env;
+  readonly cwd: string;
+  readonly profiler: StartupProfiler;
+  /** Aborted by Ctrl-C in one-shot commands. */
+  readonly signal: AbortSignal;
+  #runtime?: Promise<Runtime>;
+  #config?: Promise<Config>;
+
+  constructor(init: {
+    args: ParsedArgs;
+    io: Output;
+    env: Env;
+    cwd: string;
+    profiler: StartupProfiler;
+    signal: AbortSignal;
+  }) {
+    this.args = init.args;
+    this.io = init.io;
+    this.env = init.env;
+    this.cwd = init.cwd;
+    this.profiler = init.profiler;
+    this.signal = init.signal;
+  }
+
+  /** `--config FILE` as an absolute path. */
+  get configPath(): string | undefined {
+    const path = this.args.options.config;
+    if (!path) return undefined;
+    return isAbsolute(path) ? path : resolve(this.cwd, path);
+  }
+
+  /** The services, booted on first use. */
+  runtime(): Promise<Runtime> {
+    this.#runtime ??= Runtime.boot({
+      env: this.env,
+      cwd: this.cwd,
+      configPath: this.configPath,
+      profiler: this.profiler,
+      onEvent: (event) => this.#reportSupervisorEvent(event),
+    });
+    return this.#runtime;
+  }
+
+  /**
+   * The validated configuration.
+   * @throws {CommandError} with exit code 2 and the config error's file:line:column message
+   */
+  config(): Promise<Config> {
+    this.#config ??= (async () => {
+      const runtime = await this.runtime();
+      try {
+        const { config, warnings } = await runtime.loadConfig();
+        for (const warning of warnings) {
+          this.io.err(this.io.errColor.yellow(`warning: ${warning}\n`));
+        }
+        return config;
+      } catch (error) {
+        if (error instanceof RemoteError && error.code.startsWith("CONFIG_")) {
+          throw new CommandError(error.message, ExitCode.Usage, error.code);
+        }
+        throw error;
+      }
+    })();
+    return this.#config;
+  }
+
+  /** Stops the services if they were started. */
+  async shutdown(): Promise<void> {
+    if (!this.#runtime) return;
+    const runtime = await this.#runtime.catch(() => undefined);
+    await runtime?.shutdown();
+  }
+
+  #reportSupervisorEvent(event: SupervisorEvent): void {
+    const c = this.io.errColor;
+    if (event.type === "crashed") {
+      this.io.err(c.yellow(`! ${event.id} crashed: ${event.error}\n`));
+    } else if (event.type === "restarted") {
+      this.io.err(c.dim(`  ${event.id} restarted\n`));
+    } else if (event.type === "gave-up") {
+      this.io.err(c.red(`! ${event.error}\n`));
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The command-line entry: parses arguments, answers `--help`/`--version`
+ * without starting anything, and hands every other command to the app
+ * (loaded on demand so the quick paths stay quick).
+ *
+ * @module
+ */
+
+import { parseCommandLine, UsageError } from "./args.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { helpText } from "./help.ts";
+import { VERSION } from "./version.ts";
+
+/** Where `main` writes, injected for tests. */
+export interface MainIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const encoder = new TextEncoder();
+const processIo: MainIo = {
+  out: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+  err: (text) => void Deno.stderr.writeSync(encoder.encode(text)),
+};
+
+/**
+ * Runs mcpchat with `argv` and resolves with the process exit code.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await main(["--version"])); // prints "mcpchat 0.1.0"
+ * ```
+ */
+export async function main(argv: readonly string[], io: MainIo = processIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`mcpchat: ${error.message}\n${error.hint}\n`);
+      return ExitCode.Usage;
+    }
+    throw error;
+  }
+  const { options, command } = parsed;
+  if (options.version) {
+    io.out(`mcpchat ${VERSION}\n`);
+    return ExitCode.Ok;
+  }
+  if (command[0] === "help") {
+    io.out(helpText(command[1]));
+    return ExitCode.Ok;
+  }
+  if (options.help) {
+    io.out(helpText(command[0]));
+    return ExitCode.Ok;
+  }
+  const { runApp } = await import("./app.ts");
+  return await runApp(parsed);
+}

@@ -1,0 +1,153 @@
+/**
+ * The running application: the root supervisor and a stable reference to
+ * each service plugin. Only the config plugin starts before anything else;
+ * every other service starts on first use (or, for MCP servers, as their
+ * `startup_mode` says), so the prompt appears at once.
+ *
+ * @module
+ */
+
+import { Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
+import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
+import type { Config } from "../config/schema.ts";
+import type { Env } from "../config/paths.ts";
+import { McpTransportHost } from "../mcp/host_wiring.ts";
+import { configSpec, mcpManagerSpec } from "../../plugins/manifest.ts";
+import type { configPlugin } from "../../plugins/config.ts";
+import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
+import type { StartupProfiler } from "./profiler.ts";
+
+/** RPC surface of the config plugin. */
+export type ConfigSurface = SurfaceOf<typeof configPlugin>;
+/** RPC surface of the MCP manager plugin. */
+export type McpSurface = SurfaceOf<typeof mcpManagerPlugin>;
+
+/** Host-side answers to requests from MCP servers (sampling, elicitation). */
+export interface McpHostHandlers {
+  sampling?: (request: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
+  elicit?: (request: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
+}
+
+/** Options of {@linkcode Runtime.boot}. */
+export interface RuntimeOptions {
+  env: Env;
+  cwd: string;
+  /** `--config FILE`, made absolute by the caller. */
+  configPath?: string;
+  profiler?: StartupProfiler;
+  /** Receives supervisor events (the UI shows crashes and restarts). */
+  onEvent?: (event: SupervisorEvent) => void;
+}
+
+/**
+ * The application's services under one root supervisor.
+ *
+ * @example
+ * ```ts ignore
+ * const runtime = await Runtime.boot({ env: Deno.env.toObject(), cwd: Deno.cwd() });
+ * const { config } = await runtime.loadConfig();
+ * const mcp = await runtime.mcp(config, {});
+ * console.log(await mcp.call("servers", undefined as never));
+ * await runtime.shutdown();
+ * ```
+ */
+export class Runtime {
+  readonly root: Supervisor;
+  readonly configRef: PluginRef<ConfigSurface>;
+  #options: RuntimeOptions;
+  #started = new Map<string, Promise<void>>();
+  #mcp?: PluginRef<McpSurface>;
+  #transports?: McpTransportHost;
+  #stopping?: Promise<void>;
+
+  private constructor(options: RuntimeOptions) {
+    this.#options = options;
+    this.root = new Supervisor({
+      name: "root",
+      strategy: "one_for_one",
+      intensity: { maxRestarts: 5, periodMs: 30_000 },
+      backoff: { baseMs: 100, maxMs: 5_000, jitter: "equal" },
+    });
+    this.root.subscribe((event) => {
+      if (event.type === "gave-up") this.#refFor(event.id)?.markFailed(event.error);
+      options.onEvent?.(event);
+    });
+    this.configRef = new PluginRef<ConfigSurface>(
+      configSpec({ env: options.env, configPath: options.configPath }),
+    );
+  }
+
+  /** Starts the root supervisor with the config plugin. */
+  static async boot(options: RuntimeOptions): Promise<Runtime> {
+    const runtime = new Runtime(options);
+    await runtime.ensure(runtime.configRef);
+    options.profiler?.mark("config worker ready");
+    return runtime;
+  }
+
+  /**
+   * Loads the configuration through the config plugin.
+   * @throws {RemoteError} a config error (code `CONFIG_*`, with file/line/column in `data`)
+   */
+  async loadConfig(): Promise<{ config: Config; sources: string[]; warnings: string[] }> {
+    const result = await this.configRef.call("load", {});
+    this.#options.profiler?.mark("config loaded");
+    return result;
+  }
+
+  /** Adds `ref` to the root supervisor once, and waits until it runs. */
+  ensure<R>(ref: PluginRef<R>): Promise<void> {
+    let started = this.#started.get(ref.name);
+    if (!started) {
+      started = this.root.startChild(ref.childSpec());
+      this.#started.set(ref.name, started);
+      started.catch(() => this.#started.delete(ref.name));
+    }
+    return started;
+  }
+
+  /**
+   * The MCP manager, started on first use. Its thin transport workers
+   * (`mcp-server:<name>`) are spawned here on the main thread, because a
+   * worker cannot grant more permissions than it has.
+   */
+  async mcp(config: Config, hostHandlers: McpHostHandlers = {}): Promise<PluginRef<McpSurface>> {
+    if (!this.#mcp) {
+      const transports = new McpTransportHost({
+        emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
+        heartbeat: {
+          intervalMs: config.health.heartbeat_ms,
+          missed: config.health.missed_heartbeats,
+        },
+      });
+      this.#transports = transports;
+      const handlers = { ...transports.handlers(), ...hostHandlers };
+      const spec: () => PluginSpec = () =>
+        mcpManagerSpec(config, {
+          cwd: this.#options.cwd,
+          handlers,
+          sampling: hostHandlers.sampling !== undefined,
+          elicitation: hostHandlers.elicit !== undefined,
+        });
+      this.#mcp = new PluginRef<McpSurface>(spec, { waitMs: 30_000, shutdownMs: 8_000 });
+    }
+    await this.ensure(this.#mcp);
+    this.#options.profiler?.mark("mcp manager ready");
+    return this.#mcp;
+  }
+
+  /** Stops everything in reverse order: MCP servers are reaped, KV is closed. */
+  shutdown(reason = "exit"): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.root.stop(reason);
+      await this.#transports?.stopAll?.();
+    })();
+    return this.#stopping;
+  }
+
+  #refFor(id: string): PluginRef<unknown> | undefined {
+    if (id === this.configRef.name) return this.configRef as PluginRef<unknown>;
+    if (id === this.#mcp?.name) return this.#mcp as PluginRef<unknown>;
+    return undefined;
+  }
+}

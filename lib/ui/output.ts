@@ -1,0 +1,121 @@
+/**
+ * Where text goes and how it looks: data on stdout, messages on stderr,
+ * colour only on a terminal and never under `NO_COLOR`.
+ *
+ * @module
+ */
+
+import pc from "picocolors";
+
+/** Colour functions, or identity functions when colour is off. */
+export type Palette = Pick<
+  typeof pc,
+  "bold" | "dim" | "red" | "green" | "yellow" | "cyan" | "magenta" | "gray"
+>;
+
+/** Text sinks and styling, injected so commands are testable. */
+export interface Output {
+  /** Writes data (answers, JSON) to stdout. */
+  out(text: string): void;
+  /** Writes a message (progress, errors, hints) to stderr. */
+  err(text: string): void;
+  /** Styling for stdout. */
+  color: Palette;
+  /** Styling for stderr. */
+  errColor: Palette;
+  /** Whether stdin and stdout are both terminals (interactive use). */
+  interactive: boolean;
+}
+
+const plain: Palette = {
+  bold: String,
+  dim: String,
+  red: String,
+  green: String,
+  yellow: String,
+  cyan: String,
+  magenta: String,
+  gray: String,
+};
+
+/**
+ * Whether to colour a stream: a terminal, `NO_COLOR` unset (any value
+ * disables, per no-color.org), `TERM` not `dumb`; `FORCE_COLOR` forces it.
+ *
+ * @example
+ * ```ts
+ * import { wantsColor } from "./output.ts";
+ * console.log(wantsColor({ NO_COLOR: "1" }, true)); // false
+ * ```
+ */
+export function wantsColor(env: Record<string, string | undefined>, isTerminal: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
+  if (env.TERM === "dumb") return false;
+  return isTerminal;
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+}
+
+/**
+ * The process's real output.
+ *
+ * @example
+ * ```ts
+ * import { consoleOutput } from "./output.ts";
+ * const io = consoleOutput({ colorFlag: "never" });
+ * io.err(io.errColor.yellow("warning: nothing configured\n"));
+ * ```
+ */
+export function consoleOutput(options: { colorFlag?: "auto" | "always" | "never" } = {}): Output {
+  const env = {
+    NO_COLOR: Deno.env.get("NO_COLOR"),
+    FORCE_COLOR: Deno.env.get("FORCE_COLOR"),
+    TERM: Deno.env.get("TERM"),
+  };
+  const decide = (tty: boolean) =>
+    options.colorFlag === "always"
+      ? true
+      : options.colorFlag === "never"
+      ? false
+      : wantsColor(env, tty);
+  const palette = (on: boolean): Palette => (on ? pc.createColors(true) : plain);
+  return {
+    out: (text) => writeAll(Deno.stdout, text),
+    err: (text) => writeAll(Deno.stderr, text),
+    color: palette(decide(Deno.stdout.isTerminal())),
+    errColor: palette(decide(Deno.stderr.isTerminal())),
+    interactive: Deno.stdin.isTerminal() && Deno.stdout.isTerminal(),
+  };
+}
+
+/**
+ * An output that records everything, for tests.
+ *
+ * @example
+ * ```ts
+ * import { memoryOutput } from "./output.ts";
+ * const io = memoryOutput();
+ * io.out("x");
+ * console.log(io.stdout()); // "x"
+ * ```
+ */
+export function memoryOutput(): Output & { stdout(): string; stderr(): string } {
+  let stdout = "";
+  let stderr = "";
+  return {
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
+    color: plain,
+    errColor: plain,
+    interactive: false,
+    stdout: () => stdout,
+    stderr: () => stderr,
+  };
+}

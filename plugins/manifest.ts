@@ -1,0 +1,105 @@
+/**
+ * The plugin manifest: for each service, its module (a static URL, so
+ * `deno compile --include plugins/` and `deno run <url>` both find it), the
+ * permissions it gets (deny by default), and its start data, computed from
+ * the configuration on the main thread. Nothing heavy is imported here: the
+ * plugin modules themselves load only inside their workers.
+ *
+ * @module
+ */
+
+import type { PluginSpec } from "../lib/plugin/mod.ts";
+import type { Env } from "../lib/config/paths.ts";
+import { configWorkerPermissions } from "../lib/config/permissions.ts";
+import type { Config } from "../lib/config/schema.ts";
+import type { ConfigInit } from "./config.ts";
+import type { McpManagerInit } from "./mcp_manager.ts";
+
+/** Static module URLs of every plugin. */
+export const PLUGIN_MODULES = {
+  config: new URL("./config.ts", import.meta.url),
+  store: new URL("./store.ts", import.meta.url),
+  llm: new URL("./llm.ts", import.meta.url),
+  mcpManager: new URL("./mcp_manager.ts", import.meta.url),
+  mcpServer: new URL("./mcp_server.ts", import.meta.url),
+} as const;
+
+/** Heartbeats of long-lived plugins, from `[health]`. */
+export function heartbeatOf(config?: Config): { intervalMs: number; missed: number } {
+  return {
+    intervalMs: config?.health.heartbeat_ms ?? 2_000,
+    missed: config?.health.missed_heartbeats ?? 3,
+  };
+}
+
+/**
+ * The config plugin: reads the config directory and an explicit `--config`
+ * file, and exactly the environment variables the loader uses.
+ *
+ * @example
+ * ```ts
+ * import { configSpec } from "./manifest.ts";
+ * const spec = configSpec({ env: { HOME: "/home/ada" } });
+ * console.log(spec.permissions.read); // ["/home/ada/.config/mcpchat"]
+ * ```
+ */
+export function configSpec(options: {
+  env: Env;
+  configPath?: string;
+  extraRead?: string[];
+}): PluginSpec<ConfigInit> {
+  const permissions = configWorkerPermissions({
+    env: options.env,
+    configPath: options.configPath,
+    extraRead: options.extraRead,
+  });
+  return {
+    name: "config",
+    module: PLUGIN_MODULES.config,
+    permissions,
+    init: { path: options.configPath },
+    heartbeat: heartbeatOf(),
+  };
+}
+
+/**
+ * The MCP manager: no I/O of its own (each server's transport runs in its own
+ * narrowed worker that the host spawns).
+ *
+ * @example
+ * ```ts ignore
+ * const spec = mcpManagerSpec(config, { cwd: Deno.cwd(), handlers });
+ * ```
+ */
+export function mcpManagerSpec(
+  config: Config,
+  options: { cwd: string; handlers: object; sampling: boolean; elicitation: boolean },
+): PluginSpec<McpManagerInit> {
+  const mcp = config.mcp;
+  return {
+    name: "mcp-manager",
+    module: PLUGIN_MODULES.mcpManager,
+    permissions: {},
+    handlers: options.handlers,
+    heartbeat: heartbeatOf(config),
+    readyTimeoutMs: 60_000,
+    init: {
+      servers: mcp.servers,
+      startup_mode: mcp.startup_mode,
+      roots: mcp.roots.map((root) => ({
+        uri: new URL(root, `file://${options.cwd.replace(/\/?$/, "/")}`).href,
+        name: root === "." ? "working directory" : root,
+      })),
+      request_timeout_ms: mcp.request_timeout_seconds * 1_000,
+      reconnect: mcp.reconnect,
+      cache: { max_entries: config.cache.max_entries, max_bytes: config.cache.max_bytes },
+      notifications: {
+        history_size: config.notifications.history_size,
+        categories: config.notifications.categories,
+      },
+      progress_interval_ms: config.ui.progress_interval_ms,
+      sampling: options.sampling,
+      elicitation: options.elicitation,
+    },
+  };
+}
