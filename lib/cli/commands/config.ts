@@ -4,7 +4,7 @@
  * @module
  */
 
-import { CommandContext, CommandError } from "../context.ts";
+import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 
 /**
