@@ -11,6 +11,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { StartupProfiler } from "./profiler.ts";
 import { consoleOutput, type Output } from "../ui/output.ts";
 import { configCommand } from "./commands/config.ts";
+import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "./commands/mcp.ts";
 import { startRepl } from "./commands/repl.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
@@ -84,6 +85,14 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
   switch (name) {
     case "config":
       return await configCommand(ctx, words);
+    case "tools":
+      return await toolsCommand(ctx, words);
+    case "resources":
+      return await resourcesCommand(ctx, words);
+    case "prompts":
+      return await promptsCommand(ctx, words);
+    case "servers":
+      return await serversCommand(ctx, words);
     case undefined:
       break;
     default:

@@ -1,0 +1,327 @@
+/**
+ * The MCP subcommands that need no model: `tools`, `resources`, `prompts`,
+ * `servers list|test`. Every one takes `--json`.
+ *
+ * @module
+ */
+
+import { type CommandContext, CommandError } from "../context.ts";
+import { ExitCode } from "../exit_codes.ts";
+import type { McpSurface } from "../runtime.ts";
+import type { PluginRef } from "../../plugin/ref.ts";
+
+/**
+ * Parses tool arguments: one JSON object, or `key=value` words whose values
+ * are read as JSON when they parse (`n=3` → 3, `on=true` → true,
+ * `name=bob` → "bob").
+ *
+ * @throws {CommandError} exit code 2 for a malformed argument
+ *
+ * @example
+ * ```ts
+ * import { parseToolArguments } from "./mcp.ts";
+ * parseToolArguments(["message=hello", "count=3"]); // { message: "hello", count: 3 }
+ * parseToolArguments(['{"a": [1, 2]}']); // { a: [1, 2] }
+ * ```
+ */
+export function parseToolArguments(words: string[]): Record<string, unknown> {
+  if (words.length === 0) return {};
+  if (words.length === 1 && words[0].trimStart().startsWith("{")) {
+    let value: unknown;
+    try {
+      value = JSON.parse(words[0]);
+    } catch (error) {
+      throw new CommandError(
+        `tool arguments are not valid JSON: ${(error as Error).message}`,
+        ExitCode.Usage,
+      );
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new CommandError("tool arguments must be a JSON object", ExitCode.Usage);
+    }
+    return value as Record<string, unknown>;
+  }
+  const args: Record<string, unknown> = {};
+  for (const word of words) {
+    const eq = word.indexOf("=");
+    if (eq <= 0) {
+      throw new CommandError(
+        `expected key=value or one JSON object, got "${word}"`,
+        ExitCode.Usage,
+      );
+    }
+    const raw = word.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // Not JSON: the value is the plain string.
+    }
+    args[word.slice(0, eq)] = value;
+  }
+  return args;
+}
+
+async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
+  const config = await ctx.config();
+  if (Object.keys(config.mcp.servers).length === 0) {
+    throw new CommandError(
+      "no MCP servers are configured; add one under [mcp.servers.NAME] in the config " +
+        "(mcpchat config path), or pass a Claude-style mcpServers JSON with --config",
+      ExitCode.Usage,
+    );
+  }
+  const runtime = await ctx.runtime();
+  return await runtime.mcp(config);
+}
+
+function requireServer(ctx: CommandContext, server: string | undefined, usage: string): string {
+  if (!server) throw new CommandError(`missing SERVER: ${usage}`, ExitCode.Usage);
+  return server;
+}
+
+function printJson(ctx: CommandContext, value: unknown): void {
+  ctx.io.out(JSON.stringify(value, null, 2) + "\n");
+}
+
+function reportServerErrors(
+  ctx: CommandContext,
+  errors: { server: string; message: string }[],
+): number {
+  for (const e of errors) {
+    ctx.io.err(`${ctx.io.errColor.red("error")}: ${e.server}: ${e.message}\n`);
+  }
+  return errors.length > 0 ? ExitCode.Runtime : ExitCode.Ok;
+}
+
+/** `mcpchat tools list [SERVER]` and `mcpchat tools call SERVER TOOL [ARGS…]`. */
+export async function toolsCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  const [sub, server, tool, ...rest] = words;
+  const { json } = ctx.args.options;
+  const c = ctx.io.color;
+  if (sub === "list") {
+    const mcp = await manager(ctx);
+    const { tools, errors } = await mcp.call("listTools", { server }, { signal: ctx.signal });
+    if (json) printJson(ctx, { tools, errors });
+    else {
+      for (const t of tools) {
+        const summary = (t.description ?? "").split("\n")[0];
+        ctx.io.out(
+          `${c.bold(t.server)} ${c.cyan(t.tool)}${summary ? `  ${c.dim(summary)}` : ""}\n`,
+        );
+      }
+      if (tools.length === 0 && errors.length === 0) ctx.io.err("no tools\n");
+    }
+    return reportServerErrors(ctx, errors);
+  }
+  if (sub === "call") {
+    const usage = "mcpchat tools call SERVER TOOL [JSON | key=value…]";
+    requireServer(ctx, server, usage);
+    if (!tool) throw new CommandError(`missing TOOL: ${usage}`, ExitCode.Usage);
+    const args = parseToolArguments(rest);
+    const mcp = await manager(ctx);
+    const result = await mcp.call("callTool", { server, tool, arguments: args }, {
+      signal: ctx.signal,
+      timeoutMs: Infinity, // bounded by the manager's request timeout
+    });
+    if (json) printJson(ctx, result);
+    else ctx.io.out(renderContent(result.content) + "\n");
+    if (result.isError) {
+      if (!json) ctx.io.err(`${ctx.io.errColor.red("error")}: the tool reported an error\n`);
+      return ExitCode.Runtime;
+    }
+    return ExitCode.Ok;
+  }
+  throw new CommandError(`tools needs a command: list or call`, ExitCode.Usage);
+}
+
+/** `mcpchat resources list [SERVER]` and `mcpchat resources read SERVER URI`. */
+export async function resourcesCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  const [sub, server, uri] = words;
+  const { json } = ctx.args.options;
+  const c = ctx.io.color;
+  if (sub === "list") {
+    const mcp = await manager(ctx);
+    const [{ resources, errors }, templates] = await Promise.all([
+      mcp.call("listResources", { server }, { signal: ctx.signal }),
+      mcp.call("listResourceTemplates", { server }, { signal: ctx.signal }),
+    ]);
+    if (json) printJson(ctx, { resources, templates: templates.resourceTemplates, errors });
+    else {
+      for (const r of resources) {
+        ctx.io.out(`${c.bold(r.server)} ${c.cyan(r.uri)}${r.name ? `  ${c.dim(r.name)}` : ""}\n`);
+      }
+      for (const t of templates.resourceTemplates as { server: string; uriTemplate: string }[]) {
+        ctx.io.out(`${c.bold(t.server)} ${c.magenta(t.uriTemplate)}  ${c.dim("(template)")}\n`);
+      }
+    }
+    return reportServerErrors(ctx, errors);
+  }
+  if (sub === "read") {
+    const usage = "mcpchat resources read SERVER URI";
+    requireServer(ctx, server, usage);
+    if (!uri) throw new CommandError(`missing URI: ${usage}`, ExitCode.Usage);
+    const mcp = await manager(ctx);
+    const result = await mcp.call("readResource", { server, uri }, { signal: ctx.signal });
+    if (json) printJson(ctx, result);
+    else {
+      for (const content of result.contents) {
+        if ("text" in content && typeof content.text === "string") ctx.io.out(content.text + "\n");
+        else ctx.io.out(c.dim(`[${content.mimeType ?? "binary"} ${content.uri}]\n`));
+      }
+    }
+    return ExitCode.Ok;
+  }
+  throw new CommandError(`resources needs a command: list or read`, ExitCode.Usage);
+}
+
+/** `mcpchat prompts list [SERVER]` and `mcpchat prompts get SERVER PROMPT [key=value…]`. */
+export async function promptsCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  const [sub, server, name, ...rest] = words;
+  const { json } = ctx.args.options;
+  const c = ctx.io.color;
+  if (sub === "list") {
+    const mcp = await manager(ctx);
+    const { prompts, errors } = await mcp.call("listPrompts", { server }, { signal: ctx.signal });
+    if (json) printJson(ctx, { prompts, errors });
+    else {
+      for (const p of prompts) {
+        const args = (p.arguments ?? []).map((
+          a: { name: string; required?: boolean },
+        ) => (a.required ? a.name : `[${a.name}]`)).join(" ");
+        ctx.io.out(
+          `${c.bold(p.server)} ${c.cyan(p.name)} ${args}${
+            p.description ? `  ${c.dim(p.description)}` : ""
+          }\n`,
+        );
+      }
+    }
+    return reportServerErrors(ctx, errors);
+  }
+  if (sub === "get") {
+    const usage = "mcpchat prompts get SERVER PROMPT [key=value…]";
+    requireServer(ctx, server, usage);
+    if (!name) throw new CommandError(`missing PROMPT: ${usage}`, ExitCode.Usage);
+    const args = Object.fromEntries(
+      Object.entries(parseToolArguments(rest)).map((
+        [k, v],
+      ) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
+    const mcp = await manager(ctx);
+    const result = await mcp.call("getPrompt", { server, name, arguments: args }, {
+      signal: ctx.signal,
+    });
+    if (json) printJson(ctx, result);
+    else {
+      for (const message of result.messages) {
+        ctx.io.out(`${c.bold(message.role)}: ${renderContent([message.content])}\n`);
+      }
+    }
+    return ExitCode.Ok;
+  }
+  throw new CommandError(`prompts needs a command: list or get`, ExitCode.Usage);
+}
+
+/** `mcpchat servers list` and `mcpchat servers test [NAME]`. */
+export async function serversCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  const [sub, name] = words;
+  const { json } = ctx.args.options;
+  const c = ctx.io.color;
+  if (sub === "list" || sub === undefined) {
+    const config = await ctx.config();
+    const servers = Object.entries(config.mcp.servers).map(([server, s]) => ({
+      name: server,
+      transport: s.type,
+      target: s.type === "stdio" ? [s.command, ...s.args].join(" ") : s.url,
+      startup_mode: s.startup_mode ?? config.mcp.startup_mode,
+      enabled: s.enabled,
+    }));
+    if (json) printJson(ctx, { servers });
+    else if (servers.length === 0) ctx.io.err("no MCP servers configured\n");
+    else {
+      for (const s of servers) {
+        ctx.io.out(
+          `${c.bold(s.name)}  ${s.transport}  ${s.target}  ${
+            c.dim(s.enabled ? s.startup_mode : "disabled")
+          }\n`,
+        );
+      }
+    }
+    return ExitCode.Ok;
+  }
+  if (sub === "test") {
+    const mcp = await manager(ctx);
+    const infos = await mcp.call("servers", undefined);
+    const targets = name ? infos.filter((s) => s.name === name) : infos.filter((s) => s.enabled);
+    if (name && targets.length === 0) {
+      throw new CommandError(`no server named "${name}"`, ExitCode.Usage);
+    }
+    const results = await Promise.all(targets.map(async (s) => {
+      const started = performance.now();
+      try {
+        const info = await mcp.call("connect", { name: s.name }, {
+          signal: ctx.signal,
+          timeoutMs: 60_000,
+        });
+        const tools = await mcp.call("listTools", { server: s.name }, { signal: ctx.signal });
+        return {
+          name: s.name,
+          ok: info.state.status === "ready",
+          status: info.status,
+          server: info.serverInfo,
+          protocolVersion: info.protocolVersion,
+          tools: tools.tools.length,
+          ms: Math.round(performance.now() - started),
+        };
+      } catch (error) {
+        return {
+          name: s.name,
+          ok: false,
+          status: (error as Error).message,
+          ms: Math.round(performance.now() - started),
+        };
+      }
+    }));
+    if (json) printJson(ctx, { servers: results });
+    else {
+      for (const r of results) {
+        const mark = r.ok ? c.green("ok") : c.red("FAIL");
+        const detail = "tools" in r && r.ok
+          ? `${r.server?.name ?? ""} ${r.server?.version ?? ""}, ${r.tools} tools, ${r.ms} ms`
+          : r.status;
+        ctx.io.out(`${mark}  ${c.bold(r.name)}  ${detail}\n`);
+      }
+    }
+    return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Runtime;
+  }
+  throw new CommandError(
+    `unknown servers command "${sub}" (list, test)`,
+    ExitCode.Usage,
+  );
+}
+
+/** Renders MCP content blocks as terminal text. */
+export function renderContent(content: readonly unknown[]): string {
+  return content.map((block) => {
+    const b = block as {
+      type?: string;
+      text?: string;
+      mimeType?: string;
+      resource?: { uri?: string; text?: string };
+      uri?: string;
+    };
+    switch (b.type) {
+      case "text":
+        return b.text ?? "";
+      case "image":
+      case "audio":
+        return `[${b.type} ${b.mimeType ?? ""}]`;
+      case "resource":
+        return b.resource?.text ?? `[resource ${b.resource?.uri ?? ""}]`;
+      case "resource_link":
+        return `[link ${b.uri ?? ""}]`;
+      default:
+        return JSON.stringify(block);
+    }
+  }).join("\n");
+}
