@@ -12,6 +12,7 @@ import {
   LlmConnectionError,
   LlmError,
   LlmNotFoundError,
+  LlmPermissionError,
   LlmProviderError,
   LlmRateLimitError,
   LlmServerError,
@@ -113,6 +114,8 @@ export function classifyError(
     if (status === 408) return new LlmServerError(name, status, { ...opts, retryAfterMs });
     return new LlmBadRequestError(name, status, opts);
   }
+  const denied = findNotCapable(error);
+  if (denied) return new LlmPermissionError(name, denied.message, { cause: error });
   if (emitted) return new LlmStreamInterruptedError(name, describe(error), { cause: error });
   if (error instanceof Error && error.name === "AI_NoOutputGeneratedError") {
     return new LlmConnectionError(name, backend.baseUrl, "the stream ended before any output", {
@@ -138,4 +141,13 @@ function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return /connection|ECONNRESET|ECONNREFUSED|socket|network|body from connection|unexpected end|incomplete/i
     .test(describe(error));
+}
+
+/** Deno's permission error, anywhere in the cause chain. */
+function findNotCapable(error: unknown): Error | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e.name === "NotCapable" || e instanceof Deno.errors.NotCapable) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -77,6 +77,8 @@ export const KIND_DEFAULTS: Readonly<Record<BackendKind, KindDefaults>> = {
     model: "claude-sonnet-4-5",
     apiKeyEnv: "ANTHROPIC_API_KEY",
     baseUrl: "https://api.anthropic.com/v1",
+    // @ai-sdk/anthropic reads it at import (its default instance), so the worker may read it too.
+    baseUrlEnv: "ANTHROPIC_BASE_URL",
   },
   openai: {
     model: "gpt-4.1",
@@ -197,16 +199,19 @@ export function resolveBackend(name: string, config: LlmConfig, env: EnvLookup):
 
   if (kind === "bedrock") {
     const region = entry?.region ?? env(AWS_ENV.region);
+    // `api_key_env` names a Bedrock API key (bearer token) variable.
+    const bearerEnv = entry?.api_key_env ?? AWS_ENV.bearerToken;
     const aws = {
       accessKeyId: env(AWS_ENV.accessKeyId),
       secretAccessKey: env(AWS_ENV.secretAccessKey),
       sessionToken: env(AWS_ENV.sessionToken),
-      bearerToken: env(AWS_ENV.bearerToken),
+      bearerToken: env(bearerEnv),
     };
     envVars.push(...Object.values(AWS_ENV));
+    if (!envVars.includes(bearerEnv)) envVars.push(bearerEnv);
     const hasKeys = (aws.accessKeyId && aws.secretAccessKey) || aws.bearerToken;
     const missing = !hasKeys
-      ? `set ${AWS_ENV.accessKeyId} and ${AWS_ENV.secretAccessKey} (or ${AWS_ENV.bearerToken})${
+      ? `set ${AWS_ENV.accessKeyId} and ${AWS_ENV.secretAccessKey} (or ${bearerEnv})${
         region ? "" : ` and ${AWS_ENV.region}`
       }`
       : !region
@@ -221,6 +226,7 @@ export function resolveBackend(name: string, config: LlmConfig, env: EnvLookup):
       baseUrl,
       region,
       aws,
+      apiKeyEnv: bearerEnv,
       configured: missing === undefined,
       missing,
       envVars,

@@ -164,6 +164,19 @@ export class LlmConnectionError extends LlmError {
   }
 }
 
+/** The worker may not reach the provider's host (not in its `net` permission). */
+export class LlmPermissionError extends LlmError {
+  constructor(backend: string, detail: string, options?: ErrorOptions) {
+    super(
+      `${backend}: the llm service is not allowed to reach this provider (${detail}) — backends added or changed after start need a restart of mcpchat`,
+      "LLM_NOT_PERMITTED",
+      backend,
+      options,
+    );
+    this.name = "LlmPermissionError";
+  }
+}
+
 /** The stream broke after output was shown. Not retried: text would be duplicated. */
 export class LlmStreamInterruptedError extends LlmError {
   constructor(backend: string, detail: string, options?: ErrorOptions) {

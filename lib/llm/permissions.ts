@@ -1,0 +1,62 @@
+/**
+ * The permissions the `llm` worker needs: network access to exactly the
+ * configured providers' hosts, the key variables of those backends, and
+ * `sys: ["hostname"]` (read by a dependency of `npm:ai` at import).
+ *
+ * @module
+ */
+
+import { backendNames, type EnvLookup, type LlmConfig, resolveBackend } from "./config.ts";
+
+/** Permissions of the `llm` worker (the shape `plugins/manifest.ts` declares). */
+export interface LlmWorkerPermissions {
+  /** `host:port` of every configured provider, matched literally by Deno. */
+  net: string[];
+  /** Key and base-URL variables of the configured backends. */
+  env: string[];
+  sys: ["hostname"];
+}
+
+/**
+ * `host:port` of a URL, with the scheme's default port made explicit so the
+ * grant is exactly one endpoint.
+ *
+ * @example
+ * ```ts
+ * import { hostPort } from "./permissions.ts";
+ * hostPort("https://api.anthropic.com/v1"); // "api.anthropic.com:443"
+ * hostPort("http://127.0.0.1:11434"); // "127.0.0.1:11434"
+ * ```
+ */
+export function hostPort(url: string): string {
+  const u = new URL(url);
+  const port = u.port || (u.protocol === "https:" ? "443" : "80");
+  return `${u.hostname.replace(/^\[(.*)\]$/, "$1")}:${port}`;
+}
+
+/**
+ * Computes the worker permissions from the `[llm]` config and the
+ * environment the main thread sees. Pure: same inputs, same result. Only
+ * backends that are configured (key present, or listed in config for local
+ * ones) get network and variable access; the variables of every configured
+ * backend are readable so the worker resolves them itself.
+ *
+ * @example
+ * ```ts
+ * import { llmWorkerPermissions } from "./permissions.ts";
+ * const env: Record<string, string> = { ANTHROPIC_API_KEY: "sk-…" };
+ * const p = llmWorkerPermissions({}, (n) => env[n]);
+ * console.log(p.net, p.env); // ["api.anthropic.com:443"] ["ANTHROPIC_API_KEY"]
+ * ```
+ */
+export function llmWorkerPermissions(config: LlmConfig, env: EnvLookup): LlmWorkerPermissions {
+  const net = new Set<string>();
+  const vars = new Set<string>();
+  for (const name of backendNames(config)) {
+    const backend = resolveBackend(name, config, env);
+    if (!backend.configured) continue;
+    net.add(hostPort(backend.baseUrl));
+    for (const v of backend.envVars) vars.add(v);
+  }
+  return { net: [...net].sort(), env: [...vars].sort(), sys: ["hostname"] };
+}

@@ -1,0 +1,71 @@
+/**
+ * `llm`: the LLM service worker. Wires {@linkcode LlmClient} into the plugin
+ * contract. Permissions (see `lib/llm/permissions.ts`
+ * `llmWorkerPermissions`): `net` = the configured providers' `host:port`,
+ * `env` = their key variables, `sys: ["hostname"]`.
+ *
+ * RPC: `chat` (streams {@linkcode LlmEvent}s), `listModels`, `status`,
+ * `health`, `stats`, `pricing`, `cost`, `resetBreaker`. Event: `breaker`
+ * `{ backend, state, previous }` on every circuit state change.
+ *
+ * @module
+ */
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+import "../lib/plugin/guard.ts";
+import {
+  type CallContext,
+  definePlugin,
+  type PluginContext,
+  serveWorker,
+} from "../lib/plugin/mod.ts";
+import { LlmClient } from "../lib/llm/client.ts";
+import type { LlmConfig } from "../lib/llm/config.ts";
+import type { ChatRequest, LlmEvent, LlmUsage } from "../lib/llm/types.ts";
+
+/** Start data of the `llm` plugin. */
+export interface LlmInit {
+  /** The `[llm]` config section. */
+  config: LlmConfig;
+}
+
+/** `chat` parameters: a {@linkcode ChatRequest} without the signal (the call's own is used). */
+export type ChatParams = Omit<ChatRequest, "signal">;
+
+/** The `llm` plugin. */
+export const llmPlugin = definePlugin({
+  name: "llm",
+  start(init: LlmInit, ctx: PluginContext) {
+    const client = new LlmClient({
+      config: init.config,
+      onBreakerChange: (backend, state, previous) =>
+        ctx.emit("breaker", { backend, state, previous }),
+    });
+    return {
+      handlers: {
+        /** Streams one model call; cancelling the RPC aborts the HTTP stream at once. */
+        chat: (params: ChatParams, call: CallContext): AsyncGenerator<LlmEvent, void, undefined> =>
+          client.chat({ ...params, signal: call.signal }),
+        /** Models of a backend (default backend when omitted). */
+        listModels: (params: { backend?: string }, call: CallContext) =>
+          client.listModels(params?.backend, call.signal),
+        /** Every backend: configured or not, with the variable to set. */
+        status: () => client.status(),
+        /** Circuit breaker state per backend. */
+        health: () => client.health(),
+        /** Call counters and connection pool figures. */
+        stats: () => client.stats(),
+        /** Pricing table in effect (USD per million tokens). */
+        pricing: () => client.pricing(),
+        /** Cost of a usage record. */
+        cost: (params: { model: string; usage: LlmUsage; backend?: string }) =>
+          client.cost(params.model, params.usage, params.backend),
+        /** Closes a backend's circuit by hand. */
+        resetBreaker: (params: { backend: string }) => client.resetBreaker(params.backend),
+      },
+      stop: () => client.close(),
+    };
+  },
+});
+
+serveWorker(llmPlugin);

@@ -1,0 +1,253 @@
+/**
+ * The `llm` plugin in a real narrowed worker (net = the fake provider's
+ * host:port, env = its key variable, sys = hostname) against local servers.
+ */
+import assert from "node:assert/strict";
+import { startPlugin } from "../../lib/plugin/mod.ts";
+import { RemoteError } from "../../lib/rpc/errors.ts";
+import type { LlmConfig } from "../../lib/llm/config.ts";
+import { llmWorkerPermissions } from "../../lib/llm/permissions.ts";
+import type { LlmEvent } from "../../lib/llm/types.ts";
+import type { llmPlugin } from "../../plugins/llm.ts";
+import type { SurfaceOf } from "../../lib/plugin/mod.ts";
+import { FakeProvider } from "../fixtures/llm/server.ts";
+import * as wire from "../fixtures/llm/wire.ts";
+
+type Llm = SurfaceOf<typeof llmPlugin>;
+const KEY_VAR = "MCPCHAT_TEST_LLM_KEY";
+const MODULE = new URL("../../plugins/llm.ts", import.meta.url);
+
+async function start(config: LlmConfig, permissionsConfig = config) {
+  Deno.env.set(KEY_VAR, "sk-worker-test");
+  const env = (n: string) => Deno.env.get(n);
+  const permissions = llmWorkerPermissions(permissionsConfig, env);
+  return {
+    permissions,
+    handle: await startPlugin<Llm>({
+      name: "llm",
+      module: MODULE,
+      permissions,
+      init: { config },
+      heartbeat: false,
+    }),
+  };
+}
+
+Deno.test("llm worker: streams a chat, reports status and stats, maps errors", async () => {
+  const server = await FakeProvider.start(
+    "text/event-stream",
+    (p) =>
+      p === "/v1/models"
+        ? { json: { data: [{ id: "claude-haiku-4-5" }], has_more: false } }
+        : undefined,
+  );
+  const config: LlmConfig = {
+    default: "claude",
+    backends: {
+      claude: {
+        type: "anthropic",
+        base_url: `${server.url}/v1`,
+        api_key_env: KEY_VAR,
+        model: "claude-haiku-4-5",
+      },
+    },
+  };
+  const { handle, permissions } = await start(config);
+  try {
+    assert.deepEqual(permissions, {
+      net: [new URL(server.url).host],
+      env: ["ANTHROPIC_BASE_URL", KEY_VAR],
+      sys: ["hostname"],
+    });
+    server.reply({
+      chunks: wire.anthropicChunks({
+        text: ["Hi ", "there"],
+        toolCalls: [{ id: "toolu_1", name: "fs__read", args: { path: "a.txt" } }],
+        usage: { input: 100, output: 20 },
+      }),
+    });
+    const events: LlmEvent[] = [];
+    for await (
+      const e of handle.peer.stream("chat", { messages: [{ role: "user", content: "hi" }] })
+    ) {
+      events.push(e);
+    }
+    assert.deepEqual(events.map((e) => e.type), [
+      "start",
+      "text-delta",
+      "text-delta",
+      "tool-call",
+      "usage",
+      "finish",
+    ]);
+    const usage = events.find((e) => e.type === "usage");
+    assert.ok(usage?.type === "usage");
+    assert.equal(usage.cost, (100 * 1 + 20 * 5) / 1e6);
+    assert.equal(server.requests[0].headers["x-api-key"], "sk-worker-test");
+
+    const status = await handle.peer.call("status", undefined);
+    const claude = status.find((s) => s.name === "claude");
+    assert.equal(claude?.configured, true);
+    assert.equal(claude?.isDefault, true);
+    const gemini = status.find((s) => s.name === "gemini");
+    assert.equal(gemini?.configured, false);
+    assert.equal(gemini?.missing, "set GEMINI_API_KEY");
+
+    const models = await handle.peer.call("listModels", {});
+    assert.equal(models.source, "api");
+    assert.deepEqual(models.models.map((m) => m.id), ["claude-haiku-4-5"]);
+
+    const stats = await handle.peer.call("stats", undefined);
+    assert.deepEqual(stats.providersLoaded, ["anthropic"]);
+    assert.equal(stats.pools[0].inFlight, 0);
+    assert.equal(stats.succeeded, 1);
+    const health = await handle.peer.call("health", undefined);
+    assert.equal(health.find((h) => h.backend === "claude")?.state, "closed");
+    const pricing = await handle.peer.call("pricing", undefined);
+    assert.equal(pricing["claude-haiku-4-5"].output, 5);
+
+    server.reply({
+      status: 401,
+      json: wire.anthropicError("authentication_error", "invalid x-api-key"),
+    });
+    await assert.rejects(
+      async () => {
+        for await (
+          const _ of handle.peer.stream("chat", { messages: [{ role: "user", content: "x" }] })
+        ) {
+          // drain
+        }
+      },
+      (e: unknown) => {
+        assert.ok(e instanceof RemoteError);
+        assert.equal(e.code, "LLM_AUTH");
+        assert.equal(e.data?.status, 401);
+        assert.equal(e.data?.backend, "claude");
+        assert.match(
+          e.message,
+          /claude: 401 Unauthorized \(invalid x-api-key\) — check MCPCHAT_TEST_LLM_KEY/,
+        );
+        return true;
+      },
+    );
+
+    await assert.rejects(
+      () => handle.peer.call("listModels", { backend: "gemini" }),
+      (e: unknown) =>
+        e instanceof RemoteError && e.code === "LLM_UNCONFIGURED" &&
+        /GEMINI_API_KEY/.test(e.message),
+    );
+  } finally {
+    await handle.stop();
+    await server.close();
+  }
+});
+
+Deno.test("llm worker: cancelling the RPC aborts the HTTP stream; other hosts are denied", async () => {
+  const server = await FakeProvider.start("text/event-stream");
+  const other = await FakeProvider.start("text/event-stream");
+  const allowed: LlmConfig = {
+    default: "local",
+    backends: {
+      local: {
+        type: "openai-compatible",
+        base_url: `${server.url}/v1`,
+        model: "m",
+        api_key_env: KEY_VAR,
+      },
+    },
+    pricing: { m: { input: 1, output: 1 } },
+  };
+  const config: LlmConfig = {
+    ...allowed,
+    retry: { max_attempts: 1 },
+    backends: {
+      ...allowed.backends,
+      // Present in config, but the worker gets no permission for its host.
+      elsewhere: { type: "openai-compatible", base_url: `${other.url}/v1`, model: "m" },
+    },
+  };
+  const { handle, permissions } = await start(config, allowed);
+  try {
+    assert.deepEqual(permissions.net, [new URL(server.url).host]);
+    const chunks = wire.openaiChunks({ text: ["first", "second"] });
+    server.reply({ chunks, hangAfter: 2 });
+    const controller = new AbortController();
+    await assert.rejects(async () => {
+      for await (
+        const e of handle.peer.stream("chat", { messages: [{ role: "user", content: "go" }] }, {
+          signal: controller.signal,
+        })
+      ) {
+        if (e.type === "text-delta") controller.abort();
+      }
+    });
+    await server.requests[0].cancelled;
+    assert.equal(server.requests[0].wasCancelled, true);
+
+    await assert.rejects(
+      async () => {
+        for await (
+          const _ of handle.peer.stream("chat", {
+            backend: "elsewhere",
+            messages: [{ role: "user", content: "x" }],
+          })
+        ) {
+          // drain
+        }
+      },
+      (e: unknown) =>
+        e instanceof RemoteError && e.code === "LLM_NOT_PERMITTED" &&
+        /elsewhere: the llm service is not allowed to reach this provider/.test(e.message),
+    );
+    assert.equal(other.requests.length, 0, "the worker could not reach an unlisted host");
+  } finally {
+    await handle.stop();
+    await server.close();
+    await other.close();
+  }
+});
+
+Deno.test("llm worker: every provider library loads and streams under the narrowed permissions", async () => {
+  const specs = (await import("../fixtures/llm/backends.ts")).SPECS;
+  const servers = await Promise.all(specs.map((s) => FakeProvider.start(s.contentType)));
+  const backends: LlmConfig["backends"] = {};
+  specs.forEach((spec, i) => {
+    backends[spec.backend] = {
+      ...spec.config(servers[i].url),
+      model: spec.model,
+      ...(spec.kind === "ollama" ? {} : { api_key_env: KEY_VAR }),
+    };
+  });
+  const config: LlmConfig = {
+    backends,
+    pricing: { "llama-3.3-70b-versatile": { input: 1, output: 1 } },
+  };
+  const { handle, permissions } = await start(config);
+  try {
+    assert.deepEqual(permissions.net, servers.map((s) => new URL(s.url).host).sort());
+    assert.ok(!permissions.env.includes("HOME"));
+    for (const [i, spec] of specs.entries()) {
+      servers[i].reply({ chunks: spec.chunks({ text: [`hello from ${spec.backend}`] }) });
+      let text = "";
+      for await (
+        const e of handle.peer.stream("chat", {
+          backend: spec.backend,
+          messages: [{ role: "user", content: "hi" }],
+        })
+      ) {
+        if (e.type === "text-delta") text += e.text;
+      }
+      assert.equal(text, `hello from ${spec.backend}`);
+      assert.match(servers[i].requests[0].path, spec.chatPath);
+    }
+    const stats = await handle.peer.call("stats", undefined);
+    assert.deepEqual(
+      [...stats.providersLoaded].sort(),
+      ["anthropic", "bedrock", "gemini", "ollama", "openai", "openai-compatible"],
+    );
+  } finally {
+    await handle.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  }
+});
