@@ -218,7 +218,9 @@ export class ConfigSyntaxError extends ConfigError {
     const kind = code === "CONFIG_TOML_SYNTAX" ? "TOML" : "JSON";
     super(
       code,
-      `${formatLocation(file, line, column)}: ${kind} syntax error: ${reason} (expected ${expected})`,
+      `${
+        formatLocation(file, line, column)
+      }: ${kind} syntax error: ${reason} (expected ${expected})`,
       { file, line, column, expected, cause },
     );
     this.name = "ConfigSyntaxError";
@@ -259,4 +261,34 @@ export class ConfigValidationError extends ConfigError {
     this.name = "ConfigValidationError";
     this.issues = issues;
   }
+}
+
+const CONFIG_ERROR_CODES: ReadonlySet<string> = new Set<ConfigErrorCode>([
+  "CONFIG_NOT_FOUND",
+  "CONFIG_READ",
+  "CONFIG_PERMISSION",
+  "CONFIG_TOML_SYNTAX",
+  "CONFIG_JSON_SYNTAX",
+  "CONFIG_INVALID",
+  "CONFIG_UNKNOWN_KEY",
+  "CONFIG_ENV",
+  "CONFIG_NO_HOME",
+]);
+
+/**
+ * Whether an error (local, or a `RemoteError` from the config worker) is a
+ * config error: the CLI then prints its message and exits with
+ * {@linkcode CONFIG_ERROR_EXIT_CODE}.
+ *
+ * @example
+ * ```ts
+ * import { CONFIG_ERROR_EXIT_CODE, isConfigError } from "./errors.ts";
+ * const e = Object.assign(new Error("config.toml:1:5: TOML syntax error"), { code: "CONFIG_TOML_SYNTAX" });
+ * if (isConfigError(e)) console.log(CONFIG_ERROR_EXIT_CODE); // 2
+ * ```
+ */
+export function isConfigError(error: unknown): error is Error & { code: ConfigErrorCode } {
+  if (error instanceof ConfigError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === "string" && CONFIG_ERROR_CODES.has(code);
 }

@@ -117,15 +117,39 @@ const TOML_EXPECTATIONS: Record<string, string> = {
   "expected comma or end of structure": 'a "," or the closing bracket',
   "expected end of table array declaration": 'a closing "]]"',
   "trying to redefine an already defined value": "each key and table to be defined only once",
+  "trying to redefine an already defined table or value":
+    "each key and table to be defined only once",
+  "illegal leading zero": "a number without leading zeros (or a quoted string)",
+  "illegal underscore": "underscores only between digits",
+  "unfinished numeric value": "a complete number",
+  "integer value cannot be represented losslessly":
+    "an integer between -9007199254740991 and 9007199254740991",
+  "invalid date": "a valid date such as 2025-01-31",
+  "invalid unicode escape": "\\uXXXX or \\UXXXXXXXX with a valid code point",
+  "unrecognised escape sequence":
+    "one of \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX (or a literal 'string')",
+  "illegal quoted key: multiline strings are not allowed": 'a key in "quotes" on one line',
   "illegal character in key": "a key of letters, digits, _ and - (or a quoted key)",
   "illegal empty bare key": "a key name",
   "unexpected end of key": "a key name",
 };
 
-function tomlSyntaxError(file: string, error: TomlError): ConfigSyntaxError {
+function tomlSyntaxError(file: string, text: string, error: TomlError): ConfigSyntaxError {
   const firstLine = error.message.split("\n")[0];
   const reason = firstLine.replace(/^Invalid TOML document:\s*/, "");
-  const expected = TOML_EXPECTATIONS[reason] ?? "valid TOML (https://toml.io)";
+  let expected = TOML_EXPECTATIONS[reason] ?? "valid TOML (https://toml.io)";
+  const lineText = text.split(/\r?\n/)[error.line - 1] ?? "";
+  if (
+    reason.startsWith("control characters are not allowed in strings") &&
+    error.column > lineText.length
+  ) {
+    expected = 'a closing quote before the end of the line (use """ for multi-line strings)';
+  }
+  if (reason === "invalid value") {
+    // The usual cause: a bare word where a string belongs (`startup_mode = eager`).
+    const word = /^[A-Za-z_][A-Za-z0-9_.:/-]*/.exec(lineText.slice(error.column - 1))?.[0];
+    if (word) expected = `a value; strings need quotes, e.g. "${word}"`;
+  }
   return new ConfigSyntaxError(
     "CONFIG_TOML_SYNTAX",
     file,
@@ -149,7 +173,13 @@ async function readSource(
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       if (!required) return undefined;
-      throw new ConfigReadError("CONFIG_NOT_FOUND", file, `an existing file${via}`, "no such file", error);
+      throw new ConfigReadError(
+        "CONFIG_NOT_FOUND",
+        file,
+        `an existing file${via}`,
+        "no such file",
+        error,
+      );
     }
     if (error instanceof Deno.errors.NotCapable) {
       throw new ConfigReadError(
@@ -161,7 +191,13 @@ async function readSource(
       );
     }
     if (error instanceof Deno.errors.PermissionDenied) {
-      throw new ConfigReadError("CONFIG_PERMISSION", file, `a readable file${via}`, "permission denied", error);
+      throw new ConfigReadError(
+        "CONFIG_PERMISSION",
+        file,
+        `a readable file${via}`,
+        "permission denied",
+        error,
+      );
     }
     if (error instanceof Deno.errors.IsADirectory) {
       throw new ConfigReadError("CONFIG_READ", file, `a file${via}`, "it is a directory", error);
@@ -176,7 +212,7 @@ function parseTomlSource(file: string, text: string): { table: Table; source: So
   try {
     table = parseToml(text) as Table;
   } catch (error) {
-    if (error instanceof TomlError) throw tomlSyntaxError(file, error);
+    if (error instanceof TomlError) throw tomlSyntaxError(file, text, error);
     // smol-toml only throws TomlError for bad input; anything else (e.g. a
     // stack overflow on pathological nesting) is still this file's fault.
     const reason = error instanceof Error ? error.message : String(error);
@@ -284,7 +320,11 @@ function place(
   const keyPath = formatKeyPath(path);
   if (origin.kind === "env") return { file: `$${origin.variable}`, format: "env", keyPath };
   if (origin.kind === "none") {
-    return { file: state.main?.file ?? "(defaults)", format: state.main?.format ?? "toml", keyPath };
+    return {
+      file: state.main?.file ?? "(defaults)",
+      format: state.main?.format ?? "toml",
+      keyPath,
+    };
   }
   const found = origin.source.locations().nearest(origin.docPath);
   const position = found
@@ -530,6 +570,7 @@ function importJsonServers(state: LoadState, source: Source, document: unknown):
       continue;
     }
     const server: Table = {};
+    let broken = false;
     for (const [field, value] of Object.entries(entry)) {
       const location = locations.get([key, name, field]);
       const keyPath = `${key}.${formatKeyPath([name, field])}`;
@@ -544,6 +585,7 @@ function importJsonServers(state: LoadState, source: Source, document: unknown):
       }
       const suggestion = FOREIGN_SERVER_KEYS.has(field) ? undefined : closest(field, known);
       if (suggestion) {
+        broken = true;
         state.addIssue({
           code: "CONFIG_UNKNOWN_KEY",
           file: source.file,
@@ -563,7 +605,9 @@ function importJsonServers(state: LoadState, source: Source, document: unknown):
         );
       }
     }
-    servers[name] = server;
+    // A misspelt key is already reported; validating the rest would only add
+    // a confusing second error ("command missing") for the same typo.
+    if (!broken) servers[name] = server;
   }
   return servers;
 }
@@ -616,7 +660,10 @@ function getPath(table: Table, path: readonly string[]): unknown {
 }
 
 /** Parses the text of an `MCPCHAT_*` variable as a TOML scalar of the given kind. */
-export function parseEnvValue(text: string, kind: "string" | "number" | "boolean" | "array"): unknown {
+export function parseEnvValue(
+  text: string,
+  kind: "string" | "number" | "boolean" | "array",
+): unknown {
   const trimmed = text.trim();
   const asToml = (): { ok: true; value: unknown } | { ok: false } => {
     try {
@@ -817,7 +864,9 @@ async function importServersFile(state: LoadState, raw: Table, read: ReadTextFil
     });
     return;
   }
-  const referencedBy = `mcp.servers_file at ${formatLocation(where.file, where.line, where.column)}`;
+  const referencedBy = `mcp.servers_file at ${
+    formatLocation(where.file, where.line, where.column)
+  }`;
   const { source, document } = await loadJsonSource(read, file, referencedBy);
   state.sources.push(file);
   const merged = importJsonServers(state, source, document);

@@ -179,7 +179,10 @@ class TomlScanner {
         table = this.#resolve(this.#key());
         this.#skipSpaces(false);
         this.#i++; // "]"
-        this.#out.set(table, { key: this.#pos(start) });
+        // `[a.b.c]` also defines `a` and `a.b` here, unless they were written earlier.
+        for (let n = 1; n <= table.length; n++) {
+          this.#out.set(table.slice(0, n), { key: this.#pos(start) });
+        }
       } else {
         this.#keyValue(table);
       }
@@ -386,7 +389,7 @@ class JsonParser {
     if (this.#text.charCodeAt(0) === 0xfeff) this.#i = 1;
     this.#ws();
     if (this.#i >= this.#text.length) {
-      throw new JsonFailure(this.#i, "empty document", "a JSON object such as {\"mcpServers\": {}}");
+      throw new JsonFailure(this.#i, "empty document", 'a JSON object such as {"mcpServers": {}}');
     }
     const value = this.#value([], 0);
     this.#ws();
@@ -433,7 +436,7 @@ class JsonParser {
     throw new JsonFailure(
       this.#i,
       `unexpected ${this.#describe()}${hint}`,
-      "a value (an object, array, \"string\", number, true, false or null)",
+      'a value (an object, array, "string", number, true, false or null)',
     );
   }
 

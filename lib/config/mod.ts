@@ -29,7 +29,7 @@
  * @module
  */
 
-import { type ConfigIssue, ConfigError, ConfigValidationError, formatIssue } from "./errors.ts";
+import { ConfigError, type ConfigIssue, ConfigValidationError, formatIssue } from "./errors.ts";
 import { configEnvNames, readEnv } from "./env_names.ts";
 import { loadConfig, type ReadTextFile } from "./load.ts";
 import type { Env } from "./paths.ts";
@@ -55,8 +55,8 @@ export {
 } from "./load.ts";
 export { formatConfig, type FormatConfigOptions } from "./format.ts";
 export {
-  appPaths,
   type AppPaths,
+  appPaths,
   cacheDir,
   configDir,
   dataDir,
@@ -74,8 +74,8 @@ export {
   ConfigSchema,
   type HttpServerConfig,
   type ServerConfig,
-  type StartupMode,
   STARTUP_MODES,
+  type StartupMode,
   type StdioServerConfig,
 } from "./schema.ts";
 export { REDACTED, redactSecrets } from "./redact.ts";

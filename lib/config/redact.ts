@@ -8,16 +8,39 @@
 /** What a redacted value is replaced with. */
 export const REDACTED = "<redacted>";
 
-const SECRET_KEY =
-  /api[_-]?key|token|secret|passw|credential|authori[sz]ation|cookie|private[_-]?key|access[_-]?key|x-api-key|bearer|session[_-]?id|(?:^|[_-])key$/i;
+const SECRET_WORDS = new Set([
+  "token",
+  "secret",
+  "password",
+  "passwd",
+  "passphrase",
+  "apikey",
+  "credential",
+  "credentials",
+  "authorization",
+  "auth",
+  "cookie",
+  "bearer",
+]);
+const SECRET_PAIRS = [["api", "key"], ["private", "key"], ["access", "key"], ["session", "id"]];
+
+/** Splits `GITHUB_PERSONAL_ACCESS_TOKEN`, `x-api-key`, `apiKey` into lower-case words. */
+function words(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== "");
+}
 
 const SECRET_VALUE =
   /^(?:sk-|sk_|rk_|pk_live|ghp_|gho_|ghs_|ghu_|github_pat_|glpat-|xox[abprs]-|AKIA[0-9A-Z]{12}|ASIA[0-9A-Z]{12}|AIza[0-9A-Za-z_-]{20}|hf_|eyJ[A-Za-z0-9_-]{8,}\.|bearer\s|basic\s|token\s)/i;
 
 /**
  * Whether a key name says its value is a secret (`api_key`, `token`,
- * `Authorization`, `GITHUB_PERSONAL_ACCESS_TOKEN`…). Names ending in `_env`
- * hold a variable name, not a secret.
+ * `Authorization`, `GITHUB_PERSONAL_ACCESS_TOKEN`…), by its words, so
+ * `max_tokens` is not one. Names ending in `_env` hold a variable name, not a
+ * secret.
  *
  * @example
  * ```ts
@@ -26,8 +49,14 @@ const SECRET_VALUE =
  * ```
  */
 export function isSecretKey(key: string): boolean {
-  if (/_env$/i.test(key)) return false;
-  return SECRET_KEY.test(key);
+  const parts = words(key);
+  if (parts.length === 0 || parts[parts.length - 1] === "env") return false;
+  if (parts.some((w) => SECRET_WORDS.has(w))) return true;
+  if (parts[parts.length - 1] === "key") return true; // OPENAI_KEY, key
+  return SECRET_PAIRS.some(([a, b]) => {
+    const i = parts.indexOf(a);
+    return i !== -1 && parts[i + 1] === b;
+  });
 }
 
 /**
@@ -57,7 +86,9 @@ function redactUrl(value: string): string {
     changed = true;
   }
   for (const [name, param] of url.searchParams) {
-    if (isSecretKey(name) || looksLikeSecret(param) || /^(key|sig|signature|auth|code)$/i.test(name)) {
+    if (
+      isSecretKey(name) || looksLikeSecret(param) || /^(key|sig|signature|auth|code)$/i.test(name)
+    ) {
       url.searchParams.set(name, "redacted");
       changed = true;
     }
@@ -65,8 +96,8 @@ function redactUrl(value: string): string {
   return changed ? url.toString() : value;
 }
 
-const SECRET_FLAG = /^--?[A-Za-z0-9_-]*(?:token|key|secret|passw|auth)[A-Za-z0-9_-]*$/i;
-const SECRET_FLAG_WITH_VALUE = /^(--?[A-Za-z0-9_-]*(?:token|key|secret|passw|auth)[A-Za-z0-9_-]*=)/i;
+const SECRET_FLAG = /^--?([A-Za-z0-9_-]+)$/;
+const SECRET_FLAG_WITH_VALUE = /^(--?([A-Za-z0-9_-]+)=)/;
 
 function redactArgs(args: readonly unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -83,11 +114,12 @@ function redactArgs(args: readonly unknown[]): unknown[] {
       continue;
     }
     const withValue = SECRET_FLAG_WITH_VALUE.exec(arg);
-    if (withValue) out.push(withValue[1] + REDACTED);
+    if (withValue && isSecretKey(withValue[2])) out.push(withValue[1] + REDACTED);
     else if (looksLikeSecret(arg)) out.push(REDACTED);
     else {
       out.push(redactUrl(arg));
-      hideNext = SECRET_FLAG.test(arg);
+      const flag = SECRET_FLAG.exec(arg);
+      hideNext = flag !== null && isSecretKey(flag[1]);
     }
   }
   return out;

@@ -1,0 +1,72 @@
+/**
+ * `config`: loads and validates the configuration in a worker that may read
+ * only the config directory (plus an explicit `--config` file) and only the
+ * environment variables the loader uses. Permissions: see
+ * `configWorkerPermissions` in `lib/config/permissions.ts` (zod-free, for the
+ * main thread).
+ *
+ * RPC surface:
+ * - `load({path?})` → `{config, sources, warnings, serverOrigins}`; throws a
+ *   config error (`code` `CONFIG_*`, `data.file/line/column/expected/issues`).
+ * - `validate({path})` → `{ok, errors[], warnings}` (never throws for a bad file).
+ * - `show({path?})` → the effective config as TOML, secrets redacted.
+ * - `path()` → `{path, explicit}`: the file `load` reads.
+ *
+ * @module
+ */
+import "../lib/plugin/guard.ts";
+import { definePlugin, serveWorker } from "../lib/plugin/mod.ts";
+import {
+  configEnvNames,
+  defaultConfigPath,
+  formatConfig,
+  loadConfig,
+  type LoadConfigResult,
+  readEnv,
+  validateConfigFile,
+  type ValidationReport,
+} from "../lib/config/mod.ts";
+
+/** Start data of the config plugin. */
+export interface ConfigInit {
+  /** `--config FILE` as an absolute path, if given. */
+  path?: string;
+}
+
+/** Parameters of `load` and `show`. */
+export interface ConfigLoadParams {
+  /** Overrides the init path for this call. */
+  path?: string;
+}
+
+/** The config plugin. */
+export const configPlugin = definePlugin({
+  name: "config",
+  start(init: ConfigInit) {
+    const names = configEnvNames();
+    const readable = new Set(names);
+    // Read on every call so a reload sees the current environment; names the
+    // worker may not read count as unset.
+    const env = () => readEnv(names, (name) => Deno.env.get(name));
+    const load = (params?: ConfigLoadParams): Promise<LoadConfigResult> =>
+      loadConfig({ path: params?.path ?? init.path, env: env(), readableEnv: readable });
+    return {
+      handlers: {
+        load,
+        validate: (params: { path: string }): Promise<ValidationReport> =>
+          validateConfigFile(params.path, { env: env() }),
+        show: async (params?: ConfigLoadParams): Promise<string> => {
+          const { config, sources } = await load(params);
+          return formatConfig(config, { sources });
+        },
+        path: (): { path: string; explicit: boolean } => {
+          const vars = env();
+          const explicit = init.path ?? (vars.MCPCHAT_CONFIG?.trim() || undefined);
+          return { path: explicit ?? defaultConfigPath(vars), explicit: explicit !== undefined };
+        },
+      },
+    };
+  },
+});
+
+serveWorker(configPlugin);
