@@ -4,7 +4,7 @@
  * `llmWorkerPermissions`): `net` = the configured providers' `host:port`,
  * `env` = their key variables, `sys: ["hostname"]`.
  *
- * RPC: `chat` (streams {@linkcode LlmEvent}s), `listModels`, `status`,
+ * RPC: `chat` (streams {@linkcode LlmEvent}s), `preload`, `listModels`, `status`,
  * `health`, `stats`, `pricing`, `cost`, `resetBreaker`. Event: `breaker`
  * `{ backend, state, previous }` on every circuit state change.
  *
@@ -46,6 +46,8 @@ export const llmPlugin = definePlugin({
         /** Streams one model call; cancelling the RPC aborts the HTTP stream at once. */
         chat: (params: ChatParams, call: CallContext): AsyncGenerator<LlmEvent, void, undefined> =>
           client.chat({ ...params, signal: call.signal }),
+        /** Imports `npm:ai` and the backend's provider library now, not at the first chat. */
+        preload: (params: { backend?: string }) => client.preload(params?.backend),
         /** Models of a backend (default backend when omitted). */
         listModels: (params: { backend?: string }, call: CallContext) =>
           client.listModels(params?.backend, call.signal),

@@ -382,6 +382,18 @@ export class LlmClient {
     return breaker;
   }
 
+  /**
+   * Loads `npm:ai` and the provider library of `backend` ahead of the first
+   * call (e.g. in the background once the prompt is shown). Returns what it
+   * took, in ms.
+   */
+  async preload(backend?: string): Promise<{ backend: string; kind: BackendKind; ms: number }> {
+    const b = this.backend(backend);
+    const started = performance.now();
+    await Promise.all([this.#provider(b), import("ai")]);
+    return { backend: b.name, kind: b.kind, ms: performance.now() - started };
+  }
+
   /** Models of a backend: from its API where one exists, else a known list. */
   listModels(backend?: string, signal?: AbortSignal): Promise<ModelList> {
     const b = this.backend(backend);

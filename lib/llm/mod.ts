@@ -1,0 +1,58 @@
+/**
+ * LLM backends for mcpchat: one provider-neutral streaming `chat()` over
+ * Anthropic, OpenAI, any OpenAI-compatible server, Ollama, Gemini and
+ * Bedrock (via the AI SDK, each provider loaded on first use), with retries,
+ * a circuit breaker per backend, timeouts, cancellation, keep-alive pools,
+ * usage and cost.
+ *
+ * Importing this module loads no provider library: `npm:ai` and the
+ * `@ai-sdk/*` packages are imported by the first `chat()` of a backend.
+ *
+ * @example
+ * ```ts ignore
+ * import { LlmClient } from "./mod.ts";
+ * const llm = new LlmClient({ config: { default: "anthropic" } });
+ * for await (const event of llm.chat({ messages: [{ role: "user", content: "Hello" }] })) {
+ *   if (event.type === "text-delta") Deno.stdout.write(new TextEncoder().encode(event.text));
+ * }
+ * llm.close();
+ * ```
+ *
+ * @module
+ */
+
+export * from "./types.ts";
+export * from "./errors.ts";
+export {
+  AWS_ENV,
+  backendKind,
+  backendNames,
+  BUILTIN_BACKENDS,
+  denoEnv,
+  type EnvLookup,
+  KIND_DEFAULTS,
+  type LlmBackendConfig,
+  type LlmConfig,
+  resolveBackend,
+  type ResolvedBackend,
+} from "./config.ts";
+export {
+  type BackendHealth,
+  type BackendStatus,
+  LlmClient,
+  type LlmClientOptions,
+  type LlmStats,
+} from "./client.ts";
+export { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "./breaker.ts";
+export {
+  type CostTotals,
+  CostTracker,
+  DEFAULT_PRICES,
+  formatCost,
+  type ModelPrice,
+  PricingTable,
+} from "./pricing.ts";
+export { KNOWN_MODELS, type ModelInfo, type ModelList } from "./models.ts";
+export { HttpPool, type PoolStats } from "./pool.ts";
+export { DEFAULT_RETRY, parseRetryAfter, retryDelay, type RetryOptions } from "./retry.ts";
+export { hostPort, type LlmWorkerPermissions, llmWorkerPermissions } from "./permissions.ts";
