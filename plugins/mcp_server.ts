@@ -5,7 +5,9 @@
  * SDK client lives in `mcp-manager`. Permissions (see
  * `lib/mcp/host_wiring.ts` `transportPluginPermissions`): stdio → `run` for
  * exactly the command; HTTP/SSE → `net` for exactly the URL's host:port.
- * The stdio path never loads the SDK.
+ * The stdio path never loads the SDK. Events to the host: `child {pid,
+ * alive}` when a stdio child starts and ends (the host kills the child's
+ * process group, reaping grandchildren the worker may not signal).
  *
  * @module
  */
@@ -27,7 +29,13 @@ export const mcpServerPlugin = definePlugin({
       attached++;
       void previous?.();
       shutdown = serveTransport(port, spec, async (s, sink) => {
-        if (s.kind === "stdio") return openStdioSession(s, sink);
+        if (s.kind === "stdio") {
+          // The host reaps the child's process group from these reports.
+          return openStdioSession(s, sink, {
+            onSpawn: (pid) => ctx.emit("child", { pid, alive: true }),
+            onExit: (pid) => ctx.emit("child", { pid, alive: false }),
+          });
+        }
         const { openHttpSession } = await import("../lib/mcp/http_session.ts");
         return openHttpSession(s, sink);
       });

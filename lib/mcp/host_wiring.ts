@@ -86,6 +86,8 @@ export interface McpTransportHostOptions {
 export class McpTransportHost {
   readonly #opts: McpTransportHostOptions;
   readonly #workers = new Map<string, { handle: PluginHandle; generation: number }>();
+  /** Process groups of stdio children, per server. */
+  readonly #groups = new Map<string, Set<number>>();
   #generation = 0;
 
   constructor(options: McpTransportHostOptions) {
@@ -119,6 +121,17 @@ export class McpTransportHost {
     });
     const generation = ++this.#generation;
     this.#workers.set(name, { handle, generation });
+    handle.peer.on("child", (data) => {
+      const { pid, alive } = data as { pid: number; alive: boolean };
+      const groups = this.#groups.get(name) ?? new Set<number>();
+      this.#groups.set(name, groups);
+      if (alive) groups.add(pid);
+      else {
+        // The leader ended; anything left in its group is an orphan.
+        groups.delete(pid);
+        void killProcessGroup(pid);
+      }
+    });
     const { port1, port2 } = new MessageChannel();
     handle.peer.emit("port", { port: port1 }, [port1]);
     this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
@@ -126,6 +139,7 @@ export class McpTransportHost {
       const current = this.#workers.get(name);
       if (current?.generation !== generation) return;
       this.#workers.delete(name);
+      this.#reapGroups(name);
       if (reason.kind === "crash") {
         this.#opts.emitToManager(
           "detach-server",
@@ -146,7 +160,14 @@ export class McpTransportHost {
     if (!w) return false;
     this.#workers.delete(name);
     await w.handle.stop("server stopped");
+    await this.#reapGroups(name);
     return true;
+  }
+
+  async #reapGroups(name: string): Promise<void> {
+    const groups = this.#groups.get(name);
+    this.#groups.delete(name);
+    await Promise.all([...groups ?? []].map((pgid) => killProcessGroup(pgid)));
   }
 
   /** Stops every transport worker. */
@@ -158,6 +179,34 @@ export class McpTransportHost {
   running(): string[] {
     return [...this.#workers.keys()];
   }
+}
+
+/**
+ * SIGTERM a process group, then SIGKILL what is left after `graceMs`.
+ * Silently does nothing when the group is gone (or signalling is not allowed).
+ *
+ * @example
+ * ```ts ignore
+ * import { killProcessGroup } from "./host_wiring.ts";
+ * await killProcessGroup(12345);
+ * ```
+ */
+export async function killProcessGroup(pgid: number, graceMs = 300): Promise<void> {
+  if (!(pgid > 1)) return;
+  const signal = (sig: Deno.Signal) => {
+    try {
+      Deno.kill(-pgid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!signal("SIGTERM")) return;
+  await new Promise<void>((resolve) => {
+    const id = setTimeout(resolve, graceMs);
+    Deno.unrefTimer(id);
+  });
+  signal("SIGKILL");
 }
 
 function safeEnvGet(key: string): string | undefined {

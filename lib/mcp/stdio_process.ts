@@ -23,6 +23,12 @@ export interface StdioProcessOptions {
   killGraceMs?: number;
   /** Characters of stderr kept (default 8192). */
   stderrChars?: number;
+  /**
+   * Start the child in its own process group (default true). The worker
+   * cannot signal a group (that needs unrestricted `run`); the host does,
+   * from the pids the worker reports.
+   */
+  processGroup?: boolean;
 }
 
 /** How a child ended. */
@@ -113,6 +119,9 @@ export class StdioProcess {
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",
+        // Own process group (pgid = pid), so the host can reap grandchildren
+        // (npx, shell wrappers) that outlive the direct child.
+        detached: options.processGroup ?? true,
       }).spawn();
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {

@@ -59,6 +59,7 @@ export type SessionOpener = (
 export function openStdioSession(
   spec: TransportSpec,
   sink: RelaySink,
+  hooks: { onSpawn?(pid: number): void; onExit?(pid: number): void } = {},
 ): Promise<{ session: RelaySession; pid?: number }> {
   if (spec.kind !== "stdio") throw new TypeError("openStdioSession needs a stdio spec");
   const proc = StdioProcess.spawn({
@@ -73,6 +74,7 @@ export function openStdioSession(
     onLine: (line) => sink.message(line),
     onError: (e) => sink.error(e.message, "MCP_LINE_TOO_LONG"),
     onExit: (exit) => {
+      hooks.onExit?.(proc.pid);
       if (exit.requested) return sink.closed("stopped", "MCP_STOPPED", exit.stderr);
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       sink.closed(
@@ -82,6 +84,7 @@ export function openStdioSession(
       );
     },
   });
+  hooks.onSpawn?.(proc.pid);
   return Promise.resolve({
     pid: proc.pid,
     session: {

@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { alive, childrenOf, EVERYTHING, harness, until, within } from "./helpers.ts";
+import { startEverythingHttp } from "./everything_suite.ts";
+
+const FIXTURES = new URL("../fixtures/mcp/", import.meta.url).pathname;
+const fast = { max_attempts: 20, base_ms: 50, max_ms: 300 };
+
+Deno.test("a command that does not exist: failed with an actionable reason", async () => {
+  const h = harness({ bad: { command: "mcpchat-no-such-command-xyz" } }, { startup_mode: "eager" });
+  try {
+    await within(h.manager.start(), 10_000, "start");
+    const [info] = h.manager.servers();
+    assert.equal(info.state.status, "failed");
+    assert.equal(
+      info.status,
+      "failed: command not found: mcpchat-no-such-command-xyz (check mcp.servers.bad.command)",
+    );
+    await assert.rejects(
+      h.manager.listTools({ server: "bad" }),
+      (e: Error & { code?: string }) =>
+        e.code === "MCP_SERVER_UNAVAILABLE" && /command not found/.test(e.message),
+    );
+    // Aggregate listing reports it instead of failing.
+    const all = await h.manager.listTools();
+    assert.equal(all.errors[0].server, "bad");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a server that never answers initialize: timeout, failed, child reaped", async () => {
+  const h = harness(
+    { silent: { command: "node", args: [`${FIXTURES}silent_server.mjs`] } },
+    { initialize_timeout_ms: 1000, startup_mode: "eager" },
+  );
+  try {
+    await within(h.manager.start(), 15_000, "start");
+    const info = h.manager.servers()[0];
+    assert.equal(info.state.status, "failed");
+    assert.match(info.status, /did not answer initialize within 1000 ms/);
+    assert.ok(info.pid && info.pid > 0);
+    await until(() => !alive(info.pid!), 5_000, "silent child reaped");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("kill a stdio server mid-call: clear error, reconnect, next call works", async () => {
+  const h = harness({ ev: { command: "node", args: [EVERYTHING, "stdio"] } }, { reconnect: fast });
+  try {
+    await within(h.manager.connect("ev"), 15_000, "connect");
+    const pid = h.manager.servers()[0].pid!;
+    let killed = false;
+    const call = h.manager.callTool(
+      {
+        server: "ev",
+        tool: "trigger-long-running-operation",
+        arguments: { duration: 30, steps: 30 },
+      },
+      undefined,
+      () => {
+        if (!killed) {
+          killed = true;
+          Deno.kill(pid, "SIGKILL");
+        }
+      },
+    );
+    await assert.rejects(
+      within(call, 10_000, "killed call"),
+      (e: Error & { code?: string }) =>
+        e.code === "MCP_CONNECTION_LOST" && /SIGKILL/.test(e.message) && /retry/.test(e.message),
+    );
+    const states = () =>
+      h.events.filter((e) => e.event === "server-state").map((e) =>
+        (e.data as { status: string }).status
+      );
+    await until(
+      () => states().some((s) => s.startsWith("reconnecting (1/20)")),
+      5_000,
+      "reconnecting",
+    );
+    await until(() => h.manager.servers()[0].state.status === "ready", 15_000, "ready again");
+    assert.notEqual(h.manager.servers()[0].pid, pid);
+    const r = await within(
+      h.manager.callTool({ server: "ev", tool: "echo", arguments: { message: "again" } }),
+      10_000,
+      "call after reconnect",
+    );
+    assert.match(JSON.stringify(r.content), /again/);
+    assert.ok(h.manager.notifications({ categories: ["connection"] }).length > 0);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("an HTTP server that disappears and returns: reconnecting, then ready", async () => {
+  let srv = await startEverythingHttp("streamableHttp", EVERYTHING);
+  const port = srv.port;
+  const h = harness(
+    { web: { type: "http", url: `http://127.0.0.1:${port}/mcp` } },
+    {
+      reconnect: { max_attempts: 100, base_ms: 50, max_ms: 300 },
+      ping_interval_ms: 200,
+      ping_timeout_ms: 1000,
+    },
+  );
+  try {
+    await within(h.manager.connect("web"), 15_000, "connect");
+    await srv.stop();
+    await until(
+      () => h.manager.servers()[0].state.status === "reconnecting",
+      10_000,
+      "loss noticed",
+    );
+    // A call while it is down waits (bounded) and then says why.
+    await assert.rejects(
+      h.manager.callTool(
+        { server: "web", tool: "echo", arguments: { message: "x" } },
+        AbortSignal.timeout(300),
+      ),
+      (e: Error & { code?: string }) =>
+        e.code === "MCP_SERVER_UNAVAILABLE" && /reconnecting \(\d+\/100\)/.test(e.message),
+    );
+    srv = await startEverythingHttp("streamableHttp", EVERYTHING, port);
+    await until(() => h.manager.servers()[0].state.status === "ready", 20_000, "ready again")
+      .catch((e) => {
+        const states = h.events.filter((x) => x.event === "server-state").map((x) =>
+          (x.data as { status: string }).status
+        );
+        throw new Error(`${e.message}; states: ${states.slice(-6).join(" → ")}`);
+      });
+    const r = await within(
+      h.manager.callTool({ server: "web", tool: "echo", arguments: { message: "back" } }),
+      10_000,
+      "call after return",
+    );
+    assert.match(JSON.stringify(r.content), /back/);
+  } finally {
+    await h.close();
+    await srv.stop();
+  }
+});
+
+Deno.test("reconnect limit: failed after N attempts with the last reason", async () => {
+  const h = harness(
+    { crashy: { command: "node", args: ["-e", "process.exit(3)"] } },
+    { reconnect: { max_attempts: 2, base_ms: 10, max_ms: 20 }, startup_mode: "eager" },
+  );
+  try {
+    await within(h.manager.start(), 10_000, "start");
+    await until(() => h.manager.servers()[0].state.status === "failed", 10_000, "failed");
+    assert.match(
+      h.manager.servers()[0].status,
+      /gave up after 2 reconnect attempts: process exited with code 3/,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("stop leaves no process of the server behind (grandchild included)", async () => {
+  const h = harness({
+    wrapped: { command: `${FIXTURES}wrapper.sh`, args: [EVERYTHING, "stdio"] },
+  });
+  try {
+    await within(h.manager.connect("wrapped"), 15_000, "connect");
+    const shPid = h.manager.servers()[0].pid!;
+    const grandchildren = childrenOf(shPid);
+    assert.equal(grandchildren.length, 1, "sh runs node as a child");
+    await within(h.manager.disconnect("wrapped"), 10_000, "disconnect");
+    await until(() => !alive(shPid) && grandchildren.every((p) => !alive(p)), 5_000, "tree gone")
+      .catch((e) => {
+        const st = (p: number) => {
+          try {
+            return Deno.readTextFileSync(`/proc/${p}/stat`);
+          } catch {
+            return "gone";
+          }
+        };
+        throw new Error(`${e.message}: sh ${st(shPid)}; node ${grandchildren.map(st)}`);
+      });
+    assert.equal(h.transports.running().length, 0, "transport worker stopped");
+  } finally {
+    await h.close();
+  }
+});
