@@ -169,7 +169,7 @@ export class ServerLifecycle {
    * not ready within `timeoutMs`.
    */
   async ensureReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.#state.status === "idle") await this.start();
+    if (this.#state.status === "idle") void this.start();
     const deadline = this.#clock.now() + timeoutMs;
     while (true) {
       const s = this.#state;
