@@ -1,0 +1,138 @@
+/**
+ * The config plugin in a real worker narrowed to the permissions
+ * `configWorkerPermissions` computes: it loads, validates and shows config,
+ * errors arrive as RemoteErrors carrying file/line/column, and a file outside
+ * its read permission is refused.
+ */
+import assert from "node:assert/strict";
+import { RemoteError, startPlugin, type SurfaceOf } from "../../lib/plugin/mod.ts";
+import type { configPlugin } from "../../plugins/config.ts";
+import { configWorkerPermissions } from "../../lib/config/permissions.ts";
+import { isConfigError } from "../../lib/config/errors.ts";
+
+type ConfigSurface = SurfaceOf<typeof configPlugin>;
+const module = new URL("../../plugins/config.ts", import.meta.url);
+
+interface Setup {
+  dir: string;
+  outside: string;
+  configPath: string;
+}
+
+async function withConfigWorker(
+  files: Record<string, string>,
+  fn: (
+    worker: Awaited<ReturnType<typeof startPlugin<ConfigSurface>>>,
+    setup: Setup,
+  ) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "mcpchat-config-dir-" });
+  const outside = await Deno.makeTempDir({ prefix: "mcpchat-config-outside-" });
+  const configPath = `${dir}/config.toml`;
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(
+      name.replaceAll("$DIR", dir).replaceAll("$OUTSIDE", outside),
+      text.replaceAll("$DIR", dir).replaceAll("$OUTSIDE", outside),
+    );
+  }
+  const permissions = configWorkerPermissions({ env: Deno.env.toObject(), configPath });
+  const worker = await startPlugin<ConfigSurface>({
+    name: "config",
+    module,
+    permissions,
+    init: { path: configPath },
+    heartbeat: false,
+  });
+  try {
+    await fn(worker, { dir, outside, configPath });
+  } finally {
+    await worker.stop();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+}
+
+Deno.test("config worker: load merges the TOML, its servers file and MCPCHAT_* variables", async () => {
+  Deno.env.set("MCPCHAT_UI_COLOR", "never");
+  try {
+    await withConfigWorker({
+      "$DIR/config.toml": '[mcp]\nstartup_mode = "eager"\nservers_file = "mcp.json"\n',
+      "$DIR/mcp.json": '{"mcpServers": {"everything": {"command": "node", "args": ["x.js"]}}}',
+    }, async (worker, { dir, configPath }) => {
+      const { config, sources, warnings } = await worker.peer.call("load", {});
+      assert.equal(config.mcp.startup_mode, "eager");
+      assert.equal(config.ui.color, "never");
+      assert.equal(config.mcp.servers.everything.type, "stdio");
+      assert.deepEqual(sources, [configPath, `${dir}/mcp.json`, "$MCPCHAT_UI_COLOR"]);
+      assert.deepEqual(warnings, []);
+      // Presence of the key in this process decides `configured`, as seen from the worker.
+      assert.equal(
+        config.llm.backends.anthropic.configured,
+        (Deno.env.get("ANTHROPIC_API_KEY") ?? "").trim() !== "",
+      );
+      assert.deepEqual(await worker.peer.call("path", {}), { path: configPath, explicit: true });
+    });
+  } finally {
+    Deno.env.delete("MCPCHAT_UI_COLOR");
+  }
+});
+
+Deno.test("config worker: a bad file fails with a RemoteError carrying code, file, line and column", async () => {
+  await withConfigWorker({
+    "$DIR/config.toml": '[mcp]\nstartup_mode = "soon"\n',
+  }, async (worker, { configPath }) => {
+    await assert.rejects(() => worker.peer.call("load", {}), (e: unknown) => {
+      assert.ok(e instanceof RemoteError);
+      assert.ok(isConfigError(e));
+      assert.equal(e.remoteName, "ConfigValidationError");
+      assert.equal(e.code, "CONFIG_INVALID");
+      assert.equal(
+        e.message,
+        `${configPath}:2:16: mcp.startup_mode: expected one of "lazy", "eager", "background", got "soon"`,
+      );
+      assert.equal(e.data?.file, configPath);
+      assert.equal(e.data?.line, 2);
+      assert.equal(e.data?.column, 16);
+      assert.equal(e.data?.expected, 'one of "lazy", "eager", "background"');
+      return true;
+    });
+  });
+});
+
+Deno.test("config worker: validate reports errors as data; show redacts secrets", async () => {
+  await withConfigWorker({
+    "$DIR/config.toml": '[mcp_server]\ntoken = "very-secret-token"\n',
+    "$DIR/other.toml": "[ui]\ncolour = 1\n",
+  }, async (worker, { dir }) => {
+    const report = await worker.peer.call("validate", { path: `${dir}/other.toml` });
+    assert.equal(report.ok, false);
+    assert.equal(report.errors.length, 1);
+    assert.equal(report.errors[0].code, "CONFIG_UNKNOWN_KEY");
+    assert.equal(report.errors[0].line, 2);
+    assert.equal(report.errors[0].hint, 'did you mean "color"?');
+    const shown = await worker.peer.call("show", {});
+    assert.ok(!shown.includes("very-secret-token"));
+    assert.match(shown, /\ntoken = "<redacted>"\n/);
+  });
+});
+
+Deno.test("config worker: a servers file outside its read permission is refused with a clear error", async () => {
+  await withConfigWorker({
+    "$DIR/config.toml": '[mcp]\nservers_file = "$OUTSIDE/mcp.json"\n',
+    "$OUTSIDE/mcp.json": '{"mcpServers": {}}',
+  }, async (worker, { outside, configPath }) => {
+    await assert.rejects(() => worker.peer.call("load", {}), (e: unknown) => {
+      assert.ok(e instanceof RemoteError);
+      assert.equal(e.code, "CONFIG_PERMISSION");
+      assert.equal(e.data?.file, `${outside}/mcp.json`);
+      assert.match(e.message, /not permitted in the config service/);
+      assert.match(e.message, new RegExp(`named by mcp\\.servers_file at ${configPath}:2:16`));
+      return true;
+    });
+    // An explicit path outside the permission is refused too, not silently skipped.
+    await assert.rejects(
+      () => worker.peer.call("load", { path: `${outside}/mcp.json` }),
+      (e: unknown) => e instanceof RemoteError && e.code === "CONFIG_PERMISSION",
+    );
+  });
+});
