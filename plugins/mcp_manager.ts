@@ -40,7 +40,7 @@ type Level = "debug" | "info" | "notice" | "warning" | "error" | "critical" | "a
 /** The manager plugin. */
 export const mcpManagerPlugin = definePlugin({
   name: "mcp-manager",
-  async start(init: McpManagerInit, ctx: PluginContext) {
+  start(init: McpManagerInit, ctx: PluginContext) {
     const ports = new HostPortProvider({
       spawnTransport: (p) => ctx.call("spawnTransport", p, { timeoutMs: 30_000 }),
       stopTransport: (p) => ctx.call("stopTransport", p, { timeoutMs: 15_000 }),
@@ -68,10 +68,15 @@ export const mcpManagerPlugin = definePlugin({
       const e = d as DetachServerEvent;
       if (ports.detach(e)) manager.transportLost(e.name, e.reason);
     });
-    // Eager servers connect before the plugin reports ready; background ones after.
-    await manager.start();
+    // Servers start on `startServers`, called by the host once it can route
+    // `attach-server` events to this instance (after `startPlugin` resolves).
     return {
       handlers: {
+        /** Eager servers are connected when this resolves; background ones keep connecting. */
+        startServers: async () => {
+          await manager.start();
+          return manager.servers();
+        },
         servers: () => manager.servers(),
         connect: (p: { name: string }) => manager.connect(p.name),
         disconnect: (p: { name: string }) => manager.disconnect(p.name),

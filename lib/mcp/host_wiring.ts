@@ -216,3 +216,84 @@ function safeEnvGet(key: string): string | undefined {
     return undefined;
   }
 }
+
+/** What the host answers for servers' sampling and elicitation requests. */
+export interface McpHostHandlers {
+  /** `sampling {server, params}` → `CreateMessageResult` (ask the user, then the model). */
+  sampling?: (p: { server: string; params: unknown }) => Promise<unknown>;
+  /** `elicit {server, params}` → `ElicitResult` (ask the user). */
+  elicit?: (p: { server: string; params: unknown }) => Promise<unknown>;
+}
+
+/** Options of {@linkcode createMcpHost}. */
+export interface CreateMcpHostOptions<Init> {
+  /** Manager init (the `[mcp]` config mapped by the host; see `plugins/mcp_manager.ts`). */
+  init: Init;
+  handlers?: McpHostHandlers;
+  getEnv?: (key: string) => string | undefined;
+  /** Heartbeats of the transport workers. */
+  heartbeat?: { intervalMs: number; missed: number } | false;
+  killGraceMs?: number;
+}
+
+/**
+ * Everything the host needs to run the MCP client: the manager plugin's spec
+ * (no permissions at all) with the host handlers it calls, and the transport
+ * host that spawns the thin per-server workers. Call `bind(handle)` after
+ * every (re)start of the manager so attach/detach events reach it.
+ *
+ * @example
+ * ```ts ignore
+ * import { createMcpHost } from "./host_wiring.ts";
+ * import { startPlugin } from "../plugin/mod.ts";
+ * const mcp = createMcpHost({ init: { servers, startup_mode: "background", roots } });
+ * const manager = await startPlugin(mcp.spec());
+ * mcp.bind(manager);
+ * await manager.peer.call("startServers", {}); // eager servers ready; background ones connecting
+ * const { tools } = await manager.peer.call("listTools", {});
+ * ```
+ */
+export function createMcpHost<Init>(options: CreateMcpHostOptions<Init>): {
+  spec(): {
+    name: string;
+    module: URL;
+    permissions: PluginPermissions;
+    init: Init & { sampling: boolean; elicitation: boolean };
+    handlers: object;
+    heartbeat?: { intervalMs: number; missed: number } | false;
+  };
+  bind(handle: PluginHandle): void;
+  transports: McpTransportHost;
+} {
+  let current: PluginHandle | undefined;
+  const transports = new McpTransportHost({
+    emitToManager: (event, data, transfer) => current?.peer.emit(event, data, transfer),
+    getEnv: options.getEnv,
+    heartbeat: options.heartbeat,
+    killGraceMs: options.killGraceMs,
+  });
+  return {
+    transports,
+    bind(handle) {
+      current = handle;
+    },
+    spec() {
+      return {
+        name: "mcp-manager",
+        module: new URL("../../plugins/mcp_manager.ts", import.meta.url),
+        // The manager touches nothing itself: transports run in their own workers.
+        permissions: {},
+        init: {
+          ...options.init,
+          sampling: options.handlers?.sampling !== undefined,
+          elicitation: options.handlers?.elicit !== undefined,
+        },
+        handlers: {
+          ...transports.handlers(),
+          ...(options.handlers?.sampling ? { sampling: options.handlers.sampling } : {}),
+          ...(options.handlers?.elicit ? { elicit: options.handlers.elicit } : {}),
+        },
+      };
+    },
+  };
+}
