@@ -13,7 +13,7 @@
 
 import type { core } from "zod";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { dirname } from "node:path";
+import { dirnamePath as dirname } from "./pathutil.ts";
 import {
   type ConfigErrorCode,
   type ConfigIssue,

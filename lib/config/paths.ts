@@ -8,7 +8,11 @@
  * @module
  */
 
-import { isAbsolute, join, normalize } from "node:path";
+import {
+  isAbsolutePath as isAbsolute,
+  joinPath as join,
+  normalizePath as normalize,
+} from "./pathutil.ts";
 import { ConfigError } from "./errors.ts";
 
 /** An environment snapshot: variable name → value (unset names are absent or `undefined`). */
@@ -173,7 +177,7 @@ export function resolveUserPath(path: string, baseDir: string, env: Env): string
   if (path.startsWith("~/") || path.startsWith("~\\")) {
     return join(homeDir(env), path.slice(2));
   }
-  // join/normalize rather than resolve: resolve would consult the process cwd,
-  // which needs read permission a narrowed worker does not have.
+  // Never resolved against the process cwd: reading it needs a permission a
+  // narrowed worker does not have.
   return isAbsolute(path) ? normalize(path) : join(baseDir, path);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirnamePath as dirname } from "./pathutil.ts";
 import { configEnvNames } from "./env_names.ts";
 import { configDir, type Env } from "./paths.ts";
 
