@@ -12,7 +12,8 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import { definePlugin, type PluginContext, serveWorker } from "../lib/plugin/mod.ts";
+// define.ts, not mod.ts: this worker must stay small (no host/supervisor code).
+import { definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
 import type { TransportSpec } from "../lib/mcp/port_protocol.ts";
 import { openStdioSession, type PortLike, serveTransport } from "../lib/mcp/transport_relay.ts";
 

@@ -184,7 +184,10 @@ export class WorkerBridgeTransport implements Transport {
         let parsed: JSONRPCMessage;
         try {
           const raw = typeof msg.m === "string" ? JSON.parse(msg.m) : msg.m;
-          parsed = JSONRPCMessageSchema.parse(raw);
+          // Cheap structural check on the hot path (progress bursts); the SDK
+          // validates every request, notification and result against its own
+          // schema afterwards. Anything unusual gets the full schema check.
+          parsed = looksLikeJsonRpc(raw) ? raw : JSONRPCMessageSchema.parse(raw);
         } catch (error) {
           this.onerror?.(
             new McpConnectionError(
@@ -236,4 +239,19 @@ export class WorkerBridgeTransport implements Transport {
     this.#closeWaiter?.();
     this.onclose?.();
   }
+}
+
+function looksLikeJsonRpc(v: unknown): v is JSONRPCMessage {
+  if (typeof v !== "object" || v === null) return false;
+  const m = v as {
+    jsonrpc?: unknown;
+    method?: unknown;
+    id?: unknown;
+    result?: unknown;
+    error?: unknown;
+  };
+  if (m.jsonrpc !== "2.0") return false;
+  const idOk = typeof m.id === "string" || typeof m.id === "number";
+  if (typeof m.method === "string") return m.id === undefined || idOk;
+  return idOk && ((typeof m.result === "object" && m.result !== null) !== (m.error !== undefined));
 }

@@ -49,6 +49,7 @@ import {
   McpRequestError,
 } from "./errors.ts";
 import { describeState, ServerLifecycle, type ServerState } from "./lifecycle.ts";
+import { serverSchemaValidator } from "./schema_validator.ts";
 
 /** Where a connection gets the port to its transport worker. */
 export interface TransportPortProvider {
@@ -160,6 +161,7 @@ export class ServerConnection {
     if (options.host?.elicit) capabilities.elicitation = { form: {}, url: {} };
     this.client = new Client(options.clientInfo ?? { name: "mcpchat", version: "0.1.0" }, {
       capabilities,
+      jsonSchemaValidator: serverSchemaValidator(),
     });
     this.#installHandlers();
     this.lifecycle = new ServerLifecycle({

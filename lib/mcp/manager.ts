@@ -165,7 +165,8 @@ export class McpManager {
       if (conn.state.status === "disabled") continue;
       const mode = this.#mode(conn);
       if (mode === "eager") eager.push(conn.connect());
-      else if (mode === "background") void conn.connect();
+      // After this call has returned: the prompt must not wait for them.
+      else if (mode === "background") this.#clock.setTimeout(() => void conn.connect(), 0);
     }
     await Promise.all(eager);
   }
