@@ -50,6 +50,7 @@ import {
 } from "./errors.ts";
 import { describeState, ServerLifecycle, type ServerState } from "./lifecycle.ts";
 import { serverSchemaValidator } from "./schema_validator.ts";
+import { applyElicitationDefaults } from "./elicitation.ts";
 
 /** Where a connection gets the port to its transport worker. */
 export interface TransportPortProvider {
@@ -657,7 +658,8 @@ export class ServerConnection {
           ev.notification(this.name, "mcpchat/elicitation_request", {
             message: req.params.message,
           });
-          return await elicit({ server: this.name, params: req.params }, extra.signal);
+          const result = await elicit({ server: this.name, params: req.params }, extra.signal);
+          return applyElicitationDefaults(req.params, result);
         },
       );
     }
