@@ -20,6 +20,7 @@ import {
   serveWorker,
 } from "../lib/plugin/mod.ts";
 import { LlmClient } from "../lib/llm/client.ts";
+import { coalesceText } from "../lib/llm/coalesce.ts";
 import type { LlmConfig } from "../lib/llm/config.ts";
 import type { ChatRequest, LlmEvent, LlmUsage } from "../lib/llm/types.ts";
 
@@ -43,9 +44,13 @@ export const llmPlugin = definePlugin({
     });
     return {
       handlers: {
-        /** Streams one model call; cancelling the RPC aborts the HTTP stream at once. */
+        /**
+         * Streams one model call; cancelling the RPC aborts the HTTP stream at
+         * once. Text pieces that arrive together leave as one event (a burst
+         * costs a few messages, not one per token).
+         */
         chat: (params: ChatParams, call: CallContext): AsyncGenerator<LlmEvent, void, undefined> =>
-          client.chat({ ...params, signal: call.signal }),
+          coalesceText(client.chat({ ...params, signal: call.signal })),
         /** Imports `npm:ai` and the backend's provider library now, not at the first chat. */
         preload: (params: { backend?: string }) => client.preload(params?.backend),
         /** Models of a backend (default backend when omitted). */

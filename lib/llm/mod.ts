@@ -56,3 +56,4 @@ export { KNOWN_MODELS, type ModelInfo, type ModelList } from "./models.ts";
 export { HttpPool, type PoolStats } from "./pool.ts";
 export { DEFAULT_RETRY, parseRetryAfter, retryDelay, type RetryOptions } from "./retry.ts";
 export { hostPort, type LlmWorkerPermissions, llmWorkerPermissions } from "./permissions.ts";
+export { coalesceText } from "./coalesce.ts";
