@@ -19,7 +19,8 @@ export type ConfigErrorCode =
   | "CONFIG_INVALID"
   | "CONFIG_UNKNOWN_KEY"
   | "CONFIG_ENV"
-  | "CONFIG_NO_HOME";
+  | "CONFIG_NO_HOME"
+  | "CONFIG_EDIT";
 
 /**
  * One problem found in a configuration source, as plain (structured-clonable)
@@ -273,6 +274,7 @@ const CONFIG_ERROR_CODES: ReadonlySet<string> = new Set<ConfigErrorCode>([
   "CONFIG_UNKNOWN_KEY",
   "CONFIG_ENV",
   "CONFIG_NO_HOME",
+  "CONFIG_EDIT",
 ]);
 
 /**

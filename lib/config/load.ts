@@ -34,7 +34,7 @@ import {
 } from "./locate.ts";
 import { configDir, dataDir, defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
 import { isSecretKey, looksLikeSecret } from "./redact.ts";
-import { type Config, ConfigSchema } from "./schema.ts";
+import { type Config, ConfigSchema, type ServerConfig } from "./schema.ts";
 import { closest } from "./suggest.ts";
 
 /** Reads a text file (inject for tests; defaults to `Deno.readTextFile`). */
@@ -255,7 +255,8 @@ class LoadState {
   main?: Source;
   #order = 0;
 
-  constructor(readonly env: Env) {}
+  /** `label` names the source in messages when there is no file (e.g. a new server). */
+  constructor(readonly env: Env, readonly label = "(defaults)") {}
 
   addIssue(issue: ConfigIssue): void {
     this.issues.push({ issue, order: this.#order++ });
@@ -321,7 +322,7 @@ function place(
   if (origin.kind === "env") return { file: `$${origin.variable}`, format: "env", keyPath };
   if (origin.kind === "none") {
     return {
-      file: state.main?.file ?? "(defaults)",
+      file: state.main?.file ?? state.label,
       format: state.main?.format ?? "toml",
       keyPath,
     };
@@ -869,10 +870,13 @@ async function importServersFile(state: LoadState, raw: Table, read: ReadTextFil
   }`;
   const { source, document } = await loadJsonSource(read, file, referencedBy);
   state.sources.push(file);
+  const before = new Map(state.serverSources);
   const merged = importJsonServers(state, source, document);
   for (const [name, server] of Object.entries(own ?? {})) {
-    // Entries the TOML defines itself are located in the TOML.
-    state.serverSources.delete(name);
+    // An entry defined in the main file keeps its location there.
+    const previous = before.get(name);
+    if (previous) state.serverSources.set(name, previous);
+    else state.serverSources.delete(name);
     if (name in merged) {
       const at = place(state, ["mcp", "servers", name], "key");
       state.warn(at.file, at, at.keyPath, `also defined in ${file}; using this definition`);
@@ -881,6 +885,32 @@ async function importServersFile(state: LoadState, raw: Table, read: ReadTextFil
   }
   mcp.servers = merged;
   mcp.servers_file = file;
+}
+
+/**
+ * Validates one server definition (as written in TOML or `mcpServers` JSON)
+ * before it is added to a file, e.g. by `mcpchat servers add`.
+ *
+ * @throws {ConfigValidationError} messages name `label` and the key path.
+ * @example
+ * ```ts
+ * import { validateServer } from "./load.ts";
+ * console.log(validateServer("fs", { command: "npx", args: ["-y", "x"] }).type); // stdio
+ * ```
+ */
+export function validateServer(name: string, server: unknown, label = "server"): ServerConfig {
+  const state = new LoadState({}, label);
+  const result = ConfigSchema.safeParse({ mcp: { servers: { [name]: server } } }, {
+    reportInput: true,
+  });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      for (const converted of convertIssue(state, issue)) state.addIssue(converted);
+    }
+  }
+  throwIfIssues(state);
+  if (!result.success) throw new Error("unreachable: schema failed without issues");
+  return result.data.mcp.servers[name];
 }
 
 /**

@@ -35,6 +35,8 @@ export type DocPath = readonly (string | number)[];
 /** Positions of every key and value found in a document. */
 export class KeyLocations {
   readonly #map = new Map<string, KeyLocation>();
+  /** TOML only: every table header (`[a.b]`, `[[c]]`) in order, with its resolved path. */
+  readonly headers: { line: number; path: (string | number)[] }[] = [];
 
   /** Records `location` for `path` (the first definition wins). */
   set(path: DocPath, location: KeyLocation): void {
@@ -173,6 +175,7 @@ class TomlScanner {
         this.#arrayTables.set(id, index + 1);
         this.#out.set(key, { key: this.#pos(start) });
         table = [...key, index];
+        this.#out.headers.push({ line: this.#pos(start).line, path: table });
         this.#out.set(table, { key: this.#pos(start) });
       } else if (this.#peek() === "[") {
         this.#i++;
@@ -183,6 +186,7 @@ class TomlScanner {
         for (let n = 1; n <= table.length; n++) {
           this.#out.set(table.slice(0, n), { key: this.#pos(start) });
         }
+        this.#out.headers.push({ line: this.#pos(start).line, path: table });
       } else {
         this.#keyValue(table);
       }

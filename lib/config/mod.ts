@@ -52,8 +52,16 @@ export {
   type LoadConfigResult,
   parseEnvValue,
   type ReadTextFile,
+  validateServer,
 } from "./load.ts";
 export { formatConfig, type FormatConfigOptions } from "./format.ts";
+export {
+  addServerToJson,
+  addServerToToml,
+  removeServerFromJson,
+  removeServerFromToml,
+  renderServerToml,
+} from "./edit.ts";
 export {
   type AppPaths,
   appPaths,

@@ -572,3 +572,24 @@ Deno.test("${VAR} in an imported server definition is warned about (not expanded
     "expand variables in server definitions",
   ]);
 });
+
+Deno.test("a JSON --config plus MCPCHAT_MCP_SERVERS_FILE: both imported, errors located in each file", async () => {
+  const files = memoryFiles({
+    "/a/desktop.json": '{"mcpServers": {"one": {"command": "x"}, "two": {"command": 3}}}',
+    "/b/extra.json": '{\n  "mcpServers": {"three": {"url": "nope"}}\n}',
+  });
+  await assert.rejects(
+    () =>
+      loadConfig({
+        path: "/a/desktop.json",
+        env: { HOME, MCPCHAT_MCP_SERVERS_FILE: "/b/extra.json" },
+        readTextFile: files,
+      }),
+    {
+      message: [
+        "/a/desktop.json:1:61: mcpServers.two.command: expected a string, got 3",
+        '/b/extra.json:2:35: mcpServers.three.url: expected an http:// or https:// URL such as "https://example.com/mcp", got "nope"',
+      ].join("\n"),
+    },
+  );
+});

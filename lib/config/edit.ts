@@ -1,0 +1,299 @@
+/**
+ * Text edits of config files for `mcpchat servers add|remove`: pure
+ * functions from old text to new text (the caller reads and writes the file,
+ * with its own permission). TOML edits touch only the server's own lines, so
+ * comments and layout survive; every edit is verified by parsing the result
+ * and comparing it with the original minus (or plus) that one server, and
+ * refused rather than risk changing anything else.
+ *
+ * @module
+ */
+
+import { parse as parseToml, stringify } from "smol-toml";
+import { ConfigError, formatLocation } from "./errors.ts";
+import { type JsonValue, locateToml, parseJsonWithLocations } from "./locate.ts";
+import { validateServer } from "./load.ts";
+import { closest } from "./suggest.ts";
+
+type Table = Record<string, unknown>;
+
+function isTable(value: unknown): value is Table {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    !(value instanceof Date);
+}
+
+function tomlKey(key: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+}
+
+function tomlValue(value: unknown): string {
+  if (isTable(value)) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return "{}";
+    return `{ ${entries.map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v)}`).join(", ")} }`;
+  }
+  return stringify({ v: value }).trim().replace(/^v = /, "");
+}
+
+function editError(file: string, message: string, expected: string, at?: number): ConfigError {
+  return new ConfigError("CONFIG_EDIT", `${formatLocation(file, at)}: ${message}`, {
+    file,
+    line: at,
+    expected,
+  });
+}
+
+function serversOf(document: unknown): Table {
+  const mcp = isTable(document) ? document.mcp : undefined;
+  return isTable(mcp) && isTable(mcp.servers) ? mcp.servers : {};
+}
+
+/** `document` without server `name`, and without the `mcp.servers` / `mcp` tables it leaves empty. */
+function withoutServer(document: Table, name: string): Table {
+  return pruneEmpty(structuredClone(document), name);
+}
+
+function pruneEmpty(document: Table, name?: string): Table {
+  const mcp = document.mcp;
+  if (!isTable(mcp)) return document;
+  if (isTable(mcp.servers)) {
+    if (name !== undefined) delete mcp.servers[name];
+    if (Object.keys(mcp.servers).length === 0) delete mcp.servers;
+  }
+  if (Object.keys(mcp).length === 0) delete document.mcp;
+  return document;
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a, sortedKeys) === JSON.stringify(b, sortedKeys);
+}
+
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (!isTable(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]]));
+}
+
+function parseTomlOrThrow(text: string, file: string): Table {
+  try {
+    return parseToml(text) as Table;
+  } catch {
+    throw editError(
+      file,
+      "the file does not parse; fix it first (mcpchat config validate)",
+      "valid TOML",
+    );
+  }
+}
+
+/**
+ * Renders one server as a `[mcp.servers.NAME]` table, small tables inline.
+ *
+ * @example
+ * ```ts
+ * import { renderServerToml } from "./edit.ts";
+ * console.log(renderServerToml("fs", { command: "npx", args: ["-y", "x"], env: { A: "1" } }));
+ * // [mcp.servers.fs]
+ * // command = "npx"
+ * // args = [ "-y", "x" ]
+ * // env = { A = "1" }
+ * ```
+ */
+export function renderServerToml(name: string, server: Table): string {
+  const lines = [`[mcp.servers.${tomlKey(name)}]`];
+  for (const [key, value] of Object.entries(server)) {
+    if (value !== undefined) lines.push(`${tomlKey(key)} = ${tomlValue(value)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Adds server `name` to a TOML config as a new `[mcp.servers.NAME]` table at
+ * the end, leaving every other byte as it was.
+ *
+ * @throws {ConfigError} `CONFIG_INVALID` for a bad definition (with the key
+ *   and what was expected), `CONFIG_EDIT` when the name exists or the file
+ *   keeps its servers in a form a table cannot be appended to.
+ * @example
+ * ```ts
+ * import { addServerToToml } from "./edit.ts";
+ * const next = addServerToToml('[ui]\ncolor = "never"\n', "fs", { command: "npx" }, "config.toml");
+ * console.log(next); // [ui] … then [mcp.servers.fs] command = "npx"
+ * ```
+ */
+export function addServerToToml(text: string, name: string, server: Table, file: string): string {
+  validateServer(name, server, `new server ${JSON.stringify(name)}`);
+  const before = parseTomlOrThrow(text, file);
+  const existing = serversOf(before);
+  if (name in existing) {
+    const at = locateToml(text).get(["mcp", "servers", name])?.key.line;
+    throw editError(
+      file,
+      `a server named ${JSON.stringify(name)} already exists`,
+      "a new name",
+      at,
+    );
+  }
+  const body = text === "" || text.endsWith("\n") ? text : `${text}\n`;
+  const next = `${body}${body.trim() === "" ? "" : "\n"}${renderServerToml(name, server)}`;
+  let after: Table;
+  try {
+    after = parseToml(next) as Table;
+  } catch {
+    const at = locateToml(text).get(["mcp", "servers"])?.key.line;
+    throw editError(
+      file,
+      "mcp.servers is written as an inline table or dotted keys, so a [mcp.servers." +
+        `${tomlKey(name)}] table cannot be added; add the server there by hand`,
+      "[mcp.servers.NAME] tables",
+      at,
+    );
+  }
+  const added = serversOf(after)[name];
+  if (!sameData(added, server) || !sameData(withoutServer(after, name), pruneEmpty(before))) {
+    throw editError(
+      file,
+      "adding the server would change other settings; add it by hand",
+      "a file with [mcp.servers.NAME] tables",
+    );
+  }
+  return next;
+}
+
+/**
+ * Removes server `name` from a TOML config: its `[mcp.servers.NAME]` table
+ * and sub-tables, keeping comments that belong to what follows.
+ *
+ * @throws {ConfigError} `CONFIG_EDIT` when there is no such server (with a
+ *   suggestion) or it is not written as a table of its own.
+ * @example
+ * ```ts
+ * import { removeServerFromToml } from "./edit.ts";
+ * const next = removeServerFromToml('[mcp.servers.fs]\ncommand = "npx"\n\n[ui]\ncolor = "auto"\n', "fs", "c.toml");
+ * console.log(next); // [ui]\ncolor = "auto"\n
+ * ```
+ */
+export function removeServerFromToml(text: string, name: string, file: string): string {
+  const before = parseTomlOrThrow(text, file);
+  const servers = serversOf(before);
+  if (!(name in servers)) throw noSuchServer(file, name, Object.keys(servers));
+  const where = locateToml(text);
+  const own = (path: readonly (string | number)[]) =>
+    path.length >= 3 && path[0] === "mcp" && path[1] === "servers" && path[2] === name;
+  const header = where.headers.find((h) => h.path.length === 3 && own(h.path));
+  const definedAt = where.get(["mcp", "servers", name])?.key.line;
+  if (!header) {
+    throw editError(
+      file,
+      `server ${JSON.stringify(name)} is not written as a [mcp.servers.${
+        tomlKey(name)
+      }] table; remove it by hand`,
+      "a [mcp.servers.NAME] table",
+      definedAt,
+    );
+  }
+  const lines = text.split("\n");
+  // Comment lines right above the header describe this server: they go too.
+  let start = header.line - 1; // 0-based
+  while (start > 0 && /^\s*#/.test(lines[start - 1])) start--;
+  const next = where.headers.find((h) => h.line > header.line && !own(h.path));
+  let end = (next ? next.line - 1 : lines.length) - 1; // 0-based, inclusive
+  // Comments and blank lines right before the next table belong to it.
+  while (end > header.line - 1 && /^\s*(#.*)?$/.test(lines[end])) end--;
+  const kept = [...lines.slice(0, start), ...lines.slice(end + 1)];
+  // Do not leave two blank lines where the table was.
+  const at = start;
+  if (at > 0 && at < kept.length && kept[at - 1].trim() === "" && kept[at].trim() === "") {
+    kept.splice(at, 1);
+  }
+  const result = kept.join("\n");
+  let after: Table;
+  try {
+    after = parseToml(result) as Table;
+  } catch {
+    throw editError(
+      file,
+      `removing ${JSON.stringify(name)} would break the file; remove it by hand`,
+      "a [mcp.servers.NAME] table",
+      definedAt,
+    );
+  }
+  if (!sameData(pruneEmpty(after), withoutServer(before, name))) {
+    throw editError(
+      file,
+      `server ${JSON.stringify(name)} is also set outside its table; remove it by hand`,
+      "a server defined in its own table only",
+      definedAt,
+    );
+  }
+  return result;
+}
+
+function noSuchServer(file: string, name: string, names: string[]): ConfigError {
+  const near = closest(name, names);
+  const hint = near ? ` (did you mean ${JSON.stringify(near)}?)` : "";
+  const list = names.length ? names.map((n) => JSON.stringify(n)).join(", ") : "none";
+  return editError(
+    file,
+    `no server named ${JSON.stringify(name)} in this file${hint}; servers here: ${list}`,
+    "the name of a server in this file",
+  );
+}
+
+function jsonServers(document: JsonValue, file: string): { key: string; servers: Table } {
+  if (!isTable(document)) {
+    throw editError(file, "not a JSON object", 'a JSON object such as {"mcpServers": {}}', 1);
+  }
+  const key = "mcpServers" in document
+    ? "mcpServers"
+    : "servers" in document
+    ? "servers"
+    : undefined;
+  if (key === undefined) {
+    document.mcpServers = {};
+    return { key: "mcpServers", servers: document.mcpServers as Table };
+  }
+  const servers = document[key];
+  if (!isTable(servers)) {
+    throw editError(file, `${key} is not an object`, "an object mapping names to servers");
+  }
+  return { key, servers };
+}
+
+/**
+ * Adds server `name` to a Claude-style JSON file (`mcpServers`, or VS Code's
+ * `servers`), keeping every other member. JSON has no comments to keep; the
+ * file is rewritten with two-space indentation.
+ *
+ * @example
+ * ```ts
+ * import { addServerToJson } from "./edit.ts";
+ * console.log(addServerToJson('{"mcpServers": {}}', "fs", { command: "npx" }, "mcp.json"));
+ * ```
+ */
+export function addServerToJson(text: string, name: string, server: Table, file: string): string {
+  validateServer(name, server, `new server ${JSON.stringify(name)}`);
+  const { value } = parseJsonWithLocations(text.trim() === "" ? "{}" : text, file);
+  const { servers } = jsonServers(value, file);
+  if (name in servers) {
+    throw editError(file, `a server named ${JSON.stringify(name)} already exists`, "a new name");
+  }
+  servers[name] = server;
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/**
+ * Removes server `name` from a Claude-style JSON file.
+ *
+ * @example
+ * ```ts
+ * import { removeServerFromJson } from "./edit.ts";
+ * console.log(removeServerFromJson('{"mcpServers": {"fs": {"command": "npx"}}}', "fs", "mcp.json"));
+ * ```
+ */
+export function removeServerFromJson(text: string, name: string, file: string): string {
+  const { value } = parseJsonWithLocations(text, file);
+  const { servers } = jsonServers(value, file);
+  if (!(name in servers)) throw noSuchServer(file, name, Object.keys(servers));
+  delete servers[name];
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
