@@ -1,0 +1,270 @@
+/**
+ * `discover`: finds MCP servers declared by other clients on this machine —
+ * Claude Desktop, Claude Code (`~/.claude.json`, `.mcp.json`), VS Code
+ * (`.vscode/mcp.json`, user `mcp.json` and settings `mcp.servers`) and
+ * Cursor (`~/.cursor/mcp.json`, `.cursor/mcp.json`) — so the user can import
+ * them. A pure function over an injected file reader: no I/O of its own.
+ *
+ * @module
+ */
+
+import { type ServerConfig, validateServerConfig } from "./config.ts";
+
+/** Where a candidate was found. */
+export type DiscoverySource =
+  | "claude-desktop"
+  | "claude-code"
+  | "claude-code-project"
+  | "vscode-workspace"
+  | "vscode-user"
+  | "cursor"
+  | "cursor-project";
+
+/** A server found in another client's config. */
+export interface DiscoveredServer {
+  name: string;
+  source: DiscoverySource;
+  /** File it came from. */
+  path: string;
+  config: ServerConfig;
+  /** Things the user should know before importing (e.g. unresolved `${input:…}`). */
+  warnings: string[];
+  /** Other files declaring the same server with the same config. */
+  alsoIn: string[];
+}
+
+/** A file or entry that could not be used. */
+export interface DiscoveryProblem {
+  path: string;
+  name?: string;
+  message: string;
+}
+
+/** Inputs of {@linkcode discoverServers}. */
+export interface DiscoverOptions {
+  home: string;
+  cwd: string;
+  platform: "linux" | "darwin" | "windows" | string;
+  /** `APPDATA` on Windows. */
+  appData?: string;
+  /** `XDG_CONFIG_HOME`, when set. */
+  xdgConfigHome?: string;
+  /** Returns the file's text, or `undefined` when it does not exist. */
+  readFile: (path: string) => Promise<string | undefined>;
+}
+
+interface Location {
+  source: DiscoverySource;
+  path: string;
+  /** Picks the `{name: entry}` maps out of the parsed file. */
+  pick: (doc: Record<string, unknown>) => Record<string, unknown>[];
+}
+
+const mcpServers = (doc: Record<string, unknown>) => [asRecord(doc.mcpServers)];
+
+/**
+ * The files `discover` looks at, in priority order.
+ *
+ * @example
+ * ```ts
+ * import { discoveryLocations } from "./discover.ts";
+ * discoveryLocations({ home: "/home/u", cwd: "/w", platform: "linux", readFile: () => Promise.resolve(undefined) })
+ *   .map((l) => l.path)[0]; // "/home/u/.config/Claude/claude_desktop_config.json"
+ * ```
+ */
+export function discoveryLocations(
+  o: DiscoverOptions,
+): { source: DiscoverySource; path: string }[] {
+  return locations(o).map(({ source, path }) => ({ source, path }));
+}
+
+function locations(o: DiscoverOptions): Location[] {
+  const join = (...parts: string[]) => parts.join("/").replace(/\/+/g, "/");
+  const xdg = o.xdgConfigHome ?? join(o.home, ".config");
+  const appSupport = join(o.home, "Library", "Application Support");
+  const claudeDesktop = o.platform === "darwin"
+    ? join(appSupport, "Claude", "claude_desktop_config.json")
+    : o.platform === "windows"
+    ? join(o.appData ?? join(o.home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json")
+    : join(xdg, "Claude", "claude_desktop_config.json");
+  const codeUser = o.platform === "darwin"
+    ? join(appSupport, "Code", "User")
+    : o.platform === "windows"
+    ? join(o.appData ?? join(o.home, "AppData", "Roaming"), "Code", "User")
+    : join(xdg, "Code", "User");
+  return [
+    { source: "claude-desktop", path: claudeDesktop, pick: mcpServers },
+    {
+      source: "claude-code",
+      path: join(o.home, ".claude.json"),
+      pick: (doc) => {
+        // User scope, then the local scope of the current project.
+        const projects = asRecord(doc.projects);
+        return [asRecord(doc.mcpServers), asRecord(asRecord(projects[o.cwd]).mcpServers)];
+      },
+    },
+    { source: "claude-code-project", path: join(o.cwd, ".mcp.json"), pick: mcpServers },
+    {
+      source: "vscode-workspace",
+      path: join(o.cwd, ".vscode", "mcp.json"),
+      pick: (d) => [asRecord(d.servers)],
+    },
+    { source: "vscode-user", path: join(codeUser, "mcp.json"), pick: (d) => [asRecord(d.servers)] },
+    {
+      source: "vscode-user",
+      path: join(codeUser, "settings.json"),
+      pick: (d) => [asRecord(asRecord(d.mcp).servers), asRecord(d["mcp.servers"])],
+    },
+    { source: "cursor", path: join(o.home, ".cursor", "mcp.json"), pick: mcpServers },
+    { source: "cursor-project", path: join(o.cwd, ".cursor", "mcp.json"), pick: mcpServers },
+  ];
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v)
+    ? v as Record<string, unknown>
+    : {};
+}
+
+/**
+ * Parses JSON with comments and trailing commas (VS Code's settings format).
+ *
+ * @example
+ * ```ts
+ * import { parseJsonc } from "./discover.ts";
+ * parseJsonc('{ // c\n "a": [1, 2,], }'); // { a: [1, 2] }
+ * ```
+ */
+export function parseJsonc(text: string): unknown {
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '"') {
+      const start = i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+      out += text.slice(start, ++i);
+    } else if (ch === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+    } else if (ch === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end === -1 ? text.length : end + 2;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, "$1"));
+}
+
+/** Converts another client's entry to our config shape. */
+function normalize(entry: Record<string, unknown>): Record<string, unknown> {
+  const e = { ...entry };
+  if (e.type === "stdio" || (e.type === undefined && typeof e.command === "string")) {
+    delete e.type;
+  } else if (e.type === "streamable-http" || e.type === "streamableHttp" || e.type === "http") {
+    e.type = "http";
+  } else if (e.type === undefined && typeof e.url === "string") {
+    // Claude Desktop / Cursor remote entries without a type: streamable HTTP unless the path says SSE.
+    e.type = /\/sse\/?$/.test(e.url as string) ? "sse" : "http";
+  }
+  if (typeof e.serverUrl === "string" && e.url === undefined) e.url = e.serverUrl;
+  // Keys other clients use that we do not: keep the config minimal.
+  for (
+    const k of [
+      "disabled",
+      "autoApprove",
+      "alwaysAllow",
+      "serverUrl",
+      "envFile",
+      "timeout",
+      "description",
+    ]
+  ) {
+    delete e[k];
+  }
+  if (entry.disabled === true) e.enabled = false;
+  return e;
+}
+
+function variableWarnings(config: unknown): string[] {
+  const found = new Set<string>();
+  JSON.stringify(config).replace(/\$\{([^}]+)\}/g, (_m, v: string) => {
+    found.add(v);
+    return "";
+  });
+  return [...found].map((v) =>
+    v.startsWith("input:")
+      ? `uses \${${v}} (a VS Code prompt input): replace it with a value or an env reference before use`
+      : `uses \${${v}}: mcpchat does not expand it; put the value in env`
+  );
+}
+
+/**
+ * Finds servers declared in other clients' config files.
+ *
+ * @example
+ * ```ts
+ * import { discoverServers } from "./discover.ts";
+ * const files: Record<string, string> = {
+ *   "/home/u/.cursor/mcp.json": '{"mcpServers":{"mem":{"command":"npx","args":["-y","@modelcontextprotocol/server-memory"]}}}',
+ * };
+ * const { servers } = await discoverServers({
+ *   home: "/home/u", cwd: "/w", platform: "linux",
+ *   readFile: (p) => Promise.resolve(files[p]),
+ * });
+ * servers[0].name; // "mem"
+ * ```
+ */
+export async function discoverServers(
+  options: DiscoverOptions,
+): Promise<{ servers: DiscoveredServer[]; problems: DiscoveryProblem[] }> {
+  const servers: DiscoveredServer[] = [];
+  const problems: DiscoveryProblem[] = [];
+  const byKey = new Map<string, DiscoveredServer>();
+  for (const loc of locations(options)) {
+    let text: string | undefined;
+    try {
+      text = await options.readFile(loc.path);
+    } catch (error) {
+      problems.push({ path: loc.path, message: `cannot read: ${(error as Error).message}` });
+      continue;
+    }
+    if (text === undefined) continue;
+    let doc: Record<string, unknown>;
+    try {
+      doc = asRecord(parseJsonc(text));
+    } catch (error) {
+      problems.push({ path: loc.path, message: `not valid JSON: ${(error as Error).message}` });
+      continue;
+    }
+    for (const map of loc.pick(doc)) {
+      for (const [name, raw] of Object.entries(map)) {
+        let config: ServerConfig;
+        try {
+          config = validateServerConfig(name, normalize(asRecord(raw)));
+        } catch (error) {
+          problems.push({ path: loc.path, name, message: (error as Error).message });
+          continue;
+        }
+        const key = `${name}\u0000${JSON.stringify(config)}`;
+        const seen = byKey.get(key);
+        if (seen) {
+          seen.alsoIn.push(loc.path);
+          continue;
+        }
+        const found: DiscoveredServer = {
+          name,
+          source: loc.source,
+          path: loc.path,
+          config,
+          warnings: variableWarnings(config),
+          alsoIn: [],
+        };
+        byKey.set(key, found);
+        servers.push(found);
+      }
+    }
+  }
+  return { servers, problems };
+}
