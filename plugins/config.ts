@@ -11,6 +11,10 @@
  * - `validate({path})` → `{ok, errors[], warnings}` (never throws for a bad file).
  * - `show({path?})` → the effective config as TOML, secrets redacted.
  * - `path()` → `{path, explicit}`: the file `load` reads.
+ * - `planServerEdit({op: "add", name, server, file?} | {op: "remove", name, file?})`
+ *   → `{file, text}`: the new content for `mcpchat servers add|remove`; the
+ *   host writes it (this worker cannot write). Throws `CONFIG_EDIT` /
+ *   `CONFIG_INVALID` errors.
  *
  * @module
  */
@@ -19,11 +23,15 @@ import { z } from "zod";
 import { definePlugin, serveWorker } from "../lib/plugin/mod.ts";
 import {
   configEnvNames,
+  ConfigError,
   defaultConfigPath,
   formatConfig,
   loadConfig,
   type LoadConfigResult,
+  type PlannedEdit,
+  planServerEdit,
   readEnv,
+  type ServerEdit,
   validateConfigFile,
   type ValidationReport,
 } from "../lib/config/mod.ts";
@@ -55,6 +63,11 @@ export const configPlugin = definePlugin({
     // Read on every call so a reload sees the current environment; names the
     // worker may not read count as unset.
     const env = () => readEnv(names, (name) => Deno.env.get(name));
+    const configPath = () => {
+      const vars = env();
+      const explicit = init.path ?? (vars.MCPCHAT_CONFIG?.trim() || undefined);
+      return { path: explicit ?? defaultConfigPath(vars), explicit: explicit !== undefined };
+    };
     const load = (params?: ConfigLoadParams): Promise<LoadConfigResult> =>
       loadConfig({ path: params?.path ?? init.path, env: env(), readableEnv: readable });
     return {
@@ -66,10 +79,22 @@ export const configPlugin = definePlugin({
           const { config, sources } = await load(params);
           return formatConfig(config, { sources });
         },
-        path: (): { path: string; explicit: boolean } => {
-          const vars = env();
-          const explicit = init.path ?? (vars.MCPCHAT_CONFIG?.trim() || undefined);
-          return { path: explicit ?? defaultConfigPath(vars), explicit: explicit !== undefined };
+        path: (): { path: string; explicit: boolean } => configPath(),
+        planServerEdit: async (edit: ServerEdit): Promise<PlannedEdit> => {
+          let serverOrigins: Record<string, string> = {};
+          if (edit.op === "remove" && edit.file === undefined) {
+            try {
+              serverOrigins = (await load()).serverOrigins;
+            } catch (error) {
+              // A broken config can still have a server removed from the main file.
+              if (!(error instanceof ConfigError)) throw error;
+            }
+          }
+          return planServerEdit(edit, {
+            configPath: configPath().path,
+            serverOrigins,
+            readTextFile: (path) => Deno.readTextFile(path),
+          });
         },
       },
     };

@@ -297,3 +297,69 @@ export function removeServerFromJson(text: string, name: string, file: string): 
   delete servers[name];
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** A server edit to plan: add a definition, or remove one by name. */
+export type ServerEdit =
+  | { op: "add"; name: string; server: Record<string, unknown>; file?: string }
+  | { op: "remove"; name: string; file?: string };
+
+/** The new text of one file; the caller writes it (the config worker may not). */
+export interface PlannedEdit {
+  /** The file to write. */
+  file: string;
+  /** Its complete new content. */
+  text: string;
+}
+
+/**
+ * Works out the new content of the file an edit belongs in: for `add`, the
+ * given file or the main config file (created if absent); for `remove`, the
+ * file that defines the server (`serverOrigins` of a load), which may be a
+ * `servers_file` JSON. Reads, never writes.
+ *
+ * @example
+ * ```ts
+ * import { planServerEdit } from "./edit.ts";
+ * const plan = await planServerEdit(
+ *   { op: "add", name: "fs", server: { command: "npx" } },
+ *   { configPath: "/cfg/config.toml", serverOrigins: {}, readTextFile: () => Promise.resolve("") },
+ * );
+ * console.log(plan); // { file: "/cfg/config.toml", text: '[mcp.servers.fs]\ncommand = "npx"\n' }
+ * ```
+ */
+export async function planServerEdit(
+  edit: ServerEdit,
+  context: {
+    configPath: string;
+    serverOrigins: Record<string, string>;
+    readTextFile: (path: string) => Promise<string>;
+  },
+): Promise<PlannedEdit> {
+  const file = edit.file ??
+    (edit.op === "remove" ? context.serverOrigins[edit.name] : undefined) ??
+    context.configPath;
+  let text = "";
+  try {
+    text = await context.readTextFile(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound) || edit.op === "remove") {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw editError(file, `cannot read: ${reason}`, "a readable config file");
+    }
+  }
+  const json = /\.json$/i.test(file);
+  if (edit.op === "add") {
+    return {
+      file,
+      text: json
+        ? addServerToJson(text, edit.name, edit.server, file)
+        : addServerToToml(text, edit.name, edit.server, file),
+    };
+  }
+  return {
+    file,
+    text: json
+      ? removeServerFromJson(text, edit.name, file)
+      : removeServerFromToml(text, edit.name, file),
+  };
+}

@@ -58,9 +58,12 @@ export { formatConfig, type FormatConfigOptions } from "./format.ts";
 export {
   addServerToJson,
   addServerToToml,
+  type PlannedEdit,
+  planServerEdit,
   removeServerFromJson,
   removeServerFromToml,
   renderServerToml,
+  type ServerEdit,
 } from "./edit.ts";
 export {
   type AppPaths,

@@ -136,3 +136,31 @@ Deno.test("config worker: a servers file outside its read permission is refused 
     );
   });
 });
+
+Deno.test("config worker: planServerEdit returns the new text of the right file (it cannot write)", async () => {
+  await withConfigWorker({
+    "$DIR/config.toml": '# mine\n[mcp]\nservers_file = "mcp.json"\n',
+    "$DIR/mcp.json": '{"mcpServers": {"memory": {"command": "npx"}}, "globalShortcut": "x"}',
+  }, async (worker, { dir, configPath }) => {
+    const added = await worker.peer.call("planServerEdit", {
+      op: "add",
+      name: "fs",
+      server: { command: "npx", args: ["-y", "server-filesystem"] },
+    });
+    assert.deepEqual(added, {
+      file: configPath,
+      text: '# mine\n[mcp]\nservers_file = "mcp.json"\n\n[mcp.servers.fs]\ncommand = "npx"\n' +
+        'args = [ "-y", "server-filesystem" ]\n',
+    });
+    // The server lives in the servers file: that is the file to edit.
+    const removed = await worker.peer.call("planServerEdit", { op: "remove", name: "memory" });
+    assert.equal(removed.file, `${dir}/mcp.json`);
+    assert.deepEqual(JSON.parse(removed.text), { mcpServers: {}, globalShortcut: "x" });
+    // Nothing was written.
+    assert.equal(await Deno.readTextFile(configPath), '# mine\n[mcp]\nservers_file = "mcp.json"\n');
+    await assert.rejects(
+      () => worker.peer.call("planServerEdit", { op: "remove", name: "nope" }),
+      (e: unknown) => e instanceof RemoteError && e.code === "CONFIG_EDIT",
+    );
+  });
+});
