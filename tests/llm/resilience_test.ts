@@ -1,0 +1,129 @@
+/** Overall timeout, retry exhaustion, breaker events and half-open behaviour across calls. */
+import assert from "node:assert/strict";
+import { LlmClient } from "../../lib/llm/client.ts";
+import type { LlmConfig } from "../../lib/llm/config.ts";
+import { LlmServerError, LlmTimeoutError } from "../../lib/llm/errors.ts";
+import type { LlmEvent } from "../../lib/llm/types.ts";
+import { fakeClock, flush } from "../_helpers/fake_clock.ts";
+import { SPECS } from "../fixtures/llm/backends.ts";
+import { FakeProvider } from "../fixtures/llm/server.ts";
+
+const spec = SPECS.find((s) => s.kind === "openai")!;
+const ASK = [{ role: "user" as const, content: "hi" }];
+
+async function setup(extra: Partial<LlmConfig>) {
+  const server = await FakeProvider.start(spec.contentType);
+  const clock = fakeClock();
+  const changes: string[] = [];
+  const llm = new LlmClient({
+    config: {
+      default: spec.backend,
+      backends: { [spec.backend]: spec.config(server.url) },
+      ...extra,
+    },
+    env: (n) => spec.env[n],
+    clock,
+    random: () => 0,
+    onBreakerChange: (b, s, p) => changes.push(`${b}:${p}->${s}`),
+  });
+  return { server, clock, llm, changes };
+}
+
+Deno.test("overall timeout (10 s) fires before the idle timeout (60 s) and drops the stream", async () => {
+  const { server, clock, llm } = await setup({ timeout_seconds: 10, idle_timeout_seconds: 60 });
+  try {
+    server.reply({ chunks: spec.chunks({ text: ["slow"] }), hangAfter: 1 });
+    const seen: LlmEvent[] = [];
+    const failure = (async () => {
+      for await (const e of llm.chat({ messages: ASK })) seen.push(e);
+    })().then(() => assert.fail("should time out"), (e: unknown) => e);
+    for (let i = 0; i < 200 && server.requests.length === 0; i++) await flush(1);
+    await flush();
+    await clock.tick(10_000);
+    const err = await failure;
+    assert.ok(err instanceof LlmTimeoutError);
+    assert.equal(err.kind, "overall");
+    assert.match(err.message, /took longer than 10 s.*llm\.timeout_seconds/);
+    await server.requests[0].cancelled;
+  } finally {
+    llm.close();
+    await server.close();
+  }
+});
+
+Deno.test("retries stop after max_attempts; the last error is thrown; breaker counts each failure", async () => {
+  const { server, clock, llm, changes } = await setup({
+    retry: { max_attempts: 3, base_ms: 100, max_ms: 1_000 },
+    breaker: { failure_threshold: 5, reset_seconds: 60 },
+  });
+  try {
+    server.reply(
+      spec.errorReply(502, "bad gateway"),
+      spec.errorReply(503, "unavailable"),
+      spec.errorReply(500, "boom"),
+    );
+    const retries: LlmEvent[] = [];
+    const failure = (async () => {
+      const it = llm.chat({ messages: ASK });
+      while (true) {
+        const pending = it.next();
+        await flush();
+        await clock.tick(1_000);
+        const r = await pending;
+        if (r.done) return;
+        if (r.value.type === "retry") retries.push(r.value);
+      }
+    })().then(() => assert.fail("should fail"), (e: unknown) => e);
+    const err = await failure;
+    assert.ok(err instanceof LlmServerError);
+    assert.equal(err.status, 500);
+    assert.equal(retries.length, 2);
+    assert.deepEqual(retries.map((r) => r.type === "retry" && r.attempt), [1, 2]);
+    assert.equal(server.requests.length, 3);
+    const h = llm.health().find((x) => x.backend === spec.backend)!;
+    assert.equal(h.consecutiveFailures, 3);
+    assert.equal(h.state, "closed");
+    assert.deepEqual(changes, []);
+  } finally {
+    llm.close();
+    await server.close();
+  }
+});
+
+Deno.test("breaker: state changes are reported; a failing trial re-opens; retries stop when it trips", async () => {
+  const { server, clock, llm, changes } = await setup({
+    retry: { max_attempts: 5, base_ms: 100, max_ms: 1_000 },
+    breaker: { failure_threshold: 2, reset_seconds: 30 },
+  });
+  try {
+    server.reply(spec.errorReply(500, "a"), spec.errorReply(500, "b"), spec.errorReply(500, "c"));
+    const first = (async () => {
+      const it = llm.chat({ messages: ASK });
+      while (true) {
+        const pending = it.next();
+        await flush();
+        await clock.tick(1_000);
+        const r = await pending;
+        if (r.done) return;
+      }
+    })().then(() => assert.fail("should fail"), (e: unknown) => e);
+    assert.ok(await first instanceof LlmServerError);
+    assert.equal(server.requests.length, 2, "no third attempt once the breaker opened");
+    assert.deepEqual(changes, [`${spec.backend}:closed->open`]);
+    await clock.tick(30_000);
+    const trial = await (async () => {
+      for await (const _ of llm.chat({ messages: ASK })) { /* drain */ }
+    })().then(() => undefined, (e: unknown) => e);
+    assert.ok(trial instanceof LlmServerError);
+    assert.deepEqual(changes, [
+      `${spec.backend}:closed->open`,
+      `${spec.backend}:open->half-open`,
+      `${spec.backend}:half-open->open`,
+    ]);
+    llm.resetBreaker(spec.backend);
+    assert.equal(llm.status().find((s) => s.name === spec.backend)?.breaker, "closed");
+  } finally {
+    llm.close();
+    await server.close();
+  }
+});
