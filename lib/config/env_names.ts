@@ -57,9 +57,10 @@ export const MCPCHAT_NON_CONFIG_ENV = [
 ] as const;
 
 /**
- * Every variable the config loader may read: XDG/home paths, provider
- * settings and key presence, and each `MCPCHAT_*` setting. This is the config
- * worker's exact `env` permission.
+ * Every variable the config loader may read: `MCPCHAT_CONFIG` (the config
+ * file when `--config` is not given), XDG/home paths, provider settings and
+ * key presence, and each `MCPCHAT_*` setting. This is the config worker's
+ * exact `env` permission.
  *
  * @example
  * ```ts
@@ -69,6 +70,7 @@ export const MCPCHAT_NON_CONFIG_ENV = [
  */
 export function configEnvNames(): string[] {
   return [
+    "MCPCHAT_CONFIG",
     ...PATH_ENV_VARS,
     ...Object.keys(PROVIDER_SETTING_ENV),
     ...PROVIDER_KEY_ENV,

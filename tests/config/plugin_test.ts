@@ -164,3 +164,27 @@ Deno.test("config worker: planServerEdit returns the new text of the right file 
     );
   });
 });
+
+Deno.test("config worker: MCPCHAT_CONFIG names the file when no path is given", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mcpchat-config-env-" });
+  const file = `${dir}/chosen.toml`;
+  await Deno.writeTextFile(file, '[ui]\ncolor = "always"\n');
+  Deno.env.set("MCPCHAT_CONFIG", file);
+  const worker = await startPlugin<ConfigSurface>({
+    name: "config",
+    module,
+    permissions: configWorkerPermissions({ env: Deno.env.toObject() }),
+    init: {},
+    heartbeat: false,
+  });
+  try {
+    const { config, sources } = await worker.peer.call("load", {});
+    assert.equal(config.ui.color, "always");
+    assert.deepEqual(sources, [file]);
+    assert.deepEqual(await worker.peer.call("path", {}), { path: file, explicit: true });
+  } finally {
+    Deno.env.delete("MCPCHAT_CONFIG");
+    await worker.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
