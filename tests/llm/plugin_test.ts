@@ -72,14 +72,12 @@ Deno.test("llm worker: streams a chat, reports status and stats, maps errors", a
     ) {
       events.push(e);
     }
-    assert.deepEqual(events.map((e) => e.type), [
-      "start",
-      "text-delta",
-      "text-delta",
-      "tool-call",
-      "usage",
-      "finish",
-    ]);
+    // Text pieces may arrive merged (the plugin coalesces bursts): compare the sequence of kinds.
+    const kinds = events.map((e) => e.type).filter((t, i, all) =>
+      t !== "text-delta" || all[i - 1] !== t
+    );
+    assert.deepEqual(kinds, ["start", "text-delta", "tool-call", "usage", "finish"]);
+    assert.equal(events.map((e) => e.type === "text-delta" ? e.text : "").join(""), "Hi there");
     const usage = events.find((e) => e.type === "usage");
     assert.ok(usage?.type === "usage");
     assert.equal(usage.cost, (100 * 1 + 20 * 5) / 1e6);
