@@ -261,8 +261,8 @@ function jsonServers(document: JsonValue, file: string): { key: string; servers:
 
 /**
  * Adds server `name` to a Claude-style JSON file (`mcpServers`, or VS Code's
- * `servers`), keeping every other member. JSON has no comments to keep; the
- * file is rewritten with two-space indentation.
+ * `servers`), keeping every other member. The file is rewritten with
+ * two-space indentation (comments in a JSONC file do not survive).
  *
  * @example
  * ```ts
@@ -272,7 +272,9 @@ function jsonServers(document: JsonValue, file: string): { key: string; servers:
  */
 export function addServerToJson(text: string, name: string, server: Table, file: string): string {
   validateServer(name, server, `new server ${JSON.stringify(name)}`);
-  const { value } = parseJsonWithLocations(text.trim() === "" ? "{}" : text, file);
+  const { value } = parseJsonWithLocations(text.trim() === "" ? "{}" : text, file, {
+    comments: true,
+  });
   const { servers } = jsonServers(value, file);
   if (name in servers) {
     throw editError(file, `a server named ${JSON.stringify(name)} already exists`, "a new name");
@@ -291,7 +293,7 @@ export function addServerToJson(text: string, name: string, server: Table, file:
  * ```
  */
 export function removeServerFromJson(text: string, name: string, file: string): string {
-  const { value } = parseJsonWithLocations(text, file);
+  const { value } = parseJsonWithLocations(text, file, { comments: true });
   const { servers } = jsonServers(value, file);
   if (!(name in servers)) throw noSuchServer(file, name, Object.keys(servers));
   delete servers[name];
@@ -347,7 +349,7 @@ export async function planServerEdit(
       throw editError(file, `cannot read: ${reason}`, "a readable config file");
     }
   }
-  const json = /\.json$/i.test(file);
+  const json = /\.jsonc?$/i.test(file);
   if (edit.op === "add") {
     return {
       file,

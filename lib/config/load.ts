@@ -226,7 +226,7 @@ function parseTomlSource(file: string, text: string): { table: Table; source: So
 }
 
 function isJsonPath(file: string): boolean {
-  return /\.json$/i.test(file);
+  return /\.jsonc?$/i.test(file);
 }
 
 /** Keys other tools write into server entries that mcpchat ignores silently. */
@@ -841,7 +841,8 @@ async function loadJsonSource(
   referencedBy?: string,
 ): Promise<{ source: Source; document: unknown }> {
   const text = await readSource(read, file, true, referencedBy);
-  const { value, locations } = parseJsonWithLocations(text ?? "", file);
+  // Comments are accepted: VS Code's mcp.json is JSONC, and they harm nothing.
+  const { value, locations } = parseJsonWithLocations(text ?? "", file, { comments: true });
   return { source: { file, format: "json", locations: () => locations }, document: value };
 }
 

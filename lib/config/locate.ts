@@ -381,11 +381,13 @@ class JsonParser {
   readonly #text: string;
   readonly #lines: LineIndex;
   readonly locations = new KeyLocations();
+  readonly #comments: boolean;
   #i = 0;
 
-  constructor(text: string) {
+  constructor(text: string, comments: boolean) {
     this.#text = text;
     this.#lines = new LineIndex(text);
+    this.#comments = comments;
   }
 
   parse(): JsonValue {
@@ -412,7 +414,13 @@ class JsonParser {
     while (this.#i < this.#text.length) {
       const c = this.#text.charCodeAt(this.#i);
       if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.#i++;
-      else return;
+      else if (this.#comments && c === 0x2f && this.#text[this.#i + 1] === "/") {
+        while (this.#i < this.#text.length && this.#text[this.#i] !== "\n") this.#i++;
+      } else if (this.#comments && c === 0x2f && this.#text[this.#i + 1] === "*") {
+        const end = this.#text.indexOf("*/", this.#i + 2);
+        if (end === -1) throw new JsonFailure(this.#i, "unterminated /* comment", '"*/"');
+        this.#i = end + 2;
+      } else return;
     }
   }
 
@@ -576,6 +584,8 @@ class JsonParser {
 
 /**
  * Parses JSON text, recording where each key and array element is written.
+ * With `comments`, `//` and `/* *\/` comments count as whitespace (VS Code's
+ * `mcp.json` is JSON with comments); trailing commas stay errors.
  *
  * @throws {ConfigSyntaxError} `CONFIG_JSON_SYNTAX` with the exact line, column
  *   and what was expected.
@@ -589,8 +599,9 @@ class JsonParser {
 export function parseJsonWithLocations(
   text: string,
   file: string,
+  options: { comments?: boolean } = {},
 ): { value: JsonValue; locations: KeyLocations } {
-  const parser = new JsonParser(text);
+  const parser = new JsonParser(text, options.comments ?? false);
   try {
     const value = parser.parse();
     return { value, locations: parser.locations };

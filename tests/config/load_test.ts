@@ -593,3 +593,29 @@ Deno.test("a JSON --config plus MCPCHAT_MCP_SERVERS_FILE: both imported, errors 
     },
   );
 });
+
+Deno.test("JSON with comments (VS Code's mcp.json, .jsonc) is accepted; an open comment is located", async () => {
+  const text = [
+    "{",
+    "  // servers for this workspace",
+    '  "servers": {',
+    '    /* the usual one */ "fs": { "type": "stdio", "command": "npx" }',
+    "  }",
+    "}",
+  ].join("\n");
+  const { config } = await loadConfig({
+    path: "/w/.vscode/mcp.jsonc",
+    env: { HOME },
+    readTextFile: memoryFiles({ "/w/.vscode/mcp.jsonc": text }),
+  });
+  assert.equal(config.mcp.servers.fs.type, "stdio");
+  await assert.rejects(
+    () =>
+      loadConfig({
+        path: "/m.json",
+        env: { HOME },
+        readTextFile: memoryFiles({ "/m.json": '{\n  /* open\n  "mcpServers": {}\n}' }),
+      }),
+    { message: '/m.json:2:3: JSON syntax error: unterminated /* comment (expected "*/")' },
+  );
+});
