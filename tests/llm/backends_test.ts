@@ -173,6 +173,8 @@ for (const spec of SPECS) {
 
       const req = r.server.requests[0];
       assert.match(req.path, spec.chatPath);
+      const [header, value] = spec.auth;
+      assert.match(String(req.headers[header]), value, `credentials in ${header}`);
       const body = JSON.stringify(req.body);
       assert.ok(body.includes("Be terse."), "system prompt sent");
       assert.ok(body.includes("Say hello"), "user message sent");
@@ -450,6 +452,39 @@ for (const spec of SPECS) {
     }
   });
 }
+
+Deno.test("models: a failing list endpoint falls back to the known list and says why", async () => {
+  const spec = SPECS[0];
+  const server = await FakeProvider.start(
+    spec.contentType,
+    (p) =>
+      p === "/v1/models"
+        ? {
+          status: 401,
+          json: {
+            type: "error",
+            error: { type: "authentication_error", message: "invalid x-api-key" },
+          },
+        }
+        : undefined,
+  );
+  const llm = new LlmClient({
+    config: { backends: { anthropic: spec.config(server.url) } },
+    env: (n) => spec.env[n],
+  });
+  try {
+    const list = await llm.listModels("anthropic");
+    assert.equal(list.source, "known");
+    assert.match(
+      list.error ?? "",
+      /anthropic: 401 Unauthorized \(invalid x-api-key\) — check ANTHROPIC_API_KEY/,
+    );
+    assert.ok(list.models.some((m) => m.id === "claude-sonnet-4-5" && m.price?.input === 3));
+  } finally {
+    llm.close();
+    await server.close();
+  }
+});
 
 Deno.test("rate limit longer than retry.max_ms is reported, not waited for", async () => {
   const spec = SPECS[0];
