@@ -32,6 +32,11 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
   );
   profiler.mark("args parsed");
   const io = consoleOutput({ colorFlag: parsed.options.color });
+  const [name, sub, file] = parsed.command;
+  if (name === "config" && sub === "validate" && file && !parsed.options.config) {
+    // The config worker may read only the config dir and the --config file.
+    parsed.options.config = file;
+  }
   const interrupt = new AbortController();
   const interrupts = new Set<() => void>();
   const onSigint = () => {
@@ -46,13 +51,14 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
     profiler,
     signal: interrupt.signal,
   });
-  const onTerminate = () => {
-    // Stop the tree (reaping MCP server processes) before leaving, never orphan them.
-    void ctx.shutdown().finally(() => Deno.exit(ExitCode.Interrupted));
-  };
+  // Stop the tree (reaping MCP server processes) before leaving: never orphan them.
+  const terminators = new Map<Deno.Signal, () => void>(
+    (Deno.build.os === "windows" ? [] : [["SIGTERM", 143], ["SIGHUP", 129]] as const).map((
+      [signal, code],
+    ) => [signal, () => void ctx.shutdown().finally(() => Deno.exit(code))]),
+  );
   Deno.addSignalListener("SIGINT", onSigint);
-  const otherSignals: Deno.Signal[] = Deno.build.os === "windows" ? [] : ["SIGTERM", "SIGHUP"];
-  for (const signal of otherSignals) Deno.addSignalListener(signal, onTerminate);
+  for (const [signal, listener] of terminators) Deno.addSignalListener(signal, listener);
   try {
     const code = await dispatch(ctx, {
       onInterrupt: (listener) => {
@@ -71,7 +77,7 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
     io.err(profiler.reportOnce());
     await ctx.shutdown();
     Deno.removeSignalListener("SIGINT", onSigint);
-    for (const signal of otherSignals) Deno.removeSignalListener(signal, onTerminate);
+    for (const [signal, listener] of terminators) Deno.removeSignalListener(signal, listener);
   }
 }
 

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { isolatedEnv, peersConfig, PtySession, ROOT, runCli } from "../_helpers/cli.ts";
+import { VERSION } from "../../lib/cli/version.ts";
+import { parseCommandLine, UsageError } from "../../lib/cli/args.ts";
+import { shellWords, TokenizeError } from "../../lib/cli/shell_words.ts";
+import { parseToolArguments } from "../../lib/cli/commands/mcp.ts";
+
+Deno.test("VERSION matches deno.json", async () => {
+  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  assert.equal(VERSION, denoJson.version);
+});
+
+Deno.test("--version prints the version on stdout and exits 0", async () => {
+  const { code, stdout, stderr } = await runCli(["--version"]);
+  assert.equal(code, 0);
+  assert.equal(stdout, `mcpchat ${VERSION}\n`);
+  assert.equal(stderr, "");
+});
+
+Deno.test("--help and help <command> document commands and exit 0", async () => {
+  const main = await runCli(["--help"]);
+  assert.equal(main.code, 0);
+  for (const word of ["tools list|call", "--output-format", "--allow-tool", "Exit codes"]) {
+    assert.ok(main.stdout.includes(word), `help mentions ${word}`);
+  }
+  const tools = await runCli(["help", "tools"]);
+  assert.match(tools.stdout, /mcpchat tools call SERVER TOOL/);
+  const config = await runCli(["config", "--help"]);
+  assert.match(config.stdout, /config validate \[FILE\]/);
+});
+
+Deno.test("an unknown flag or command is a usage error: exit 2, message on stderr", async () => {
+  const flag = await runCli(["--frobnicate"]);
+  assert.equal(flag.code, 2);
+  assert.equal(flag.stdout, "");
+  assert.match(flag.stderr, /unknown option '--frobnicate'/);
+  const command = await runCli(["frobnicate"]);
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /unknown command "frobnicate"/);
+  assert.match(command.stderr, /-p "frobnicate"/);
+});
+
+Deno.test("parseCommandLine reads global flags, -p prompts and command words", () => {
+  const p = parseCommandLine([
+    "-p",
+    "hello",
+    "world",
+    "--output-format",
+    "json",
+    "--allow-tool",
+    "a__*",
+    "--allow-tool",
+    "b__x",
+  ]);
+  assert.equal(p.options.print, "hello world");
+  assert.equal(p.options.outputFormat, "json");
+  assert.deepEqual(p.options.allowTool, ["a__*", "b__x"]);
+  const c = parseCommandLine(["sessions", "export", "abc", "--format", "markdown"]);
+  assert.deepEqual(c.command, ["sessions", "export", "abc"]);
+  assert.equal(c.flags.format, "markdown");
+  assert.throws(() => parseCommandLine(["--max-turns", "0"]), UsageError);
+  assert.throws(() => parseCommandLine(["--output-format", "xml"]), /text, json or stream-json/);
+  assert.equal(parseCommandLine(["--no-color"]).options.color, "never");
+});
+
+Deno.test("slash-command arguments are tokenized shell-style", () => {
+  assert.deepEqual(shellWords(`mcp tool fs read path="/tmp/a b.txt" 'x y' z\\ w`), [
+    "mcp",
+    "tool",
+    "fs",
+    "read",
+    "path=/tmp/a b.txt",
+    "x y",
+    "z w",
+  ]);
+  assert.deepEqual(shellWords(`alias add hi "say \\"hi\\" $1"`), [
+    "alias",
+    "add",
+    "hi",
+    `say "hi" $1`,
+  ]);
+  assert.deepEqual(shellWords(`a '' b`), ["a", "", "b"]);
+  assert.throws(() => shellWords(`say "unclosed`), TokenizeError);
+});
+
+Deno.test("tool arguments parse as JSON or key=value with JSON values", () => {
+  assert.deepEqual(parseToolArguments(["message=hello", "n=3", "on=true", "list=[1,2]"]), {
+    message: "hello",
+    n: 3,
+    on: true,
+    list: [1, 2],
+  });
+  assert.deepEqual(parseToolArguments(['{"a":{"b":1}}']), { a: { b: 1 } });
+  assert.throws(() => parseToolArguments(["{bad json"]), /not valid JSON/);
+  assert.throws(() => parseToolArguments(["novalue"]), /key=value/);
+});
+
+Deno.test("a broken config file: exit 2 and file:line:column on stderr", async () => {
+  const env = await isolatedEnv();
+  const file = `${env.HOME}/broken.toml`;
+  await Deno.writeTextFile(file, `[llm]\ndefault = "anthropic"\n\n[mcp]\nstartup_mode = "soon"\n`);
+  const validate = await runCli(["config", "validate", file], { env });
+  assert.equal(validate.code, 2);
+  assert.match(
+    validate.stderr,
+    new RegExp(
+      `${file}:5:16: mcp.startup_mode: expected one of "lazy", "eager", "background", got "soon"`,
+    ),
+  );
+  const syntax = `${env.HOME}/syntax.toml`;
+  await Deno.writeTextFile(syntax, `[llm\ndefault = 1\n`);
+  const start = await runCli(["--config", syntax, "config", "show"], { env });
+  assert.equal(start.code, 2);
+  assert.match(start.stderr, new RegExp(`${syntax}:1:\\d+`));
+  const good = `${env.HOME}/good.toml`;
+  await Deno.writeTextFile(good, `[mcp]\nstartup_mode = "eager"\n`);
+  const ok = await runCli(["config", "validate", good], { env });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, `${good}: ok\n`);
+});
+
+Deno.test("config path follows XDG_CONFIG_HOME; config show works with no file at all", async () => {
+  const env = await isolatedEnv();
+  const path = await runCli(["config", "path"], { env });
+  assert.equal(path.code, 0, path.stderr);
+  assert.equal(path.stdout, `${env.XDG_CONFIG_HOME}/mcpchat/config.toml\n`);
+  const show = await runCli(["config", "show"], { env });
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /startup_mode/);
+});
+
+Deno.test("tools list/call against a real server-everything over stdio", async () => {
+  const config = await peersConfig(["everything"]);
+  const list = await runCli(["--config", config, "tools", "list", "--json"]);
+  assert.equal(list.code, 0, list.stderr);
+  const { tools } = JSON.parse(list.stdout);
+  const echo = tools.find((t: { tool: string }) => t.tool === "echo");
+  assert.equal(echo.name, "everything__echo");
+  const call = await runCli([
+    "--config",
+    config,
+    "tools",
+    "call",
+    "everything",
+    "echo",
+    "message=hi there",
+  ]);
+  assert.equal(call.code, 0, call.stderr);
+  assert.equal(call.stdout, "Echo: hi there\n");
+  const sum = await runCli([
+    "--config",
+    config,
+    "tools",
+    "call",
+    "everything",
+    "get-sum",
+    '{"a": 2, "b": 40}',
+    "--json",
+  ]);
+  assert.equal(sum.code, 0, sum.stderr);
+  assert.match(JSON.parse(sum.stdout).content[0].text, /42/);
+  const bad = await runCli(["--config", config, "tools", "call", "everything"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /missing TOOL/);
+});
+
+Deno.test("with no MCP servers, MCP commands say how to add one (exit 2)", async () => {
+  const { code, stderr } = await runCli(["tools", "list"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /no MCP servers are configured; add one under \[mcp.servers.NAME\]/);
+});
+
+Deno.test("the REPL starts, answers /help, survives Ctrl-C and exits on /exit (real pty)", async () => {
+  const pty = await PtySession.start([]);
+  try {
+    await pty.waitFor("Type /help");
+    let mark = await pty.waitFor("› ");
+    await pty.type("/help\r");
+    mark = await pty.waitFor("/exit", mark);
+    await pty.waitFor("Ctrl-C cancels", mark);
+    await pty.type("\x03");
+    mark = await pty.waitFor("Ctrl-D or /exit to quit", mark);
+    await pty.type("hello model\r");
+    mark = await pty.waitFor("no model configured", mark);
+    await pty.waitFor("ANTHROPIC_API_KEY", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+});
+
+Deno.test("Ctrl-D at the prompt exits cleanly (real pty)", async () => {
+  const pty = await PtySession.start([]);
+  try {
+    await pty.waitFor("› ");
+    await pty.type("\x04");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+});
