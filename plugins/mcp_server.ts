@@ -38,7 +38,26 @@ export const mcpServerPlugin = definePlugin({
           });
         }
         const { openHttpSession } = await import("../lib/mcp/http_session.ts");
-        return openHttpSession(s, sink);
+        if (!s.oauth) return openHttpSession(s, sink);
+        const { McpOAuthProvider, clientCredentialsProvider } = await import("../lib/mcp/oauth.ts");
+        if (s.oauth.grant === "client_credentials") {
+          return openHttpSession(s, sink, {
+            authProvider: await clientCredentialsProvider(s.oauth),
+          });
+        }
+        // OAuth state lives with the host (KV); the browser step is the host's too.
+        const provider = new McpOAuthProvider(s.name, {
+          get: async (key) =>
+            (await ctx.call<{ value?: unknown }>("oauthStorage", { op: "get", key })).value,
+          set: async (key, value) =>
+            void (await ctx.call("oauthStorage", { op: "set", key, value })),
+          delete: async (key) => void (await ctx.call("oauthStorage", { op: "delete", key })),
+        }, s.oauth);
+        return openHttpSession(s, sink, {
+          authProvider: provider,
+          authorize: (url) =>
+            ctx.call<{ code: string }>("oauthAuthorize", { url: url.href }, { timeoutMs: 600_000 }),
+        });
       });
     });
     return {

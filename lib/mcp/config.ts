@@ -6,6 +6,7 @@
  */
 
 import { McpConfigError } from "./errors.ts";
+import type { OAuthSettings } from "./oauth.ts";
 
 /** When a server connects. */
 export type StartupMode = "eager" | "background" | "lazy";
@@ -34,6 +35,8 @@ export interface HttpServerConfig {
   url: string;
   /** Extra request headers (e.g. a static bearer token). */
   headers?: Record<string, string>;
+  /** OAuth (authorization code + PKCE through the SDK); tokens kept by the host. */
+  oauth?: OAuthSettings;
   /** Overrides `mcp.startup_mode`. */
   startup_mode?: StartupMode;
   /** `false` keeps the server configured but never connects it. */
@@ -151,6 +154,13 @@ export function validateServerConfig(name: string, config: unknown): ServerConfi
       throw new McpConfigError(name, `url must be http:// or https://, got ${url.protocol}`);
     }
     checkOptional(name, c, "headers", isStringRecord, "a table of string values");
+    checkOptional(
+      name,
+      c,
+      "oauth",
+      (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+      "a table (redirect_url, client_name, scope, client_id, allowed_hosts…)",
+    );
     return { ...(c as unknown as HttpServerConfig), type: type === "sse" ? "sse" : "http" };
   }
   throw new McpConfigError(

@@ -22,6 +22,7 @@ import { startPlugin } from "../plugin/mod.ts";
 import type { PluginHandle, PluginPermissions } from "../plugin/mod.ts";
 import { netPermissionFor, type ServerConfig, validateServerConfig } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
+import type { OAuthStorage } from "./oauth.ts";
 import { transportSpecFor } from "./transport_spec.ts";
 
 /**
@@ -34,7 +35,9 @@ import { transportSpecFor } from "./transport_spec.ts";
  * ```
  */
 export function transportPluginPermissions(spec: TransportSpec): PluginPermissions {
-  return spec.kind === "stdio" ? { run: [spec.command] } : { net: [netPermissionFor(spec.url)] };
+  if (spec.kind === "stdio") return { run: [spec.command] };
+  // OAuth may need the authorization server too: only the hosts the config names.
+  return { net: [netPermissionFor(spec.url), ...(spec.oauth?.allowed_hosts ?? [])] };
 }
 
 /** Params of the host handler `spawnTransport`. */
@@ -69,6 +72,12 @@ export interface McpTransportHostOptions {
   heartbeat?: { intervalMs: number; missed: number } | false;
   /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
   killGraceMs?: number;
+  /** OAuth for HTTP servers: token storage (KV) and the browser step. */
+  oauth?: {
+    storage: OAuthStorage;
+    /** Opens `url` for the user and resolves with the code from the redirect. */
+    authorize(server: string, url: URL): Promise<{ code: string }>;
+  };
 }
 
 /**
@@ -118,6 +127,7 @@ export class McpTransportHost {
       permissions: transportPluginPermissions(spec),
       init: spec,
       heartbeat: this.#opts.heartbeat,
+      handlers: this.#oauthHandlers(name),
     });
     const generation = ++this.#generation;
     this.#workers.set(name, { handle, generation });
@@ -152,6 +162,28 @@ export class McpTransportHost {
       }
     });
     return { generation };
+  }
+
+  #oauthHandlers(name: string): object {
+    const oauth = this.#opts.oauth;
+    const missing = () => {
+      throw new Error(`mcp.servers.${name} needs OAuth, but this host has no OAuth storage set up`);
+    };
+    return {
+      oauthStorage: async (p: { op: "get" | "set" | "delete"; key: string; value?: unknown }) => {
+        if (!oauth) return missing();
+        // The worker may only touch its own server's keys.
+        if (!p.key.startsWith(`mcp-oauth/${name}/`)) {
+          throw new Error(`key ${p.key} is not ${name}'s`);
+        }
+        if (p.op === "get") return { value: await oauth.storage.get(p.key) };
+        if (p.op === "set") await oauth.storage.set(p.key, p.value);
+        else await oauth.storage.delete(p.key);
+        return {};
+      },
+      oauthAuthorize: (p: { url: string }) =>
+        oauth ? oauth.authorize(name, new URL(p.url)) : missing(),
+    };
   }
 
   /** Stops a server's transport worker gracefully (reaping its child). */

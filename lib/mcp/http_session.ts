@@ -6,7 +6,10 @@
  * @module
  */
 
-import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import {
+  type OAuthClientProvider,
+  UnauthorizedError,
+} from "@modelcontextprotocol/sdk/client/auth.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -17,7 +20,9 @@ import type { RelaySession, RelaySink } from "./transport_relay.ts";
 /** Extra options of an HTTP session. */
 export interface HttpSessionOptions {
   /** OAuth provider for servers that require authorization. */
-  authProvider?: OAuthClientProvider;
+  authProvider?: OAuthClientProvider & { pendingAuthorization?: URL };
+  /** The browser step: resolves with the code the authorization server redirected with. */
+  authorize?: (url: URL) => Promise<{ code: string }>;
   /** Replaces `fetch` (tests). */
   fetch?: typeof fetch;
 }
@@ -42,37 +47,64 @@ export async function openHttpSession(
   if (spec.kind === "stdio") throw new TypeError("openHttpSession needs an http or sse spec");
   const url = new URL(spec.url);
   const requestInit: RequestInit | undefined = spec.headers ? { headers: spec.headers } : undefined;
-  const transport: Transport = spec.kind === "sse"
-    ? new SSEClientTransport(url, {
-      requestInit,
-      authProvider: options.authProvider,
-      fetch: options.fetch,
-      eventSourceInit: spec.headers
-        ? {
-          fetch: (input: string | URL | Request, init?: RequestInit) =>
-            (options.fetch ?? fetch)(input, {
-              ...init,
-              headers: { ...Object.fromEntries(new Headers(init?.headers)), ...spec.headers },
-            }),
-        }
-        : undefined,
-    })
-    : new StreamableHTTPClientTransport(url, {
-      requestInit,
-      authProvider: options.authProvider,
-      fetch: options.fetch,
-    });
-  let closed = false;
-  transport.onmessage = (m: JSONRPCMessage) =>
-    sink.message(m as unknown as Record<string, unknown>);
-  transport.onerror = (e: Error) => sink.error(e.message, "MCP_HTTP");
-  transport.onclose = () => {
-    if (closed) return;
-    closed = true;
-    sink.closed("connection closed", "MCP_HTTP_CLOSED");
+  const make = (): Transport & { finishAuth(code: string): Promise<void> } =>
+    spec.kind === "sse"
+      ? new SSEClientTransport(url, {
+        requestInit,
+        authProvider: options.authProvider,
+        fetch: options.fetch,
+        eventSourceInit: spec.headers
+          ? {
+            fetch: (input: string | URL | Request, init?: RequestInit) =>
+              (options.fetch ?? fetch)(input, {
+                ...init,
+                headers: { ...Object.fromEntries(new Headers(init?.headers)), ...spec.headers },
+              }),
+          }
+          : undefined,
+      })
+      : new StreamableHTTPClientTransport(url, {
+        requestInit,
+        authProvider: options.authProvider,
+        fetch: options.fetch,
+      });
+  let transport = make();
+  const provider = options.authProvider;
+  /** Runs the authorization step after a 401; true when a retry makes sense. */
+  const reauthorize = async (error: unknown): Promise<boolean> => {
+    if (
+      !(error instanceof UnauthorizedError) || !provider?.pendingAuthorization || !options.authorize
+    ) {
+      return false;
+    }
+    const url = provider.pendingAuthorization;
+    provider.pendingAuthorization = undefined;
+    const { code } = await options.authorize(url);
+    await transport.finishAuth(code);
+    return true;
   };
+  let closed = false;
+  const wire = () => {
+    transport.onmessage = (m: JSONRPCMessage) =>
+      sink.message(m as unknown as Record<string, unknown>);
+    transport.onerror = (e: Error) => sink.error(e.message, "MCP_HTTP");
+    transport.onclose = () => {
+      if (closed) return;
+      closed = true;
+      sink.closed("connection closed", "MCP_HTTP_CLOSED");
+    };
+  };
+  wire();
   try {
-    await transport.start();
+    try {
+      await transport.start();
+    } catch (error) {
+      // Legacy SSE authorizes on the GET that opens the stream.
+      if (!(await reauthorize(error))) throw error;
+      transport = make();
+      wire();
+      await transport.start();
+    }
   } catch (error) {
     closed = true;
     throw Object.assign(
@@ -83,7 +115,16 @@ export async function openHttpSession(
   return {
     sessionId: transport.sessionId,
     session: {
-      send: (json) => transport.send(JSON.parse(json) as JSONRPCMessage),
+      send: async (json) => {
+        const message = JSON.parse(json) as JSONRPCMessage;
+        try {
+          await transport.send(message);
+        } catch (error) {
+          // Streamable HTTP authorizes on the first POST: authorize, then retry once.
+          if (!(await reauthorize(error))) throw error;
+          await transport.send(message);
+        }
+      },
       setProtocolVersion: (v) => transport.setProtocolVersion?.(v),
       close: () => transport.close(),
     },

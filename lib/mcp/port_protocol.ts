@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { OAuthSettings } from "./oauth.ts";
+
 /** What the transport worker should connect to. Sent once, in `init`. */
 export type TransportSpec =
   | {
@@ -31,6 +33,7 @@ export type TransportSpec =
     name: string;
     url: string;
     headers?: Record<string, string>;
+    oauth?: OAuthSettings;
   };
 
 /** Manager → transport worker. */

@@ -44,5 +44,5 @@ export function transportSpecFor(
       killGraceMs: options.killGraceMs,
     };
   }
-  return { kind: config.type, name, url: config.url, headers: config.headers };
+  return { kind: config.type, name, url: config.url, headers: config.headers, oauth: config.oauth };
 }

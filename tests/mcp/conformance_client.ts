@@ -9,10 +9,34 @@
  */
 
 import { harness } from "./helpers.ts";
+import { followRedirectForCode, MemoryOAuthStorage } from "../../lib/mcp/oauth.ts";
 
 /** Runs one scenario against `url`. */
 export async function runScenario(scenario: string, url: string): Promise<void> {
-  const h = harness({ conf: { type: "http", url } }, {
+  const context = JSON.parse(Deno.env.get("MCP_CONFORMANCE_CONTEXT") ?? "{}") as {
+    client_id?: string;
+    client_secret?: string;
+    private_key_pem?: string;
+    signing_algorithm?: string;
+  };
+  const oauth = scenario.startsWith("auth/")
+    ? {
+      // The conformance authorization server runs on another localhost port.
+      allowed_hosts: ["localhost", "127.0.0.1"],
+      redirect_url: "http://localhost:3000/callback",
+      grant: scenario.startsWith("auth/client-credentials")
+        ? "client_credentials" as const
+        : undefined,
+      client_id: context.client_id,
+      client_secret: context.client_secret,
+      private_key_pem: context.private_key_pem,
+      signing_algorithm: context.signing_algorithm,
+      client_metadata_url: scenario === "auth/basic-cimd"
+        ? "https://conformance-test.local/client-metadata.json"
+        : undefined,
+    }
+    : undefined;
+  const h = harness({ conf: { type: "http", url, oauth } }, {
     request_timeout_ms: 20_000,
     host: {
       // Accept with nothing filled in: the client applies the schema's defaults.
@@ -23,6 +47,12 @@ export async function runScenario(scenario: string, url: string): Promise<void> 
           model: "conformance",
           content: { type: "text", text: "ok" },
         }),
+    },
+  }, {
+    oauth: {
+      storage: new MemoryOAuthStorage(),
+      // Headless: the test authorization server approves without a user.
+      authorize: (_server, authUrl) => followRedirectForCode(authUrl),
     },
   });
   try {

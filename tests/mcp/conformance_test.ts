@@ -4,8 +4,34 @@ import { PEERS } from "./helpers.ts";
 const CONFORMANCE = `${PEERS}@modelcontextprotocol/conformance/dist/index.js`;
 const CLIENT = new URL("./conformance_client.ts", import.meta.url).pathname;
 
-/** Client scenarios that must pass (see docs/mcp.md for the auth ones). */
-const SCENARIOS = ["initialize", "tools_call", "elicitation-sep1034-client-defaults", "sse-retry"];
+/** Every client scenario of conformance 0.1.16 (`conformance list`); all pass. */
+const SCENARIOS = [
+  "initialize",
+  "tools_call",
+  "elicitation-sep1034-client-defaults",
+  "sse-retry",
+  "auth/metadata-default",
+  "auth/metadata-var1",
+  "auth/metadata-var2",
+  "auth/metadata-var3",
+  "auth/basic-cimd",
+  "auth/scope-from-www-authenticate",
+  "auth/scope-from-scopes-supported",
+  "auth/scope-omitted-when-undefined",
+  "auth/scope-step-up",
+  "auth/scope-retry-limit",
+  "auth/token-endpoint-auth-basic",
+  "auth/token-endpoint-auth-post",
+  "auth/token-endpoint-auth-none",
+  "auth/pre-registration",
+  "auth/2025-03-26-oauth-metadata-backcompat",
+  "auth/2025-03-26-oauth-endpoint-fallback",
+  "auth/resource-mismatch",
+  "auth/offline-access-scope",
+  "auth/offline-access-not-supported",
+  "auth/client-credentials-jwt",
+  "auth/client-credentials-basic",
+];
 
 for (const scenario of SCENARIOS) {
   Deno.test(`conformance client scenario: ${scenario}`, async () => {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { McpTransportHost } from "../../lib/mcp/host_wiring.ts";
+import { McpTransportHost, type McpTransportHostOptions } from "../../lib/mcp/host_wiring.ts";
 import { HostPortProvider } from "../../lib/mcp/port_provider.ts";
 import {
   McpManager,
@@ -38,6 +38,7 @@ export interface Harness {
 export function harness(
   servers: Record<string, ServerConfig>,
   options: Partial<McpManagerOptions> = {},
+  transportOptions: Partial<McpTransportHostOptions> = {},
 ): Harness {
   const events: RecordedEvent[] = [];
   // deno-lint-ignore prefer-const
@@ -46,6 +47,7 @@ export function harness(
   const transports = new McpTransportHost({
     heartbeat: false,
     killGraceMs: 500,
+    ...transportOptions,
     emitToManager: (event, data) => {
       if (event === "attach-server") {
         ports.attach(data as { name: string; generation: number; port: MessagePort });

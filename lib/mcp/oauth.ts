@@ -1,0 +1,251 @@
+/**
+ * OAuth for HTTP MCP servers, on the SDK's `OAuthClientProvider` interface
+ * (discovery, dynamic client registration, PKCE and token refresh are the
+ * SDK's). What mcpchat adds: a provider whose state lives in a pluggable
+ * {@linkcode OAuthStorage} (the host backs it with the KV store), and an
+ * injected `authorize` step (the host opens the browser and catches the
+ * redirect; tests follow the redirect headlessly).
+ *
+ * In the process layout the provider runs inside the server's thin
+ * transport worker; storage and authorization are calls to the host.
+ *
+ * @module
+ */
+
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from "@modelcontextprotocol/sdk/shared/auth.js";
+
+/** Where OAuth state is kept (client registration, tokens, PKCE verifier). */
+export interface OAuthStorage {
+  get(key: string): Promise<unknown | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * Storage in memory (tests, or a session that must not persist tokens).
+ *
+ * @example
+ * ```ts
+ * import { MemoryOAuthStorage } from "./oauth.ts";
+ * const s = new MemoryOAuthStorage();
+ * await s.set("k", 1);
+ * await s.get("k"); // 1
+ * ```
+ */
+export class MemoryOAuthStorage implements OAuthStorage {
+  readonly #map = new Map<string, unknown>();
+  get(key: string): Promise<unknown | undefined> {
+    return Promise.resolve(structuredClone(this.#map.get(key)));
+  }
+  set(key: string, value: unknown): Promise<void> {
+    this.#map.set(key, structuredClone(value));
+    return Promise.resolve();
+  }
+  delete(key: string): Promise<void> {
+    this.#map.delete(key);
+    return Promise.resolve();
+  }
+}
+
+/** OAuth settings of one HTTP server (`mcp.servers.NAME.oauth`). */
+export interface OAuthSettings {
+  /** Redirect URI registered with the authorization server (a loopback URL the host listens on). */
+  redirect_url?: string;
+  /** Client name shown on the consent screen. */
+  client_name?: string;
+  /** Scopes to ask for (space-separated); default: what the server advertises. */
+  scope?: string;
+  /**
+   * `authorization_code` (default: a user signs in through the browser) or
+   * `client_credentials` (machine to machine, with `client_secret` or
+   * `private_key_pem`; no user, tokens kept in memory).
+   */
+  grant?: "authorization_code" | "client_credentials";
+  /** For `client_credentials` with `private_key_jwt`: PEM private key and its algorithm (e.g. ES256). */
+  private_key_pem?: string;
+  signing_algorithm?: string;
+  /** A Client ID Metadata Document URL (SEP-991), instead of dynamic registration. */
+  client_metadata_url?: string;
+  /** Pre-registered client id (and secret), instead of dynamic registration. */
+  client_id?: string;
+  client_secret?: string;
+  /**
+   * Extra `host[:port]` the transport worker may reach: the authorization
+   * server when it is not on the MCP server's host.
+   */
+  allowed_hosts?: string[];
+}
+
+/** Default loopback redirect (the host's listener). */
+export const DEFAULT_REDIRECT_URL = "http://127.0.0.1:8976/oauth/callback";
+
+/**
+ * The SDK auth provider with mcpchat's storage. `redirectToAuthorization`
+ * only records the URL; the transport session then runs the injected
+ * `authorize` step and calls `finishAuth` with the code.
+ *
+ * @example
+ * ```ts
+ * import { McpOAuthProvider, MemoryOAuthStorage } from "./oauth.ts";
+ * const p = new McpOAuthProvider("remote", new MemoryOAuthStorage(), {});
+ * p.clientMetadata.client_name; // "mcpchat"
+ * ```
+ */
+export class McpOAuthProvider implements OAuthClientProvider {
+  readonly #server: string;
+  readonly #storage: OAuthStorage;
+  readonly #settings: OAuthSettings;
+  /** The authorization URL the last flow asked for, if any. */
+  pendingAuthorization?: URL;
+  clientMetadataUrl?: string;
+
+  constructor(server: string, storage: OAuthStorage, settings: OAuthSettings) {
+    this.#server = server;
+    this.#storage = storage;
+    this.#settings = settings;
+    this.clientMetadataUrl = settings.client_metadata_url;
+  }
+
+  #key(kind: string): string {
+    return `mcp-oauth/${this.#server}/${kind}`;
+  }
+
+  get redirectUrl(): string {
+    return this.#settings.redirect_url ?? DEFAULT_REDIRECT_URL;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: this.#settings.client_name ?? "mcpchat",
+      redirect_uris: [this.redirectUrl],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: this.#settings.client_secret ? "client_secret_basic" : "none",
+      ...(this.#settings.scope ? { scope: this.#settings.scope } : {}),
+    };
+  }
+
+  state(): string {
+    return crypto.randomUUID();
+  }
+
+  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    if (this.#settings.client_id) {
+      return {
+        client_id: this.#settings.client_id,
+        ...(this.#settings.client_secret ? { client_secret: this.#settings.client_secret } : {}),
+      };
+    }
+    return (await this.#storage.get(this.#key("client"))) as
+      | OAuthClientInformationMixed
+      | undefined;
+  }
+
+  async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
+    await this.#storage.set(this.#key("client"), info);
+  }
+
+  async tokens(): Promise<OAuthTokens | undefined> {
+    return (await this.#storage.get(this.#key("tokens"))) as OAuthTokens | undefined;
+  }
+
+  async saveTokens(tokens: OAuthTokens): Promise<void> {
+    await this.#storage.set(this.#key("tokens"), tokens);
+  }
+
+  redirectToAuthorization(url: URL): void {
+    this.pendingAuthorization = url;
+  }
+
+  async saveCodeVerifier(verifier: string): Promise<void> {
+    await this.#storage.set(this.#key("verifier"), verifier);
+  }
+
+  async codeVerifier(): Promise<string> {
+    const v = await this.#storage.get(this.#key("verifier"));
+    if (typeof v !== "string") {
+      throw new Error(`no PKCE verifier saved for ${this.#server}; restart the authorization`);
+    }
+    return v;
+  }
+
+  async invalidateCredentials(
+    scope: "all" | "client" | "tokens" | "verifier" | "discovery",
+  ): Promise<void> {
+    if (scope === "all" || scope === "client") await this.#storage.delete(this.#key("client"));
+    if (scope === "all" || scope === "tokens") await this.#storage.delete(this.#key("tokens"));
+    if (scope === "all" || scope === "verifier") await this.#storage.delete(this.#key("verifier"));
+  }
+}
+
+/**
+ * Headless authorization: follows the authorization URL without a browser
+ * and returns the `code` from the redirect. For servers that approve
+ * without user interaction (conformance tests, machine-to-machine setups).
+ *
+ * @example
+ * ```ts ignore
+ * import { followRedirectForCode } from "./oauth.ts";
+ * const { code } = await followRedirectForCode(new URL("http://127.0.0.1:9000/authorize?..."));
+ * ```
+ */
+export async function followRedirectForCode(
+  url: URL,
+  fetchFn: typeof fetch = fetch,
+): Promise<{ code: string }> {
+  const res = await fetchFn(url, { redirect: "manual" });
+  await res.body?.cancel();
+  const location = res.headers.get("location");
+  if (!location) {
+    throw new Error(`authorization endpoint answered ${res.status} without a redirect`);
+  }
+  const code = new URL(location, url).searchParams.get("code");
+  if (!code) throw new Error(`authorization redirect carried no code: ${location}`);
+  return { code };
+}
+
+/**
+ * The SDK provider for the `client_credentials` grant (SEP-1046):
+ * `client_secret_basic` with a secret, `private_key_jwt` with a PEM key.
+ *
+ * @example
+ * ```ts ignore
+ * import { clientCredentialsProvider } from "./oauth.ts";
+ * const p = await clientCredentialsProvider({ grant: "client_credentials", client_id: "svc", client_secret: "s" });
+ * ```
+ */
+export async function clientCredentialsProvider(
+  settings: OAuthSettings,
+): Promise<OAuthClientProvider> {
+  const { ClientCredentialsProvider, PrivateKeyJwtProvider } = await import(
+    "@modelcontextprotocol/sdk/client/auth-extensions.js"
+  );
+  if (!settings.client_id) {
+    throw new Error('oauth.grant = "client_credentials" needs oauth.client_id');
+  }
+  if (settings.private_key_pem) {
+    return new PrivateKeyJwtProvider({
+      clientId: settings.client_id,
+      privateKey: settings.private_key_pem,
+      algorithm: settings.signing_algorithm ?? "ES256",
+      clientName: settings.client_name,
+      scope: settings.scope,
+    });
+  }
+  if (!settings.client_secret) {
+    throw new Error(
+      'oauth.grant = "client_credentials" needs oauth.client_secret or oauth.private_key_pem',
+    );
+  }
+  return new ClientCredentialsProvider({
+    clientId: settings.client_id,
+    clientSecret: settings.client_secret,
+    clientName: settings.client_name,
+    scope: settings.scope,
+  });
+}

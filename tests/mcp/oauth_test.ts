@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import {
+  followRedirectForCode,
+  McpOAuthProvider,
+  MemoryOAuthStorage,
+} from "../../lib/mcp/oauth.ts";
+import { transportPluginPermissions } from "../../lib/mcp/host_wiring.ts";
+
+Deno.test("oauth provider: state in pluggable storage, per server, invalidation", async () => {
+  const storage = new MemoryOAuthStorage();
+  const a = new McpOAuthProvider("a", storage, { scope: "read" });
+  const b = new McpOAuthProvider("b", storage, {});
+  await a.saveTokens({ access_token: "tok-a", token_type: "Bearer" });
+  await a.saveClientInformation({ client_id: "cid" });
+  await a.saveCodeVerifier("verifier");
+  assert.equal((await a.tokens())?.access_token, "tok-a");
+  assert.equal(await b.tokens(), undefined, "servers do not share tokens");
+  assert.equal(await a.codeVerifier(), "verifier");
+  assert.equal(a.clientMetadata.scope, "read");
+  assert.deepEqual(a.clientMetadata.redirect_uris, [a.redirectUrl]);
+  await a.invalidateCredentials("tokens");
+  assert.equal(await a.tokens(), undefined);
+  assert.equal((await a.clientInformation())?.client_id, "cid");
+  await a.invalidateCredentials("all");
+  await assert.rejects(a.codeVerifier(), /no PKCE verifier saved for a/);
+  // A pre-registered client wins over storage.
+  const pre = new McpOAuthProvider("p", storage, { client_id: "fixed", client_secret: "s" });
+  assert.deepEqual(await pre.clientInformation(), { client_id: "fixed", client_secret: "s" });
+  assert.equal(pre.clientMetadata.token_endpoint_auth_method, "client_secret_basic");
+  a.redirectToAuthorization(new URL("https://auth.example/authorize?x=1"));
+  assert.equal(a.pendingAuthorization?.host, "auth.example");
+});
+
+Deno.test("oauth: headless redirect following returns the code, or says what went wrong", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const u = new URL(req.url);
+    if (u.pathname === "/ok") {
+      return Response.redirect("http://localhost:1/cb?code=abc&state=s", 302);
+    }
+    if (u.pathname === "/nocode") {
+      return Response.redirect("http://localhost:1/cb?error=denied", 302);
+    }
+    return new Response("login page", { status: 200 });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    assert.deepEqual(await followRedirectForCode(new URL(`${base}/ok`)), { code: "abc" });
+    await assert.rejects(followRedirectForCode(new URL(`${base}/nocode`)), /carried no code/);
+    await assert.rejects(
+      followRedirectForCode(new URL(`${base}/page`)),
+      /answered 200 without a redirect/,
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("oauth: the transport worker may reach only the server and the named auth hosts", () => {
+  assert.deepEqual(
+    transportPluginPermissions({
+      kind: "http",
+      name: "x",
+      url: "https://mcp.example.com/mcp",
+      oauth: { allowed_hosts: ["auth.example.com:443"] },
+    }),
+    { net: ["mcp.example.com:443", "auth.example.com:443"] },
+  );
+});
