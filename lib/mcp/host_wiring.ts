@@ -149,17 +149,19 @@ export class McpTransportHost {
       const current = this.#workers.get(name);
       if (current?.generation !== generation) return;
       this.#workers.delete(name);
-      this.#reapGroups(name);
-      if (reason.kind === "crash") {
-        this.#opts.emitToManager(
-          "detach-server",
-          {
-            name,
-            generation,
-            reason: `transport worker crashed: ${reason.error}`,
-          } satisfies DetachServerEvent,
-        );
-      }
+      void this.#reapGroups(name);
+      // Any exit we did not ask for (crash, missed heartbeats, kill): the
+      // manager's port is dead; tell it so it reconnects through a new worker.
+      this.#opts.emitToManager(
+        "detach-server",
+        {
+          name,
+          generation,
+          reason: reason.kind === "crash"
+            ? `transport worker crashed: ${reason.error}`
+            : `transport worker ended: ${reason.kind === "shutdown" ? reason.reason : "exit"}`,
+        } satisfies DetachServerEvent,
+      );
     });
     return { generation };
   }
@@ -200,6 +202,14 @@ export class McpTransportHost {
     const groups = this.#groups.get(name);
     this.#groups.delete(name);
     await Promise.all([...groups ?? []].map((pgid) => killProcessGroup(pgid)));
+  }
+
+  /** Terminates a server's transport worker at once (as a crash would; for admin and tests). */
+  kill(name: string): boolean {
+    const w = this.#workers.get(name);
+    if (!w) return false;
+    w.handle.kill();
+    return true;
   }
 
   /** Stops every transport worker. */

@@ -184,3 +184,32 @@ Deno.test("stop leaves no process of the server behind (grandchild included)", a
     await h.close();
   }
 });
+
+Deno.test("the transport worker dies: the host detaches it, the manager reconnects through a new one", async () => {
+  const h = harness({ ev: { command: "node", args: [EVERYTHING, "stdio"] } }, { reconnect: fast });
+  try {
+    await within(h.manager.connect("ev"), 15_000, "connect");
+    const pid = h.manager.servers()[0].pid!;
+    assert.ok(h.transports.kill("ev"));
+    await until(
+      () => h.manager.servers()[0].state.status === "reconnecting",
+      5_000,
+      "loss noticed",
+    );
+    await until(() => h.manager.servers()[0].state.status === "ready", 15_000, "ready again");
+    await until(() => !alive(pid), 5_000, "old child reaped by the host");
+    const r = await within(
+      h.manager.callTool({ server: "ev", tool: "echo", arguments: { message: "new worker" } }),
+      10_000,
+      "call",
+    );
+    assert.match(JSON.stringify(r.content), /new worker/);
+    assert.match(
+      h.manager.notifications({ categories: ["connection"] }).map((n) => JSON.stringify(n.params))
+        .join(),
+      /transport worker ended/,
+    );
+  } finally {
+    await h.close();
+  }
+});

@@ -1,0 +1,46 @@
+/**
+ * The MCP client of mcpchat. See `docs/mcp.md`.
+ *
+ * - {@linkcode McpManager}: every server, startup modes, namespaced tools,
+ *   resources (cache, subscriptions), prompts, completion, logging,
+ *   notifications and progress.
+ * - Host wiring: {@linkcode createMcpHost}, {@linkcode McpTransportHost}
+ *   (thin per-server transport workers with exactly that server's
+ *   permissions).
+ * - Pure parts: {@linkcode WorkerBridgeTransport}, {@linkcode LineSplitter},
+ *   {@linkcode ServerLifecycle}, {@linkcode ResourceCache},
+ *   {@linkcode NotificationHistory}, {@linkcode namespaceTools},
+ *   {@linkcode discoverServers}, {@linkcode McpOAuthProvider}.
+ *
+ * @example
+ * ```ts ignore
+ * import { createMcpHost } from "./mod.ts";
+ * import { startPlugin } from "../plugin/mod.ts";
+ * const mcp = createMcpHost({ init: { servers, startup_mode: "background" } });
+ * const manager = await startPlugin(mcp.spec());
+ * mcp.bind(manager);
+ * await manager.peer.call("startServers", {});
+ * ```
+ *
+ * @module
+ */
+
+export * from "./bridge_transport.ts";
+export * from "./config.ts";
+export * from "./connection.ts";
+export * from "./discover.ts";
+export * from "./elicitation.ts";
+export * from "./errors.ts";
+export * from "./framing.ts";
+export * from "./host_wiring.ts";
+export * from "./lifecycle.ts";
+export * from "./manager.ts";
+export * from "./notifications.ts";
+export * from "./oauth.ts";
+export * from "./port_protocol.ts";
+export * from "./port_provider.ts";
+export * from "./resource_cache.ts";
+export * from "./schema_validator.ts";
+export * from "./tool_names.ts";
+export * from "./transport_relay.ts";
+export * from "./transport_spec.ts";
