@@ -91,6 +91,54 @@ for (let i = 0; i < COUNT; i++) {
 const rssAll = rss();
 await m.stop();
 
+// HTTP servers: the thin worker loads the SDK's StreamableHTTPClientTransport.
+const HTTP_COUNT = 5;
+const httpPort = (() => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return p;
+})();
+const httpServer = new Deno.Command("node", {
+  args: [EVERYTHING, "streamableHttp"],
+  env: { PORT: String(httpPort) },
+  stdout: "null",
+  stderr: "null",
+}).spawn();
+for (let i = 0; i < 100; i++) {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port: httpPort })).close();
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+await settle();
+const mh = await startManager({ servers: {} });
+await mh.peer.call("servers", {});
+await settle();
+const httpRss: number[] = [];
+const httpMs: number[] = [];
+const httpCpu: number[] = [];
+let prevH = rss();
+for (let i = 0; i < HTTP_COUNT; i++) {
+  const t = performance.now();
+  const c0 = cpu();
+  await mh.peer.call("addServer", {
+    name: `h${i}`,
+    config: { type: "http", url: `http://127.0.0.1:${httpPort}/mcp`, startup_mode: "eager" },
+  }, { timeoutMs: 30_000 });
+  httpMs.push(performance.now() - t);
+  httpCpu.push(cpu() - c0);
+  await settle();
+  const now = rss();
+  httpRss.push(now - prevH);
+  prevH = now;
+}
+await mh.stop();
+httpServer.kill("SIGTERM");
+await httpServer.status;
+
 // Ten eager servers at once.
 await settle();
 const servers = Object.fromEntries(Array.from({ length: COUNT }, (_, i) => [`p${i}`, server]));
@@ -148,6 +196,11 @@ console.log(
   `                                     CPU time of our process median ${
     f(median(perCpu), "ms")
   } (all threads: spawn worker, relay, initialize)`,
+);
+console.log(
+  `  per HTTP server (thin worker + SDK StreamableHTTPClientTransport): RSS mean ${
+    f(mean(httpRss), "MB")
+  }, connect median ${f(median(httpMs), "ms")}, CPU median ${f(median(httpCpu), "ms")}`,
 );
 console.log(
   `  ${COUNT} eager servers in parallel:     ${f(parallelMs, "ms")} to all ready (${
