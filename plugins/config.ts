@@ -11,6 +11,9 @@
  * - `validate({path})` → `{ok, errors[], warnings}` (never throws for a bad file).
  * - `show({path?})` → the effective config as TOML, secrets redacted.
  * - `path()` → `{path, explicit}`: the file `load` reads.
+ * - `watch({path?})` → stream of `{ok: true, result}` | `{ok: false, error}`:
+ *   the current config first, then one update per change of the config file
+ *   or a file it read. Call it with `timeoutMs: Infinity`; cancel to stop.
  * - `planServerEdit({op: "add", name, server, file?} | {op: "remove", name, file?})`
  *   → `{file, text}`: the new content for `mcpchat servers add|remove`; the
  *   host writes it (this worker cannot write). Throws `CONFIG_EDIT` /
@@ -20,7 +23,8 @@
  */
 import "../lib/plugin/guard.ts";
 import { z } from "zod";
-import { definePlugin, serveWorker } from "../lib/plugin/mod.ts";
+import { type CallContext, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
+import { type ConfigUpdate, watchConfig } from "../lib/config/watch.ts";
 import {
   configEnvNames,
   ConfigError,
@@ -80,6 +84,15 @@ export const configPlugin = definePlugin({
           return formatConfig(config, { sources });
         },
         path: (): { path: string; explicit: boolean } => configPath(),
+        watch: (
+          params: ConfigLoadParams | undefined,
+          call: CallContext,
+        ): AsyncGenerator<ConfigUpdate> =>
+          watchConfig({
+            load: () => load(params),
+            configPath: params?.path ?? configPath().path,
+            signal: call.signal,
+          }),
         planServerEdit: async (edit: ServerEdit): Promise<PlannedEdit> => {
           let serverOrigins: Record<string, string> = {};
           if (edit.op === "remove" && edit.file === undefined) {

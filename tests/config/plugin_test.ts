@@ -188,3 +188,40 @@ Deno.test("config worker: MCPCHAT_CONFIG names the file when no path is given", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("config worker: watch yields the config, then each change, then errors as data", async () => {
+  await withConfigWorker({
+    "$DIR/config.toml": '[ui]\ncolor = "never"\n',
+  }, async (worker, { configPath }) => {
+    const stop = new AbortController();
+    const updates = worker.peer.stream("watch", {}, { signal: stop.signal, timeoutMs: Infinity });
+    const next = async () => {
+      const { value, done } = await updates.next();
+      assert.ok(!done && value);
+      return value;
+    };
+    const first = await next();
+    assert.ok(first.ok);
+    assert.equal(first.result.config.ui.color, "never");
+
+    // Saved the way editors do: write a temporary file, rename it over the config.
+    const save = async (text: string) => {
+      await Deno.writeTextFile(`${configPath}.tmp`, text);
+      await Deno.rename(`${configPath}.tmp`, configPath);
+    };
+    await save('[ui]\ncolor = "always"\n');
+    const second = await next();
+    assert.ok(second.ok);
+    assert.equal(second.result.config.ui.color, "always");
+
+    await save('[ui]\ncolor = "sometimes"\n');
+    const third = await next();
+    assert.ok(!third.ok);
+    assert.equal(third.error.code, "CONFIG_INVALID");
+    assert.equal(third.error.line, 2);
+    assert.equal(third.error.column, 9);
+
+    stop.abort();
+    await assert.rejects(() => updates.next(), (e: unknown) => e instanceof Error);
+  });
+});
