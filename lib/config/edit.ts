@@ -17,6 +17,9 @@ import { closest } from "./suggest.ts";
 
 type Table = Record<string, unknown>;
 
+/** A server as written in a file: `{command, args, env, cwd}` or `{type, url, headers}`, plus `startup_mode`, `enabled`. */
+export type ServerDefinition = Record<string, unknown>;
+
 function isTable(value: unknown): value is Table {
   return typeof value === "object" && value !== null && !Array.isArray(value) &&
     !(value instanceof Date);
@@ -98,7 +101,7 @@ function parseTomlOrThrow(text: string, file: string): Table {
  * // env = { A = "1" }
  * ```
  */
-export function renderServerToml(name: string, server: Table): string {
+export function renderServerToml(name: string, server: ServerDefinition): string {
   const lines = [`[mcp.servers.${tomlKey(name)}]`];
   for (const [key, value] of Object.entries(server)) {
     if (value !== undefined) lines.push(`${tomlKey(key)} = ${tomlValue(value)}`);
@@ -120,7 +123,12 @@ export function renderServerToml(name: string, server: Table): string {
  * console.log(next); // [ui] … then [mcp.servers.fs] command = "npx"
  * ```
  */
-export function addServerToToml(text: string, name: string, server: Table, file: string): string {
+export function addServerToToml(
+  text: string,
+  name: string,
+  server: ServerDefinition,
+  file: string,
+): string {
   validateServer(name, server, `new server ${JSON.stringify(name)}`);
   const before = parseTomlOrThrow(text, file);
   const existing = serversOf(before);
@@ -270,7 +278,12 @@ function jsonServers(document: JsonValue, file: string): { key: string; servers:
  * console.log(addServerToJson('{"mcpServers": {}}', "fs", { command: "npx" }, "mcp.json"));
  * ```
  */
-export function addServerToJson(text: string, name: string, server: Table, file: string): string {
+export function addServerToJson(
+  text: string,
+  name: string,
+  server: ServerDefinition,
+  file: string,
+): string {
   validateServer(name, server, `new server ${JSON.stringify(name)}`);
   const { value } = parseJsonWithLocations(text.trim() === "" ? "{}" : text, file, {
     comments: true,
@@ -302,7 +315,7 @@ export function removeServerFromJson(text: string, name: string, file: string): 
 
 /** A server edit to plan: add a definition, or remove one by name. */
 export type ServerEdit =
-  | { op: "add"; name: string; server: Record<string, unknown>; file?: string }
+  | { op: "add"; name: string; server: ServerDefinition; file?: string }
   | { op: "remove"; name: string; file?: string };
 
 /** The new text of one file; the caller writes it (the config worker may not). */

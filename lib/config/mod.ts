@@ -63,8 +63,16 @@ export {
   removeServerFromJson,
   removeServerFromToml,
   renderServerToml,
+  type ServerDefinition,
   type ServerEdit,
 } from "./edit.ts";
+export {
+  type ConfigUpdate,
+  type FileWatcher,
+  watchConfig,
+  type WatchConfigOptions,
+} from "./watch.ts";
+export type { Clock, TimerHandle } from "../util/clock.ts";
 export {
   type AppPaths,
   appPaths,
@@ -77,6 +85,7 @@ export {
   stateDir,
 } from "./paths.ts";
 export {
+  BACKEND_TYPES,
   type BackendConfig,
   type BackendType,
   BUILTIN_BACKENDS,
@@ -91,7 +100,7 @@ export {
 } from "./schema.ts";
 export { REDACTED, redactSecrets } from "./redact.ts";
 export { configEnvNames, PROVIDER_KEY_ENV, PROVIDER_SETTING_ENV, readEnv } from "./env_names.ts";
-export { MCPCHAT_ENV_SETTINGS } from "./env_keys.ts";
+export { type EnvValueKind, MCPCHAT_ENV_SETTINGS } from "./env_keys.ts";
 
 /** One problem reported by {@linkcode validateConfigFile}, with its formatted message. */
 export type ValidationEntry = ConfigIssue & {

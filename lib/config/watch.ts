@@ -17,6 +17,7 @@ export type ConfigUpdate =
 
 /** The part of `Deno.FsWatcher` used here. */
 export interface FileWatcher extends AsyncIterable<{ kind: string; paths: string[] }> {
+  /** Stops watching; iteration then ends. */
   close(): void;
 }
 
