@@ -10,8 +10,8 @@
 import { setImmediate } from "node:timers";
 import type { LlmEvent } from "./types.ts";
 
-/** Most turns spent gathering one burst (bounds the added latency to ~0.3 ms). */
-const MAX_TURNS = 16;
+/** Most turns spent gathering one burst (bounds the added latency to ~0.1 ms). */
+const MAX_TURNS = 4;
 
 /** One macrotask turn (~20 µs): lets a network read's worth of parsed events queue up. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
