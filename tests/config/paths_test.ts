@@ -88,3 +88,25 @@ Deno.test("path helpers agree with node:path (posix) on generated paths", async 
     { numRuns: 2000 },
   );
 });
+
+Deno.test("config worker permissions: config dir, explicit file and its dir, extra reads; env list only", async () => {
+  const { configWorkerPermissions } = await import("../../lib/config/permissions.ts");
+  const { configEnvNames } = await import("../../lib/config/env_names.ts");
+  assert.deepEqual(configWorkerPermissions({ env: { HOME: "/home/ada" } }), {
+    read: ["/home/ada/.config/mcpchat"],
+    env: configEnvNames(),
+  });
+  assert.deepEqual(
+    configWorkerPermissions({
+      env: { HOME: "/home/ada", XDG_CONFIG_HOME: "/xdg" },
+      configPath: "/etc/mcpchat/team.toml",
+      extraRead: ["/home/ada/Library/claude.json"],
+    }).read,
+    ["/xdg/mcpchat", "/etc/mcpchat/team.toml", "/etc/mcpchat", "/home/ada/Library/claude.json"],
+  );
+  // MCPCHAT_CONFIG counts as an explicit file; no HOME at all still yields a usable list.
+  assert.deepEqual(configWorkerPermissions({ env: { MCPCHAT_CONFIG: "/srv/c.toml" } }).read, [
+    "/srv/c.toml",
+    "/srv",
+  ]);
+});
