@@ -14,6 +14,8 @@ import { configWorkerPermissions } from "../lib/config/permissions.ts";
 import type { Config } from "../lib/config/schema.ts";
 import type { ConfigInit } from "./config.ts";
 import type { McpManagerInit } from "./mcp_manager.ts";
+import type { LlmInit } from "./llm.ts";
+import { llmWorkerPermissions } from "../lib/llm/permissions.ts";
 
 /** Static module URLs of every plugin. */
 export const PLUGIN_MODULES = {
@@ -101,5 +103,26 @@ export function mcpManagerSpec(
       sampling: options.sampling,
       elicitation: options.elicitation,
     },
+  };
+}
+
+/**
+ * The LLM plugin: network access to exactly the configured providers'
+ * host:port, their key variables only, and `sys: hostname` (needed by the AI
+ * SDK at import). Provider libraries load lazily inside it.
+ *
+ * @example
+ * ```ts ignore
+ * const spec = llmSpec(config, Deno.env.toObject());
+ * ```
+ */
+export function llmSpec(config: Config, env: Env): PluginSpec<LlmInit> {
+  const permissions = llmWorkerPermissions(config.llm, (name) => env[name]);
+  return {
+    name: "llm",
+    module: PLUGIN_MODULES.llm,
+    permissions,
+    heartbeat: heartbeatOf(config),
+    init: { config: config.llm },
   };
 }

@@ -13,6 +13,7 @@ import { consoleOutput, type Output } from "../ui/output.ts";
 import { configCommand } from "./commands/config.ts";
 import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "./commands/mcp.ts";
 import { startRepl } from "./commands/repl.ts";
+import { oneShot } from "./commands/oneshot.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
 
@@ -104,9 +105,7 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
     default:
       throw new CommandError(`"${name}" is not available yet in this build`, ExitCode.Usage);
   }
-  if (options.print !== undefined) {
-    throw new CommandError("one-shot mode (-p) is not available yet in this build", ExitCode.Usage);
-  }
+  if (options.print !== undefined) return await oneShot(ctx);
   return await startRepl(ctx, hooks);
 }
 
@@ -122,7 +121,8 @@ function reportError(io: Output, error: unknown, json: boolean): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   if (json) {
-    io.out(JSON.stringify({ error: { code: kind, message, exit_code: code } }) + "\n");
+    // Errors go to stderr in the output's own format, so scripts can parse both.
+    io.err(JSON.stringify({ error: { code: kind, message, exit_code: code } }) + "\n");
   } else {
     io.err(`${io.errColor.red("error")}: ${message}\n`);
   }

@@ -12,15 +12,19 @@ import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import { McpTransportHost } from "../mcp/host_wiring.ts";
-import { configSpec, mcpManagerSpec } from "../../plugins/manifest.ts";
+import { configSpec, llmSpec, mcpManagerSpec } from "../../plugins/manifest.ts";
 import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
+import type { llmPlugin } from "../../plugins/llm.ts";
 import type { StartupProfiler } from "./profiler.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
 /** RPC surface of the MCP manager plugin. */
 export type McpSurface = SurfaceOf<typeof mcpManagerPlugin>;
+
+/** RPC surface of the LLM plugin. */
+export type LlmSurface = SurfaceOf<typeof llmPlugin>;
 
 /** Host-side answers to requests from MCP servers (sampling, elicitation). */
 export interface McpHostHandlers {
@@ -57,6 +61,7 @@ export class Runtime {
   #options: RuntimeOptions;
   #started = new Map<string, Promise<void>>();
   #mcp?: PluginRef<McpSurface>;
+  #llm?: PluginRef<LlmSurface>;
   #transports?: McpTransportHost;
   #stopping?: Promise<void>;
 
@@ -136,6 +141,19 @@ export class Runtime {
     return this.#mcp;
   }
 
+  /**
+   * The LLM plugin, started on first use (its provider library loads on the
+   * first call, or on `preload`).
+   */
+  async llm(config: Config): Promise<PluginRef<LlmSurface>> {
+    this.#llm ??= new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
+      waitMs: 15_000,
+    });
+    await this.ensure(this.#llm);
+    this.#options.profiler?.mark("llm worker ready");
+    return this.#llm;
+  }
+
   /** Stops everything in reverse order: MCP servers are reaped, KV is closed. */
   shutdown(reason = "exit"): Promise<void> {
     this.#stopping ??= (async () => {
@@ -148,6 +166,7 @@ export class Runtime {
   #refFor(id: string): PluginRef<unknown> | undefined {
     if (id === this.configRef.name) return this.configRef as PluginRef<unknown>;
     if (id === this.#mcp?.name) return this.#mcp as PluginRef<unknown>;
+    if (id === this.#llm?.name) return this.#llm as PluginRef<unknown>;
     return undefined;
   }
 }

@@ -60,7 +60,13 @@ const encoder = new TextEncoder();
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   const bytes = encoder.encode(text);
   let written = 0;
-  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+  try {
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+  } catch (error) {
+    // The reader went away (`mcpchat … | head`): nothing more can be shown,
+    // and failing here would only replace the real outcome with EPIPE.
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
 }
 
 /**

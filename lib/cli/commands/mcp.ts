@@ -75,7 +75,7 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
   return await runtime.mcp(config);
 }
 
-function requireServer(ctx: CommandContext, server: string | undefined, usage: string): string {
+function requireServer(server: string | undefined, usage: string): string {
   if (!server) throw new CommandError(`missing SERVER: ${usage}`, ExitCode.Usage);
   return server;
 }
@@ -116,7 +116,7 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
   }
   if (sub === "call") {
     const usage = "mcpchat tools call SERVER TOOL [JSON | key=value…]";
-    requireServer(ctx, server, usage);
+    requireServer(server, usage);
     if (!tool) throw new CommandError(`missing TOOL: ${usage}`, ExitCode.Usage);
     const args = parseToolArguments(rest);
     const mcp = await manager(ctx);
@@ -159,7 +159,7 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
   }
   if (sub === "read") {
     const usage = "mcpchat resources read SERVER URI";
-    requireServer(ctx, server, usage);
+    requireServer(server, usage);
     if (!uri) throw new CommandError(`missing URI: ${usage}`, ExitCode.Usage);
     const mcp = await manager(ctx);
     const result = await mcp.call("readResource", { server, uri }, { signal: ctx.signal });
@@ -200,7 +200,7 @@ export async function promptsCommand(ctx: CommandContext, words: string[]): Prom
   }
   if (sub === "get") {
     const usage = "mcpchat prompts get SERVER PROMPT [key=value…]";
-    requireServer(ctx, server, usage);
+    requireServer(server, usage);
     if (!name) throw new CommandError(`missing PROMPT: ${usage}`, ExitCode.Usage);
     const args = Object.fromEntries(
       Object.entries(parseToolArguments(rest)).map((

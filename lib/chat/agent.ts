@@ -1,0 +1,343 @@
+/**
+ * The agentic tool loop: model → tools → model, until the model answers
+ * without asking for tools or the turn limit is reached. Used by one-shot
+ * mode, the REPL and server mode alike; everything it touches is injected.
+ *
+ * @module
+ */
+
+import type {
+  Cost,
+  JsonValue,
+  LlmEvent,
+  LlmMessage,
+  LlmToolCall,
+  LlmToolSpec,
+  LlmUsage,
+} from "../llm/types.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import type { ApprovalDecision, ToolCallRequest } from "./approval.ts";
+import { type ToolResultLike, toolResultText } from "./convert.ts";
+
+/** A tool the model may call, with where it lives. */
+export interface AgentTool extends LlmToolSpec {
+  server: string;
+  tool: string;
+}
+
+/** Progress of a running tool call. */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/** What the loop needs from the rest of mcpchat. */
+export interface AgentDeps {
+  /** Streams one model call. */
+  chat(
+    request: {
+      backend?: string;
+      model?: string;
+      system?: string;
+      messages: LlmMessage[];
+      tools?: LlmToolSpec[];
+      temperature?: number;
+      maxTokens?: number;
+    },
+    signal: AbortSignal,
+  ): AsyncIterable<LlmEvent>;
+  /** Tools to offer the model. */
+  tools(signal: AbortSignal): Promise<AgentTool[]>;
+  /** Runs a tool; `callId` ties progress notifications to this call. */
+  callTool(
+    call: { server: string; tool: string; arguments: Record<string, unknown>; callId: string },
+    signal: AbortSignal,
+  ): Promise<ToolResultLike>;
+  /** Decides whether a call may run (policy, then the user if one is there). */
+  approve(call: ToolCallRequest, signal: AbortSignal): Promise<ApprovalDecision>;
+  /** Persists a message as soon as it exists (the store commits it). */
+  record?(
+    message: LlmMessage,
+    meta: { model?: string; usage?: LlmUsage; cost?: number },
+  ): Promise<void>;
+  clock?: Clock;
+}
+
+/** Options of one user turn. */
+export interface AgentOptions {
+  backend?: string;
+  model?: string;
+  system?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** Model calls allowed in this turn (default 25). */
+  maxTurns?: number;
+}
+
+/** A tool call as reported to the user and in JSON output. */
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  server: string;
+  tool: string;
+  arguments: JsonValue;
+  /** Result text given to the model. */
+  result?: string;
+  isError: boolean;
+  /** `denied` when not approved, `invalid` when the model's call was unusable. */
+  status: "ok" | "error" | "denied" | "invalid";
+  durationMs: number;
+}
+
+/** Events of a turn, for live display and `stream-json`. */
+export type AgentEvent =
+  | LlmEvent
+  | { type: "model-call"; turn: number }
+  | {
+    type: "tool-start";
+    id: string;
+    name: string;
+    server: string;
+    tool: string;
+    arguments: JsonValue;
+  }
+  | { type: "tool-end"; call: ToolCallRecord };
+
+/** Why the loop ended. */
+export type StopReason = "answered" | "max-turns" | "length" | "content-filter";
+
+/** The outcome of one user turn. */
+export interface AgentResult {
+  answer: string;
+  toolCalls: ToolCallRecord[];
+  usage: LlmUsage;
+  /** USD, or `"unknown"` when some model's price is not known. */
+  cost: Cost;
+  /** Model calls made. */
+  turns: number;
+  stopReason: StopReason;
+  backend?: string;
+  model?: string;
+}
+
+/** A tool the model named does not exist (a hallucinated or stale name). */
+const UNKNOWN_TOOL = (name: string) =>
+  `There is no tool named "${name}". Use one of the tools offered.`;
+
+/**
+ * Runs one user turn through the tool loop, yielding events as they happen
+ * and returning the result. `history` is extended in place with every
+ * message of the turn (user, assistant, tool results).
+ *
+ * @example
+ * ```ts ignore
+ * const loop = runAgentTurn(history, "What is 2+40? Use the tool.", deps, { maxTurns: 5 }, signal);
+ * let step = await loop.next();
+ * while (!step.done) { render(step.value); step = await loop.next(); }
+ * console.log(step.value.answer);
+ * ```
+ */
+export async function* runAgentTurn(
+  history: LlmMessage[],
+  userText: string,
+  deps: AgentDeps,
+  options: AgentOptions,
+  signal: AbortSignal,
+): AsyncGenerator<AgentEvent, AgentResult, undefined> {
+  const clock = deps.clock ?? systemClock;
+  const maxTurns = options.maxTurns ?? 25;
+  const user: LlmMessage = { role: "user", content: userText };
+  history.push(user);
+  await deps.record?.(user, {});
+  const tools = await deps.tools(signal);
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  const specs: LlmToolSpec[] = tools.map(({ name, description, inputSchema }) => ({
+    name,
+    description,
+    inputSchema,
+  }));
+  const usage: LlmUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+  let cost: Cost = 0;
+  const records: ToolCallRecord[] = [];
+  let answer = "";
+  let backend: string | undefined;
+  let model: string | undefined;
+  let stopReason: StopReason = "max-turns";
+  let turn = 0;
+  while (turn < maxTurns) {
+    turn++;
+    yield { type: "model-call", turn };
+    let text = "";
+    const calls: (LlmToolCall & { error?: string })[] = [];
+    let turnUsage: LlmUsage | undefined;
+    let turnCost: Cost | undefined;
+    let finish: string | undefined;
+    for await (
+      const event of deps.chat({
+        backend: options.backend,
+        model: options.model,
+        system: options.system,
+        messages: history,
+        tools: specs.length ? specs : undefined,
+        temperature: options.temperature,
+        maxTokens: options.maxTokens,
+      }, signal)
+    ) {
+      yield event;
+      switch (event.type) {
+        case "start":
+          backend = event.backend;
+          model = event.model;
+          break;
+        case "text-delta":
+          text += event.text;
+          break;
+        case "tool-call":
+          calls.push({
+            id: event.id,
+            name: event.name,
+            arguments: event.arguments,
+            error: event.error,
+          });
+          break;
+        case "usage":
+          turnUsage = event;
+          turnCost = event.cost;
+          usage.inputTokens += event.inputTokens;
+          usage.outputTokens += event.outputTokens;
+          usage.cachedInputTokens = (usage.cachedInputTokens ?? 0) + (event.cachedInputTokens ?? 0);
+          cost = cost === "unknown" || event.cost === "unknown" ? "unknown" : cost + event.cost;
+          break;
+        case "finish":
+          finish = event.reason;
+          break;
+      }
+    }
+    const assistant: LlmMessage = {
+      role: "assistant",
+      content: text,
+      ...(calls.length
+        ? { toolCalls: calls.map(({ id, name, arguments: a }) => ({ id, name, arguments: a })) }
+        : {}),
+    };
+    history.push(assistant);
+    await deps.record?.(assistant, {
+      model,
+      usage: turnUsage && {
+        inputTokens: turnUsage.inputTokens,
+        outputTokens: turnUsage.outputTokens,
+        cachedInputTokens: turnUsage.cachedInputTokens,
+      },
+      cost: typeof turnCost === "number" ? turnCost : undefined,
+    });
+    if (text) answer = text;
+    if (calls.length === 0) {
+      stopReason = finish === "length"
+        ? "length"
+        : finish === "content-filter"
+        ? "content-filter"
+        : "answered";
+      break;
+    }
+    // Approvals are asked one at a time (a person answers them); approved calls then run in parallel.
+    const plans: {
+      call: LlmToolCall & { error?: string };
+      tool?: AgentTool;
+      verdict: "run" | "denied" | "invalid";
+      reason?: string;
+    }[] = [];
+    for (const call of calls) {
+      const tool = byName.get(call.name);
+      if (call.error || !tool) {
+        plans.push({
+          call,
+          tool,
+          verdict: "invalid",
+          reason: call.error ?? UNKNOWN_TOOL(call.name),
+        });
+        continue;
+      }
+      const decision = await deps.approve(
+        { name: call.name, server: tool.server, tool: tool.tool, arguments: call.arguments },
+        signal,
+      );
+      plans.push({ call, tool, verdict: decision === "allow" ? "run" : "denied" });
+    }
+    const running = plans.map(async (plan): Promise<ToolCallRecord> => {
+      const { call, tool } = plan;
+      const base = {
+        id: call.id,
+        name: call.name,
+        server: tool?.server ?? "",
+        tool: tool?.tool ?? call.name,
+        arguments: call.arguments,
+      };
+      if (plan.verdict === "invalid") {
+        return { ...base, result: plan.reason, isError: true, status: "invalid", durationMs: 0 };
+      }
+      if (plan.verdict === "denied") {
+        return {
+          ...base,
+          result: "The user did not approve this tool call.",
+          isError: true,
+          status: "denied",
+          durationMs: 0,
+        };
+      }
+      const started = clock.now();
+      try {
+        const args = typeof call.arguments === "object" && call.arguments !== null &&
+            !Array.isArray(call.arguments)
+          ? call.arguments as Record<string, unknown>
+          : {};
+        const result = await deps.callTool(
+          { server: base.server, tool: base.tool, arguments: args, callId: call.id },
+          signal,
+        );
+        return {
+          ...base,
+          result: toolResultText(result),
+          isError: result.isError === true,
+          status: result.isError ? "error" : "ok",
+          durationMs: clock.now() - started,
+        };
+      } catch (error) {
+        if (signal.aborted) throw error;
+        return {
+          ...base,
+          result: `Tool call failed: ${error instanceof Error ? error.message : String(error)}`,
+          isError: true,
+          status: "error",
+          durationMs: clock.now() - started,
+        };
+      }
+    });
+    for (const plan of plans) {
+      if (plan.verdict !== "run") continue;
+      yield {
+        type: "tool-start",
+        id: plan.call.id,
+        name: plan.call.name,
+        server: plan.tool!.server,
+        tool: plan.tool!.tool,
+        arguments: plan.call.arguments,
+      };
+    }
+    const finished = await Promise.all(running);
+    for (const record of finished) {
+      records.push(record);
+      yield { type: "tool-end", call: record };
+      const message: LlmMessage = {
+        role: "tool",
+        toolCallId: record.id,
+        name: record.name,
+        content: record.result ?? "",
+        isError: record.isError || undefined,
+      };
+      history.push(message);
+      await deps.record?.(message, {});
+    }
+  }
+  return { answer, toolCalls: records, usage, cost, turns: turn, stopReason, backend, model };
+}

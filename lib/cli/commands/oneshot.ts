@@ -1,0 +1,229 @@
+/**
+ * One-shot mode (`-p`): run the whole tool loop without a terminal, print
+ * the answer (text), one JSON object (json) or NDJSON events (stream-json),
+ * and exit with a code scripts can rely on.
+ *
+ * @module
+ */
+
+import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import type { AgentDeps, AgentTool } from "../../chat/agent.ts";
+import type { Config } from "../../config/schema.ts";
+import type { LlmMessage } from "../../llm/types.ts";
+import { readAllText } from "../lines.ts";
+import { type CommandContext, CommandError } from "../context.ts";
+import { ExitCode } from "../exit_codes.ts";
+import type { SessionRecorder } from "../sessions.ts";
+import { openSessionRecorder } from "../sessions.ts";
+
+/**
+ * Runs `-p`. Resolves with the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await oneShot(ctx);
+ * ```
+ */
+export async function oneShot(ctx: CommandContext): Promise<number> {
+  const { options } = ctx.args;
+  let prompt = options.print ?? "";
+  if (prompt === "-" || (prompt === "" && !Deno.stdin.isTerminal())) {
+    prompt = (await readAllText(Deno.stdin.readable)).trim();
+  }
+  if (!prompt) {
+    throw new CommandError(
+      'no prompt: give one after -p, or pipe it in with -p - (echo "…" | mcpchat -p -)',
+      ExitCode.Usage,
+    );
+  }
+  const config = await ctx.config();
+  const runtime = await ctx.runtime();
+  const started = performance.now();
+  const format = options.outputFormat;
+  const io = ctx.io;
+  const emit = (event: Record<string, unknown>) => {
+    if (format === "stream-json") io.out(JSON.stringify(event) + "\n");
+  };
+
+  const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
+  const [llm, mcp] = await Promise.all([
+    runtime.llm(config),
+    hasServers ? runtime.mcp(config) : Promise.resolve(undefined),
+  ]);
+  const policy = new ApprovalPolicy({
+    allow: [...config.tools.allow, ...options.allowTool],
+    approveAll: options.yes,
+  });
+  const backend = options.backend ?? config.llm.default;
+  const model = options.model;
+  const recorder: SessionRecorder | undefined = options.noSave
+    ? undefined
+    : await openSessionRecorder(ctx, config, { backend, model });
+  const history: LlmMessage[] = recorder ? await recorder.history() : [];
+  const system = options.system ?? recorder?.systemPrompt;
+  if (mcp) {
+    mcp.on("progress", (data) => {
+      const p = data as { callId?: string; progress: number; total?: number; message?: string };
+      emit({ type: "progress", ...p });
+    });
+  }
+
+  const deps: AgentDeps = {
+    chat: (request, signal) => llm.stream("chat", request, { signal, timeoutMs: Infinity }),
+    tools: async (signal) => {
+      if (!mcp) return [];
+      const { tools, errors } = await mcp.call("listTools", {}, { signal });
+      for (const e of errors) io.err(io.errColor.yellow(`warning: ${e.server}: ${e.message}\n`));
+      return tools.map((t): AgentTool => ({
+        name: t.name,
+        server: t.server,
+        tool: t.tool,
+        description: t.description,
+        inputSchema: t.inputSchema as AgentTool["inputSchema"],
+      }));
+    },
+    callTool: (call, signal) => {
+      if (!mcp) throw new CommandError("no MCP servers configured");
+      return mcp.call("callTool", call, { signal, timeoutMs: Infinity });
+    },
+    approve: (call) => {
+      if (policy.isAllowed(call)) return Promise.resolve("allow");
+      io.err(
+        `${io.errColor.yellow("refused")} tool call ${call.name}: not allowed in one-shot mode ` +
+          `(allow it with --allow-tool '${call.name}', or --yes)\n`,
+      );
+      return Promise.resolve("deny");
+    },
+    record: recorder ? (message, meta) => recorder.append(message, meta) : undefined,
+  };
+
+  const loop = runAgentTurn(history, prompt, deps, {
+    backend,
+    model,
+    system,
+    maxTurns: options.maxTurns ?? 25,
+    maxTokens: config.llm.max_tokens,
+    temperature: config.llm.temperature,
+  }, ctx.signal);
+  let step = await loop.next();
+  let atLineStart = true;
+  while (!step.done) {
+    const event: AgentEvent = step.value;
+    switch (event.type) {
+      case "text-delta":
+        if (format === "text") {
+          io.out(event.text);
+          atLineStart = event.text.endsWith("\n");
+        }
+        emit({ type: "text", text: event.text });
+        break;
+      case "retry":
+        io.err(
+          io.errColor.dim(
+            `retrying in ${Math.round(event.delayMs / 100) / 10} s: ${event.reason}\n`,
+          ),
+        );
+        emit({
+          type: "retry",
+          attempt: event.attempt,
+          delay_ms: event.delayMs,
+          reason: event.reason,
+        });
+        break;
+      case "tool-start":
+        if (format === "text") {
+          if (!atLineStart) io.out("\n");
+          atLineStart = true;
+          io.err(
+            io.errColor.dim(`→ ${event.server} ${event.tool} ${JSON.stringify(event.arguments)}\n`),
+          );
+        }
+        emit({
+          type: "tool_call_started",
+          id: event.id,
+          name: event.name,
+          server: event.server,
+          tool: event.tool,
+          arguments: event.arguments,
+        });
+        break;
+      case "tool-end":
+        if (format === "text" && event.call.status !== "denied") {
+          const mark = event.call.isError ? io.errColor.red("✗") : io.errColor.green("✓");
+          io.err(
+            io.errColor.dim(
+              `${mark} ${event.call.server} ${event.call.tool} (${event.call.durationMs} ms)\n`,
+            ),
+          );
+        }
+        emit({ type: "tool_call_finished", ...snake(event.call) });
+        break;
+      case "usage":
+        emit({
+          type: "usage",
+          input_tokens: event.inputTokens,
+          output_tokens: event.outputTokens,
+          cached_input_tokens: event.cachedInputTokens ?? 0,
+          cost: event.cost,
+        });
+        break;
+      case "start":
+        emit({ type: "start", backend: event.backend, model: event.model });
+        break;
+    }
+    step = await loop.next();
+  }
+  const result: AgentResult = step.value;
+  const sessionId = recorder?.sessionId ?? null;
+  await recorder?.close();
+  const final = {
+    answer: result.answer,
+    tool_calls: result.toolCalls.map(snake),
+    usage: {
+      input_tokens: result.usage.inputTokens,
+      output_tokens: result.usage.outputTokens,
+      cached_input_tokens: result.usage.cachedInputTokens ?? 0,
+    },
+    // Sums of float prices: round away the binary noise (1e-9 USD is plenty).
+    cost: typeof result.cost === "number" ? Math.round(result.cost * 1e9) / 1e9 : result.cost,
+    session_id: sessionId,
+    duration_ms: Math.round(performance.now() - started),
+    turns: result.turns,
+    stop_reason: result.stopReason,
+    backend: result.backend ?? backend,
+    model: result.model ?? model ?? null,
+  };
+  if (format === "json") io.out(JSON.stringify(final, null, 2) + "\n");
+  else if (format === "stream-json") emit({ type: "result", ...final });
+  else if (!atLineStart) io.out("\n");
+  if (result.stopReason === "max-turns") {
+    const message =
+      `stopped after ${result.turns} model calls (--max-turns); the answer may be incomplete`;
+    io.err(`${io.errColor.yellow("warning")}: ${message}\n`);
+    return ExitCode.Runtime;
+  }
+  return ExitCode.Ok;
+}
+
+function snake(call: AgentResult["toolCalls"][number]) {
+  return {
+    id: call.id,
+    name: call.name,
+    server: call.server,
+    tool: call.tool,
+    arguments: call.arguments,
+    result: call.result ?? null,
+    is_error: call.isError,
+    status: call.status,
+    duration_ms: call.durationMs,
+  };
+}
+
+/** Used by the REPL too: how to say that a backend is not configured. */
+export function unconfiguredHint(config: Config, backend: string): string {
+  const b = config.llm.backends[backend];
+  const variable = b?.api_key_env;
+  return variable
+    ? `backend "${backend}" has no API key: set ${variable}, or pick another backend with -b`
+    : `backend "${backend}" is not configured (see mcpchat config path)`;
+}
