@@ -173,8 +173,8 @@ export class LlmClient {
     if (!model) throw new LlmNoModelError(backend.name);
     this.#stats.calls++;
     const breaker = this.#breaker(backend.name);
-    const overallMs = (this.#config.timeout_seconds ?? 300) * 1000;
-    const idleMs = (this.#config.idle_timeout_seconds ?? 60) * 1000;
+    const overallMs = (this.#config.timeout_seconds ?? 600) * 1000;
+    const idleMs = (this.#config.idle_timeout_seconds ?? 120) * 1000;
     const deadline = this.#clock.now() + overallMs;
     const call = new AbortController();
     const overallTimer = this.#clock.setTimeout(

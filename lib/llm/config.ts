@@ -27,9 +27,9 @@ export interface LlmConfig {
   default?: string;
   max_tokens?: number;
   temperature?: number;
-  /** Overall limit for one call (all retries included). Default 300. */
+  /** Overall limit for one call (all retries included). Default 600. */
   timeout_seconds?: number;
-  /** Longest silence between two streamed chunks. Default 60. */
+  /** Longest silence before the first or between two streamed chunks (reasoning models can think for minutes without sending anything). Default 120. */
   idle_timeout_seconds?: number;
   backends?: Record<string, LlmBackendConfig>;
   breaker?: { failure_threshold?: number; reset_seconds?: number; half_open_successes?: number };
