@@ -19,6 +19,14 @@ export interface LlmBackendConfig {
   region?: string;
   /** Extra HTTP headers sent with every request (e.g. OpenRouter's `HTTP-Referer`). */
   headers?: Record<string, string>;
+  /** A key written in the config file (discouraged; `api_key_env` is preferred). */
+  api_key?: string;
+  /**
+   * Set by the config loader, which lists built-in backends even when the
+   * user did not. Only used for Ollama (no key to check): `false` means the
+   * user never asked for a local server.
+   */
+  configured?: boolean;
 }
 
 /** `[llm]` as written in config.toml (snake_case, every field optional). */
@@ -239,7 +247,8 @@ export function resolveBackend(name: string, config: LlmConfig, env: EnvLookup):
       : baseUrlFromEnv
       ? ollamaUrl(baseUrlFromEnv)
       : defaults.baseUrl;
-    const configured = explicit || baseUrlFromEnv !== undefined;
+    const configured = entry?.base_url !== undefined || baseUrlFromEnv !== undefined ||
+      (explicit && entry.configured !== false);
     return {
       ...base,
       model,
@@ -251,7 +260,7 @@ export function resolveBackend(name: string, config: LlmConfig, env: EnvLookup):
   }
 
   const apiKeyEnv = entry?.api_key_env ?? defaults.apiKeyEnv;
-  const apiKey = apiKeyEnv ? env(apiKeyEnv) : undefined;
+  const apiKey = entry?.api_key ?? (apiKeyEnv ? env(apiKeyEnv) : undefined);
   if (apiKeyEnv) envVars.unshift(apiKeyEnv);
   const baseUrl = trimSlash(entry?.base_url ?? baseUrlFromEnv ?? defaults.baseUrl);
   let missing: string | undefined;
