@@ -17,7 +17,7 @@ export interface SessionChangedEvent {
   /** Session id. */
   sessionId: string;
   /** Kind of change. */
-  change: "created" | "appended" | "updated" | "cleared" | "deleted" | "imported";
+  change: "created" | "appended" | "updated" | "cleared" | "deleted" | "imported" | "lease-lost";
   /** The record after the change (absent after delete). */
   session?: SessionRecord;
   /** Sequence numbers appended (for `appended`). */

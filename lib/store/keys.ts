@@ -16,6 +16,7 @@
  * | `["sweep", id]`                       | pending bulk delete (crash-safe) |
  * | `["alias", name]`                     | alias record                  |
  * | `["oauth", serverUrl]`                | OAuth record of an MCP server |
+ * | `["oauth_kv", key]`                   | OAuth value of the MCP layer's storage (`mcp-oauth/<server>/<kind>`) |
  *
  * @module
  */
@@ -185,3 +186,17 @@ export function oauthKey(serverUrl: string): Deno.KvKey {
 
 /** Prefix of all OAuth records. */
 export const OAUTH_PREFIX: Deno.KvKey = ["oauth"];
+
+/**
+ * Key of a value of the MCP layer's OAuth storage (its keys look like
+ * `mcp-oauth/<server>/<kind>`).
+ *
+ * @example
+ * ```ts
+ * import { oauthKvKey } from "./keys.ts";
+ * oauthKvKey("mcp-oauth/github/tokens");
+ * ```
+ */
+export function oauthKvKey(key: string): Deno.KvKey {
+  return ["oauth_kv", key];
+}

@@ -59,3 +59,4 @@ export {
   type StoreInfo,
 } from "./store.ts";
 export { isLockedError, withLockRetry } from "./retry.ts";
+export { storeWorkerPermissions } from "./permissions.ts";

@@ -128,7 +128,10 @@ export class SessionView {
     this.#pageSize = options.pageSize;
     this.#lease = options.lease;
     this.#onClose = options.onClose;
-    this.#lease?.startHeartbeat((fn) => this.#serialize(fn));
+    this.#lease?.startHeartbeat(
+      (fn) => this.#serialize(fn),
+      () => ctx.emit({ sessionId: current.record.id, change: "lease-lost", session: this.record }),
+    );
   }
 
   /**

@@ -35,6 +35,7 @@ import {
   messageKey,
   OAUTH_PREFIX,
   oauthKey,
+  oauthKvKey,
   SCHEMA_VERSION,
   sessionKey,
   sessionNameKey,
@@ -988,6 +989,48 @@ export class MessageStore {
       });
     }
     return out;
+  }
+
+  #oauthKvKey(key: string): Deno.KvKey {
+    if (typeof key !== "string" || key === "" || key.length > 512) {
+      throw new StoreValidationError(
+        "OAuth storage key must be a non-empty string of at most 512 characters",
+      );
+    }
+    return oauthKvKey(key);
+  }
+
+  /**
+   * Key-value OAuth storage for the MCP layer (`OAuthStorage` in
+   * `lib/mcp/oauth.ts`): the value at `key`, or undefined.
+   *
+   * @example
+   * ```ts ignore
+   * const tokens = await store.oauthKvGet("mcp-oauth/github/tokens");
+   * ```
+   */
+  async oauthKvGet(key: string): Promise<unknown> {
+    const ctx = this.#open();
+    const k = this.#oauthKvKey(key);
+    return (await ctx.retry(() => ctx.kv.get(k))).value ?? undefined;
+  }
+
+  /** Stores `value` (structured-clonable, under 64 KiB) at `key` of the OAuth storage. */
+  async oauthKvSet(key: string, value: unknown): Promise<void> {
+    const ctx = this.#open();
+    const k = this.#oauthKvKey(key);
+    if (value === undefined) {
+      await ctx.retry(() => ctx.kv.delete(k));
+      return;
+    }
+    await ctx.retry(() => ctx.kv.set(k, value));
+  }
+
+  /** Deletes `key` of the OAuth storage. */
+  async oauthKvDelete(key: string): Promise<void> {
+    const ctx = this.#open();
+    const k = this.#oauthKvKey(key);
+    await ctx.retry(() => ctx.kv.delete(k));
   }
 
   // ------------------------------------------------------------------- close

@@ -115,7 +115,7 @@ Deno.test("markdown export shows the turns, tool calls with arguments, and tool 
   assert.match(md, /## User · 2026-01-01T00:00:00\.000Z\n\nList the files/);
   assert.match(
     md,
-    /## Assistant \(claude-x\) · .*\n\nLet me look\.\n\n\*\*Tool call\*\* `fs__list_directory` \(id `call_1`\)\n\n```json\n\{\n  "path": "\/tmp"\n\}\n```/,
+    /## Assistant \(claude-x\) · .*\n\nLet me look\.\n\n\*\*Tool call\*\* `fs__list_directory` \(id `call_1`\)\n\n```json\n\{\n {2}"path": "\/tmp"\n\}\n```/,
   );
   assert.match(md, /\*\*Tool result\*\* for `call_1`\n\n```\nnotes\.md\nx\.txt\n```/);
   // Content with backtick fences gets a longer fence, and errors are marked.
