@@ -1,0 +1,151 @@
+/**
+ * Internal to lib/config: importing Claude Desktop / Claude Code
+ * (`mcpServers`) and VS Code (`servers`) JSON files as `mcp.servers` entries.
+ *
+ * @module
+ */
+
+import { knownKeys } from "./introspect.ts";
+import type { KeyLocation } from "./locate.ts";
+import { describeValue } from "./issues.ts";
+import { formatKeyPath, isTable, type LoadState, type Source, type Table } from "./state.ts";
+import { closest } from "./suggest.ts";
+
+/** Keys other tools write into server entries that mcpchat ignores silently. */
+const FOREIGN_SERVER_KEYS = new Set([
+  "autoApprove",
+  "alwaysAllow",
+  "timeout",
+  "description",
+  "transportType",
+  "envFile",
+  "oauth",
+  "trust",
+  "includeTools",
+  "excludeTools",
+]);
+
+const JSON_SERVER_KEYS = ["mcpServers", "servers"] as const;
+
+/**
+ * Turns a Claude Desktop / Claude Code (`mcpServers`) or VS Code (`servers`)
+ * JSON document into `mcp.servers` entries, recording where each came from.
+ */
+export function importJsonServers(state: LoadState, source: Source, document: unknown): Table {
+  const servers: Table = {};
+  const locations = source.locations();
+  if (!isTable(document)) {
+    state.addIssue({
+      code: "CONFIG_INVALID",
+      file: source.file,
+      line: 1,
+      column: 1,
+      keyPath: "",
+      expected: 'a JSON object such as {"mcpServers": {"name": {"command": "..."}}}',
+      got: describeValue(document, "json"),
+    });
+    return servers;
+  }
+  const key = JSON_SERVER_KEYS.find((k) => k in document);
+  if (key === undefined) {
+    const near = closest("mcpServers", Object.keys(document));
+    const at = near ? locations.get([near])?.key : { line: 1, column: 1 };
+    state.addIssue({
+      code: near ? "CONFIG_UNKNOWN_KEY" : "CONFIG_INVALID",
+      file: source.file,
+      line: at?.line,
+      column: at?.column,
+      keyPath: near ?? "",
+      expected: 'a top-level "mcpServers" object (Claude Desktop / Claude Code format)',
+      got: near ? `unknown key ${JSON.stringify(near)}` : "no mcpServers key",
+      hint: near ? 'did you mean "mcpServers"?' : undefined,
+    });
+    return servers;
+  }
+  const entries = document[key];
+  if (!isTable(entries)) {
+    const at = locations.get([key])?.value;
+    state.addIssue({
+      code: "CONFIG_INVALID",
+      file: source.file,
+      line: at?.line,
+      column: at?.column,
+      keyPath: key,
+      expected: "an object mapping server names to server definitions",
+      got: describeValue(entries, "json"),
+    });
+    return servers;
+  }
+  const known = new Set(knownKeys(["mcp", "servers", "_"]) ?? []);
+  for (const [name, entry] of Object.entries(entries)) {
+    state.serverSources.set(name, { source, docPrefix: [key, name] });
+    if (!isTable(entry)) {
+      servers[name] = entry;
+      continue;
+    }
+    const server: Table = {};
+    let broken = false;
+    for (const [field, value] of Object.entries(entry)) {
+      const location = locations.get([key, name, field]);
+      const keyPath = `${key}.${formatKeyPath([name, field])}`;
+      if (field === "disabled" && typeof value === "boolean") {
+        if (entry.enabled === undefined) server.enabled = !value;
+        continue;
+      }
+      if (known.has(field)) {
+        server[field] = value;
+        warnUnexpanded(state, source, location, keyPath, value);
+        continue;
+      }
+      const suggestion = FOREIGN_SERVER_KEYS.has(field) ? undefined : closest(field, known);
+      if (suggestion) {
+        broken = true;
+        state.addIssue({
+          code: "CONFIG_UNKNOWN_KEY",
+          file: source.file,
+          line: location?.key.line,
+          column: location?.key.column,
+          keyPath,
+          expected: `a server key: ${[...known].join(", ")}`,
+          got: `unknown key ${JSON.stringify(field)}`,
+          hint: `did you mean "${suggestion}"?`,
+        });
+      } else {
+        state.warn(
+          source.file,
+          location?.key,
+          keyPath,
+          "ignored (not a setting mcpchat uses)",
+        );
+      }
+    }
+    // A misspelt key is already reported; validating the rest would only add
+    // a confusing second error ("command missing") for the same typo.
+    if (!broken) servers[name] = server;
+  }
+  return servers;
+}
+
+function warnUnexpanded(
+  state: LoadState,
+  source: Source,
+  location: KeyLocation | undefined,
+  keyPath: string,
+  value: unknown,
+): void {
+  const texts = typeof value === "string"
+    ? [value]
+    : Array.isArray(value)
+    ? value.filter((v): v is string => typeof v === "string")
+    : isTable(value)
+    ? Object.values(value).filter((v): v is string => typeof v === "string")
+    : [];
+  if (texts.some((t) => /\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}/.test(t))) {
+    state.warn(
+      source.file,
+      location?.value,
+      keyPath,
+      "${VAR} is passed on literally: mcpchat does not expand variables in server definitions",
+    );
+  }
+}
