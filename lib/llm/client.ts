@@ -18,6 +18,7 @@ import {
   type LlmConfig,
   resolveBackend,
   type ResolvedBackend,
+  splitModelRef,
 } from "./config.ts";
 import {
   LlmCancelledError,
@@ -168,8 +169,11 @@ export class LlmClient {
    * events. Ends with `usage` then `finish`, or throws an {@linkcode LlmError}.
    */
   async *chat(request: ChatRequest): AsyncGenerator<LlmEvent, void, undefined> {
-    const backend = this.backend(request.backend);
-    const model = request.model || backend.model;
+    const ref = request.model
+      ? splitModelRef(request.model, backendNames(this.#config))
+      : { model: "" };
+    const backend = this.backend(request.backend ?? ref.backend);
+    const model = ref.model || backend.model;
     if (!model) throw new LlmNoModelError(backend.name);
     this.#stats.calls++;
     const breaker = this.#breaker(backend.name);

@@ -299,3 +299,27 @@ export function backendNames(config: LlmConfig): string[] {
   }
   return names;
 }
+
+/**
+ * Splits a model reference as typed after `-m` or `/model`: `groq:llama-3.3`
+ * names backend and model; a plain id (`gpt-4.1`, or a Bedrock id such as
+ * `anthropic.claude-3-5-haiku-20241022-v1:0`) names only the model. The
+ * prefix counts only when it is a backend name.
+ *
+ * @example
+ * ```ts
+ * import { splitModelRef } from "./config.ts";
+ * splitModelRef("groq:llama-3.3-70b", ["anthropic", "groq"]); // { backend: "groq", model: "llama-3.3-70b" }
+ * splitModelRef("amazon.nova-pro-v1:0", ["bedrock"]); // { model: "amazon.nova-pro-v1:0" }
+ * ```
+ */
+export function splitModelRef(
+  ref: string,
+  backends: readonly string[],
+): { backend?: string; model: string } {
+  const colon = ref.indexOf(":");
+  if (colon > 0 && backends.includes(ref.slice(0, colon))) {
+    return { backend: ref.slice(0, colon), model: ref.slice(colon + 1) };
+  }
+  return { model: ref };
+}

@@ -35,6 +35,7 @@ export {
   type LlmConfig,
   resolveBackend,
   type ResolvedBackend,
+  splitModelRef,
 } from "./config.ts";
 export {
   type BackendHealth,

@@ -127,3 +127,24 @@ Deno.test("breaker: state changes are reported; a failing trial re-opens; retrie
     await server.close();
   }
 });
+
+Deno.test("a backend:model reference picks the backend and the model", async () => {
+  const { server, llm } = await setup({ default: "anthropic" });
+  try {
+    server.reply({ chunks: spec.chunks({ text: ["ok"] }) });
+    const events: LlmEvent[] = [];
+    for await (const e of llm.chat({ model: `${spec.backend}:gpt-4o-mini`, messages: ASK })) {
+      events.push(e);
+    }
+    assert.deepEqual(events[0], {
+      type: "start",
+      backend: spec.backend,
+      kind: spec.kind,
+      model: "gpt-4o-mini",
+    });
+    assert.equal((server.requests[0].body as { model: string }).model, "gpt-4o-mini");
+  } finally {
+    llm.close();
+    await server.close();
+  }
+});

@@ -1,7 +1,7 @@
 /** Retry timing, pricing, config resolution, message mapping and permissions. */
 import assert from "node:assert/strict";
 import { LlmClient } from "../../lib/llm/client.ts";
-import { backendNames, resolveBackend } from "../../lib/llm/config.ts";
+import { backendNames, resolveBackend, splitModelRef } from "../../lib/llm/config.ts";
 import {
   LlmConnectionError,
   LlmNoModelError,
@@ -350,4 +350,24 @@ Deno.test("permissions: exactly the configured hosts and their variables", () =>
   assert.deepEqual(p.sys, ["hostname"]);
   assert.ok(!p.net.includes("api.openai.com:443"), "no key, no access");
   assert.deepEqual(llmWorkerPermissions({}, none), { net: [], env: [], sys: ["hostname"] });
+});
+
+Deno.test("model references: backend:model only when the prefix is a backend", () => {
+  const names = ["anthropic", "openai", "bedrock", "groq"];
+  assert.deepEqual(splitModelRef("groq:llama-3.3-70b", names), {
+    backend: "groq",
+    model: "llama-3.3-70b",
+  });
+  assert.deepEqual(splitModelRef("openai:gpt-4.1", names), { backend: "openai", model: "gpt-4.1" });
+  assert.deepEqual(splitModelRef("gpt-4.1", names), { model: "gpt-4.1" });
+  assert.deepEqual(splitModelRef("amazon.nova-pro-v1:0", names), { model: "amazon.nova-pro-v1:0" });
+  assert.deepEqual(splitModelRef("bedrock:amazon.nova-pro-v1:0", names), {
+    backend: "bedrock",
+    model: "amazon.nova-pro-v1:0",
+  });
+  assert.deepEqual(
+    splitModelRef("qwen2.5:7b", names),
+    { model: "qwen2.5:7b" },
+    "Ollama tags stay whole",
+  );
 });
