@@ -249,3 +249,57 @@ Deno.test("llm worker: every provider library loads and streams under the narrow
     await Promise.all(servers.map((s) => s.close()));
   }
 });
+
+Deno.test("llm worker: breaker state changes arrive as `breaker` events and show in health", async () => {
+  const server = await FakeProvider.start("text/event-stream");
+  const config: LlmConfig = {
+    default: "claude",
+    retry: { max_attempts: 1 },
+    breaker: { failure_threshold: 1, reset_seconds: 600 },
+    backends: { claude: { type: "anthropic", base_url: `${server.url}/v1`, api_key_env: KEY_VAR } },
+  };
+  const { handle } = await start(config);
+  const events: unknown[] = [];
+  const seen = new Promise<void>((resolve) =>
+    handle.peer.on("breaker", (data) => {
+      events.push(data);
+      resolve();
+    })
+  );
+  try {
+    server.reply({ status: 529, json: wire.anthropicError("overloaded_error", "Overloaded") });
+    await assert.rejects(
+      async () => {
+        for await (
+          const _ of handle.peer.stream("chat", { messages: [{ role: "user", content: "x" }] })
+        ) {
+          // drain
+        }
+      },
+      (e: unknown) =>
+        e instanceof RemoteError && e.code === "LLM_SERVER" &&
+        /claude: 529 Overloaded/.test(e.message),
+    );
+    await seen;
+    assert.deepEqual(events, [{ backend: "claude", state: "open", previous: "closed" }]);
+    const health = await handle.peer.call("health", undefined);
+    const claude = health.find((h) => h.backend === "claude");
+    assert.equal(claude?.state, "open");
+    assert.match(claude?.lastError ?? "", /529/);
+    await assert.rejects(
+      async () => {
+        for await (
+          const _ of handle.peer.stream("chat", { messages: [{ role: "user", content: "x" }] })
+        ) {
+          // drain
+        }
+      },
+      (e: unknown) => e instanceof RemoteError && e.code === "LLM_CIRCUIT_OPEN",
+    );
+    await handle.peer.call("resetBreaker", { backend: "claude" });
+    assert.equal((await handle.peer.call("health", undefined))[0].state, "closed");
+  } finally {
+    await handle.stop();
+    await server.close();
+  }
+});
