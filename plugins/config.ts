@@ -22,7 +22,7 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { type CallContext, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
 import { type ConfigUpdate, watchConfig } from "../lib/config/watch.ts";
 import {

@@ -6,29 +6,31 @@
  * @module
  */
 
-import type { z } from "zod";
+import type { core as zcore } from "zod/mini";
 import { BUILTIN_BACKENDS, ConfigSchema } from "./schema.ts";
 
 /** The parts of a zod v4 definition this walker looks at. */
 interface WalkDef {
   type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  valueType?: z.ZodType;
-  element?: z.ZodType;
-  options?: readonly z.ZodType[];
+  shape?: Record<string, Schema>;
+  innerType?: Schema;
+  in?: Schema;
+  out?: Schema;
+  valueType?: Schema;
+  element?: Schema;
+  options?: readonly Schema[];
 }
+
+type Schema = zcore.$ZodType;
 
 const WRAPPERS = new Set(["default", "prefault", "optional", "nullable", "readonly", "catch"]);
 
-function defOf(schema: z.ZodType): WalkDef {
-  return schema.def as unknown as WalkDef;
+function defOf(schema: Schema): WalkDef {
+  return schema._zod.def as unknown as WalkDef;
 }
 
 /** Strips wrappers and pipes down to the schema that decides the shape. */
-function core(schema: z.ZodType): z.ZodType {
+function core(schema: Schema): Schema {
   let current = schema;
   for (let guard = 0; guard < 32; guard++) {
     const def = defOf(current);
@@ -42,7 +44,7 @@ function core(schema: z.ZodType): z.ZodType {
 }
 
 /** The child schema at `key` of `schema`, if any. */
-function child(schema: z.ZodType, key: string | number): z.ZodType | undefined {
+function child(schema: Schema, key: string | number): Schema | undefined {
   const def = defOf(core(schema));
   if (def.type === "object") return def.shape?.[String(key)];
   if (def.type === "record") return def.valueType;
@@ -62,9 +64,9 @@ function child(schema: z.ZodType, key: string | number): z.ZodType | undefined {
  */
 export function knownKeys(
   path: readonly (string | number)[],
-  root: z.ZodType = ConfigSchema,
+  root: Schema = ConfigSchema,
 ): string[] | undefined {
-  let schema: z.ZodType | undefined = root;
+  let schema: Schema | undefined = root;
   for (const key of path) {
     if (!schema) return undefined;
     schema = child(schema, key);
@@ -85,7 +87,7 @@ export interface EnvSetting {
   kind: EnvValueKind;
 }
 
-function leafKind(schema: z.ZodType): EnvValueKind | undefined {
+function leafKind(schema: Schema): EnvValueKind | undefined {
   const def = defOf(core(schema));
   switch (def.type) {
     case "string":
@@ -121,7 +123,7 @@ const ENV_EXCLUDED = new Set(["api_key", "headers", "type"]);
  * console.log(deriveEnvSettings()["MCPCHAT_MCP_STARTUP_MODE"]); // { path: ["mcp","startup_mode"], kind: "string" }
  * ```
  */
-export function deriveEnvSettings(root: z.ZodType = ConfigSchema): Record<string, EnvSetting> {
+export function deriveEnvSettings(root: Schema = ConfigSchema): Record<string, EnvSetting> {
   const out: Record<string, EnvSetting> = {};
   const add = (path: string[], kind: EnvValueKind) => {
     const name = `MCPCHAT_${path.join("_").toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
@@ -130,7 +132,7 @@ export function deriveEnvSettings(root: z.ZodType = ConfigSchema): Record<string
     }
     out[name] = { path, kind };
   };
-  const walk = (schema: z.ZodType, path: string[]) => {
+  const walk = (schema: Schema, path: string[]) => {
     const def = defOf(core(schema));
     if (def.type === "object" && def.shape) {
       for (const [key, value] of Object.entries(def.shape)) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { core } from "zod";
+import type { core } from "zod/mini";
 import type { ConfigErrorCode, ConfigIssue } from "./errors.ts";
 import { knownKeys } from "./introspect.ts";
 import { isSecretKey, looksLikeSecret } from "./redact.ts";

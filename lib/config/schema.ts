@@ -9,7 +9,10 @@
  * @module
  */
 
-import { z } from "zod";
+// zod/mini rather than the classic API: same engine and issues, but a
+// lighter import and cheaper schema construction, and this module is loaded
+// on the way to the first prompt (bench/config_load.ts has the figures).
+import { z } from "zod/mini";
 
 /** When MCP servers connect: before the prompt, right after it, or on first use. */
 export const STARTUP_MODES = ["lazy", "eager", "background"] as const;
@@ -67,26 +70,28 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
     !(value instanceof Date);
 }
 
-const positiveInt = z.int().positive();
-const nonNegativeInt = z.int().nonnegative();
-const nonNegativeNumber = z.number().nonnegative();
-const stringMap = z.record(z.string(), z.string());
-const httpUrl = z.url({ protocol: /^https?$/ });
-const envName = z.string().refine((v) => ENV_NAME_PATTERN.test(v), {
+const positiveInt = () => z.int().check(z.positive());
+const nonNegativeInt = () => z.int().check(z.nonnegative());
+const positiveNumber = () => z.number().check(z.positive());
+const nonNegativeNumber = () => z.number().check(z.nonnegative());
+const nonEmptyString = () => z.string().check(z.minLength(1));
+const stringMap = () => z.record(z.string(), z.string());
+const httpUrl = () => z.url({ protocol: /^https?$/ });
+const envName = z.string().check(z.refine((v) => ENV_NAME_PATTERN.test(v), {
   params: { expected: "an environment variable name (letters, digits, _)" },
-});
+}));
 
 // ---------------------------------------------------------------- [llm]
 
 const BackendInputSchema = z.strictObject({
-  type: z.enum(BACKEND_TYPES).optional(),
-  model: z.string().min(1).optional(),
-  api_key_env: envName.optional(),
+  type: z.optional(z.enum(BACKEND_TYPES)),
+  model: z.optional(nonEmptyString()),
+  api_key_env: z.optional(envName),
   /** Discouraged: a key in a file. The loader warns; `config show` redacts it. */
-  api_key: z.string().min(1).optional(),
-  base_url: httpUrl.optional(),
-  region: z.string().min(1).optional(),
-  headers: stringMap.optional(),
+  api_key: z.optional(nonEmptyString()),
+  base_url: z.optional(httpUrl()),
+  region: z.optional(nonEmptyString()),
+  headers: z.optional(stringMap()),
 });
 
 function withBuiltinBackends(input: unknown): unknown {
@@ -107,9 +112,11 @@ function withBuiltinBackends(input: unknown): unknown {
   return merged;
 }
 
-const BackendsSchema = z
-  .preprocess(withBuiltinBackends, z.record(z.string().min(1), BackendInputSchema))
-  .superRefine((backends, ctx) => {
+const BackendsSchema = z.pipe(
+  z.pipe(
+    z.transform(withBuiltinBackends),
+    z.record(nonEmptyString(), BackendInputSchema),
+  ).check(z.superRefine((backends, ctx) => {
     for (const [name, backend] of Object.entries(backends)) {
       const type = backend.type ?? "openai-compatible";
       if (type !== "openai-compatible") continue;
@@ -138,8 +145,8 @@ const BackendsSchema = z
         });
       }
     }
-  })
-  .transform((backends) => {
+  })),
+  z.transform((backends: Record<string, z.output<typeof BackendInputSchema>>) => {
     const out: Record<string, BackendConfig> = {};
     for (const [name, { type, model, ...rest }] of Object.entries(backends)) {
       out[name] = {
@@ -151,7 +158,8 @@ const BackendsSchema = z
       };
     }
     return out;
-  });
+  }),
+);
 
 /** One resolved `[llm.backends.NAME]` table. */
 export interface BackendConfig {
@@ -176,32 +184,38 @@ export interface BackendConfig {
 }
 
 const PricingSchema = z.strictObject({
-  input: nonNegativeNumber,
-  output: nonNegativeNumber,
-  cached_input: nonNegativeNumber.optional(),
+  input: nonNegativeNumber(),
+  output: nonNegativeNumber(),
+  cached_input: z.optional(nonNegativeNumber()),
 });
 
 const LlmSchema = z
   .strictObject({
-    default: z.string().min(1).default("anthropic"),
-    max_tokens: positiveInt.default(4096),
-    temperature: z.number().min(0).max(2).optional(),
-    timeout_seconds: z.number().positive().default(300),
-    idle_timeout_seconds: z.number().positive().default(60),
-    backends: BackendsSchema.prefault({}),
-    breaker: z.strictObject({
-      failure_threshold: positiveInt.default(3),
-      reset_seconds: z.number().positive().default(60),
-      half_open_successes: positiveInt.default(1),
-    }).prefault({}),
-    retry: z.strictObject({
-      max_attempts: positiveInt.default(3),
-      base_ms: nonNegativeInt.default(500),
-      max_ms: nonNegativeInt.default(20_000),
-    }).prefault({}),
-    pricing: z.record(z.string().min(1), PricingSchema).default({}),
+    default: z._default(nonEmptyString(), "anthropic"),
+    max_tokens: z._default(positiveInt(), 4096),
+    temperature: z.optional(z.number().check(z.minimum(0), z.maximum(2))),
+    timeout_seconds: z._default(positiveNumber(), 300),
+    idle_timeout_seconds: z._default(positiveNumber(), 60),
+    backends: z.prefault(BackendsSchema, {}),
+    breaker: z.prefault(
+      z.strictObject({
+        failure_threshold: z._default(positiveInt(), 3),
+        reset_seconds: z._default(positiveNumber(), 60),
+        half_open_successes: z._default(positiveInt(), 1),
+      }),
+      {},
+    ),
+    retry: z.prefault(
+      z.strictObject({
+        max_attempts: z._default(positiveInt(), 3),
+        base_ms: z._default(nonNegativeInt(), 500),
+        max_ms: z._default(nonNegativeInt(), 20_000),
+      }),
+      {},
+    ),
+    pricing: z._default(z.record(nonEmptyString(), PricingSchema), {}),
   })
-  .superRefine((llm, ctx) => {
+  .check(z.superRefine((llm, ctx) => {
     if (!(llm.default in llm.backends)) {
       const names = Object.keys(llm.backends);
       ctx.addIssue({
@@ -216,7 +230,7 @@ const LlmSchema = z
         },
       });
     }
-  });
+  }));
 
 // ---------------------------------------------------------------- [mcp]
 
@@ -225,22 +239,22 @@ const StartupModeSchema = z.enum(STARTUP_MODES);
 const SERVER_TYPES = ["stdio", "http", "sse", "streamable-http", "streamableHttp"] as const;
 
 const ServerInputSchema = z.strictObject({
-  type: z.enum(SERVER_TYPES).optional(),
-  command: z.string().min(1).optional(),
-  args: z.array(z.string()).optional(),
-  env: stringMap.optional(),
-  cwd: z.string().min(1).optional(),
-  url: httpUrl.optional(),
-  headers: stringMap.optional(),
-  startup_mode: StartupModeSchema.optional(),
-  enabled: z.boolean().default(true),
+  type: z.optional(z.enum(SERVER_TYPES)),
+  command: z.optional(nonEmptyString()),
+  args: z.optional(z.array(z.string())),
+  env: z.optional(stringMap()),
+  cwd: z.optional(nonEmptyString()),
+  url: z.optional(httpUrl()),
+  headers: z.optional(stringMap()),
+  startup_mode: z.optional(StartupModeSchema),
+  enabled: z._default(z.boolean(), true),
 });
 
 type ServerInput = z.output<typeof ServerInputSchema>;
 
 const STDIO_ONLY = ["args", "env", "cwd"] as const;
 
-function checkServer(server: ServerInput, ctx: z.RefinementCtx): void {
+function checkServer(server: ServerInput, ctx: z.core.$RefinementCtx<ServerInput>): void {
   const remote = server.type !== undefined && server.type !== "stdio";
   const stdio = server.type === "stdio" || (server.type === undefined && server.url === undefined);
   if (stdio) {
@@ -344,8 +358,9 @@ export type ServerConfig = StdioServerConfig | HttpServerConfig;
  * One MCP server entry: `{command, args, env, cwd}` (stdio) or
  * `{type: "http"|"sse"|"streamable-http", url, headers}`; `{url}` alone is http.
  */
-export const ServerSchema = ServerInputSchema.superRefine(checkServer).transform(
-  (server): ServerConfig => {
+export const ServerSchema = z.pipe(
+  ServerInputSchema.check(z.superRefine(checkServer)),
+  z.transform((server: ServerInput): ServerConfig => {
     const common = {
       ...(server.startup_mode !== undefined ? { startup_mode: server.startup_mode } : {}),
       enabled: server.enabled,
@@ -366,102 +381,114 @@ export const ServerSchema = ServerInputSchema.superRefine(checkServer).transform
       headers: server.headers ?? {},
       ...common,
     };
-  },
+  }),
 );
 
-const ServerNameSchema = z.string().refine((v) => SERVER_NAME_PATTERN.test(v), {
+const ServerNameSchema = z.string().check(z.refine((v) => SERVER_NAME_PATTERN.test(v), {
   params: {
     expected: "a server name of 1-64 letters, digits, '_', '-' or '.', " +
       "starting with a letter or digit",
   },
-});
+}));
 
 const McpSchema = z.strictObject({
-  startup_mode: StartupModeSchema.default("lazy"),
-  servers_file: z.string().min(1).optional(),
-  request_timeout_seconds: z.number().positive().default(60),
-  roots: z.array(z.string()).default(["."]),
-  reconnect: z.strictObject({
-    max_attempts: nonNegativeInt.default(5),
-    base_ms: nonNegativeInt.default(500),
-    max_ms: nonNegativeInt.default(30_000),
-  }).prefault({}),
-  servers: z.record(ServerNameSchema, ServerSchema).default({}),
+  startup_mode: z._default(StartupModeSchema, "lazy"),
+  servers_file: z.optional(nonEmptyString()),
+  request_timeout_seconds: z._default(positiveNumber(), 60),
+  roots: z._default(z.array(z.string()), ["."]),
+  reconnect: z.prefault(
+    z.strictObject({
+      max_attempts: z._default(nonNegativeInt(), 5),
+      base_ms: z._default(nonNegativeInt(), 500),
+      max_ms: z._default(nonNegativeInt(), 30_000),
+    }),
+    {},
+  ),
+  servers: z._default(z.record(ServerNameSchema, ServerSchema), {}),
 });
 
 // ---------------------------------------------------------------- the rest
 
 const McpServerModeSchema = z.strictObject({
-  stdio_enabled: z.boolean().default(true),
-  http_enabled: z.boolean().default(true),
-  host: z.string().min(1).default("127.0.0.1"),
-  port: z.int().min(0).max(65_535).default(8931),
-  token: z.string().min(1).optional(),
+  stdio_enabled: z._default(z.boolean(), true),
+  http_enabled: z._default(z.boolean(), true),
+  host: z._default(nonEmptyString(), "127.0.0.1"),
+  port: z._default(z.int().check(z.minimum(0), z.maximum(65_535)), 8931),
+  token: z.optional(nonEmptyString()),
 });
 
 const UiSchema = z.strictObject({
-  color: z.enum(COLOR_MODES).default("auto"),
-  markdown: z.boolean().default(true),
-  progress_interval_ms: positiveInt.default(100),
+  color: z._default(z.enum(COLOR_MODES), "auto"),
+  markdown: z._default(z.boolean(), true),
+  progress_interval_ms: z._default(positiveInt(), 100),
 });
 
 const ContextSchema = z.strictObject({
-  strategy: z.enum(CONTEXT_STRATEGIES).default("sliding_window"),
-  max_tokens: positiveInt.default(100_000),
-  reserve_tokens: nonNegativeInt.default(4096),
+  strategy: z._default(z.enum(CONTEXT_STRATEGIES), "sliding_window"),
+  max_tokens: z._default(positiveInt(), 100_000),
+  reserve_tokens: z._default(nonNegativeInt(), 4096),
 });
 
 const SessionSchema = z.strictObject({
   /** Empty means "the XDG data dir"; the loader always resolves it to an absolute path. */
-  data_dir: z.string().default(""),
-  autosave: z.boolean().default(true),
-  page_size: positiveInt.default(200),
+  data_dir: z._default(z.string(), ""),
+  autosave: z._default(z.boolean(), true),
+  page_size: z._default(positiveInt(), 200),
 });
 
-const AliasNameSchema = z.string().refine((v) => ALIAS_NAME_PATTERN.test(v), {
+const AliasNameSchema = z.string().check(z.refine((v) => ALIAS_NAME_PATTERN.test(v), {
   params: { expected: "an alias name (a letter, then letters, digits, '_' or '-')" },
-});
+}));
 
-const AliasesSchema = z
-  .record(AliasNameSchema, z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]))
-  .transform((aliases) => {
+const AliasesSchema = z.pipe(
+  z.record(
+    AliasNameSchema,
+    z.union([nonEmptyString(), z.array(nonEmptyString()).check(z.minLength(1))]),
+  ),
+  z.transform((aliases: Record<string, string | string[]>) => {
     const out: Record<string, string[]> = {};
     for (const [name, commands] of Object.entries(aliases)) {
       out[name] = typeof commands === "string" ? [commands] : commands;
     }
     return out;
-  });
+  }),
+);
+
+const category = () => z._default(z.boolean(), true);
 
 const NotificationsSchema = z.strictObject({
-  history_size: nonNegativeInt.default(1000),
-  categories: z.strictObject({
-    progress: z.boolean().default(true),
-    logging: z.boolean().default(true),
-    resources: z.boolean().default(true),
-    tools: z.boolean().default(true),
-    prompts: z.boolean().default(true),
-    cancelled: z.boolean().default(true),
-  }).prefault({}),
+  history_size: z._default(nonNegativeInt(), 1000),
+  categories: z.prefault(
+    z.strictObject({
+      progress: category(),
+      logging: category(),
+      resources: category(),
+      tools: category(),
+      prompts: category(),
+      cancelled: category(),
+    }),
+    {},
+  ),
 });
 
 const CacheSchema = z.strictObject({
-  max_entries: nonNegativeInt.default(500),
-  max_bytes: nonNegativeInt.default(52_428_800),
+  max_entries: z._default(nonNegativeInt(), 500),
+  max_bytes: z._default(nonNegativeInt(), 52_428_800),
 });
 
 const HealthSchema = z.strictObject({
-  heartbeat_ms: positiveInt.default(2000),
-  missed_heartbeats: positiveInt.default(3),
-  max_heap_mb: positiveInt.default(100),
-  max_queue: positiveInt.default(1000),
+  heartbeat_ms: z._default(positiveInt(), 2000),
+  missed_heartbeats: z._default(positiveInt(), 3),
+  max_heap_mb: z._default(positiveInt(), 100),
+  max_queue: z._default(positiveInt(), 1000),
 });
 
 const TelemetrySchema = z.strictObject({
-  enabled: z.boolean().default(false),
+  enabled: z._default(z.boolean(), false),
 });
 
 const ToolsSchema = z.strictObject({
-  allow: z.array(z.string().min(1)).default([]),
+  allow: z._default(z.array(nonEmptyString()), []),
 });
 
 /**
@@ -476,18 +503,18 @@ const ToolsSchema = z.strictObject({
  * ```
  */
 export const ConfigSchema = z.strictObject({
-  llm: LlmSchema.prefault({}),
-  mcp: McpSchema.prefault({}),
-  mcp_server: McpServerModeSchema.prefault({}),
-  ui: UiSchema.prefault({}),
-  context: ContextSchema.prefault({}),
-  session: SessionSchema.prefault({}),
-  aliases: AliasesSchema.default({}),
-  notifications: NotificationsSchema.prefault({}),
-  cache: CacheSchema.prefault({}),
-  health: HealthSchema.prefault({}),
-  telemetry: TelemetrySchema.prefault({}),
-  tools: ToolsSchema.prefault({}),
+  llm: z.prefault(LlmSchema, {}),
+  mcp: z.prefault(McpSchema, {}),
+  mcp_server: z.prefault(McpServerModeSchema, {}),
+  ui: z.prefault(UiSchema, {}),
+  context: z.prefault(ContextSchema, {}),
+  session: z.prefault(SessionSchema, {}),
+  aliases: z._default(AliasesSchema, {}),
+  notifications: z.prefault(NotificationsSchema, {}),
+  cache: z.prefault(CacheSchema, {}),
+  health: z.prefault(HealthSchema, {}),
+  telemetry: z.prefault(TelemetrySchema, {}),
+  tools: z.prefault(ToolsSchema, {}),
 });
 
 /** The validated, defaulted configuration (what every service receives its section of). */
