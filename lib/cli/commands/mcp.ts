@@ -5,7 +5,10 @@
  * @module
  */
 
+import { dirname } from "node:path";
+import { flagValues } from "../args.ts";
 import { type CommandContext, CommandError } from "../context.ts";
+import { RemoteError } from "../../rpc/errors.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
@@ -294,10 +297,111 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     }
     return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Runtime;
   }
+  if (sub === "add" || sub === "remove") return await editServers(ctx, sub, words.slice(1));
   throw new CommandError(
-    `unknown servers command "${sub}" (list, test)`,
+    `unknown servers command "${sub}" (list, test, add, remove)`,
     ExitCode.Usage,
   );
+}
+
+/**
+ * `servers add NAME -- COMMAND [ARGS…]`, `servers add NAME URL`, `servers
+ * remove NAME`. The config worker (read-only) plans the new file text,
+ * keeping comments; the main thread writes it atomically.
+ */
+async function editServers(
+  ctx: CommandContext,
+  op: "add" | "remove",
+  words: string[],
+): Promise<number> {
+  const [name, target, ...args] = words;
+  const usage = op === "add"
+    ? "mcpchat servers add NAME -- COMMAND [ARGS…]  or  mcpchat servers add NAME URL"
+    : "mcpchat servers remove NAME";
+  if (!name) throw new CommandError(`missing NAME: ${usage}`, ExitCode.Usage);
+  const runtime = await ctx.runtime();
+  let edit: { op: "add"; name: string; server: Record<string, unknown> } | {
+    op: "remove";
+    name: string;
+  };
+  if (op === "add") {
+    if (!target) throw new CommandError(`missing COMMAND or URL: ${usage}`, ExitCode.Usage);
+    const flags = ctx.args.flags;
+    if (/^https?:\/\//.test(target)) {
+      const transport = typeof flags.transport === "string" ? flags.transport : "http";
+      if (transport !== "http" && transport !== "sse") {
+        throw new CommandError(
+          `--transport must be http or sse, not "${transport}"`,
+          ExitCode.Usage,
+        );
+      }
+      const headers = Object.fromEntries(
+        flagValues(flags, "header").map((h) => {
+          const colon = h.indexOf(":");
+          if (colon <= 0) {
+            throw new CommandError(`--header must be "Name: value", not "${h}"`, ExitCode.Usage);
+          }
+          return [h.slice(0, colon).trim(), h.slice(colon + 1).trim()];
+        }),
+      );
+      edit = {
+        op,
+        name,
+        server: {
+          type: transport,
+          url: target,
+          ...(Object.keys(headers).length ? { headers } : {}),
+        },
+      };
+    } else {
+      const env = Object.fromEntries(
+        flagValues(flags, "env").map((pair) => {
+          const eq = pair.indexOf("=");
+          if (eq <= 0) {
+            throw new CommandError(`--env must be KEY=VALUE, not "${pair}"`, ExitCode.Usage);
+          }
+          return [pair.slice(0, eq), pair.slice(eq + 1)];
+        }),
+      );
+      edit = {
+        op,
+        name,
+        server: {
+          command: target,
+          args,
+          ...(Object.keys(env).length ? { env } : {}),
+          ...(typeof flags.cwd === "string" ? { cwd: flags.cwd } : {}),
+        },
+      };
+    }
+  } else {
+    edit = { op, name };
+  }
+  let planned;
+  try {
+    planned = await runtime.configRef.call("planServerEdit", edit);
+  } catch (error) {
+    if (error instanceof RemoteError && error.code.startsWith("CONFIG_")) {
+      throw new CommandError(error.message, ExitCode.Usage, error.code);
+    }
+    throw error;
+  }
+  await writeFileAtomic(planned.file, planned.text);
+  if (ctx.args.options.json) ctx.io.out(JSON.stringify({ op, name, file: planned.file }) + "\n");
+  else {ctx.io.err(
+      `${op === "add" ? "added" : "removed"} server ${name} ${
+        op === "add" ? "to" : "from"
+      } ${planned.file}\n`,
+    );}
+  return ExitCode.Ok;
+}
+
+/** Writes through a temporary file and a rename, so a crash never leaves half a config. */
+async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  await Deno.writeTextFile(temp, text, { mode: 0o600 });
+  await Deno.rename(temp, path);
 }
 
 /** Renders MCP content blocks as terminal text. */
