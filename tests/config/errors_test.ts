@@ -399,3 +399,13 @@ Deno.test("validateConfigFile reports every error without throwing", async () =>
   assert.equal(missing.ok, false);
   assert.equal(missing.errors[0].code, "CONFIG_NOT_FOUND");
 });
+
+Deno.test("CRLF files and a BOM: positions are the same as with LF", async () => {
+  const crlf = '\ufeff# windows\r\n[mcp]\r\nstartup_mode = "soon"\r\n';
+  const e = await failure("/c.toml", { "/c.toml": crlf });
+  assert.equal(e.line, 3);
+  assert.equal(e.column, 16);
+  const json = '{\r\n  "mcpServers": {\r\n    "a": {"command": 1}\r\n  }\r\n}\r\n';
+  const j = await failure("/m.json", { "/m.json": json });
+  assert.equal(j.message, "/m.json:3:22: mcpServers.a.command: expected a string, got 1");
+});
