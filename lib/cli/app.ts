@@ -14,6 +14,8 @@ import { configCommand } from "./commands/config.ts";
 import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "./commands/mcp.ts";
 import { startRepl } from "./commands/repl.ts";
 import { oneShot } from "./commands/oneshot.ts";
+import { doctorCommand } from "./commands/doctor.ts";
+import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
 
@@ -100,6 +102,10 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
       return await promptsCommand(ctx, words);
     case "servers":
       return await serversCommand(ctx, words);
+    case "doctor":
+      return await doctorCommand(ctx);
+    case "completions":
+      return completionsCommand(ctx, words);
     case undefined:
       break;
     default:

@@ -1,0 +1,223 @@
+/**
+ * `mcpchat doctor`: checks the config, provider keys, every MCP server's
+ * connection, the session store and the runtime, and prints what to fix.
+ *
+ * @module
+ */
+
+import type { CommandContext } from "../context.ts";
+import { CommandError } from "../context.ts";
+import { ExitCode } from "../exit_codes.ts";
+import type { Config } from "../../config/schema.ts";
+
+/** The verdict of one check. */
+export interface DoctorCheck {
+  area: "config" | "llm" | "mcp" | "store" | "runtime";
+  name: string;
+  status: "ok" | "warn" | "fail";
+  detail: string;
+  /** What to do about a warning or failure. */
+  fix?: string;
+}
+
+/**
+ * Runs every check; exits 1 when one fails (warnings alone exit 0).
+ *
+ * @example
+ * ```ts ignore
+ * const code = await doctorCommand(ctx);
+ * ```
+ */
+export async function doctorCommand(ctx: CommandContext): Promise<number> {
+  const checks: DoctorCheck[] = [];
+  const add = (check: DoctorCheck) => {
+    checks.push(check);
+    if (!ctx.args.options.json) printCheck(ctx, check);
+  };
+  add({
+    area: "runtime",
+    name: "deno",
+    status: "ok",
+    detail: `Deno ${Deno.version.deno} on ${Deno.build.os}/${Deno.build.arch}`,
+  });
+  let config: Config | undefined;
+  try {
+    config = await ctx.config();
+    const { path } = await (await ctx.runtime()).configRef.call("path", undefined);
+    const exists = await Deno.stat(path).then(() => true, () => false);
+    add({
+      area: "config",
+      name: "config file",
+      status: "ok",
+      detail: exists ? `${path} is valid` : `no file at ${path}: defaults apply`,
+    });
+  } catch (error) {
+    add({
+      area: "config",
+      name: "config file",
+      status: "fail",
+      detail: error instanceof Error ? error.message : String(error),
+      fix: "correct the file at the line and column shown (mcpchat config validate)",
+    });
+  }
+  if (config) {
+    await checkBackends(ctx, config, add);
+    await checkServers(ctx, config, add);
+  }
+  const failed = checks.filter((c) => c.status === "fail").length;
+  const warned = checks.filter((c) => c.status === "warn").length;
+  if (ctx.args.options.json) {
+    ctx.io.out(JSON.stringify({ ok: failed === 0, checks }, null, 2) + "\n");
+  } else {
+    const c = ctx.io.color;
+    ctx.io.out(
+      failed
+        ? c.red(`\n${failed} problem${failed > 1 ? "s" : ""} to fix`) +
+          (warned ? `, ${warned} warning${warned > 1 ? "s" : ""}\n` : "\n")
+        : c.green(`\nall good${warned ? ` (${warned} warning${warned > 1 ? "s" : ""})` : ""}\n`),
+    );
+  }
+  return failed ? ExitCode.Runtime : ExitCode.Ok;
+}
+
+async function checkBackends(
+  ctx: CommandContext,
+  config: Config,
+  add: (check: DoctorCheck) => void,
+): Promise<void> {
+  try {
+    const llm = await (await ctx.runtime()).llm(config);
+    const backends = await llm.call("status", undefined);
+    const chosen = ctx.args.options.backend ?? config.llm.default;
+    if (!backends.some((b) => b.name === chosen)) {
+      throw new CommandError(`backend "${chosen}" is not defined`, ExitCode.Usage);
+    }
+    const unconfigured: string[] = [];
+    for (const b of backends) {
+      const isChosen = b.name === chosen;
+      if (b.configured) {
+        add({
+          area: "llm",
+          name: b.name,
+          status: "ok",
+          detail: `${b.kind}, model ${b.model}${isChosen ? " (default)" : ""}`,
+        });
+      } else if (isChosen) {
+        add({
+          area: "llm",
+          name: b.name,
+          status: "fail",
+          detail: "the default backend has no credentials",
+          fix: `${
+            b.missing ?? "configure it"
+          }, or choose a configured backend with -b or llm.default`,
+        });
+      } else {
+        unconfigured.push(b.missing ? `${b.name} (${b.missing})` : b.name);
+      }
+    }
+    if (unconfigured.length) {
+      // Not a problem: just what else could be switched on.
+      add({
+        area: "llm",
+        name: "other backends",
+        status: "ok",
+        detail: `not configured: ${unconfigured.join(", ")}`,
+      });
+    }
+  } catch (error) {
+    add({
+      area: "llm",
+      name: "llm service",
+      status: "fail",
+      detail: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+async function checkServers(
+  ctx: CommandContext,
+  config: Config,
+  add: (check: DoctorCheck) => void,
+): Promise<void> {
+  const servers = Object.entries(config.mcp.servers);
+  if (servers.length === 0) {
+    add({
+      area: "mcp",
+      name: "servers",
+      status: "warn",
+      detail: "no MCP servers configured",
+      fix: "mcpchat servers add NAME -- COMMAND [ARGS…]",
+    });
+    return;
+  }
+  for (const [name, server] of servers) {
+    if (server.type !== "stdio") continue;
+    const found = await which(server.command, ctx.env.PATH ?? "");
+    if (!found) {
+      add({
+        area: "mcp",
+        name,
+        status: "fail",
+        detail: `command not found: ${server.command}`,
+        fix: `install it, or correct mcp.servers.${name}.command`,
+      });
+    }
+  }
+  const runtime = await ctx.runtime();
+  const mcp = await runtime.mcp(config);
+  await Promise.all(servers.map(async ([name, server]) => {
+    if (!server.enabled) {
+      add({ area: "mcp", name, status: "ok", detail: "disabled" });
+      return;
+    }
+    const started = performance.now();
+    try {
+      const info = await mcp.call("connect", { name }, { signal: ctx.signal, timeoutMs: 60_000 });
+      const ms = Math.round(performance.now() - started);
+      add(
+        info.state.status === "ready"
+          ? {
+            area: "mcp",
+            name,
+            status: "ok",
+            detail: `${info.serverInfo?.name ?? "server"} ${
+              info.serverInfo?.version ?? ""
+            } ready in ${ms} ms`,
+          }
+          : { area: "mcp", name, status: "fail", detail: info.status },
+      );
+    } catch (error) {
+      add({
+        area: "mcp",
+        name,
+        status: "fail",
+        detail: error instanceof Error ? error.message : String(error),
+        fix: `check mcp.servers.${name} (mcpchat servers test ${name})`,
+      });
+    }
+  }));
+}
+
+async function which(command: string, path: string): Promise<string | undefined> {
+  if (command.includes("/")) {
+    return await Deno.stat(command).then(() => command, () => undefined);
+  }
+  for (const dir of path.split(":").filter(Boolean)) {
+    const candidate = `${dir}/${command}`;
+    const ok = await Deno.stat(candidate).then((s) => s.isFile, () => false);
+    if (ok) return candidate;
+  }
+  return undefined;
+}
+
+function printCheck(ctx: CommandContext, check: DoctorCheck): void {
+  const c = ctx.io.color;
+  const mark = check.status === "ok"
+    ? c.green("✓")
+    : check.status === "warn"
+    ? c.yellow("!")
+    : c.red("✗");
+  ctx.io.out(`${mark} ${c.bold(`${check.area}: ${check.name}`)}  ${check.detail}\n`);
+  if (check.fix) ctx.io.out(`    ${c.dim(`fix: ${check.fix}`)}\n`);
+}
