@@ -8,7 +8,7 @@
 
 import { dirnamePath as dirname } from "./pathutil.ts";
 import { configEnvNames } from "./env_names.ts";
-import { configDir, type Env } from "./paths.ts";
+import { configDir, defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
 
 /** Deno permissions for the config worker (the shape `lib/plugin` takes). */
 export interface ConfigWorkerPermissions {
@@ -61,3 +61,77 @@ export function configWorkerPermissions(
   for (const path of options.extraRead ?? []) read.add(path);
   return { read: [...read], env: configEnvNames() };
 }
+
+/**
+ * Files outside the config directory that loading will read: the
+ * `mcp.servers_file` named in the config file (or by
+ * `$MCPCHAT_MCP_SERVERS_FILE`), e.g. Claude Desktop's own
+ * `claude_desktop_config.json`. Pass the result as `extraRead` so the worker
+ * may read exactly those files. A cheap scan (no TOML parser, no zod) for the
+ * main thread; if it misses an unusual spelling, loading reports
+ * `CONFIG_PERMISSION` naming the file, which can then be added the same way.
+ *
+ * @example
+ * ```ts
+ * import { configWorkerPermissions, discoverExtraReads } from "./permissions.ts";
+ * const env = { HOME: "/home/ada" };
+ * const extraRead = await discoverExtraReads({
+ *   env,
+ *   readTextFile: () => Promise.resolve('[mcp]\nservers_file = "~/claude.json"\n'),
+ * });
+ * console.log(configWorkerPermissions({ env, extraRead }).read);
+ * // ["/home/ada/.config/mcpchat", "/home/ada/claude.json"]
+ * ```
+ */
+export async function discoverExtraReads(options: {
+  env: Env;
+  configPath?: string;
+  readTextFile?: (path: string) => Promise<string>;
+}): Promise<string[]> {
+  const env = options.env;
+  const read = options.readTextFile ?? ((path: string) => Deno.readTextFile(path));
+  let file: string;
+  try {
+    file = options.configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));
+  } catch {
+    return []; // no HOME: nothing to discover
+  }
+  const found: string[] = [];
+  const fromEnv = env.MCPCHAT_MCP_SERVERS_FILE?.trim();
+  if (fromEnv) found.push(fromEnv);
+  if (!/\.jsonc?$/i.test(file)) {
+    let text = "";
+    try {
+      text = await read(file);
+    } catch {
+      // Missing or unreadable: the worker's load reports it properly.
+    }
+    const match = SERVERS_FILE_LINE.exec(text);
+    const value = match?.[1] !== undefined ? unescapeBasic(match[1]) : match?.[2];
+    if (value) found.push(value);
+  }
+  const baseDir = dirname(file);
+  const out: string[] = [];
+  for (const path of found) {
+    try {
+      const absolute = resolveUserPath(path, baseDir, env);
+      if (!out.includes(absolute)) out.push(absolute);
+    } catch {
+      // `~` without HOME: loading reports it.
+    }
+  }
+  return out;
+}
+
+function unescapeBasic(content: string): string {
+  try {
+    const decoded: unknown = JSON.parse(`"${content}"`);
+    return typeof decoded === "string" ? decoded : content;
+  } catch {
+    return content;
+  }
+}
+
+/** `servers_file = "…"` or `'…'` (also as `mcp.servers_file`), outside comments. */
+const SERVERS_FILE_LINE =
+  /^[ \t]*(?:mcp[ \t]*\.[ \t]*)?servers_file[ \t]*=[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)')/m;

@@ -110,3 +110,34 @@ Deno.test("config worker permissions: config dir, explicit file and its dir, ext
     "/srv",
   ]);
 });
+
+Deno.test("discoverExtraReads finds the servers_file outside the config dir, cheaply", async () => {
+  const { discoverExtraReads } = await import("../../lib/config/permissions.ts");
+  const files: Record<string, string> = {
+    "/home/ada/.config/mcpchat/config.toml":
+      '# servers_file = "/not/this.json"\n[mcp]\nservers_file = "~/Library/Application Support/Claude/claude_desktop_config.json"\n',
+    "/etc/team.toml": "mcp.servers_file = 'shared/mcp.json'\n",
+    "/w/quoted.toml": '[mcp]\nservers_file = "C:\\\\Users\\\\ada\\\\mcp.json"\n',
+  };
+  const readTextFile = (p: string) =>
+    p in files ? Promise.resolve(files[p]) : Promise.reject(new Deno.errors.NotFound(p));
+  const env = { HOME: "/home/ada" };
+  assert.deepEqual(await discoverExtraReads({ env, readTextFile }), [
+    "/home/ada/Library/Application Support/Claude/claude_desktop_config.json",
+  ]);
+  assert.deepEqual(await discoverExtraReads({ env, readTextFile, configPath: "/etc/team.toml" }), [
+    "/etc/shared/mcp.json",
+  ]);
+  assert.deepEqual(
+    await discoverExtraReads({ env, readTextFile, configPath: "/w/quoted.toml" }),
+    ["/w/C:\\Users\\ada\\mcp.json"], // a Windows path is relative on POSIX: only the unescaping matters here
+  );
+  assert.deepEqual(
+    await discoverExtraReads({
+      env: { ...env, MCPCHAT_MCP_SERVERS_FILE: "/srv/m.json" },
+      readTextFile: () => Promise.reject(new Deno.errors.NotFound()),
+    }),
+    ["/srv/m.json"],
+  );
+  assert.deepEqual(await discoverExtraReads({ env: {}, readTextFile }), []);
+});

@@ -225,3 +225,41 @@ Deno.test("config worker: watch yields the config, then each change, then errors
     await assert.rejects(() => updates.next(), (e: unknown) => e instanceof Error);
   });
 });
+
+Deno.test("config worker: a servers_file outside the config dir works once discoverExtraReads grants it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mcpchat-config-dir-" });
+  const outside = await Deno.makeTempDir({ prefix: "mcpchat-config-outside-" });
+  const configPath = `${dir}/config.toml`;
+  await Deno.writeTextFile(
+    configPath,
+    `[mcp]\nservers_file = "${outside}/claude_desktop_config.json"\n`,
+  );
+  await Deno.writeTextFile(
+    `${outside}/claude_desktop_config.json`,
+    '{"mcpServers": {"m": {"command": "x"}}}',
+  );
+  await Deno.writeTextFile(`${outside}/secret.txt`, "not for the config worker");
+  const { discoverExtraReads } = await import("../../lib/config/permissions.ts");
+  const env = Deno.env.toObject();
+  const extraRead = await discoverExtraReads({ env, configPath });
+  assert.deepEqual(extraRead, [`${outside}/claude_desktop_config.json`]);
+  const worker = await startPlugin<ConfigSurface>({
+    name: "config",
+    module,
+    permissions: configWorkerPermissions({ env, configPath, extraRead }),
+    init: { path: configPath },
+    heartbeat: false,
+  });
+  try {
+    const { config } = await worker.peer.call("load", {});
+    assert.deepEqual(Object.keys(config.mcp.servers), ["m"]);
+    // Exactly that file: its neighbours stay out of reach.
+    const report = await worker.peer.call("validate", { path: `${outside}/secret.txt` });
+    assert.equal(report.ok, false);
+    assert.equal(report.errors[0].code, "CONFIG_PERMISSION");
+  } finally {
+    await worker.stop();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
