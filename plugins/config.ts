@@ -1,9 +1,10 @@
 /**
  * `config`: loads and validates the configuration in a worker that may read
- * only the config directory (plus an explicit `--config` file) and only the
- * environment variables the loader uses. Permissions: see
- * `configWorkerPermissions` in `lib/config/permissions.ts` (zod-free, for the
- * main thread).
+ * only the config directory (plus an explicit `--config` file and a
+ * `servers_file` elsewhere) and only the environment variables the loader
+ * uses. Permissions: `configWorkerPermissions({env, configPath, extraRead})`
+ * with `extraRead = await discoverExtraReads({env, configPath})`, both in
+ * `lib/config/permissions.ts` (zod-free, for the main thread).
  *
  * RPC surface:
  * - `load({path?})` → `{config, sources, warnings, serverOrigins}`; throws a
