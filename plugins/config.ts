@@ -54,7 +54,7 @@ export interface ConfigLoadParams {
 }
 
 // This worker parses a handful of documents in its life: compiling zod's
-// per-schema fast paths (`new Function`) costs more than it saves (~3 ms on
+// per-schema fast paths (`new Function`) costs more than it saves (a few ms on
 // the first load, which is on the way to the first prompt). Only this
 // worker's zod instance is affected.
 z.config({ jitless: true });
