@@ -11,6 +11,8 @@
  */
 
 import process from "node:process";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { EVERYTHING, harness } from "../tests/mcp/helpers.ts";
 
 const RUNS = Number(Deno.args[0] ?? 3);
@@ -60,6 +62,25 @@ for (let run = 0; run < RUNS; run++) {
 }
 await h.close();
 
+// Reference: the bare SDK client with its own stdio transport, in this thread.
+const bare = new Client({ name: "bench", version: "0" });
+await bare.connect(
+  new StdioClientTransport({ command: "node", args: [EVERYTHING, "stdio"], stderr: "ignore" }),
+);
+const longArgs = {
+  name: "trigger-long-running-operation",
+  arguments: { duration: 1, steps: 1000 },
+};
+await bare.callTool(longArgs, undefined, { onprogress: () => {} });
+const bareShares: number[] = [];
+for (let run = 0; run < RUNS; run++) {
+  const t0 = performance.now();
+  const c0 = cpu();
+  await bare.callTool(longArgs, undefined, { onprogress: () => {}, resetTimeoutOnProgress: true });
+  bareShares.push((cpu() - c0) / (performance.now() - t0) * 100);
+}
+await bare.close();
+
 console.log(`1,000 progress notifications in ~1 s (server-everything over stdio), ${RUNS} runs`);
 console.log(`  idle baseline: ${(idleMs / 10).toFixed(1)} % CPU`);
 for (const r of rows) {
@@ -70,6 +91,12 @@ for (const r of rows) {
       ` (${(r.cpu / r.updates * 1000).toFixed(0)} µs per notification), ${r.events} UI events`,
   );
 }
+bareShares.sort((a, b) => a - b);
+console.log(
+  `  reference, bare SDK client in-process: median ${
+    bareShares[Math.floor(RUNS / 2)].toFixed(1)
+  } % CPU`,
+);
 const shares = rows.map((r) => r.cpu / r.wall * 100).sort((a, b) => a - b);
 const med = shares[Math.floor(shares.length / 2)];
 console.log(

@@ -84,6 +84,8 @@ export class WorkerBridgeTransport implements Transport {
   #closeRequested = false;
   #startWaiter?: { resolve: () => void; reject: (e: Error) => void };
   #closeWaiter?: () => void;
+  #draining = false;
+  #backlog: (string | Record<string, unknown>)[] = [];
   readonly #listener = (e: MessageEvent) => this.#receive(e.data as FromTransport);
 
   constructor(port: BridgePort, options: WorkerBridgeOptions) {
@@ -180,29 +182,14 @@ export class WorkerBridgeTransport implements Transport {
         this.#startWaiter?.resolve();
         this.#startWaiter = undefined;
         return;
-      case "message": {
-        let parsed: JSONRPCMessage;
-        try {
-          const raw = typeof msg.m === "string" ? JSON.parse(msg.m) : msg.m;
-          // Cheap structural check on the hot path (progress bursts); the SDK
-          // validates every request, notification and result against its own
-          // schema afterwards. Anything unusual gets the full schema check.
-          parsed = looksLikeJsonRpc(raw) ? raw : JSONRPCMessageSchema.parse(raw);
-        } catch (error) {
-          this.onerror?.(
-            new McpConnectionError(
-              this.#server,
-              `ignored a malformed message from the server: ${
-                (typeof msg.m === "string" ? msg.m : JSON.stringify(msg.m)).slice(0, 200)
-              }`,
-              error,
-            ),
-          );
-          return;
-        }
-        this.onmessage?.(parsed);
+      case "message":
+        if (this.#draining) this.#backlog.push(msg.m);
+        else this.#deliver(msg.m);
         return;
-      }
+      case "batch":
+        this.#backlog.push(...msg.m);
+        if (!this.#draining) void this.#drain();
+        return;
       case "error": {
         const error = new McpConnectionError(this.#server, msg.message);
         this.onerror?.(error);
@@ -229,6 +216,49 @@ export class WorkerBridgeTransport implements Transport {
         return;
       }
     }
+  }
+
+  /**
+   * Delivers a batch one message per microtask turn: the SDK runs
+   * notification handlers a microtask after delivery but resolves responses
+   * at once, so a progress notification followed by the response in the
+   * same batch would otherwise be dropped.
+   */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#backlog.length > 0 && this.#state !== "closed") {
+        this.#deliver(this.#backlog.shift()!);
+        await new Promise<void>((resolve) => queueMicrotask(resolve));
+      }
+    } finally {
+      this.#draining = false;
+      this.#backlog = [];
+    }
+  }
+
+  #deliver(m: string | Record<string, unknown>): void {
+    const msg = { m };
+    let parsed: JSONRPCMessage;
+    try {
+      const raw = typeof msg.m === "string" ? JSON.parse(msg.m) : msg.m;
+      // Cheap structural check on the hot path (progress bursts); the SDK
+      // validates every request, notification and result against its own
+      // schema afterwards. Anything unusual gets the full schema check.
+      parsed = looksLikeJsonRpc(raw) ? raw : JSONRPCMessageSchema.parse(raw);
+    } catch (error) {
+      this.onerror?.(
+        new McpConnectionError(
+          this.#server,
+          `ignored a malformed message from the server: ${
+            (typeof msg.m === "string" ? msg.m : JSON.stringify(msg.m)).slice(0, 200)
+          }`,
+          error,
+        ),
+      );
+      return;
+    }
+    this.onmessage?.(parsed);
   }
 
   #finish(reason: string, code: string): void {

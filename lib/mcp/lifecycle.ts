@@ -16,7 +16,7 @@ import { McpServerUnavailableError } from "./errors.ts";
 /** Visible state of one server. */
 export type ServerState =
   | { status: "idle" }
-  | { status: "connecting"; attempt: number }
+  | { status: "connecting"; attempt: number; maxAttempts: number }
   | { status: "ready"; since: number }
   | {
     status: "reconnecting";
@@ -58,7 +58,9 @@ export function describeState(state: ServerState): string {
     case "failed":
       return `failed: ${state.reason}`;
     case "connecting":
-      return state.attempt > 0 ? `connecting (attempt ${state.attempt})` : "connecting";
+      return state.attempt > 0
+        ? `reconnecting (${state.attempt}/${state.maxAttempts}): connecting`
+        : "connecting";
     default:
       return state.status;
   }
@@ -197,7 +199,7 @@ export class ServerLifecycle {
 
   #attempt(attempt: number): Promise<void> {
     const generation = this.#generation;
-    this.#set({ status: "connecting", attempt });
+    this.#set({ status: "connecting", attempt, maxAttempts: this.#reconnect.max_attempts });
     const run = (async () => {
       try {
         await this.#opts.connect(attempt);

@@ -48,6 +48,8 @@ export type FromTransport =
   | { t: "started"; s: number; pid?: number; sessionId?: string }
   /** A message: a raw JSON line (stdio) or an already parsed object (HTTP). */
   | { t: "message"; s: number; m: string | Record<string, unknown> }
+  /** Several messages, in order (bursts are batched by the worker). */
+  | { t: "batch"; s: number; m: (string | Record<string, unknown>)[] }
   /** `id` names the request a failed send carried, so the manager can fail it at once. */
   | { t: "error"; s: number; message: string; code?: string; id?: string | number }
   | { t: "closed"; s: number; reason?: string; code?: string; stderr?: string };

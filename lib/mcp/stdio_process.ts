@@ -194,11 +194,17 @@ export class StdioProcess {
 
   async #pumpStdout(events: StdioProcessEvents): Promise<void> {
     const splitter = new LineSplitter();
+    // A streaming TextDecoder keeps partial UTF-8 sequences across chunks
+    // (as TextDecoderStream does) without a second stream stage per chunk.
+    const decoder = new TextDecoder();
+    const reader = this.#child.stdout.getReader();
     try {
-      for await (const text of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
         let lines: string[];
         try {
-          lines = splitter.push(text);
+          lines = splitter.push(decoder.decode(value, { stream: true }));
         } catch (error) {
           events.onError?.(error as Error);
           continue;

@@ -113,6 +113,7 @@ export function serveTransport(
   port: PortLike,
   spec: TransportSpec,
   open: SessionOpener,
+  options: { burstMs?: number } = {},
 ): () => Promise<void> {
   let current: { s: number; session?: RelaySession; opening?: Promise<unknown> } | undefined;
   const post = (m: FromTransport) => port.postMessage(m);
@@ -135,11 +136,17 @@ export function serveTransport(
         current = entry;
         entry.opening = (async () => {
           await previous;
+          const batcher = new MessageBatcher((m) => post(m), s, options.burstMs ?? 4);
           const sink: RelaySink = {
-            message: (m) => current === entry && post({ t: "message", s, m }),
-            error: (message, code) => current === entry && post({ t: "error", s, message, code }),
+            message: (m) => current === entry && batcher.push(m),
+            error: (message, code) => {
+              if (current !== entry) return;
+              batcher.flush();
+              post({ t: "error", s, message, code });
+            },
             closed: (reason, code, stderr) => {
               if (current === entry) current = undefined;
+              batcher.flush();
               post({ t: "closed", s, reason, code, stderr });
             },
           };
@@ -211,4 +218,80 @@ function requestIdOf(json: string): string | number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Relays messages one by one while traffic is sparse, and batches
+ * notifications during bursts: a notification arriving within `burstMs` of
+ * the previous post waits (at most `burstMs`) to travel with the others.
+ * Responses and requests are never delayed (they flush the queue first, so
+ * order is kept). 1,000 progress notifications a second then cost a few
+ * hundred posts instead of a thousand wake-ups of the manager.
+ *
+ * @example
+ * ```ts
+ * import { MessageBatcher } from "./transport_relay.ts";
+ * const sent: unknown[] = [];
+ * const b = new MessageBatcher((m) => sent.push(m), 1, 4);
+ * const note = (n: number) => JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { progress: n } });
+ * b.push(note(1)); // sent at once
+ * b.push(note(2)); b.push(note(3)); // batched
+ * b.flush();
+ * console.log(sent.length); // 2
+ * ```
+ */
+export class MessageBatcher {
+  readonly #post: (m: FromTransport) => void;
+  readonly #s: number;
+  readonly #burstMs: number;
+  #queue: (string | Record<string, unknown>)[] = [];
+  #timer?: ReturnType<typeof setTimeout>;
+  #lastPost = -Infinity;
+
+  constructor(post: (m: FromTransport) => void, session: number, burstMs: number) {
+    this.#post = post;
+    this.#s = session;
+    this.#burstMs = burstMs;
+  }
+
+  /** Relays or queues one message. */
+  push(m: string | Record<string, unknown>): void {
+    if (!isNotification(m)) {
+      // Responses and server requests never wait: flush what is queued (order), then send.
+      this.flush();
+      this.#lastPost = performance.now();
+      this.#post({ t: "message", s: this.#s, m });
+      return;
+    }
+    const now = performance.now();
+    if (this.#timer === undefined && now - this.#lastPost >= this.#burstMs) {
+      this.#lastPost = now;
+      this.#post({ t: "message", s: this.#s, m });
+      return;
+    }
+    this.#queue.push(m);
+    this.#timer ??= setTimeout(() => this.flush(), this.#burstMs);
+  }
+
+  /** Sends what is queued now (before an error or close, to keep order). */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#queue.length === 0) return;
+    const m = this.#queue;
+    this.#queue = [];
+    this.#lastPost = performance.now();
+    this.#post(
+      m.length === 1 ? { t: "message", s: this.#s, m: m[0] } : { t: "batch", s: this.#s, m },
+    );
+  }
+}
+
+const NOTIFICATION_RE = /"method"\s*:\s*"notifications\//;
+
+/** Whether a relayed message is a notification (cheap check on raw lines). */
+function isNotification(m: string | Record<string, unknown>): boolean {
+  if (typeof m === "string") return NOTIFICATION_RE.test(m) && !/"id"\s*:/.test(m.slice(0, 64));
+  return typeof m.method === "string" && m.method.startsWith("notifications/") &&
+    m.id === undefined;
 }
