@@ -1,8 +1,8 @@
 /**
  * Merges text pieces that are already waiting into one event, so a burst of
  * tokens crosses the worker boundary as a few messages instead of one per
- * token. A paced stream (tokens arriving one by one) passes unchanged; the
- * added delay is one macrotask turn (~20 µs) per text event.
+ * token. A paced stream (tokens arriving one by one) passes unchanged and
+ * undelayed; within a burst the added delay is at most a few macrotask turns.
  *
  * @module
  */
@@ -10,8 +10,10 @@
 import { setImmediate } from "node:timers";
 import type { LlmEvent } from "./types.ts";
 
-/** Most turns spent gathering one burst (bounds the added latency to ~0.1 ms). */
-const MAX_TURNS = 4;
+/** Most turns spent gathering one burst (bounds the added latency to ~0.2 ms). */
+const MAX_TURNS = 8;
+/** Text events closer than this are a burst (a paced 200 tokens/s stream is 5 ms apart). */
+const BURST_GAP_MS = 1;
 
 /** One macrotask turn (~20 µs): lets a network read's worth of parsed events queue up. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -36,9 +38,13 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function* coalesceText(
   source: AsyncIterable<LlmEvent>,
   maxChars = 8192,
+  now: () => number = () => performance.now(),
 ): AsyncGenerator<LlmEvent, void, undefined> {
   const iterator = source[Symbol.asyncIterator]();
   const queue: LlmEvent[] = [];
+  /** When the previous and the latest text events arrived (ms). */
+  let previousTextAt = -Infinity;
+  let latestTextAt = -Infinity;
   let finished = false;
   let failure: { error: unknown } | undefined;
   let stopped = false;
@@ -48,6 +54,10 @@ export async function* coalesceText(
       while (!stopped) {
         const step = await iterator.next();
         if (step.done) break;
+        if (step.value.type === "text-delta") {
+          previousTextAt = latestTextAt;
+          latestTextAt = now();
+        }
         queue.push(step.value);
         wake?.();
       }
@@ -69,26 +79,23 @@ export async function* coalesceText(
         continue;
       }
       const event = queue.shift()!;
-      if (event.type !== "text-delta") {
-        yield event;
-        continue;
-      }
-      // In a burst more text keeps arriving turn after turn: wait while it does
-      // (bounded), so it leaves as one message. A paced stream waits one turn.
-      let waited = 0;
-      while (!finished && waited < MAX_TURNS) {
-        const before = queue.length;
-        await nextTurn();
-        waited++;
-        if (queue.length === before) break;
-      }
-      if (queue[0]?.type !== "text-delta") {
+      // Paced stream (text events further apart than BURST_GAP_MS): the event
+      // leaves at once. Burst: take the text already waiting, and keep taking
+      // while each macrotask turn brings more (bounded), so it leaves as one
+      // message.
+      const inBurst = latestTextAt - previousTextAt < BURST_GAP_MS;
+      if (event.type !== "text-delta" || (!inBurst && queue[0]?.type !== "text-delta")) {
         yield event;
         continue;
       }
       let text = event.text;
-      while (queue[0]?.type === "text-delta" && text.length < maxChars) {
-        text += (queue.shift() as typeof event).text;
+      for (let turns = 0;; turns++) {
+        while (queue[0]?.type === "text-delta" && text.length < maxChars) {
+          text += (queue.shift() as typeof event).text;
+        }
+        if (finished || turns >= MAX_TURNS || queue.length > 0 || text.length >= maxChars) break;
+        await nextTurn();
+        if (queue.length === 0) break;
       }
       yield { type: "text-delta", text };
     }
