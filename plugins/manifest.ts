@@ -15,6 +15,9 @@ import type { Config } from "../lib/config/schema.ts";
 import type { ConfigInit } from "./config.ts";
 import type { McpManagerInit } from "./mcp_manager.ts";
 import type { LlmInit } from "./llm.ts";
+import type { StoreInit } from "./store.ts";
+import { type KvLocation, resolveKvLocation } from "../lib/store/location.ts";
+import { storeWorkerPermissions } from "../lib/store/permissions.ts";
 import { llmWorkerPermissions } from "../lib/llm/permissions.ts";
 
 /** Static module URLs of every plugin. */
@@ -124,5 +127,32 @@ export function llmSpec(config: Config, env: Env): PluginSpec<LlmInit> {
     permissions,
     heartbeat: heartbeatOf(config),
     init: { config: config.llm },
+  };
+}
+
+/**
+ * The store plugin: read and write of the data directory only (or, for a
+ * remote KV via `MCPCHAT_KV_URL`, network to that host and its access token).
+ *
+ * @throws {KvLocationError} an unusable `MCPCHAT_KV_URL` or data directory
+ *
+ * @example
+ * ```ts ignore
+ * const spec = storeSpec(config, Deno.env.toObject(), Deno.cwd());
+ * ```
+ */
+export function storeSpec(config: Config, env: Env, cwd: string): PluginSpec<StoreInit> {
+  const location: KvLocation = resolveKvLocation({
+    env,
+    dataDir: config.session.data_dir || undefined,
+    cwd,
+    os: Deno.build.os,
+  });
+  return {
+    name: "store",
+    module: PLUGIN_MODULES.store,
+    permissions: storeWorkerPermissions(location),
+    heartbeat: heartbeatOf(config),
+    init: { location, pageSize: config.session.page_size },
   };
 }

@@ -15,6 +15,7 @@ import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "
 import { startRepl } from "./commands/repl.ts";
 import { oneShot } from "./commands/oneshot.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { sessionsCommand } from "./commands/sessions.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
@@ -102,6 +103,8 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
       return await promptsCommand(ctx, words);
     case "servers":
       return await serversCommand(ctx, words);
+    case "sessions":
+      return await sessionsCommand(ctx, words);
     case "doctor":
       return await doctorCommand(ctx);
     case "completions":
@@ -111,6 +114,7 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
     default:
       throw new CommandError(`"${name}" is not available yet in this build`, ExitCode.Usage);
   }
+  if (options.listSessions) return await sessionsCommand(ctx, ["list"]);
   if (options.print !== undefined) return await oneShot(ctx);
   return await startRepl(ctx, hooks);
 }

@@ -79,6 +79,7 @@ Example: mcpchat tools call everything echo message=hello
   mcpchat sessions list [--limit N] [--json]
   mcpchat sessions show ID [--json]
   mcpchat sessions export ID --format markdown|json [-o FILE]
+  mcpchat sessions import FILE          a JSON export (from any machine)
   mcpchat sessions delete ID
 `,
   config: `Usage:

@@ -12,10 +12,11 @@ import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import { McpTransportHost } from "../mcp/host_wiring.ts";
-import { configSpec, llmSpec, mcpManagerSpec } from "../../plugins/manifest.ts";
+import { configSpec, llmSpec, mcpManagerSpec, storeSpec } from "../../plugins/manifest.ts";
 import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
+import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
 
 /** RPC surface of the config plugin. */
@@ -25,6 +26,9 @@ export type McpSurface = SurfaceOf<typeof mcpManagerPlugin>;
 
 /** RPC surface of the LLM plugin. */
 export type LlmSurface = SurfaceOf<typeof llmPlugin>;
+
+/** RPC surface of the store plugin. */
+export type StoreSurface = SurfaceOf<typeof storePlugin>;
 
 /** Host-side answers to requests from MCP servers (sampling, elicitation). */
 export interface McpHostHandlers {
@@ -62,6 +66,7 @@ export class Runtime {
   #started = new Map<string, Promise<void>>();
   #mcp?: PluginRef<McpSurface>;
   #llm?: PluginRef<LlmSurface>;
+  #store?: PluginRef<StoreSurface>;
   #transports?: McpTransportHost;
   #stopping?: Promise<void>;
 
@@ -154,6 +159,17 @@ export class Runtime {
     return this.#llm;
   }
 
+  /** The session store (Deno KV), started on first use. */
+  async store(config: Config): Promise<PluginRef<StoreSurface>> {
+    this.#store ??= new PluginRef<StoreSurface>(
+      () => storeSpec(config, this.#options.env, this.#options.cwd),
+      { waitMs: 15_000 },
+    );
+    await this.ensure(this.#store);
+    this.#options.profiler?.mark("store ready");
+    return this.#store;
+  }
+
   /** Stops everything in reverse order: MCP servers are reaped, KV is closed. */
   shutdown(reason = "exit"): Promise<void> {
     this.#stopping ??= (async () => {
@@ -167,6 +183,7 @@ export class Runtime {
     if (id === this.configRef.name) return this.configRef as PluginRef<unknown>;
     if (id === this.#mcp?.name) return this.#mcp as PluginRef<unknown>;
     if (id === this.#llm?.name) return this.#llm as PluginRef<unknown>;
+    if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
     return undefined;
   }
 }

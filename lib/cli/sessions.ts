@@ -1,18 +1,25 @@
 /**
- * Recording a chat into the session store, for one-shot runs and the REPL.
+ * Recording a chat into the session store, for one-shot runs and the REPL:
+ * every message is committed to KV as soon as it exists.
  *
  * @module
  */
 
 import type { Config } from "../config/schema.ts";
 import type { LlmMessage, LlmUsage } from "../llm/types.ts";
-import type { CommandContext } from "./context.ts";
+import { fromStoredMessage, toStoredMessage } from "../chat/convert.ts";
+import { RemoteError } from "../rpc/errors.ts";
+import type { Message } from "../store/types.ts";
+import { type CommandContext, CommandError } from "./context.ts";
+import { ExitCode } from "./exit_codes.ts";
+import type { StoreSurface } from "./runtime.ts";
+import type { PluginRef } from "../plugin/ref.ts";
 
 /** Appends a conversation's messages to its stored session as they happen. */
 export interface SessionRecorder {
   readonly sessionId: string;
   readonly systemPrompt?: string;
-  /** The session's earlier messages (for `-c` / `-r`), newest page. */
+  /** The session's recent messages (for `-c` / `-r`), as the model takes them. */
   history(): Promise<LlmMessage[]>;
   append(
     message: LlmMessage,
@@ -21,11 +28,96 @@ export interface SessionRecorder {
   close(): Promise<void>;
 }
 
-/** Opens (or creates) the session a run records into. */
-export function openSessionRecorder(
-  _ctx: CommandContext,
-  _config: Config,
-  _init: { backend?: string; model?: string },
-): Promise<SessionRecorder | undefined> {
-  return Promise.resolve(undefined);
+/**
+ * Messages to resume from: a page of stored messages, trimmed so it starts
+ * at a user turn (a page may begin with tool results whose call fell off
+ * the page, which providers reject).
+ *
+ * @example
+ * ```ts
+ * import { resumableHistory } from "./sessions.ts";
+ * resumableHistory([{ role: "tool", content: [], createdAt: 1 }, { role: "user", content: "hi", createdAt: 2 }]);
+ * // [{ role: "user", content: "hi" }]
+ * ```
+ */
+export function resumableHistory(messages: readonly Message[]): LlmMessage[] {
+  const converted = messages.flatMap(fromStoredMessage);
+  const firstUser = converted.findIndex((m) => m.role === "user");
+  const system = converted.filter((m, i) =>
+    m.role === "system" && (firstUser < 0 || i < firstUser)
+  );
+  return firstUser < 0 ? system : [...system, ...converted.slice(firstUser)];
+}
+
+/** Maps store errors (busy session, unknown id) to command errors users can act on. */
+export function storeFailure(error: unknown): never {
+  if (error instanceof RemoteError) {
+    if (error.code === "SESSION_BUSY" || error.remoteName === "SessionBusyError") {
+      throw new CommandError(error.message, ExitCode.Runtime, error.code);
+    }
+    if (error.code === "SESSION_NOT_FOUND" || error.code === "SESSION_AMBIGUOUS") {
+      throw new CommandError(error.message, ExitCode.Usage, error.code);
+    }
+  }
+  throw error;
+}
+
+/**
+ * Opens the session a run records into: `-r ID`, `-c` (the most recent one),
+ * or a new one.
+ *
+ * @example
+ * ```ts ignore
+ * const recorder = await openSessionRecorder(ctx, config, { backend: "anthropic" });
+ * await recorder.append({ role: "user", content: "hi" }, {});
+ * ```
+ */
+export async function openSessionRecorder(
+  ctx: CommandContext,
+  config: Config,
+  init: { backend?: string; model?: string },
+): Promise<SessionRecorder> {
+  const store = await (await ctx.runtime()).store(config);
+  const { options } = ctx.args;
+  let opened;
+  try {
+    if (options.resume) {
+      opened = await store.call("open", { ref: options.resume });
+    } else if (options.continue) {
+      const last = await store.call("last", { skipEmpty: true });
+      opened = last
+        ? await store.call("open", { ref: last.id })
+        : await store.call("create", { init: { ...init, systemPrompt: options.system } });
+    } else {
+      opened = await store.call("create", { init: { ...init, systemPrompt: options.system } });
+    }
+  } catch (error) {
+    storeFailure(error);
+  }
+  return recorderFor(store, opened.session.id, opened.session.systemPrompt, opened.recent);
+}
+
+function recorderFor(
+  store: PluginRef<StoreSurface>,
+  sessionId: string,
+  systemPrompt: string | undefined,
+  recent: readonly Message[],
+): SessionRecorder {
+  let closed = false;
+  return {
+    sessionId,
+    systemPrompt,
+    history: () => Promise.resolve(resumableHistory(recent)),
+    append: async (message, meta) => {
+      await store.call("append", {
+        sessionId,
+        message: toStoredMessage(message, Date.now(), meta),
+      });
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await store.call("close", { sessionId });
+    },
+  };
 }

@@ -14,7 +14,7 @@ export const SUBCOMMANDS: Record<string, string[]> = {
   resources: ["list", "read"],
   prompts: ["list", "get"],
   servers: ["list", "add", "remove", "test"],
-  sessions: ["list", "show", "export", "delete"],
+  sessions: ["list", "show", "export", "import", "delete"],
   config: ["path", "show", "validate"],
   serve: [],
   doctor: [],

@@ -59,6 +59,9 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   const recorder: SessionRecorder | undefined = options.noSave
     ? undefined
     : await openSessionRecorder(ctx, config, { backend, model });
+  if (recorder && format === "text" && (options.continue || options.resume)) {
+    io.err(io.errColor.dim(`session ${recorder.sessionId}\n`));
+  }
   const history: LlmMessage[] = recorder ? await recorder.history() : [];
   const system = options.system ?? recorder?.systemPrompt;
   if (mcp) {
