@@ -1,5 +1,7 @@
 /**
- * Starts the interactive chat on the terminal.
+ * Starts the interactive chat on the terminal: the prompt appears before any
+ * model or MCP server is ready; the LLM worker and background MCP servers
+ * start behind it.
  *
  * @module
  */
@@ -9,6 +11,13 @@ import { runRepl, type SlashCommand } from "../repl.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
+import { type AgentTool, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import type { LlmMessage } from "../../llm/types.ts";
+import type { Config } from "../../config/schema.ts";
+import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
+import type { McpSurface } from "../runtime.ts";
+import type { PluginRef } from "../../plugin/ref.ts";
+import { renderContent } from "./mcp.ts";
 
 /**
  * Runs the REPL until the user leaves.
@@ -23,30 +32,317 @@ export async function startRepl(
   hooks: { onInterrupt(listener: () => void): () => void },
 ): Promise<number> {
   const config = await ctx.config();
+  const runtime = await ctx.runtime();
   const { io } = ctx;
   const c = io.errColor;
-  const commands: SlashCommand[] = [];
-  const backend = ctx.args.options.backend ?? config.llm.default;
+  const { options } = ctx.args;
+  let backend = options.backend ?? config.llm.default;
+  let model = options.model;
+  const servers = Object.values(config.mcp.servers).filter((s) => s.enabled);
+  const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
+  // Eager servers are connected before the prompt, as the user asked.
+  let mcp: Promise<PluginRef<McpSurface>> | undefined = modes.includes("eager")
+    ? Promise.resolve(await runtime.mcp(config))
+    : undefined;
+  const startMcp = () => (mcp ??= runtime.mcp(config));
+  const lines = readLines(Deno.stdin.readable);
+  const ask = async (question: string): Promise<string> => {
+    io.err(question);
+    const next = await lines.next();
+    return next.done ? "" : next.value.trim();
+  };
+  const policy = new ApprovalPolicy({
+    allow: [...config.tools.allow, ...options.allowTool],
+    approveAll: options.yes,
+  });
+  const history: LlmMessage[] = [];
+  let recorder: SessionRecorder | undefined;
+  if (options.continue || options.resume) {
+    recorder = await openSessionRecorder(ctx, config, { backend, model });
+    history.push(...await recorder.history());
+    io.err(c.dim(`resumed session ${recorder.sessionId} (${history.length} messages)\n`));
+  }
+  const totals = { input: 0, output: 0, cost: 0 as number | "unknown" };
+
+  const commands: SlashCommand[] = [
+    {
+      name: "backend",
+      summary: "show or switch the LLM backend",
+      usage: "/backend [NAME]",
+      run: async ([name]) => {
+        const llm = await runtime.llm(config);
+        const status = await llm.call("status", undefined);
+        if (!name) {
+          for (const b of status) {
+            const mark = b.name === backend ? io.color.green("●") : " ";
+            io.out(
+              `${mark} ${b.name}  ${b.kind}  ${b.model}${
+                b.configured ? "" : io.color.dim(`  (${b.missing})`)
+              }\n`,
+            );
+          }
+          return;
+        }
+        if (!status.some((b) => b.name === name)) return void io.err(`no backend "${name}"\n`);
+        backend = name;
+        model = undefined;
+        io.err(`backend: ${name}\n`);
+      },
+    },
+    {
+      name: "model",
+      summary: "show or switch the model",
+      usage: "/model [MODEL]",
+      run: ([name]) => {
+        if (name) model = name;
+        io.out(`${backend} · ${model ?? config.llm.backends[backend]?.model ?? "(default)"}\n`);
+      },
+    },
+    {
+      name: "models",
+      summary: "list the models of the current backend",
+      run: async (_args, signal) => {
+        const llm = await runtime.llm(config);
+        const list = await llm.call("listModels", { backend }, { signal });
+        for (const m of list.models) io.out(`${m.id}\n`);
+        if (list.error) io.err(io.errColor.dim(`(built-in list: ${list.error})\n`));
+      },
+    },
+    {
+      name: "cost",
+      summary: "tokens and cost of this session",
+      run: () => {
+        const cost = totals.cost === "unknown"
+          ? "unknown (model not in the pricing table)"
+          : `$${totals.cost.toFixed(4)}`;
+        io.out(`${totals.input} input, ${totals.output} output tokens · ${cost}\n`);
+      },
+    },
+    {
+      name: "new",
+      summary: "start a new session",
+      run: async () => {
+        await recorder?.close();
+        recorder = undefined;
+        history.length = 0;
+        totals.input = totals.output = 0;
+        totals.cost = 0;
+        io.err("new session\n");
+      },
+    },
+    {
+      name: "sessions",
+      summary: "list stored sessions",
+      run: async () => {
+        const store = await runtime.store(config);
+        const { sessions } = await store.call("list", { limit: 20 });
+        for (const s of sessions) {
+          io.out(`${s.id}  ${String(s.messageCount).padStart(4)} msgs  ${s.title}\n`);
+        }
+      },
+    },
+    {
+      name: "mcp",
+      summary:
+        "MCP servers and tools: /mcp servers | tools | tool SERVER TOOL [k=v…] | connect NAME | disconnect NAME",
+      usage:
+        "/mcp servers|tools [SERVER]|tool SERVER TOOL [JSON|key=value…]|connect NAME|disconnect NAME",
+      run: async ([sub = "servers", ...rest], signal) => {
+        if (servers.length === 0) {
+          return void io.err("no MCP servers configured (mcpchat servers add)\n");
+        }
+        const manager = await startMcp();
+        switch (sub) {
+          case "servers": {
+            for (const s of await manager.call("servers", undefined)) {
+              const state = s.state.status === "ready" ? io.color.green(s.status) : s.status;
+              io.out(
+                `${io.color.bold(s.name)}  ${s.transport}  ${state}${
+                  s.toolCount !== undefined ? `  ${s.toolCount} tools` : ""
+                }\n`,
+              );
+            }
+            return;
+          }
+          case "tools": {
+            const { tools, errors } = await manager.call("listTools", { server: rest[0] }, {
+              signal,
+            });
+            for (const t of tools) {
+              io.out(
+                `${io.color.cyan(t.name)}  ${io.color.dim((t.description ?? "").split("\n")[0])}\n`,
+              );
+            }
+            for (const e of errors) io.err(`${e.server}: ${e.message}\n`);
+            return;
+          }
+          case "tool": {
+            const [server, tool, ...args] = rest;
+            if (!server || !tool) {
+              return void io.err("usage: /mcp tool SERVER TOOL [JSON|key=value…]\n");
+            }
+            const { parseToolArguments } = await import("./mcp.ts");
+            const result = await manager.call("callTool", {
+              server,
+              tool,
+              arguments: parseToolArguments(args),
+            }, {
+              signal,
+              timeoutMs: Infinity,
+            });
+            io.out(renderContent(result.content) + "\n");
+            return;
+          }
+          case "connect":
+          case "disconnect": {
+            if (!rest[0]) return void io.err(`usage: /mcp ${sub} NAME\n`);
+            const info = await manager.call(sub, { name: rest[0] }, { signal, timeoutMs: 60_000 });
+            io.out(`${info.name}: ${info.status}\n`);
+            return;
+          }
+          default:
+            io.err(`unknown /mcp command "${sub}"; /help mcp\n`);
+        }
+      },
+    },
+  ];
+
   const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${backend}`)}\n` +
     c.dim("Type /help for commands, Ctrl-D to exit.\n");
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
+  // Behind the prompt: the LLM worker (and its provider library), background servers.
+  queueMicrotask(() => {
+    void runtime.llm(config).then((llm) => llm.call("preload", { backend })).catch(() => {});
+    if (modes.includes("background")) void startMcp().catch(() => {});
+  });
+
   await runRepl(
-    { output: io, lines: readLines(Deno.stdin.readable), onInterrupt: hooks.onInterrupt },
+    { output: io, lines, onInterrupt: hooks.onInterrupt },
     {
       commands,
       banner,
       prompt: () => io.color.cyan("› "),
-      onMessage: (_text) => {
-        io.err(
-          `${
-            c.yellow("no model configured")
-          }: set ANTHROPIC_API_KEY (or OPENAI_API_KEY, GEMINI_API_KEY, OLLAMA_HOST) ` +
-            `or choose a backend in the config (mcpchat config path).\n`,
-        );
-        return Promise.resolve();
+      onMessage: async (text, signal) => {
+        const llm = await runtime.llm(config);
+        const status = (await llm.call("status", undefined)).find((b) => b.name === backend);
+        if (!status?.configured) {
+          io.err(
+            `${c.yellow("no model configured")}: ${
+              status?.missing ?? `backend "${backend}" is unknown`
+            }` +
+              ` (or set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, OLLAMA_HOST; /backend lists them).\n`,
+          );
+          return;
+        }
+        if (!recorder && config.session.autosave) {
+          recorder = await openSessionRecorder(ctx, config, { backend, model });
+        }
+        const manager = servers.length ? await startMcp() : undefined;
+        await chatTurn(ctx, config, {
+          text,
+          signal,
+          history,
+          backend,
+          model,
+          manager,
+          llm,
+          recorder,
+          policy,
+          ask,
+          totals,
+        });
       },
     },
   );
+  await recorder?.close();
   return ExitCode.Ok;
+}
+
+interface TurnContext {
+  text: string;
+  signal: AbortSignal;
+  history: LlmMessage[];
+  backend: string;
+  model?: string;
+  manager?: PluginRef<McpSurface>;
+  llm: Awaited<ReturnType<Awaited<ReturnType<CommandContext["runtime"]>>["llm"]>>;
+  recorder?: SessionRecorder;
+  policy: ApprovalPolicy;
+  ask(question: string): Promise<string>;
+  totals: { input: number; output: number; cost: number | "unknown" };
+}
+
+async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext): Promise<void> {
+  const { io } = ctx;
+  const c = io.errColor;
+  const loop = runAgentTurn(turn.history, turn.text, {
+    chat: (request, signal) => turn.llm.stream("chat", request, { signal, timeoutMs: Infinity }),
+    tools: async (signal) => {
+      if (!turn.manager) return [];
+      const { tools } = await turn.manager.call("listTools", {}, { signal });
+      return tools.map((t): AgentTool => ({
+        name: t.name,
+        server: t.server,
+        tool: t.tool,
+        description: t.description,
+        inputSchema: t.inputSchema as AgentTool["inputSchema"],
+      }));
+    },
+    callTool: (call, signal) =>
+      turn.manager!.call("callTool", call, { signal, timeoutMs: Infinity }),
+    approve: async (call) => {
+      if (turn.policy.isAllowed(call)) return "allow";
+      const answer = (await turn.ask(
+        `${c.yellow("?")} run ${c.bold(`${call.server} ${call.tool}`)} ${
+          c.dim(JSON.stringify(call.arguments))
+        }\n` +
+          `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
+      )).toLowerCase();
+      const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
+      return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
+    },
+    record: turn.recorder ? (message, meta) => turn.recorder!.append(message, meta) : undefined,
+  }, {
+    backend: turn.backend,
+    model: turn.model,
+    maxTurns: ctx.args.options.maxTurns ?? 25,
+    maxTokens: config.llm.max_tokens,
+    temperature: config.llm.temperature,
+    system: ctx.args.options.system ?? turn.recorder?.systemPrompt,
+  }, turn.signal);
+  let atLineStart = true;
+  let step = await loop.next();
+  while (!step.done) {
+    const event = step.value;
+    if (event.type === "text-delta") {
+      io.out(event.text);
+      atLineStart = event.text.endsWith("\n");
+    } else if (event.type === "tool-start") {
+      if (!atLineStart) io.out("\n");
+      atLineStart = true;
+      io.err(c.dim(`→ ${event.server} ${event.tool}\n`));
+    } else if (event.type === "tool-end" && event.call.status !== "denied") {
+      io.err(
+        c.dim(
+          `${
+            event.call.isError ? c.red("✗") : c.green("✓")
+          } ${event.call.server} ${event.call.tool} (${event.call.durationMs} ms)\n`,
+        ),
+      );
+    } else if (event.type === "retry") {
+      io.err(c.dim(`retrying in ${Math.round(event.delayMs / 100) / 10} s: ${event.reason}\n`));
+    }
+    step = await loop.next();
+  }
+  if (!atLineStart) io.out("\n");
+  const result = step.value;
+  turn.totals.input += result.usage.inputTokens;
+  turn.totals.output += result.usage.outputTokens;
+  turn.totals.cost = turn.totals.cost === "unknown" || result.cost === "unknown"
+    ? "unknown"
+    : turn.totals.cost + result.cost;
+  if (result.stopReason === "max-turns") {
+    io.err(c.yellow(`stopped after ${result.turns} model calls (the turn limit)\n`));
+  }
 }

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { FakeProvider } from "../fixtures/llm/server.ts";
+import { openaiChunks } from "../fixtures/llm/wire.ts";
+import { isolatedEnv, peersConfig, PtySession } from "../_helpers/cli.ts";
+
+async function setup() {
+  const fake = await FakeProvider.start("text/event-stream");
+  const env = await isolatedEnv();
+  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
+  const config = `${env.HOME}/config.toml`;
+  await Deno.writeTextFile(
+    config,
+    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
+      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
+      `[mcp]\nstartup_mode = "background"\n[mcp.servers.everything]\ncommand = "node"\nargs = ${
+        JSON.stringify(peers.mcpServers.everything.args)
+      }\n`,
+  );
+  return { fake, env, config };
+}
+
+const echo = (id: string, message: string) => ({
+  chunks: openaiChunks({ toolCalls: [{ id, name: "everything__echo", args: { message } }] }),
+});
+
+Deno.test("REPL chat: a tool call is approved, denied, then always allowed (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(
+    echo("c1", "first"),
+    { chunks: openaiChunks({ text: ["Echoed first."] }) },
+    echo("c2", "second"),
+    { chunks: openaiChunks({ text: ["Not allowed, fine."] }) },
+    echo("c3", "third"),
+    { chunks: openaiChunks({ text: ["Third done."] }) },
+    echo("c4", "fourth"),
+    { chunks: openaiChunks({ text: ["Fourth without asking."] }) },
+  );
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("please echo first\r");
+    mark = await pty.waitFor("[y]es", mark);
+    assert.match(pty.output, /run everything echo \{"message":"first"\}/);
+    await pty.type("y\r");
+    mark = await pty.waitFor("Echoed first.", mark);
+    await pty.type("echo second\r");
+    mark = await pty.waitFor("[y]es", mark);
+    await pty.type("n\r");
+    mark = await pty.waitFor("Not allowed, fine.", mark);
+    await pty.type("echo third\r");
+    mark = await pty.waitFor("[y]es", mark);
+    await pty.type("a\r");
+    mark = await pty.waitFor("Third done.", mark);
+    const beforeFourth = mark;
+    await pty.type("echo fourth\r");
+    mark = await pty.waitFor("Fourth without asking.", mark);
+    assert.ok(
+      !pty.output.slice(beforeFourth, mark).includes("[y]es"),
+      "no question after 'always'",
+    );
+    await pty.type("/cost\r");
+    mark = await pty.waitFor("output tokens", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  const results = fake.requests.filter((r) => (r.body as { messages: unknown[] }).messages)
+    .map((r) => (r.body as { messages: { role: string; content: string }[] }).messages.at(-1)!);
+  const toolResults = results.filter((m) => m.role === "tool").map((m) => m.content);
+  assert.deepEqual(toolResults, [
+    "Echo: first",
+    "The user did not approve this tool call.",
+    "Echo: third",
+    "Echo: fourth",
+  ]);
+});
+
+Deno.test("REPL: Ctrl-C cancels a streaming answer and the prompt comes back (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(
+    { chunks: openaiChunks({ text: ["streaming ", "forever"] }), hangAfter: 2 },
+    { chunks: openaiChunks({ text: ["Still here."] }) },
+  );
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("talk\r");
+    mark = await pty.waitFor("streaming", mark);
+    await pty.type("\x03");
+    mark = await pty.waitFor("(cancelled)", mark);
+    await fake.requests[0].cancelled;
+    mark = await pty.waitFor("› ", mark);
+    await pty.type("again\r");
+    mark = await pty.waitFor("Still here.", mark);
+    await pty.type("\x04");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+});
