@@ -18,6 +18,7 @@ import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
 import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
+import { discoverExtraReads } from "../config/permissions.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -70,7 +71,7 @@ export class Runtime {
   #transports?: McpTransportHost;
   #stopping?: Promise<void>;
 
-  private constructor(options: RuntimeOptions) {
+  private constructor(options: RuntimeOptions, extraRead: string[]) {
     this.#options = options;
     this.root = new Supervisor({
       name: "root",
@@ -83,13 +84,19 @@ export class Runtime {
       options.onEvent?.(event);
     });
     this.configRef = new PluginRef<ConfigSurface>(
-      configSpec({ env: options.env, configPath: options.configPath }),
+      configSpec({ env: options.env, configPath: options.configPath, extraRead }),
     );
   }
 
   /** Starts the root supervisor with the config plugin. */
   static async boot(options: RuntimeOptions): Promise<Runtime> {
-    const runtime = new Runtime(options);
+    // A servers_file outside the config directory (Claude Desktop's own file,
+    // say) is granted to the config worker by name, and nothing else.
+    const extraRead = await discoverExtraReads({
+      env: options.env,
+      configPath: options.configPath,
+    });
+    const runtime = new Runtime(options, extraRead);
     await runtime.ensure(runtime.configRef);
     options.profiler?.mark("config worker ready");
     return runtime;

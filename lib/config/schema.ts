@@ -410,8 +410,9 @@ const McpSchema = z.strictObject({
 // ---------------------------------------------------------------- the rest
 
 const McpServerModeSchema = z.strictObject({
-  stdio_enabled: z._default(z.boolean(), true),
-  http_enabled: z._default(z.boolean(), true),
+  // Serving alongside the REPL is opt-in; `mcpchat serve` turns a transport on explicitly.
+  stdio_enabled: z._default(z.boolean(), false),
+  http_enabled: z._default(z.boolean(), false),
   host: z._default(nonEmptyString(), "127.0.0.1"),
   port: z._default(z.int().check(z.minimum(0), z.maximum(65_535)), 8931),
   token: z.optional(nonEmptyString()),

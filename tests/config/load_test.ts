@@ -49,8 +49,8 @@ Deno.test("no config file at all: a complete default config, no sources, no warn
     servers: {},
   });
   assert.deepEqual(config.mcp_server, {
-    stdio_enabled: true,
-    http_enabled: true,
+    stdio_enabled: false,
+    http_enabled: false,
     host: "127.0.0.1",
     port: 8931,
   });
