@@ -20,6 +20,8 @@ import { StoreCorruptedError } from "./errors.ts";
 export const INLINE_LIMIT = 30_000;
 /** Size of one chunk of a large message. */
 export const CHUNK_SIZE = 60_000;
+/** Bytes per atomic commit, under KV's 800 KiB total mutation size. */
+export const COMMIT_BUDGET = 600_000;
 
 /** A message value as stored at `["message", id, seq]`. */
 export type StoredMessage =
@@ -58,6 +60,7 @@ export function encodeMessage(id: string, seq: number, message: Message): Encode
   }
   const json = encoder.encode(JSON.stringify(message));
   if (json.length <= INLINE_LIMIT) {
+    // V8 serialization takes at most two bytes per UTF-8 byte: count the worst case.
     return { value: { m: message }, chunks: [], size: json.length * 2 + 100 };
   }
   const chunks: EncodedMessage["chunks"] = [];
@@ -105,4 +108,18 @@ export async function decodeMessage(
     off += p.length;
   }
   return JSON.parse(decoder.decode(bytes)) as Message;
+}
+
+/**
+ * Upper bound of the bytes `message` adds to a commit when stored (see
+ * {@linkcode encodeMessage}), for splitting batches under {@linkcode COMMIT_BUDGET}.
+ *
+ * @example
+ * ```ts
+ * import { estimateSize } from "./codec.ts";
+ * estimateSize({ role: "user", content: "hi", createdAt: 0 }); // 204
+ * ```
+ */
+export function estimateSize(message: Message): number {
+  return encodeMessage("", 0, message).size;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type EncodedMessage, encodeMessage } from "./codec.ts";
+import { COMMIT_BUDGET, type EncodedMessage, encodeMessage, estimateSize } from "./codec.ts";
 import { readMessages, type StoreContext } from "./context.ts";
 import {
   SessionLeaseLostError,
@@ -22,8 +22,6 @@ import { titleFromMessage, validateMessage } from "./types.ts";
 
 /** Most messages committed in one atomic operation by {@linkcode SessionView.appendMany}. */
 export const MAX_BATCH_MESSAGES = 100;
-/** Bytes per atomic commit, under KV's 800 KiB total mutation size. */
-const COMMIT_BUDGET = 600_000;
 /** Chunks per pre-write commit for a huge message. */
 const CHUNKS_PER_COMMIT = 8;
 /** Largest page `history` returns. */
@@ -248,7 +246,8 @@ export class SessionView {
       let batch: Message[] = [];
       let size = 0;
       for (const m of valid) {
-        const estimate = typeof m.content === "string" ? m.content.length * 2 : 4096;
+        // A chunked message larger than the budget is pre-written, so it counts as small.
+        const estimate = Math.min(estimateSize(m), COMMIT_BUDGET);
         if (
           batch.length > 0 &&
           (batch.length >= MAX_BATCH_MESSAGES || size + estimate > COMMIT_BUDGET)

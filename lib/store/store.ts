@@ -53,7 +53,7 @@ import type { KvLocation } from "./location.ts";
 import { type Migration, type MigrationReport, runMigrations } from "./migrations.ts";
 import { changeRecord, moveIndex, readRecord, type RecordChange } from "./records.ts";
 import { withLockRetry } from "./retry.ts";
-import { SessionView } from "./session_view.ts";
+import { applyPatch, SessionView } from "./session_view.ts";
 import type {
   AliasRecord,
   SessionInit,
@@ -62,7 +62,7 @@ import type {
   SessionRecord,
 } from "./types.ts";
 import { validateSessionName } from "./types.ts";
-import { encodeMessage } from "./codec.ts";
+import { COMMIT_BUDGET, encodeMessage } from "./codec.ts";
 
 /** Options of {@linkcode openMessageStore}. */
 export interface MessageStoreOptions {
@@ -165,6 +165,9 @@ export function normalizeServerUrl(url: string): string {
     throw new StoreValidationError(`server URL "${url}" is not a valid URL`);
   }
   u.hash = "";
+  if (u.href.length > 1024) {
+    throw new StoreValidationError(`server URL is longer than 1024 characters`);
+  }
   return u.href;
 }
 
@@ -384,7 +387,6 @@ export class MessageStore {
       tokens: { input: 0, output: 0, cachedInput: 0 },
       cost: 0,
     };
-    const { applyPatch } = await import("./session_view.ts");
     const full = applyPatch(record, init);
     const lease = await acquireLease(ctx.kv, id, this.#leaseOptions());
     try {
@@ -583,7 +585,6 @@ export class MessageStore {
    */
   async update(ref: string, patch: SessionPatch): Promise<SessionRecord> {
     const id = await this.resolve(ref);
-    const { applyPatch } = await import("./session_view.ts");
     return this.#change(id, (r) => ({ next: applyPatch(r, patch) }));
   }
 
@@ -627,6 +628,8 @@ export class MessageStore {
     const view = this.#views.get(id);
     if (view?.lease && !view.lease.lost) return await fn(view.lease, view);
     const lease = await acquireLease(this.#open().kv, id, this.#leaseOptions());
+    // Bulk work on a big session can outlast one lease period: keep it alive.
+    lease.startHeartbeat((renew) => renew());
     try {
       return await fn(lease);
     } finally {
@@ -688,23 +691,18 @@ export class MessageStore {
     const id = await this.resolve(ref);
     const ctx = this.#open();
     return await this.#withLease(id, async (lease, view) => {
-      const res = await changeRecord(ctx, id, (r) => ({
+      await changeRecord(ctx, id, (r) => ({
         next: null,
         mutate: (op) => {
           if (r.name !== undefined) op.delete(sessionNameKey(r.name));
           op.set(sweepKey(id), { kind: "delete" } satisfies SweepValue);
         },
       }), { lease });
-      void res;
-      view?.abandon();
+      // From here an append through the open view fails with SessionDeletedError.
       const messages = await deleteMessages(ctx, id, 0, Infinity);
-      await ctx.retry(() =>
-        ctx.kv.atomic().delete(sweepKey(id)).check({
-          key: lease.key,
-          versionstamp: lease.versionstamp,
-        }).delete(lease.key).commit()
-      );
-      lease.abandon();
+      await ctx.retry(() => ctx.kv.delete(sweepKey(id)));
+      await lease.release();
+      view?.abandon();
       ctx.emit({ sessionId: id, change: "deleted" });
       return { id, messages };
     });
@@ -818,22 +816,37 @@ export class MessageStore {
     try {
       await this.#finishSweep(id);
       await ctx.retry(() => ctx.kv.set(sweepKey(id), { kind: "import" } satisfies SweepValue));
-      const BATCH = 50;
-      for (let i = 0; i < data.messages.length; i += BATCH) {
-        const op = ctx.kv.atomic();
-        let size = 0;
-        for (let j = i; j < Math.min(i + BATCH, data.messages.length); j++) {
-          const enc = encodeMessage(id, j, data.messages[j]);
-          size += enc.size;
-          op.set(messageKey(id, j), enc.value);
-          for (const c of enc.chunks) {
-            if (size > 500_000) {
-              await ctx.retry(() => ctx.kv.set(c.key, c.value));
-            } else op.set(c.key, c.value);
+      // Messages are invisible until the record commit below; batches only bound commit size.
+      let batchOp = ctx.kv.atomic();
+      let pending = 0;
+      let size = 0;
+      const flush = async () => {
+        if (pending === 0) return;
+        const batch = batchOp;
+        await ctx.retry(() => batch.commit());
+        batchOp = ctx.kv.atomic();
+        pending = 0;
+        size = 0;
+      };
+      for (let seq = 0; seq < data.messages.length; seq++) {
+        const enc = encodeMessage(id, seq, data.messages[seq]);
+        if (enc.size > COMMIT_BUDGET) {
+          for (let i = 0; i < enc.chunks.length; i += 8) {
+            const part = enc.chunks.slice(i, i + 8);
+            await ctx.retry(() =>
+              part.reduce((o, c) => o.set(c.key, c.value), ctx.kv.atomic()).commit()
+            );
           }
+          enc.chunks = [];
+          enc.size = 256;
         }
-        await ctx.retry(() => op.commit());
+        if (pending >= 50 || size + enc.size > COMMIT_BUDGET) await flush();
+        batchOp.set(messageKey(id, seq), enc.value);
+        for (const c of enc.chunks) batchOp.set(c.key, c.value);
+        pending += 1 + enc.chunks.length;
+        size += enc.size;
       }
+      await flush();
       const s = data.session;
       const record: SessionRecord = {
         id,

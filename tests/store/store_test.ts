@@ -474,3 +474,34 @@ Deno.test("create with an existing id is refused; events report every change", a
   assert.deepEqual(events, ["created:", "appended:0,1", "updated:", "cleared:", "deleted:"]);
   await store.close();
 });
+
+Deno.test("big batches are split under KV's per-commit limits (append and import)", async () => {
+  await using tmp = await tempDir();
+  const store = await openAt(tmp.dir);
+  const view = await store.create();
+  // 100 inline messages of ~28 KB with two-byte characters (~56 KB serialized each).
+  const messages = Array.from({ length: 100 }, (_, i) => ({
+    role: "tool",
+    content: [{ type: "tool-result", id: `c${i}`, content: `${i} ${"€".repeat(9_000)}` }],
+  }));
+  messages.push({
+    role: "tool",
+    content: [{ type: "tool-result", id: "huge", content: "h".repeat(1_500_000) }],
+  });
+  const entries = await view.appendMany(messages);
+  assert.deepEqual(entries.map((e) => e.seq), Array.from({ length: 101 }, (_, i) => i));
+  let json = "";
+  for await (const piece of store.exportJson(view.id)) json += piece;
+  await view.close();
+  await store.delete(view.id);
+  const imported = await store.importSession(json);
+  assert.equal(imported.messageCount, 101);
+  const again = await store.open(imported.id, { readOnly: true });
+  let n = 0;
+  for await (const m of again.messages()) {
+    assert.deepEqual(m.content, messages[n].content);
+    n++;
+  }
+  assert.equal(n, 101);
+  await store.close();
+});
