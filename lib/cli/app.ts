@@ -78,8 +78,10 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
     }
     return reportError(io, error, parsed.options.outputFormat === "json" || parsed.options.json);
   } finally {
-    io.err(profiler.reportOnce());
+    profiler.mark("command finished");
     await ctx.shutdown();
+    profiler.mark("services stopped");
+    io.err(profiler.reportOnce());
     Deno.removeSignalListener("SIGINT", onSigint);
     for (const [signal, listener] of terminators) Deno.removeSignalListener(signal, listener);
   }
