@@ -201,3 +201,40 @@ export function netPermissionFor(url: string): string {
   const port = u.port || (u.protocol === "https:" ? "443" : "80");
   return `${u.hostname}:${port}`;
 }
+
+/**
+ * Roots for servers from `mcp.roots` paths: resolved against `cwd` (the host
+ * knows it; the manager may not read the disk), as `file://` URIs named
+ * after their last segment. No paths means the working directory.
+ *
+ * @example
+ * ```ts
+ * import { rootsFromPaths } from "./config.ts";
+ * rootsFromPaths(["."], "/home/ada/project"); // [{ uri: "file:///home/ada/project", name: "project" }]
+ * ```
+ */
+export function rootsFromPaths(
+  paths: readonly string[] | undefined,
+  cwd: string,
+  home?: string,
+): { uri: string; name: string }[] {
+  const list = paths && paths.length > 0 ? paths : ["."];
+  const seen = new Set<string>();
+  const out: { uri: string; name: string }[] = [];
+  for (const p of list) {
+    let path = p === "~" || p.startsWith("~/") ? (home ?? "~") + p.slice(1) : p;
+    if (!path.startsWith("/")) path = `${cwd.replace(/\/+$/, "")}/${path}`;
+    const parts: string[] = [];
+    for (const seg of path.split("/")) {
+      if (seg === "" || seg === ".") continue;
+      if (seg === "..") parts.pop();
+      else parts.push(seg);
+    }
+    const abs = "/" + parts.join("/");
+    const uri = "file://" + parts.map(encodeURIComponent).join("/").replace(/^/, "/");
+    if (seen.has(uri)) continue;
+    seen.add(uri);
+    out.push({ uri, name: parts.at(-1) ?? abs });
+  }
+  return out;
+}

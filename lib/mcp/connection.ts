@@ -165,6 +165,10 @@ export class ServerConnection {
       jsonSchemaValidator: serverSchemaValidator(),
     });
     this.#installHandlers();
+    // Transport-level problems (malformed lines, oversized messages, failed
+    // sends) are not fatal; keep them visible in the notification history.
+    this.client.onerror = (error: Error) =>
+      options.events.notification(this.name, "mcpchat/transport_error", { message: error.message });
     this.lifecycle = new ServerLifecycle({
       name: options.name,
       connect: () => this.#connectOnce(),

@@ -317,6 +317,9 @@ export function createMcpHost<Init>(options: CreateMcpHostOptions<Init>): {
   return {
     transports,
     bind(handle) {
+      // A new manager instance (restart after a crash): the transports belong
+      // to the old one; stop them (reaping children), the new one respawns.
+      if (current && current !== handle) void transports.stopAll();
       current = handle;
     },
     spec() {

@@ -84,6 +84,17 @@ export async function exerciseEverything(config: ServerConfig): Promise<void> {
       assert.ok(names.includes(`everything__${t}`), `missing ${t} in ${names}`);
     }
     assert.ok(names.every((n) => /^[a-zA-Z0-9_-]{1,64}$/.test(n)));
+    // Tools registered after initialization are announced with tools/list_changed.
+    // (Over streamable HTTP the server sends it before our standalone SSE stream
+    // is open, so it is lost on the wire: the listing above found them anyway.)
+    if (config.type !== "http") {
+      await until(
+        () => h.events.some((e) => e.event === "tools-changed"),
+        5_000,
+        "tools-changed event",
+      );
+      assert.ok(m.notifications({ categories: ["tools"] }).length > 0);
+    }
 
     // Structured content and images.
     const structured = await within(

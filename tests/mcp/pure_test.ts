@@ -217,3 +217,20 @@ Deno.test("config: clear errors for bad server entries; mcpServers shapes accept
   assert.equal(validateServerConfig("x", { url: "https://h/mcp" }).type, "http");
   assert.equal(validateServerConfig("x", { type: "sse", url: "https://h/sse" }).type, "sse");
 });
+
+Deno.test("roots from config paths: relative, ~, .., duplicates, default cwd, encoded", async () => {
+  const { rootsFromPaths } = await import("../../lib/mcp/config.ts");
+  assert.deepEqual(rootsFromPaths(undefined, "/home/ada/proj"), [{
+    uri: "file:///home/ada/proj",
+    name: "proj",
+  }]);
+  assert.deepEqual(
+    rootsFromPaths([".", "./", "../notes", "~/my docs", "/abs"], "/home/ada/proj", "/home/ada"),
+    [
+      { uri: "file:///home/ada/proj", name: "proj" },
+      { uri: "file:///home/ada/notes", name: "notes" },
+      { uri: "file:///home/ada/my%20docs", name: "my docs" },
+      { uri: "file:///abs", name: "abs" },
+    ],
+  );
+});
