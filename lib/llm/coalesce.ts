@@ -1,27 +1,32 @@
 /**
- * Merges text pieces that are already waiting into one event, so a burst of
- * tokens crosses the worker boundary as a few messages instead of one per
- * token. A paced stream (tokens arriving one by one) passes unchanged and
- * undelayed; within a burst the added delay is at most a few macrotask turns.
+ * Merges text pieces into one event per short window, so a stream crosses
+ * the worker boundary as a few messages instead of one per token. Anything
+ * that is not text (a tool call, usage, finish, an error) flushes the pending
+ * text at once, so the end of a turn is never delayed.
  *
  * @module
  */
 
-import { setImmediate } from "node:timers";
+import { type Clock, systemClock } from "../util/clock.ts";
 import type { LlmEvent } from "./types.ts";
 
-/** Most turns spent gathering one burst (bounds the added latency to ~0.2 ms). */
-const MAX_TURNS = 8;
-/** Text events closer than this are a burst (a paced 200 tokens/s stream is 5 ms apart). */
-const BURST_GAP_MS = 1;
-
-/** One macrotask turn (~20 µs): lets a network read's worth of parsed events queue up. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Options of {@linkcode coalesceText}. */
+export interface CoalesceOptions {
+  /**
+   * Longest time the first piece of text waits for more (default 16 ms, one
+   * terminal frame). 0 merges only text that is already waiting.
+   */
+  windowMs?: number;
+  /** Most characters in one event (default 8192). */
+  maxChars?: number;
+  clock?: Clock;
+}
 
 /**
- * Reads `source` eagerly and yields its events in order, with adjacent
- * queued `text-delta`s joined (up to `maxChars` per event). Errors are
- * raised after the events that preceded them. Stopping early stops reading.
+ * Reads `source` eagerly and yields its events in order, with the text that
+ * arrives within `windowMs` of a first piece joined into one `text-delta`.
+ * Errors are raised after the events that preceded them. Stopping early stops
+ * reading.
  *
  * @example
  * ```ts
@@ -29,35 +34,32 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * async function* burst() {
  *   yield { type: "text-delta" as const, text: "a" };
  *   yield { type: "text-delta" as const, text: "b" };
+ *   yield { type: "finish" as const, reason: "stop" as const };
  * }
  * const out = [];
  * for await (const e of coalesceText(burst())) out.push(e);
- * console.log(out); // [{ type: "text-delta", text: "ab" }] (or two events, if "b" came later)
+ * console.log(out); // [{ type: "text-delta", text: "ab" }, { type: "finish", reason: "stop" }]
  * ```
  */
 export async function* coalesceText(
   source: AsyncIterable<LlmEvent>,
-  maxChars = 8192,
-  now: () => number = () => performance.now(),
+  options: CoalesceOptions = {},
 ): AsyncGenerator<LlmEvent, void, undefined> {
+  const windowMs = options.windowMs ?? 16;
+  const maxChars = options.maxChars ?? 8192;
+  const clock = options.clock ?? systemClock;
   const iterator = source[Symbol.asyncIterator]();
   const queue: LlmEvent[] = [];
-  /** When the previous and the latest text events arrived (ms). */
-  let previousTextAt = -Infinity;
-  let latestTextAt = -Infinity;
   let finished = false;
   let failure: { error: unknown } | undefined;
   let stopped = false;
   let wake: (() => void) | undefined;
+  const sleepUntilWoken = () => new Promise<void>((resolve) => (wake = resolve));
   const pump = async () => {
     try {
       while (!stopped) {
         const step = await iterator.next();
         if (step.done) break;
-        if (step.value.type === "text-delta") {
-          previousTextAt = latestTextAt;
-          latestTextAt = now();
-        }
         queue.push(step.value);
         wake?.();
       }
@@ -74,28 +76,33 @@ export async function* coalesceText(
       if (queue.length === 0) {
         if (failure) throw failure.error;
         if (finished) return;
-        await new Promise<void>((resolve) => (wake = resolve));
+        await sleepUntilWoken();
         wake = undefined;
         continue;
       }
       const event = queue.shift()!;
-      // Paced stream (text events further apart than BURST_GAP_MS): the event
-      // leaves at once. Burst: take the text already waiting, and keep taking
-      // while each macrotask turn brings more (bounded), so it leaves as one
-      // message.
-      const inBurst = latestTextAt - previousTextAt < BURST_GAP_MS;
-      if (event.type !== "text-delta" || (!inBurst && queue[0]?.type !== "text-delta")) {
+      if (event.type !== "text-delta") {
         yield event;
         continue;
       }
       let text = event.text;
-      for (let turns = 0;; turns++) {
-        while (queue[0]?.type === "text-delta" && text.length < maxChars) {
-          text += (queue.shift() as typeof event).text;
+      let windowOver = windowMs <= 0;
+      const timer = windowOver ? undefined : clock.setTimeout(() => {
+        windowOver = true;
+        wake?.();
+      }, windowMs);
+      try {
+        while (true) {
+          while (queue[0]?.type === "text-delta" && text.length < maxChars) {
+            text += (queue.shift() as typeof event).text;
+          }
+          // Something else is waiting, the stream ended, or the window closed: send now.
+          if (windowOver || queue.length > 0 || finished || text.length >= maxChars) break;
+          await sleepUntilWoken();
+          wake = undefined;
         }
-        if (finished || turns >= MAX_TURNS || queue.length > 0 || text.length >= maxChars) break;
-        await nextTurn();
-        if (queue.length === 0) break;
+      } finally {
+        if (timer !== undefined) clock.clearTimeout(timer);
       }
       yield { type: "text-delta", text };
     }

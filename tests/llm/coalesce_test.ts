@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { coalesceText } from "../../lib/llm/coalesce.ts";
 import type { LlmEvent } from "../../lib/llm/types.ts";
+import { fakeClock, flush } from "../_helpers/fake_clock.ts";
 
 async function collect(it: AsyncIterable<LlmEvent>): Promise<LlmEvent[]> {
   const out: LlmEvent[] = [];
@@ -10,7 +11,7 @@ async function collect(it: AsyncIterable<LlmEvent>): Promise<LlmEvent[]> {
 
 const text = (t: string): LlmEvent => ({ type: "text-delta", text: t });
 
-Deno.test("coalesceText: a burst of text leaves as one event; other events keep their place", async () => {
+Deno.test("coalesceText: text within the window leaves as one event; other events flush it and keep their place", async () => {
   async function* burst(): AsyncGenerator<LlmEvent> {
     yield { type: "start", backend: "b", kind: "anthropic", model: "m" };
     for (const t of ["a", "b", "c"]) yield text(t);
@@ -19,30 +20,58 @@ Deno.test("coalesceText: a burst of text leaves as one event; other events keep 
     yield { type: "usage", inputTokens: 1, outputTokens: 1, cost: 0 };
     yield { type: "finish", reason: "stop" };
   }
-  const out = await collect(coalesceText(burst(), 8192, () => 0)); // all at the same instant
-  // The first piece may leave before the burst is seen; the rest is merged.
-  const kinds = out.map((e) => e.type).filter((t, i, all) =>
-    t !== "text-delta" || all[i - 1] !== t
-  );
-  assert.deepEqual(kinds, ["start", "text-delta", "tool-call", "text-delta", "usage", "finish"]);
-  assert.ok(out.length <= 7, `burst merged (${out.length} events)`);
-  const texts = out.filter((e) => e.type === "text-delta").map((e) =>
-    e.type === "text-delta" && e.text
-  );
-  assert.equal(texts.join(""), "abcd");
-  assert.equal(texts.at(-1), "d", "text after the tool call stays after it");
+  // A fake clock that never moves: only other events and the end flush text.
+  const out = await collect(coalesceText(burst(), { clock: fakeClock() }));
+  assert.deepEqual(out, [
+    { type: "start", backend: "b", kind: "anthropic", model: "m" },
+    text("abc"),
+    { type: "tool-call", id: "1", name: "t", arguments: {} },
+    text("d"),
+    { type: "usage", inputTokens: 1, outputTokens: 1, cost: 0 },
+    { type: "finish", reason: "stop" },
+  ]);
 });
 
-Deno.test("coalesceText: paced text passes one by one, in order", async () => {
+Deno.test("coalesceText: the window closes after windowMs even while the stream goes on", async () => {
+  const clock = fakeClock();
+  const feed: ((e: IteratorResult<LlmEvent>) => void)[] = [];
+  const source: AsyncIterable<LlmEvent> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => new Promise<IteratorResult<LlmEvent>>((resolve) => feed.push(resolve)),
+      return: () => Promise.resolve({ done: true, value: undefined }),
+    }),
+  };
+  const it = coalesceText(source, { windowMs: 16, clock });
+  const first = it.next();
+  await flush();
+  feed.shift()!({ done: false, value: text("x") });
+  await flush();
+  feed.shift()!({ done: false, value: text("y") });
+  await flush();
+  let settled = false;
+  first.then(() => (settled = true));
+  await clock.tick(15);
+  assert.equal(settled, false, "still inside the window");
+  await clock.tick(1);
+  assert.deepEqual((await first).value, text("xy"));
+  const second = it.next();
+  await flush();
+  feed.shift()!({ done: true, value: undefined });
+  assert.equal((await second).done, true);
+});
+
+Deno.test("coalesceText: windowMs 0 passes paced text one by one", async () => {
   async function* paced(): AsyncGenerator<LlmEvent> {
     for (const t of ["x", "y", "z"]) {
       await new Promise((r) => setTimeout(r, 0));
       yield text(t);
     }
   }
-  let t = 0;
-  const out = await collect(coalesceText(paced(), 8192, () => (t += 5))); // 5 ms apart
-  assert.deepEqual(out, [text("x"), text("y"), text("z")]);
+  assert.deepEqual(await collect(coalesceText(paced(), { windowMs: 0 })), [
+    text("x"),
+    text("y"),
+    text("z"),
+  ]);
 });
 
 Deno.test("coalesceText: an error comes after the events before it", async () => {
@@ -52,7 +81,7 @@ Deno.test("coalesceText: an error comes after the events before it", async () =>
   }
   const seen: LlmEvent[] = [];
   await assert.rejects(async () => {
-    for await (const e of coalesceText(failing())) seen.push(e);
+    for await (const e of coalesceText(failing(), { clock: fakeClock() })) seen.push(e);
   }, /broke/);
   assert.deepEqual(seen, [text("partial")]);
 });
@@ -65,7 +94,7 @@ Deno.test("coalesceText: stopping early stops reading the source", async () => {
       while (true) {
         pulled++;
         await new Promise((r) => setTimeout(r, 1));
-        yield text("t");
+        yield { type: "reasoning-delta", text: "t" };
       }
     } finally {
       closed = true;
@@ -73,8 +102,9 @@ Deno.test("coalesceText: stopping early stops reading the source", async () => {
   }
   for await (const _ of coalesceText(endless())) break;
   const at = pulled;
-  await new Promise((r) => setTimeout(r, 20));
+  await flush(10);
   assert.ok(pulled <= at + 1, "no more reading after the consumer left");
+  await flush(10);
   assert.equal(closed, true);
 });
 
@@ -82,7 +112,8 @@ Deno.test("coalesceText: caps one event at maxChars", async () => {
   async function* many(): AsyncGenerator<LlmEvent> {
     for (let i = 0; i < 10; i++) yield text("abcd");
   }
-  const out = await collect(coalesceText(many(), 8, () => 0));
+  const out = await collect(coalesceText(many(), { maxChars: 8, clock: fakeClock() }));
   assert.equal(out.map((e) => e.type === "text-delta" ? e.text : "").join(""), "abcd".repeat(10));
   assert.ok(out.every((e) => e.type !== "text-delta" || e.text.length <= 8));
+  assert.ok(out.length < 10, "merged");
 });
