@@ -46,8 +46,9 @@ export const llmPlugin = definePlugin({
       handlers: {
         /**
          * Streams one model call; cancelling the RPC aborts the HTTP stream at
-         * once. Text pieces that arrive together leave as one event (a burst
-         * costs a few messages, not one per token).
+         * once. Text is sent at most once per 16 ms window (one terminal frame),
+         * so a stream costs a few messages, not one per token; any other event
+         * flushes it, so the end of a turn is not delayed.
          */
         chat: (params: ChatParams, call: CallContext): AsyncGenerator<LlmEvent, void, undefined> =>
           coalesceText(client.chat({ ...params, signal: call.signal })),

@@ -57,4 +57,4 @@ export { KNOWN_MODELS, type ModelInfo, type ModelList } from "./models.ts";
 export { HttpPool, type PoolStats } from "./pool.ts";
 export { DEFAULT_RETRY, parseRetryAfter, retryDelay, type RetryOptions } from "./retry.ts";
 export { hostPort, type LlmWorkerPermissions, llmWorkerPermissions } from "./permissions.ts";
-export { coalesceText } from "./coalesce.ts";
+export { type CoalesceOptions, coalesceText } from "./coalesce.ts";
