@@ -59,7 +59,6 @@ export async function exerciseEverything(config: ServerConfig): Promise<void> {
   const m = h.manager;
   try {
     // Tools, including those registered after initialization (tools/list_changed).
-    await until(() => true, 1, "");
     let names: string[] = [];
     await within(
       (async () => {
