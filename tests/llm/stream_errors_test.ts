@@ -1,7 +1,7 @@
 /** Error events inside a stream, and cancellation before the response headers. */
 import assert from "node:assert/strict";
 import { LlmClient } from "../../lib/llm/client.ts";
-import { LlmCancelledError } from "../../lib/llm/errors.ts";
+import { LlmCancelledError, LlmStreamInterruptedError } from "../../lib/llm/errors.ts";
 import type { LlmEvent } from "../../lib/llm/types.ts";
 import { fakeClock, flush } from "../_helpers/fake_clock.ts";
 import { SPECS } from "../fixtures/llm/backends.ts";
@@ -82,10 +82,7 @@ Deno.test("bedrock: an exception frame mid-stream fails the turn with the provid
     const err = await (async () => {
       for await (const e of llm.chat({ messages: ASK })) seen.push(e);
     })().then(() => undefined, (e: unknown) => e);
-    assert.ok(
-      err instanceof LlmProviderError || (err instanceof Error && "code" in err),
-      String(err),
-    );
+    assert.ok(err instanceof LlmStreamInterruptedError, String(err));
     assert.equal((err as { code: string }).code, "LLM_STREAM_INTERRUPTED", String(err));
     assert.match(
       (err as Error).message,
