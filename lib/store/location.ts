@@ -39,8 +39,17 @@ export interface RemoteKvLocation {
   accessTokenEnv: typeof ACCESS_TOKEN_ENV;
 }
 
+/**
+ * A throw-away in-memory store: same API, nothing persisted, no permissions
+ * needed (`autosave = false`, `--no-save`).
+ */
+export interface MemoryKvLocation {
+  /** Discriminator. */
+  kind: "memory";
+}
+
 /** Where the store is. */
-export type KvLocation = LocalKvLocation | RemoteKvLocation;
+export type KvLocation = LocalKvLocation | RemoteKvLocation | MemoryKvLocation;
 
 /** Inputs of {@linkcode resolveKvLocation}. */
 export interface ResolveKvLocationOptions {

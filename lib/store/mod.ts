@@ -25,6 +25,7 @@ export * from "./keys.ts";
 export {
   type KvLocation,
   type LocalKvLocation,
+  type MemoryKvLocation,
   type RemoteKvLocation,
   resolveKvLocation,
 } from "./location.ts";

@@ -1,7 +1,8 @@
 /**
  * The permissions the store worker needs, derived from its location: read
  * and write of the data directory for a local store; for a remote KV, `net`
- * to exactly the KV Connect host and `env` for exactly the access token.
+ * to exactly the KV Connect host and `env` for exactly the access token; for
+ * an in-memory store, nothing.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import type { KvLocation } from "./location.ts";
  * ```
  */
 export function storeWorkerPermissions(location: KvLocation): PluginPermissions {
+  if (location.kind === "memory") return {};
   if (location.kind === "remote") {
     return { net: [location.host], env: [location.accessTokenEnv] };
   }

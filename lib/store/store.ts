@@ -121,10 +121,10 @@ export type OAuthPatch = Partial<Omit<OAuthRecord, "serverUrl" | "updatedAt">>;
 
 /** Facts about an open store (for `doctor` and `/stats`). */
 export interface StoreInfo {
-  /** Local path or remote URL. */
+  /** Local path, remote URL, or `:memory:`. */
   location: string;
   /** `local` or `remote`. */
-  kind: "local" | "remote";
+  kind: KvLocation["kind"];
   /** Schema version after migrations. */
   schemaVersion: number;
   /** What migrating did at open. */
@@ -194,6 +194,17 @@ async function prepareLocal(path: string, dir: string): Promise<void> {
   }
 }
 
+function locationTarget(location: KvLocation): string {
+  switch (location.kind) {
+    case "local":
+      return location.path;
+    case "remote":
+      return location.url;
+    case "memory":
+      return ":memory:";
+  }
+}
+
 function sqliteProblem(e: unknown): string | undefined {
   const msg = e instanceof Error ? e.message : String(e);
   return /not a database|malformed|corrupt|disk image|file is encrypted/i.test(msg)
@@ -228,7 +239,7 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
       : (() => {
         throw new StoreValidationError("openMessageStore needs a location or a path");
       })());
-  const target = location.kind === "local" ? location.path : location.url;
+  const target = locationTarget(location);
   if (location.kind === "local") await prepareLocal(location.path, location.dir);
   let kv: Deno.Kv;
   try {
@@ -306,7 +317,7 @@ export class MessageStore {
     const random = this.#random;
     this.#ctx = {
       kv,
-      location: location.kind === "local" ? location.path : location.url,
+      location: locationTarget(location),
       clock,
       retry: (op) => withLockRetry(op, { clock, random }),
       emit: (event) => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   AmbiguousSessionError,
   chunkPrefix,
+  openMessageStore,
   SESSION_PREFIX,
   SessionDeletedError,
   SessionExistsError,
@@ -10,6 +11,7 @@ import {
   SessionReadOnlyError,
   StoreValidationError,
   StoreVersionError,
+  storeWorkerPermissions,
   sweepKey,
 } from "../../lib/store/mod.ts";
 import { fakeClock, openAt, seededRandom, tempDir } from "./helpers.ts";
@@ -504,4 +506,39 @@ Deno.test("big batches are split under KV's per-commit limits (append and import
   }
   assert.equal(n, 101);
   await store.close();
+});
+
+Deno.test("an in-memory store (autosave off, --no-save) has the same API and needs no permissions", async () => {
+  assert.deepEqual(storeWorkerPermissions({ kind: "memory" }), {});
+  const store = await openMessageStore({ location: { kind: "memory" } });
+  assert.equal(store.info().location, ":memory:");
+  const view = await store.create();
+  await view.append({ role: "user", content: "not saved" });
+  assert.equal((await store.last())?.messageCount, 1);
+  await store.close();
+});
+
+Deno.test("watch reports another store instance's changes to a session", async () => {
+  await using tmp = await tempDir();
+  const writer = await openAt(tmp.dir);
+  const watcher = await openAt(tmp.dir);
+  const view = await writer.create();
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const watching = (async () => {
+    for await (const [record] of watcher.watch([view.id], controller.signal)) {
+      seen.push(record?.messageCount ?? -1);
+      if ((record?.messageCount ?? 0) >= 3) break;
+    }
+  })();
+  for (let i = 0; i < 3; i++) {
+    await view.append({ role: "user", content: `m${i}` });
+    await new Promise((r) => setTimeout(r, 20)); // let the watch stream deliver in between
+  }
+  await watching;
+  controller.abort();
+  assert.equal(seen.at(-1), 3);
+  assert.ok(seen.every((n, i) => i === 0 || n >= seen[i - 1]), `counts only grow: ${seen}`);
+  await writer.close();
+  await watcher.close();
 });
