@@ -127,7 +127,7 @@ export function classifyError(
   }
   // Error events inside an otherwise good stream (e.g. Anthropic `overloaded_error`).
   const text = describe(error);
-  const overloaded = /overload|rate.?limit|unavailable|internal/i.test(text);
+  const overloaded = /overload|rate.?limit|throttl|unavailable|internal|timeout/i.test(text);
   return new LlmProviderError(name, text, { cause: error, retryable: overloaded });
 }
 

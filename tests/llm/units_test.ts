@@ -82,6 +82,16 @@ Deno.test("classifyError: HTTP statuses, connection errors and provider messages
   assert.ok(refused instanceof LlmConnectionError);
   assert.match(refused.message, /^openai: cannot reach https:\/\/api\.openai\.com\/v1/);
   assert.equal(classifyError(new TypeError("x"), b, "m", 0, true).code, "LLM_STREAM_INTERRUPTED");
+  const throttled = classifyError(
+    new Error("throttlingException: Too many tokens"),
+    b,
+    "m",
+    0,
+    false,
+  );
+  assert.equal(throttled.code, "LLM_PROVIDER");
+  assert.equal(throttled.retryable, true);
+  assert.equal(classifyError(new Error("content policy"), b, "m", 0, false).retryable, false);
 });
 
 Deno.test("pricing: exact ids, dated snapshots, routing prefixes, overrides, unknown", () => {
