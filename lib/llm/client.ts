@@ -189,7 +189,8 @@ export class LlmClient {
       call.abort(new LlmCancelledError(backend.name, { cause: request.signal?.reason }));
     if (request.signal?.aborted) onCallerAbort();
     request.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    let outcome: "ok" | "failed" | "cancelled" = "failed";
+    // Stays "cancelled" when the consumer stops reading early.
+    let outcome: "ok" | "failed" | "cancelled" = "cancelled";
     try {
       yield { type: "start", backend: backend.name, kind: backend.kind, model };
       for (let attempt = 1;; attempt++) {
@@ -215,10 +216,7 @@ export class LlmClient {
               cause: error,
             });
           }
-          if (error instanceof LlmCancelledError) {
-            outcome = "cancelled";
-            throw error;
-          }
+          if (error instanceof LlmCancelledError) throw error;
           if (countsAgainstProvider(error)) permit.failure(error.message);
           const delay = emitted ? undefined : retryDelay(error, attempt, this.#retry, this.#random);
           if (delay === undefined || this.#clock.now() + delay >= deadline) throw error;
@@ -228,13 +226,15 @@ export class LlmClient {
           try {
             await sleep(this.#clock, delay, call.signal);
           } catch {
-            if (call.signal.reason instanceof LlmCancelledError) outcome = "cancelled";
             throw call.signal.reason;
           }
         } finally {
           permit.release();
         }
       }
+    } catch (error) {
+      outcome = error instanceof LlmCancelledError ? "cancelled" : "failed";
+      throw error;
     } finally {
       this.#clock.clearTimeout(overallTimer);
       request.signal?.removeEventListener("abort", onCallerAbort);

@@ -118,3 +118,24 @@ Deno.test("cancelling while waiting for the response headers aborts the request 
     await server.close();
   }
 });
+
+Deno.test("a consumer that stops reading drops the HTTP stream and counts as cancelled", async () => {
+  const spec = SPECS.find((s) => s.kind === "gemini")!;
+  const server = await FakeProvider.start(spec.contentType);
+  const llm = client(spec, server.url);
+  try {
+    const chunks = spec.chunks({ text: ["one", "two", "three"] });
+    server.reply({ chunks, hangAfter: 1 });
+    for await (const e of llm.chat({ messages: ASK })) {
+      if (e.type === "text-delta") break;
+    }
+    await server.requests[0].cancelled;
+    const stats = llm.stats();
+    assert.equal(stats.cancelled, 1);
+    assert.equal(stats.failed, 0);
+    assert.equal(llm.health().find((h) => h.backend === spec.backend)?.consecutiveFailures, 0);
+  } finally {
+    llm.close();
+    await server.close();
+  }
+});
