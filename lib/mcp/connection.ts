@@ -171,7 +171,7 @@ export class ServerConnection {
       options.events.notification(this.name, "mcpchat/transport_error", { message: error.message });
     this.lifecycle = new ServerLifecycle({
       name: options.name,
-      connect: () => this.#connectOnce(),
+      connect: (_attempt, signal) => this.#connectOnce(signal),
       onState: (state) => options.events.state(this.name, state),
       reconnect: options.reconnect,
       clock: options.clock,
@@ -549,7 +549,7 @@ export class ServerConnection {
     }
   }
 
-  async #connectOnce(): Promise<void> {
+  async #connectOnce(signal: AbortSignal): Promise<void> {
     await this.#closeTransport();
     let port: BridgePort;
     try {
@@ -584,6 +584,11 @@ export class ServerConnection {
       throw Object.assign(new McpConnectionError(this.name, reason, error), {
         transportCode: code ?? "MCP_CONNECTION",
       });
+    }
+    if (signal.aborted) {
+      // Disconnected while initializing: do not leave this connection open.
+      await this.#closeTransport();
+      throw new McpConnectionError(this.name, "disconnected while connecting");
     }
     this.#tools = undefined;
     this.#opts.events.connected(this.name);

@@ -71,7 +71,12 @@ export interface LifecycleOptions {
   /** Server name. */
   name: string;
   /** Opens a connection; rejects with an error carrying `code` on failure. */
-  connect: (attempt: number) => Promise<void>;
+  /**
+   * Opens a connection; rejects with an error carrying `code` on failure.
+   * `signal` aborts when the lifecycle is stopped meanwhile: the attempt must
+   * then close what it opened.
+   */
+  connect: (attempt: number, signal: AbortSignal) => Promise<void>;
   /** Called on every state change. */
   onState?: (state: ServerState, previous: ServerState) => void;
   reconnect?: ReconnectOptions;
@@ -112,6 +117,7 @@ export class ServerLifecycle {
   readonly #reconnect: ReconnectOptions;
   #timer?: TimerHandle;
   #inflight?: Promise<void>;
+  #attemptAbort?: AbortController;
   #generation = 0;
   #waiters = new Set<() => void>();
 
@@ -149,6 +155,8 @@ export class ServerLifecycle {
   /** Stops: cancels pending retries; state becomes `idle` (or stays `disabled`). */
   stop(): void {
     this.#generation++;
+    this.#attemptAbort?.abort(new Error("stopped"));
+    this.#attemptAbort = undefined;
     this.#clearTimer();
     this.#inflight = undefined;
     if (this.#state.status !== "disabled") this.#set({ status: "idle" });
@@ -202,7 +210,8 @@ export class ServerLifecycle {
     this.#set({ status: "connecting", attempt, maxAttempts: this.#reconnect.max_attempts });
     const run = (async () => {
       try {
-        await this.#opts.connect(attempt);
+        this.#attemptAbort = new AbortController();
+        await this.#opts.connect(attempt, this.#attemptAbort.signal);
         if (generation !== this.#generation) return;
         this.#set({ status: "ready", since: this.#clock.now() });
       } catch (error) {

@@ -222,3 +222,21 @@ Deno.test("the transport worker dies: the host detaches it, the manager reconnec
     await h.close();
   }
 });
+
+Deno.test("disconnect while a server is still initializing: state idle, child reaped", async () => {
+  const h = harness(
+    { slow: { command: "node", args: [`${FIXTURES}silent_server.mjs`] } },
+    { initialize_timeout_ms: 10_000 },
+  );
+  try {
+    const connecting = h.manager.connect("slow");
+    await until(() => (h.manager.servers()[0].pid ?? 0) > 0, 5_000, "child started");
+    const pid = h.manager.servers()[0].pid!;
+    await within(h.manager.disconnect("slow"), 10_000, "disconnect");
+    await within(connecting, 10_000, "connect settles");
+    assert.equal(h.manager.servers()[0].state.status, "idle");
+    await until(() => !alive(pid), 5_000, "child reaped");
+  } finally {
+    await h.close();
+  }
+});

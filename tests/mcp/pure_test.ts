@@ -234,3 +234,23 @@ Deno.test("roots from config paths: relative, ~, .., duplicates, default cwd, en
     ],
   );
 });
+
+Deno.test("lifecycle: stop during a connect attempt aborts it and never reports ready", async () => {
+  const { c } = fakeClock();
+  let signal!: AbortSignal;
+  let finish!: () => void;
+  const life = new ServerLifecycle({
+    name: "s",
+    connect: (_n, s) => {
+      signal = s;
+      return new Promise<void>((r) => (finish = r));
+    },
+    clock: c,
+  });
+  const attempt = life.start();
+  life.stop();
+  assert.equal(signal.aborted, true);
+  finish();
+  await attempt;
+  assert.equal(life.state.status, "idle");
+});
