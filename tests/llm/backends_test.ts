@@ -173,6 +173,12 @@ for (const spec of SPECS) {
 
       const req = r.server.requests[0];
       assert.match(req.path, spec.chatPath);
+      if (spec.kind === "openai" || spec.kind === "openai-compatible") {
+        // Usage arrives in the final chunk only when the request asks for it.
+        assert.deepEqual((req.body as { stream_options?: unknown }).stream_options, {
+          include_usage: true,
+        });
+      }
       const [header, value] = spec.auth;
       assert.match(String(req.headers[header]), value, `credentials in ${header}`);
       const body = JSON.stringify(req.body);
