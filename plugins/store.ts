@@ -133,6 +133,7 @@ export const storePlugin = definePlugin({
         list: (p: ListOptions = {}) => store.list(p),
         last: (p: { skipEmpty?: boolean } = {}) => store.last(p),
         update: (p: { ref: string; patch: SessionPatch }) => store.update(p.ref, p.patch),
+        rename: (p: { ref: string; title: string }) => store.rename(p.ref, p.title),
         save: (p: { ref: string; name: string | null }) => store.save(p.ref, p.name),
         clear: (p: { ref: string }) => store.clear(p.ref),
         delete: async (p: { ref: string }) => {

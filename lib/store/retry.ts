@@ -18,6 +18,8 @@ export interface LockRetryOptions {
   random?: () => number;
   /** Attempts before giving up (default 40, about 10 s in total). */
   maxAttempts?: number;
+  /** Called before each retry (for lock-contention figures in `/stats`). */
+  onRetry?: (attempt: number) => void;
   /** First delay in ms (default 2). */
   baseMs?: number;
   /** Largest delay in ms (default 500). */
@@ -60,6 +62,7 @@ export async function withLockRetry<T>(
     } catch (e) {
       if (!isLockedError(e)) throw e;
       if (attempt + 1 >= maxAttempts) throw new StoreLockedError(maxAttempts, { cause: e });
+      options.onRetry?.(attempt);
       const delay = backoffDelay(
         attempt,
         { baseMs: options.baseMs ?? 2, maxMs: options.maxMs ?? 500, jitter: "full" },

@@ -129,6 +129,8 @@ export interface StoreInfo {
   schemaVersion: number;
   /** What migrating did at open. */
   migrations: MigrationReport;
+  /** Operations retried because another process held the database lock. */
+  lockRetries: number;
   /** Sessions whose interrupted bulk deletes were finished at open. */
   recoveredSweeps: number;
   /** Messages kept in memory per open session. */
@@ -293,6 +295,7 @@ export class MessageStore {
   #pageSize: number;
   #report: MigrationReport;
   #recovered = 0;
+  #lockRetries = 0;
   #views = new Map<string, SessionView>();
   #closed = false;
 
@@ -319,7 +322,7 @@ export class MessageStore {
       kv,
       location: locationTarget(location),
       clock,
-      retry: (op) => withLockRetry(op, { clock, random }),
+      retry: (op) => withLockRetry(op, { clock, random, onRetry: () => this.#lockRetries++ }),
       emit: (event) => {
         try {
           onEvent?.(event);
@@ -361,6 +364,7 @@ export class MessageStore {
       schemaVersion: this.#report.to,
       migrations: this.#report,
       recoveredSweeps: this.#recovered,
+      lockRetries: this.#lockRetries,
       pageSize: this.#pageSize,
     };
   }
@@ -597,6 +601,18 @@ export class MessageStore {
   async update(ref: string, patch: SessionPatch): Promise<SessionRecord> {
     const id = await this.resolve(ref);
     return this.#change(id, (r) => ({ next: applyPatch(r, patch) }));
+  }
+
+  /**
+   * Sets a session's title (`sessions rename`); shorthand for `update(ref, { title })`.
+   *
+   * @example
+   * ```ts ignore
+   * await store.rename("k3v9", "Auth refactor");
+   * ```
+   */
+  rename(ref: string, title: string): Promise<SessionRecord> {
+    return this.update(ref, { title });
   }
 
   /**

@@ -74,11 +74,18 @@ Deno.test("two processes appending to different sessions of one store lose nothi
     const errors = stderrText(child);
     const seqs: number[] = [];
     let done = false;
+    let retries = -1;
     for await (const line of lines(child)) {
       const m = /^ack (\d+)$/.exec(line);
       if (m) seqs.push(Number(m[1]));
+      const r = /^lock-retries (\d+)$/.exec(line);
+      if (r) retries = Number(r[1]);
       if (line === "done") done = true;
     }
+    // Contention is real (typically dozens of "database is locked" retries per process),
+    // but how much depends on scheduling: report it, assert only that it was counted.
+    console.log(`${id}: ${retries} lock retries`);
+    assert.ok(retries >= 0);
     const status = await child.status;
     assert.equal(status.code, 0, `${id} failed: ${await errors}`);
     assert.ok(done);
