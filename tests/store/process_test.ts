@@ -4,10 +4,15 @@ import { fakeClock, lines, openAt, spawnFixture, stderrText, tempDir } from "./h
 
 Deno.test("SIGKILL during a burst of writes loses nothing acknowledged; the store reopens cleanly", async () => {
   await using tmp = await tempDir();
-  const rounds = [{ id: "crash-a", kills: 150 }, { id: "crash-b", kills: 37 }, {
-    id: "crash-c",
-    kills: 301,
-  }];
+  // Each kill aims at a different kind of in-flight message (the child may be a line or two
+  // ahead of what we read): a 1 MB one whose chunks are being
+  // pre-written (seq 49, 99), a 100 KB one chunked in its commit (seq 9), a plain one (301).
+  const rounds = [
+    { id: "crash-a", kills: 49 },
+    { id: "crash-b", kills: 9 },
+    { id: "crash-c", kills: 301 },
+    { id: "crash-d", kills: 99 },
+  ];
   const acked = new Map<string, number[]>();
   for (const { id, kills } of rounds) {
     const child = spawnFixture("writer.ts", tmp.dir, [tmp.dir, id]);
@@ -31,7 +36,7 @@ Deno.test("SIGKILL during a burst of writes loses nothing acknowledged; the stor
   const store = await openAt(tmp.dir, { clock });
   assert.equal(store.info().schemaVersion, 2);
   const listed = (await store.list()).sessions.map((s) => s.id).sort();
-  assert.deepEqual(listed, ["crash-a", "crash-b", "crash-c"]);
+  assert.deepEqual(listed, ["crash-a", "crash-b", "crash-c", "crash-d"]);
   for (const { id } of rounds) {
     const seqs = acked.get(id)!;
     const record = await store.get(id);
@@ -42,8 +47,10 @@ Deno.test("SIGKILL during a burst of writes loses nothing acknowledged; the stor
       if (m.role === "tool") {
         const part = (m.content as Array<{ type: string; content: string }>)[0];
         assert.equal(
-          part.content.length,
-          `${m.seq}:`.length + 100_000,
+          part.content,
+          `${m.seq}:${
+            (m.seq % 50 === 49 ? "h" : "r").repeat(m.seq % 50 === 49 ? 1_000_000 : 100_000)
+          }`,
           "chunked tool result intact",
         );
       } else assert.match(m.content as string, new RegExp(`^message ${m.seq} from \\d+$`));
