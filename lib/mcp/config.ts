@@ -6,7 +6,7 @@
  */
 
 import { McpConfigError } from "./errors.ts";
-import type { OAuthSettings } from "./oauth.ts";
+import type { OAuthSettings } from "./oauth_settings.ts";
 
 /** When a server connects. */
 export type StartupMode = "eager" | "background" | "lazy";

@@ -13,6 +13,7 @@
  */
 
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import type { OAuthSettings } from "./oauth_settings.ts";
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -52,34 +53,7 @@ export class MemoryOAuthStorage implements OAuthStorage {
   }
 }
 
-/** OAuth settings of one HTTP server (`mcp.servers.NAME.oauth`). */
-export interface OAuthSettings {
-  /** Redirect URI registered with the authorization server (a loopback URL the host listens on). */
-  redirect_url?: string;
-  /** Client name shown on the consent screen. */
-  client_name?: string;
-  /** Scopes to ask for (space-separated); default: what the server advertises. */
-  scope?: string;
-  /**
-   * `authorization_code` (default: a user signs in through the browser) or
-   * `client_credentials` (machine to machine, with `client_secret` or
-   * `private_key_pem`; no user, tokens kept in memory).
-   */
-  grant?: "authorization_code" | "client_credentials";
-  /** For `client_credentials` with `private_key_jwt`: PEM private key and its algorithm (e.g. ES256). */
-  private_key_pem?: string;
-  signing_algorithm?: string;
-  /** A Client ID Metadata Document URL (SEP-991), instead of dynamic registration. */
-  client_metadata_url?: string;
-  /** Pre-registered client id (and secret), instead of dynamic registration. */
-  client_id?: string;
-  client_secret?: string;
-  /**
-   * Extra `host[:port]` the transport worker may reach: the authorization
-   * server when it is not on the MCP server's host.
-   */
-  allowed_hosts?: string[];
-}
+export type { OAuthSettings } from "./oauth_settings.ts";
 
 /** Default loopback redirect (the host's listener). */
 export const DEFAULT_REDIRECT_URL = "http://127.0.0.1:8976/oauth/callback";

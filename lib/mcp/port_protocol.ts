@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { OAuthSettings } from "./oauth.ts";
+import type { OAuthSettings } from "./oauth_settings.ts";
 
 /** What the transport worker should connect to. Sent once, in `init`. */
 export type TransportSpec =
