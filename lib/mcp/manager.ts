@@ -34,6 +34,8 @@ import {
 import { McpConfigError, McpUnknownServerError, McpUnknownToolError } from "./errors.ts";
 import { describeState, type ServerState } from "./lifecycle.ts";
 import {
+  type NotificationBatch,
+  NotificationBatcher,
   type NotificationCategory,
   type NotificationFilter,
   NotificationHistory,
@@ -51,7 +53,8 @@ import { namespaceTools, type ToolRef } from "./tool_names.ts";
 /** Events the manager emits (names as sent to the UI). */
 export interface McpManagerEvents {
   "server-state": { name: string; state: ServerState; status: string };
-  notification: NotificationRecord;
+  /** Notifications for the UI, batched per `progress_interval_ms` (see {@linkcode NotificationBatcher}). */
+  notifications: NotificationBatch;
   progress: ProgressUpdate & { callId?: string };
   "tools-changed": { server: string };
 }
@@ -125,6 +128,7 @@ export class McpManager {
   readonly #history: NotificationHistory;
   readonly #cache: ResourceCache;
   readonly #progress: ProgressCoalescer;
+  readonly #batcher: NotificationBatcher;
   readonly #clock: Clock;
   #roots: Root[];
   #toolNames?: ReturnType<typeof namespaceTools>;
@@ -149,6 +153,10 @@ export class McpManager {
         }),
       { intervalMs: options.progress_interval_ms ?? 100, clock: this.#clock },
     );
+    this.#batcher = new NotificationBatcher((batch) => this.#emit("notifications", batch), {
+      intervalMs: options.progress_interval_ms ?? 100,
+      clock: this.#clock,
+    });
     for (const [name, config] of Object.entries(options.servers ?? {})) {
       this.#add(name, validateServerConfig(name, config));
     }
@@ -512,6 +520,7 @@ export class McpManager {
   /** Disconnects everything. */
   async close(): Promise<void> {
     this.#progress.close();
+    this.#batcher.flush();
     await Promise.all([...this.#conns.values()].map((c) => c.close().catch(() => {})));
   }
 
@@ -593,7 +602,7 @@ export class McpManager {
         },
         notification: (n, method, params) => {
           const rec = this.#history.record(n, method, params);
-          if (rec) this.#emit("notification", rec);
+          if (rec) this.#batcher.push(rec);
         },
         toolsChanged: (n) => {
           this.#toolNames = undefined;

@@ -286,3 +286,76 @@ export class ProgressCoalescer {
     this.#lastEmit.clear();
   }
 }
+
+/** A batch of notifications for the UI. */
+export interface NotificationBatch {
+  records: NotificationRecord[];
+  /** Records left out of `records` because the batch was full. */
+  omitted: number;
+}
+
+/**
+ * Batches notification events for the UI: the first one after a quiet
+ * interval goes out at once, later ones within `intervalMs` are gathered and
+ * sent together (at most `maxPerBatch` records, the rest counted), so a
+ * server logging 1,000 lines a second costs the terminal about ten events.
+ *
+ * @example
+ * ```ts
+ * import { NotificationBatcher } from "./notifications.ts";
+ * const out: number[] = [];
+ * const b = new NotificationBatcher((batch) => out.push(batch.records.length + batch.omitted), { intervalMs: 100 });
+ * const rec = (seq: number) => ({ seq, at: 0, server: "s", method: "notifications/message", category: "logging" as const, params: {} });
+ * for (let i = 1; i <= 5; i++) b.push(rec(i));
+ * b.flush();
+ * console.log(out); // [1, 4]
+ * ```
+ */
+export class NotificationBatcher {
+  readonly #emit: (batch: NotificationBatch) => void;
+  readonly #interval: number;
+  readonly #max: number;
+  readonly #clock: Clock;
+  #pending: NotificationRecord[] = [];
+  #omitted = 0;
+  #last = -Infinity;
+  #timer?: TimerHandle;
+
+  constructor(
+    emit: (batch: NotificationBatch) => void,
+    options: { intervalMs?: number; maxPerBatch?: number; clock?: Clock } = {},
+  ) {
+    this.#emit = emit;
+    this.#interval = options.intervalMs ?? 100;
+    this.#max = options.maxPerBatch ?? 50;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Offers one record. */
+  push(record: NotificationRecord): void {
+    const now = this.#clock.now();
+    if (this.#timer === undefined && now - this.#last >= this.#interval) {
+      this.#last = now;
+      this.#emit({ records: [record], omitted: 0 });
+      return;
+    }
+    if (this.#pending.length < this.#max) this.#pending.push(record);
+    else this.#omitted++;
+    this.#timer ??= this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, Math.max(0, this.#interval - (now - this.#last)));
+  }
+
+  /** Sends what is pending now. */
+  flush(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0 && this.#omitted === 0) return;
+    const batch = { records: this.#pending, omitted: this.#omitted };
+    this.#pending = [];
+    this.#omitted = 0;
+    this.#last = this.#clock.now();
+    this.#emit(batch);
+  }
+}

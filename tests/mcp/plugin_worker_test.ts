@@ -30,7 +30,7 @@ Deno.test("mcp-manager as a narrowed plugin worker (no permissions), transports 
   const events: { name: string; data: unknown }[] = [];
   const manager = await within(startPlugin({ ...spec, heartbeat: false }), 30_000, "manager start");
   mcp.bind(manager);
-  for (const e of ["server-state", "progress", "notification"]) {
+  for (const e of ["server-state", "progress", "notifications"]) {
     manager.peer.on(e, (data) => events.push({ name: e, data }));
   }
   try {

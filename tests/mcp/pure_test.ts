@@ -254,3 +254,29 @@ Deno.test("lifecycle: stop during a connect attempt aborts it and never reports 
   await attempt;
   assert.equal(life.state.status, "idle");
 });
+
+Deno.test("notification events: a burst of 1,000 log lines becomes about ten UI events, nothing silently lost", async () => {
+  const { NotificationBatcher } = await import("../../lib/mcp/notifications.ts");
+  const { clock, c } = fakeClock();
+  const batches: { records: unknown[]; omitted: number }[] = [];
+  const b = new NotificationBatcher((x) => batches.push(x), {
+    intervalMs: 100,
+    maxPerBatch: 50,
+    clock: c,
+  });
+  for (let i = 1; i <= 1000; i++) {
+    b.push({
+      seq: i,
+      at: clock.now,
+      server: "s",
+      method: "notifications/message",
+      category: "logging",
+      params: {},
+    });
+    await clock.tickAsync(1);
+  }
+  b.flush();
+  assert.ok(batches.length <= 12, `${batches.length} events`);
+  assert.equal(batches.reduce((n, x) => n + x.records.length + x.omitted, 0), 1000);
+  assert.ok(batches.every((x) => x.records.length <= 50));
+});
