@@ -121,7 +121,7 @@ export const storePlugin = definePlugin({
         history: async (p: { sessionId: string; before?: number; limit?: number }) => {
           const open = views.get(p.sessionId);
           if (open && !open.closed) return open.history(p);
-          const view = await store.open(p.sessionId, { readOnly: true });
+          const view = await store.open(p.sessionId, { readOnly: true, preload: false });
           try {
             return await view.history(p);
           } finally {

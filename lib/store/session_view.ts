@@ -41,6 +41,8 @@ export interface SessionViewOptions {
   pageSize: number;
   /** The writer lease; absent for a read-only view. */
   lease?: SessionLease;
+  /** Load the last page at open (default true; read-only views may skip it). */
+  preload?: boolean;
   /** Called once when the view closes. */
   onClose?: (view: SessionView) => void;
 }
@@ -143,6 +145,9 @@ export class SessionView {
   ): Promise<SessionView> {
     const r = current.record;
     const recent: MessageEntry[] = [];
+    if (options.preload === false && !options.lease) {
+      return new SessionView(ctx, current, recent, options);
+    }
     for await (
       const m of readMessages(ctx, r.id, {
         from: r.firstSeq,

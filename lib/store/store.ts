@@ -422,10 +422,12 @@ export class MessageStore {
   async #makeView(
     current: { record: SessionRecord; versionstamp: string },
     lease?: SessionLease,
+    preload = true,
   ): Promise<SessionView> {
     const view = await SessionView.load(this.#ctx, current, {
       pageSize: this.#pageSize,
       lease,
+      preload,
       onClose: (v) => {
         if (this.#views.get(v.id) === v) this.#views.delete(v.id);
       },
@@ -485,14 +487,18 @@ export class MessageStore {
   /**
    * Opens a session. For writing (default) it takes the writer lease and
    * throws `SessionBusyError` when another live process holds it; with
-   * `readOnly` it takes no lease (for show/export while another writes).
+   * `readOnly` it takes no lease (for show/export while another writes);
+   * `preload: false` skips loading the last page into a read-only view.
    *
    * @example
    * ```ts ignore
    * const view = await store.open(lastId);
    * ```
    */
-  async open(ref: string, options: { readOnly?: boolean } = {}): Promise<SessionView> {
+  async open(
+    ref: string,
+    options: { readOnly?: boolean; preload?: boolean } = {},
+  ): Promise<SessionView> {
     const ctx = this.#open();
     const id = await this.resolve(ref);
     const existing = this.#views.get(id);
@@ -503,7 +509,7 @@ export class MessageStore {
     try {
       const current = await readRecord(ctx, id);
       if (!current) throw new SessionNotFoundError(ref);
-      return await this.#makeView(current, lease);
+      return await this.#makeView(current, lease, options.preload ?? true);
     } catch (e) {
       await lease?.release().catch(() => {});
       throw e;
