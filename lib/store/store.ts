@@ -207,6 +207,12 @@ function locationTarget(location: KvLocation): string {
   }
 }
 
+function isAccessProblem(e: unknown): boolean {
+  return e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable ||
+    (e instanceof Error &&
+      /readonly database|read-only file system|unable to open database/i.test(e.message));
+}
+
 function sqliteProblem(e: unknown): string | undefined {
   const msg = e instanceof Error ? e.message : String(e);
   return /not a database|malformed|corrupt|disk image|file is encrypted/i.test(msg)
@@ -242,11 +248,20 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
         throw new StoreValidationError("openMessageStore needs a location or a path");
       })());
   const target = locationTarget(location);
-  if (location.kind === "local") await prepareLocal(location.path, location.dir);
   let kv: Deno.Kv;
   try {
+    if (location.kind === "local") await prepareLocal(location.path, location.dir);
     kv = await Deno.openKv(target);
   } catch (e) {
+    if (location.kind === "local" && isAccessProblem(e)) {
+      throw new StoreError(
+        `cannot open the session store ${target}: ${(e as Error).message}; make sure ` +
+          `${location.dir} is yours and writable (and that the store worker may read and write ` +
+          `it), or choose another directory with MCPCHAT_DATA_DIR or [session] data_dir`,
+        "STORE_PERMISSION",
+        { cause: e },
+      );
+    }
     const problem = sqliteProblem(e);
     if (location.kind === "local" && problem) {
       throw new StoreCorruptedError(target, problem, { cause: e });

@@ -207,3 +207,20 @@ Deno.test("remote KV: the worker reaches the KV Connect URL with the token, noth
   assert.equal(requests[0].auth, "Bearer tok-123");
   assert.match(requests[0].body, /supportedVersions/);
 });
+
+Deno.test("a store worker without write access to the data dir fails to start with STORE_PERMISSION", async () => {
+  await using tmp = await tempDir();
+  const location = resolveKvLocation({ env: { MCPCHAT_DATA_DIR: `${tmp.dir}/data` } });
+  const spec_ = spec(location);
+  spec_.permissions = { read: [tmp.dir] }; // write left out: denied under --no-prompt
+  await assert.rejects(startPlugin<Store>(spec_), (e: unknown) => {
+    assert.ok(e instanceof Error);
+    assert.match(
+      e.message,
+      /cannot open the session store .*sessions\.kv: .*make sure .* is yours and writable/,
+    );
+    return true;
+  });
+  // Nothing was created.
+  assert.equal(await Deno.stat(`${tmp.dir}/data`).then(() => true, () => false), false);
+});
