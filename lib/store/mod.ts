@@ -57,6 +57,7 @@ export {
   type OAuthPatch,
   type OAuthRecord,
   openMessageStore,
+  permissionWarnings,
   type StoreInfo,
 } from "./store.ts";
 export { isLockedError, withLockRetry } from "./retry.ts";

@@ -133,6 +133,8 @@ export interface StoreInfo {
   lockRetries: number;
   /** Sessions whose interrupted bulk deletes were finished at open. */
   recoveredSweeps: number;
+  /** Problems worth fixing, e.g. a data directory other users can read. */
+  warnings: string[];
   /** Messages kept in memory per open session. */
   pageSize: number;
 }
@@ -205,6 +207,30 @@ function locationTarget(location: KvLocation): string {
     case "memory":
       return ":memory:";
   }
+}
+
+/**
+ * Warnings when the data directory or KV file is open to other users (the
+ * file holds conversations and OAuth tokens). Nothing is changed.
+ *
+ * @example
+ * ```ts ignore
+ * const warnings = await permissionWarnings("/home/u/.local/share/mcpchat", ".../sessions.kv");
+ * ```
+ */
+export async function permissionWarnings(dir: string, path: string): Promise<string[]> {
+  if (Deno.build.os === "windows") return [];
+  const out: string[] = [];
+  for (const [p, want] of [[dir, 0o700], [path, 0o600]] as const) {
+    const mode = (await Deno.stat(p).catch(() => null))?.mode;
+    if (mode !== null && mode !== undefined && (mode & 0o077) !== 0) {
+      out.push(
+        `${p} is accessible to other users (mode ${(mode & 0o777).toString(8)}); it holds your ` +
+          `conversations and OAuth tokens: chmod ${want.toString(8)} "${p}"`,
+      );
+    }
+  }
+  return out;
 }
 
 function isAccessProblem(e: unknown): boolean {
@@ -287,6 +313,9 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
       target: options.schemaVersion,
     });
     const store = new MessageStore(kv, location, report, options);
+    if (location.kind === "local") {
+      store.addWarnings(await permissionWarnings(location.dir, location.path));
+    }
     await store.recoverSweeps();
     return store;
   } catch (e) {
@@ -311,6 +340,7 @@ export class MessageStore {
   #report: MigrationReport;
   #recovered = 0;
   #lockRetries = 0;
+  #warnings: string[] = [];
   #views = new Map<string, SessionView>();
   #closed = false;
 
@@ -380,8 +410,14 @@ export class MessageStore {
       migrations: this.#report,
       recoveredSweeps: this.#recovered,
       lockRetries: this.#lockRetries,
+      warnings: [...this.#warnings],
       pageSize: this.#pageSize,
     };
+  }
+
+  /** Records problems found at open (internal). */
+  addWarnings(warnings: string[]): void {
+    this.#warnings.push(...warnings);
   }
 
   /** Messages an open session keeps in memory. */

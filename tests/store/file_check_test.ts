@@ -104,3 +104,28 @@ Deno.test("new store: directory 0700, file 0600; empty file and real KV are acce
   assert.deepEqual(classifyKvFile(head), { ok: true, state: "kv" });
   assert.deepEqual(classifyKvFile(new Uint8Array()), { ok: true, state: "empty" });
 });
+
+Deno.test("an existing data directory open to others is not changed but reported in info().warnings", async () => {
+  if (Deno.build.os === "windows") return;
+  await using tmp = await tempDir();
+  const dir = `${tmp.dir}/shared`;
+  await Deno.mkdir(dir);
+  await Deno.chmod(dir, 0o755);
+  const store = await openAt(dir);
+  const { warnings } = store.info();
+  await store.close();
+  assert.equal(
+    (await Deno.stat(dir)).mode! & 0o777,
+    0o755,
+    "an existing directory is left as it is",
+  );
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0],
+    new RegExp(`${dir} is accessible to other users \\(mode 755\\).*chmod 700`),
+  );
+  await Deno.chmod(dir, 0o700);
+  const again = await openAt(dir);
+  assert.deepEqual(again.info().warnings, []);
+  await again.close();
+});
