@@ -68,8 +68,11 @@ export const mcpManagerPlugin = definePlugin({
       const e = d as DetachServerEvent;
       if (ports.detach(e)) manager.transportLost(e.name, e.reason);
     });
-    // Servers start on `startServers`, called by the host once it can route
-    // `attach-server` events to this instance (after `startPlugin` resolves).
+    // Servers start once this instance is ready, so the host can already route
+    // `attach-server` to it; a host that must wait for eager servers (before
+    // the prompt) calls `startServers`, which awaits the same run.
+    const kickoff = setTimeout(() => void manager.start(), 0);
+    ctx.signal.addEventListener("abort", () => clearTimeout(kickoff));
     return {
       handlers: {
         /** Eager servers are connected when this resolves; background ones keep connecting. */

@@ -134,6 +134,7 @@ export class McpManager {
   #toolNames?: ReturnType<typeof namespaceTools>;
   #callIds = new Map<string, string>();
   #callSeq = 0;
+  #started?: Promise<void>;
 
   constructor(options: McpManagerOptions) {
     this.#opts = options;
@@ -167,7 +168,13 @@ export class McpManager {
    * `background` ones are started without waiting, `lazy` ones connect on
    * first use. Resolves when the eager ones have settled.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    // Idempotent: the plugin starts servers by itself, and `startServers` waits on the same run.
+    this.#started ??= this.#startServers();
+    return this.#started;
+  }
+
+  async #startServers(): Promise<void> {
     const eager: Promise<void>[] = [];
     for (const conn of this.#conns.values()) {
       if (conn.state.status === "disabled") continue;
