@@ -140,3 +140,57 @@ Deno.test("batcher: responses are never delayed; notification bursts are batched
   b.push({ jsonrpc: "2.0", id: 6, method: "sampling/createMessage" }); // a request object: immediate
   assert.equal(sent.length, 4);
 });
+
+Deno.test("pagination: every page of tools/list, with a connection over the bridge", async () => {
+  const { ServerConnection } = await import("../../lib/mcp/connection.ts");
+  const { port1, port2 } = new MessageChannel();
+  const pages: Record<
+    string,
+    { tools: { name: string; inputSchema: { type: "object" } }[]; nextCursor?: string }
+  > = {
+    "": { tools: [{ name: "a", inputSchema: { type: "object" } }], nextCursor: "p2" },
+    p2: { tools: [{ name: "b", inputSchema: { type: "object" } }], nextCursor: "p3" },
+    p3: { tools: [{ name: "c", inputSchema: { type: "object" } }] },
+  };
+  const cursors: string[] = [];
+  fakeServer(port2, (req, post, s) => {
+    const cursor = (req as unknown as { params?: { cursor?: string } }).params?.cursor ?? "";
+    cursors.push(cursor);
+    post({
+      t: "message",
+      s,
+      m: JSON.stringify({ jsonrpc: "2.0", id: req.id, result: pages[cursor] }),
+    });
+  });
+  const conn = new ServerConnection({
+    name: "paged",
+    config: { command: "unused" },
+    ports: {
+      acquire: () => Promise.resolve(port1),
+      invalidate: () => {},
+      release: () => Promise.resolve(),
+    },
+    events: {
+      state: () => {},
+      notification: () => {},
+      toolsChanged: () => {},
+      promptsChanged: () => {},
+      resourcesChanged: () => {},
+      resourceUpdated: () => {},
+      connected: () => {},
+    },
+    roots: () => [],
+    pingIntervalMs: 0,
+  });
+  try {
+    await within(conn.connect(), 5_000, "connect");
+    const tools = await within(conn.listTools(), 5_000, "listTools");
+    assert.deepEqual(tools.map((t) => t.name), ["a", "b", "c"]);
+    assert.deepEqual(cursors, ["", "p2", "p3"]);
+    assert.equal(conn.info().toolCount, 3);
+  } finally {
+    await conn.close();
+    port1.close();
+    port2.close();
+  }
+});
