@@ -194,8 +194,8 @@ const LlmSchema = z
     default: z._default(nonEmptyString(), "anthropic"),
     max_tokens: z._default(positiveInt(), 4096),
     temperature: z.optional(z.number().check(z.minimum(0), z.maximum(2))),
-    timeout_seconds: z._default(positiveNumber(), 300),
-    idle_timeout_seconds: z._default(positiveNumber(), 60),
+    timeout_seconds: z._default(positiveNumber(), 600),
+    idle_timeout_seconds: z._default(positiveNumber(), 120),
     backends: z.prefault(BackendsSchema, {}),
     breaker: z.prefault(
       z.strictObject({
