@@ -14,6 +14,7 @@
  * | `["chunk", id, seq, index]`           | `Uint8Array` piece of a large message |
  * | `["lease", id]`                       | writer lease                  |
  * | `["sweep", id]`                       | pending bulk delete (crash-safe) |
+ * | `["prewrite", id]`                    | `{ from, to }` seqs whose chunks are being pre-written |
  * | `["alias", name]`                     | alias record                  |
  * | `["oauth", serverUrl]`                | OAuth record of an MCP server |
  * | `["oauth_kv", key]`                   | OAuth value of the MCP layer's storage (`mcp-oauth/<server>/<kind>`) |
@@ -151,6 +152,23 @@ export function leaseKey(id: string): Deno.KvKey {
 export function sweepKey(id: string): Deno.KvKey {
   return ["sweep", id];
 }
+
+/**
+ * Key of the marker of chunks pre-written for messages `[from, to)` whose
+ * header commit has not happened yet (cleaned up at open after a crash).
+ *
+ * @example
+ * ```ts
+ * import { prewriteKey } from "./keys.ts";
+ * prewriteKey("k3v9x2");
+ * ```
+ */
+export function prewriteKey(id: string): Deno.KvKey {
+  return ["prewrite", id];
+}
+
+/** Prefix of pre-write markers. */
+export const PREWRITE_PREFIX: Deno.KvKey = ["prewrite"];
 
 /** Prefix of pending bulk deletes. */
 export const SWEEP_PREFIX: Deno.KvKey = ["sweep"];

@@ -14,7 +14,7 @@ import {
   StoreClosedError,
   StoreValidationError,
 } from "./errors.ts";
-import { messageKey } from "./keys.ts";
+import { messageKey, prewriteKey } from "./keys.ts";
 import type { SessionLease } from "./lease.ts";
 import { changeRecord, readRecord, type VersionedRecord } from "./records.ts";
 import type { HistoryPage, Message, MessageEntry, SessionPatch, SessionRecord } from "./types.ts";
@@ -280,7 +280,7 @@ export class SessionView {
         encoded = batch.map((m, i) => encodeMessage(id, record.nextSeq + i, m));
         const total = encoded.reduce((n, e) => n + e.size, 0);
         inlineChunks = total <= COMMIT_BUDGET;
-        if (!inlineChunks) await this.#prewriteChunks(encoded);
+        if (!inlineChunks) await this.#prewriteChunks(encoded, record.nextSeq, batch.length);
         encodedFor = record.nextSeq;
       }
       const next = accumulate(record, batch, this.#ctx.clock.now());
@@ -291,6 +291,7 @@ export class SessionView {
             op.set(messageKey(id, record.nextSeq + i), e.value);
             if (inlineChunks) { for (const c of e.chunks) op.set(c.key, c.value); }
           });
+          if (!inlineChunks) op.delete(prewriteKey(id));
         },
       };
     }, { lease, cached: this.#current, missing: "deleted" });
@@ -307,14 +308,18 @@ export class SessionView {
     return entries;
   }
 
-  /** Writes the chunks of huge messages before the header commit; invisible until then. */
-  async #prewriteChunks(encoded: EncodedMessage[]): Promise<void> {
+  /**
+   * Writes the chunks of huge messages before the header commit; invisible
+   * until then. A marker `["prewrite", id]` (removed by the header commit)
+   * lets the next open clean up chunks a crash left without a header.
+   */
+  async #prewriteChunks(encoded: EncodedMessage[], from: number, count: number): Promise<void> {
     const chunks = encoded.flatMap((e) => e.chunks);
     for (let i = 0; i < chunks.length; i += CHUNKS_PER_COMMIT) {
       const part = chunks.slice(i, i + CHUNKS_PER_COMMIT);
-      await this.#ctx.retry(() =>
-        part.reduce((op, c) => op.set(c.key, c.value), this.#ctx.kv.atomic()).commit()
-      );
+      const op = this.#ctx.kv.atomic();
+      if (i === 0) op.set(prewriteKey(this.id), { from, to: from + count });
+      await this.#ctx.retry(() => part.reduce((o, c) => o.set(c.key, c.value), op).commit());
     }
   }
 

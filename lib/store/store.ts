@@ -32,10 +32,14 @@ import {
   ACTIVE_INDEX_PREFIX,
   ALIAS_PREFIX,
   aliasKey,
+  chunkKey,
+  chunkPrefix,
   messageKey,
   OAUTH_PREFIX,
   oauthKey,
   oauthKvKey,
+  PREWRITE_PREFIX,
+  prewriteKey,
   SCHEMA_VERSION,
   sessionKey,
   sessionNameKey,
@@ -62,7 +66,7 @@ import type {
   SessionRecord,
 } from "./types.ts";
 import { validateSessionName } from "./types.ts";
-import { COMMIT_BUDGET, encodeMessage } from "./codec.ts";
+import { COMMIT_BUDGET, encodeMessage, type StoredMessage } from "./codec.ts";
 
 /** Options of {@linkcode openMessageStore}. */
 export interface MessageStoreOptions {
@@ -779,6 +783,7 @@ export class MessageStore {
         next: null,
         mutate: (op) => {
           if (r.name !== undefined) op.delete(sessionNameKey(r.name));
+          op.delete(prewriteKey(id));
           op.set(sweepKey(id), { kind: "delete" } satisfies SweepValue);
         },
       }), { lease });
@@ -803,13 +808,45 @@ export class MessageStore {
       pending.push({ id: e.key[1] as string, value: e.value });
     }
     let done = 0;
-    for (const { id } of pending) {
+    const busy = async (id: string) => {
       const lease = await ctx.retry(() => ctx.kv.get<LeaseValue>(["lease", id]));
-      if (isLiveForeignLease(lease.value, this.#ownerId, this.#clock.now())) continue;
+      return isLiveForeignLease(lease.value, this.#ownerId, this.#clock.now());
+    };
+    for (const { id } of pending) {
+      if (await busy(id)) continue;
       if (await this.#finishSweep(id)) done++;
+    }
+    const prewrites: Array<{ id: string; from: number; to: number }> = [];
+    for await (const e of ctx.kv.list<{ from: number; to: number }>({ prefix: PREWRITE_PREFIX })) {
+      prewrites.push({ id: e.key[1] as string, ...e.value });
+    }
+    for (const p of prewrites) {
+      if (await busy(p.id)) continue;
+      await this.#dropUnreferencedChunks(p.id, p.from, p.to);
+      done++;
     }
     this.#recovered += done;
     return done;
+  }
+
+  /** Deletes chunks in `[from, to)` that no committed message header refers to. */
+  async #dropUnreferencedChunks(id: string, from: number, to: number): Promise<void> {
+    const ctx = this.#ctx;
+    for (let seq = from; seq < to; seq++) {
+      const header = await ctx.retry(() => ctx.kv.get<StoredMessage>(messageKey(id, seq)));
+      const keep = header.value && "chunks" in header.value ? header.value.chunks : 0;
+      const stale: Deno.KvKey[] = [];
+      for await (
+        const e of ctx.kv.list({ prefix: chunkPrefix(id, seq), start: chunkKey(id, seq, keep) })
+      ) {
+        stale.push(e.key);
+      }
+      for (let i = 0; i < stale.length; i += 200) {
+        const part = stale.slice(i, i + 200);
+        await ctx.retry(() => part.reduce((op, k) => op.delete(k), ctx.kv.atomic()).commit());
+      }
+    }
+    await ctx.retry(() => ctx.kv.delete(prewriteKey(id)));
   }
 
   async #finishSweep(id: string): Promise<boolean> {

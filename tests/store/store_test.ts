@@ -542,3 +542,49 @@ Deno.test("watch reports another store instance's changes to a session", async (
   await writer.close();
   await watcher.close();
 });
+
+Deno.test("chunks a crash left behind without a message header are removed at the next open", async () => {
+  await using tmp = await tempDir();
+  const store = await openAt(tmp.dir);
+  const view = await store.create();
+  await view.append({
+    role: "tool",
+    content: [{ type: "tool-result", id: "a", content: "a".repeat(100_000) }],
+  });
+  await view.close();
+  await store.close();
+  // A crash while pre-writing the chunks of seq 1 (2 MB): chunks and marker, no header.
+  // Seq 0 (2 chunks, committed) also has a stale extra chunk from an earlier attempt.
+  const kv = await Deno.openKv(`${tmp.dir}/sessions.kv`);
+  await kv.set(["prewrite", view.id], { from: 0, to: 2 });
+  for (let i = 0; i < 10; i++) await kv.set(["chunk", view.id, 1n, i], new Uint8Array(1000));
+  await kv.set(["chunk", view.id, 0n, 7], new Uint8Array(10));
+  kv.close();
+
+  const reopened = await openAt(tmp.dir);
+  assert.equal(reopened.info().recoveredSweeps, 1);
+  const kv2 = await Deno.openKv(`${tmp.dir}/sessions.kv`);
+  const keys: string[] = [];
+  for await (const e of kv2.list({ prefix: ["chunk", view.id] })) keys.push(String(e.key.slice(2)));
+  assert.deepEqual(keys, ["0,0", "0,1"], "only the committed message's chunks remain");
+  assert.equal((await kv2.get(["prewrite", view.id])).versionstamp, null);
+  kv2.close();
+  const again = await reopened.open(view.id);
+  assert.equal(
+    ((await again.history()).messages[0].content as Array<{ content: string }>)[0].content.length,
+    100_000,
+  );
+  const next = await again.append({
+    role: "tool",
+    content: [{ type: "tool-result", id: "b", content: "b".repeat(2_000_000) }],
+  });
+  assert.equal(next.seq, 1);
+  await reopened.close();
+  const kv3 = await Deno.openKv(`${tmp.dir}/sessions.kv`);
+  assert.equal(
+    (await kv3.get(["prewrite", view.id])).versionstamp,
+    null,
+    "the header commit removes the marker",
+  );
+  kv3.close();
+});
