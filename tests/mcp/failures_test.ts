@@ -240,3 +240,35 @@ Deno.test("disconnect while a server is still initializing: state idle, child re
     await h.close();
   }
 });
+
+Deno.test("a hung server (SIGSTOP) fails its health ping: killed, replaced, works again", async () => {
+  const h = harness(
+    { ev: { command: "node", args: [EVERYTHING, "stdio"] } },
+    { reconnect: fast, ping_interval_ms: 200, ping_timeout_ms: 300 },
+  );
+  try {
+    await within(h.manager.connect("ev"), 15_000, "connect");
+    const pid = h.manager.servers()[0].pid!;
+    const before = h.events.length;
+    Deno.kill(pid, "SIGSTOP");
+    await until(() => sawReconnecting(h.events, before), 5_000, "ping failure noticed");
+    await until(
+      () => h.manager.servers()[0].state.status === "ready" && h.manager.servers()[0].pid !== pid,
+      15_000,
+      "ready with a new process",
+    );
+    await until(() => !alive(pid), 10_000, "hung process killed");
+    const r = await within(
+      h.manager.callTool({ server: "ev", tool: "echo", arguments: { message: "alive" } }),
+      10_000,
+      "call",
+    );
+    assert.match(JSON.stringify(r.content), /alive/);
+    assert.match(
+      JSON.stringify(h.manager.notifications({ categories: ["connection"] }).map((n) => n.params)),
+      /health check failed/,
+    );
+  } finally {
+    await h.close();
+  }
+});
