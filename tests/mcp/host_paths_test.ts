@@ -77,3 +77,33 @@ Deno.test("a legacy SSE server that disappears and returns: reconnecting, then r
     await srv.stop();
   }
 });
+
+Deno.test("a call that outlives its timeout fails with MCP_TIMEOUT; the server stays usable", async () => {
+  const h = harness({ ev: { command: "node", args: [EVERYTHING, "stdio"] } });
+  try {
+    await within(h.manager.connect("ev"), 15_000, "connect");
+    await assert.rejects(
+      within(
+        h.manager.callTool({
+          server: "ev",
+          tool: "trigger-long-running-operation",
+          arguments: { duration: 5, steps: 1 },
+          timeoutMs: 300,
+        }),
+        5_000,
+        "timed call",
+      ),
+      (e: Error & { code?: string }) =>
+        e.code === "MCP_TIMEOUT" && /tools\/call failed/.test(e.message),
+    );
+    const r = await within(
+      h.manager.callTool({ server: "ev", tool: "echo", arguments: { message: "still here" } }),
+      5_000,
+      "next call",
+    );
+    assert.match(JSON.stringify(r.content), /still here/);
+    assert.equal(h.manager.servers()[0].state.status, "ready");
+  } finally {
+    await h.close();
+  }
+});
