@@ -277,11 +277,15 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
       : (() => {
         throw new StoreValidationError("openMessageStore needs a location or a path");
       })());
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const retry = <T>(op: () => Promise<T>) => withLockRetry(op, { clock, random });
   const target = locationTarget(location);
   let kv: Deno.Kv;
   try {
     if (location.kind === "local") await prepareLocal(location.path, location.dir);
-    kv = await Deno.openKv(target);
+    // Opening runs Deno KV's own schema setup, which can meet another process's write lock.
+    kv = await retry(() => Deno.openKv(target));
   } catch (e) {
     if (location.kind === "local" && isAccessProblem(e)) {
       throw new StoreError(
@@ -306,9 +310,6 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
     }
     throw e;
   }
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? Math.random;
-  const retry = <T>(op: () => Promise<T>) => withLockRetry(op, { clock, random });
   try {
     const report = await runMigrations(kv, {
       location: target,
