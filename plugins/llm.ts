@@ -10,8 +10,6 @@
  *
  * @module
  */
-/// <reference no-default-lib="true" />
-/// <reference lib="deno.worker" />
 import "../lib/plugin/guard.ts";
 import {
   type CallContext,

@@ -91,3 +91,17 @@ Deno.test("runs from an http:// URL with the remote import map (served as applic
     await server.shutdown();
   }
 });
+
+Deno.test("the package is ready for JSR: deno publish --dry-run passes", async () => {
+  const { code, stderr, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: ROOT,
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assert.equal(code, 0, text);
+  assert.match(text, /Dry run complete/);
+  assert.doesNotMatch(text, /tests\/fixtures/, "test files are not published");
+});
