@@ -66,23 +66,39 @@ export async function* readMessages(
   id: string,
   range: SeqRange,
 ): AsyncGenerator<MessageEntry> {
-  if (range.to <= range.from) return;
-  const iter = ctx.kv.list<StoredMessage>(
-    { start: messageKey(id, range.from), end: messageKey(id, range.to) },
-    { reverse: range.reverse ?? false, limit: range.limit, batchSize: range.batchSize ?? 100 },
-  );
-  for (;;) {
-    // Only the iterator step is retried: a lock error surfaces before any entry is consumed.
-    const step = await ctx.retry(() => iter.next());
-    if (step.done) return;
-    const entry = step.value;
-    const seq = Number(entry.key[2] as bigint);
-    const message = await decodeMessage(
-      entry.value,
-      (count) => readChunks(ctx, id, seq, count),
-      ctx.location,
-    );
-    yield { seq, ...message };
+  const reverse = range.reverse ?? false;
+  const batchSize = Math.max(1, range.batchSize ?? 100);
+  let remaining = range.limit ?? Infinity;
+  let from = range.from;
+  let to = range.to;
+  // Reads one bounded batch at a time, each restartable as a whole under the lock
+  // retry, and continues after the last key seen.
+  while (to > from && remaining > 0) {
+    const limit = Math.min(batchSize, remaining);
+    const batch: Array<Deno.KvEntry<StoredMessage>> = [];
+    await ctx.retry(async () => {
+      batch.length = 0;
+      for await (
+        const e of ctx.kv.list<StoredMessage>(
+          { start: messageKey(id, from), end: messageKey(id, to) },
+          { reverse, limit, batchSize: limit },
+        )
+      ) batch.push(e);
+    });
+    for (const entry of batch) {
+      const seq = Number(entry.key[2] as bigint);
+      const message = await decodeMessage(
+        entry.value,
+        (count) => readChunks(ctx, id, seq, count),
+        ctx.location,
+      );
+      yield { seq, ...message };
+    }
+    if (batch.length < limit) return;
+    remaining -= batch.length;
+    const last = Number(batch[batch.length - 1].key[2] as bigint);
+    if (reverse) to = last;
+    else from = last + 1;
   }
 }
 
