@@ -16,15 +16,21 @@ import type { FromTransport, ToTransport } from "./port_protocol.ts";
 
 /** The port surface the bridge needs (a `MessagePort`). */
 export interface BridgePort {
+  /** Sends a message to the transport worker. */
   postMessage(message: ToTransport): void;
+  /** Listens to the transport worker. */
   addEventListener(type: "message", fn: (e: MessageEvent) => void): void;
+  /** Stops listening. */
   removeEventListener(type: "message", fn: (e: MessageEvent) => void): void;
+  /** Starts delivery (a `MessagePort` queues messages until started). */
   start?(): void;
 }
 
 /** Details of how a bridged transport closed. */
 export interface BridgeCloseInfo {
+  /** Why it closed, in words (e.g. `process exited with code 1; stderr: …`). */
   reason: string;
+  /** Stable code (`MCP_PROCESS_EXITED`, `MCP_STOPPED`, `MCP_ABANDONED`, …). */
   code: string;
   /** Whether `close()` on this side asked for it. */
   requested: boolean;
@@ -67,9 +73,13 @@ export function newSessionNumber(): number {
  * ```
  */
 export class WorkerBridgeTransport implements Transport {
+  /** Set by the SDK client: the connection closed. */
   onclose?: () => void;
+  /** Set by the SDK client: a non-fatal transport problem. */
   onerror?: (error: Error) => void;
+  /** Set by the SDK client: a message from the server. */
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+  /** Session id of a streamable HTTP connection, once started. */
   sessionId?: string;
   /** Process id of a stdio server's child, once started. */
   pid?: number;
@@ -88,6 +98,7 @@ export class WorkerBridgeTransport implements Transport {
   #backlog: (string | Record<string, unknown>)[] = [];
   readonly #listener = (e: MessageEvent) => this.#receive(e.data as FromTransport);
 
+  /** Bridges over `port`; one instance per connection attempt. */
   constructor(port: BridgePort, options: WorkerBridgeOptions) {
     this.#port = port;
     this.#server = options.server;

@@ -13,6 +13,7 @@ export type StartupMode = "eager" | "background" | "lazy";
 
 /** A server reached by spawning a process and speaking JSON-RPC over its stdio. */
 export interface StdioServerConfig {
+  /** Omitted or `"stdio"`. */
   type?: "stdio";
   /** Program to run (looked up on `PATH`). */
   command: string;
@@ -30,6 +31,7 @@ export interface StdioServerConfig {
 
 /** A server reached over HTTP: streamable HTTP (`"http"`) or legacy HTTP+SSE (`"sse"`). */
 export interface HttpServerConfig {
+  /** `"http"` (streamable HTTP) or `"sse"` (legacy HTTP+SSE). */
   type: "http" | "sse";
   /** Endpoint URL (`.../mcp` for streamable HTTP, `.../sse` for legacy SSE). */
   url: string;

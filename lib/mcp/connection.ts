@@ -78,11 +78,17 @@ export interface McpHostCallbacks {
 
 /** Events a connection reports to its manager. */
 export interface ConnectionEvents {
+  /** The server's lifecycle state changed. */
   state(name: string, state: ServerState): void;
+  /** A notification arrived (or a client-side `mcpchat/*` event happened). */
   notification(name: string, method: string, params: Record<string, unknown> | undefined): void;
+  /** The server's tool list changed. */
   toolsChanged(name: string): void;
+  /** The server's prompt list changed. */
   promptsChanged(name: string): void;
+  /** The server's resource list changed. */
   resourcesChanged(name: string): void;
+  /** A subscribed resource changed. */
   resourceUpdated(name: string, uri: string): void;
   /** A (re)connection happened: cached data of this server is stale. */
   connected(name: string): void;
@@ -90,13 +96,19 @@ export interface ConnectionEvents {
 
 /** Options of a {@linkcode ServerConnection}. */
 export interface ServerConnectionOptions {
+  /** Server name (the `mcp.servers` key). */
   name: string;
+  /** The server's configuration. */
   config: ServerConfig;
+  /** Where the port to the transport worker comes from. */
   ports: TransportPortProvider;
+  /** Where state changes and notifications go. */
   events: ConnectionEvents;
+  /** Sampling and elicitation handlers; what is given is advertised to the server. */
   host?: McpHostCallbacks;
   /** Roots offered to the server (`roots/list`). */
   roots: () => Root[];
+  /** `clientInfo` sent in `initialize` (default mcpchat). */
   clientInfo?: { name: string; version: string };
   /** Time allowed for `initialize` (default 30 000 ms). */
   initializeTimeoutMs?: number;
@@ -106,23 +118,35 @@ export interface ServerConnectionOptions {
   pingIntervalMs?: number;
   /** Ping timeout (default 10 000 ms). */
   pingTimeoutMs?: number;
+  /** Reconnect policy (default 5 attempts, 500 ms–30 s). */
   reconnect?: ReconnectOptions;
+  /** Clock for pings and backoff (tests inject fake timers). */
   clock?: Clock;
+  /** Randomness for backoff jitter, in `[0, 1)`. */
   random?: () => number;
 }
 
 /** Summary of a server for `/mcp servers`. */
 export interface ServerInfo {
+  /** Server name. */
   name: string;
+  /** Transport kind. */
   transport: "stdio" | "http" | "sse";
+  /** Lifecycle state. */
   state: ServerState;
   /** One line, e.g. `reconnecting (2/5): process exited with code 1`. */
   status: string;
+  /** `false` when the server is disabled. */
   enabled: boolean;
+  /** What the server said it is, once connected. */
   serverInfo?: { name: string; version: string; title?: string };
+  /** Negotiated protocol version, once connected. */
   protocolVersion?: string;
+  /** The server's instructions for the model, once connected. */
   instructions?: string;
+  /** Number of tools, once listed. */
   toolCount?: number;
+  /** Process id of a stdio server's child, once started. */
   pid?: number;
 }
 
@@ -140,9 +164,13 @@ const PAGE_LIMIT = 1000;
  * ```
  */
 export class ServerConnection {
+  /** Server name. */
   readonly name: string;
+  /** The server's configuration. */
   config: ServerConfig;
+  /** The SDK client (one per server, reused across reconnects). */
   readonly client: Client;
+  /** The connection's state machine. */
   readonly lifecycle: ServerLifecycle;
   readonly #opts: ServerConnectionOptions;
   readonly #clock: Clock;
@@ -152,6 +180,7 @@ export class ServerConnection {
   #subscriptions = new Set<string>();
   #lossReason?: string;
 
+  /** Creates the connection (not connected yet). */
   constructor(options: ServerConnectionOptions) {
     this.name = options.name;
     this.config = options.config;

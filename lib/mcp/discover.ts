@@ -22,10 +22,13 @@ export type DiscoverySource =
 
 /** A server found in another client's config. */
 export interface DiscoveredServer {
+  /** Server name as declared. */
   name: string;
+  /** Which client's file declared it. */
   source: DiscoverySource;
   /** File it came from. */
   path: string;
+  /** The entry converted to mcpchat's config shape and validated. */
   config: ServerConfig;
   /** Things the user should know before importing (e.g. unresolved `${input:…}`). */
   warnings: string[];
@@ -35,15 +38,21 @@ export interface DiscoveredServer {
 
 /** A file or entry that could not be used. */
 export interface DiscoveryProblem {
+  /** The file. */
   path: string;
+  /** The entry, when one entry was the problem. */
   name?: string;
+  /** What is wrong. */
   message: string;
 }
 
 /** Inputs of {@linkcode discoverServers}. */
 export interface DiscoverOptions {
+  /** The user's home directory. */
   home: string;
+  /** The current project directory (project-scoped files are looked up here). */
   cwd: string;
+  /** `Deno.build.os`. */
   platform: "linux" | "darwin" | "windows" | string;
   /** `APPDATA` on Windows. */
   appData?: string;

@@ -21,6 +21,7 @@ export class McpClientError extends Error {
   readonly code: string;
   /** Server the error concerns, when known. */
   readonly server?: string;
+  /** Creates the error; the message says what to do. */
   constructor(code: string, message: string, options?: { server?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -39,6 +40,7 @@ export class McpClientError extends Error {
  * ```
  */
 export class McpCommandNotFoundError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(server: string, command: string, cause?: unknown) {
     super(
       "MCP_COMMAND_NOT_FOUND",
@@ -58,6 +60,7 @@ export class McpCommandNotFoundError extends McpClientError {
  * ```
  */
 export class McpInitializeTimeoutError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(server: string, timeoutMs: number, detail?: string) {
     super(
       "MCP_INITIALIZE_TIMEOUT",
@@ -79,6 +82,7 @@ export class McpInitializeTimeoutError extends McpClientError {
  * ```
  */
 export class McpConnectionError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(server: string, detail: string, cause?: unknown) {
     super("MCP_CONNECTION", `MCP server "${server}": ${detail}`, { server, cause });
   }
@@ -95,6 +99,7 @@ export class McpConnectionError extends McpClientError {
  * ```
  */
 export class McpServerUnavailableError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(server: string, state: string) {
     super(
       "MCP_SERVER_UNAVAILABLE",
@@ -114,6 +119,7 @@ export class McpServerUnavailableError extends McpClientError {
  * ```
  */
 export class McpUnknownServerError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(server: string, known: readonly string[]) {
     super(
       "MCP_UNKNOWN_SERVER",
@@ -133,6 +139,7 @@ export class McpUnknownServerError extends McpClientError {
  * ```
  */
 export class McpUnknownToolError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(name: string, server?: string) {
     super(
       "MCP_UNKNOWN_TOOL",
@@ -153,6 +160,7 @@ export class McpUnknownToolError extends McpClientError {
  * ```
  */
 export class McpCapabilityError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(server: string, capability: string) {
     super(
       "MCP_CAPABILITY",
@@ -172,6 +180,7 @@ export class McpCapabilityError extends McpClientError {
  * ```
  */
 export class McpConfigError extends McpClientError {
+  /** Creates the error; the message says what to do. */
   constructor(server: string, detail: string) {
     super("MCP_CONFIG", `mcp.servers.${server}: ${detail}`, { server });
   }
@@ -190,6 +199,7 @@ export class McpConfigError extends McpClientError {
 export class McpRequestError extends McpClientError {
   /** JSON-RPC error code from the server, when there was one. */
   readonly rpcCode?: number;
+  /** Creates the error; the message says what to do. */
   constructor(
     server: string,
     method: string,

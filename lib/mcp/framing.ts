@@ -22,6 +22,7 @@ export const DEFAULT_MAX_LINE_CHARS = 10 * 1024 * 1024;
 export class LineTooLongError extends Error {
   /** Stable code. */
   readonly code = "MCP_LINE_TOO_LONG";
+  /** Creates it with the given limit. */
   constructor(limit: number) {
     super(`a message from the server exceeded ${limit} characters without a newline; dropped`);
     this.name = "LineTooLongError";
@@ -45,6 +46,7 @@ export class LineSplitter {
   #pendingLength = 0;
   readonly #max: number;
 
+  /** Creates it with the given limit. */
   constructor(maxLineChars = DEFAULT_MAX_LINE_CHARS) {
     this.#max = maxLineChars;
   }
@@ -117,6 +119,7 @@ export class TailBuffer {
   #length = 0;
   readonly #max: number;
 
+  /** Creates it with the given limit. */
   constructor(maxChars = 8192) {
     this.#max = maxChars;
   }

@@ -19,7 +19,7 @@
  */
 
 import { startPlugin } from "../plugin/mod.ts";
-import type { PluginHandle, PluginPermissions } from "../plugin/mod.ts";
+import type { PluginHandle } from "../plugin/mod.ts";
 import { netPermissionFor, type ServerConfig, validateServerConfig } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
 import type { OAuthStorage } from "./oauth.ts";
@@ -34,29 +34,51 @@ import { transportSpecFor } from "./transport_spec.ts";
  * transportPluginPermissions({ kind: "stdio", name: "x", command: "node", args: [], env: {} }); // { run: ["node"] }
  * ```
  */
-export function transportPluginPermissions(spec: TransportSpec): PluginPermissions {
+export function transportPluginPermissions(spec: TransportSpec): TransportPermissions {
   if (spec.kind === "stdio") return { run: [spec.command] };
   // OAuth may need the authorization server too: only the hosts the config names.
   return { net: [netPermissionFor(spec.url), ...(spec.oauth?.allowed_hosts ?? [])] };
 }
 
+/** What a transport worker may do: run its command, or reach its hosts. Nothing else. */
+export interface TransportPermissions {
+  /** The stdio server's command. */
+  run?: string[];
+  /** `host:port` of an HTTP server (and OAuth `allowed_hosts`). */
+  net?: string[];
+}
+
+/** The manager plugin's handle, as far as the wiring needs it (a `PluginHandle`). */
+export interface ManagerEndpoint {
+  /** Sends an event to the manager plugin (ports are transferred). */
+  peer: { emit(event: string, data: unknown, transfer?: Transferable[]): void };
+}
+
 /** Params of the host handler `spawnTransport`. */
 export interface SpawnTransportParams {
+  /** Server name. */
   name: string;
+  /** Its configuration (validated again by the host). */
   config: ServerConfig;
 }
 
 /** Params of the manager event `attach-server`. */
 export interface AttachServerEvent {
+  /** Server name. */
   name: string;
+  /** Increases with every spawn; older ports are ignored. */
   generation: number;
+  /** The manager's end of the channel (transferred). */
   port: MessagePort;
 }
 
 /** Params of the manager event `detach-server`. */
 export interface DetachServerEvent {
+  /** Server name. */
   name: string;
+  /** Generation of the worker that ended. */
   generation: number;
+  /** What happened to it. */
   reason: string;
 }
 
@@ -99,6 +121,7 @@ export class McpTransportHost {
   readonly #groups = new Map<string, Set<number>>();
   #generation = 0;
 
+  /** Creates the host side; nothing is spawned until the manager asks. */
   constructor(options: McpTransportHostOptions) {
     this.#opts = options;
   }
@@ -271,10 +294,13 @@ export interface McpHostHandlers {
 export interface CreateMcpHostOptions<Init> {
   /** Manager init (the `[mcp]` config mapped by the host; see `plugins/mcp_manager.ts`). */
   init: Init;
+  /** Sampling and elicitation handlers (advertised to servers only when given). */
   handlers?: McpHostHandlers;
+  /** Environment lookup for stdio children (default `Deno.env.get`). */
   getEnv?: (key: string) => string | undefined;
   /** Heartbeats of the transport workers. */
   heartbeat?: { intervalMs: number; missed: number } | false;
+  /** Grace period after closing a child's stdin, and after SIGTERM. */
   killGraceMs?: number;
 }
 
@@ -299,15 +325,15 @@ export function createMcpHost<Init>(options: CreateMcpHostOptions<Init>): {
   spec(): {
     name: string;
     module: URL;
-    permissions: PluginPermissions;
+    permissions: TransportPermissions;
     init: Init & { sampling: boolean; elicitation: boolean };
     handlers: object;
     heartbeat?: { intervalMs: number; missed: number } | false;
   };
-  bind(handle: PluginHandle): void;
+  bind(handle: ManagerEndpoint): void;
   transports: McpTransportHost;
 } {
-  let current: PluginHandle | undefined;
+  let current: ManagerEndpoint | undefined;
   const transports = new McpTransportHost({
     emitToManager: (event, data, transfer) => current?.peer.emit(event, data, transfer),
     getEnv: options.getEnv,

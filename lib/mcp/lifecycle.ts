@@ -79,8 +79,11 @@ export interface LifecycleOptions {
   connect: (attempt: number, signal: AbortSignal) => Promise<void>;
   /** Called on every state change. */
   onState?: (state: ServerState, previous: ServerState) => void;
+  /** Reconnect policy (default 5 attempts, 500 ms–30 s). */
   reconnect?: ReconnectOptions;
+  /** Clock for backoff and waits. */
   clock?: Clock;
+  /** Randomness for backoff jitter, in `[0, 1)`. */
   random?: () => number;
 }
 
@@ -121,6 +124,7 @@ export class ServerLifecycle {
   #generation = 0;
   #waiters = new Set<() => void>();
 
+  /** Creates the state machine in `idle`. */
   constructor(options: LifecycleOptions) {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;

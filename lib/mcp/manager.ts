@@ -44,6 +44,7 @@ import {
   type ProgressUpdate,
 } from "./notifications.ts";
 import {
+  type CachedResourceInfo,
   ResourceCache,
   type ResourceCacheOptions,
   type ResourceCacheStats,
@@ -52,27 +53,41 @@ import { namespaceTools, type ToolRef } from "./tool_names.ts";
 
 /** Events the manager emits (names as sent to the UI). */
 export interface McpManagerEvents {
+  /** A server's state changed. */
   "server-state": { name: string; state: ServerState; status: string };
   /** Notifications for the UI, batched per `progress_interval_ms` (see {@linkcode NotificationBatcher}). */
   notifications: NotificationBatch;
+  /** Coalesced progress of a tool call. */
   progress: ProgressUpdate & { callId?: string };
+  /** A server's tool list changed: tools for the model must be listed again. */
   "tools-changed": { server: string };
 }
 
 /** Options of {@linkcode McpManager}. */
 export interface McpManagerOptions {
+  /** `mcp.servers`, validated at construction. */
   servers?: Record<string, ServerConfig>;
+  /** Default startup mode (default `lazy`). */
   startup_mode?: StartupMode;
+  /** Where transports come from (the host, or in-process wiring in tests). */
   ports: TransportPortProvider;
+  /** Sampling and elicitation handlers. */
   host?: McpHostCallbacks;
   /** Roots given to servers (absolute `file://` URIs; the host resolves paths). */
   roots?: Root[];
+  /** Default timeout of a request (default 60 000 ms). */
   request_timeout_ms?: number;
+  /** Time allowed for `initialize` (default 30 000 ms). */
   initialize_timeout_ms?: number;
+  /** Health ping interval (default 30 000 ms; 0 disables). */
   ping_interval_ms?: number;
+  /** Health ping timeout (default 10 000 ms). */
   ping_timeout_ms?: number;
+  /** Reconnect policy (`[mcp.reconnect]`). */
   reconnect?: ReconnectOptions;
+  /** Resource cache limits (`[cache]`). */
   cache?: ResourceCacheOptions;
+  /** History size and enabled categories (`[notifications]`). */
   notifications?: {
     history_size?: number;
     categories?: Partial<Record<NotificationCategory, boolean>>;
@@ -81,8 +96,11 @@ export interface McpManagerOptions {
   progress_interval_ms?: number;
   /** Receives every event. */
   emit?: <K extends keyof McpManagerEvents>(event: K, data: McpManagerEvents[K]) => void;
+  /** `clientInfo` sent in `initialize`. */
   clientInfo?: { name: string; version: string };
+  /** Clock for timers (tests inject fake timers). */
   clock?: Clock;
+  /** Randomness for backoff jitter. */
   random?: () => number;
 }
 
@@ -90,19 +108,29 @@ export interface McpManagerOptions {
 export interface ModelTool {
   /** Namespaced name (`server__tool`, sanitized). */
   name: string;
+  /** Server that has the tool. */
   server: string;
+  /** The tool's own name on that server. */
   tool: string;
+  /** Description for the model. */
   description?: string;
+  /** JSON Schema of the arguments. */
   inputSchema: Tool["inputSchema"];
+  /** JSON Schema of `structuredContent`, when the tool declares one. */
   outputSchema?: Tool["outputSchema"];
+  /** Hints (read-only, destructive, …) from the server; not trusted for approval. */
   annotations?: Tool["annotations"];
+  /** Human-readable title. */
   title?: string;
 }
 
 /** A per-server failure in an aggregate listing. */
 export interface ServerError {
+  /** Server name. */
   server: string;
+  /** Error code (e.g. `MCP_SERVER_UNAVAILABLE`). */
   code: string;
+  /** Actionable message. */
   message: string;
 }
 
@@ -136,6 +164,7 @@ export class McpManager {
   #callSeq = 0;
   #started?: Promise<void>;
 
+  /** Creates the manager; servers connect on `start()` or first use. */
   constructor(options: McpManagerOptions) {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
@@ -481,13 +510,17 @@ export class McpManager {
   }
 
   /** Enables or disables a notification category. */
-  setNotificationCategory(params: { category: NotificationCategory; enabled: boolean }) {
+  setNotificationCategory(
+    params: { category: NotificationCategory; enabled: boolean },
+  ): Record<NotificationCategory, boolean> {
     this.#history.setCategory(params.category, params.enabled);
     return this.#history.categories();
   }
 
   /** Notification counters and categories. */
-  notificationStats() {
+  notificationStats(): ReturnType<NotificationHistory["stats"]> & {
+    categories: Record<NotificationCategory, boolean>;
+  } {
     return { ...this.#history.stats(), categories: this.#history.categories() };
   }
 
@@ -497,7 +530,7 @@ export class McpManager {
   }
 
   /** Cached entries. */
-  cacheEntries() {
+  cacheEntries(): CachedResourceInfo[] {
     return this.#cache.entries();
   }
 

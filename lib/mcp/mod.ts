@@ -45,3 +45,6 @@ export * from "./stdio_process.ts";
 export * from "./tool_names.ts";
 export * from "./transport_relay.ts";
 export * from "./transport_spec.ts";
+
+// Types from other areas that appear in this API.
+export type { Clock, TimerHandle } from "../util/clock.ts";

@@ -64,8 +64,11 @@ export interface NotificationRecord {
   seq: number;
   /** Clock time it arrived. */
   at: number;
+  /** Server that sent it. */
   server: string;
+  /** JSON-RPC method (`notifications/…`, or `mcpchat/…` for client events). */
   method: string;
+  /** Category, for filters and enable flags. */
   category: NotificationCategory;
   /** The notification's params (plain JSON). */
   params: Record<string, unknown>;
@@ -73,7 +76,9 @@ export interface NotificationRecord {
 
 /** A query over the history. */
 export interface NotificationFilter {
+  /** Only this server's. */
   server?: string;
+  /** Only these categories. */
   categories?: NotificationCategory[];
   /** Only records after this sequence number. */
   sinceSeq?: number;
@@ -89,6 +94,7 @@ export interface NotificationHistoryOptions {
   size?: number;
   /** Categories enabled (recorded); missing keys are enabled. */
   categories?: Partial<Record<NotificationCategory, boolean>>;
+  /** Clock for timestamps. */
   clock?: Clock;
 }
 
@@ -113,6 +119,7 @@ export class NotificationHistory {
   readonly #counts: Record<NotificationCategory, number>;
   readonly #clock: Clock;
 
+  /** Creates an empty history. */
   constructor(options: NotificationHistoryOptions = {}) {
     this.#size = Math.max(1, options.size ?? 1000);
     this.#ring = new Array(this.#size);
@@ -192,10 +199,15 @@ export class NotificationHistory {
 
 /** One coalesced progress update. */
 export interface ProgressUpdate {
+  /** Server of the call. */
   server: string;
+  /** Token identifying the call. */
   progressToken: string | number;
+  /** Progress so far (increases). */
   progress: number;
+  /** Total, when known. */
   total?: number;
+  /** Status text from the server. */
   message?: string;
   /** How many raw notifications this update stands for. */
   coalesced: number;
@@ -224,6 +236,7 @@ export class ProgressCoalescer {
   readonly #lastEmit = new Map<string, number>();
   #timer?: TimerHandle;
 
+  /** `emit` receives the coalesced updates. */
   constructor(
     emit: (u: ProgressUpdate) => void,
     options: { intervalMs?: number; clock?: Clock } = {},
@@ -289,6 +302,7 @@ export class ProgressCoalescer {
 
 /** A batch of notifications for the UI. */
 export interface NotificationBatch {
+  /** Records, oldest first. */
   records: NotificationRecord[];
   /** Records left out of `records` because the batch was full. */
   omitted: number;
@@ -321,6 +335,7 @@ export class NotificationBatcher {
   #last = -Infinity;
   #timer?: TimerHandle;
 
+  /** `emit` receives the batches. */
   constructor(
     emit: (batch: NotificationBatch) => void,
     options: { intervalMs?: number; maxPerBatch?: number; clock?: Clock } = {},

@@ -22,8 +22,11 @@ import type {
 
 /** Where OAuth state is kept (client registration, tokens, PKCE verifier). */
 export interface OAuthStorage {
+  /** The value stored under `key`, or `undefined`. */
   get(key: string): Promise<unknown | undefined>;
+  /** Stores `value` (structured-clonable) under `key`. */
   set(key: string, value: unknown): Promise<void>;
+  /** Removes `key`. */
   delete(key: string): Promise<void>;
 }
 
@@ -40,13 +43,16 @@ export interface OAuthStorage {
  */
 export class MemoryOAuthStorage implements OAuthStorage {
   readonly #map = new Map<string, unknown>();
+  /** The value stored under `key`, or `undefined`. */
   get(key: string): Promise<unknown | undefined> {
     return Promise.resolve(structuredClone(this.#map.get(key)));
   }
+  /** Stores a copy of `value` under `key`. */
   set(key: string, value: unknown): Promise<void> {
     this.#map.set(key, structuredClone(value));
     return Promise.resolve();
   }
+  /** Removes `key`. */
   delete(key: string): Promise<void> {
     this.#map.delete(key);
     return Promise.resolve();
@@ -76,8 +82,10 @@ export class McpOAuthProvider implements OAuthClientProvider {
   readonly #settings: OAuthSettings;
   /** The authorization URL the last flow asked for, if any. */
   pendingAuthorization?: URL;
+  /** Client ID Metadata Document URL (SEP-991), when configured. */
   clientMetadataUrl?: string;
 
+  /** A provider for `server`, keeping its state in `storage`. */
   constructor(server: string, storage: OAuthStorage, settings: OAuthSettings) {
     this.#server = server;
     this.#storage = storage;
@@ -89,10 +97,12 @@ export class McpOAuthProvider implements OAuthClientProvider {
     return `mcp-oauth/${this.#server}/${kind}`;
   }
 
+  /** Where the authorization server sends the user back. */
   get redirectUrl(): string {
     return this.#settings.redirect_url ?? DEFAULT_REDIRECT_URL;
   }
 
+  /** Metadata for dynamic client registration. */
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: this.#settings.client_name ?? "mcpchat",
@@ -104,10 +114,12 @@ export class McpOAuthProvider implements OAuthClientProvider {
     };
   }
 
+  /** A fresh `state` parameter per authorization request. */
   state(): string {
     return crypto.randomUUID();
   }
 
+  /** The registered (or pre-registered) client. */
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     if (this.#settings.client_id) {
       return {
@@ -120,26 +132,32 @@ export class McpOAuthProvider implements OAuthClientProvider {
       | undefined;
   }
 
+  /** Keeps the client registered dynamically. */
   async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
     await this.#storage.set(this.#key("client"), info);
   }
 
+  /** The current tokens. */
   async tokens(): Promise<OAuthTokens | undefined> {
     return (await this.#storage.get(this.#key("tokens"))) as OAuthTokens | undefined;
   }
 
+  /** Keeps new tokens (after the code exchange or a refresh). */
   async saveTokens(tokens: OAuthTokens): Promise<void> {
     await this.#storage.set(this.#key("tokens"), tokens);
   }
 
+  /** Records the URL the user must visit; the session asks the host to run that step. */
   redirectToAuthorization(url: URL): void {
     this.pendingAuthorization = url;
   }
 
+  /** Keeps the PKCE verifier until the code comes back. */
   async saveCodeVerifier(verifier: string): Promise<void> {
     await this.#storage.set(this.#key("verifier"), verifier);
   }
 
+  /** The PKCE verifier of the pending authorization. */
   async codeVerifier(): Promise<string> {
     const v = await this.#storage.get(this.#key("verifier"));
     if (typeof v !== "string") {
@@ -148,6 +166,7 @@ export class McpOAuthProvider implements OAuthClientProvider {
     return v;
   }
 
+  /** Forgets credentials the server rejected. */
   async invalidateCredentials(
     scope: "all" | "client" | "tokens" | "verifier" | "discovery",
   ): Promise<void> {

@@ -21,11 +21,13 @@ export interface OAuthSettings {
   grant?: "authorization_code" | "client_credentials";
   /** For `client_credentials` with `private_key_jwt`: PEM private key and its algorithm (e.g. ES256). */
   private_key_pem?: string;
+  /** JWS algorithm of `private_key_pem` (default ES256). */
   signing_algorithm?: string;
   /** A Client ID Metadata Document URL (SEP-991), instead of dynamic registration. */
   client_metadata_url?: string;
   /** Pre-registered client id (and secret), instead of dynamic registration. */
   client_id?: string;
+  /** Secret of the pre-registered client. */
   client_secret?: string;
   /**
    * Extra `host[:port]` the transport worker may reach: the authorization

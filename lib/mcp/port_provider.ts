@@ -34,6 +34,7 @@ export class HostPortProvider implements TransportPortProvider {
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #attachTimeoutMs: number;
 
+  /** `host` spawns and stops transport workers; ports arrive through {@linkcode HostPortProvider.attach}. */
   constructor(host: TransportHostCalls, options: { attachTimeoutMs?: number } = {}) {
     this.#host = host;
     this.#attachTimeoutMs = options.attachTimeoutMs ?? 20_000;

@@ -19,13 +19,21 @@ export interface ResourceCacheOptions {
 
 /** Cache counters. */
 export interface ResourceCacheStats {
+  /** Entries cached. */
   entries: number;
+  /** Estimated bytes cached. */
   bytes: number;
+  /** Entry limit. */
   maxEntries: number;
+  /** Byte limit. */
   maxBytes: number;
+  /** Reads answered from the cache. */
   hits: number;
+  /** Reads that went to the server. */
   misses: number;
+  /** Entries dropped to respect the limits. */
   evictions: number;
+  /** Entries dropped because they changed (updates, reconnects, list changes). */
   invalidations: number;
   /** hits / (hits + misses), 0 when nothing was asked. */
   hitRate: number;
@@ -33,8 +41,11 @@ export interface ResourceCacheStats {
 
 /** A cached entry as listed by `/cache`. */
 export interface CachedResourceInfo {
+  /** Server of the resource. */
   server: string;
+  /** Resource URI. */
   uri: string;
+  /** Estimated size. */
   bytes: number;
 }
 
@@ -78,6 +89,7 @@ export class ResourceCache {
   #evictions = 0;
   #invalidations = 0;
 
+  /** Creates an empty cache with these limits. */
   constructor(options: ResourceCacheOptions = {}) {
     this.#maxEntries = options.max_entries ?? 500;
     this.#maxBytes = options.max_bytes ?? 50 * 1024 * 1024;

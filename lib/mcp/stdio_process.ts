@@ -14,10 +14,13 @@ import { LineSplitter, TailBuffer } from "./framing.ts";
 export interface StdioProcessOptions {
   /** Server name (for messages). */
   name: string;
+  /** Program to run. */
   command: string;
+  /** Its arguments. */
   args?: string[];
   /** Complete environment of the child (it inherits nothing else). */
   env?: Record<string, string>;
+  /** Working directory of the child. */
   cwd?: string;
   /** Grace period after closing stdin, and again after SIGTERM (default 1000 ms). */
   killGraceMs?: number;
@@ -33,7 +36,9 @@ export interface StdioProcessOptions {
 
 /** How a child ended. */
 export interface StdioExit {
+  /** Exit code, or `null` when a signal ended it. */
   code: number | null;
+  /** Signal that ended it, or `null`. */
   signal: string | null;
   /** Last lines of stderr. */
   stderr: string;

@@ -16,7 +16,9 @@ const MAX = 64;
 
 /** Where a namespaced name points. */
 export interface ToolRef {
+  /** Server name. */
   server: string;
+  /** The tool's name on that server. */
   tool: string;
 }
 

@@ -15,8 +15,11 @@ import { StdioProcess } from "./stdio_process.ts";
 
 /** Minimal port surface (a `MessagePort`, or a test double). */
 export interface PortLike {
+  /** Sends to the other end. */
   postMessage(message: unknown): void;
+  /** Receives from the other end. */
   onmessage: ((event: MessageEvent) => void) | null;
+  /** Closes the port. */
   close?(): void;
 }
 
@@ -32,8 +35,11 @@ export interface RelaySession {
 
 /** Callbacks an opened session reports through. */
 export interface RelaySink {
+  /** A message from the server (a raw line, or a parsed object). */
   message(m: string | Record<string, unknown>): void;
+  /** A non-fatal problem. */
   error(message: string, code?: string): void;
+  /** The transport ended. */
   closed(reason?: string, code?: string, stderr?: string): void;
 }
 
@@ -248,6 +254,7 @@ export class MessageBatcher {
   #timer?: ReturnType<typeof setTimeout>;
   #lastPost = -Infinity;
 
+  /** Posts through `post` for session `session`, batching within `burstMs`. */
   constructor(post: (m: FromTransport) => void, session: number, burstMs: number) {
     this.#post = post;
     this.#s = session;
