@@ -153,6 +153,11 @@ export function storeSpec(config: Config, env: Env, cwd: string): PluginSpec<Sto
     module: PLUGIN_MODULES.store,
     permissions: storeWorkerPermissions(location),
     heartbeat: heartbeatOf(config),
-    init: { location, pageSize: config.session.page_size },
+    // The worker has no `sys` permission: name this host for "session busy" messages here.
+    init: {
+      location,
+      pageSize: config.session.page_size,
+      owner: { pid: Deno.pid, host: Deno.hostname() },
+    },
   };
 }
