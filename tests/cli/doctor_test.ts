@@ -25,6 +25,8 @@ Deno.test("doctor --json reports keys, servers and a missing command", async () 
   const find = (area: string, name: string) =>
     report.checks.filter((c: { area: string; name: string }) => c.area === area && c.name === name);
   assert.equal(find("llm", "openai")[0].status, "ok");
+  assert.equal(find("store", "sessions")[0].status, "ok");
+  assert.match(find("store", "sessions")[0].detail, /local store at .*sessions\.kv/);
   assert.equal(find("mcp", "everything")[0].status, "ok");
   const ghost = find("mcp", "ghost");
   assert.ok(
@@ -51,4 +53,16 @@ Deno.test("completion scripts cover commands and subcommands; bash accepts its s
   assert.equal((await check.status).code, 0, "bash -n accepts the script");
   const bad = await runCli(["completions", "tcsh"]);
   assert.equal(bad.code, 2);
+});
+
+Deno.test("doctor names a foreign file at the store path and leaves it alone", async () => {
+  const env = await isolatedEnv();
+  const dir = `${env.XDG_DATA_HOME}/mcpchat`;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(`${dir}/sessions.kv`, "my notes, not a database\n");
+  const r = await runCli(["doctor", "--json"], { env });
+  const store = JSON.parse(r.stdout).checks.find((c: { area: string }) => c.area === "store");
+  assert.equal(store.status, "fail");
+  assert.match(store.detail, /sessions\.kv/);
+  assert.equal(await Deno.readTextFile(`${dir}/sessions.kv`), "my notes, not a database\n");
 });

@@ -61,6 +61,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     });
   }
   if (config) {
+    await checkStore(ctx, config, add);
     await checkBackends(ctx, config, add);
     await checkServers(ctx, config, add);
   }
@@ -78,6 +79,33 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     );
   }
   return failed ? ExitCode.Runtime : ExitCode.Ok;
+}
+
+async function checkStore(
+  ctx: CommandContext,
+  config: Config,
+  add: (check: DoctorCheck) => void,
+): Promise<void> {
+  try {
+    const store = await (await ctx.runtime()).store(config);
+    const info = await store.call("info", undefined);
+    add({
+      area: "store",
+      name: "sessions",
+      status: info.warnings.length ? "warn" : "ok",
+      detail: `${info.kind} store at ${info.location} (schema v${info.schemaVersion})` +
+        (info.warnings.length ? `: ${info.warnings.join("; ")}` : ""),
+      fix: info.warnings.length ? "see the warning; e.g. chmod 700 the data directory" : undefined,
+    });
+  } catch (error) {
+    add({
+      area: "store",
+      name: "sessions",
+      status: "fail",
+      detail: error instanceof Error ? error.message : String(error),
+      fix: "move the file aside or set MCPCHAT_DATA_DIR to another directory",
+    });
+  }
 }
 
 async function checkBackends(
