@@ -76,14 +76,18 @@ export async function openSessionRecorder(
   ctx: CommandContext,
   config: Config,
   init: { backend?: string; model?: string },
+  target: { ref?: string; continueLast?: boolean } = {
+    ref: ctx.args.options.resume,
+    continueLast: ctx.args.options.continue,
+  },
 ): Promise<SessionRecorder> {
   const store = await (await ctx.runtime()).store(config);
   const { options } = ctx.args;
   let opened;
   try {
-    if (options.resume) {
-      opened = await store.call("open", { ref: options.resume });
-    } else if (options.continue) {
+    if (target.ref) {
+      opened = await store.call("open", { ref: target.ref });
+    } else if (target.continueLast) {
       const last = await store.call("last", { skipEmpty: true });
       opened = last
         ? await store.call("open", { ref: last.id })

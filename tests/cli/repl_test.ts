@@ -99,3 +99,50 @@ Deno.test("REPL: Ctrl-C cancels a streaming answer and the prompt comes back (re
     assert.equal(status.code, 0, pty.output);
   }
 });
+
+Deno.test("REPL sessions: /save, /history, /export, /new, /load, /clear (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(
+    { chunks: openaiChunks({ text: ["Noted: blue."] }) },
+    { chunks: openaiChunks({ text: ["Fresh start."] }) },
+    { chunks: openaiChunks({ text: ["Blue, as you said."] }) },
+  );
+  const exported = `${env.HOME}/work.json`;
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("my colour is blue\r");
+    mark = await pty.waitFor("Noted: blue.", mark);
+    await pty.type("/save work\r");
+    mark = await pty.waitFor('as "work"', mark);
+    await pty.type("/history\r");
+    mark = await pty.waitFor("(start of session)", mark);
+    assert.match(pty.output.slice(0, mark), /#0 user: my colour is blue/);
+    await pty.type(`/export json ${exported}\r`);
+    mark = await pty.waitFor("exported to", mark);
+    await pty.type("/new\r");
+    mark = await pty.waitFor("new session", mark);
+    await pty.type("hello\r");
+    mark = await pty.waitFor("Fresh start.", mark);
+    await pty.type("/load work\r");
+    mark = await pty.waitFor("loaded session", mark);
+    await pty.type("what is my colour?\r");
+    mark = await pty.waitFor("Blue, as you said.", mark);
+    await pty.type("/clear\r");
+    mark = await pty.waitFor("cleared", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  const sent = (fake.requests[1].body as { messages: { content: string }[] }).messages;
+  assert.deepEqual(sent.map((m) => m.content), ["hello"], "/new starts an empty conversation");
+  const resumed = (fake.requests[2].body as { messages: { content: string }[] }).messages;
+  assert.deepEqual(resumed.map((m) => m.content), [
+    "my colour is blue",
+    "Noted: blue.",
+    "what is my colour?",
+  ]);
+  const data = JSON.parse(await Deno.readTextFile(exported));
+  assert.equal(data.messages.length, 2);
+});

@@ -63,6 +63,7 @@ export async function startRepl(
     io.err(c.dim(`resumed session ${recorder.sessionId} (${history.length} messages)\n`));
   }
   const totals = { input: 0, output: 0, cost: 0 as number | "unknown" };
+  let historyCursor: number | null | undefined;
 
   const commands: SlashCommand[] = [
     {
@@ -124,10 +125,98 @@ export async function startRepl(
       run: async () => {
         await recorder?.close();
         recorder = undefined;
+        historyCursor = undefined;
         history.length = 0;
         totals.input = totals.output = 0;
         totals.cost = 0;
         io.err("new session\n");
+      },
+    },
+    {
+      name: "save",
+      summary: "name this session so /load NAME finds it",
+      usage: "/save NAME",
+      run: async ([name]) => {
+        if (!name) return void io.err("usage: /save NAME\n");
+        if (!recorder) recorder = await openSessionRecorder(ctx, config, { backend, model }, {});
+        const store = await runtime.store(config);
+        const saved = await store.call("save", { ref: recorder.sessionId, name });
+        io.err(`saved session ${saved.id} as "${name}"\n`);
+      },
+    },
+    {
+      name: "load",
+      summary: "switch to a stored session (id, unique prefix or saved name)",
+      usage: "/load ID|NAME",
+      run: async ([ref]) => {
+        if (!ref) return void io.err("usage: /load ID|NAME\n");
+        const next = await openSessionRecorder(ctx, config, { backend, model }, { ref });
+        await recorder?.close();
+        recorder = next;
+        history.length = 0;
+        history.push(...await next.history());
+        io.err(`loaded session ${next.sessionId} (${history.length} recent messages)\n`);
+      },
+    },
+    {
+      name: "clear",
+      summary: "forget this session's messages (the session, its cost and totals stay)",
+      run: async () => {
+        history.length = 0;
+        if (recorder) {
+          await (await runtime.store(config)).call("clear", { ref: recorder.sessionId });
+        }
+        io.err("cleared\n");
+      },
+    },
+    {
+      name: "history",
+      summary: "show earlier messages, a page at a time",
+      usage: "/history [N]  (again: the page before)",
+      run: async ([count]) => {
+        if (!recorder) return void io.err("nothing stored yet\n");
+        const store = await runtime.store(config);
+        const limit = Math.max(1, Math.min(200, Number(count ?? 20) || 20));
+        const page = await store.call("history", {
+          sessionId: recorder.sessionId,
+          before: historyCursor ?? undefined,
+          limit,
+        });
+        for (const m of page.messages) {
+          const text = typeof m.content === "string"
+            ? m.content
+            : m.content.map((p) =>
+              p.type === "text"
+                ? p.text
+                : p.type === "tool-call"
+                ? `[call ${p.name}]`
+                : "[tool result]"
+            ).join(" ");
+          io.out(`${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${text}\n`);
+        }
+        historyCursor = page.nextBefore;
+        if (historyCursor === null) io.err(io.errColor.dim("(start of session)\n"));
+      },
+    },
+    {
+      name: "export",
+      summary: "write this session as markdown or JSON",
+      usage: "/export [markdown|json] [FILE]",
+      run: async ([format = "markdown", file], signal) => {
+        if (!recorder) return void io.err("nothing stored yet\n");
+        if (format !== "markdown" && format !== "json") {
+          return void io.err("usage: /export [markdown|json] [FILE]\n");
+        }
+        const store = await runtime.store(config);
+        const method = format === "json" ? "exportJson" : "exportMarkdown";
+        let text = "";
+        for await (const piece of store.stream(method, { ref: recorder.sessionId }, { signal })) {
+          text += piece;
+        }
+        if (file) {
+          await Deno.writeTextFile(file, text);
+          io.err(`exported to ${file}\n`);
+        } else io.out(text);
       },
     },
     {
@@ -236,8 +325,9 @@ export async function startRepl(
           return;
         }
         if (!recorder && config.session.autosave) {
-          recorder = await openSessionRecorder(ctx, config, { backend, model });
+          recorder = await openSessionRecorder(ctx, config, { backend, model }, {});
         }
+        historyCursor = undefined;
         const manager = servers.length ? await startMcp() : undefined;
         await chatTurn(ctx, config, {
           text,
