@@ -64,6 +64,27 @@ export async function isolatedEnv(
   };
 }
 
+/** The argv that runs this checkout's CLI with `args`. */
+export function cliArgs(args: string[]): string[] {
+  return ["run", "--no-prompt", "-A", "--config", DENO_JSON, MAIN, ...args];
+}
+
+/**
+ * Starts `mcpchat ARGS…` with piped stdout and stderr (stdin closed), for
+ * tests that talk to a running process (signals, concurrent runs).
+ */
+export function spawnCli(args: string[], env: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    cwd: ROOT,
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /**
  * Runs `mcpchat ARGS…` to completion.
  *
@@ -75,7 +96,7 @@ export async function isolatedEnv(
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env = options.env ?? await isolatedEnv();
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", "--config", DENO_JSON, MAIN, ...args],
+    args: cliArgs(args),
     cwd: options.cwd ?? ROOT,
     env,
     clearEnv: true,

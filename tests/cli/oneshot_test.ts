@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks, openaiError } from "../fixtures/llm/wire.ts";
-import { isolatedEnv, peersConfig, runCli } from "../_helpers/cli.ts";
+import { isolatedEnv, peersConfig, runCli, spawnCli } from "../_helpers/cli.ts";
 
 interface Setup {
   fake: FakeProvider;
@@ -201,28 +201,7 @@ Deno.test("one-shot: Ctrl-C (SIGINT) cancels the stream and exits 130", async ()
   const { fake, env, config } = await setup(false);
   const chunks = openaiChunks({ text: ["partial ", "never"] });
   fake.reply({ chunks, hangAfter: 2 });
-  const { MAIN, DENO_JSON, ROOT } = await import("../_helpers/cli.ts");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "-A",
-      "--config",
-      DENO_JSON,
-      MAIN,
-      "--config",
-      config,
-      "-p",
-      "hi",
-      "--no-save",
-    ],
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnCli(["--config", config, "-p", "hi", "--no-save"], env);
   const reader = child.stdout.getReader();
   let seen = "";
   while (!seen.includes("partial")) {
@@ -232,8 +211,12 @@ Deno.test("one-shot: Ctrl-C (SIGINT) cancels the stream and exits 130", async ()
   }
   child.kill("SIGINT");
   reader.releaseLock();
-  const [status] = await Promise.all([child.status, child.stdout.cancel()]);
-  const [status2] = [status];
-  assert.equal(status2.code, 130, await new Response(child.stderr).text().catch(() => ""));
+  const [status, stderr] = await Promise.all([
+    child.status,
+    new Response(child.stderr).text(),
+    child.stdout.cancel(),
+  ]);
+  assert.equal(status.code, 130, stderr);
+  assert.match(stderr, /interrupted/);
   await fake.requests[0].cancelled; // the HTTP stream was aborted, not left hanging
 });

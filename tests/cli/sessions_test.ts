@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { DENO_JSON, isolatedEnv, MAIN, ROOT, runCli } from "../_helpers/cli.ts";
+import { isolatedEnv, runCli, spawnCli } from "../_helpers/cli.ts";
 
 async function setup() {
   const fake = await FakeProvider.start("text/event-stream");
@@ -106,34 +106,14 @@ Deno.test("a session open in another mcpchat is refused with a clear message", a
   const id = JSON.parse((await cli(["-p", "start", "--output-format", "json"])).stdout).session_id;
   // The first process holds the session while its model call hangs.
   fake.reply({ chunks: openaiChunks({ text: ["never", "ends"] }), hangAfter: 2 });
-  const holder = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "-A",
-      "--config",
-      DENO_JSON,
-      MAIN,
-      "--config",
-      config,
-      "-r",
-      id,
-      "-p",
-      "hold",
-    ],
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const holder = spawnCli(["--config", config, "-r", id, "-p", "hold"], env);
   const reader = holder.stdout.getReader();
   await reader.read(); // the first streamed text: the session is open and leased
   const second = await cli(["-r", id, "-p", "me too"]);
   holder.kill("SIGINT");
   reader.releaseLock();
   await holder.stdout.cancel();
+  await holder.stderr.cancel();
   await holder.status;
   assert.equal(second.code, 1);
   assert.match(second.stderr, /is open in another mcpchat/);
