@@ -60,6 +60,8 @@ Deno.test("REPL chat: a tool call is approved, denied, then always allowed (real
     );
     await pty.type("/cost\r");
     mark = await pty.waitFor("output tokens", mark);
+    await pty.type("/tokens\r");
+    mark = await pty.waitFor("last turn:", mark);
     await pty.type("/exit\r");
   } finally {
     const status = await pty.close();

@@ -62,7 +62,7 @@ export async function startRepl(
     history.push(...await recorder.history());
     io.err(c.dim(`resumed session ${recorder.sessionId} (${history.length} messages)\n`));
   }
-  const totals = { input: 0, output: 0, cost: 0 as number | "unknown" };
+  const totals: TurnContext["totals"] = { input: 0, output: 0, cost: 0 };
   let historyCursor: number | null | undefined;
 
   const commands: SlashCommand[] = [
@@ -117,6 +117,17 @@ export async function startRepl(
           ? "unknown (model not in the pricing table)"
           : `$${totals.cost.toFixed(4)}`;
         io.out(`${totals.input} input, ${totals.output} output tokens · ${cost}\n`);
+      },
+    },
+    {
+      name: "tokens",
+      summary: "tokens used in this session, and by the last turn",
+      run: () => {
+        io.out(
+          `session: ${totals.input} input + ${totals.output} output tokens` +
+            (totals.last ? ` · last turn: ${totals.last.input} + ${totals.last.output}` : "") +
+            "\n",
+        );
       },
     },
     {
@@ -360,7 +371,12 @@ interface TurnContext {
   recorder?: SessionRecorder;
   policy: ApprovalPolicy;
   ask(question: string): Promise<string>;
-  totals: { input: number; output: number; cost: number | "unknown" };
+  totals: {
+    input: number;
+    output: number;
+    cost: number | "unknown";
+    last?: { input: number; output: number };
+  };
 }
 
 async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext): Promise<void> {
@@ -427,6 +443,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
   }
   if (!atLineStart) io.out("\n");
   const result = step.value;
+  turn.totals.last = { input: result.usage.inputTokens, output: result.usage.outputTokens };
   turn.totals.input += result.usage.inputTokens;
   turn.totals.output += result.usage.outputTokens;
   turn.totals.cost = turn.totals.cost === "unknown" || result.cost === "unknown"
