@@ -36,7 +36,8 @@ export class McpClientError extends Error {
  * @example
  * ```ts
  * import { McpCommandNotFoundError } from "./errors.ts";
- * throw new McpCommandNotFoundError("everything", "nodee");
+ * const error = new McpCommandNotFoundError("everything", "nodee");
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpCommandNotFoundError extends McpClientError {
@@ -56,7 +57,8 @@ export class McpCommandNotFoundError extends McpClientError {
  * @example
  * ```ts
  * import { McpInitializeTimeoutError } from "./errors.ts";
- * throw new McpInitializeTimeoutError("slow", 5000);
+ * const error = new McpInitializeTimeoutError("slow", 5000);
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpInitializeTimeoutError extends McpClientError {
@@ -78,7 +80,8 @@ export class McpInitializeTimeoutError extends McpClientError {
  * @example
  * ```ts
  * import { McpConnectionError } from "./errors.ts";
- * throw new McpConnectionError("memory", "process exited with code 1");
+ * const error = new McpConnectionError("memory", "process exited with code 1");
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpConnectionError extends McpClientError {
@@ -95,7 +98,8 @@ export class McpConnectionError extends McpClientError {
  * @example
  * ```ts
  * import { McpServerUnavailableError } from "./errors.ts";
- * throw new McpServerUnavailableError("memory", "failed: command not found: x");
+ * const error = new McpServerUnavailableError("memory", "failed: command not found: x");
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpServerUnavailableError extends McpClientError {
@@ -115,7 +119,8 @@ export class McpServerUnavailableError extends McpClientError {
  * @example
  * ```ts
  * import { McpUnknownServerError } from "./errors.ts";
- * throw new McpUnknownServerError("nope", ["memory"]);
+ * const error = new McpUnknownServerError("nope", ["memory"]);
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpUnknownServerError extends McpClientError {
@@ -135,7 +140,8 @@ export class McpUnknownServerError extends McpClientError {
  * @example
  * ```ts
  * import { McpUnknownToolError } from "./errors.ts";
- * throw new McpUnknownToolError("memory__nope");
+ * const error = new McpUnknownToolError("memory__nope");
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpUnknownToolError extends McpClientError {
@@ -156,7 +162,8 @@ export class McpUnknownToolError extends McpClientError {
  * @example
  * ```ts
  * import { McpCapabilityError } from "./errors.ts";
- * throw new McpCapabilityError("memory", "resources");
+ * const error = new McpCapabilityError("memory", "resources");
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpCapabilityError extends McpClientError {
@@ -176,7 +183,8 @@ export class McpCapabilityError extends McpClientError {
  * @example
  * ```ts
  * import { McpConfigError } from "./errors.ts";
- * throw new McpConfigError("x", "url is not a valid URL");
+ * const error = new McpConfigError("x", "url is not a valid URL");
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpConfigError extends McpClientError {
@@ -193,7 +201,8 @@ export class McpConfigError extends McpClientError {
  * @example
  * ```ts
  * import { McpRequestError } from "./errors.ts";
- * throw new McpRequestError("memory", "tools/call", "Request timed out", "MCP_TIMEOUT");
+ * const error = new McpRequestError("memory", "tools/call", "Request timed out", "MCP_TIMEOUT");
+ * console.log(error.code, error.message);
  * ```
  */
 export class McpRequestError extends McpClientError {

@@ -128,17 +128,23 @@ Deno.test("bridge: a transport that closes during start rejects connect with the
 
 Deno.test("batcher: responses are never delayed; notification bursts are batched in order", () => {
   const sent: FromTransport[] = [];
-  const b = new MessageBatcher((m) => sent.push(m), 1, 1000);
+  const b = new MessageBatcher((m) => sent.push(m), 1, 1000, 2);
   const note = (n: number) =>
     JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { progress: n } });
   b.push(note(1)); // first: immediate
-  b.push(note(2));
-  b.push(note(3)); // queued
+  b.push(note(2)); // one close notification: under the threshold of 2, immediate
+  b.push(note(3));
+  b.push(note(4)); // queued
   b.push(JSON.stringify({ jsonrpc: "2.0", id: 5, result: {} })); // flushes, then immediate
-  assert.deepEqual(sent.map((m) => m.t), ["message", "batch", "message"]);
-  assert.equal((sent[1] as { m: string[] }).m.length, 2);
+  assert.deepEqual(sent.map((m) => m.t), ["message", "message", "batch", "message"]);
+  assert.equal((sent[2] as { m: string[] }).m.length, 2);
   b.push({ jsonrpc: "2.0", id: 6, method: "sampling/createMessage" }); // a request object: immediate
-  assert.equal(sent.length, 4);
+  assert.equal(sent.length, 5);
+  // Sparse notifications never start a timer.
+  const quiet: FromTransport[] = [];
+  const q = new MessageBatcher((m) => quiet.push(m), 1, 0);
+  for (let i = 0; i < 100; i++) q.push(note(i));
+  assert.equal(quiet.length, 100);
 });
 
 Deno.test("pagination: every page of tools/list, with a connection over the bridge", async () => {
