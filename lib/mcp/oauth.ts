@@ -242,3 +242,112 @@ export async function clientCredentialsProvider(
     scope: settings.scope,
   });
 }
+
+/**
+ * The authorization server sent the user back with an error, or nobody came
+ * back in time.
+ *
+ * @example
+ * ```ts
+ * import { OAuthRedirectError } from "./oauth.ts";
+ * console.log(new OAuthRedirectError("access_denied: the user said no").code);
+ * ```
+ */
+export class OAuthRedirectError extends Error {
+  /** Stable code. */
+  readonly code = "MCP_OAUTH_REDIRECT";
+  constructor(message: string) {
+    super(message);
+    this.name = "OAuthRedirectError";
+  }
+}
+
+/** Options of {@linkcode authorizeInBrowser}. */
+export interface BrowserAuthorizeOptions {
+  /** The provider's redirect URL; a loopback `http://127.0.0.1:PORT/path` the host listens on. */
+  redirectUrl: string;
+  /** Opens the authorization URL for the user (e.g. `xdg-open`, `open`, or print it). */
+  open: (url: URL) => void | Promise<void>;
+  /** How long to wait for the user (default 5 minutes). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The authorization-code step for a person: listens on the loopback
+ * redirect URL, opens the authorization URL, and resolves with the code the
+ * authorization server sends back (checking `state` when the request had
+ * one). Runs on the host (it needs `net` for the loopback port).
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeInBrowser } from "./oauth.ts";
+ * const { code } = await authorizeInBrowser(authUrl, {
+ *   redirectUrl: "http://127.0.0.1:8976/oauth/callback",
+ *   open: (u) => console.log(`Open ${u} to sign in`),
+ * });
+ * ```
+ */
+export async function authorizeInBrowser(
+  authorizationUrl: URL,
+  options: BrowserAuthorizeOptions,
+): Promise<{ code: string }> {
+  const redirect = new URL(options.redirectUrl);
+  if (
+    redirect.protocol !== "http:" ||
+    !["127.0.0.1", "localhost", "[::1]"].includes(redirect.hostname)
+  ) {
+    throw new OAuthRedirectError(
+      `redirect_url must be a loopback http URL (http://127.0.0.1:PORT/…), got ${options.redirectUrl}`,
+    );
+  }
+  const expectedState = authorizationUrl.searchParams.get("state");
+  let settle!: { resolve: (v: { code: string }) => void; reject: (e: Error) => void };
+  const result = new Promise<{ code: string }>((resolve, reject) => (settle = { resolve, reject }));
+  // The answer may come while `open` is still running; it is awaited below.
+  result.catch(() => {});
+  const page = (text: string, status = 200) =>
+    new Response(`<!doctype html><meta charset="utf-8"><title>mcpchat</title><p>${text}</p>`, {
+      status,
+      headers: { "content-type": "text/html; charset=utf-8" },
+    });
+  const server = Deno.serve({
+    hostname: redirect.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(redirect.port || 80),
+    onListen: () => {},
+  }, (req) => {
+    const url = new URL(req.url);
+    if (url.pathname !== redirect.pathname) return page("Not found.", 404);
+    const error = url.searchParams.get("error");
+    if (error) {
+      const detail = url.searchParams.get("error_description");
+      settle.reject(
+        new OAuthRedirectError(`authorization refused: ${error}${detail ? `: ${detail}` : ""}`),
+      );
+      return page("Authorization was refused. You can close this tab.");
+    }
+    const code = url.searchParams.get("code");
+    if (!code) return page("No authorization code in this request.", 400);
+    if (expectedState !== null && url.searchParams.get("state") !== expectedState) {
+      return page("This sign-in link does not belong to the pending authorization.", 400);
+    }
+    settle.resolve({ code });
+    return page("Signed in. You can close this tab and go back to mcpchat.");
+  });
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const timer = setTimeout(
+    () =>
+      settle.reject(new OAuthRedirectError(`no sign-in within ${Math.round(timeoutMs / 1000)} s`)),
+    timeoutMs,
+  );
+  const onAbort = () => settle.reject(new OAuthRedirectError("sign-in cancelled"));
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await options.open(authorizationUrl);
+    return await result;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    await server.shutdown();
+  }
+}

@@ -66,3 +66,42 @@ Deno.test("oauth: the transport worker may reach only the server and the named a
     { net: ["mcp.example.com:443", "auth.example.com:443"] },
   );
 });
+
+Deno.test("oauth: the loopback redirect step returns the code, checks state, reports refusals and timeouts", async () => {
+  const { authorizeInBrowser } = await import("../../lib/mcp/oauth.ts");
+  const port = (() => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const p = (l.addr as Deno.NetAddr).port;
+    l.close();
+    return p;
+  })();
+  const redirectUrl = `http://127.0.0.1:${port}/oauth/callback`;
+  const authUrl = new URL("https://auth.example/authorize?client_id=c&state=s123");
+  // The "browser": follows the authorization by calling the redirect like a server would.
+  const visit = (query: string) => async () => {
+    const wrong = await fetch(`${redirectUrl}?code=x&state=other`);
+    await wrong.body?.cancel();
+    assert.equal(wrong.status, 400, "a foreign state is refused");
+    const res = await fetch(`${redirectUrl}?${query}`);
+    await res.body?.cancel();
+  };
+  assert.deepEqual(
+    await authorizeInBrowser(authUrl, { redirectUrl, open: visit("code=abc&state=s123") }),
+    { code: "abc" },
+  );
+  await assert.rejects(
+    authorizeInBrowser(authUrl, {
+      redirectUrl,
+      open: visit("error=access_denied&error_description=no&state=s123"),
+    }),
+    /authorization refused: access_denied: no/,
+  );
+  await assert.rejects(
+    authorizeInBrowser(authUrl, { redirectUrl, open: () => {}, timeoutMs: 50 }),
+    /no sign-in within 0 s/,
+  );
+  await assert.rejects(
+    authorizeInBrowser(authUrl, { redirectUrl: "https://example.com/cb", open: () => {} }),
+    /must be a loopback http URL/,
+  );
+});
