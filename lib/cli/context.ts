@@ -69,6 +69,7 @@ export class CommandContext {
       configPath: this.configPath,
       profiler: this.profiler,
       onEvent: (event) => this.#reportSupervisorEvent(event),
+      notify: (message) => this.io.err(message),
     });
     return this.#runtime;
   }

@@ -46,6 +46,8 @@ export interface RuntimeOptions {
   profiler?: StartupProfiler;
   /** Receives supervisor events (the UI shows crashes and restarts). */
   onEvent?: (event: SupervisorEvent) => void;
+  /** Shows a message to the user (stderr). */
+  notify?: (message: string) => void;
 }
 
 /**
@@ -130,12 +132,30 @@ export class Runtime {
    */
   async mcp(config: Config, hostHandlers: McpHostHandlers = {}): Promise<PluginRef<McpSurface>> {
     if (!this.#mcp) {
+      const store = () => this.store(config);
       const transports = new McpTransportHost({
+        // OAuth tokens of remote servers live in the session store, keyed per server.
+        oauth: {
+          storage: {
+            get: async (key) =>
+              (await (await store()).call("oauthStorage", { op: "get", key })).value,
+            set: async (key, value) => {
+              await (await store()).call("oauthStorage", { op: "set", key, value });
+            },
+            delete: async (key) => {
+              await (await store()).call("oauthStorage", { op: "delete", key });
+            },
+          },
+          authorize: (server, url) => this.#authorize(server, url),
+        },
         emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
         heartbeat: {
           intervalMs: config.health.heartbeat_ms,
           missed: config.health.missed_heartbeats,
         },
+        // After stdin closes a server gets this long to exit, then SIGTERM, then as long
+        // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
+        killGraceMs: 250,
       });
       this.#transports = transports;
       const handlers = { ...transports.handlers(), ...hostHandlers };
@@ -146,7 +166,13 @@ export class Runtime {
           sampling: hostHandlers.sampling !== undefined,
           elicitation: hostHandlers.elicit !== undefined,
         });
-      this.#mcp = new PluginRef<McpSurface>(spec, { waitMs: 30_000, shutdownMs: 8_000 });
+      this.#mcp = new PluginRef<McpSurface>(spec, {
+        waitMs: 30_000,
+        shutdownMs: 8_000,
+        // The transport workers belong to one manager instance: when it ends
+        // (crash or stop), reap them; a restarted manager spawns its own.
+        onStart: (handle) => void handle.exited.then(() => transports.stopAll()),
+      });
     }
     await this.ensure(this.#mcp);
     this.#options.profiler?.mark("mcp manager ready");
@@ -184,6 +210,28 @@ export class Runtime {
       await this.#transports?.stopAll?.();
     })();
     return this.#stopping;
+  }
+
+  /** The browser step of OAuth: print the URL, try to open it, wait for the loopback redirect. */
+  async #authorize(server: string, url: URL): Promise<{ code: string }> {
+    const redirectUrl = url.searchParams.get("redirect_uri");
+    if (!redirectUrl) throw new Error(`${server}: the authorization URL has no redirect_uri`);
+    const { authorizeInBrowser } = await import("../mcp/oauth.ts");
+    return await authorizeInBrowser(url, {
+      redirectUrl,
+      open: async (target) => {
+        this.#options.notify?.(
+          `${server} needs you to sign in: open ${target.href}\n(waiting for the browser to come back)\n`,
+        );
+        const opener = Deno.build.os === "darwin"
+          ? "open"
+          : Deno.build.os === "windows"
+          ? "explorer"
+          : "xdg-open";
+        await new Deno.Command(opener, { args: [target.href], stdout: "null", stderr: "null" })
+          .output().catch(() => undefined);
+      },
+    });
   }
 
   #refFor(id: string): PluginRef<unknown> | undefined {

@@ -238,6 +238,23 @@ const StartupModeSchema = z.enum(STARTUP_MODES);
 
 const SERVER_TYPES = ["stdio", "http", "sse", "streamable-http", "streamableHttp"] as const;
 
+/** OAuth for a remote server (`[mcp.servers.NAME.oauth]`); tokens are kept in the session store. */
+const OAuthSchema = z.strictObject({
+  redirect_url: z.optional(httpUrl()),
+  client_name: z.optional(nonEmptyString()),
+  scope: z.optional(nonEmptyString()),
+  grant: z.optional(z.enum(["authorization_code", "client_credentials"])),
+  private_key_pem: z.optional(nonEmptyString()),
+  signing_algorithm: z.optional(nonEmptyString()),
+  client_metadata_url: z.optional(httpUrl()),
+  client_id: z.optional(nonEmptyString()),
+  client_secret: z.optional(nonEmptyString()),
+  allowed_hosts: z.optional(z.array(nonEmptyString())),
+});
+
+/** OAuth settings of a remote server. */
+export type OAuthConfig = z.output<typeof OAuthSchema>;
+
 const ServerInputSchema = z.strictObject({
   type: z.optional(z.enum(SERVER_TYPES)),
   command: z.optional(nonEmptyString()),
@@ -246,6 +263,7 @@ const ServerInputSchema = z.strictObject({
   cwd: z.optional(nonEmptyString()),
   url: z.optional(httpUrl()),
   headers: z.optional(stringMap()),
+  oauth: z.optional(OAuthSchema),
   startup_mode: z.optional(StartupModeSchema),
   enabled: z._default(z.boolean(), true),
 });
@@ -269,8 +287,12 @@ function checkServer(server: ServerInput, ctx: z.core.$RefinementCtx<ServerInput
         },
       });
     }
-    if (server.url !== undefined || server.headers !== undefined) {
-      const key = server.url !== undefined ? "url" : "headers";
+    if (server.url !== undefined || server.headers !== undefined || server.oauth !== undefined) {
+      const key = server.url !== undefined
+        ? "url"
+        : server.headers !== undefined
+        ? "headers"
+        : "oauth";
       ctx.addIssue({
         code: "custom",
         path: [key],
@@ -345,6 +367,8 @@ export interface HttpServerConfig {
   url: string;
   /** Extra request headers (redacted by `config show`). */
   headers: Record<string, string>;
+  /** OAuth (authorization code with a loopback redirect, or client credentials). */
+  oauth?: OAuthConfig;
   /** Overrides `mcp.startup_mode`. */
   startup_mode?: StartupMode;
   /** `false` keeps it configured but never connects. */
@@ -379,6 +403,7 @@ export const ServerSchema = z.pipe(
       type: server.type === "sse" ? "sse" : "http",
       url: server.url ?? "",
       headers: server.headers ?? {},
+      ...(server.oauth !== undefined ? { oauth: server.oauth } : {}),
       ...common,
     };
   }),

@@ -27,6 +27,8 @@ export interface PluginRefOptions {
   shutdownMs?: number;
   /** How long a call waits for a restarting plugin (default 5 000 ms). */
   waitMs?: number;
+  /** Called with every new instance, after it is ready (first start and each restart). */
+  onStart?: (handle: PluginHandle<never>) => void;
   clock?: Clock;
 }
 
@@ -72,6 +74,7 @@ export class PluginRef<Remote = Record<string, never>> {
         try {
           const handle = await startPlugin<Remote>(this.#spec());
           this.#attach(handle);
+          this.#options.onStart?.(handle as PluginHandle<never>);
           return handle;
         } catch (error) {
           this.#lastError = error instanceof Error ? error.message : String(error);

@@ -41,9 +41,13 @@ export async function startRepl(
   const servers = Object.values(config.mcp.servers).filter((s) => s.enabled);
   const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
   // Eager servers are connected before the prompt, as the user asked.
-  let mcp: Promise<PluginRef<McpSurface>> | undefined = modes.includes("eager")
-    ? Promise.resolve(await runtime.mcp(config))
-    : undefined;
+  let mcp: Promise<PluginRef<McpSurface>> | undefined;
+  if (modes.includes("eager")) {
+    const manager = await runtime.mcp(config);
+    await manager.call("startServers", undefined, { timeoutMs: 120_000 });
+    ctx.profiler.mark("eager MCP servers ready");
+    mcp = Promise.resolve(manager);
+  }
   const startMcp = () => (mcp ??= runtime.mcp(config));
   const lines = readLines(Deno.stdin.readable);
   const ask = async (question: string): Promise<string> => {
