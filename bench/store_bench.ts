@@ -9,7 +9,7 @@
  * 2. Resume a 10,000-message session: open the store (migration check,
  *    sweep recovery), take the writer lease, load the record and the last
  *    page (200). Warm in process, and cold in a fresh process
- *    (`store_resume_child.ts`) with and without the module load. Budget: < 100 ms.
+ *    (`fixtures/store_resume_child.ts`) with and without the module load. Budget: < 100 ms.
  * 3. List 1,000 sessions (one range read of the last-active index), and
  *    the first page of 50. Budget: < 50 ms.
  *
@@ -142,7 +142,7 @@ try {
     const totals: number[] = [];
     const resumes: number[] = [];
     const processes: number[] = [];
-    const child = new URL("./store_resume_child.ts", import.meta.url).pathname;
+    const child = new URL("./fixtures/store_resume_child.ts", import.meta.url).pathname;
     for (let i = 0; i < 8; i++) {
       const t = performance.now();
       const out = await new Deno.Command(Deno.execPath(), {

@@ -7,6 +7,7 @@
  */
 
 import type {
+  ChatRequest,
   Cost,
   JsonValue,
   LlmEvent,
@@ -35,18 +36,7 @@ export interface ToolProgress {
 /** What the loop needs from the rest of mcpchat. */
 export interface AgentDeps {
   /** Streams one model call. */
-  chat(
-    request: {
-      backend?: string;
-      model?: string;
-      system?: string;
-      messages: LlmMessage[];
-      tools?: LlmToolSpec[];
-      temperature?: number;
-      maxTokens?: number;
-    },
-    signal: AbortSignal,
-  ): AsyncIterable<LlmEvent>;
+  chat(request: Omit<ChatRequest, "signal">, signal: AbortSignal): AsyncIterable<LlmEvent>;
   /** Tools to offer the model. */
   tools(signal: AbortSignal): Promise<AgentTool[]>;
   /** Runs a tool; `callId` ties progress notifications to this call. */

@@ -13,21 +13,15 @@
 // lighter import and cheaper schema construction, and this module is loaded
 // on the way to the first prompt (bench/config_load.ts has the figures).
 import { z } from "zod/mini";
+import { BACKEND_KINDS } from "../llm/types.ts";
 
 /** When MCP servers connect: before the prompt, right after it, or on first use. */
 export const STARTUP_MODES = ["lazy", "eager", "background"] as const;
 /** A value of {@linkcode STARTUP_MODES}. */
 export type StartupMode = (typeof STARTUP_MODES)[number];
 
-/** Provider families an `[llm.backends.NAME]` table can be. */
-export const BACKEND_TYPES = [
-  "anthropic",
-  "openai",
-  "openai-compatible",
-  "ollama",
-  "gemini",
-  "bedrock",
-] as const;
+/** Provider families an `[llm.backends.NAME]` table can be: the LLM area's kinds. */
+export const BACKEND_TYPES = BACKEND_KINDS;
 /** A value of {@linkcode BACKEND_TYPES}. */
 export type BackendType = (typeof BACKEND_TYPES)[number];
 

@@ -6,33 +6,21 @@
  * @module
  */
 
-/** The provider families mcpchat speaks. */
-export type BackendKind =
-  | "anthropic"
-  | "openai"
-  | "openai-compatible"
-  | "ollama"
-  | "gemini"
-  | "bedrock";
+import type { JsonValue } from "../util/json.ts";
+export type { JsonValue };
 
 /** Every backend kind, in the order `/backend` lists them. */
-export const BACKEND_KINDS: readonly BackendKind[] = [
+export const BACKEND_KINDS = [
   "anthropic",
   "openai",
   "openai-compatible",
   "ollama",
   "gemini",
   "bedrock",
-];
+] as const;
 
-/** A JSON value (what tool arguments and results are made of). */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+/** The provider families mcpchat speaks. */
+export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 /** One tool call requested by the model. */
 export interface LlmToolCall {

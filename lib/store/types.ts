@@ -6,17 +6,10 @@
  * @module
  */
 
+import type { JsonValue } from "../util/json.ts";
 import { StoreValidationError } from "./errors.ts";
 
-/** A JSON value (what tool arguments and tool results are made of). */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
-
+export type { JsonValue };
 /** Who wrote a message. */
 export type Role = "system" | "user" | "assistant" | "tool";
 

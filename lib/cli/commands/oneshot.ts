@@ -7,7 +7,7 @@
  */
 
 import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
-import type { AgentDeps, AgentTool } from "../../chat/agent.ts";
+import { agentDeps } from "../agent_deps.ts";
 import type { Config } from "../../config/schema.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import { readAllText } from "../lines.ts";
@@ -71,23 +71,12 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     });
   }
 
-  const deps: AgentDeps = {
-    chat: (request, signal) => llm.stream("chat", request, { signal, timeoutMs: Infinity }),
-    tools: async (signal) => {
-      if (!mcp) return [];
-      const { tools, errors } = await mcp.call("listTools", {}, { signal });
+  const deps = agentDeps({
+    llm,
+    mcp,
+    recorder,
+    onToolErrors: (errors) => {
       for (const e of errors) io.err(io.errColor.yellow(`warning: ${e.server}: ${e.message}\n`));
-      return tools.map((t): AgentTool => ({
-        name: t.name,
-        server: t.server,
-        tool: t.tool,
-        description: t.description,
-        inputSchema: t.inputSchema as AgentTool["inputSchema"],
-      }));
-    },
-    callTool: (call, signal) => {
-      if (!mcp) throw new CommandError("no MCP servers configured");
-      return mcp.call("callTool", call, { signal, timeoutMs: Infinity });
     },
     approve: (call) => {
       if (policy.isAllowed(call)) return Promise.resolve("allow");
@@ -97,8 +86,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
       );
       return Promise.resolve("deny");
     },
-    record: recorder ? (message, meta) => recorder.append(message, meta) : undefined,
-  };
+  });
 
   const loop = runAgentTurn(history, prompt, deps, {
     backend,

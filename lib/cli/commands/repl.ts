@@ -11,11 +11,12 @@ import { runRepl, type SlashCommand } from "../repl.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
-import { type AgentTool, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import { ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import { agentDeps } from "../agent_deps.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
-import type { McpSurface } from "../runtime.ts";
+import type { LlmSurface, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { renderContent } from "./mcp.ts";
 
@@ -371,7 +372,7 @@ interface TurnContext {
   backend: string;
   model?: string;
   manager?: PluginRef<McpSurface>;
-  llm: Awaited<ReturnType<Awaited<ReturnType<CommandContext["runtime"]>>["llm"]>>;
+  llm: PluginRef<LlmSurface>;
   recorder?: SessionRecorder;
   policy: ApprovalPolicy;
   ask(question: string): Promise<string>;
@@ -386,41 +387,35 @@ interface TurnContext {
 async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext): Promise<void> {
   const { io } = ctx;
   const c = io.errColor;
-  const loop = runAgentTurn(turn.history, turn.text, {
-    chat: (request, signal) => turn.llm.stream("chat", request, { signal, timeoutMs: Infinity }),
-    tools: async (signal) => {
-      if (!turn.manager) return [];
-      const { tools } = await turn.manager.call("listTools", {}, { signal });
-      return tools.map((t): AgentTool => ({
-        name: t.name,
-        server: t.server,
-        tool: t.tool,
-        description: t.description,
-        inputSchema: t.inputSchema as AgentTool["inputSchema"],
-      }));
+  const loop = runAgentTurn(
+    turn.history,
+    turn.text,
+    agentDeps({
+      llm: turn.llm,
+      mcp: turn.manager,
+      recorder: turn.recorder,
+      approve: async (call) => {
+        if (turn.policy.isAllowed(call)) return "allow";
+        const answer = (await turn.ask(
+          `${c.yellow("?")} run ${c.bold(`${call.server} ${call.tool}`)} ${
+            c.dim(JSON.stringify(call.arguments))
+          }\n` +
+            `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
+        )).toLowerCase();
+        const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
+        return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
+      },
+    }),
+    {
+      backend: turn.backend,
+      model: turn.model,
+      maxTurns: ctx.args.options.maxTurns ?? 25,
+      maxTokens: config.llm.max_tokens,
+      temperature: config.llm.temperature,
+      system: ctx.args.options.system ?? turn.recorder?.systemPrompt,
     },
-    callTool: (call, signal) =>
-      turn.manager!.call("callTool", call, { signal, timeoutMs: Infinity }),
-    approve: async (call) => {
-      if (turn.policy.isAllowed(call)) return "allow";
-      const answer = (await turn.ask(
-        `${c.yellow("?")} run ${c.bold(`${call.server} ${call.tool}`)} ${
-          c.dim(JSON.stringify(call.arguments))
-        }\n` +
-          `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
-      )).toLowerCase();
-      const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
-      return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
-    },
-    record: turn.recorder ? (message, meta) => turn.recorder!.append(message, meta) : undefined,
-  }, {
-    backend: turn.backend,
-    model: turn.model,
-    maxTurns: ctx.args.options.maxTurns ?? 25,
-    maxTokens: config.llm.max_tokens,
-    temperature: config.llm.temperature,
-    system: ctx.args.options.system ?? turn.recorder?.systemPrompt,
-  }, turn.signal);
+    turn.signal,
+  );
   let atLineStart = true;
   let step = await loop.next();
   while (!step.done) {

@@ -1,0 +1,65 @@
+/**
+ * The one wiring of the agentic loop to mcpchat's services, shared by the
+ * REPL and one-shot mode (they differ only in how a tool call is approved).
+ *
+ * @module
+ */
+
+import type { AgentDeps, AgentTool } from "../chat/agent.ts";
+import type { ApprovalDecision, ToolCallRequest } from "../chat/approval.ts";
+import type { PluginRef } from "../plugin/ref.ts";
+import type { LlmSurface, McpSurface } from "./runtime.ts";
+import type { SessionRecorder } from "./sessions.ts";
+
+/** What {@linkcode agentDeps} wires together. */
+export interface AgentServices {
+  llm: PluginRef<LlmSurface>;
+  /** The MCP manager, when servers are configured. */
+  mcp?: PluginRef<McpSurface>;
+  /** Decides each call that the policy did not already allow. */
+  approve(call: ToolCallRequest, signal: AbortSignal): Promise<ApprovalDecision>;
+  /** Stores each message as it happens (absent: nothing is stored). */
+  recorder?: SessionRecorder;
+  /** Told about servers whose tools could not be listed. */
+  onToolErrors?(errors: { server: string; message: string }[]): void;
+}
+
+/**
+ * Dependencies of `runAgentTurn` over the plugins: streamed model calls with
+ * no RPC timeout (the LLM worker bounds them itself), namespaced MCP tools,
+ * tool calls through the manager, and recording into the session store.
+ *
+ * @example
+ * ```ts ignore
+ * const deps = agentDeps({ llm, mcp, approve: () => Promise.resolve("allow") });
+ * ```
+ */
+export function agentDeps(services: AgentServices): AgentDeps {
+  const { llm, mcp, recorder } = services;
+  return {
+    chat: (request, signal) => llm.stream("chat", request, { signal, timeoutMs: Infinity }),
+    tools: async (signal) => {
+      if (!mcp) return [];
+      const { tools, errors } = await mcp.call("listTools", {}, { signal });
+      if (errors.length) services.onToolErrors?.(errors);
+      return tools.map((t): AgentTool => ({
+        name: t.name,
+        server: t.server,
+        tool: t.tool,
+        description: t.description,
+        inputSchema: t.inputSchema as AgentTool["inputSchema"],
+      }));
+    },
+    callTool: (call, signal) => {
+      // The model only sees tools listed through `mcp`, so a call without it cannot happen.
+      if (!mcp) {
+        return Promise.reject(
+          new Error(`no MCP servers: cannot call ${call.server}__${call.tool}`),
+        );
+      }
+      return mcp.call("callTool", call, { signal, timeoutMs: Infinity });
+    },
+    approve: services.approve,
+    record: recorder ? (message, meta) => recorder.append(message, meta) : undefined,
+  };
+}
