@@ -140,13 +140,6 @@ export async function* runAgentTurn(
   const user: LlmMessage = { role: "user", content: userText };
   history.push(user);
   await deps.record?.(user, {});
-  const tools = await deps.tools(signal);
-  const byName = new Map(tools.map((t) => [t.name, t]));
-  const specs: LlmToolSpec[] = tools.map(({ name, description, inputSchema }) => ({
-    name,
-    description,
-    inputSchema,
-  }));
   const usage: LlmUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
   let cost: Cost = 0;
   const records: ToolCallRecord[] = [];
@@ -157,6 +150,14 @@ export async function* runAgentTurn(
   let turn = 0;
   while (turn < maxTurns) {
     turn++;
+    // Listed before every model call: servers add and remove tools (list_changed) mid-turn.
+    const tools = await deps.tools(signal);
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    const specs: LlmToolSpec[] = tools.map(({ name, description, inputSchema }) => ({
+      name,
+      description,
+      inputSchema,
+    }));
     yield { type: "model-call", turn };
     let text = "";
     const calls: (LlmToolCall & { error?: string })[] = [];

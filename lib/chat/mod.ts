@@ -15,3 +15,5 @@
 export * from "./agent.ts";
 export * from "./approval.ts";
 export * from "./convert.ts";
+export * from "./sampling.ts";
+export * from "./elicitation.ts";

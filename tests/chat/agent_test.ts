@@ -239,3 +239,28 @@ Deno.test("messages round-trip between the model's and the store's shapes", () =
   );
   assert.equal(toolResultText({ content: [], structuredContent: { n: 1 } }), '{"n":1}');
 });
+
+Deno.test("tools are listed before every model call, so a tool added mid-turn is offered", async () => {
+  const lists: string[][] = [];
+  let calls = 0;
+  const later: AgentTool = {
+    name: "math__mul",
+    server: "math",
+    tool: "mul",
+    inputSchema: { type: "object" },
+  };
+  const deps: AgentDeps = {
+    async *chat(request) {
+      lists.push((request.tools ?? []).map((t) => t.name));
+      calls++;
+      if (calls === 1) {
+        yield { type: "tool-call", id: "1", name: "math__add", arguments: { a: 1, b: 1 } };
+      } else yield { type: "text-delta", text: "done" };
+    },
+    tools: () => Promise.resolve(calls === 0 ? tools : [...tools, later]),
+    callTool: () => Promise.resolve({ content: [{ type: "text", text: "2" }] }),
+    approve: () => Promise.resolve("allow"),
+  };
+  await drive(runAgentTurn([], "x", deps, {}, new AbortController().signal));
+  assert.deepEqual(lists, [["math__add", "fs__write"], ["math__add", "fs__write", "math__mul"]]);
+});

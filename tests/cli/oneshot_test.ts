@@ -220,3 +220,39 @@ Deno.test("one-shot: Ctrl-C (SIGINT) cancels the stream and exits 130", async ()
   assert.match(stderr, /interrupted/);
   await fake.requests[0].cancelled; // the HTTP stream was aborted, not left hanging
 });
+
+Deno.test("one-shot: a server's sampling request runs only with --yes", async () => {
+  const sampling = {
+    chunks: openaiChunks({
+      toolCalls: [{
+        id: "s1",
+        name: "everything__trigger-sampling-request",
+        args: { prompt: "Say hi", maxTokens: 20 },
+      }],
+    }),
+  };
+  const refused = await setup();
+  refused.fake.reply(sampling, { chunks: openaiChunks({ text: ["No sample."] }) });
+  const r1 = await runCli(
+    ["--config", refused.config, "-p", "sample", "--allow-tool", "everything__*", "--no-save"],
+    { env: refused.env },
+  );
+  assert.equal(r1.code, 0, r1.stderr);
+  assert.match(r1.stderr, /refused sampling request from everything \(allow it with --yes\)/);
+  assert.equal(refused.fake.requests.length, 2, "the model was not called for the sample");
+
+  const allowed = await setup();
+  allowed.fake.reply(
+    sampling,
+    { chunks: openaiChunks({ text: ["sampled hello"] }) },
+    { chunks: openaiChunks({ text: ["Done."] }) },
+  );
+  const r2 = await runCli(
+    ["--config", allowed.config, "-p", "sample", "--yes", "--no-save", "--output-format", "json"],
+    { env: allowed.env },
+  );
+  assert.equal(r2.code, 0, r2.stderr);
+  const out = JSON.parse(r2.stdout);
+  assert.match(out.tool_calls[0].result, /sampled hello/);
+  assert.equal(out.answer, "Done.");
+});

@@ -148,3 +148,89 @@ Deno.test("REPL sessions: /save, /history, /export, /new, /load, /clear (real pt
   const data = JSON.parse(await Deno.readTextFile(exported));
   assert.equal(data.messages.length, 2);
 });
+
+/** Waits until server-everything has registered its capability-dependent tools. */
+async function waitForTool(pty: PtySession, tool: string, from: number): Promise<number> {
+  let mark = from;
+  for (let i = 0; i < 20; i++) {
+    await pty.type("/mcp tools everything\r");
+    mark = await pty.waitFor(/everything__[\w-]+[^\n]*\n(?:[^\n]*\n)*?[^\n]*› $/, mark);
+    if (pty.output.slice(mark).includes(tool)) return pty.output.length;
+    await new Promise((r) => setTimeout(r, 250));
+    mark = pty.output.length;
+  }
+  throw new Error(`${tool} never appeared:\n${pty.output}`);
+}
+
+Deno.test("REPL: a server's sampling request is approved and answered by the model; elicitation fills a form (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(
+    {
+      chunks: openaiChunks({
+        toolCalls: [{
+          id: "s1",
+          name: "everything__trigger-sampling-request",
+          args: { prompt: "Say hi", maxTokens: 20 },
+        }],
+      }),
+    },
+    { chunks: openaiChunks({ text: ["Hi from the sampled model"] }) },
+    { chunks: openaiChunks({ text: ["Sampling worked."] }) },
+    {
+      chunks: openaiChunks({
+        toolCalls: [{ id: "e1", name: "everything__trigger-elicitation-request", args: {} }],
+      }),
+    },
+    { chunks: openaiChunks({ text: ["Thanks, Ada."] }) },
+  );
+  const pty = await PtySession.start(["--config", config, "--yes"], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    mark = await waitForTool(pty, "trigger-elicitation-request", mark);
+    await pty.type("please sample\r");
+    mark = await pty.waitFor("allow? [y]es [n]o", mark);
+    assert.match(
+      pty.output.slice(0, mark + 40),
+      /everything asks the model \(up to 20 tokens\): ".*Say hi"/,
+    );
+    await pty.type("y\r");
+    mark = await pty.waitFor("Sampling worked.", mark);
+    await pty.type("now ask me\r");
+    mark = await pty.waitFor("asks for input", mark);
+    mark = await pty.waitFor("Your full, legal name", mark);
+    await pty.type("Ada Lovelace\r");
+    mark = await pty.waitFor("terms and conditions", mark);
+    await pty.type("y\r");
+    // Every other field: take the default or skip (optional).
+    for (let i = 0; i < 12; i++) {
+      const next = await Promise.race([
+        pty.waitFor(/: $/, mark).then((at) => ({ at, done: false })),
+        pty.waitFor("Thanks, Ada.", mark).then((at) => ({ at, done: true })),
+      ]);
+      if (next.done) break;
+      mark = next.at + 2;
+      await pty.type("\r");
+    }
+    mark = await pty.waitFor("Thanks, Ada.", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  // The sampling call reached the model without tools, carrying the server's prompt.
+  const samplingCall = fake.requests[1].body as {
+    messages: { content: string }[];
+    tools?: unknown;
+  };
+  assert.equal(samplingCall.tools, undefined);
+  assert.match(JSON.stringify(samplingCall.messages), /Say hi/);
+  const toolResults = fake.requests.map((r) =>
+    (r.body as { messages: { role: string; content: string }[] }).messages
+  )
+    .flat().filter((m) => m.role === "tool").map((m) => m.content);
+  assert.ok(
+    toolResults.some((t) => /Hi from the sampled model/.test(t)),
+    JSON.stringify(toolResults),
+  );
+  assert.ok(toolResults.some((t) => /Ada Lovelace/.test(t)), JSON.stringify(toolResults));
+});

@@ -6,7 +6,15 @@
  * @module
  */
 
-import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import {
+  type AgentEvent,
+  type AgentResult,
+  ApprovalPolicy,
+  describeSampling,
+  runAgentTurn,
+  sample,
+} from "../../chat/mod.ts";
+import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
 import { agentDeps } from "../agent_deps.ts";
 import type { Config } from "../../config/schema.ts";
 import type { LlmMessage } from "../../llm/types.ts";
@@ -46,16 +54,54 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   };
 
   const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
+  const backend = options.backend ?? config.llm.default;
+  const model = options.model;
+  // The LLM worker and the MCP manager start side by side.
+  const llmReady = runtime.llm(config);
   const [llm, mcp] = await Promise.all([
-    runtime.llm(config),
-    hasServers ? runtime.mcp(config) : Promise.resolve(undefined),
+    llmReady,
+    hasServers
+      ? runtime.mcp(config, {
+        // No one to ask in a script: sampling runs only under --yes; forms are declined.
+        sampling: async (request, { signal }) => {
+          const { server, params } = request as {
+            server: string;
+            params: CreateMessageRequestParams;
+          };
+          if (!options.yes) {
+            io.err(
+              `${
+                io.errColor.yellow("refused")
+              } sampling request from ${server} (allow it with --yes)\n`,
+            );
+            throw new Error("sampling needs the user's approval (mcpchat was run without --yes)");
+          }
+          io.err(io.errColor.dim(`${describeSampling(server, params)}\n`));
+          return await sample(
+            params,
+            async function* (req, s) {
+              yield* (await llmReady).stream("chat", req, { signal: s, timeoutMs: Infinity });
+            },
+            signal,
+            { backend, model },
+          );
+        },
+        elicit: (request) => {
+          const { server } = request as { server: string };
+          io.err(
+            `${
+              io.errColor.yellow("declined")
+            } ${server}'s request for input (one-shot mode cannot ask)\n`,
+          );
+          return Promise.resolve({ action: "decline" });
+        },
+      })
+      : Promise.resolve(undefined),
   ]);
   const policy = new ApprovalPolicy({
     allow: [...config.tools.allow, ...options.allowTool],
     approveAll: options.yes,
   });
-  const backend = options.backend ?? config.llm.default;
-  const model = options.model;
   const recorder: SessionRecorder | undefined = options.noSave
     ? undefined
     : await openSessionRecorder(ctx, config, { backend, model });

@@ -11,12 +11,20 @@ import { runRepl, type SlashCommand } from "../repl.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
-import { ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import {
+  ApprovalPolicy,
+  describeSampling,
+  type ElicitForm,
+  fillForm,
+  runAgentTurn,
+  sample,
+} from "../../chat/mod.ts";
+import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
 import { agentDeps } from "../agent_deps.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
-import type { LlmSurface, McpSurface } from "../runtime.ts";
+import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { renderContent } from "./mcp.ts";
 
@@ -41,21 +49,53 @@ export async function startRepl(
   let model = options.model;
   const servers = Object.values(config.mcp.servers).filter((s) => s.enabled);
   const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
+  const lines = readLines(Deno.stdin.readable);
+  /** Asks on the terminal; `null` at end of input. */
+  const askLine = async (question: string): Promise<string | null> => {
+    io.err(question);
+    const next = await lines.next();
+    return next.done ? null : next.value.trim();
+  };
+  const ask = async (question: string): Promise<string> => (await askLine(question)) ?? "";
+  // Servers' requests to the client: the model (after the user agrees) and the user.
+  const hostHandlers: McpHostHandlers = {
+    sampling: async (request, { signal }) => {
+      const { server, params } = request as { server: string; params: CreateMessageRequestParams };
+      const answer = await ask(
+        `${c.yellow("?")} ${describeSampling(server, params)}\n  allow? [y]es [n]o: `,
+      );
+      if (!/^y(es)?$/i.test(answer)) throw new Error("the user declined the sampling request");
+      const llm = await runtime.llm(config);
+      return await sample(
+        params,
+        (req, s) => llm.stream("chat", req, { signal: s, timeoutMs: Infinity }),
+        signal,
+        { backend, model },
+      );
+    },
+    elicit: async (request) => {
+      const { server, params } = request as {
+        server: string;
+        params: ElicitForm & { mode?: string };
+      };
+      if (params.mode === "url") {
+        io.err(`${server} asks you to open: ${(params as unknown as { url: string }).url}\n`);
+        const answer = await ask("  done? [y]es [n]o: ");
+        return { action: /^y(es)?$/i.test(answer) ? "accept" : "decline" };
+      }
+      io.err(`${c.yellow("?")} ${c.bold(server)} asks for input\n`);
+      return await fillForm(params, askLine, (text) => io.err(text));
+    },
+  };
   // Eager servers are connected before the prompt, as the user asked.
   let mcp: Promise<PluginRef<McpSurface>> | undefined;
   if (modes.includes("eager")) {
-    const manager = await runtime.mcp(config);
+    const manager = await runtime.mcp(config, hostHandlers);
     await manager.call("startServers", undefined, { timeoutMs: 120_000 });
     ctx.profiler.mark("eager MCP servers ready");
     mcp = Promise.resolve(manager);
   }
-  const startMcp = () => (mcp ??= runtime.mcp(config));
-  const lines = readLines(Deno.stdin.readable);
-  const ask = async (question: string): Promise<string> => {
-    io.err(question);
-    const next = await lines.next();
-    return next.done ? "" : next.value.trim();
-  };
+  const startMcp = () => (mcp ??= runtime.mcp(config, hostHandlers));
   const policy = new ApprovalPolicy({
     allow: [...config.tools.allow, ...options.allowTool],
     approveAll: options.yes,
