@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
+import { type ChildInfo, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
@@ -201,6 +201,22 @@ export class Runtime {
     await this.ensure(this.#store);
     this.#options.profiler?.mark("store ready");
     return this.#store;
+  }
+
+  /**
+   * Every supervised service with its state, restarts, last error and the
+   * figures of its last heartbeat (heap, pending calls).
+   */
+  services(): (ChildInfo & { heapUsed?: number; pendingCalls?: number })[] {
+    return this.root.children().map((child) => {
+      const vitals = this.#refFor(child.id)?.current?.vitals;
+      return { ...child, heapUsed: vitals?.heapUsed, pendingCalls: vitals?.pendingCalls };
+    });
+  }
+
+  /** Whether a service has been started (so `/health` does not start one just to ask). */
+  started(name: "llm" | "store" | "mcp-manager"): boolean {
+    return this.#started.has(name);
   }
 
   /** Stops everything in reverse order: MCP servers are reaped, KV is closed. */

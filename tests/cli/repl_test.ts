@@ -234,3 +234,47 @@ Deno.test("REPL: a server's sampling request is approved and answered by the mod
   );
   assert.ok(toolResults.some((t) => /Ada Lovelace/.test(t)), JSON.stringify(toolResults));
 });
+
+Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply({ chunks: openaiChunks({ text: ["ok"] }) });
+  // Another MCP client on this machine knows a server we do not.
+  await Deno.mkdir(`${env.XDG_CONFIG_HOME}/Claude`, { recursive: true });
+  await Deno.writeTextFile(
+    `${env.XDG_CONFIG_HOME}/Claude/claude_desktop_config.json`,
+    JSON.stringify({
+      mcpServers: {
+        memory: { command: "npx", args: ["-y", "@modelcontextprotocol/server-memory"] },
+      },
+    }),
+  );
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("hi\r");
+    mark = await pty.waitFor("ok", mark);
+    const steps: [string, RegExp][] = [
+      ["/mcp servers", /everything\s+stdio\s+ready/],
+      ["/mcp resources everything", /demo:\/\/resource/],
+      ["/mcp prompts everything", /simple-prompt/],
+      ["/mcp prompt everything simple-prompt", /user: This is a simple prompt/],
+      ["/mcp capabilities everything", /"tools"/],
+      ["/mcp tool everything get-sum a=2 b=3", /5/],
+      ["/mcp saved", /everything\s+stdio\s+node/],
+      ["/health", /llm\s+running\s+restarts 0/],
+      ["/stats", /llm: 1 calls \(1 ok/],
+      ["/mcp discover", /memory\s+claude-desktop/],
+      ["/mcp import memory", /imported memory into/],
+    ];
+    for (const [command, expected] of steps) {
+      await pty.type(`${command}\r`);
+      const at = await pty.waitFor(expected, mark);
+      mark = await pty.waitFor("› ", at);
+    }
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  assert.match(await Deno.readTextFile(config), /\[mcp\.servers\.memory\]/);
+});

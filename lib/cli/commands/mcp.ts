@@ -319,7 +319,6 @@ async function editServers(
     ? "mcpchat servers add NAME -- COMMAND [ARGS…]  or  mcpchat servers add NAME URL"
     : "mcpchat servers remove NAME";
   if (!name) throw new CommandError(`missing NAME: ${usage}`, ExitCode.Usage);
-  const runtime = await ctx.runtime();
   let edit: { op: "add"; name: string; server: Record<string, unknown> } | {
     op: "remove";
     name: string;
@@ -377,6 +376,30 @@ async function editServers(
   } else {
     edit = { op, name };
   }
+  const planned = await applyServerEdit(ctx, edit);
+  if (ctx.args.options.json) ctx.io.out(JSON.stringify({ op, name, file: planned.file }) + "\n");
+  else {ctx.io.err(
+      `${op === "add" ? "added" : "removed"} server ${name} ${
+        op === "add" ? "to" : "from"
+      } ${planned.file}\n`,
+    );}
+  return ExitCode.Ok;
+}
+
+/**
+ * Adds or removes a server in the config file: the config worker (read-only)
+ * plans the new text, keeping comments; it is written here atomically.
+ *
+ * @throws {CommandError} exit code 2 for a config problem (duplicate name, bad entry)
+ */
+export async function applyServerEdit(
+  ctx: CommandContext,
+  edit: { op: "add"; name: string; server: Record<string, unknown> } | {
+    op: "remove";
+    name: string;
+  },
+): Promise<{ file: string }> {
+  const runtime = await ctx.runtime();
   let planned;
   try {
     planned = await runtime.configRef.call("planServerEdit", edit);
@@ -387,13 +410,7 @@ async function editServers(
     throw error;
   }
   await writeFileAtomic(planned.file, planned.text);
-  if (ctx.args.options.json) ctx.io.out(JSON.stringify({ op, name, file: planned.file }) + "\n");
-  else {ctx.io.err(
-      `${op === "add" ? "added" : "removed"} server ${name} ${
-        op === "add" ? "to" : "from"
-      } ${planned.file}\n`,
-    );}
-  return ExitCode.Ok;
+  return { file: planned.file };
 }
 
 /** Writes through a temporary file and a rename, so a crash never leaves half a config. */

@@ -26,7 +26,7 @@ import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
-import { renderContent } from "./mcp.ts";
+import { mcpSlashCommand } from "./repl_mcp.ts";
 
 /**
  * Runs the REPL until the user leaves.
@@ -286,67 +286,65 @@ export async function startRepl(
         }
       },
     },
+    mcpSlashCommand(ctx, config, startMcp),
     {
-      name: "mcp",
-      summary:
-        "MCP servers and tools: /mcp servers | tools | tool SERVER TOOL [k=v…] | connect NAME | disconnect NAME",
-      usage:
-        "/mcp servers|tools [SERVER]|tool SERVER TOOL [JSON|key=value…]|connect NAME|disconnect NAME",
-      run: async ([sub = "servers", ...rest], signal) => {
-        if (servers.length === 0) {
-          return void io.err("no MCP servers configured (mcpchat servers add)\n");
+      name: "health",
+      summary: "services, restarts, heap; LLM circuit breakers; MCP server states",
+      run: async () => {
+        const c2 = io.color;
+        for (const s of runtime.services()) {
+          const heap = s.heapUsed !== undefined
+            ? `${(s.heapUsed / 2 ** 20).toFixed(1)} MB heap`
+            : "";
+          const pending = s.pendingCalls ? `, ${s.pendingCalls} pending` : "";
+          const state = s.state === "running" ? c2.green(s.state) : c2.yellow(s.state);
+          io.out(
+            `${c2.bold(s.id.padEnd(12))} ${state}  restarts ${s.restarts}  ${heap}${pending}` +
+              (s.lastError ? c2.dim(`  last error: ${s.lastError}`) : "") + "\n",
+          );
         }
-        const manager = await startMcp();
-        switch (sub) {
-          case "servers": {
-            for (const s of await manager.call("servers", undefined)) {
-              const state = s.state.status === "ready" ? io.color.green(s.status) : s.status;
-              io.out(
-                `${io.color.bold(s.name)}  ${s.transport}  ${state}${
-                  s.toolCount !== undefined ? `  ${s.toolCount} tools` : ""
-                }\n`,
-              );
-            }
-            return;
+        if (runtime.started("llm")) {
+          const llm = await runtime.llm(config);
+          for (const b of await llm.call("health", undefined)) {
+            const state = b.state === "closed" ? c2.green(b.state) : c2.red(b.state);
+            io.out(
+              `  llm ${b.backend}: breaker ${state}, ${b.consecutiveFailures} consecutive failures` +
+                (b.retryInMs ? `, retry in ${Math.ceil(b.retryInMs / 1000)} s` : "") + "\n",
+            );
           }
-          case "tools": {
-            const { tools, errors } = await manager.call("listTools", { server: rest[0] }, {
-              signal,
-            });
-            for (const t of tools) {
-              io.out(
-                `${io.color.cyan(t.name)}  ${io.color.dim((t.description ?? "").split("\n")[0])}\n`,
-              );
-            }
-            for (const e of errors) io.err(`${e.server}: ${e.message}\n`);
-            return;
+        }
+        if (mcp) {
+          for (const s of await (await mcp).call("servers", undefined)) {
+            io.out(
+              `  mcp ${s.name}: ${s.state.status === "ready" ? c2.green(s.status) : s.status}\n`,
+            );
           }
-          case "tool": {
-            const [server, tool, ...args] = rest;
-            if (!server || !tool) {
-              return void io.err("usage: /mcp tool SERVER TOOL [JSON|key=value…]\n");
-            }
-            const { parseToolArguments } = await import("./mcp.ts");
-            const result = await manager.call("callTool", {
-              server,
-              tool,
-              arguments: parseToolArguments(args),
-            }, {
-              signal,
-              timeoutMs: Infinity,
-            });
-            io.out(renderContent(result.content) + "\n");
-            return;
+        }
+      },
+    },
+    {
+      name: "stats",
+      summary: "LLM calls and connections, MCP cache and notifications",
+      run: async () => {
+        if (runtime.started("llm")) {
+          const stats = await (await runtime.llm(config)).call("stats", undefined);
+          io.out(
+            `llm: ${stats.calls} calls (${stats.succeeded} ok, ${stats.failed} failed, ` +
+              `${stats.cancelled} cancelled, ${stats.retries} retries)\n`,
+          );
+          for (const p of stats.pools) {
+            io.out(
+              `  ${p.origin}: ${p.requests} requests, ${p.openConnections} open connections, ` +
+                `${p.inFlight} in flight, ${(p.bytesReceived / 1024).toFixed(0)} KiB received\n`,
+            );
           }
-          case "connect":
-          case "disconnect": {
-            if (!rest[0]) return void io.err(`usage: /mcp ${sub} NAME\n`);
-            const info = await manager.call(sub, { name: rest[0] }, { signal, timeoutMs: 60_000 });
-            io.out(`${info.name}: ${info.status}\n`);
-            return;
-          }
-          default:
-            io.err(`unknown /mcp command "${sub}"; /help mcp\n`);
+        }
+        if (mcp) {
+          const manager = await mcp;
+          const cache = await manager.call("cacheStats", undefined);
+          io.out(`resource cache: ${JSON.stringify(cache)}\n`);
+          const notes = await manager.call("notificationStats", undefined);
+          io.out(`notifications: ${JSON.stringify(notes)}\n`);
         }
       },
     },

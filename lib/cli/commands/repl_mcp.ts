@@ -1,0 +1,223 @@
+/**
+ * The REPL's `/mcp` command: servers, tools, resources, prompts, capabilities,
+ * notifications, connecting and disconnecting, and discovering servers other
+ * MCP clients on this machine already use.
+ *
+ * @module
+ */
+
+import type { SlashCommand } from "../repl.ts";
+import type { CommandContext } from "../context.ts";
+import type { Config } from "../../config/schema.ts";
+import type { McpSurface } from "../runtime.ts";
+import type { PluginRef } from "../../plugin/ref.ts";
+import { applyServerEdit, parseToolArguments, renderContent } from "./mcp.ts";
+import { discoverServers } from "../../mcp/discover.ts";
+import type { DiscoveredServer } from "../../mcp/discover.ts";
+
+const USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
+     resources [SERVER] | resource SERVER URI | prompts [SERVER] | prompt SERVER NAME [k=v…]
+     capabilities SERVER | notify [N] | connect NAME | disconnect NAME
+     discover | import NAME…`;
+
+/**
+ * Builds `/mcp`. `manager()` starts the MCP manager on first use.
+ *
+ * @example
+ * ```ts ignore
+ * commands.push(mcpSlashCommand(ctx, config, () => runtime.mcp(config)));
+ * ```
+ */
+export function mcpSlashCommand(
+  ctx: CommandContext,
+  config: Config,
+  manager: () => Promise<PluginRef<McpSurface>>,
+): SlashCommand {
+  const { io } = ctx;
+  const c = io.color;
+  let discovered: DiscoveredServer[] = [];
+  const configured = () => Object.keys(config.mcp.servers);
+  return {
+    name: "mcp",
+    summary: "MCP servers, tools, resources, prompts; discover servers of other clients",
+    usage: USAGE,
+    run: async ([sub = "servers", ...rest], signal) => {
+      switch (sub) {
+        case "discover": {
+          const env = ctx.env;
+          const result = await discoverServers({
+            home: env.HOME ?? "",
+            cwd: ctx.cwd,
+            platform: Deno.build.os,
+            appData: env.APPDATA,
+            xdgConfigHome: env.XDG_CONFIG_HOME,
+            readFile: (path) => Deno.readTextFile(path).catch(() => undefined),
+          });
+          discovered = result.servers.filter((s) => !configured().includes(s.name));
+          if (discovered.length === 0) {
+            return void io.err("no new servers found in other clients' configs\n");
+          }
+          for (const s of discovered) {
+            const target = "command" in s.config
+              ? [s.config.command, ...(s.config.args ?? [])].join(" ")
+              : s.config.url;
+            io.out(`${c.bold(s.name)}  ${c.dim(`${s.source}`)}  ${target}\n`);
+            for (const w of s.warnings) io.out(`  ${c.yellow(w)}\n`);
+          }
+          io.err(c.dim("import with /mcp import NAME… (written to your config)\n"));
+          return;
+        }
+        case "import": {
+          if (rest.length === 0) {
+            return void io.err("usage: /mcp import NAME…  (after /mcp discover)\n");
+          }
+          for (const name of rest) {
+            const found = discovered.find((s) => s.name === name);
+            if (!found) {
+              io.err(`no discovered server "${name}"; run /mcp discover first\n`);
+              continue;
+            }
+            const { file } = await applyServerEdit(ctx, {
+              op: "add",
+              name,
+              server: found.config as unknown as Record<string, unknown>,
+            });
+            io.err(`imported ${name} into ${file}; restart mcpchat to connect it\n`);
+          }
+          return;
+        }
+        case "saved": {
+          for (const [name, s] of Object.entries(config.mcp.servers)) {
+            const target = s.type === "stdio" ? [s.command, ...s.args].join(" ") : s.url;
+            io.out(
+              `${c.bold(name)}  ${s.type}  ${target}${s.enabled ? "" : c.dim("  (disabled)")}\n`,
+            );
+          }
+          return;
+        }
+      }
+      if (configured().length === 0) {
+        return void io.err("no MCP servers configured (mcpchat servers add, or /mcp discover)\n");
+      }
+      const mcp = await manager();
+      switch (sub) {
+        case "servers": {
+          for (const s of await mcp.call("servers", undefined)) {
+            const state = s.state.status === "ready" ? c.green(s.status) : s.status;
+            const tools = s.toolCount !== undefined ? `  ${s.toolCount} tools` : "";
+            io.out(`${c.bold(s.name)}  ${s.transport}  ${state}${tools}\n`);
+          }
+          return;
+        }
+        case "tools": {
+          const { tools, errors } = await mcp.call("listTools", { server: rest[0] }, { signal });
+          for (const t of tools) {
+            io.out(`${c.cyan(t.name)}  ${c.dim((t.description ?? "").split("\n")[0])}\n`);
+          }
+          for (const e of errors) io.err(`${e.server}: ${e.message}\n`);
+          return;
+        }
+        case "tool": {
+          const [server, tool, ...args] = rest;
+          if (!server || !tool) {
+            return void io.err("usage: /mcp tool SERVER TOOL [JSON|key=value…]\n");
+          }
+          const result = await mcp.call(
+            "callTool",
+            { server, tool, arguments: parseToolArguments(args) },
+            { signal, timeoutMs: Infinity },
+          );
+          io.out(renderContent(result.content) + "\n");
+          return;
+        }
+        case "resources": {
+          const [{ resources, errors }, templates] = await Promise.all([
+            mcp.call("listResources", { server: rest[0] }, { signal }),
+            mcp.call("listResourceTemplates", { server: rest[0] }, { signal }),
+          ]);
+          for (const r of resources) {
+            io.out(`${c.bold(r.server)} ${c.cyan(r.uri)}  ${c.dim(r.name ?? "")}\n`);
+          }
+          for (
+            const t of templates.resourceTemplates as { server: string; uriTemplate: string }[]
+          ) {
+            io.out(`${c.bold(t.server)} ${c.magenta(t.uriTemplate)}  ${c.dim("(template)")}\n`);
+          }
+          for (const e of errors) io.err(`${e.server}: ${e.message}\n`);
+          return;
+        }
+        case "resource": {
+          const [server, uri] = rest;
+          if (!server || !uri) return void io.err("usage: /mcp resource SERVER URI\n");
+          const result = await mcp.call("readResource", { server, uri }, { signal });
+          for (const content of result.contents) {
+            if ("text" in content && typeof content.text === "string") io.out(content.text + "\n");
+            else io.out(c.dim(`[${content.mimeType ?? "binary"} ${content.uri}]\n`));
+          }
+          if (result.cached) io.err(c.dim("(from the resource cache)\n"));
+          return;
+        }
+        case "prompts": {
+          const { prompts } = await mcp.call("listPrompts", { server: rest[0] }, { signal });
+          for (const p of prompts) {
+            const args = (p.arguments ?? []).map((a: { name: string; required?: boolean }) =>
+              a.required ? a.name : `[${a.name}]`
+            ).join(" ");
+            io.out(
+              `${c.bold(p.server)} ${c.cyan(p.name)} ${args}  ${c.dim(p.description ?? "")}\n`,
+            );
+          }
+          return;
+        }
+        case "prompt": {
+          const [server, name, ...args] = rest;
+          if (!server || !name) return void io.err("usage: /mcp prompt SERVER NAME [key=value…]\n");
+          const values = Object.fromEntries(
+            Object.entries(parseToolArguments(args)).map((
+              [k, v],
+            ) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+          );
+          const result = await mcp.call("getPrompt", { server, name, arguments: values }, {
+            signal,
+          });
+          for (const m of result.messages) {
+            io.out(`${c.bold(m.role)}: ${renderContent([m.content])}\n`);
+          }
+          return;
+        }
+        case "capabilities": {
+          if (!rest[0]) return void io.err("usage: /mcp capabilities SERVER\n");
+          const caps = await mcp.call("capabilities", { server: rest[0] }, { signal });
+          io.out(JSON.stringify(caps, null, 2) + "\n");
+          return;
+        }
+        case "notify": {
+          const limit = Number(rest[0] ?? 20) || 20;
+          const records = await mcp.call("notifications", { limit });
+          for (
+            const r of records as {
+              at: number;
+              server: string;
+              category: string;
+              method: string;
+              summary?: string;
+            }[]
+          ) {
+            const when = new Date(r.at).toISOString().slice(11, 19);
+            io.out(`${c.dim(when)} ${c.bold(r.server)} ${r.category} ${r.summary ?? r.method}\n`);
+          }
+          return;
+        }
+        case "connect":
+        case "disconnect": {
+          if (!rest[0]) return void io.err(`usage: /mcp ${sub} NAME\n`);
+          const info = await mcp.call(sub, { name: rest[0] }, { signal, timeoutMs: 60_000 });
+          io.out(`${info.name}: ${info.status}\n`);
+          return;
+        }
+        default:
+          io.err(`unknown /mcp command "${sub}"\nusage: ${USAGE}\n`);
+      }
+    },
+  };
+}
