@@ -71,6 +71,7 @@ export class Runtime {
   #llm?: PluginRef<LlmSurface>;
   #store?: PluginRef<StoreSurface>;
   #transports?: McpTransportHost;
+  #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
 
   private constructor(options: RuntimeOptions, extraRead: string[]) {
@@ -158,6 +159,13 @@ export class Runtime {
         killGraceMs: 250,
       });
       this.#transports = transports;
+      transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));
+      // The server supervisor starts before the manager, so the root stops it after.
+      this.#serversStarted = this.root.startChild({
+        id: transports.supervisor.name,
+        restart: "temporary",
+        start: () => Promise.resolve(transports.supervisor),
+      });
       const handlers = { ...transports.handlers(), ...hostHandlers };
       const spec: () => PluginSpec = () =>
         mcpManagerSpec(config, {
@@ -174,6 +182,7 @@ export class Runtime {
         onStart: (handle) => void handle.exited.then(() => transports.stopAll()),
       });
     }
+    await this.#serversStarted;
     await this.ensure(this.#mcp);
     this.#options.profiler?.mark("mcp manager ready");
     return this.#mcp;

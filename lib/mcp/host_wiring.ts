@@ -19,6 +19,7 @@
  */
 
 import { startPlugin } from "../plugin/mod.ts";
+import { Supervisor } from "../supervisor/supervisor.ts";
 import type { PluginHandle } from "../plugin/mod.ts";
 import { netPermissionFor, type ServerConfig, validateServerConfig } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
@@ -116,6 +117,13 @@ export interface McpTransportHostOptions {
  */
 export class McpTransportHost {
   readonly #opts: McpTransportHostOptions;
+  /**
+   * The dynamic server supervisor: one `temporary` child per server's
+   * transport worker. Reconnecting is the manager's job (it knows the
+   * protocol state), so a dead worker is not restarted here; the supervisor
+   * gives ordered, bounded shutdown and lifecycle events.
+   */
+  readonly supervisor: Supervisor;
   readonly #workers = new Map<string, { handle: PluginHandle; generation: number }>();
   /** Process groups of stdio children, per server. */
   readonly #groups = new Map<string, Set<number>>();
@@ -124,6 +132,7 @@ export class McpTransportHost {
   /** Creates the host side; nothing is spawned until the manager asks. */
   constructor(options: McpTransportHostOptions) {
     this.#opts = options;
+    this.supervisor = new Supervisor({ name: "mcp-servers", strategy: "one_for_one" });
   }
 
   /** Host handlers to give the manager plugin (`spawnTransport`, `stopTransport`). */
@@ -144,13 +153,24 @@ export class McpTransportHost {
     const spec = transportSpecFor(name, valid, this.#opts.getEnv ?? safeEnvGet, {
       killGraceMs: this.#opts.killGraceMs,
     });
-    const handle = await startPlugin({
-      name: `mcp-server:${name}`,
-      module: this.#opts.module ?? new URL("../../plugins/mcp_server.ts", import.meta.url),
-      permissions: transportPluginPermissions(spec),
-      init: spec,
-      heartbeat: this.#opts.heartbeat,
-      handlers: this.#oauthHandlers(name),
+    let handle!: PluginHandle;
+    const grace = this.#opts.killGraceMs ?? 1_000;
+    await this.supervisor.startChild({
+      id: `mcp-server:${name}`,
+      restart: "temporary",
+      // Room for the child's own stop: stdin EOF, grace, SIGTERM, grace, SIGKILL.
+      shutdownMs: 2 * grace + 2_000,
+      start: async () => {
+        handle = await startPlugin({
+          name: `mcp-server:${name}`,
+          module: this.#opts.module ?? new URL("../../plugins/mcp_server.ts", import.meta.url),
+          permissions: transportPluginPermissions(spec),
+          init: spec,
+          heartbeat: this.#opts.heartbeat,
+          handlers: this.#oauthHandlers(name),
+        });
+        return handle;
+      },
     });
     const generation = ++this.#generation;
     this.#workers.set(name, { handle, generation });
@@ -216,7 +236,8 @@ export class McpTransportHost {
     const w = this.#workers.get(name);
     if (!w) return false;
     this.#workers.delete(name);
-    await w.handle.stop("server stopped");
+    // Graceful stop (which closes the child's stdin), bounded, then terminate.
+    await this.supervisor.removeChild(`mcp-server:${name}`);
     await this.#reapGroups(name);
     return true;
   }
