@@ -76,7 +76,7 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
       io.err("interrupted\n");
       return ExitCode.Interrupted;
     }
-    return reportError(io, error, parsed.options.outputFormat === "json" || parsed.options.json);
+    return reportError(io, error, parsed.options.outputFormat !== "text" || parsed.options.json);
   } finally {
     profiler.mark("command finished");
     await ctx.shutdown();

@@ -27,6 +27,7 @@ import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { mcpSlashCommand } from "./repl_mcp.ts";
+import { NOTIFICATION_CATEGORIES } from "../../mcp/notifications.ts";
 
 /**
  * Runs the REPL until the user leaves.
@@ -287,6 +288,81 @@ export async function startRepl(
       },
     },
     mcpSlashCommand(ctx, config, startMcp),
+    {
+      name: "cache",
+      summary: "the MCP resource cache: hits, misses, size; /cache entries; /cache clear",
+      usage: "/cache [entries|clear]",
+      run: async ([sub]) => {
+        if (!mcp) return void io.err("no MCP server has been used yet\n");
+        const manager = await mcp;
+        if (sub === "clear") {
+          await manager.call("clearCache", undefined);
+          return void io.err("resource cache cleared\n");
+        }
+        const st = await manager.call("cacheStats", undefined);
+        const reads = st.hits + st.misses;
+        io.out(
+          `${st.entries}/${st.maxEntries} entries, ${(st.bytes / 1024).toFixed(1)} of ` +
+            `${(st.maxBytes / 2 ** 20).toFixed(0)} MiB · hits ${st.hits}, misses ${st.misses}` +
+            (reads ? ` (${Math.round((100 * st.hits) / reads)}% hit rate)` : "") +
+            ` · evictions ${st.evictions}\n`,
+        );
+        if (sub === "entries") {
+          for (const e of await manager.call("cacheEntries", undefined)) {
+            io.out(`  ${e.server} ${e.uri}  ${(e.bytes / 1024).toFixed(1)} KiB\n`);
+          }
+        }
+      },
+    },
+    {
+      name: "notification",
+      summary: "MCP notifications: recent ones, filtered; switch categories on and off",
+      usage: "/notification [CATEGORY on|off] | [list [TEXT]]",
+      run: async ([first, second]) => {
+        if (!mcp) return void io.err("no MCP server has been used yet\n");
+        const manager = await mcp;
+        if (first && (second === "on" || second === "off")) {
+          const category = NOTIFICATION_CATEGORIES.find((name) => name === first);
+          if (!category) {
+            return void io.err(
+              `no category "${first}"; one of ${NOTIFICATION_CATEGORIES.join(", ")}\n`,
+            );
+          }
+          const categories = await manager.call("setNotificationCategory", {
+            category,
+            enabled: second === "on",
+          });
+          io.out(
+            Object.entries(categories).map(([k, v]) => `${k}: ${v ? "on" : "off"}`).join(", ") +
+              "\n",
+          );
+          return;
+        }
+        const records = await manager.call("notifications", {
+          limit: 30,
+          text: first === "list" ? second : first,
+        });
+        for (const r of records) {
+          const detail = JSON.stringify(r.params);
+          io.out(
+            `${new Date(r.at).toISOString().slice(11, 19)} ${r.server} ${r.category} ${r.method} ` +
+              `${detail.length > 100 ? `${detail.slice(0, 100)}…` : detail}\n`,
+          );
+        }
+        const stats = await manager.call("notificationStats", undefined);
+        io.err(io.errColor.dim(
+          `seen: ${
+            Object.entries(stats.seen).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(
+              ", ",
+            ) || "none"
+          }` +
+            ` · off: ${
+              Object.entries(stats.categories).filter(([, on]) => !on).map(([k]) => k).join(", ") ||
+              "none"
+            }\n`,
+        ));
+      },
+    },
     {
       name: "health",
       summary: "services, restarts, heap; LLM circuit breakers; MCP server states",
