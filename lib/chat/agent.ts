@@ -19,6 +19,7 @@ import type {
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { ApprovalDecision, ToolCallRequest } from "./approval.ts";
 import { type ToolResultLike, toolResultText } from "./convert.ts";
+import { type ContextOptions, fitContext } from "./context.ts";
 
 /** A tool the model may call, with where it lives. */
 export interface AgentTool extends LlmToolSpec {
@@ -63,6 +64,8 @@ export interface AgentOptions {
   maxTokens?: number;
   /** Model calls allowed in this turn (default 25). */
   maxTurns?: number;
+  /** Keep the conversation within this budget (oldest turns dropped from `history`). */
+  context?: ContextOptions;
 }
 
 /** A tool call as reported to the user and in JSON output. */
@@ -158,6 +161,12 @@ export async function* runAgentTurn(
       description,
       inputSchema,
     }));
+    if (options.context) {
+      // Trimmed in place: what the model no longer sees is not kept in memory either
+      // (every message is in the store already).
+      const kept = fitContext(history, options.context);
+      if (kept.length < history.length) history.splice(0, history.length, ...kept);
+    }
     yield { type: "model-call", turn };
     let text = "";
     const calls: (LlmToolCall & { error?: string })[] = [];

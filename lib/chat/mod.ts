@@ -17,3 +17,4 @@ export * from "./approval.ts";
 export * from "./convert.ts";
 export * from "./sampling.ts";
 export * from "./elicitation.ts";
+export * from "./context.ts";

@@ -75,7 +75,7 @@ export function storeFailure(error: unknown): never {
 export async function openSessionRecorder(
   ctx: CommandContext,
   config: Config,
-  init: { backend?: string; model?: string },
+  init: { backend?: string; model?: string; systemPrompt?: string },
   target: { ref?: string; continueLast?: boolean } = {
     ref: ctx.args.options.resume,
     continueLast: ctx.args.options.continue,
@@ -89,11 +89,13 @@ export async function openSessionRecorder(
       opened = await store.call("open", { ref: target.ref });
     } else if (target.continueLast) {
       const last = await store.call("last", { skipEmpty: true });
-      opened = last
-        ? await store.call("open", { ref: last.id })
-        : await store.call("create", { init: { ...init, systemPrompt: options.system } });
+      opened = last ? await store.call("open", { ref: last.id }) : await store.call("create", {
+        init: { ...init, systemPrompt: init.systemPrompt ?? options.system },
+      });
     } else {
-      opened = await store.call("create", { init: { ...init, systemPrompt: options.system } });
+      opened = await store.call("create", {
+        init: { ...init, systemPrompt: init.systemPrompt ?? options.system },
+      });
     }
   } catch (error) {
     storeFailure(error);

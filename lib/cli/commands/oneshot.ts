@@ -139,6 +139,11 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     model,
     system,
     maxTurns: options.maxTurns ?? 25,
+    context: {
+      strategy: config.context.strategy,
+      maxTokens: config.context.max_tokens,
+      reserveTokens: config.context.reserve_tokens,
+    },
     maxTokens: config.llm.max_tokens,
     temperature: config.llm.temperature,
   }, ctx.signal);

@@ -13,8 +13,10 @@ import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
 import {
   ApprovalPolicy,
+  type ContextOptions,
   describeSampling,
   type ElicitForm,
+  estimateTokens,
   fillForm,
   runAgentTurn,
   sample,
@@ -103,12 +105,19 @@ export async function startRepl(
   });
   const history: LlmMessage[] = [];
   let recorder: SessionRecorder | undefined;
+  let systemPrompt = options.system;
   if (options.continue || options.resume) {
     recorder = await openSessionRecorder(ctx, config, { backend, model });
     history.push(...await recorder.history());
+    systemPrompt ??= recorder.systemPrompt;
     io.err(c.dim(`resumed session ${recorder.sessionId} (${history.length} messages)\n`));
   }
   const totals: TurnContext["totals"] = { input: 0, output: 0, cost: 0 };
+  const context: ContextOptions = {
+    strategy: config.context.strategy,
+    maxTokens: config.context.max_tokens,
+    reserveTokens: config.context.reserve_tokens,
+  };
   let historyCursor: number | null | undefined;
 
   const commands: SlashCommand[] = [
@@ -166,6 +175,45 @@ export async function startRepl(
       },
     },
     {
+      name: "context",
+      summary: "how much of the context budget the conversation uses",
+      run: () => {
+        const used = history.reduce((sum, m) => sum + estimateTokens(m), 0);
+        io.out(
+          `${history.length} messages, ~${used} tokens of ${
+            context.maxTokens - context.reserveTokens
+          }` +
+            ` (${context.maxTokens} minus ${context.reserveTokens} reserved) · strategy ${context.strategy}\n`,
+        );
+      },
+    },
+    {
+      name: "strategy",
+      summary: "show or set the context strategy: sliding_window or smart",
+      usage: "/strategy [sliding_window|smart]",
+      run: ([name]) => {
+        if (name === "sliding_window" || name === "smart") context.strategy = name;
+        else if (name) return void io.err("strategies: sliding_window, smart\n");
+        io.out(`strategy: ${context.strategy}\n`);
+      },
+    },
+    {
+      name: "system",
+      summary: "show or set the system prompt of this session",
+      usage: '/system ["PROMPT"]',
+      run: async (words) => {
+        if (words.length === 0) return void io.out(`${systemPrompt ?? "(none)"}\n`);
+        systemPrompt = words.join(" ");
+        if (recorder) {
+          await (await runtime.store(config)).call("update", {
+            ref: recorder.sessionId,
+            patch: { systemPrompt },
+          });
+        }
+        io.err("system prompt set\n");
+      },
+    },
+    {
       name: "tokens",
       summary: "tokens used in this session, and by the last turn",
       run: () => {
@@ -182,6 +230,7 @@ export async function startRepl(
       run: async () => {
         await recorder?.close();
         recorder = undefined;
+        systemPrompt = options.system;
         historyCursor = undefined;
         history.length = 0;
         totals.input = totals.output = 0;
@@ -195,7 +244,9 @@ export async function startRepl(
       usage: "/save NAME",
       run: async ([name]) => {
         if (!name) return void io.err("usage: /save NAME\n");
-        if (!recorder) recorder = await openSessionRecorder(ctx, config, { backend, model }, {});
+        if (!recorder) {
+          recorder = await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {});
+        }
         const store = await runtime.store(config);
         const saved = await store.call("save", { ref: recorder.sessionId, name });
         io.err(`saved session ${saved.id} as "${name}"\n`);
@@ -210,6 +261,7 @@ export async function startRepl(
         const next = await openSessionRecorder(ctx, config, { backend, model }, { ref });
         await recorder?.close();
         recorder = next;
+        systemPrompt = next.systemPrompt ?? options.system;
         history.length = 0;
         history.push(...await next.history());
         io.err(`loaded session ${next.sessionId} (${history.length} recent messages)\n`);
@@ -455,7 +507,7 @@ export async function startRepl(
           return;
         }
         if (!recorder && config.session.autosave) {
-          recorder = await openSessionRecorder(ctx, config, { backend, model }, {});
+          recorder = await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {});
         }
         historyCursor = undefined;
         const manager = servers.length ? await startMcp() : undefined;
@@ -469,6 +521,8 @@ export async function startRepl(
           llm,
           recorder,
           policy,
+          context,
+          system: systemPrompt,
           ask,
           totals,
         });
@@ -489,6 +543,8 @@ interface TurnContext {
   llm: PluginRef<LlmSurface>;
   recorder?: SessionRecorder;
   policy: ApprovalPolicy;
+  context: ContextOptions;
+  system?: string;
   ask(question: string): Promise<string>;
   totals: {
     input: number;
@@ -524,9 +580,10 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       backend: turn.backend,
       model: turn.model,
       maxTurns: ctx.args.options.maxTurns ?? 25,
+      context: turn.context,
       maxTokens: config.llm.max_tokens,
       temperature: config.llm.temperature,
-      system: ctx.args.options.system ?? turn.recorder?.systemPrompt,
+      system: turn.system,
     },
     turn.signal,
   );

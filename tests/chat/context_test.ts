@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { estimateTokens, fitContext } from "../../lib/chat/mod.ts";
+import type { LlmMessage } from "../../lib/llm/types.ts";
+
+const text = (n: number) => "x".repeat(n * 4 - 16); // about n tokens with framing
+
+function conversation(turns: number): LlmMessage[] {
+  const out: LlmMessage[] = [{ role: "system", content: "rules" }];
+  for (let i = 0; i < turns; i++) {
+    out.push({ role: "user", content: `q${i} ${text(100)}` });
+    out.push({
+      role: "assistant",
+      content: "",
+      toolCalls: [{ id: `t${i}`, name: "a__b", arguments: {} }],
+    });
+    out.push({ role: "tool", toolCallId: `t${i}`, name: "a__b", content: text(100) });
+    out.push({ role: "assistant", content: `a${i}` });
+  }
+  return out;
+}
+
+const total = (messages: LlmMessage[]) => messages.reduce((sum, m) => sum + estimateTokens(m), 0);
+
+Deno.test("a conversation within budget is kept whole", () => {
+  const messages = conversation(3);
+  assert.deepEqual(
+    fitContext(messages, { strategy: "sliding_window", maxTokens: 100_000, reserveTokens: 0 }),
+    messages,
+  );
+});
+
+Deno.test("sliding_window keeps system messages and the newest whole turns within budget", () => {
+  const messages = conversation(50);
+  const kept = fitContext(messages, {
+    strategy: "sliding_window",
+    maxTokens: 1_000,
+    reserveTokens: 200,
+  });
+  assert.ok(total(kept) <= 800, `kept ${total(kept)} tokens`);
+  assert.equal(kept[0].role, "system");
+  assert.equal(kept[1].role, "user", "the window starts at a user turn");
+  assert.deepEqual(kept.at(-1), messages.at(-1));
+  // Every tool result still has the call it answers.
+  const calls = new Set(
+    kept.flatMap((m) => m.role === "assistant" ? (m.toolCalls ?? []).map((c) => c.id) : []),
+  );
+  for (const m of kept) if (m.role === "tool") assert.ok(calls.has(m.toolCallId));
+});
+
+Deno.test("smart also keeps the first user message (the task) when there is room", () => {
+  const messages = conversation(50);
+  const kept = fitContext(messages, { strategy: "smart", maxTokens: 1_000, reserveTokens: 0 });
+  assert.equal(kept[1].role, "user");
+  assert.match(kept[1].content as string, /^q0 /);
+  assert.ok(total(kept) <= 1_000);
+  const sliding = fitContext(messages, {
+    strategy: "sliding_window",
+    maxTokens: 1_000,
+    reserveTokens: 0,
+  });
+  assert.doesNotMatch(sliding[1].content as string, /^q0 /);
+});
+
+Deno.test("the newest message is kept even when it alone exceeds the budget", () => {
+  const messages: LlmMessage[] = [{ role: "user", content: "old" }, {
+    role: "user",
+    content: text(5_000),
+  }];
+  const kept = fitContext(messages, {
+    strategy: "sliding_window",
+    maxTokens: 100,
+    reserveTokens: 0,
+  });
+  assert.deepEqual(kept, [messages[1]]);
+});
+
+Deno.test("a long session stays bounded: 100,000 messages fit in a fixed window", () => {
+  let history: LlmMessage[] = [];
+  const options = { strategy: "sliding_window" as const, maxTokens: 2_000, reserveTokens: 0 };
+  for (let i = 0; i < 50_000; i++) {
+    history.push({ role: "user", content: `question ${i}` }, {
+      role: "assistant",
+      content: `answer ${i}`,
+    });
+    if (i % 100 === 0) history = fitContext(history, options);
+  }
+  history = fitContext(history, options);
+  assert.ok(history.length < 400, `${history.length} messages kept`);
+  assert.equal((history.at(-1) as { content: string }).content, "answer 49999");
+});
