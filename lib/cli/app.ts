@@ -114,7 +114,11 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
     case undefined:
       break;
     default:
-      throw new CommandError(`"${name}" is not available yet in this build`, ExitCode.Usage);
+      // Only `serve` is left: server mode is the next piece of work.
+      throw new CommandError(
+        `"${name}" is not available yet in this build (server mode is coming)`,
+        ExitCode.Usage,
+      );
   }
   if (options.listSessions) return await sessionsCommand(ctx, ["list"]);
   if (options.print !== undefined) return await oneShot(ctx);

@@ -21,7 +21,7 @@ Commands:
   servers list|add|remove|test   manage configured MCP servers
   sessions list|show|export|delete   stored chat sessions
   config path|show|validate  where the config is, what it says, whether it is valid
-  serve --stdio|--http       run mcpchat as an MCP server
+  serve --stdio|--http       run mcpchat as an MCP server (coming: not in this build yet)
   doctor                     check config, keys, servers and store; print what to fix
   completions bash|zsh|fish  print a shell completion script
   help [command]             help on a command
