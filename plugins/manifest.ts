@@ -141,7 +141,12 @@ export function llmSpec(config: Config, env: Env): PluginSpec<LlmInit> {
  * const spec = storeSpec(config, Deno.env.toObject(), Deno.cwd());
  * ```
  */
-export function storeSpec(config: Config, env: Env, cwd: string): PluginSpec<StoreInit> {
+export function storeSpec(
+  config: Config,
+  env: Env,
+  cwd: string,
+  ownerId: string,
+): PluginSpec<StoreInit> {
   const location: KvLocation = resolveKvLocation({
     env,
     dataDir: config.session.data_dir || undefined,
@@ -158,6 +163,7 @@ export function storeSpec(config: Config, env: Env, cwd: string): PluginSpec<Sto
       location,
       pageSize: config.session.page_size,
       owner: { pid: Deno.pid, host: Deno.hostname() },
+      ownerId,
     },
   };
 }

@@ -42,6 +42,8 @@ export interface StoreInit {
   leaseTtlMs?: number;
   /** Who we are, shown to a second writer (the worker has no `sys` permission). */
   owner?: { pid?: number; host?: string };
+  /** Lease identity, stable across restarts of this worker within one process. */
+  ownerId?: string;
 }
 
 /** A session just opened: its record and the recent page. */
@@ -77,6 +79,7 @@ export const storePlugin = definePlugin({
       location: init.location,
       pageSize: init.pageSize,
       leaseTtlMs: init.leaseTtlMs,
+      ownerId: init.ownerId,
       owner: { pid: init.owner?.pid ?? Deno.pid, host: init.owner?.host },
       onEvent: (event) => ctx.emit("session-changed", event),
     });

@@ -70,6 +70,7 @@ export class Runtime {
   #mcp?: PluginRef<McpSurface>;
   #llm?: PluginRef<LlmSurface>;
   #store?: PluginRef<StoreSurface>;
+  #storeOwnerId = crypto.randomUUID();
   #transports?: McpTransportHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
@@ -204,7 +205,9 @@ export class Runtime {
   /** The session store (Deno KV), started on first use. */
   async store(config: Config): Promise<PluginRef<StoreSurface>> {
     this.#store ??= new PluginRef<StoreSurface>(
-      () => storeSpec(config, this.#options.env, this.#options.cwd),
+      // One lease identity for every store worker of this process: a restarted
+      // worker takes over the sessions its crashed predecessor held.
+      () => storeSpec(config, this.#options.env, this.#options.cwd, this.#storeOwnerId),
       { waitMs: 15_000 },
     );
     await this.ensure(this.#store);

@@ -8,7 +8,8 @@
 import type { Config } from "../config/schema.ts";
 import type { LlmMessage, LlmUsage } from "../llm/types.ts";
 import { fromStoredMessage, toStoredMessage } from "../chat/convert.ts";
-import { RemoteError } from "../rpc/errors.ts";
+import { PeerClosedError, RemoteError } from "../rpc/errors.ts";
+import { PluginUnavailableError } from "../plugin/ref.ts";
 import type { Message } from "../store/types.ts";
 import { type CommandContext, CommandError } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -100,10 +101,28 @@ export async function openSessionRecorder(
   } catch (error) {
     storeFailure(error);
   }
-  return recorderFor(store, opened.session.id, opened.session.systemPrompt, opened.recent);
+  return sessionRecorder(store, opened.session.id, opened.session.systemPrompt, opened.recent);
 }
 
-function recorderFor(
+/** The store worker that held the session is gone (crashed, restarted). */
+function storeWorkerGone(error: unknown): boolean {
+  return error instanceof PeerClosedError || error instanceof PluginUnavailableError ||
+    (error instanceof RemoteError && error.code === "SESSION_NOT_OPEN");
+}
+
+/**
+ * A recorder for an open session. When the store worker crashes and is
+ * restarted, the next append reopens the session in the new worker (taking
+ * over its own lease) and carries on; a message whose commit landed just
+ * before the crash is not written twice.
+ *
+ * @example
+ * ```ts ignore
+ * const recorder = sessionRecorder(store, opened.session.id, undefined, opened.recent);
+ * await recorder.append({ role: "user", content: "hi" }, {});
+ * ```
+ */
+export function sessionRecorder(
   store: PluginRef<StoreSurface>,
   sessionId: string,
   systemPrompt: string | undefined,
@@ -115,10 +134,16 @@ function recorderFor(
     systemPrompt,
     history: () => Promise.resolve(resumableHistory(recent)),
     append: async (message, meta) => {
-      await store.call("append", {
-        sessionId,
-        message: toStoredMessage(message, Date.now(), meta),
-      });
+      const stored = toStoredMessage(message, Date.now(), meta);
+      try {
+        await store.call("append", { sessionId, message: stored });
+      } catch (error) {
+        if (!storeWorkerGone(error)) throw error;
+        const reopened = await store.call("open", { ref: sessionId });
+        const last = reopened.recent.at(-1);
+        if (last?.createdAt === stored.createdAt && last.role === stored.role) return;
+        await store.call("append", { sessionId, message: stored });
+      }
     },
     close: async () => {
       if (closed) return;

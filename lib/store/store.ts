@@ -84,6 +84,12 @@ export interface MessageStoreOptions {
   owner?: Partial<LeaseOwner>;
   /** Writer lease lifetime in ms (default 30 s; renewed every third). */
   leaseTtlMs?: number;
+  /**
+   * Lease identity (default: random per store). A process that restarts its
+   * store worker passes the same id, so the new store takes over the leases
+   * of the one that crashed instead of waiting for them to expire.
+   */
+  ownerId?: string;
   /** Migrations to run (tests). */
   migrations?: readonly Migration[];
   /** Schema version to reach (tests). */
@@ -362,7 +368,7 @@ export class MessageStore {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#owner = { pid: options.owner?.pid ?? Deno.pid, host: options.owner?.host ?? hostName() };
-    this.#ownerId = this.#randomId(16);
+    this.#ownerId = options.ownerId ?? this.#randomId(16);
     this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.#pageSize = Math.max(1, Math.floor(options.pageSize ?? 200));
     const onEvent = options.onEvent;
