@@ -40,6 +40,11 @@ export interface AgentDeps {
   chat(request: Omit<ChatRequest, "signal">, signal: AbortSignal): AsyncIterable<LlmEvent>;
   /** Tools to offer the model. */
   tools(signal: AbortSignal): Promise<AgentTool[]>;
+  /**
+   * Extra system instructions, asked before every model call (MCP servers'
+   * `instructions` for the servers connected by then).
+   */
+  instructions?(signal: AbortSignal): Promise<string | undefined>;
   /** Runs a tool; `callId` ties progress notifications to this call. */
   callTool(
     call: { server: string; tool: string; arguments: Record<string, unknown>; callId: string },
@@ -155,6 +160,8 @@ export async function* runAgentTurn(
     turn++;
     // Listed before every model call: servers add and remove tools (list_changed) mid-turn.
     const tools = await deps.tools(signal);
+    const extra = await deps.instructions?.(signal);
+    const system = [options.system, extra].filter(Boolean).join("\n\n") || undefined;
     const byName = new Map(tools.map((t) => [t.name, t]));
     const specs: LlmToolSpec[] = tools.map(({ name, description, inputSchema }) => ({
       name,
@@ -177,7 +184,7 @@ export async function* runAgentTurn(
       const event of deps.chat({
         backend: options.backend,
         model: options.model,
-        system: options.system,
+        system,
         messages: history,
         tools: specs.length ? specs : undefined,
         temperature: options.temperature,

@@ -50,6 +50,15 @@ export function agentDeps(services: AgentServices): AgentDeps {
         inputSchema: t.inputSchema as AgentTool["inputSchema"],
       }));
     },
+    instructions: async (signal) => {
+      if (!mcp) return undefined;
+      const ready = (await mcp.call("servers", undefined, { signal }))
+        .filter((s) => s.state.status === "ready" && s.instructions);
+      if (ready.length === 0) return undefined;
+      // The MCP spec's `instructions`: how a server's tools are meant to be used.
+      return ready.map((s) => `Instructions from the MCP server "${s.name}":\n${s.instructions}`)
+        .join("\n\n");
+    },
     callTool: (call, signal) => {
       // The model only sees tools listed through `mcp`, so a call without it cannot happen.
       if (!mcp) {

@@ -264,3 +264,19 @@ Deno.test("tools are listed before every model call, so a tool added mid-turn is
   await drive(runAgentTurn([], "x", deps, {}, new AbortController().signal));
   assert.deepEqual(lists, [["math__add", "fs__write"], ["math__add", "fs__write", "math__mul"]]);
 });
+
+Deno.test("MCP servers' instructions join the system prompt of every model call", async () => {
+  const systems: (string | undefined)[] = [];
+  const deps: AgentDeps = {
+    async *chat(request) {
+      systems.push(request.system);
+      yield { type: "text-delta", text: "ok" };
+    },
+    tools: () => Promise.resolve([]),
+    instructions: () => Promise.resolve("Use tool X first."),
+    callTool: () => Promise.reject(new Error("unused")),
+    approve: () => Promise.resolve("allow"),
+  };
+  await drive(runAgentTurn([], "x", deps, { system: "Be brief." }, new AbortController().signal));
+  assert.deepEqual(systems, ["Be brief.\n\nUse tool X first."]);
+});

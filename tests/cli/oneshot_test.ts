@@ -82,6 +82,14 @@ Deno.test("one-shot json: answer, tool calls with arguments and results, usage, 
   assert.deepEqual(toolMessage, { role: "tool", tool_call_id: "call_1", content: "Echo: ping" });
   const firstTools = (fake.requests[0].body as { tools: { function: { name: string } }[] }).tools;
   assert.ok(firstTools.some((t) => t.function.name === "everything__get-sum"));
+  // The server's own instructions reach the model in the system prompt.
+  const system =
+    (fake.requests[0].body as { messages: { role: string; content: string }[] }).messages[0];
+  assert.equal(system.role, "system");
+  assert.match(
+    system.content,
+    /Instructions from the MCP server "everything":\n# Everything Server/,
+  );
 });
 
 Deno.test("one-shot text: only the answer on stdout; a tool that is not allowed is refused and reported", async () => {

@@ -237,7 +237,10 @@ Deno.test("REPL: a server's sampling request is approved and answered by the mod
 
 Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real pty)", async () => {
   const { fake, env, config } = await setup();
-  fake.reply({ chunks: openaiChunks({ text: ["ok"] }) });
+  fake.reply(
+    { chunks: openaiChunks({ text: ["ok"] }) },
+    { chunks: openaiChunks({ text: ["Answering the simple prompt."] }) },
+  );
   // Another MCP client on this machine knows a server we do not.
   await Deno.mkdir(`${env.XDG_CONFIG_HOME}/Claude`, { recursive: true });
   await Deno.writeTextFile(
@@ -257,7 +260,7 @@ Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real 
       ["/mcp servers", /everything\s+stdio\s+ready/],
       ["/mcp resources everything", /demo:\/\/resource/],
       ["/mcp prompts everything", /simple-prompt/],
-      ["/mcp prompt everything simple-prompt", /user: This is a simple prompt/],
+      ["/mcp prompt everything simple-prompt", /Answering the simple prompt\./],
       ["/mcp capabilities everything", /"tools"/],
       ["/mcp tool everything get-sum a=2 b=3", /5/],
       ["/mcp saved", /everything\s+stdio\s+node/],
@@ -270,11 +273,11 @@ Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real 
       ["/notification logging off", /logging: off/],
       ["/notification", /seen: /],
       ["/health", /llm\s+running\s+restarts 0/],
-      ["/context", /2 messages, ~\d+ tokens of 95904 .* strategy sliding_window/],
+      ["/context", /4 messages, ~\d+ tokens of 95904 .* strategy sliding_window/],
       ["/strategy smart", /strategy: smart/],
       ['/system "answer in French"', /system prompt set/],
       ["/system", /answer in French/],
-      ["/stats", /llm: 1 calls \(1 ok/],
+      ["/stats", /llm: 2 calls \(2 ok/],
       ["/mcp discover", /memory\s+claude-desktop/],
       ["/mcp import memory", /imported memory into/],
     ];
@@ -289,4 +292,8 @@ Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real 
     assert.equal(status.code, 0, pty.output);
   }
   assert.match(await Deno.readTextFile(config), /\[mcp\.servers\.memory\]/);
+  const promptSent = (fake.requests[1].body as { messages: { role: string; content: string }[] })
+    .messages.at(-1);
+  assert.equal(promptSent?.role, "user");
+  assert.match(promptSent!.content, /This is a simple prompt/);
 });

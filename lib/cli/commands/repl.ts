@@ -120,6 +120,41 @@ export async function startRepl(
   };
   let historyCursor: number | null | undefined;
 
+  /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
+  const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
+    const llm = await runtime.llm(config);
+    const status = (await llm.call("status", undefined)).find((b) => b.name === backend);
+    if (!status?.configured) {
+      io.err(
+        `${c.yellow("no model configured")}: ${
+          status?.missing ?? `backend "${backend}" is unknown`
+        }` +
+          ` (or set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, OLLAMA_HOST; /backend lists them).\n`,
+      );
+      return;
+    }
+    if (!recorder && config.session.autosave) {
+      recorder = await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {});
+    }
+    historyCursor = undefined;
+    const manager = servers.length ? await startMcp() : undefined;
+    await chatTurn(ctx, config, {
+      text,
+      signal,
+      history,
+      backend,
+      model,
+      manager,
+      llm,
+      recorder,
+      policy,
+      context,
+      system: systemPrompt,
+      ask,
+      totals,
+    });
+  };
+
   const commands: SlashCommand[] = [
     {
       name: "backend",
@@ -339,7 +374,7 @@ export async function startRepl(
         }
       },
     },
-    mcpSlashCommand(ctx, config, startMcp),
+    mcpSlashCommand(ctx, config, startMcp, sendMessage),
     {
       name: "cache",
       summary: "the MCP resource cache: hits, misses, size; /cache entries; /cache clear",
@@ -494,39 +529,7 @@ export async function startRepl(
       commands,
       banner,
       prompt: () => io.color.cyan("› "),
-      onMessage: async (text, signal) => {
-        const llm = await runtime.llm(config);
-        const status = (await llm.call("status", undefined)).find((b) => b.name === backend);
-        if (!status?.configured) {
-          io.err(
-            `${c.yellow("no model configured")}: ${
-              status?.missing ?? `backend "${backend}" is unknown`
-            }` +
-              ` (or set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, OLLAMA_HOST; /backend lists them).\n`,
-          );
-          return;
-        }
-        if (!recorder && config.session.autosave) {
-          recorder = await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {});
-        }
-        historyCursor = undefined;
-        const manager = servers.length ? await startMcp() : undefined;
-        await chatTurn(ctx, config, {
-          text,
-          signal,
-          history,
-          backend,
-          model,
-          manager,
-          llm,
-          recorder,
-          policy,
-          context,
-          system: systemPrompt,
-          ask,
-          totals,
-        });
-      },
+      onMessage: sendMessage,
     },
   );
   await recorder?.close();

@@ -18,6 +18,7 @@ import type { DiscoveredServer } from "../../mcp/discover.ts";
 const USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
      resources [SERVER] | resource SERVER URI | prompts [SERVER] | prompt SERVER NAME [k=v…]
      capabilities SERVER | notify [N] | connect NAME | disconnect NAME
+     (/mcp prompt sends the prompt's text to the model)
      discover | import NAME…`;
 
 /**
@@ -32,6 +33,7 @@ export function mcpSlashCommand(
   ctx: CommandContext,
   config: Config,
   manager: () => Promise<PluginRef<McpSurface>>,
+  send?: (text: string, signal: AbortSignal) => Promise<void>,
 ): SlashCommand {
   const { io } = ctx;
   const c = io.color;
@@ -182,6 +184,13 @@ export function mcpSlashCommand(
           });
           for (const m of result.messages) {
             io.out(`${c.bold(m.role)}: ${renderContent([m.content])}\n`);
+          }
+          // The prompt's user messages become the next chat message.
+          const text = result.messages.filter((m: { role: string }) => m.role === "user")
+            .map((m: { content: unknown }) => renderContent([m.content])).join("\n\n");
+          if (send && text) {
+            io.err(c.dim("(sending the prompt to the model)\n"));
+            await send(text, signal);
           }
           return;
         }
