@@ -137,14 +137,12 @@ Deno.test("REPL sessions: /save, /history, /export, /new, /load, /clear (real pt
     const status = await pty.close();
     assert.equal(status.code, 0, pty.output);
   }
-  const sent = (fake.requests[1].body as { messages: { content: string }[] }).messages;
-  assert.deepEqual(sent.map((m) => m.content), ["hello"], "/new starts an empty conversation");
-  const resumed = (fake.requests[2].body as { messages: { content: string }[] }).messages;
-  assert.deepEqual(resumed.map((m) => m.content), [
-    "my colour is blue",
-    "Noted: blue.",
-    "what is my colour?",
-  ]);
+  // The system message (MCP server instructions) aside, what the model saw:
+  const conversation = (i: number) =>
+    (fake.requests[i].body as { messages: { role: string; content: string }[] }).messages
+      .filter((m) => m.role !== "system").map((m) => m.content);
+  assert.deepEqual(conversation(1), ["hello"], "/new starts an empty conversation");
+  assert.deepEqual(conversation(2), ["my colour is blue", "Noted: blue.", "what is my colour?"]);
   const data = JSON.parse(await Deno.readTextFile(exported));
   assert.equal(data.messages.length, 2);
 });
@@ -296,4 +294,34 @@ Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real 
     .messages.at(-1);
   assert.equal(promptSent?.role, "user");
   assert.match(promptSent!.content, /This is a simple prompt/);
+});
+
+Deno.test("REPL: a long tool call shows its progress in a status line, then clears it (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(
+    {
+      chunks: openaiChunks({
+        toolCalls: [{
+          id: "l1",
+          name: "everything__trigger-long-running-operation",
+          args: { duration: 2, steps: 4 },
+        }],
+      }),
+    },
+    { chunks: openaiChunks({ text: ["Long operation done."] }) },
+  );
+  const pty = await PtySession.start(["--config", config, "--yes"], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("run the long operation\r");
+    mark = await pty.waitFor(/everything trigger-long-running-operation \d+%/, mark);
+    mark = await pty.waitFor("Long operation done.", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  // The status line was erased before the answer was written.
+  const answerAt = pty.output.lastIndexOf("Long operation done.");
+  assert.ok(pty.output.slice(0, answerAt).lastIndexOf("\r\x1b[2K") > pty.output.lastIndexOf("%"));
 });

@@ -16,6 +16,7 @@ import {
 } from "../../chat/mod.ts";
 import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
 import { agentDeps } from "../agent_deps.ts";
+import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import { readAllText } from "../lines.ts";
@@ -147,40 +148,22 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     maxTokens: config.llm.max_tokens,
     temperature: config.llm.temperature,
   }, ctx.signal);
-  let step = await loop.next();
-  let atLineStart = true;
-  while (!step.done) {
-    const event: AgentEvent = step.value;
+  /** The stream-json form of each event. */
+  const emitEvent = (event: AgentEvent) => {
     switch (event.type) {
+      case "start":
+        return emit({ type: "start", backend: event.backend, model: event.model });
       case "text-delta":
-        if (format === "text") {
-          io.out(event.text);
-          atLineStart = event.text.endsWith("\n");
-        }
-        emit({ type: "text", text: event.text });
-        break;
+        return emit({ type: "text", text: event.text });
       case "retry":
-        io.err(
-          io.errColor.dim(
-            `retrying in ${Math.round(event.delayMs / 100) / 10} s: ${event.reason}\n`,
-          ),
-        );
-        emit({
+        return emit({
           type: "retry",
           attempt: event.attempt,
           delay_ms: event.delayMs,
           reason: event.reason,
         });
-        break;
       case "tool-start":
-        if (format === "text") {
-          if (!atLineStart) io.out("\n");
-          atLineStart = true;
-          io.err(
-            io.errColor.dim(`→ ${event.server} ${event.tool} ${JSON.stringify(event.arguments)}\n`),
-          );
-        }
-        emit({
+        return emit({
           type: "tool_call_started",
           id: event.id,
           name: event.name,
@@ -188,32 +171,38 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
           tool: event.tool,
           arguments: event.arguments,
         });
-        break;
       case "tool-end":
-        if (format === "text" && event.call.status !== "denied") {
-          const mark = event.call.isError ? io.errColor.red("✗") : io.errColor.green("✓");
-          io.err(
-            io.errColor.dim(
-              `${mark} ${event.call.server} ${event.call.tool} (${event.call.durationMs} ms)\n`,
-            ),
-          );
-        }
-        emit({ type: "tool_call_finished", ...snake(event.call) });
-        break;
+        return emit({ type: "tool_call_finished", ...snake(event.call) });
       case "usage":
-        emit({
+        return emit({
           type: "usage",
           input_tokens: event.inputTokens,
           output_tokens: event.outputTokens,
           cached_input_tokens: event.cachedInputTokens ?? 0,
           cost: event.cost,
         });
-        break;
-      case "start":
-        emit({ type: "start", backend: event.backend, model: event.model });
-        break;
     }
+  };
+  const view = format === "text"
+    ? new TurnView(io, {
+      statusEnabled: Deno.stderr.isTerminal(),
+      intervalMs: config.ui.progress_interval_ms,
+      showArguments: true,
+    })
+    : undefined;
+  const offProgress = view && mcp?.on("progress", (data) => view.progress(data as ProgressEvent));
+  let step;
+  try {
     step = await loop.next();
+    while (!step.done) {
+      const event: AgentEvent = step.value;
+      view?.show(event);
+      emitEvent(event);
+      step = await loop.next();
+    }
+  } finally {
+    offProgress?.();
+    view?.finish();
   }
   const result: AgentResult = step.value;
   const sessionId = recorder?.sessionId ?? null;
@@ -237,7 +226,6 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   };
   if (format === "json") io.out(JSON.stringify(final, null, 2) + "\n");
   else if (format === "stream-json") emit({ type: "result", ...final });
-  else if (!atLineStart) io.out("\n");
   if (result.stopReason === "max-turns") {
     const message =
       `stopped after ${result.turns} model calls (--max-turns); the answer may be incomplete`;

@@ -23,6 +23,7 @@ import {
 } from "../../chat/mod.ts";
 import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
 import { agentDeps } from "../agent_deps.ts";
+import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
@@ -590,31 +591,22 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     },
     turn.signal,
   );
-  let atLineStart = true;
-  let step = await loop.next();
-  while (!step.done) {
-    const event = step.value;
-    if (event.type === "text-delta") {
-      io.out(event.text);
-      atLineStart = event.text.endsWith("\n");
-    } else if (event.type === "tool-start") {
-      if (!atLineStart) io.out("\n");
-      atLineStart = true;
-      io.err(c.dim(`→ ${event.server} ${event.tool}\n`));
-    } else if (event.type === "tool-end" && event.call.status !== "denied") {
-      io.err(
-        c.dim(
-          `${
-            event.call.isError ? c.red("✗") : c.green("✓")
-          } ${event.call.server} ${event.call.tool} (${event.call.durationMs} ms)\n`,
-        ),
-      );
-    } else if (event.type === "retry") {
-      io.err(c.dim(`retrying in ${Math.round(event.delayMs / 100) / 10} s: ${event.reason}\n`));
-    }
+  const view = new TurnView(io, {
+    statusEnabled: Deno.stderr.isTerminal(),
+    intervalMs: config.ui.progress_interval_ms,
+  });
+  const offProgress = turn.manager?.on("progress", (data) => view.progress(data as ProgressEvent));
+  let step;
+  try {
     step = await loop.next();
+    while (!step.done) {
+      view.show(step.value);
+      step = await loop.next();
+    }
+  } finally {
+    offProgress?.();
+    view.finish();
   }
-  if (!atLineStart) io.out("\n");
   const result = step.value;
   turn.totals.last = { input: result.usage.inputTokens, output: result.usage.outputTokens };
   turn.totals.input += result.usage.inputTokens;
