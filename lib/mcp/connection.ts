@@ -525,57 +525,41 @@ export class ServerConnection {
   }
 
   #mapMcpError(method: string, error: McpError): Error {
-    {
-      if (error.code === ErrorCode.ConnectionClosed) {
-        const why = this.#transport?.closeInfo?.reason ?? this.#lossReason ?? "connection closed";
-        if (/cancelled/i.test(error.message)) {
-          return new McpRequestError(
-            this.name,
-            method,
-            "cancelled",
-            "MCP_CANCELLED",
-            error.code,
-            error,
-          );
-        }
-        return new McpRequestError(
-          this.name,
-          method,
-          `connection lost during the call (${why}); the server is reconnecting — retry the call`,
-          "MCP_CONNECTION_LOST",
-          error.code,
-          error,
-        );
-      }
-      if (error.code === ErrorCode.RequestTimeout && /AbortError|aborted/.test(error.message)) {
-        return new McpRequestError(
-          this.name,
-          method,
-          "cancelled",
-          "MCP_CANCELLED",
-          error.code,
-          error,
-        );
-      }
-      if (error.code === ErrorCode.RequestTimeout) {
-        return new McpRequestError(
-          this.name,
-          method,
-          error.message,
-          "MCP_TIMEOUT",
-          error.code,
-          error,
-        );
-      }
+    const cancelled = () =>
+      new McpRequestError(this.name, method, "cancelled", "MCP_CANCELLED", error.code, error);
+    if (error.code === ErrorCode.ConnectionClosed) {
+      const why = this.#transport?.closeInfo?.reason ?? this.#lossReason ?? "connection closed";
+      if (/cancelled/i.test(error.message)) return cancelled();
       return new McpRequestError(
         this.name,
         method,
-        error.message,
-        "MCP_REQUEST",
+        `connection lost during the call (${why}); the server is reconnecting — retry the call`,
+        "MCP_CONNECTION_LOST",
         error.code,
         error,
       );
     }
+    if (error.code === ErrorCode.RequestTimeout && /AbortError|aborted/.test(error.message)) {
+      return cancelled();
+    }
+    if (error.code === ErrorCode.RequestTimeout) {
+      return new McpRequestError(
+        this.name,
+        method,
+        error.message,
+        "MCP_TIMEOUT",
+        error.code,
+        error,
+      );
+    }
+    return new McpRequestError(
+      this.name,
+      method,
+      error.message,
+      "MCP_REQUEST",
+      error.code,
+      error,
+    );
   }
 
   async #connectOnce(signal: AbortSignal): Promise<void> {
