@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { flagValues } from "../args.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
+import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
@@ -63,6 +64,11 @@ export function parseToolArguments(words: string[]): Record<string, unknown> {
     args[word.slice(0, eq)] = value;
   }
   return args;
+}
+
+/** A status line on stderr when it is a terminal. */
+function statusLine(ctx: CommandContext): StatusLine {
+  return new StatusLine({ write: (text) => ctx.io.err(text), enabled: Deno.stderr.isTerminal() });
 }
 
 async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
@@ -123,10 +129,30 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
     if (!tool) throw new CommandError(`missing TOOL: ${usage}`, ExitCode.Usage);
     const args = parseToolArguments(rest);
     const mcp = await manager(ctx);
-    const result = await mcp.call("callTool", { server, tool, arguments: args }, {
-      signal: ctx.signal,
-      timeoutMs: Infinity, // bounded by the manager's request timeout
+    const status = statusLine(ctx);
+    status.set(ctx.io.errColor.dim(`running ${server} ${tool}…`));
+    const callId = "cli";
+    const off = mcp.on("progress", (data) => {
+      const update = data as {
+        callId?: string;
+        progress: number;
+        total?: number;
+        message?: string;
+      };
+      if (update.callId === callId) {
+        status.set(ctx.io.errColor.dim(progressText(server!, tool, update)));
+      }
     });
+    let result;
+    try {
+      result = await mcp.call("callTool", { server, tool, arguments: args, callId }, {
+        signal: ctx.signal,
+        timeoutMs: Infinity, // bounded by the manager's request timeout
+      });
+    } finally {
+      off();
+      status.clear();
+    }
     if (json) printJson(ctx, result);
     else ctx.io.out(renderContent(result.content) + "\n");
     if (result.isError) {
