@@ -1,6 +1,7 @@
 /**
  * mcpchat as a library: the supervisor, the plugin contract and typed RPC
- * that its services run on, the configuration loader, and the CLI entry.
+ * its services run on, the agentic tool loop, and
+ * the CLI entry.
  *
  * @example
  * ```ts
@@ -16,5 +17,14 @@
 export * from "./lib/supervisor/mod.ts";
 export * from "./lib/plugin/mod.ts";
 export { type MessageEndpoint, RpcPeer } from "./lib/rpc/mod.ts";
+export {
+  type AgentDeps,
+  type AgentEvent,
+  type AgentOptions,
+  type AgentResult,
+  ApprovalPolicy,
+  fitContext,
+  runAgentTurn,
+} from "./lib/chat/mod.ts";
 export { main } from "./lib/cli/main.ts";
 export { VERSION } from "./lib/cli/version.ts";
