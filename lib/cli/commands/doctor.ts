@@ -40,6 +40,22 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     status: "ok",
     detail: `Deno ${Deno.version.deno} on ${Deno.build.os}/${Deno.build.arch}`,
   });
+  // The main thread hands each worker a subset of its own permissions, so it needs them all.
+  const missing = (["read", "write", "net", "env", "run", "sys", "ffi"] as const)
+    .filter((name) => Deno.permissions.querySync({ name }).state !== "granted");
+  add({
+    area: "runtime",
+    name: "permissions",
+    status: missing.length ? "fail" : "ok",
+    detail: missing.length
+      ? `the main process lacks ${
+        missing.join(", ")
+      }; workers cannot be granted what it does not have`
+      : "all granted to the main process; each service worker gets only its own (--no-prompt)",
+    fix: missing.length
+      ? "start mcpchat with -A (deno task chat does), or use the compiled binary"
+      : undefined,
+  });
   let config: Config | undefined;
   try {
     config = await ctx.config();
