@@ -86,7 +86,8 @@ export const mcpManagerPlugin = definePlugin({
         addServer: (p: { name: string; config: ServerConfig }) =>
           manager.addServer(p.name, p.config),
         removeServer: (p: { name: string }) => manager.removeServer(p.name),
-        listTools: (p: { server?: string }, c: CallContext) => manager.listTools(p ?? {}, c.signal),
+        listTools: (p: { server?: string; waitMs?: number }, c: CallContext) =>
+          manager.listTools(p ?? {}, c.signal),
         callTool: (
           p: ToolTarget & {
             arguments?: Record<string, unknown>;

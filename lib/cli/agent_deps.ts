@@ -11,6 +11,9 @@ import type { PluginRef } from "../plugin/ref.ts";
 import type { LlmSurface, McpSurface } from "./runtime.ts";
 import type { SessionRecorder } from "./sessions.ts";
 
+/** How long a chat turn waits for servers that are still connecting. */
+export const TOOL_LIST_WAIT_MS = 10_000;
+
 /** What {@linkcode agentDeps} wires together. */
 export interface AgentServices {
   llm: PluginRef<LlmSurface>;
@@ -40,7 +43,11 @@ export function agentDeps(services: AgentServices): AgentDeps {
     chat: (request, signal) => llm.stream("chat", request, { signal, timeoutMs: Infinity }),
     tools: async (signal) => {
       if (!mcp) return [];
-      const { tools, errors } = await mcp.call("listTools", {}, { signal });
+      // A server still connecting after this long is left out of this call, not waited for.
+      const { tools, errors } = await mcp.call("listTools", { waitMs: TOOL_LIST_WAIT_MS }, {
+        signal,
+        timeoutMs: Infinity,
+      });
       if (errors.length) services.onToolErrors?.(errors);
       return tools.map((t): AgentTool => ({
         name: t.name,

@@ -18,7 +18,7 @@ import type {
   ServerCapabilities,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { type Clock, systemClock } from "../util/clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 import {
   type ReconnectOptions,
   type ServerConfig,
@@ -31,7 +31,12 @@ import {
   type ServerInfo,
   type TransportPortProvider,
 } from "./connection.ts";
-import { McpConfigError, McpUnknownServerError, McpUnknownToolError } from "./errors.ts";
+import {
+  McpConfigError,
+  McpConnectionError,
+  McpUnknownServerError,
+  McpUnknownToolError,
+} from "./errors.ts";
 import { describeState, type ServerState } from "./lifecycle.ts";
 import {
   type NotificationBatch,
@@ -264,16 +269,37 @@ export class McpManager {
   /**
    * Tools for the model, namespaced. Without `server`, every enabled server
    * is asked (lazy ones connect); unreachable ones are reported in `errors`.
+   * With `waitMs`, a server that has not answered by then is reported as
+   * still connecting and left out, so one slow server never holds up a chat
+   * turn; it keeps connecting in the background and joins the next listing.
    */
   async listTools(
-    params: { server?: string } = {},
+    params: { server?: string; waitMs?: number } = {},
     signal?: AbortSignal,
   ): Promise<{ tools: ModelTool[]; errors: ServerError[] }> {
     const targets = params.server ? [this.#get(params.server)] : this.#enabled();
     const errors: ServerError[] = [];
     const lists = await Promise.all(targets.map(async (c) => {
       try {
-        return { server: c.name, tools: await c.listTools(signal) };
+        const listing = c.listTools(signal);
+        if (params.server || params.waitMs === undefined) {
+          return { server: c.name, tools: await listing };
+        }
+        listing.catch(() => {}); // reported below, or by the next listing
+        let timer: TimerHandle | undefined;
+        const late = new Promise<"late">((resolve) => {
+          timer = this.#clock.setTimeout(() => resolve("late"), params.waitMs!);
+        });
+        const first = await Promise.race([listing, late]).finally(() => {
+          if (timer !== undefined) this.#clock.clearTimeout(timer);
+        });
+        if (first === "late") {
+          throw new McpConnectionError(
+            c.name,
+            `still connecting (${c.info().status}); its tools join when it is ready`,
+          );
+        }
+        return { server: c.name, tools: first };
       } catch (error) {
         if (params.server) throw error;
         errors.push(toServerError(c.name, error));

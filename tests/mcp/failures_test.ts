@@ -272,3 +272,28 @@ Deno.test("a hung server (SIGSTOP) fails its health ping: killed, replaced, work
     await h.close();
   }
 });
+
+Deno.test("listing tools with waitMs leaves a slow server out instead of waiting for it", async () => {
+  const h = harness(
+    {
+      ev: { command: "node", args: [EVERYTHING, "stdio"] },
+      silent: { command: "node", args: [`${FIXTURES}silent_server.mjs`] },
+    },
+    { initialize_timeout_ms: 20_000 },
+  );
+  try {
+    const { tools, errors } = await within(
+      h.manager.listTools({ waitMs: 2_000 }),
+      15_000,
+      "listing",
+    );
+    assert.ok(tools.some((t) => t.name === "ev__echo"), "the ready server's tools are there");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].server, "silent");
+    assert.match(errors[0].message, /still connecting \(connecting/);
+    // It keeps connecting in the background: its state is not failed by being left out.
+    assert.notEqual(h.manager.servers().find((s) => s.name === "silent")?.state.status, "failed");
+  } finally {
+    await h.close();
+  }
+});

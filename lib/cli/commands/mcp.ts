@@ -71,6 +71,17 @@ function statusLine(ctx: CommandContext): StatusLine {
   return new StatusLine({ write: (text) => ctx.io.err(text), enabled: Deno.stderr.isTerminal() });
 }
 
+/** Runs `work` with a "connecting…" status line on a terminal, for listings that wait on servers. */
+async function withConnecting<T>(ctx: CommandContext, work: () => Promise<T>): Promise<T> {
+  const status = statusLine(ctx);
+  status.set(ctx.io.errColor.dim("connecting to MCP servers…"));
+  try {
+    return await work();
+  } finally {
+    status.clear();
+  }
+}
+
 async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
   const config = await ctx.config();
   if (Object.keys(config.mcp.servers).length === 0) {
@@ -110,7 +121,11 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
   const c = ctx.io.color;
   if (sub === "list") {
     const mcp = await manager(ctx);
-    const { tools, errors } = await mcp.call("listTools", { server }, { signal: ctx.signal });
+    const { tools, errors } = await withConnecting(ctx, () =>
+      mcp.call("listTools", { server }, {
+        signal: ctx.signal,
+        timeoutMs: Infinity, // each server is bounded by its connect timeout
+      }));
     if (json) printJson(ctx, { tools, errors });
     else {
       for (const t of tools) {
@@ -171,10 +186,11 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
   const c = ctx.io.color;
   if (sub === "list") {
     const mcp = await manager(ctx);
-    const [{ resources, errors }, templates] = await Promise.all([
-      mcp.call("listResources", { server }, { signal: ctx.signal }),
-      mcp.call("listResourceTemplates", { server }, { signal: ctx.signal }),
-    ]);
+    const [{ resources, errors }, templates] = await withConnecting(ctx, () =>
+      Promise.all([
+        mcp.call("listResources", { server }, { signal: ctx.signal, timeoutMs: Infinity }),
+        mcp.call("listResourceTemplates", { server }, { signal: ctx.signal, timeoutMs: Infinity }),
+      ]));
     if (json) printJson(ctx, { resources, templates: templates.resourceTemplates, errors });
     else {
       for (const r of resources) {
@@ -211,7 +227,10 @@ export async function promptsCommand(ctx: CommandContext, words: string[]): Prom
   const c = ctx.io.color;
   if (sub === "list") {
     const mcp = await manager(ctx);
-    const { prompts, errors } = await mcp.call("listPrompts", { server }, { signal: ctx.signal });
+    const { prompts, errors } = await withConnecting(
+      ctx,
+      () => mcp.call("listPrompts", { server }, { signal: ctx.signal, timeoutMs: Infinity }),
+    );
     if (json) printJson(ctx, { prompts, errors });
     else {
       for (const p of prompts) {

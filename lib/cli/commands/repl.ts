@@ -568,6 +568,9 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       llm: turn.llm,
       mcp: turn.manager,
       recorder: turn.recorder,
+      onToolErrors: (errors) => {
+        for (const e of errors) io.err(c.dim(`(${e.server}: ${e.message})\n`));
+      },
       approve: async (call) => {
         if (turn.policy.isAllowed(call)) return "allow";
         const answer = (await turn.ask(

@@ -112,7 +112,10 @@ export function mcpSlashCommand(
           return;
         }
         case "tools": {
-          const { tools, errors } = await mcp.call("listTools", { server: rest[0] }, { signal });
+          const { tools, errors } = await mcp.call("listTools", { server: rest[0] }, {
+            signal,
+            timeoutMs: Infinity,
+          });
           for (const t of tools) {
             io.out(`${c.cyan(t.name)}  ${c.dim((t.description ?? "").split("\n")[0])}\n`);
           }
@@ -134,8 +137,8 @@ export function mcpSlashCommand(
         }
         case "resources": {
           const [{ resources, errors }, templates] = await Promise.all([
-            mcp.call("listResources", { server: rest[0] }, { signal }),
-            mcp.call("listResourceTemplates", { server: rest[0] }, { signal }),
+            mcp.call("listResources", { server: rest[0] }, { signal, timeoutMs: Infinity }),
+            mcp.call("listResourceTemplates", { server: rest[0] }, { signal, timeoutMs: Infinity }),
           ]);
           for (const r of resources) {
             io.out(`${c.bold(r.server)} ${c.cyan(r.uri)}  ${c.dim(r.name ?? "")}\n`);
@@ -151,7 +154,10 @@ export function mcpSlashCommand(
         case "resource": {
           const [server, uri] = rest;
           if (!server || !uri) return void io.err("usage: /mcp resource SERVER URI\n");
-          const result = await mcp.call("readResource", { server, uri }, { signal });
+          const result = await mcp.call("readResource", { server, uri }, {
+            signal,
+            timeoutMs: Infinity,
+          });
           for (const content of result.contents) {
             if ("text" in content && typeof content.text === "string") io.out(content.text + "\n");
             else io.out(c.dim(`[${content.mimeType ?? "binary"} ${content.uri}]\n`));
@@ -160,7 +166,10 @@ export function mcpSlashCommand(
           return;
         }
         case "prompts": {
-          const { prompts } = await mcp.call("listPrompts", { server: rest[0] }, { signal });
+          const { prompts } = await mcp.call("listPrompts", { server: rest[0] }, {
+            signal,
+            timeoutMs: Infinity,
+          });
           for (const p of prompts) {
             const args = (p.arguments ?? []).map((a: { name: string; required?: boolean }) =>
               a.required ? a.name : `[${a.name}]`
@@ -196,7 +205,10 @@ export function mcpSlashCommand(
         }
         case "capabilities": {
           if (!rest[0]) return void io.err("usage: /mcp capabilities SERVER\n");
-          const caps = await mcp.call("capabilities", { server: rest[0] }, { signal });
+          const caps = await mcp.call("capabilities", { server: rest[0] }, {
+            signal,
+            timeoutMs: Infinity,
+          });
           io.out(JSON.stringify(caps, null, 2) + "\n");
           return;
         }
