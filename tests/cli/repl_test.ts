@@ -325,3 +325,31 @@ Deno.test("REPL: a long tool call shows its progress in a status line, then clea
   const answerAt = pty.output.lastIndexOf("Long operation done.");
   assert.ok(pty.output.slice(0, answerAt).lastIndexOf("\r\x1b[2K") > pty.output.lastIndexOf("%"));
 });
+
+Deno.test("REPL: a background server that cannot start is shown as failed, the prompt stays usable (real pty)", async () => {
+  const { env, config } = await setup();
+  await Deno.writeTextFile(
+    config,
+    (await Deno.readTextFile(config)) +
+      `[mcp.servers.ghost]\ncommand = "definitely-not-installed-xyz"\n`,
+  );
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    mark = await pty.waitFor(
+      /! MCP server ghost failed: command not found: definitely-not-installed-xyz/,
+      mark,
+    );
+    // The other server is unaffected: it comes up as usual.
+    for (let i = 0; i < 40 && !/everything\s+stdio\s+ready/.test(pty.output.slice(mark)); i++) {
+      await pty.type("/mcp servers\r");
+      mark = await pty.waitFor(/ghost\s+stdio\s+failed[^\n]*\n/, mark);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(pty.output, /everything\s+stdio\s+ready/);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+});

@@ -91,15 +91,39 @@ export async function startRepl(
       return await fillForm(params, askLine, (text) => io.err(text));
     },
   };
+  /** Tells the user when a server goes down for good, or comes back after trouble. */
+  const watchServers = (manager: PluginRef<McpSurface>) => {
+    const troubled = new Set<string>();
+    manager.on("server-state", (data) => {
+      const { name, state, status } = data as {
+        name: string;
+        state: { status: string };
+        status: string;
+      };
+      if (state.status === "failed") {
+        troubled.add(name);
+        io.err(
+          c.red(`\n! MCP server ${name} ${status}\n`) +
+            c.dim("  (/mcp connect " + name + " retries)\n"),
+        );
+      } else if (state.status === "reconnecting" && !troubled.has(name)) {
+        troubled.add(name);
+        io.err(c.yellow(`\n! MCP server ${name} ${status}\n`));
+      } else if (state.status === "ready" && troubled.delete(name)) {
+        io.err(c.green(`\n✓ MCP server ${name} is back\n`));
+      }
+    });
+    return manager;
+  };
   // Eager servers are connected before the prompt, as the user asked.
   let mcp: Promise<PluginRef<McpSurface>> | undefined;
   if (modes.includes("eager")) {
-    const manager = await runtime.mcp(config, hostHandlers);
+    const manager = watchServers(await runtime.mcp(config, hostHandlers));
     await manager.call("startServers", undefined, { timeoutMs: 120_000 });
     ctx.profiler.mark("eager MCP servers ready");
     mcp = Promise.resolve(manager);
   }
-  const startMcp = () => (mcp ??= runtime.mcp(config, hostHandlers));
+  const startMcp = () => (mcp ??= runtime.mcp(config, hostHandlers).then(watchServers));
   const policy = new ApprovalPolicy({
     allow: [...config.tools.allow, ...options.allowTool],
     approveAll: options.yes,
