@@ -245,7 +245,8 @@ Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real 
     `${env.XDG_CONFIG_HOME}/Claude/claude_desktop_config.json`,
     JSON.stringify({
       mcpServers: {
-        memory: { command: "npx", args: ["-y", "@modelcontextprotocol/server-memory"] },
+        memory:
+          JSON.parse(await Deno.readTextFile(await peersConfig(["memory"]))).mcpServers.memory,
       },
     }),
   );
@@ -277,7 +278,8 @@ Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real 
       ["/system", /answer in French/],
       ["/stats", /llm: 2 calls \(2 ok/],
       ["/mcp discover", /memory\s+claude-desktop/],
-      ["/mcp import memory", /imported memory into/],
+      ["/mcp import memory", /imported memory into[^\n]*\n[^\n]*memory: \w+/],
+      ["/mcp saved", /memory\s+stdio\s+node .*server-memory/],
     ];
     for (const [command, expected] of steps) {
       await pty.type(`${command}\r`);

@@ -84,7 +84,15 @@ export function mcpSlashCommand(
               name,
               server: found.config as unknown as Record<string, unknown>,
             });
-            io.err(`imported ${name} into ${file}; restart mcpchat to connect it\n`);
+            io.err(`imported ${name} into ${file}\n`);
+            // Live too: the running manager takes the server now (lazy ones connect on first use).
+            const mcp = await manager();
+            const info = await mcp.call("addServer", { name, config: found.config }, {
+              signal,
+              timeoutMs: 60_000,
+            });
+            config.mcp.servers[name] = asConfigEntry(found.config);
+            io.out(`${name}: ${info.status}\n`);
           }
           return;
         }
@@ -240,5 +248,25 @@ export function mcpSlashCommand(
           io.err(`unknown /mcp command "${sub}"\nusage: ${USAGE}\n`);
       }
     },
+  };
+}
+
+/** A discovered server in the shape the loaded config holds (defaults filled in). */
+function asConfigEntry(server: DiscoveredServer["config"]): Config["mcp"]["servers"][string] {
+  if ("command" in server) {
+    return {
+      type: "stdio",
+      command: server.command,
+      args: server.args ?? [],
+      env: server.env ?? {},
+      ...(server.cwd ? { cwd: server.cwd } : {}),
+      enabled: server.enabled ?? true,
+    };
+  }
+  return {
+    type: server.type,
+    url: server.url,
+    headers: server.headers ?? {},
+    enabled: server.enabled ?? true,
   };
 }
