@@ -6,7 +6,7 @@
  * @module
  */
 
-import { readLines } from "../lines.ts";
+import { LineReader, readLines } from "../lines.ts";
 import { runRepl, type SlashCommand } from "../repl.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
@@ -53,12 +53,11 @@ export async function startRepl(
   let model = options.model;
   const servers = Object.values(config.mcp.servers).filter((s) => s.enabled);
   const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
-  const lines = readLines(Deno.stdin.readable);
-  /** Asks on the terminal; `null` at end of input. */
+  const reader = new LineReader(readLines(Deno.stdin.readable));
+  /** Asks on the terminal; `null` at end of input. Answered before a pending prompt read. */
   const askLine = async (question: string): Promise<string | null> => {
     io.err(question);
-    const next = await lines.next();
-    return next.done ? null : next.value.trim();
+    return (await reader.read())?.trim() ?? null;
   };
   const ask = async (question: string): Promise<string> => (await askLine(question)) ?? "";
   // Servers' requests to the client: the model (after the user agrees) and the user.
@@ -549,7 +548,7 @@ export async function startRepl(
   });
 
   await runRepl(
-    { output: io, lines, onInterrupt: hooks.onInterrupt },
+    { output: io, lines: reader.iterator(), onInterrupt: hooks.onInterrupt },
     {
       commands,
       banner,
