@@ -148,6 +148,22 @@ export const MCPCHAT_ENV_SETTINGS: Readonly<
     path: ["notifications", "categories", "cancelled"],
     kind: "boolean",
   },
+  MCPCHAT_NOTIFICATIONS_CATEGORIES_ELICITATION: {
+    path: ["notifications", "categories", "elicitation"],
+    kind: "boolean",
+  },
+  MCPCHAT_NOTIFICATIONS_CATEGORIES_TASKS: {
+    path: ["notifications", "categories", "tasks"],
+    kind: "boolean",
+  },
+  MCPCHAT_NOTIFICATIONS_CATEGORIES_CONNECTION: {
+    path: ["notifications", "categories", "connection"],
+    kind: "boolean",
+  },
+  MCPCHAT_NOTIFICATIONS_CATEGORIES_OTHER: {
+    path: ["notifications", "categories", "other"],
+    kind: "boolean",
+  },
   MCPCHAT_CACHE_MAX_ENTRIES: { path: ["cache", "max_entries"], kind: "number" },
   MCPCHAT_CACHE_MAX_BYTES: { path: ["cache", "max_bytes"], kind: "number" },
   MCPCHAT_HEALTH_HEARTBEAT_MS: { path: ["health", "heartbeat_ms"], kind: "number" },

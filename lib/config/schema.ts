@@ -29,7 +29,7 @@ export type BackendType = (typeof BACKEND_TYPES)[number];
 export const CONTEXT_STRATEGIES = ["sliding_window", "smart"] as const;
 /** Terminal colour modes. */
 export const COLOR_MODES = ["auto", "always", "never"] as const;
-/** Notification categories that can be switched on and off. */
+/** Notification categories that can be switched on and off (the MCP client's categories). */
 export const NOTIFICATION_CATEGORIES = [
   "progress",
   "logging",
@@ -37,6 +37,10 @@ export const NOTIFICATION_CATEGORIES = [
   "tools",
   "prompts",
   "cancelled",
+  "elicitation",
+  "tasks",
+  "connection",
+  "other",
 ] as const;
 
 /**
@@ -486,6 +490,10 @@ const NotificationsSchema = z.strictObject({
       tools: category(),
       prompts: category(),
       cancelled: category(),
+      elicitation: category(),
+      tasks: category(),
+      connection: category(),
+      other: category(),
     }),
     {},
   ),

@@ -404,6 +404,10 @@ Deno.test("full sample TOML: every section is read", async () => {
       tools: false,
       prompts: true,
       cancelled: false,
+      elicitation: true,
+      tasks: true,
+      connection: true,
+      other: true,
     },
   });
   assert.deepEqual(config.cache, { max_entries: 100, max_bytes: 1_048_576 });
@@ -618,4 +622,10 @@ Deno.test("JSON with comments (VS Code's mcp.json, .jsonc) is accepted; an open 
       }),
     { message: '/m.json:2:3: JSON syntax error: unterminated /* comment (expected "*/")' },
   );
+});
+
+Deno.test("the config's notification categories are exactly the MCP client's", async () => {
+  const { NOTIFICATION_CATEGORIES: fromConfig } = await import("../../lib/config/schema.ts");
+  const { NOTIFICATION_CATEGORIES: fromMcp } = await import("../../lib/mcp/notifications.ts");
+  assert.deepEqual([...fromConfig], [...fromMcp]);
 });
