@@ -108,8 +108,9 @@ export const storePlugin = definePlugin({
         info: () => store.info(),
         create: async (p: { init?: SessionInit & { id?: string } } = {}) =>
           keep(await store.create(p.init ?? {})),
-        open: async (p: { ref: string; readOnly?: boolean }) =>
-          keep(await store.open(p.ref, { readOnly: p.readOnly })),
+        open: async (
+          p: { ref: string; readOnly?: boolean; takeOverFrom?: { pid: number; host: string } },
+        ) => keep(await store.open(p.ref, { readOnly: p.readOnly, takeOverFrom: p.takeOverFrom })),
         close: async (p: { sessionId: string }) => {
           const view = views.get(p.sessionId);
           views.delete(p.sessionId);

@@ -50,6 +50,37 @@ export function resumableHistory(messages: readonly Message[]): LlmMessage[] {
   return firstUser < 0 ? system : [...system, ...converted.slice(firstUser)];
 }
 
+/**
+ * Whether `pid` on this host has ended. Only answered where it can be known
+ * without signalling anyone (`/proc` on Linux); elsewhere "no".
+ */
+export function processIsGone(pid: number): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return false;
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound;
+  }
+}
+
+/**
+ * Opens a session for writing. When it is "open in another mcpchat" that
+ * was in fact killed on this machine (its pid is gone), the dead holder's
+ * lease is taken over at once instead of after it lapses.
+ */
+async function openTakingOverDead(store: PluginRef<StoreSurface>, ref: string) {
+  try {
+    return await store.call("open", { ref });
+  } catch (error) {
+    const holder = error instanceof RemoteError && error.code === "SESSION_BUSY"
+      ? error.data?.holder as { pid: number; host: string } | undefined
+      : undefined;
+    if (!holder || holder.host !== Deno.hostname() || !processIsGone(holder.pid)) throw error;
+    return await store.call("open", { ref, takeOverFrom: { pid: holder.pid, host: holder.host } });
+  }
+}
+
 /** Maps store errors (busy session, unknown id) to command errors users can act on. */
 export function storeFailure(error: unknown): never {
   if (error instanceof RemoteError) {
@@ -87,10 +118,10 @@ export async function openSessionRecorder(
   let opened;
   try {
     if (target.ref) {
-      opened = await store.call("open", { ref: target.ref });
+      opened = await openTakingOverDead(store, target.ref);
     } else if (target.continueLast) {
       const last = await store.call("last", { skipEmpty: true });
-      opened = last ? await store.call("open", { ref: last.id }) : await store.call("create", {
+      opened = last ? await openTakingOverDead(store, last.id) : await store.call("create", {
         init: { ...init, systemPrompt: init.systemPrompt ?? options.system },
       });
     } else {

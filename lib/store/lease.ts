@@ -45,6 +45,11 @@ export interface LeaseOptions {
   ttlMs: number;
   /** Lock retry wrapper. */
   retry<T>(op: () => Promise<T>): Promise<T>;
+  /**
+   * A holder the caller knows is dead (a crashed process on this host): its
+   * lease is taken over before it lapses. Only that exact holder.
+   */
+  takeOverFrom?: { pid: number; host: string };
 }
 
 /**
@@ -232,7 +237,11 @@ export async function acquireLease(
   for (;;) {
     const current = await options.retry(() => kv.get<LeaseValue>(key));
     const now = options.clock.now();
-    if (isLiveForeignLease(current.value, options.ownerId, now)) {
+    const dead = options.takeOverFrom;
+    const holder = current.value;
+    const takeOver = dead !== undefined && holder !== null &&
+      holder.pid === dead.pid && holder.host === dead.host;
+    if (!takeOver && isLiveForeignLease(current.value, options.ownerId, now)) {
       const v = current.value!;
       throw new SessionBusyError(id, {
         pid: v.pid,

@@ -559,15 +559,21 @@ export class MessageStore {
    */
   async open(
     ref: string,
-    options: { readOnly?: boolean; preload?: boolean } = {},
+    options: {
+      readOnly?: boolean;
+      preload?: boolean;
+      /** Take the lease of this holder, known to be dead (see `LeaseOptions.takeOverFrom`). */
+      takeOverFrom?: { pid: number; host: string };
+    } = {},
   ): Promise<SessionView> {
     const ctx = this.#open();
     const id = await this.resolve(ref);
     const existing = this.#views.get(id);
     if (existing && !options.readOnly) return existing;
-    const lease = options.readOnly
-      ? undefined
-      : await acquireLease(ctx.kv, id, this.#leaseOptions());
+    const lease = options.readOnly ? undefined : await acquireLease(ctx.kv, id, {
+      ...this.#leaseOptions(),
+      takeOverFrom: options.takeOverFrom,
+    });
     try {
       const current = await readRecord(ctx, id);
       if (!current) throw new SessionNotFoundError(ref);

@@ -118,3 +118,20 @@ Deno.test("a session open in another mcpchat is refused with a clear message", a
   assert.equal(second.code, 1);
   assert.match(second.stderr, /is open in another mcpchat/);
 });
+
+Deno.test("after mcpchat is killed (SIGKILL), -c takes its session back at once", async () => {
+  const { fake, env, config, cli } = await setup();
+  fake.reply({ chunks: openaiChunks({ text: ["never", "ends"] }), hangAfter: 2 });
+  const victim = spawnCli(["--config", config, "-p", "remember this"], env);
+  const reader = victim.stdout.getReader();
+  await reader.read(); // streaming: the session is open and leased
+  victim.kill("SIGKILL"); // no chance to release the lease
+  reader.releaseLock();
+  await Promise.all([victim.status, victim.stdout.cancel(), victim.stderr.cancel()]);
+  fake.reply({ chunks: openaiChunks({ text: ["back"] }) });
+  const resumed = await cli(["-c", "-p", "where were we?", "--output-format", "json"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(JSON.parse(resumed.stdout).answer, "back");
+  const sent = (fake.requests.at(-1)!.body as { messages: { content: string }[] }).messages;
+  assert.equal(sent[0].content, "remember this", "the killed run's message was committed");
+});
