@@ -41,6 +41,45 @@ export interface ReplOptions {
   banner?: string;
   /** The prompt string. */
   prompt?: () => string;
+  /** Looks up an alias: its command lines, or `undefined`. */
+  aliases?: (name: string) => Promise<string[] | undefined> | string[] | undefined;
+}
+
+/** How deep aliases may call aliases. */
+const MAX_ALIAS_DEPTH = 8;
+
+/** An alias that ends up calling itself. */
+export class AliasLoopError extends Error {
+  readonly code = "ALIAS_LOOP";
+  constructor(readonly chain: string[]) {
+    super(`alias loop: /${chain.join(" → /")}; an alias may not call itself, directly or not`);
+    this.name = "AliasLoopError";
+  }
+}
+
+/**
+ * The lines of an alias with its arguments filled in: `$1`…`$9` by position,
+ * `$*` all of them (each shell-quoted back, so they survive tokenizing).
+ *
+ * @example
+ * ```ts
+ * import { expandAlias } from "./repl.ts";
+ * expandAlias(["/mcp tool fs read_file path=$1", "summarise $*"], ["a b.txt"]);
+ * // ["/mcp tool fs read_file path='a b.txt'", "summarise a b.txt"]
+ * ```
+ */
+export function expandAlias(lines: readonly string[], args: readonly string[]): string[] {
+  const quote = (word: string) =>
+    /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return lines.map((line) => {
+    // Slash commands are tokenized again, so their arguments are quoted; chat text is not.
+    const fill = line.trimStart().startsWith("/") ? quote : (word: string) => word;
+    return line.replace(/\$(\*|[1-9])/g, (_, which: string) => {
+      if (which === "*") return args.map(fill).join(" ");
+      const arg = args[Number(which) - 1];
+      return arg === undefined ? "" : fill(arg);
+    });
+  });
 }
 
 /**
@@ -95,6 +134,43 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<void> {
       output.out(options.prompt?.() ?? "› ");
     }
   });
+  /**
+   * Runs one line: a slash command, an alias (expanded, each of its lines run
+   * in turn), or a chat message. `via` is the chain of aliases being expanded.
+   */
+  const execute = async (
+    line: string,
+    signal: AbortSignal,
+    via: string[],
+  ): Promise<void | "exit"> => {
+    if (!line.startsWith("/")) return await options.onMessage(line, signal);
+    let words: string[];
+    try {
+      words = shellWords(line.slice(1));
+    } catch (error) {
+      if (error instanceof TokenizeError) {
+        output.err(`${c.red("error")}: ${error.message}\n`);
+        return;
+      }
+      throw error;
+    }
+    const [name = "", ...args] = words;
+    const command = table.get(name);
+    if (command) return await command.run(args, signal);
+    const alias = await options.aliases?.(name);
+    if (!alias) {
+      output.err(`unknown command /${name}; /help lists them\n`);
+      return;
+    }
+    if (via.includes(name) || via.length >= MAX_ALIAS_DEPTH) {
+      throw new AliasLoopError([...via, name]);
+    }
+    for (const expanded of expandAlias(alias, args)) {
+      if (signal.aborted) return;
+      if (await execute(expanded, signal, [...via, name]) === "exit") return "exit";
+    }
+  };
+
   try {
     if (options.banner) output.err(options.banner);
     while (true) {
@@ -108,27 +184,7 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<void> {
       if (!line) continue;
       current = new AbortController();
       try {
-        if (line.startsWith("/")) {
-          let words: string[];
-          try {
-            words = shellWords(line.slice(1));
-          } catch (error) {
-            if (error instanceof TokenizeError) {
-              output.err(`${c.red("error")}: ${error.message}\n`);
-              continue;
-            }
-            throw error;
-          }
-          const [name = "", ...args] = words;
-          const command = table.get(name);
-          if (!command) {
-            output.err(`unknown command /${name}; /help lists them\n`);
-            continue;
-          }
-          if (await command.run(args, current.signal) === "exit") break;
-        } else {
-          await options.onMessage(line, current.signal);
-        }
+        if (await execute(line, current.signal, []) === "exit") break;
       } catch (error) {
         if (current.signal.aborted) continue;
         output.err(

@@ -200,3 +200,15 @@ Deno.test("Ctrl-D at the prompt exits cleanly (real pty)", async () => {
     assert.equal(status.code, 0, pty.output);
   }
 });
+
+Deno.test("alias expansion fills $1…$9 and $*, quoting only inside slash commands", async () => {
+  const { expandAlias } = await import("../../lib/cli/repl.ts");
+  assert.deepEqual(
+    expandAlias(["/mcp tool fs read_file path=$1", "summarise $* please", "$3|$2"], [
+      "a b.txt",
+      "x",
+    ]),
+    ["/mcp tool fs read_file path='a b.txt'", "summarise a b.txt x please", "|x"],
+  );
+  assert.deepEqual(shellWords(expandAlias(["/t say=$1"], ["it's"])[0]), ["/t", "say=it's"]);
+});

@@ -355,3 +355,50 @@ Deno.test("REPL: a background server that cannot start is shown as failed, the p
     assert.equal(status.code, 0, pty.output);
   }
 });
+
+Deno.test("REPL aliases: arguments, several commands, loops refused, kept across restarts (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply({ chunks: openaiChunks({ text: ["Summary of a b.txt."] }) });
+  let pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    const steps: [string, RegExp][] = [
+      [
+        `/alias add sum "/mcp tool everything get-sum a=$1 b=$2; summarise $*"`,
+        /\/sum → \/mcp tool everything get-sum a=\$1 b=\$2 ; summarise \$\*/,
+      ],
+      ["/sum 2 40", /The sum of 2 and 40 is 42[\s\S]*Summary of a b\.txt\./],
+      [`/alias add ping "/pong"`, /\/ping → \/pong/],
+      [`/alias add pong "/ping"`, /\/pong → \/ping/],
+      ["/ping", /alias loop: \/ping → \/pong → \/ping/],
+      [`/alias add help "x"`, /\/help is a command; pick another name/],
+    ];
+    for (const [command, expected] of steps) {
+      await pty.type(`${command}\r`);
+      const at = await pty.waitFor(expected, mark);
+      mark = await pty.waitFor("› ", at);
+    }
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  const summarise = (fake.requests[0].body as { messages: { role: string; content: string }[] })
+    .messages.at(-1);
+  assert.equal(summarise?.content, "summarise 2 40");
+  // Stored: a new mcpchat knows them; remove works.
+  pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("/alias\r");
+    mark = await pty.waitFor(/\/sum\s+\/mcp tool everything get-sum/, mark);
+    await pty.type("/alias remove sum\r");
+    mark = await pty.waitFor("removed /sum", mark);
+    await pty.type("/sum 1 2\r");
+    mark = await pty.waitFor("unknown command /sum", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+});

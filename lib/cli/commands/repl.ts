@@ -179,6 +179,7 @@ export async function startRepl(
     });
   };
 
+  const reservedNames = () => new Set(["help", "exit", "quit", ...commands.map((c) => c.name)]);
   const commands: SlashCommand[] = [
     {
       name: "backend",
@@ -400,6 +401,39 @@ export async function startRepl(
     },
     mcpSlashCommand(ctx, config, startMcp, sendMessage),
     {
+      name: "alias",
+      summary: "name a sequence of commands or messages; $1…$9 and $* take its arguments",
+      usage:
+        '/alias add NAME "LINE; LINE…" | /alias add NAME "LINE" "LINE"… | /alias remove NAME | /alias',
+      run: async ([sub = "list", name, ...lines]) => {
+        const store = await runtime.store(config);
+        if (sub === "list") {
+          const stored = await store.call("listAliases", undefined);
+          const all = new Map<string, string[]>(Object.entries(config.aliases));
+          for (const a of stored) all.set(a.name, a.commands);
+          if (all.size === 0) return void io.err('no aliases; /alias add NAME "COMMANDS"\n');
+          for (const [aliasName, commands] of all) {
+            io.out(`${io.color.cyan(`/${aliasName}`)}  ${commands.join(" ; ")}\n`);
+          }
+          return;
+        }
+        if (!name) return void io.err('usage: /alias add NAME "COMMANDS" | /alias remove NAME\n');
+        if (sub === "remove") {
+          const { deleted } = await store.call("deleteAlias", { name });
+          return void io.err(deleted ? `removed /${name}\n` : `no stored alias /${name}\n`);
+        }
+        if (sub !== "add") return void io.err(`unknown /alias command "${sub}"\n`);
+        if (reservedNames().has(name)) {
+          return void io.err(`/${name} is a command; pick another name\n`);
+        }
+        const commands = (lines.length === 1 ? lines[0].split(";") : lines)
+          .map((l) => l.trim()).filter(Boolean);
+        if (commands.length === 0) return void io.err("an alias needs at least one command\n");
+        await store.call("setAlias", { name, commands });
+        io.err(`/${name} → ${commands.join(" ; ")}\n`);
+      },
+    },
+    {
       name: "cache",
       summary: "the MCP resource cache: hits, misses, size; /cache entries; /cache clear",
       usage: "/cache [entries|clear]",
@@ -553,6 +587,10 @@ export async function startRepl(
       commands,
       banner,
       prompt: () => io.color.cyan("› "),
+      // Stored aliases (/alias add) before those of [aliases] in the config.
+      aliases: async (name) =>
+        (await (await runtime.store(config)).call("getAlias", { name }))?.commands ??
+          config.aliases[name],
       onMessage: sendMessage,
     },
   );
