@@ -29,19 +29,6 @@ export type BackendType = (typeof BACKEND_TYPES)[number];
 export const CONTEXT_STRATEGIES = ["sliding_window", "smart"] as const;
 /** Terminal colour modes. */
 export const COLOR_MODES = ["auto", "always", "never"] as const;
-/** Notification categories that can be switched on and off (the MCP client's categories). */
-export const NOTIFICATION_CATEGORIES = [
-  "progress",
-  "logging",
-  "resources",
-  "tools",
-  "prompts",
-  "cancelled",
-  "elicitation",
-  "tasks",
-  "connection",
-  "other",
-] as const;
 
 /**
  * The backends that exist without any config, with their defaults. A table
