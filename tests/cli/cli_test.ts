@@ -173,6 +173,7 @@ Deno.test("with no MCP servers, MCP commands say how to add one (exit 2)", async
 Deno.test("the REPL starts, answers /help, survives Ctrl-C and exits on /exit (real pty)", async () => {
   const pty = await PtySession.start([]);
   try {
+    await pty.waitFor("no model yet: set ANTHROPIC_API_KEY");
     await pty.waitFor("Type /help");
     let mark = await pty.waitFor("› ");
     await pty.type("/help\r");

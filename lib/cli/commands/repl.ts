@@ -571,7 +571,13 @@ export async function startRepl(
     },
   ];
 
-  const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${backend}`)}\n` +
+  const chosen = config.llm.backends[backend];
+  // Said up front, so nobody types a question only to learn there is no model.
+  const keyHint = chosen && !chosen.configured
+    ? c.yellow(`no model yet: ${chosen.missing ?? `configure backend "${backend}"`}`) +
+      c.dim(" (or pick one with /backend; MCP commands work without)\n")
+    : "";
+  const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${backend}`)}\n` + keyHint +
     c.dim("Type /help for commands, Ctrl-D to exit.\n");
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
