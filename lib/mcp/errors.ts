@@ -107,7 +107,7 @@ export class McpServerUnavailableError extends McpClientError {
   constructor(server: string, state: string) {
     super(
       "MCP_SERVER_UNAVAILABLE",
-      `MCP server "${server}" is not available (${state}); try /mcp connect ${server}`,
+      `MCP server "${server}" is not available (${state}); retry with /mcp connect ${server} in the chat, or mcpchat servers test ${server}`,
       { server },
     );
   }
