@@ -6,7 +6,7 @@
  * @module
  */
 
-import { DENO_JSON, isolatedEnv, MAIN, peersConfig, ROOT } from "../tests/_helpers/cli.ts";
+import { cliArgs, DENO_JSON, isolatedEnv, peersConfig, ROOT } from "../tests/_helpers/cli.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 11);
 const env = await isolatedEnv();
@@ -28,18 +28,7 @@ async function time(args: string[]): Promise<number> {
   return performance.now() - started;
 }
 
-const ours = [
-  "run",
-  "--no-prompt",
-  "-A",
-  "--config",
-  DENO_JSON,
-  MAIN,
-  "--config",
-  config,
-  "tools",
-  "list",
-];
+const ours = cliArgs(["--config", config, "tools", "list"]);
 const theirs = [
   "run",
   "--no-prompt",

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { DENO_JSON, isolatedEnv, MAIN, peersConfig, ROOT } from "../tests/_helpers/cli.ts";
+import { cliArgs, isolatedEnv, peersConfig, ROOT } from "../tests/_helpers/cli.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const QWEN_VERSION = "0.24.4";
@@ -158,18 +158,7 @@ await Deno.writeTextFile(
 );
 const oursCommand = [
   Deno.execPath(),
-  "run",
-  "--no-prompt",
-  "-A",
-  "--config",
-  DENO_JSON,
-  MAIN,
-  "--config",
-  oursConfig,
-  "-p",
-  "echo bench please",
-  "--yes",
-  "--no-save",
+  ...cliArgs(["--config", oursConfig, "-p", "echo bench please", "--yes", "--no-save"]),
 ];
 
 const theirs = await isolatedEnv({

@@ -15,7 +15,7 @@
 import { startPlugin } from "../lib/plugin/mod.ts";
 import type { SurfaceOf } from "../lib/plugin/mod.ts";
 import type { probePlugin } from "../tests/fixtures/plugins/probe.ts";
-import { currentDenoDir, DENO_JSON, isolatedEnv, MAIN, ROOT } from "../tests/_helpers/cli.ts";
+import { cliArgs, currentDenoDir, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 15);
 
@@ -54,7 +54,7 @@ function rssOf(pid: number): number {
 async function timeToPrompt(env: Record<string, string>): Promise<{ ms: number; rssMb: number }> {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", "--config", DENO_JSON, MAIN],
+    args: cliArgs([]),
     cwd: ROOT,
     env,
     clearEnv: true,
@@ -90,7 +90,7 @@ const report = (name: string, value: string, budget: string, baseline = "") =>
   lines.push(`| ${name} | ${value} | ${budget} | ${baseline} |`);
 
 // Warm the module cache once so every run measures start-up, not compilation.
-await timeCommand(["run", "--no-prompt", "-A", "--config", DENO_JSON, MAIN, "--version"], env);
+await timeCommand(cliArgs(["--version"]), env);
 await timeToPrompt(env);
 
 const evalTimes: number[] = [];
@@ -100,7 +100,7 @@ const promptRss: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   evalTimes.push(await timeCommand(["eval", "0"], env));
   versionTimes.push(
-    await timeCommand(["run", "--no-prompt", "-A", "--config", DENO_JSON, MAIN, "--version"], env),
+    await timeCommand(cliArgs(["--version"]), env),
   );
   const prompt = await timeToPrompt(env);
   promptTimes.push(prompt.ms);

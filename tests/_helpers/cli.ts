@@ -146,16 +146,7 @@ export class PtySession {
   /** Starts `mcpchat ARGS…` on a new pseudo-terminal. */
   static async start(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
     const env = options.env ?? await isolatedEnv();
-    const inner = [
-      Deno.execPath(),
-      "run",
-      "--no-prompt",
-      "-A",
-      "--config",
-      DENO_JSON,
-      MAIN,
-      ...args,
-    ]
+    const inner = [Deno.execPath(), ...cliArgs(args)]
       .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
     const child = new Deno.Command("script", {
       // exec: no shell in between to die of Ctrl-C in the program's place.
