@@ -77,5 +77,6 @@ export function agentDeps(services: AgentServices): AgentDeps {
     },
     approve: services.approve,
     record: recorder ? (message, meta) => recorder.append(message, meta) : undefined,
+    answer: recorder ? () => recorder.answer() : undefined,
   };
 }

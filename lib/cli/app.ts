@@ -59,7 +59,11 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
   const terminators = new Map<Deno.Signal, () => void>(
     (Deno.build.os === "windows" ? [] : [["SIGTERM", 143], ["SIGHUP", 129]] as const).map((
       [signal, code],
-    ) => [signal, () => void ctx.shutdown().finally(() => Deno.exit(code))]),
+    ) => [signal, () =>
+      // What was shown is kept: a streaming answer is committed as interrupted first.
+      void ctx.answers.interruptAll(`mcpchat was stopped (${signal})`, 3_000)
+        .finally(() => ctx.shutdown()).finally(() => Deno.exit(code))]
+    ),
   );
   Deno.addSignalListener("SIGINT", onSigint);
   for (const [signal, listener] of terminators) Deno.addSignalListener(signal, listener);

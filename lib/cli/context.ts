@@ -15,6 +15,7 @@ import type { ParsedArgs } from "./args.ts";
 import { ExitCode } from "./exit_codes.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { Runtime } from "./runtime.ts";
+import { OpenAnswers } from "../chat/checkpoint.ts";
 
 /** A failure a command reports with an exit code (and no stack trace). */
 export class CommandError extends Error {
@@ -35,6 +36,8 @@ export class CommandContext {
   readonly profiler: StartupProfiler;
   /** Aborted by Ctrl-C in one-shot commands. */
   readonly signal: AbortSignal;
+  /** Answers streaming now: SIGTERM/SIGHUP commit them as interrupted before exiting. */
+  readonly answers: OpenAnswers = new OpenAnswers();
   #runtime?: Promise<Runtime>;
   #config?: Promise<Config>;
 

@@ -8,9 +8,10 @@
 import type { Config } from "../config/schema.ts";
 import type { LlmMessage, LlmUsage } from "../llm/types.ts";
 import { fromStoredMessage, toStoredMessage } from "../chat/convert.ts";
+import { AnswerCheckpoint, type AnswerWriter, type OpenAnswers } from "../chat/checkpoint.ts";
 import { PeerClosedError, RemoteError } from "../rpc/errors.ts";
 import { PluginUnavailableError } from "../plugin/ref.ts";
-import type { Message } from "../store/types.ts";
+import type { Message, MessageEntry } from "../store/types.ts";
 import { type CommandContext, CommandError } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import type { StoreSurface } from "./runtime.ts";
@@ -26,6 +27,11 @@ export interface SessionRecorder {
     message: LlmMessage,
     meta: { model?: string; usage?: LlmUsage; cost?: number },
   ): Promise<void>;
+  /**
+   * Starts one streamed answer: stored at its first checkpoint, rewritten at
+   * each later one and when it ends (followed by SIGTERM/SIGHUP handlers).
+   */
+  answer(): AnswerCheckpoint;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,22 @@ export function resumableHistory(messages: readonly Message[]): LlmMessage[] {
     m.role === "system" && (firstUser < 0 || i < firstUser)
   );
   return firstUser < 0 ? system : [...system, ...converted.slice(firstUser)];
+}
+
+/**
+ * How a stored answer that stopped early is marked where history is listed:
+ * `" [interrupted: REASON]"`, or nothing.
+ *
+ * @example
+ * ```ts
+ * import { interruptionMark } from "./sessions.ts";
+ * interruptionMark({ role: "assistant", content: "Hel", createdAt: 0, status: "interrupted", interruption: "cancelled by Ctrl-C" });
+ * // " [interrupted: cancelled by Ctrl-C]"
+ * ```
+ */
+export function interruptionMark(message: Message): string {
+  if (message.status !== "interrupted") return "";
+  return ` [interrupted${message.interruption ? `: ${message.interruption}` : ""}]`;
 }
 
 /**
@@ -132,7 +154,13 @@ export async function openSessionRecorder(
   } catch (error) {
     storeFailure(error);
   }
-  return sessionRecorder(store, opened.session.id, opened.session.systemPrompt, opened.recent);
+  return sessionRecorder(
+    store,
+    opened.session.id,
+    opened.session.systemPrompt,
+    opened.recent,
+    ctx.answers,
+  );
 }
 
 /** The store worker that held the session is gone (crashed, restarted). */
@@ -158,23 +186,57 @@ export function sessionRecorder(
   sessionId: string,
   systemPrompt: string | undefined,
   recent: readonly Message[],
+  open?: OpenAnswers,
 ): SessionRecorder {
   let closed = false;
+  /** Runs a write; when the store worker was restarted, reopens the session and runs it again. */
+  const reopening = async <T>(
+    write: () => Promise<T>,
+    landed: (last?: MessageEntry) => T | undefined,
+  ) => {
+    try {
+      return await write();
+    } catch (error) {
+      if (!storeWorkerGone(error)) throw error;
+      const reopened = await store.call("open", { ref: sessionId });
+      const done = landed(reopened.recent.at(-1));
+      if (done !== undefined) return done;
+      return await write();
+    }
+  };
+  const appendStored = (stored: Message) =>
+    reopening(
+      () => store.call("append", { sessionId, message: stored }),
+      // A message whose commit landed just before the crash is not written twice.
+      (last) =>
+        last?.createdAt === stored.createdAt && last.role === stored.role ? last : undefined,
+    );
+  const answerWriter = (): AnswerWriter => {
+    let seq: number | undefined;
+    const createdAt = Date.now();
+    return async (message, meta) => {
+      const stored = toStoredMessage(message, createdAt, meta ?? {});
+      if (seq === undefined) {
+        seq = (await appendStored(stored)).seq;
+        return;
+      }
+      const at = seq;
+      await reopening(
+        () => store.call("replaceLast", { sessionId, seq: at, message: stored }),
+        () => undefined,
+      );
+    };
+  };
   return {
     sessionId,
     systemPrompt,
     history: () => Promise.resolve(resumableHistory(recent)),
     append: async (message, meta) => {
-      const stored = toStoredMessage(message, Date.now(), meta);
-      try {
-        await store.call("append", { sessionId, message: stored });
-      } catch (error) {
-        if (!storeWorkerGone(error)) throw error;
-        const reopened = await store.call("open", { ref: sessionId });
-        const last = reopened.recent.at(-1);
-        if (last?.createdAt === stored.createdAt && last.role === stored.role) return;
-        await store.call("append", { sessionId, message: stored });
-      }
+      await appendStored(toStoredMessage(message, Date.now(), meta));
+    },
+    answer: () => {
+      const answer = new AnswerCheckpoint(answerWriter());
+      return open ? open.track(answer) : answer;
     },
     close: async () => {
       if (closed) return;

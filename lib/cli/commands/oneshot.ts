@@ -203,10 +203,11 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   } finally {
     offProgress?.();
     view?.finish();
+    // Also after an error or Ctrl-C: the partial answer is committed by now; free the session.
+    await recorder?.close().catch(() => {});
   }
   const result: AgentResult = step.value;
   const sessionId = recorder?.sessionId ?? null;
-  await recorder?.close();
   const final = {
     answer: result.answer,
     tool_calls: result.toolCalls.map(snake),

@@ -26,7 +26,7 @@ import { agentDeps } from "../agent_deps.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
-import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
+import { interruptionMark, openSessionRecorder, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { mcpSlashCommand } from "./repl_mcp.ts";
@@ -361,7 +361,11 @@ export async function startRepl(
                 ? `[call ${p.name}]`
                 : "[tool result]"
             ).join(" ");
-          io.out(`${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${text}\n`);
+          io.out(
+            `${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${text}${
+              io.color.yellow(interruptionMark(m))
+            }\n`,
+          );
         }
         historyCursor = page.nextBefore;
         if (historyCursor === null) io.err(io.errColor.dim("(start of session)\n"));
