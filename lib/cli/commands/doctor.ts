@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sanitizeLine } from "../../ui/sanitize.ts";
 import type { CommandContext } from "../context.ts";
 import { CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
@@ -219,6 +220,23 @@ async function checkServers(
     try {
       const info = await mcp.call("connect", { name }, { signal: ctx.signal, timeoutMs: 60_000 });
       const ms = Math.round(performance.now() - started);
+      // Listing the tools screens them: a server with tools set aside is degraded.
+      const degraded = info.state.status === "ready"
+        ? (await mcp.call("listTools", { server: name }, { signal: ctx.signal }).catch(() => ({
+          errors: [],
+        }))).errors.find((e) => e.code === "MCP_TOOLS_SET_ASIDE")
+        : undefined;
+      if (degraded) {
+        add({
+          area: "mcp",
+          name,
+          status: "warn",
+          detail: `degraded: ${sanitizeLine(degraded.message)}`,
+          fix:
+            `the server's other tools work; tell its authors, or disable it (mcp.servers.${name}.enabled = false)`,
+        });
+        return;
+      }
       add(
         info.state.status === "ready"
           ? {

@@ -7,6 +7,7 @@
 
 import { dirname } from "node:path";
 import { flagValues } from "../args.ts";
+import { sanitizeLine } from "../../ui/sanitize.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
@@ -106,12 +107,25 @@ function printJson(ctx: CommandContext, value: unknown): void {
 
 function reportServerErrors(
   ctx: CommandContext,
-  errors: { server: string; message: string }[],
+  errors: { server: string; message: string; code?: string }[],
 ): number {
+  let failed = 0;
   for (const e of errors) {
-    ctx.io.err(`${ctx.io.errColor.red("error")}: ${e.server}: ${e.message}\n`);
+    // Tools set aside leave the server degraded, not failed: its other tools were listed.
+    if (e.code === "MCP_TOOLS_SET_ASIDE") {
+      ctx.io.err(
+        `${ctx.io.errColor.yellow("warning")}: ${sanitizeLine(e.server)} degraded: ${
+          sanitizeLine(e.message)
+        }\n`,
+      );
+      continue;
+    }
+    failed++;
+    ctx.io.err(
+      `${ctx.io.errColor.red("error")}: ${sanitizeLine(e.server)}: ${sanitizeLine(e.message)}\n`,
+    );
   }
-  return errors.length > 0 ? ExitCode.Runtime : ExitCode.Ok;
+  return failed > 0 ? ExitCode.Runtime : ExitCode.Ok;
 }
 
 /** `mcpchat tools list [SERVER]` and `mcpchat tools call SERVER TOOL [ARGS…]`. */
