@@ -19,6 +19,7 @@ import { sessionsCommand } from "./commands/sessions.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
+import { sanitizeText } from "../ui/sanitize.ts";
 
 /**
  * Runs the parsed command line and resolves with the exit code. Every
@@ -144,7 +145,8 @@ function reportError(io: Output, error: unknown, json: boolean): number {
     // Errors go to stderr in the output's own format, so scripts can parse both.
     io.err(JSON.stringify({ error: { code: kind, message, exit_code: code } }) + "\n");
   } else {
-    io.err(`${io.errColor.red("error")}: ${message}\n`);
+    // Error texts carry servers' and models' words: sanitised (JSON escapes them itself).
+    io.err(`${io.errColor.red("error")}: ${sanitizeText(message)}\n`);
   }
   return code;
 }

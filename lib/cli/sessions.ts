@@ -6,6 +6,7 @@
  */
 
 import type { Config } from "../config/schema.ts";
+import { sanitizeLine } from "../ui/sanitize.ts";
 import type { LlmMessage, LlmUsage } from "../llm/types.ts";
 import { fromStoredMessage, toStoredMessage } from "../chat/convert.ts";
 import { AnswerCheckpoint, type AnswerWriter, type OpenAnswers } from "../chat/checkpoint.ts";
@@ -69,7 +70,8 @@ export function resumableHistory(messages: readonly Message[]): LlmMessage[] {
  */
 export function interruptionMark(message: Message): string {
   if (message.status !== "interrupted") return "";
-  return ` [interrupted${message.interruption ? `: ${message.interruption}` : ""}]`;
+  const why = message.interruption ? `: ${sanitizeLine(message.interruption)}` : "";
+  return ` [interrupted${why}]`;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * How a chat turn looks on a terminal, the same in the REPL and in one-shot
  * text mode: the answer streams to stdout; tool calls, retries and a status
- * line (waiting for the model, a tool's progress) go to stderr.
+ * line (waiting for the model, a tool's progress) go to stderr. Everything
+ * foreign (the model's text, tool names, servers' messages) is sanitised:
+ * only mcpchat's own rendering sends escape sequences.
  *
  * @module
  */
@@ -9,6 +11,7 @@
 import type { AgentEvent } from "../chat/agent.ts";
 import type { Output } from "../ui/output.ts";
 import { progressText, StatusLine } from "../ui/status.ts";
+import { sanitizeLine, sanitizeText } from "../ui/sanitize.ts";
 
 /** One MCP progress update, as the manager's `progress` event carries it. */
 export interface ProgressEvent {
@@ -57,7 +60,8 @@ export class TurnView {
         break;
       case "text-delta":
         this.#status.clear();
-        this.#io.out(event.text);
+        // Per chunk is enough: an escape split across chunks loses its ESC here.
+        this.#io.out(sanitizeText(event.text));
         this.#atLineStart = event.text.endsWith("\n");
         break;
       case "tool-call":
@@ -67,16 +71,22 @@ export class TurnView {
         this.#status.clear();
         this.#newLine();
         this.#io.err(
-          c.dim(`retrying in ${Math.round(event.delayMs / 100) / 10} s: ${event.reason}\n`),
+          c.dim(
+            `retrying in ${Math.round(event.delayMs / 100) / 10} s: ${
+              sanitizeLine(event.reason)
+            }\n`,
+          ),
         );
         break;
       case "tool-start": {
         this.#status.clear();
         this.#newLine();
-        this.#running.set(event.id, { server: event.server, tool: event.tool });
-        const args = this.#showArguments ? ` ${JSON.stringify(event.arguments)}` : "";
-        this.#io.err(c.dim(`→ ${event.server} ${event.tool}${args}\n`));
-        this.#status.set(c.dim(`running ${event.server} ${event.tool}…`));
+        const server = sanitizeLine(event.server);
+        const tool = sanitizeLine(event.tool);
+        this.#running.set(event.id, { server, tool });
+        const args = this.#showArguments ? ` ${sanitizeLine(JSON.stringify(event.arguments))}` : "";
+        this.#io.err(c.dim(`→ ${server} ${tool}${args}\n`));
+        this.#status.set(c.dim(`running ${server} ${tool}…`));
         break;
       }
       case "tool-end": {
@@ -85,7 +95,11 @@ export class TurnView {
         if (event.call.status === "denied") break;
         const mark = event.call.isError ? c.red("✗") : c.green("✓");
         this.#io.err(
-          c.dim(`${mark} ${event.call.server} ${event.call.tool} (${event.call.durationMs} ms)\n`),
+          c.dim(
+            `${mark} ${sanitizeLine(event.call.server)} ${
+              sanitizeLine(event.call.tool)
+            } (${event.call.durationMs} ms)\n`,
+          ),
         );
         if (this.#running.size) {
           this.#status.set(c.dim(`running ${this.#running.size} tool calls…`));
@@ -99,7 +113,10 @@ export class TurnView {
   progress(update: ProgressEvent): void {
     const call = update.callId ? this.#running.get(update.callId) : undefined;
     if (!call) return;
-    this.#status.set(this.#io.errColor.dim(progressText(call.server, call.tool, update)));
+    const message = update.message === undefined ? undefined : sanitizeLine(update.message);
+    this.#status.set(
+      this.#io.errColor.dim(progressText(call.server, call.tool, { ...update, message })),
+    );
   }
 
   /** Ends the turn: erases the status, ends the answer's line. */

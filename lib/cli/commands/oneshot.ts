@@ -20,6 +20,7 @@ import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import { readAllText } from "../lines.ts";
+import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { SessionRecorder } from "../sessions.ts";
@@ -71,13 +72,13 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
           };
           if (!options.yes) {
             io.err(
-              `${
-                io.errColor.yellow("refused")
-              } sampling request from ${server} (allow it with --yes)\n`,
+              `${io.errColor.yellow("refused")} sampling request from ${
+                sanitizeLine(server)
+              } (allow it with --yes)\n`,
             );
             throw new Error("sampling needs the user's approval (mcpchat was run without --yes)");
           }
-          io.err(io.errColor.dim(`${describeSampling(server, params)}\n`));
+          io.err(io.errColor.dim(`${sanitizeText(describeSampling(server, params))}\n`));
           return await sample(
             params,
             async function* (req, s) {
@@ -90,9 +91,9 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
         elicit: (request) => {
           const { server } = request as { server: string };
           io.err(
-            `${
-              io.errColor.yellow("declined")
-            } ${server}'s request for input (one-shot mode cannot ask)\n`,
+            `${io.errColor.yellow("declined")} ${
+              sanitizeLine(server)
+            }'s request for input (one-shot mode cannot ask)\n`,
           );
           return Promise.resolve({ action: "decline" });
         },
@@ -123,13 +124,19 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     mcp,
     recorder,
     onToolErrors: (errors) => {
-      for (const e of errors) io.err(io.errColor.yellow(`warning: ${e.server}: ${e.message}\n`));
+      for (const e of errors) {
+        io.err(
+          io.errColor.yellow(`warning: ${sanitizeLine(e.server)}: ${sanitizeLine(e.message)}\n`),
+        );
+      }
     },
     approve: (call) => {
       if (policy.isAllowed(call)) return Promise.resolve("allow");
       io.err(
-        `${io.errColor.yellow("refused")} tool call ${call.name}: not allowed in one-shot mode ` +
-          `(allow it with --allow-tool '${call.name}', or --yes)\n`,
+        `${io.errColor.yellow("refused")} tool call ${
+          sanitizeLine(call.name)
+        }: not allowed in one-shot mode ` +
+          `(allow it with --allow-tool '${sanitizeLine(call.name)}', or --yes)\n`,
       );
       return Promise.resolve("deny");
     },

@@ -26,6 +26,7 @@ import { agentDeps } from "../agent_deps.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
+import { sanitizeLine } from "../../ui/sanitize.ts";
 import { interruptionMark, openSessionRecorder, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
@@ -362,7 +363,7 @@ export async function startRepl(
                 : "[tool result]"
             ).join(" ");
           io.out(
-            `${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${text}${
+            `${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${sanitizeLine(text)}${
               io.color.yellow(interruptionMark(m))
             }\n`,
           );
