@@ -12,6 +12,13 @@ import type { AgentEvent } from "../chat/agent.ts";
 import type { Output } from "../ui/output.ts";
 import { progressText, StatusLine } from "../ui/status.ts";
 import { sanitizeLine, sanitizeText } from "../ui/sanitize.ts";
+import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
+
+/** Silence mid-answer longer than this shows a waiting mark after the text. */
+export const STALL_MS = 2_000;
+/** Save the cursor; restore it and erase what follows (the inline waiting mark). */
+const SAVE = "\x1b7";
+const RESTORE_ERASE = "\x1b8\x1b[J";
 
 /** One MCP progress update, as the manager's `progress` event carries it. */
 export interface ProgressEvent {
@@ -37,23 +44,36 @@ export class TurnView {
   #atLineStart = true;
   #running = new Map<string, { server: string; tool: string }>();
   #showArguments: boolean;
+  #enabled: boolean;
+  #clock: Clock;
+  /** The answer stalled mid-line: when the silence began, the timer, whether the mark shows. */
+  #stall: { since: number; timer?: TimerHandle; shown: boolean } | undefined;
 
   constructor(
     io: Output,
-    options: { statusEnabled: boolean; intervalMs?: number; showArguments?: boolean },
+    options: {
+      statusEnabled: boolean;
+      intervalMs?: number;
+      showArguments?: boolean;
+      clock?: Clock;
+    },
   ) {
     this.#io = io;
     this.#showArguments = options.showArguments ?? false;
+    this.#enabled = options.statusEnabled;
+    this.#clock = options.clock ?? systemClock;
     this.#status = new StatusLine({
       write: (text) => io.err(text),
       enabled: options.statusEnabled,
       intervalMs: options.intervalMs,
+      clock: options.clock,
     });
   }
 
   /** Shows one event of the turn. */
   show(event: AgentEvent): void {
     const c = this.#io.errColor;
+    this.#endStall();
     switch (event.type) {
       case "model-call":
         this.#status.set(c.dim("waiting for the model…"));
@@ -63,6 +83,7 @@ export class TurnView {
         // Per chunk is enough: an escape split across chunks loses its ESC here.
         this.#io.out(sanitizeText(event.text));
         this.#atLineStart = event.text.endsWith("\n");
+        this.#watchStall();
         break;
       case "tool-call":
         this.#status.clear();
@@ -119,8 +140,44 @@ export class TurnView {
     );
   }
 
+  /**
+   * After text, silence: a status line at a line start; mid-line (it would
+   * erase the answer's line) a dim mark after the text with the seconds
+   * waited, removed when anything arrives.
+   */
+  #watchStall(): void {
+    if (!this.#enabled) return;
+    if (this.#atLineStart) {
+      this.#status.set(this.#io.errColor.dim("waiting for the model…"));
+      return;
+    }
+    const since = this.#clock.now();
+    const stall: { since: number; timer?: TimerHandle; shown: boolean } = { since, shown: false };
+    this.#stall = stall;
+    const draw = () => {
+      if (this.#stall !== stall) return;
+      const seconds = Math.floor((this.#clock.now() - since) / 1000);
+      this.#io.err(
+        (stall.shown ? RESTORE_ERASE : "") + SAVE +
+          this.#io.errColor.dim(` … waiting for the model (${seconds} s)`),
+      );
+      stall.shown = true;
+      stall.timer = this.#clock.setTimeout(draw, 1_000);
+    };
+    stall.timer = this.#clock.setTimeout(draw, STALL_MS);
+  }
+
+  #endStall(): void {
+    const stall = this.#stall;
+    if (!stall) return;
+    this.#stall = undefined;
+    if (stall.timer !== undefined) this.#clock.clearTimeout(stall.timer);
+    if (stall.shown) this.#io.err(RESTORE_ERASE);
+  }
+
   /** Ends the turn: erases the status, ends the answer's line. */
   finish(): void {
+    this.#endStall();
     this.#status.clear();
     this.#newLine();
   }

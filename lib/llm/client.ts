@@ -210,6 +210,12 @@ export class LlmClient {
           let error = call.signal.aborted && call.signal.reason instanceof LlmError
             ? call.signal.reason
             : classifyError(raw, backend, model, this.#clock.now(), emitted);
+          if (error instanceof LlmTimeoutError && emitted) {
+            error = new LlmTimeoutError(backend.name, error.kind, error.timeoutMs, {
+              cause: error,
+              afterOutput: true,
+            });
+          }
           if (error instanceof LlmStreamInterruptedError && !emitted) {
             // Nothing reached the user yet: a dropped connection, safe to retry.
             error = new LlmConnectionError(backend.name, backend.baseUrl, error.message, {

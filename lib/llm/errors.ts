@@ -199,14 +199,16 @@ export class LlmTimeoutError extends LlmError {
     backend: string,
     kind: "idle" | "overall",
     timeoutMs: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { afterOutput?: boolean },
   ) {
     const what = kind === "idle"
       ? `no data for ${timeoutMs / 1000} s`
       : `the call took longer than ${timeoutMs / 1000} s`;
     const knob = kind === "idle" ? "llm.idle_timeout_seconds" : "llm.timeout_seconds";
+    // After output was shown, the answer so far is in the session (marked interrupted).
+    const kept = options?.afterOutput ? "; the partial answer is kept" : "";
     super(
-      `${backend}: timed out (${what}) — the provider is slow or stuck; retry, or raise ${knob}`,
+      `${backend}: timed out (${what})${kept} — the provider is slow or stuck; retry, or raise ${knob}`,
       "LLM_TIMEOUT",
       backend,
       { ...options, retryable: true },

@@ -216,3 +216,29 @@ Deno.test("Ctrl-C in the REPL mid-answer: /history shows it interrupted; the nex
   ]);
   await s.fake.close();
 });
+
+Deno.test("one-shot on a terminal: waiting shows elapsed time, a stall mid-answer shows a mark; the idle timeout keeps the partial answer", async () => {
+  const s = await setup();
+  await Deno.writeTextFile(
+    s.config,
+    (await Deno.readTextFile(s.config)).replace("[llm]\n", "[llm]\nidle_timeout_seconds = 5\n"),
+  );
+  // The first chunk after 1.5 s, then two words, then silence until the idle timeout.
+  s.fake.reply({
+    chunks: openaiChunks({ text: ["Part ", "one"] }),
+    intervalMs: 1_500,
+    hangAfter: 3,
+  });
+  const pty = await PtySession.start(["--config", s.config, "-p", "go"], { env: s.env });
+  let at = await pty.waitFor("waiting for the model…");
+  at = await pty.waitFor("Part one", at);
+  at = await pty.waitFor(/… waiting for the model \(\d+ s\)/, at);
+  at = await pty.waitFor(/timed out \(no data for 5 s\); the partial answer is kept/, at);
+  const status = await pty.close();
+  assert.equal(status.code, 1);
+  const { messages } = await onlySession(s);
+  assert.equal(messages[1].content, "Part one");
+  assert.equal(messages[1].status, "interrupted");
+  assert.match(messages[1].interruption!, /timed out/);
+  await s.fake.close();
+});
