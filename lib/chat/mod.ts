@@ -19,3 +19,4 @@ export * from "./sampling.ts";
 export * from "./elicitation.ts";
 export * from "./context.ts";
 export * from "./checkpoint.ts";
+export * from "./supervisor.ts";

@@ -80,3 +80,29 @@ export function agentDeps(services: AgentServices): AgentDeps {
     answer: recorder ? () => recorder.answer() : undefined,
   };
 }
+
+/**
+ * TEST HOOK ONLY, for the ChatSupervisor's tests: with
+ * `MCPCHAT_TEST_CHAT_FAULT=throw@N` (or `reject@N`) the Nth chat turn of a
+ * REPL ends in a `TypeError`, thrown (or left as an unhandled rejection),
+ * after its answer was stored. Unset, as in all normal use: undefined.
+ *
+ * @example
+ * ```ts
+ * import { chatFaultForTests } from "./agent_deps.ts";
+ * chatFaultForTests({}); // undefined
+ * ```
+ */
+export function chatFaultForTests(
+  env: Record<string, string | undefined>,
+): ((turn: number) => void) | undefined {
+  const spec = /^(throw|reject)@(\d+)$/.exec(env.MCPCHAT_TEST_CHAT_FAULT ?? "");
+  if (!spec) return undefined;
+  const [, how, at] = spec;
+  return (turn) => {
+    if (turn !== Number(at)) return;
+    const fault = new TypeError(`test fault injected after turn ${turn}`);
+    if (how === "throw") throw fault;
+    void Promise.reject(fault);
+  };
+}

@@ -24,6 +24,8 @@ export interface SessionRecorder {
   readonly systemPrompt?: string;
   /** The session's recent messages (for `-c` / `-r`), as the model takes them. */
   history(): Promise<LlmMessage[]>;
+  /** The session's recent messages as the store has them now (after a chat crash). */
+  reload(): Promise<LlmMessage[]>;
   append(
     message: LlmMessage,
     meta: { model?: string; usage?: LlmUsage; cost?: number },
@@ -233,6 +235,10 @@ export function sessionRecorder(
     sessionId,
     systemPrompt,
     history: () => Promise.resolve(resumableHistory(recent)),
+    reload: async () =>
+      resumableHistory(
+        await reopening(() => store.call("recent", { sessionId }), () => undefined),
+      ),
     append: async (message, meta) => {
       await appendStored(toStoredMessage(message, Date.now(), meta));
     },

@@ -242,3 +242,37 @@ Deno.test("one-shot on a terminal: waiting shows elapsed time, a stall mid-answe
   assert.match(messages[1].interruption!, /timed out/);
   await s.fake.close();
 });
+
+for (const how of ["throw", "reject"]) {
+  Deno.test(`ChatSupervisor: a chat fault (${how}) restarts the chat from the store; the REPL stays`, async () => {
+    const s = await setup();
+    s.env.MCPCHAT_TEST_CHAT_FAULT = `${how}@1`;
+    s.fake.reply(
+      { chunks: openaiChunks({ text: ["First answer."] }) },
+      { chunks: openaiChunks({ text: ["Second answer."] }) },
+    );
+    const pty = await PtySession.start(["--config", s.config], { env: s.env });
+    await pty.waitFor("› ");
+    await pty.type("first\r");
+    let at = await pty.waitFor("First answer.");
+    at = await pty.waitFor(
+      "! the chat crashed (TypeError: test fault injected after turn 1) and was restarted; " +
+        "the session was restored from the store (2 messages)",
+      at,
+    );
+    await pty.type("second\r");
+    at = await pty.waitFor("Second answer.", at);
+    await pty.type("\x04");
+    const status = await pty.close();
+    assert.equal(status.code, 0);
+    assert.equal(pty.output.split("the chat crashed").length, 2, "said once");
+    const sent = (s.fake.requests[1].body as { messages: { role: string; content: string }[] })
+      .messages;
+    assert.deepEqual(sent.map((m) => [m.role, m.content]), [
+      ["user", "first"],
+      ["assistant", "First answer."],
+      ["user", "second"],
+    ]);
+    await s.fake.close();
+  });
+}

@@ -22,11 +22,12 @@ import {
   sample,
 } from "../../chat/mod.ts";
 import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
-import { agentDeps } from "../agent_deps.ts";
+import { agentDeps, chatFaultForTests } from "../agent_deps.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { sanitizeLine } from "../../ui/sanitize.ts";
+import { ChatSupervisor } from "../../chat/supervisor.ts";
 import { interruptionMark, openSessionRecorder, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
@@ -144,6 +145,17 @@ export async function startRepl(
     reserveTokens: config.context.reserve_tokens,
   };
   let historyCursor: number | null | undefined;
+  // The chat loop is supervised: a fault restarts it with the session restored from the store.
+  const chat = await ChatSupervisor.start({
+    restore: async () => {
+      if (!recorder) return undefined;
+      const restored = await recorder.reload();
+      history.splice(0, history.length, ...restored);
+      return restored.length;
+    },
+    notify: (line) => io.err(c.yellow(`\n! ${line}\n`)),
+    afterTurn: chatFaultForTests(ctx.env),
+  });
 
   /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
   const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
@@ -163,21 +175,23 @@ export async function startRepl(
     }
     historyCursor = undefined;
     const manager = servers.length ? await startMcp() : undefined;
-    await chatTurn(ctx, config, {
-      text,
-      signal,
-      history,
-      backend,
-      model,
-      manager,
-      llm,
-      recorder,
-      policy,
-      context,
-      system: systemPrompt,
-      ask,
-      totals,
-    });
+    await chat.run(() =>
+      chatTurn(ctx, config, {
+        text,
+        signal,
+        history,
+        backend,
+        model,
+        manager,
+        llm,
+        recorder,
+        policy,
+        context,
+        system: systemPrompt,
+        ask,
+        totals,
+      })
+    );
   };
 
   const reservedNames = () => new Set(["help", "exit", "quit", ...commands.map((c) => c.name)]);
@@ -605,6 +619,7 @@ export async function startRepl(
       onMessage: sendMessage,
     },
   );
+  await chat.stop();
   await recorder?.close();
   return ExitCode.Ok;
 }
