@@ -164,6 +164,22 @@ export class LlmConnectionError extends LlmError {
   }
 }
 
+/**
+ * The endpoint answered with a web page (a proxy's error page, a login
+ * portal, a wrong path), not the provider's API. Not retried.
+ */
+export class LlmHtmlResponseError extends LlmError {
+  constructor(backend: string, url: string, status: number, options?: ErrorOptions) {
+    super(
+      `${backend} returned an HTML page, not an API response: check base_url (${url}, HTTP ${status})`,
+      "LLM_HTML_RESPONSE",
+      backend,
+      options,
+    );
+    this.name = "LlmHtmlResponseError";
+  }
+}
+
 /** The worker may not reach the provider's host (not in its `net` permission). */
 export class LlmPermissionError extends LlmError {
   constructor(backend: string, detail: string, options?: ErrorOptions) {

@@ -57,6 +57,10 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
 
   const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
   const backend = options.backend ?? config.llm.default;
+  if (!config.llm.backends[backend]?.configured) {
+    // A configuration problem, found before anything starts: exit 2, as documented.
+    throw new CommandError(unconfiguredHint(config, backend), ExitCode.Usage, "LLM_UNCONFIGURED");
+  }
   const model = options.model;
   // The LLM worker and the MCP manager start side by side.
   const llmReady = runtime.llm(config);
@@ -260,8 +264,16 @@ function snake(call: AgentResult["toolCalls"][number]) {
 /** Used by the REPL too: how to say that a backend is not configured. */
 export function unconfiguredHint(config: Config, backend: string): string {
   const b = config.llm.backends[backend];
-  const variable = b?.api_key_env;
-  return variable
-    ? `backend "${backend}" has no API key: set ${variable}, or pick another backend with -b`
-    : `backend "${backend}" is not configured (see mcpchat config path)`;
+  if (!b) {
+    return `there is no backend "${backend}" (known: ${
+      Object.keys(config.llm.backends).join(", ")
+    }; add one under [llm.backends.${backend}])`;
+  }
+  const variable = b.api_key_env;
+  if (variable && b.missing === `set ${variable}`) {
+    return `backend "${backend}" has no API key: set ${variable}, or pick another backend with -b`;
+  }
+  return `backend "${backend}" is not configured: ${
+    b.missing ?? "see mcpchat config path"
+  } (or pick another backend with -b)`;
 }
