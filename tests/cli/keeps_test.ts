@@ -276,3 +276,26 @@ for (const how of ["throw", "reject"]) {
     await s.fake.close();
   });
 }
+
+for (
+  const [signal, code, reason] of [
+    ["SIGHUP", 129, "mcpchat was stopped (SIGHUP)"],
+    ["SIGINT", 130, "cancelled by Ctrl-C"],
+  ] as const
+) {
+  Deno.test(`${signal} mid-stream (one-shot): exit ${code}, the partial answer stored: ${reason}`, async () => {
+    const s = await setup();
+    s.fake.reply({ chunks: openaiChunks({ text: ["So far ", "so good"] }), hangAfter: 3 });
+    const child = spawnCli(["--config", s.config, "-p", "go"], s.env);
+    await readUntil(child.stdout, (t) => t.includes("so good"));
+    child.kill(signal);
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, code);
+    const { messages } = await onlySession(s);
+    assert.equal(messages[1].content, "So far so good");
+    assert.equal(messages[1].status, "interrupted");
+    assert.equal(messages[1].interruption, reason);
+    await s.fake.close();
+  });
+}
