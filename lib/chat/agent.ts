@@ -255,8 +255,13 @@ export async function* runAgentTurn(
         };
         history.push(partial);
         const meta = { model, usage: turnUsage && usageOf(turnUsage) };
-        if (draft) await draft.finish(partial, meta);
-        else await deps.record?.(partial, meta);
+        try {
+          if (draft) await draft.finish(partial, meta);
+          else await deps.record?.(partial, meta);
+        } catch (storeError) {
+          // The reason the turn stopped says more than a store failing on the way out.
+          if (failure === undefined) throw storeError;
+        }
       }
     }
     const assistant = soFar();

@@ -77,6 +77,24 @@ export function interruptionMark(message: Message): string {
 }
 
 /**
+ * What to say when a resumed session's last answer was cut short, or nothing.
+ *
+ * @example
+ * ```ts
+ * import { resumeNote } from "./sessions.ts";
+ * resumeNote([{ role: "user", content: "q" }, { role: "assistant", content: "Hal", interrupted: "cancelled by Ctrl-C" }]);
+ * // "the last answer was interrupted (cancelled by Ctrl-C); what was shown is kept and the model sees it"
+ * ```
+ */
+export function resumeNote(history: readonly LlmMessage[]): string | undefined {
+  const last = history.findLast((m) => m.role === "assistant");
+  if (last?.role !== "assistant" || last.interrupted === undefined) return undefined;
+  return `the last answer was interrupted (${
+    sanitizeLine(last.interrupted)
+  }); what was shown is kept and the model sees it`;
+}
+
+/**
  * Whether `pid` on this host has ended. Only answered where it can be known
  * without signalling anyone (`/proc` on Linux); elsewhere "no".
  */

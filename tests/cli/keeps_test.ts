@@ -156,6 +156,10 @@ Deno.test("SIGTERM mid-stream: exit 143, the partial answer stored as interrupte
   s.fake.reply({ chunks: openaiChunks({ text: ["Second answer."] }) });
   const next = await runCli(["--config", s.config, "-c", "-p", "second question"], { env: s.env });
   assert.equal(next.code, 0, next.stderr);
+  assert.match(
+    next.stderr,
+    /the last answer was interrupted \(mcpchat was stopped \(SIGTERM\)\); what was shown is kept/,
+  );
   const sent =
     (s.fake.requests[1].body as { messages: { role: string; content: string }[] }).messages;
   assert.deepEqual(sent.map((m) => m.role), ["user", "assistant", "user"]);

@@ -24,7 +24,7 @@ import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { SessionRecorder } from "../sessions.ts";
-import { openSessionRecorder } from "../sessions.ts";
+import { openSessionRecorder, resumeNote } from "../sessions.ts";
 
 /**
  * Runs `-p`. Resolves with the exit code.
@@ -115,6 +115,8 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     io.err(io.errColor.dim(`session ${recorder.sessionId}\n`));
   }
   const history: LlmMessage[] = recorder ? await recorder.history() : [];
+  const note = format === "text" && (options.continue || options.resume) && resumeNote(history);
+  if (note) io.err(io.errColor.dim(`${note}\n`));
   const system = options.system ?? recorder?.systemPrompt;
   if (mcp) {
     mcp.on("progress", (data) => {

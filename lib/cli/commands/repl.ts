@@ -28,7 +28,12 @@ import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { sanitizeLine } from "../../ui/sanitize.ts";
 import { ChatSupervisor } from "../../chat/supervisor.ts";
-import { interruptionMark, openSessionRecorder, type SessionRecorder } from "../sessions.ts";
+import {
+  interruptionMark,
+  openSessionRecorder,
+  resumeNote,
+  type SessionRecorder,
+} from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { mcpSlashCommand } from "./repl_mcp.ts";
@@ -137,6 +142,8 @@ export async function startRepl(
     history.push(...await recorder.history());
     systemPrompt ??= recorder.systemPrompt;
     io.err(c.dim(`resumed session ${recorder.sessionId} (${history.length} messages)\n`));
+    const note = resumeNote(history);
+    if (note) io.err(c.yellow(`${note}\n`));
   }
   const totals: TurnContext["totals"] = { input: 0, output: 0, cost: 0 };
   const context: ContextOptions = {
