@@ -185,7 +185,12 @@ export function modelView(
     }
     waiting = new Map();
   };
-  for (const m of history) {
+  for (const [i, m] of history.entries()) {
+    // An empty interrupted draft followed by the answer itself (stored after it) is left out.
+    if (
+      m.role === "assistant" && m.interrupted !== undefined && !m.content &&
+      history[i + 1]?.role === "assistant"
+    ) continue;
     if (m.role === "tool") {
       if (!waiting.delete(m.toolCallId)) continue;
       out.push(m);

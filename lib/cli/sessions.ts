@@ -185,6 +185,9 @@ export async function openSessionRecorder(
   );
 }
 
+/** Why a draft was emptied: its answer was too large to rewrite and was stored after it. */
+export const SUPERSEDED = "superseded by the next message";
+
 /** The store worker that held the session is gone (crashed, restarted). */
 function storeWorkerGone(error: unknown): boolean {
   return error instanceof PeerClosedError || error instanceof PluginUnavailableError ||
@@ -235,6 +238,7 @@ export function sessionRecorder(
     );
   const answerWriter = (): AnswerWriter => {
     let seq: number | undefined;
+    let tooLarge = false;
     const createdAt = Date.now();
     return async (message, meta) => {
       const stored = toStoredMessage(message, createdAt, meta ?? {});
@@ -243,10 +247,31 @@ export function sessionRecorder(
         return;
       }
       const at = seq;
-      await reopening(
-        () => store.call("replaceLast", { sessionId, seq: at, message: stored }),
-        () => undefined,
-      );
+      const replace = (message: Message) =>
+        reopening(
+          () => store.call("replaceLast", { sessionId, seq: at, message }),
+          () => undefined,
+        );
+      // Past one commit's size a checkpoint cannot rewrite the draft: keep the last one.
+      if (tooLarge && meta === undefined) return;
+      try {
+        await replace(stored);
+      } catch (error) {
+        if (!(error instanceof RemoteError && error.code === "MESSAGE_TOO_LARGE_TO_REWRITE")) {
+          throw error;
+        }
+        tooLarge = true;
+        if (meta === undefined) return;
+        // Over one commit (600 KB): the draft becomes an empty stub and the answer a new message.
+        await replace({
+          role: "assistant",
+          content: "",
+          createdAt,
+          status: "interrupted",
+          interruption: SUPERSEDED,
+        });
+        seq = (await appendStored(stored)).seq;
+      }
     };
   };
   return {

@@ -18,6 +18,7 @@ import {
   SessionLeaseLostError,
   SessionReadOnlyError,
   StoreClosedError,
+  StoreError,
   StoreValidationError,
 } from "./errors.ts";
 import { chunkKey, messageKey, prewriteKey } from "./keys.ts";
@@ -329,8 +330,9 @@ export class SessionView {
       const id = this.id;
       const encoded = encodeMessage(id, seq, valid);
       if (encoded.size > COMMIT_BUDGET) {
-        throw new StoreValidationError(
-          `message ${seq} is too large to rewrite in place (${encoded.size} bytes)`,
+        throw new StoreError(
+          `message ${seq} is too large to rewrite in place (${encoded.size} bytes); append it`,
+          "MESSAGE_TOO_LARGE_TO_REWRITE",
         );
       }
       const result = await changeRecord(this.#ctx, id, async (record) => {

@@ -167,3 +167,14 @@ Deno.test("the model view repairs interrupted turns without touching history", a
     );
   }
 });
+
+Deno.test("an empty interrupted draft followed by its answer is left out of the model view", async () => {
+  const { modelView } = await import("../../lib/chat/mod.ts");
+  const view = modelView([
+    { role: "user", content: "q" },
+    { role: "assistant", content: "", interrupted: "superseded by the next message" },
+    { role: "assistant", content: "the answer" },
+    { role: "user", content: "next" },
+  ]);
+  assert.deepEqual(view.map((m) => m.content), ["q", "the answer", "next"]);
+});

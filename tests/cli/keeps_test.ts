@@ -303,3 +303,20 @@ for (
     await s.fake.close();
   });
 }
+
+Deno.test("an answer larger than one store commit (700 KB) is kept whole; its draft becomes an empty stub", async () => {
+  const s = await setup();
+  const pieces = Array.from({ length: 70 }, (_, i) => `${i}`.padEnd(10_000, "a"));
+  s.fake.reply({ chunks: openaiChunks({ text: pieces }) });
+  const r = await runCli(["--config", s.config, "-p", "write a lot"], { env: s.env });
+  assert.equal(r.code, 0, r.stderr);
+  const { messages } = await onlySession(s);
+  assert.deepEqual(messages.map((m) => [m.role, m.status, m.interruption]), [
+    ["user", undefined, undefined],
+    ["assistant", "interrupted", "superseded by the next message"],
+    ["assistant", "complete", undefined],
+  ]);
+  assert.equal(messages[1].content, "");
+  assert.equal(messages[2].content, pieces.join(""));
+  await s.fake.close();
+});
