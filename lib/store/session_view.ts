@@ -341,14 +341,19 @@ export class SessionView {
             `message ${seq} is not the newest of session ${id}: only the newest can be rewritten`,
           );
         }
-        const raw = await this.#ctx.retry(() =>
-          this.#ctx.kv.get<StoredMessage>(messageKey(id, seq))
-        );
-        let previous: Message | undefined;
-        for await (const m of readMessages(this.#ctx, id, { from: seq, to: seq + 1 })) {
-          previous = m;
+        // The newest message is in memory (this view wrote it); KV only when it is not.
+        let previous: Message | undefined = this.#recent.findLast((m) => m.seq === seq);
+        let oldChunks: number;
+        if (previous) oldChunks = encodeMessage(id, seq, previous).chunks.length;
+        else {
+          const raw = await this.#ctx.retry(() =>
+            this.#ctx.kv.get<StoredMessage>(messageKey(id, seq))
+          );
+          for await (const m of readMessages(this.#ctx, id, { from: seq, to: seq + 1 })) {
+            previous = m;
+          }
+          oldChunks = raw.value && "chunks" in raw.value ? raw.value.chunks : 0;
         }
-        const oldChunks = raw.value && "chunks" in raw.value ? raw.value.chunks : 0;
         return {
           next: reaccumulate(record, previous, valid, this.#ctx.clock.now()),
           mutate: (op) => {
