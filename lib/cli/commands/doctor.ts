@@ -280,6 +280,11 @@ function printCheck(ctx: CommandContext, check: DoctorCheck): void {
     : check.status === "warn"
     ? c.yellow("!")
     : c.red("✗");
-  ctx.io.out(`${mark} ${c.bold(`${check.area}: ${check.name}`)}  ${check.detail}\n`);
-  if (check.fix) ctx.io.out(`    ${c.dim(`fix: ${check.fix}`)}\n`);
+  // Details quote servers (their stderr, their errors): sanitised on the way to the terminal.
+  ctx.io.out(
+    `${mark} ${c.bold(`${check.area}: ${sanitizeLine(check.name)}`)}  ${
+      sanitizeLine(check.detail)
+    }\n`,
+  );
+  if (check.fix) ctx.io.out(`    ${c.dim(`fix: ${sanitizeLine(check.fix)}`)}\n`);
 }
