@@ -255,13 +255,9 @@ export async function* runAgentTurn(
         };
         history.push(partial);
         const meta = { model, usage: turnUsage && usageOf(turnUsage) };
-        try {
-          if (draft) await draft.finish(partial, meta);
-          else await deps.record?.(partial, meta);
-        } catch (storeError) {
-          // The reason the turn stopped says more than a store failing on the way out.
-          if (failure === undefined) throw storeError;
-        }
+        // A store failing on the way out is not reported over the reason the turn stopped.
+        const stored = draft ? draft.finish(partial, meta) : deps.record?.(partial, meta);
+        await stored?.catch(() => {});
       }
     }
     const assistant = soFar();

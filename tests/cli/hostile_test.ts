@@ -16,6 +16,7 @@ const HOSTILE = `${ESC}]52;c;cm0gLXJmIH4K${ESC}\\${ESC}]0;pwned${ESC}\\\r` +
 
 /** Nothing a terminal would act on: no ESC, BEL, CR or C1 control. */
 function assertInert(text: string, where: string): void {
+  // deno-lint-ignore no-control-regex -- finding control characters is the point
   assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, `${where}: ${JSON.stringify(text)}`);
 }
 
