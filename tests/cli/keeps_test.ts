@@ -76,7 +76,9 @@ async function readUntil(
 }
 
 Deno.test("SIGKILL at random moments of a streaming answer: the session has what was shown, marked interrupted", async () => {
-  for (let trial = 0; trial < 3; trial++) {
+  // 3 trials per run; MCPCHAT_TEST_KILL_TRIALS=20 for a longer soak.
+  const trials = Number(Deno.env.get("MCPCHAT_TEST_KILL_TRIALS") ?? 3);
+  for (let trial = 0; trial < trials; trial++) {
     const s = await setup();
     s.fake.reply({ chunks: openaiChunks({ text: WORDS }), intervalMs: 15 });
     const child = spawnCli(["--config", s.config, "-p", "tell me a long story"], s.env);
