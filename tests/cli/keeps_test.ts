@@ -82,8 +82,8 @@ Deno.test("SIGKILL at random moments of a streaming answer: the session has what
     const s = await setup();
     s.fake.reply({ chunks: openaiChunks({ text: WORDS }), intervalMs: 15 });
     const child = spawnCli(["--config", s.config, "-p", "tell me a long story"], s.env);
-    // Somewhere between the 5th and the 150th word.
-    const words = 5 + Math.floor(Math.random() * 145);
+    // Somewhere between the 20th and the 150th word (the first commit has landed by then).
+    const words = 20 + Math.floor(Math.random() * 130);
     const { text, rest } = await readUntil(child.stdout, (t) => t.split(" ").length > words);
     child.kill("SIGKILL");
     await child.status;
