@@ -1,0 +1,353 @@
+/**
+ * `mcpchat serve --http`: streamable HTTP on `/mcp` (the SDK's web-standard
+ * transport under `Deno.serve`) plus the legacy SSE endpoints (`GET /sse`,
+ * `POST /messages`). Every client gets its own MCP session and server
+ * instance; every request passes the guard first (Host/Origin, token, rate
+ * limit, body cap, JSON-RPC shape). A client that disconnects while a call
+ * runs has that call cancelled.
+ *
+ * @module
+ */
+
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  BodyTooLargeError,
+  checkBearer,
+  type JsonRpcLike,
+  OriginPolicy,
+  parseJsonRpc,
+  RateLimiter,
+  readBodyCapped,
+  type Refusal,
+  refusalResponse,
+  tooLarge,
+} from "./guard.ts";
+import { LegacySseTransport } from "./sse_transport.ts";
+import { publicMessage } from "./public_error.ts";
+
+/** Options of {@linkcode startHttpServer}. */
+export interface HttpServeOptions {
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Bearer token clients must present (required off loopback; checked whenever set). */
+  token?: string;
+  allowedOrigins?: readonly string[];
+  /** Largest request body in bytes. */
+  maxBodyBytes: number;
+  /** Requests per second per client (0: no limit). */
+  rateLimitPerSecond: number;
+  /** Most concurrent MCP sessions (default 1000). */
+  maxSessions?: number;
+  /** A session unused this long is closed (default 30 min). */
+  idleMs?: number;
+  /** A new MCP server for one client. */
+  createServer(): { server: McpServer; dispose(): void };
+  /** Diagnostics (stderr in the worker). */
+  log?(message: string): void;
+}
+
+/** A running HTTP server. */
+export interface HttpServeHandle {
+  /** `http://host:port/mcp`. */
+  url: string;
+  port: number;
+  /** Live MCP sessions (streamable + legacy). */
+  sessions(): number;
+  shutdown(): Promise<void>;
+}
+
+interface Session {
+  kind: "streamable" | "sse";
+  server: McpServer;
+  dispose(): void;
+  lastSeen: number;
+  /** Request ids being answered, so a vanished client's calls can be cancelled. */
+  inFlight: Set<string | number>;
+  streamable?: WebStandardStreamableHTTPServerTransport;
+  sse?: LegacySseTransport;
+}
+
+/** 256 bits from the system CSPRNG, hex: an unguessable session id. */
+function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const isRequest = (m: JsonRpcLike) => typeof m.method === "string" && m.id !== undefined;
+
+/**
+ * Starts serving. Resolves once the socket listens.
+ *
+ * @example
+ * ```ts ignore
+ * const handle = await startHttpServer({ hostname: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20,
+ *   rateLimitPerSecond: 50, createServer: () => createServeApp({...}) });
+ * console.log(handle.url);
+ * await handle.shutdown();
+ * ```
+ */
+export async function startHttpServer(options: HttpServeOptions): Promise<HttpServeHandle> {
+  const sessions = new Map<string, Session>();
+  const limiter = new RateLimiter({ perSecond: options.rateLimitPerSecond });
+  const maxSessions = options.maxSessions ?? 1000;
+  const idleMs = options.idleMs ?? 30 * 60_000;
+  const log = options.log ?? (() => {});
+  const secrets = options.token ? [options.token] : [];
+  let policy: OriginPolicy | undefined;
+
+  const endSession = (id: string) => {
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    limiter.forget(id);
+    session.dispose();
+    void session.server.close().catch(() => {});
+  };
+
+  /** Wraps `send` so answered requests leave the in-flight set. */
+  const track = (session: Session, transport: Transport) => {
+    const send = transport.send.bind(transport);
+    transport.send = (message: JSONRPCMessage, sendOptions?: unknown) => {
+      const m = message as JsonRpcLike;
+      if (m.id !== undefined && m.method === undefined && m.id !== null) {
+        session.inFlight.delete(m.id);
+      }
+      return send(message, sendOptions as Parameters<Transport["send"]>[1]);
+    };
+  };
+
+  /** Cancels the calls of `ids` still running when the client that sent them went away. */
+  const cancelOnDisconnect = (request: Request, session: Session, ids: (string | number)[]) => {
+    if (ids.length === 0) return;
+    for (const id of ids) session.inFlight.add(id);
+    request.signal.addEventListener("abort", () => {
+      for (const id of ids) {
+        if (!session.inFlight.delete(id)) continue;
+        const cancel = {
+          jsonrpc: "2.0" as const,
+          method: "notifications/cancelled",
+          params: { requestId: id, reason: "client disconnected" },
+        };
+        const transport = session.streamable ?? session.sse;
+        transport?.onmessage?.(cancel as JSONRPCMessage);
+      }
+    }, { once: true });
+  };
+
+  const newStreamable = async (): Promise<Session> => {
+    const { server, dispose } = options.createServer();
+    const session: Session = {
+      kind: "streamable",
+      server,
+      dispose,
+      lastSeen: Date.now(),
+      inFlight: new Set(),
+    };
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: newSessionId,
+      enableJsonResponse: false,
+      maxRequestBodySize: options.maxBodyBytes,
+      onsessioninitialized: (id: string) => void sessions.set(id, session),
+      onsessionclosed: (id: string) => endSession(id),
+    });
+    session.streamable = transport;
+    transport.onclose = () => transport.sessionId && endSession(transport.sessionId);
+    await server.connect(transport);
+    track(session, transport);
+    return session;
+  };
+
+  const handleMcp = async (request: Request): Promise<Response> => {
+    const id = request.headers.get("mcp-session-id");
+    if (request.method === "POST") {
+      let body: string;
+      try {
+        body = await readBodyCapped(request, options.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) return refusalResponse(tooLarge(error.limit));
+        throw error;
+      }
+      const parsed = parseJsonRpc(body);
+      if (!parsed.ok) return refusalResponse(parsed.refusal);
+      const ids = parsed.messages.filter(isRequest).map((m) => m.id as string | number);
+      if (!id) {
+        if (!parsed.messages.some((m) => m.method === "initialize")) {
+          return refusalResponse({
+            status: 400,
+            code: -32000,
+            message: "bad request: no Mcp-Session-Id header; send initialize first",
+          });
+        }
+        if (sessions.size >= maxSessions) {
+          return refusalResponse({
+            status: 503,
+            code: -32000,
+            message: "too many sessions: try again later",
+            headers: { "retry-after": "5" },
+          });
+        }
+        const session = await newStreamable();
+        const response = await session.streamable!.handleRequest(request, {
+          parsedBody: parsed.raw,
+        });
+        if (!session.streamable!.sessionId) {
+          // initialize was refused: nothing to keep
+          session.dispose();
+          void session.server.close().catch(() => {});
+        }
+        return response;
+      }
+      const session = sessions.get(id);
+      if (!session || session.kind !== "streamable") return unknownSession();
+      session.lastSeen = Date.now();
+      cancelOnDisconnect(request, session, ids);
+      return await session.streamable!.handleRequest(request, { parsedBody: parsed.raw });
+    }
+    if (request.method === "GET" || request.method === "DELETE") {
+      const session = id ? sessions.get(id) : undefined;
+      if (!session || session.kind !== "streamable") {
+        return id ? unknownSession() : refusalResponse({
+          status: 400,
+          code: -32000,
+          message: "bad request: no Mcp-Session-Id header",
+        });
+      }
+      session.lastSeen = Date.now();
+      return await session.streamable!.handleRequest(request);
+    }
+    return refusalResponse({
+      status: 405,
+      code: -32000,
+      message: "method not allowed: use POST, GET or DELETE on /mcp",
+      headers: { allow: "GET, POST, DELETE" },
+    });
+  };
+
+  const handleSseOpen = async (): Promise<Response> => {
+    if (sessions.size >= maxSessions) {
+      return refusalResponse({ status: 503, code: -32000, message: "too many sessions" });
+    }
+    const id = newSessionId();
+    const { server, dispose } = options.createServer();
+    const transport = new LegacySseTransport(id, "/messages");
+    const session: Session = {
+      kind: "sse",
+      server,
+      dispose,
+      lastSeen: Date.now(),
+      inFlight: new Set(),
+      sse: transport,
+    };
+    sessions.set(id, session);
+    transport.onclose = () => endSession(id);
+    await server.connect(transport);
+    track(session, transport);
+    return transport.response();
+  };
+
+  const handleSseMessage = async (request: Request, url: URL): Promise<Response> => {
+    const id = url.searchParams.get("sessionId") ?? "";
+    const session = sessions.get(id);
+    if (!session || session.kind !== "sse" || session.sse!.closed) return unknownSession();
+    let body: string;
+    try {
+      body = await readBodyCapped(request, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return refusalResponse(tooLarge(error.limit));
+      throw error;
+    }
+    const parsed = parseJsonRpc(body);
+    if (!parsed.ok) return refusalResponse(parsed.refusal);
+    session.lastSeen = Date.now();
+    session.sse!.receive(parsed.messages as JSONRPCMessage[]);
+    return new Response("Accepted", { status: 202 });
+  };
+
+  const route = async (request: Request, remote: string): Promise<Response> => {
+    const url = new URL(request.url);
+    const refusal: Refusal | undefined =
+      policy!.check(request.headers.get("host"), request.headers.get("origin")) ??
+        checkBearer(request.headers.get("authorization"), options.token);
+    if (refusal) return refusalResponse(refusal);
+    const sessionKey = request.headers.get("mcp-session-id") ?? url.searchParams.get("sessionId");
+    const limited = limiter.take(sessionKey && sessions.has(sessionKey) ? sessionKey : remote);
+    if (limited) return refusalResponse(limited);
+    switch (url.pathname) {
+      case "/mcp":
+        return await handleMcp(request);
+      case "/sse":
+        if (request.method !== "GET") break;
+        return await handleSseOpen();
+      case "/messages":
+        if (request.method !== "POST") break;
+        return await handleSseMessage(request, url);
+    }
+    return refusalResponse({
+      status: 404,
+      code: -32000,
+      message: "not found: MCP is served on /mcp (streamable HTTP) and /sse (legacy SSE)",
+    });
+  };
+
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    onListen: () => {},
+    onError: (error) => {
+      log(`request failed: ${publicMessage(error, secrets)}`);
+      return refusalResponse({ status: 500, code: -32603, message: "internal error" });
+    },
+  }, async (request, info) => {
+    try {
+      return await route(request, (info.remoteAddr as Deno.NetAddr).hostname ?? "unknown");
+    } catch (error) {
+      log(`request failed: ${publicMessage(error, secrets)}`);
+      return refusalResponse({ status: 500, code: -32603, message: "internal error" });
+    }
+  });
+  const addr = server.addr as Deno.NetAddr;
+  policy = new OriginPolicy({
+    hostname: options.hostname,
+    port: addr.port,
+    allowedOrigins: options.allowedOrigins,
+  });
+
+  const reaper = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, session] of sessions) {
+      if (session.lastSeen < cutoff && session.inFlight.size === 0) {
+        void (session.streamable ?? session.sse)?.close();
+        endSession(id);
+      }
+    }
+  }, Math.min(idleMs, 60_000)) as unknown as number;
+  Deno.unrefTimer(reaper);
+
+  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  return {
+    url: `http://${host}:${addr.port}/mcp`,
+    port: addr.port,
+    sessions: () => sessions.size,
+    shutdown: async () => {
+      clearInterval(reaper);
+      for (const [id, session] of [...sessions]) {
+        await (session.streamable ?? session.sse)?.close().catch(() => {});
+        endSession(id);
+      }
+      await server.shutdown();
+    },
+  };
+}
+
+function unknownSession(): Response {
+  // 404 tells a streamable HTTP client to start a new session (spec: session management).
+  return refusalResponse({
+    status: 404,
+    code: -32001,
+    message: "session not found: it ended or never existed; initialize a new one",
+  });
+}
