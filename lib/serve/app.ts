@@ -37,6 +37,8 @@ export interface ServeAppOptions {
 export interface ToolExtra {
   signal: AbortSignal;
   _meta?: { progressToken?: string | number };
+  /** Streamable HTTP with resumability: ends this call's SSE stream (the client reconnects). */
+  closeSSEStream?: () => void;
   sendNotification(
     notification: { method: string; params?: Record<string, unknown> },
   ): Promise<void>;

@@ -12,7 +12,11 @@
 
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import { CreateMessageResultSchema, ElicitResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  ListToolsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { ToolExtra } from "./app.ts";
 
@@ -21,6 +25,19 @@ const PNG_1PX =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 /** A WAV header with two bytes of silence. */
 const WAV_SILENCE = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
+
+const JSON_SCHEMA_2020_12 = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  type: "object",
+  $defs: {
+    address: {
+      type: "object",
+      properties: { street: { type: "string" }, city: { type: "string" } },
+    },
+  },
+  properties: { name: { type: "string" }, address: { $ref: "#/$defs/address" } },
+  additionalProperties: false,
+};
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -274,6 +291,52 @@ export function addConformanceFixtures(server: McpServer): void {
       }],
     };
   });
+
+  server.registerTool("test_reconnection", {
+    description:
+      "Fixture: drops its SSE stream mid-call; the answer arrives after the client resumes",
+    inputSchema: noArgs,
+  }, async (_args: unknown, extra: ToolExtra) => {
+    extra.closeSSEStream?.();
+    await sleep(100, extra.signal);
+    return {
+      content: [{ type: "text", text: "Reconnection test completed successfully." }],
+    };
+  });
+
+  server.registerTool("json_schema_2020_12_tool", {
+    description: "Fixture: a tool whose input schema uses JSON Schema 2020-12 features",
+    inputSchema: {
+      name: z.string().optional(),
+      address: z.object({ street: z.string().optional(), city: z.string().optional() })
+        .optional(),
+    },
+  }, (args: unknown) => ({
+    content: [{
+      type: "text",
+      text: `JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`,
+    }],
+  }));
+  // tools/list shows that tool's schema as written, with $schema, $defs and additionalProperties
+  // (the SDK derives schemas from zod, which drops them).
+  const handlers = (server.server as unknown as {
+    _requestHandlers: Map<string, (request: unknown, extra: unknown) => Promise<unknown>>;
+  })._requestHandlers;
+  const listTools = handlers.get("tools/list");
+  if (listTools) {
+    server.server.setRequestHandler(
+      ListToolsRequestSchema,
+      async (request: unknown, extra: unknown) => {
+        const result = await listTools(request, extra) as {
+          tools: { name: string; inputSchema: unknown }[];
+        };
+        for (const tool of result.tools) {
+          if (tool.name === "json_schema_2020_12_tool") tool.inputSchema = JSON_SCHEMA_2020_12;
+        }
+        return result;
+      },
+    );
+  }
 
   // ── resources ─────────────────────────────────────────────────────────
   server.registerResource("static-text", "test://static-text", {

@@ -26,6 +26,7 @@ import {
   tooLarge,
 } from "./guard.ts";
 import { LegacySseTransport } from "./sse_transport.ts";
+import { MemoryEventStore } from "./event_store.ts";
 import { publicMessage } from "./public_error.ts";
 
 /** Options of {@linkcode startHttpServer}. */
@@ -90,14 +91,15 @@ const isRequest = (m: JsonRpcLike) => typeof m.method === "string" && m.id !== u
  * await handle.shutdown();
  * ```
  */
-export async function startHttpServer(options: HttpServeOptions): Promise<HttpServeHandle> {
+export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHandle> {
   const sessions = new Map<string, Session>();
   const limiter = new RateLimiter({ perSecond: options.rateLimitPerSecond });
   const maxSessions = options.maxSessions ?? 1000;
   const idleMs = options.idleMs ?? 30 * 60_000;
   const log = options.log ?? (() => {});
   const secrets = options.token ? [options.token] : [];
-  let policy: OriginPolicy | undefined;
+  // Known once the socket listens (the port may have been picked by the system).
+  const bound: { policy?: OriginPolicy } = {};
 
   const endSession = (id: string) => {
     const session = sessions.get(id);
@@ -151,6 +153,9 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpSe
       sessionIdGenerator: newSessionId,
       enableJsonResponse: false,
       maxRequestBodySize: options.maxBodyBytes,
+      // A dropped SSE stream resumes with Last-Event-ID; clients wait this long to reconnect.
+      eventStore: new MemoryEventStore(),
+      retryInterval: 1_000,
       onsessioninitialized: (id: string) => void sessions.set(id, session),
       onsessionclosed: (id: string) => endSession(id),
     });
@@ -270,7 +275,7 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpSe
   const route = async (request: Request, remote: string): Promise<Response> => {
     const url = new URL(request.url);
     const refusal: Refusal | undefined =
-      policy!.check(request.headers.get("host"), request.headers.get("origin")) ??
+      bound.policy!.check(request.headers.get("host"), request.headers.get("origin")) ??
         checkBearer(request.headers.get("authorization"), options.token);
     if (refusal) return refusalResponse(refusal);
     const sessionKey = request.headers.get("mcp-session-id") ?? url.searchParams.get("sessionId");
@@ -310,7 +315,7 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpSe
     }
   });
   const addr = server.addr as Deno.NetAddr;
-  policy = new OriginPolicy({
+  bound.policy = new OriginPolicy({
     hostname: options.hostname,
     port: addr.port,
     allowedOrigins: options.allowedOrigins,
@@ -328,7 +333,7 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpSe
   Deno.unrefTimer(reaper);
 
   const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
-  return {
+  return Promise.resolve({
     url: `http://${host}:${addr.port}/mcp`,
     port: addr.port,
     sessions: () => sessions.size,
@@ -340,7 +345,7 @@ export async function startHttpServer(options: HttpServeOptions): Promise<HttpSe
       }
       await server.shutdown();
     },
-  };
+  });
 }
 
 function unknownSession(): Response {

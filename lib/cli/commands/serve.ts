@@ -70,7 +70,7 @@ export async function startServing(
   init: McpServeInit,
 ): Promise<{ ref: PluginRef<McpServeSurface>; host: ServeHost }> {
   const runtime = await ctx.runtime();
-  let ref: PluginRef<McpServeSurface> | undefined;
+  const target: { ref?: PluginRef<McpServeSurface> } = {};
   const { options } = ctx.args;
   const host = new ServeHost({
     runtime,
@@ -79,9 +79,12 @@ export async function startServing(
     backend: options.backend,
     model: options.model,
     allowTools: options.yes ? ["*"] : [...config.mcp_server.allow_tools, ...options.allowTool],
-    emit: (event, data) => ref?.emit(event, data),
+    emit: (event, data) => target.ref?.emit(event, data),
   });
-  ref = await runtime.serve<McpServeSurface>(() => mcpServeSpec(init, host.handlers(), config));
+  const ref = await runtime.serve<McpServeSurface>(() =>
+    mcpServeSpec(init, host.handlers(), config)
+  );
+  target.ref = ref;
   return { ref, host };
 }
 
