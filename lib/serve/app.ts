@@ -468,11 +468,13 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
     description: "Review code for bugs, risks and clarity.",
     argsSchema: {
       code: z.string().describe("The code to review"),
-      language: completable(z.string().optional(), startsWith(LANGUAGES)).describe(
-        "Programming language",
+      language: completable(
+        z.string().optional().describe("Programming language"),
+        startsWith(LANGUAGES),
       ),
-      focus: completable(z.string().optional(), startsWith(REVIEW_FOCUS)).describe(
-        "What to focus on",
+      focus: completable(
+        z.string().optional().describe("What to focus on"),
+        startsWith(REVIEW_FOCUS),
       ),
     },
   }, (args: { code: string; language?: string; focus?: string }) => ({
@@ -495,8 +497,9 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
     description: "Explain code or a concept at a chosen level.",
     argsSchema: {
       topic: z.string().describe("Code or a concept to explain"),
-      level: completable(z.string().optional(), startsWith(LEVELS)).describe(
-        "beginner, intermediate or expert",
+      level: completable(
+        z.string().optional().describe("beginner, intermediate or expert"),
+        startsWith(LEVELS),
       ),
     },
   }, (args: { topic: string; level?: string }) => ({
@@ -517,11 +520,13 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
     description: "Refactor code towards a goal, keeping behaviour.",
     argsSchema: {
       code: z.string().describe("The code to refactor"),
-      goal: completable(z.string().optional(), startsWith(REFACTOR_GOALS)).describe(
-        "What the refactoring should achieve",
+      goal: completable(
+        z.string().optional().describe("What the refactoring should achieve"),
+        startsWith(REFACTOR_GOALS),
       ),
-      language: completable(z.string().optional(), startsWith(LANGUAGES)).describe(
-        "Programming language",
+      language: completable(
+        z.string().optional().describe("Programming language"),
+        startsWith(LANGUAGES),
       ),
     },
   }, (args: { code: string; goal?: string; language?: string }) => ({

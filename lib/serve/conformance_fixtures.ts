@@ -402,10 +402,9 @@ export function addConformanceFixtures(server: McpServer): void {
     description: "Fixture: a prompt with two arguments",
     argsSchema: {
       arg1: completable(
-        z.string(),
+        z.string().describe("First test argument"),
         (v: string) => ["alpha", "beta"].filter((o) => o.startsWith(v ?? "")),
-      )
-        .describe("First test argument"),
+      ),
       arg2: z.string().describe("Second test argument"),
     },
   }, (args: { arg1: string; arg2: string }) => ({
