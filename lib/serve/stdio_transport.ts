@@ -94,6 +94,10 @@ export class LineTransport implements Transport {
   #line(line: string): void {
     const text = line.trim();
     if (!text) return;
+    if (text.length > this.#max) {
+      this.#reject(-32600, `message too large (limit ${this.#max} bytes)`);
+      return;
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(text);

@@ -434,3 +434,46 @@ Deno.test("serve: usage errors exit 2 with what to do", async () => {
   assert.match(help.stdout, /MCPCHAT_MCP_SERVER_TOKEN/);
   assert.match(help.stdout, /claude mcp add mcpchat -- mcpchat serve --stdio/);
 });
+
+Deno.test("serve --http: chat's model uses mcpchat's own MCP servers, limited to the server's allow-list", async () => {
+  const everything = `${
+    new URL("../peers/node_modules/@modelcontextprotocol/", import.meta.url).pathname
+  }server-everything/dist/index.js`;
+  const served = await serveHttp([], {
+    extraToml: `[mcp.servers.everything]\ncommand = "node"\nargs = ["${everything}"]\n` +
+      `[mcp_server]\nallow_tools = ["everything__echo"]\n`,
+  });
+  const client = await httpClient(served.url);
+  try {
+    const servers = structured<{ servers: { name: string; status: string }[] }>(
+      await client.callTool({ name: "list_servers", arguments: {} }),
+    );
+    assert.deepEqual(servers.servers.map((s) => s.name), ["everything"]);
+    served.fake.reply(
+      {
+        chunks: openaiChunks({
+          toolCalls: [
+            { id: "c1", name: "everything__echo", args: { message: "ping" } },
+            { id: "c2", name: "everything__get-env", args: {} },
+          ],
+        }),
+      },
+      { chunks: openaiChunks({ text: ["done"] }) },
+    );
+    const chat = await client.callTool({ name: "chat", arguments: { message: "use tools" } });
+    const calls = structured<{ tool_calls: { name: string; status: string }[] }>(chat).tool_calls;
+    assert.deepEqual(calls.map((c) => [c.name, c.status]), [
+      ["everything__echo", "ok"],
+      ["everything__get-env", "denied"],
+    ]);
+    const followUp = served.fake.requests[1].body as {
+      messages: { role: string; content: string }[];
+    };
+    const toolMessages = followUp.messages.filter((m) => m.role === "tool").map((m) => m.content);
+    assert.match(toolMessages.join("\n"), /Echo: ping/);
+    assert.match(toolMessages.join("\n"), /did not approve/);
+  } finally {
+    await client.close();
+    await served.stop();
+  }
+});
