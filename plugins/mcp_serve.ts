@@ -37,13 +37,19 @@ export interface McpServeInit {
 /** The backend as RPC calls to the host; chat progress comes back as events. */
 function hostBackend(ctx: PluginContext): ServeBackend & {
   progress(data: { progressId: string } & ChatProgress): void;
+  sessionsChanged(): void;
 } {
+  const sessionPages = new Map<
+    string,
+    { at: number; page: ReturnType<ServeBackend["listSessions"]> }
+  >();
   const listeners = new Map<string, (step: ChatProgress) => void>();
   let next = 0;
   const call = <T>(method: string, params: unknown = {}) =>
     ctx.call<T>(method, params, { timeoutMs: 60_000 });
   return {
     progress: (data) => listeners.get(data.progressId)?.(data),
+    sessionsChanged: () => sessionPages.clear(),
     chat: async (params, options) => {
       const progressId = `p${++next}`;
       if (options.onProgress) listeners.set(progressId, options.onProgress);
@@ -57,7 +63,17 @@ function hostBackend(ctx: PluginContext): ServeBackend & {
       }
     },
     newSession: (p) => call("newSession", p),
-    listSessions: (p) => call("listSessions", p),
+    listSessions: (p) => {
+      // Answered from a short-lived cache: this process's own changes clear it at once
+      // (session-changed), another process's show within a second.
+      const key = JSON.stringify(p);
+      const hit = sessionPages.get(key);
+      if (hit && Date.now() - hit.at < 1_000) return hit.page;
+      const page = call<Awaited<ReturnType<ServeBackend["listSessions"]>>>("listSessions", p);
+      sessionPages.set(key, { at: Date.now(), page });
+      page.catch(() => sessionPages.delete(key));
+      return page;
+    },
     getHistory: (p) => call("getHistory", p),
     clearHistory: (p) => call("clearHistory", p),
     checkBackend: (p) => call("checkBackend", p),
@@ -89,6 +105,7 @@ export const mcpServePlugin = definePlugin({
     );
     ctx.onEvent("session-changed", (d) => {
       const { sessionId, change } = d as { sessionId: string; change: string };
+      backend.sessionsChanged();
       hub.sessionChanged(sessionId, change);
     });
     const log = (message: string) =>
