@@ -196,6 +196,17 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
         return { content: [{ type: "text", text: publicMessage(error, secrets) }], isError: true };
       }
     };
+  /** Runs a resource or completion body; a failure is rethrown with a safe message. */
+  const safe = <A extends unknown[], R>(body: (...args: A) => Promise<R>) =>
+  async (
+    ...args: A
+  ): Promise<R> => {
+    try {
+      return await body(...args);
+    } catch (error) {
+      throw new Error(publicMessage(error, secrets));
+    }
+  };
   const log = (level: "info" | "warning" | "debug", data: string) =>
     void server.sendLoggingMessage({ level, logger: "mcpchat", data }).catch(() => {});
 
@@ -399,34 +410,39 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
   }, guarded(async () => json({ servers: await backend.listServers() })));
 
   // ── resources ─────────────────────────────────────────────────────────
-  server.registerResource("history", HISTORY_URI, {
-    title: "Current session history",
-    description: "The messages of this client's current chat session (markdown).",
-    mimeType: "text/markdown",
-  }, async (uri: URL) => {
-    if (!state.sessionId) {
+  server.registerResource(
+    "history",
+    HISTORY_URI,
+    {
+      title: "Current session history",
+      description: "The messages of this client's current chat session (markdown).",
+      mimeType: "text/markdown",
+    },
+    safe(async (uri: URL) => {
+      if (!state.sessionId) {
+        return {
+          contents: [{
+            uri: uri.href,
+            mimeType: "text/markdown",
+            text: "No current session yet: call the chat or new_session tool first.",
+          }],
+        };
+      }
+      const page = await backend.getHistory({ sessionId: state.sessionId, limit: 200 });
       return {
         contents: [{
           uri: uri.href,
           mimeType: "text/markdown",
-          text: "No current session yet: call the chat or new_session tool first.",
+          text: renderHistory(page.session, page.messages),
         }],
       };
-    }
-    const page = await backend.getHistory({ sessionId: state.sessionId, limit: 200 });
-    return {
-      contents: [{
-        uri: uri.href,
-        mimeType: "text/markdown",
-        text: renderHistory(page.session, page.messages),
-      }],
-    };
-  });
+    }),
+  );
 
   server.registerResource(
     "session",
     new ResourceTemplate(`${SESSION_PREFIX}{id}`, {
-      list: async () => {
+      list: safe(async () => {
         const page = await backend.listSessions({ limit: 50 });
         return {
           resources: page.sessions.map((s) => ({
@@ -436,12 +452,12 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
             mimeType: "text/markdown",
           })),
         };
-      },
+      }),
       complete: {
-        id: async (value: string) => {
+        id: safe(async (value: string) => {
           const page = await backend.listSessions({ limit: 100 });
           return page.sessions.map((s) => s.id).filter((id) => id.startsWith(value ?? ""));
-        },
+        }),
       },
     }),
     {
@@ -449,7 +465,7 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
       description: "A stored chat session's messages (markdown).",
       mimeType: "text/markdown",
     },
-    async (uri: URL, variables: Record<string, string | string[]>) => {
+    safe(async (uri: URL, variables: Record<string, string | string[]>) => {
       const id = String(variables.id);
       const page = await backend.getHistory({ sessionId: id, limit: 200 });
       return {
@@ -459,7 +475,7 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
           text: renderHistory(page.session, page.messages),
         }],
       };
-    },
+    }),
   );
 
   // ── prompts ───────────────────────────────────────────────────────────

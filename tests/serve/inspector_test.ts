@@ -121,6 +121,15 @@ Deno.test("inspector-cli against serve --http: every tool, resource and prompt",
   }
 });
 
+Deno.test("inspector-cli against serve's legacy SSE endpoint: every tool, resource and prompt", async () => {
+  const served = await serveHttp();
+  try {
+    await walk([served.url.replace(/\/mcp$/, "/sse")], served.fake, served.env);
+  } finally {
+    await served.stop();
+  }
+});
+
 Deno.test("inspector-cli against serve --stdio: every tool, resource and prompt", async () => {
   const fake = await FakeProvider.start("text/event-stream");
   const env = await isolatedEnv();

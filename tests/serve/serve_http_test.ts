@@ -126,6 +126,13 @@ Deno.test("serve --http: an SDK client lists and calls every tool, reads resourc
     assert.equal(bad.isError, true);
     assert.match(resultText(bad), /no backend named "nope"; configured: .*local/);
 
+    // an unknown session is a clean error
+    await assert.rejects(
+      client.readResource({ uri: "chat://session/zzzzzzzz" }),
+      (error: Error) =>
+        /zzzzzzzz/.test(error.message) && !/\/tmp\/|\/home\/|\n\s+at /.test(error.message),
+    );
+
     // list_servers: none configured
     const servers = structured<{ servers: unknown[] }>(
       await client.callTool({ name: "list_servers", arguments: {} }),
