@@ -208,7 +208,11 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
     }
   };
   const log = (level: "info" | "warning" | "debug", data: string) =>
-    void server.sendLoggingMessage({ level, logger: "mcpchat", data }).catch(() => {});
+    void server.sendLoggingMessage(
+      { level, logger: "mcpchat", data },
+      // The level a client set is kept per transport session.
+      server.server.transport?.sessionId,
+    ).catch(() => {});
 
   // ── tools ─────────────────────────────────────────────────────────────
   server.registerTool("chat", {
@@ -242,7 +246,10 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
         },
       });
       state.sessionId = result.sessionId;
-      log("debug", `chat answered in session ${result.sessionId}`);
+      log(
+        "info",
+        `chat answered in session ${result.sessionId} (${result.toolCalls.length} tool calls)`,
+      );
       return {
         content: [{ type: "text", text: result.answer || "(the model gave no text answer)" }],
         structuredContent: {

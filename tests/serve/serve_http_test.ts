@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { httpClient, resultText, serveHttp, structured } from "./_helpers.ts";
 import { runCli } from "../_helpers/cli.ts";
@@ -481,6 +484,45 @@ Deno.test("serve --http: chat's model uses mcpchat's own MCP servers, limited to
     assert.match(toolMessages.join("\n"), /did not approve/);
   } finally {
     await client.close();
+    await served.stop();
+  }
+});
+
+Deno.test("serve --http: logging/setLevel decides which log messages a client gets", async () => {
+  const served = await serveHttp();
+  const quiet = await httpClient(served.url);
+  const chatty = await httpClient(served.url);
+  try {
+    const heard = { quiet: [] as string[], chatty: [] as string[] };
+    for (const [name, client] of [["quiet", quiet], ["chatty", chatty]] as const) {
+      client.setNotificationHandler(
+        LoggingMessageNotificationSchema,
+        (n: { params: { level: string; data: unknown } }) =>
+          void heard[name].push(`${n.params.level}: ${n.params.data}`),
+      );
+    }
+    await quiet.setLoggingLevel("error");
+    await chatty.setLoggingLevel("info");
+    served.fake.reply(
+      { chunks: openaiChunks({ text: ["one"] }) },
+      { chunks: openaiChunks({ text: ["two"] }) },
+    );
+    await quiet.callTool({ name: "chat", arguments: { message: "a" } });
+    await chatty.callTool({ name: "chat", arguments: { message: "b" } });
+    // Log messages travel on each client's own GET stream: wait (bounded) for chatty's, which
+    // was sent after quiet's would have been.
+    for (let i = 0; i < 200 && heard.chatty.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await quiet.ping();
+    assert.equal(heard.quiet.length, 0, heard.quiet.join("\n"));
+    assert.ok(
+      heard.chatty.some((m) => /^info: chat answered in session/.test(m)),
+      heard.chatty.join("\n"),
+    );
+  } finally {
+    await quiet.close();
+    await chatty.close();
     await served.stop();
   }
 });
