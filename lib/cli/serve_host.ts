@@ -23,7 +23,7 @@ import type {
 } from "../serve/backend.ts";
 import type { MessageEntry, SessionRecord } from "../store/types.ts";
 import { agentDeps } from "./agent_deps.ts";
-import type { Runtime, StoreSurface } from "./runtime.ts";
+import type { McpHostHandlers, Runtime, StoreSurface } from "./runtime.ts";
 import { resumableHistory, type SessionRecorder, sessionRecorder } from "./sessions.ts";
 
 /** A session the server is chatting in: its recorder and the model's view of it. */
@@ -47,6 +47,8 @@ export interface ServeHostOptions {
   emit(event: string, data: unknown): void;
   /** The environment (to say whether a backend has its key). */
   env: Record<string, string | undefined>;
+  /** Answers to sampling and elicitation requests of mcpchat's own MCP servers. */
+  mcpHandlers?: McpHostHandlers;
 }
 
 function summary(r: SessionRecord): SessionSummary {
@@ -180,7 +182,7 @@ export class ServeHost implements ServeBackend {
       const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
       const [llm, mcp, chat] = await Promise.all([
         runtime.llm(config),
-        hasServers ? runtime.mcp(config) : Promise.resolve(undefined),
+        hasServers ? runtime.mcp(config, this.#o.mcpHandlers) : Promise.resolve(undefined),
         this.#openChat(id),
       ]);
       const deps = agentDeps({
@@ -328,7 +330,7 @@ export class ServeHost implements ServeBackend {
     const { config, runtime } = this.#o;
     const names = Object.keys(config.mcp.servers);
     if (names.length === 0) return [];
-    const mcp = await runtime.mcp(config);
+    const mcp = await runtime.mcp(config, this.#o.mcpHandlers);
     const servers = await mcp.call("servers", undefined as never);
     return servers.map((s) => ({
       name: s.name,

@@ -16,6 +16,7 @@ import type { PluginRef } from "../../plugin/ref.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { ServeHost } from "../serve_host.ts";
+import { serverRequestHandlers } from "../server_requests.ts";
 import { VERSION } from "../version.ts";
 
 /** RPC surface of the serve plugin. */
@@ -80,6 +81,16 @@ export async function startServing(
     model: options.model,
     allowTools: options.yes ? ["*"] : [...config.mcp_server.allow_tools, ...options.allowTool],
     emit: (event, data) => target.ref?.emit(event, data),
+    // Nobody at a terminal to ask: sampling only under --yes, forms declined (said on stderr).
+    mcpHandlers: serverRequestHandlers({
+      io: ctx.io,
+      approveAll: options.yes,
+      chat: async function* (request, signal) {
+        const llm = await runtime.llm(config);
+        yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+      },
+      target: () => ({ backend: options.backend, model: options.model }),
+    }),
   });
   const ref = await runtime.serve<McpServeSurface>(() =>
     mcpServeSpec(init, host.handlers(), config)
