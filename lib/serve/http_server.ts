@@ -298,23 +298,37 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     });
   };
 
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    onListen: () => {},
-    onError: (error) => {
-      log(`request failed: ${publicMessage(error, secrets)}`);
-      return refusalResponse({ status: 500, code: -32603, message: "internal error" });
-    },
-  }, async (request, info) => {
-    try {
-      return await route(request, (info.remoteAddr as Deno.NetAddr).hostname ?? "unknown");
-    } catch (error) {
-      log(`request failed: ${publicMessage(error, secrets)}`);
-      return refusalResponse({ status: 500, code: -32603, message: "internal error" });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = serve();
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(
+        `${options.hostname}:${options.port} is already in use: pick another port with --port ` +
+          "(0 lets the system choose) or stop what is listening there",
+      );
     }
-  });
-  const addr = server.addr as Deno.NetAddr;
+    throw error;
+  }
+  function serve() {
+    return Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      onListen: () => {},
+      onError: (error) => {
+        log(`request failed: ${publicMessage(error, secrets)}`);
+        return refusalResponse({ status: 500, code: -32603, message: "internal error" });
+      },
+    }, async (request, info) => {
+      try {
+        return await route(request, (info.remoteAddr as Deno.NetAddr).hostname ?? "unknown");
+      } catch (error) {
+        log(`request failed: ${publicMessage(error, secrets)}`);
+        return refusalResponse({ status: 500, code: -32603, message: "internal error" });
+      }
+    });
+  }
+  const addr = server.addr;
   bound.policy = new OriginPolicy({
     hostname: options.hostname,
     port: addr.port,

@@ -526,3 +526,19 @@ Deno.test("serve --http: logging/setLevel decides which log messages a client ge
     await served.stop();
   }
 });
+
+Deno.test("serve --http on a port already in use says so and exits 1", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (busy.addr as Deno.NetAddr).port;
+    const r = await runCli(["serve", "--http", "--port", String(port)]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`127\\.0\\.0\\.1:${port} is already in use: pick another port`),
+    );
+    assert.equal(r.stdout, "");
+  } finally {
+    busy.close();
+  }
+});
