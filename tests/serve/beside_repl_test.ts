@@ -27,6 +27,9 @@ Deno.test("mcp_server.http_enabled: the REPL serves MCP beside the chat (real pt
     fake.reply({ chunks: openaiChunks({ text: ["the REPL answers too"] }) });
     await pty.type("hi\r");
     mark = await pty.waitFor("the REPL answers too", mark);
+    // It is a supervised service like the others.
+    await pty.type("/health\r");
+    mark = await pty.waitFor(/mcp-serve\s+running/, mark);
     await pty.type("/exit\r");
     const status = await pty.close();
     assert.equal(status.code, 0, pty.output);
