@@ -101,3 +101,46 @@ Deno.test("serve --stdio: the SDK client (as Claude Desktop starts it) chats wit
     await fake.close();
   }
 });
+
+Deno.test("serve --stdio: the client hanging up mid-chat stops the model call and the server exits 0", async () => {
+  const fake = await FakeProvider.start("text/event-stream");
+  const env = await isolatedEnv();
+  const config = await serveConfig(fake, env);
+  fake.reply({ chunks: openaiChunks({ text: ["never", " done"] }), hangAfter: 1 });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["serve", "--stdio", "--config", config]),
+    cwd: ROOT,
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const send = (m: unknown) => writer.write(new TextEncoder().encode(JSON.stringify(m) + "\n"));
+  await send({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "t", version: "1" },
+    },
+  });
+  await send({ jsonrpc: "2.0", method: "notifications/initialized" });
+  await send({
+    jsonrpc: "2.0",
+    id: 2,
+    method: "tools/call",
+    params: { name: "chat", arguments: { message: "slow one" } },
+  });
+  while (fake.requests.length < 1) await new Promise((r) => setTimeout(r, 20));
+  await writer.close(); // the client goes away
+  await fake.requests[0].cancelled;
+  const status = await child.status;
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  await fake.close();
+  assert.equal(status.code, 0);
+});
