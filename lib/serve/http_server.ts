@@ -28,6 +28,7 @@ import {
 import { LegacySseTransport } from "./sse_transport.ts";
 import { MemoryEventStore } from "./event_store.ts";
 import { publicMessage } from "./public_error.ts";
+import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 
 /** Options of {@linkcode startHttpServer}. */
 export interface HttpServeOptions {
@@ -49,6 +50,7 @@ export interface HttpServeOptions {
   createServer(): { server: McpServer; dispose(): void };
   /** Diagnostics (stderr in the worker). */
   log?(message: string): void;
+  clock?: Clock;
 }
 
 /** A running HTTP server. */
@@ -96,6 +98,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
   const limiter = new RateLimiter({ perSecond: options.rateLimitPerSecond });
   const maxSessions = options.maxSessions ?? 1000;
   const idleMs = options.idleMs ?? 30 * 60_000;
+  const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
   const secrets = options.token ? [options.token] : [];
   // Known once the socket listens (the port may have been picked by the system).
@@ -122,22 +125,45 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     };
   };
 
-  /** Cancels the calls of `ids` still running when the client that sent them went away. */
-  const cancelOnDisconnect = (request: Request, session: Session, ids: (string | number)[]) => {
-    if (ids.length === 0) return;
+  /**
+   * Cancels the calls of `ids` still running when the client that sent them
+   * went away: Deno cancels a response body whose connection closed, so the
+   * body is relayed through a stream whose `cancel` says so (request.signal
+   * would also fire after a normal end).
+   */
+  const cancelOnDisconnect = (
+    response: Response,
+    session: Session,
+    ids: (string | number)[],
+  ): Response => {
+    if (ids.length === 0 || !response.body) return response;
     for (const id of ids) session.inFlight.add(id);
-    request.signal.addEventListener("abort", () => {
-      for (const id of ids) {
-        if (!session.inFlight.delete(id)) continue;
-        const cancel = {
-          jsonrpc: "2.0" as const,
-          method: "notifications/cancelled",
-          params: { requestId: id, reason: "client disconnected" },
-        };
-        const transport = session.streamable ?? session.sse;
-        transport?.onmessage?.(cancel as JSONRPCMessage);
-      }
-    }, { once: true });
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: async (reason) => {
+        for (const id of ids) {
+          if (!session.inFlight.delete(id)) continue;
+          const cancel = {
+            jsonrpc: "2.0" as const,
+            method: "notifications/cancelled",
+            params: { requestId: id, reason: "client disconnected" },
+          };
+          const transport = session.streamable ?? session.sse;
+          transport?.onmessage?.(cancel as JSONRPCMessage);
+        }
+        await reader.cancel(reason).catch(() => {});
+      },
+    });
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 
   const newStreamable = async (): Promise<Session> => {
@@ -146,7 +172,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
       kind: "streamable",
       server,
       dispose,
-      lastSeen: Date.now(),
+      lastSeen: clock.now(),
       inFlight: new Set(),
     };
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -208,9 +234,11 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
       }
       const session = sessions.get(id);
       if (!session || session.kind !== "streamable") return unknownSession();
-      session.lastSeen = Date.now();
-      cancelOnDisconnect(request, session, ids);
-      return await session.streamable!.handleRequest(request, { parsedBody: parsed.raw });
+      session.lastSeen = clock.now();
+      const response = await session.streamable!.handleRequest(request, {
+        parsedBody: parsed.raw,
+      });
+      return cancelOnDisconnect(response, session, ids);
     }
     if (request.method === "GET" || request.method === "DELETE") {
       const session = id ? sessions.get(id) : undefined;
@@ -221,7 +249,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
           message: "bad request: no Mcp-Session-Id header",
         });
       }
-      session.lastSeen = Date.now();
+      session.lastSeen = clock.now();
       return await session.streamable!.handleRequest(request);
     }
     return refusalResponse({
@@ -243,7 +271,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
       kind: "sse",
       server,
       dispose,
-      lastSeen: Date.now(),
+      lastSeen: clock.now(),
       inFlight: new Set(),
       sse: transport,
     };
@@ -267,7 +295,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     }
     const parsed = parseJsonRpc(body);
     if (!parsed.ok) return refusalResponse(parsed.refusal);
-    session.lastSeen = Date.now();
+    session.lastSeen = clock.now();
     session.sse!.receive(parsed.messages as JSONRPCMessage[]);
     return new Response("Accepted", { status: 202 });
   };
@@ -335,16 +363,26 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     allowedOrigins: options.allowedOrigins,
   });
 
-  const reaper = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
+  // Idle sessions are closed (a client that vanished without DELETE leaves no state behind).
+  let reaper: TimerHandle | undefined;
+  let stopped = false;
+  const reap = () => {
+    const cutoff = clock.now() - idleMs;
     for (const [id, session] of sessions) {
       if (session.lastSeen < cutoff && session.inFlight.size === 0) {
         void (session.streamable ?? session.sse)?.close();
         endSession(id);
       }
     }
-  }, Math.min(idleMs, 60_000)) as unknown as number;
-  Deno.unrefTimer(reaper);
+    schedule();
+  };
+  const schedule = () => {
+    if (stopped) return;
+    reaper = clock.setTimeout(reap, Math.min(idleMs, 60_000));
+    // A real timer must not keep the worker alive by itself.
+    if (clock === systemClock) Deno.unrefTimer(reaper);
+  };
+  schedule();
 
   const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
   return Promise.resolve({
@@ -352,7 +390,8 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     port: addr.port,
     sessions: () => sessions.size,
     shutdown: async () => {
-      clearInterval(reaper);
+      stopped = true;
+      if (reaper !== undefined) clock.clearTimeout(reaper);
       for (const [id, session] of [...sessions]) {
         await (session.streamable ?? session.sse)?.close().catch(() => {});
         endSession(id);
