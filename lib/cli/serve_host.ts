@@ -26,6 +26,9 @@ import { agentDeps } from "./agent_deps.ts";
 import type { McpHostHandlers, Runtime, StoreSurface } from "./runtime.ts";
 import { resumableHistory, type SessionRecorder, sessionRecorder } from "./sessions.ts";
 
+/** Sessions held open (with their writer lease and the model's view) at most. */
+const MAX_OPEN_CHATS = 32;
+
 /** A session the server is chatting in: its recorder and the model's view of it. */
 interface OpenChat {
   recorder: SessionRecorder;
@@ -141,9 +144,24 @@ export class ServeHost implements ServeBackend {
     }
   }
 
+  /** Keeps `chat` open for `id` (most recently used last); beyond the cap the oldest is closed. */
+  #keepOpen(id: string, chat: OpenChat): void {
+    this.#open.delete(id);
+    this.#open.set(id, chat);
+    for (const [oldId, old] of this.#open) {
+      if (this.#open.size <= MAX_OPEN_CHATS) break;
+      if (this.#locks.has(oldId)) continue; // a turn is running in it
+      this.#open.delete(oldId);
+      void old.recorder.close().catch(() => {});
+    }
+  }
+
   async #openChat(sessionId: string): Promise<OpenChat> {
     const existing = this.#open.get(sessionId);
-    if (existing) return existing;
+    if (existing) {
+      this.#keepOpen(sessionId, existing);
+      return existing;
+    }
     const store = await this.#storeRef();
     const opened = await store.call("open", { ref: sessionId });
     const chat: OpenChat = {
@@ -157,7 +175,7 @@ export class ServeHost implements ServeBackend {
       backend: opened.session.backend,
       model: opened.session.model,
     };
-    this.#open.set(opened.session.id, chat);
+    this.#keepOpen(opened.session.id, chat);
     return chat;
   }
 
@@ -252,7 +270,7 @@ export class ServeHost implements ServeBackend {
       },
     });
     const id = opened.session.id;
-    this.#open.set(id, {
+    this.#keepOpen(id, {
       recorder: sessionRecorder(store, id, opened.session.systemPrompt, opened.recent),
       history: [],
       backend: opened.session.backend,
