@@ -102,7 +102,8 @@ Without --stdio/--http, mcp_server.stdio_enabled / http_enabled in the config
 choose; http_enabled also serves beside the interactive chat.
 
 The chat tool's model may call only the MCP tools in mcp_server.allow_tools
-(globs on server__tool, also --allow-tool); nobody is there to approve others.
+(globs on server__tool, also --allow-tool; --yes allows all, and sampling);
+nobody is there to approve others.
 
 Security: HTTP binds 127.0.0.1 unless --host says otherwise; any other address
 requires a bearer token, read from MCPCHAT_MCP_SERVER_TOKEN (or mcp_server.token),

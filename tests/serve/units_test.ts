@@ -180,3 +180,14 @@ Deno.test("mcp-serve permissions: net for exactly its address over HTTP, nothing
     { net: ["[::1]"] },
   );
 });
+
+Deno.test("help serve names the variable the config loader reads the token from", async () => {
+  const { MCPCHAT_ENV_SETTINGS } = await import("../../lib/config/env_keys.ts");
+  const { helpText } = await import("../../lib/cli/help.ts");
+  const { TOKEN_VARIABLE } = await import("../../lib/cli/commands/serve.ts");
+  const entry = (MCPCHAT_ENV_SETTINGS as Record<string, { path: readonly string[] }>)[
+    TOKEN_VARIABLE
+  ];
+  assert.deepEqual(entry?.path, ["mcp_server", "token"]);
+  assert.ok(helpText("serve").includes(TOKEN_VARIABLE));
+});
