@@ -301,10 +301,24 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
   };
 
   const route = async (request: Request, remote: string): Promise<Response> => {
+    const origin = request.headers.get("origin");
+    const originRefusal = bound.policy!.check(request.headers.get("host"), origin);
+    if (originRefusal) return refusalResponse(originRefusal);
+    // Past the policy, an Origin is an allowed browser page: answer its preflight, and let
+    // it read our answers (CORS). Without Origin (non-browser clients) nothing changes.
+    if (request.method === "OPTIONS" && origin) {
+      return cors(new Response(null, { status: 204 }), origin);
+    }
+    const response = await routeAllowed(request, remote);
+    return origin ? cors(response, origin) : response;
+  };
+
+  const routeAllowed = async (request: Request, remote: string): Promise<Response> => {
     const url = new URL(request.url);
-    const refusal: Refusal | undefined =
-      bound.policy!.check(request.headers.get("host"), request.headers.get("origin")) ??
-        checkBearer(request.headers.get("authorization"), options.token);
+    const refusal: Refusal | undefined = checkBearer(
+      request.headers.get("authorization"),
+      options.token,
+    );
     if (refusal) return refusalResponse(refusal);
     const sessionKey = request.headers.get("mcp-session-id") ?? url.searchParams.get("sessionId");
     const limited = limiter.take(sessionKey && sessions.has(sessionKey) ? sessionKey : remote);
@@ -398,6 +412,24 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
       }
       await server.shutdown();
     },
+  });
+}
+
+/** CORS headers for an allowed browser origin. */
+function cors(response: Response, origin: string): Response {
+  const headers = new Headers(response.headers);
+  headers.set("access-control-allow-origin", origin);
+  headers.set("vary", "Origin");
+  headers.set("access-control-expose-headers", "Mcp-Session-Id, Mcp-Protocol-Version");
+  headers.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
+  headers.set(
+    "access-control-allow-headers",
+    "Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID",
+  );
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
   });
 }
 

@@ -340,7 +340,9 @@ async function refused(response: Response, status: number, message: RegExp): Pro
 }
 
 Deno.test("serve --http: foreign Origin, oversized body, malformed JSON-RPC and unknown sessions are refused cleanly while the server keeps serving", async () => {
-  const served = await serveHttp([], { extraToml: "[mcp_server]\nmax_body_bytes = 65536\n" });
+  const served = await serveHttp([], {
+    extraToml: '[mcp_server]\nmax_body_bytes = 65536\nallowed_origins = ["https://ide.example"]\n',
+  });
   try {
     await refused(
       await post(served.url, initialize, { origin: "http://evil.example.com" }),
@@ -366,12 +368,22 @@ Deno.test("serve --http: foreign Origin, oversized body, malformed JSON-RPC and 
       /session not found/,
     );
     await refused(await fetch(served.url.replace("/mcp", "/elsewhere")), 404, /\/mcp/);
-    // an allowed origin passes
+    // an allowed origin passes, and a browser page there may read the answer (CORS)
     const ok = await post(served.url, initialize, {
       origin: new URL(served.url).origin,
     });
     assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get("access-control-allow-origin"), new URL(served.url).origin);
+    assert.match(ok.headers.get("access-control-expose-headers") ?? "", /Mcp-Session-Id/);
     await ok.body?.cancel();
+    const preflight = await fetch(served.url, {
+      method: "OPTIONS",
+      headers: { origin: "https://ide.example", "access-control-request-method": "POST" },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-origin"), "https://ide.example");
+    assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /Mcp-Session-Id/);
+    await preflight.body?.cancel();
     // and a real client still works
     const client = await httpClient(served.url);
     assert.equal((await client.listTools()).tools.length, TOOLS.length);
