@@ -34,6 +34,15 @@ export interface McpServeInit {
   version: string;
 }
 
+/** What `info` answers. */
+export interface ServeInfo {
+  transport: "stdio" | "http";
+  /** `http://host:port/mcp` when serving over HTTP. */
+  url?: string;
+  /** Connected MCP sessions. */
+  sessions: number;
+}
+
 /** The backend as RPC calls to the host; chat progress comes back as events. */
 function hostBackend(ctx: PluginContext): ServeBackend & {
   progress(data: { progressId: string } & ChatProgress): void;
@@ -127,7 +136,7 @@ export const mcpServePlugin = definePlugin({
         ctx.emit("closed", {});
       });
       return {
-        handlers: { info: () => ({ transport: "stdio", sessions: hub.size }) },
+        handlers: { info: (): ServeInfo => ({ transport: "stdio", sessions: hub.size }) },
         stop: () => server.close(),
       };
     }
@@ -146,7 +155,11 @@ export const mcpServePlugin = definePlugin({
     ctx.emit("listening", { url: handle.url });
     return {
       handlers: {
-        info: () => ({ transport: "http", url: handle.url, sessions: handle.sessions() }),
+        info: (): ServeInfo => ({
+          transport: "http",
+          url: handle.url,
+          sessions: handle.sessions(),
+        }),
       },
       stop: () => handle.shutdown(),
     };

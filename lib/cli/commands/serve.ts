@@ -148,7 +148,7 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
       ref.on("closed", () => resolve());
     });
     if (transport === "http") {
-      const info = await ref.call("info", undefined as never) as { url?: string };
+      const info = await ref.call("info", undefined as never);
       // The URL is this command's output (stdout); everything else goes to stderr.
       ctx.io.out(`${info.url}\n`);
       ctx.io.err(
@@ -180,7 +180,7 @@ export async function serveBesideRepl(ctx: CommandContext, config: Config): Prom
   try {
     const init = serveInit(config, {}, "http");
     const { ref } = await startServing(ctx, config, init);
-    const info = await ref.call("info", undefined as never) as { url?: string };
+    const info = await ref.call("info", undefined as never);
     ctx.io.err(ctx.io.errColor.dim(`serving MCP on ${info.url}\n`));
   } catch (error) {
     ctx.io.err(ctx.io.errColor.yellow(
