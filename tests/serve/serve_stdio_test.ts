@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { cliArgs, isolatedEnv, ROOT } from "../_helpers/cli.ts";
@@ -80,6 +81,14 @@ Deno.test("serve --stdio: the SDK client (as Claude Desktop starts it) chats wit
   });
   try {
     await client.connect(transport);
+    await client.callTool({ name: "new_session", arguments: {} });
+    await client.subscribeResource({ uri: "chat://history" });
+    const updated = new Promise<string>((resolve) =>
+      client.setNotificationHandler(
+        ResourceUpdatedNotificationSchema,
+        (n: { params: { uri: string } }) => resolve(n.params.uri),
+      )
+    );
     fake.reply({ chunks: openaiChunks({ text: ["stdio ", "answer"] }) });
     const progress: number[] = [];
     const chat = await client.callTool(
@@ -96,6 +105,17 @@ Deno.test("serve --stdio: the SDK client (as Claude Desktop starts it) chats wit
     const text = (history.contents[0] as { text: string }).text;
     assert.match(text, new RegExp(sessionId));
     assert.match(text, /over stdio/);
+    assert.equal(await updated, "chat://history");
+    const done = await client.complete({
+      ref: { type: "ref/prompt", name: "refactor" },
+      argument: { name: "goal", value: "test" },
+    });
+    assert.deepEqual(done.completion.values, ["testability"]);
+    const prompt = await client.getPrompt({
+      name: "refactor",
+      arguments: { code: "f()", goal: "testability" },
+    });
+    assert.match((prompt.messages[0].content as { text: string }).text, /testability/);
   } finally {
     await client.close();
     await fake.close();
