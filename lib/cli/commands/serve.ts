@@ -25,7 +25,16 @@ export type McpServeSurface = SurfaceOf<typeof mcpServePlugin>;
 /** The variable the config reads the server token from (`mcp_server.token`). */
 export const TOKEN_VARIABLE = "MCPCHAT_MCP_SERVER_TOKEN";
 
-/** Transport, address and limits of one serve run, from flags over config. */
+/**
+ * Transport, address and limits of one serve run, from flags over config.
+ *
+ * @throws {CommandError} exit code 2 for a bad port, or a non-loopback address without a token
+ *
+ * @example
+ * ```ts ignore
+ * const init = serveInit(config, { port: "0" }, "http"); // { hostname: "127.0.0.1", port: 0, … }
+ * ```
+ */
 export function serveInit(
   config: Config,
   flags: Record<string, string | boolean>,
@@ -64,7 +73,16 @@ export function serveInit(
   };
 }
 
-/** Starts the serve worker with its host; resolves once it runs. */
+/**
+ * Starts the serve worker (a permanent child of the root supervisor) with
+ * its host; resolves once it runs.
+ *
+ * @example
+ * ```ts ignore
+ * const { ref } = await startServing(ctx, config, serveInit(config, {}, "http"));
+ * console.log((await ref.call("info", undefined as never)).url);
+ * ```
+ */
 export async function startServing(
   ctx: CommandContext,
   config: Config,
@@ -169,6 +187,11 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
  * Beside the REPL: serves over HTTP when `mcp_server.http_enabled` is set
  * (stdio belongs to the chat there). Never throws: a server that cannot
  * start is reported and the chat goes on.
+ *
+ * @example
+ * ```ts ignore
+ * void serveBesideRepl(ctx, await ctx.config());
+ * ```
  */
 export async function serveBesideRepl(ctx: CommandContext, config: Config): Promise<void> {
   if (config.mcp_server.stdio_enabled && !config.mcp_server.http_enabled) {
