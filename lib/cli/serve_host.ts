@@ -226,17 +226,35 @@ export class ServeHost implements ServeBackend {
       let progress = 0;
       let lastText = 0;
       const report = (message: string) => options.onProgress?.({ progress: ++progress, message });
-      let step = await loop.next();
-      while (!step.done) {
-        const event = step.value;
-        if (event.type === "model-call") report(`model call ${event.turn}`);
-        else if (event.type === "tool-start") report(`running ${event.name}`);
-        else if (event.type === "tool-end") report(`${event.call.name}: ${event.call.status}`);
-        else if (event.type === "text-delta" && Date.now() - lastText > 250) {
-          lastText = Date.now();
-          report("answering…");
-        }
+      // Progress that the MCP tools this turn runs report is passed on too.
+      const running = new Map<string, string>();
+      const offProgress = mcp?.on("progress", (data) => {
+        const p = data as { callId?: string; progress: number; total?: number; message?: string };
+        const name = p.callId ? running.get(p.callId) : undefined;
+        if (!name) return;
+        const amount = p.total ? `${p.progress}/${p.total}` : `${p.progress}`;
+        report(`${name}: ${p.message ?? amount}`);
+      });
+      let step;
+      try {
         step = await loop.next();
+        while (!step.done) {
+          const event = step.value;
+          if (event.type === "model-call") report(`model call ${event.turn}`);
+          else if (event.type === "tool-start") {
+            running.set(event.id, event.name);
+            report(`running ${event.name}`);
+          } else if (event.type === "tool-end") {
+            running.delete(event.call.id);
+            report(`${event.call.name}: ${event.call.status}`);
+          } else if (event.type === "text-delta" && Date.now() - lastText > 250) {
+            lastText = Date.now();
+            report("answering…");
+          }
+          step = await loop.next();
+        }
+      } finally {
+        offProgress?.();
       }
       const result = step.value;
       return {

@@ -463,7 +463,7 @@ Deno.test("serve --http: chat's model uses mcpchat's own MCP servers, limited to
   }server-everything/dist/index.js`;
   const served = await serveHttp([], {
     extraToml: `[mcp.servers.everything]\ncommand = "node"\nargs = ["${everything}"]\n` +
-      `[mcp_server]\nallow_tools = ["everything__echo"]\n`,
+      `[mcp_server]\nallow_tools = ["everything__echo", "everything__trigger-long-*"]\n`,
   });
   const client = await httpClient(served.url);
   try {
@@ -494,6 +494,28 @@ Deno.test("serve --http: chat's model uses mcpchat's own MCP servers, limited to
     const toolMessages = followUp.messages.filter((m) => m.role === "tool").map((m) => m.content);
     assert.match(toolMessages.join("\n"), /Echo: ping/);
     assert.match(toolMessages.join("\n"), /did not approve/);
+
+    // the progress of a tool the model runs reaches the chat caller
+    served.fake.reply(
+      {
+        chunks: openaiChunks({
+          toolCalls: [{
+            id: "c3",
+            name: "everything__trigger-long-running-operation",
+            args: { duration: 1, steps: 3 },
+          }],
+        }),
+      },
+      { chunks: openaiChunks({ text: ["finished"] }) },
+    );
+    const messages: string[] = [];
+    await client.callTool({ name: "chat", arguments: { message: "run long" } }, undefined, {
+      onprogress: (p: { message?: string }) => messages.push(p.message ?? ""),
+    });
+    assert.ok(
+      messages.some((m) => /^everything__trigger-long-running-operation: .+/.test(m)),
+      messages.join("\n"),
+    );
   } finally {
     await client.close();
     await served.stop();
