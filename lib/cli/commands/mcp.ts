@@ -86,13 +86,22 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
   const config = await ctx.config();
   if (Object.keys(config.mcp.servers).length === 0) {
     throw new CommandError(
-      "no MCP servers are configured; add one under [mcp.servers.NAME] in the config " +
-        "(mcpchat config path), or pass a Claude-style mcpServers JSON with --config",
+      "no MCP servers are configured; add one with mcpchat servers add NAME -- COMMAND [ARGS…] " +
+        "(e.g. mcpchat servers add everything -- npx -y @modelcontextprotocol/server-everything), " +
+        "or pass a Claude-style mcpServers JSON with --config",
       ExitCode.Usage,
     );
   }
   const runtime = await ctx.runtime();
   return await runtime.mcp(config);
+}
+
+/** A usage error that names the word it did not understand (or says one is missing). */
+function unknownSubcommand(command: string, sub: string | undefined, known: string): CommandError {
+  return new CommandError(
+    sub ? `unknown ${command} command "${sub}" (${known})` : `${command} needs a command: ${known}`,
+    ExitCode.Usage,
+  );
 }
 
 function requireServer(server: string | undefined, usage: string): string {
@@ -176,7 +185,7 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
     }
     return ExitCode.Ok;
   }
-  throw new CommandError(`tools needs a command: list or call`, ExitCode.Usage);
+  throw unknownSubcommand("tools", sub, "list, call");
 }
 
 /** `mcpchat resources list [SERVER]` and `mcpchat resources read SERVER URI`. */
@@ -217,7 +226,7 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
     }
     return ExitCode.Ok;
   }
-  throw new CommandError(`resources needs a command: list or read`, ExitCode.Usage);
+  throw unknownSubcommand("resources", sub, "list, read");
 }
 
 /** `mcpchat prompts list [SERVER]` and `mcpchat prompts get SERVER PROMPT [key=value…]`. */
@@ -267,7 +276,7 @@ export async function promptsCommand(ctx: CommandContext, words: string[]): Prom
     }
     return ExitCode.Ok;
   }
-  throw new CommandError(`prompts needs a command: list or get`, ExitCode.Usage);
+  throw unknownSubcommand("prompts", sub, "list, get");
 }
 
 /** `mcpchat servers list` and `mcpchat servers test [NAME]`. */
@@ -325,7 +334,7 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
         return {
           name: s.name,
           ok: false,
-          status: (error as Error).message,
+          status: testFailure(error),
           ms: Math.round(performance.now() - started),
         };
       }
@@ -347,6 +356,18 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     `unknown servers command "${sub}" (list, test, add, remove)`,
     ExitCode.Usage,
   );
+}
+
+/**
+ * Why `servers test` failed, without the unavailable error's advice to run
+ * `servers test` (the user just did): the server's state is the answer.
+ */
+function testFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RemoteError && error.code === "MCP_SERVER_UNAVAILABLE") {
+    return message.replace(/; retry with \/mcp connect .*$/s, "");
+  }
+  return message;
 }
 
 /**
