@@ -170,7 +170,10 @@ Deno.test("with no MCP servers, MCP commands say how to add one, and that comman
   const { code, stderr } = await runCli(["tools", "list"], { env });
   assert.equal(code, 2);
   assert.match(stderr, /no MCP servers are configured; add one with mcpchat servers add NAME -- /);
-  assert.match(stderr, /mcpchat servers add everything -- npx -y @modelcontextprotocol\/server-everything/);
+  assert.match(
+    stderr,
+    /mcpchat servers add everything -- npx -y @modelcontextprotocol\/server-everything/,
+  );
   // The suggestion as typed (node and the installed peer instead of npx: no download in tests).
   const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
   const entry = peers.mcpServers.everything.args[0];
