@@ -10,13 +10,6 @@ import { CommandContext, CommandError } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { StartupProfiler } from "./profiler.ts";
 import { consoleOutput, type Output } from "../ui/output.ts";
-import { configCommand } from "./commands/config.ts";
-import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "./commands/mcp.ts";
-import { startRepl } from "./commands/repl.ts";
-import { oneShot } from "./commands/oneshot.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { sessionsCommand } from "./commands/sessions.ts";
-import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
 
@@ -33,6 +26,8 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
   const env = Deno.env.toObject();
   const profiler = new StartupProfiler(
     parsed.options.profileStartup || env.MCPCHAT_STARTUP_PROFILING === "1",
+    undefined,
+    () => Deno.memoryUsage().rss,
   );
   profiler.mark("args parsed");
   const io = consoleOutput({ colorFlag: parsed.options.color });
@@ -91,26 +86,30 @@ interface DispatchHooks {
   onInterrupt(listener: () => void): () => void;
 }
 
+/**
+ * Runs the command. Each command's module loads only when it runs, so a
+ * one-shot run does not compile the REPL, doctor or the MCP listings.
+ */
 async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<number> {
   const { command, options } = ctx.args;
   const [name, ...words] = command;
   switch (name) {
     case "config":
-      return await configCommand(ctx, words);
+      return await (await import("./commands/config.ts")).configCommand(ctx, words);
     case "tools":
-      return await toolsCommand(ctx, words);
+      return await (await import("./commands/mcp.ts")).toolsCommand(ctx, words);
     case "resources":
-      return await resourcesCommand(ctx, words);
+      return await (await import("./commands/mcp.ts")).resourcesCommand(ctx, words);
     case "prompts":
-      return await promptsCommand(ctx, words);
+      return await (await import("./commands/mcp.ts")).promptsCommand(ctx, words);
     case "servers":
-      return await serversCommand(ctx, words);
+      return await (await import("./commands/mcp.ts")).serversCommand(ctx, words);
     case "sessions":
-      return await sessionsCommand(ctx, words);
+      return await (await import("./commands/sessions.ts")).sessionsCommand(ctx, words);
     case "doctor":
-      return await doctorCommand(ctx);
+      return await (await import("./commands/doctor.ts")).doctorCommand(ctx);
     case "completions":
-      return completionsCommand(ctx, words);
+      return (await import("./commands/completions.ts")).completionsCommand(ctx, words);
     case undefined:
       break;
     default:
@@ -120,9 +119,13 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
         ExitCode.Usage,
       );
   }
-  if (options.listSessions) return await sessionsCommand(ctx, ["list"]);
-  if (options.print !== undefined) return await oneShot(ctx);
-  return await startRepl(ctx, hooks);
+  if (options.listSessions) {
+    return await (await import("./commands/sessions.ts")).sessionsCommand(ctx, ["list"]);
+  }
+  if (options.print !== undefined) {
+    return await (await import("./commands/oneshot.ts")).oneShot(ctx);
+  }
+  return await (await import("./commands/repl.ts")).startRepl(ctx, hooks);
 }
 
 /** Prints an error the way users and scripts expect, and picks the exit code. */

@@ -120,6 +120,23 @@ Deno.test("a broken config file: exit 2 and file:line:column on stderr", async (
   assert.equal(ok.stdout, `${good}: ok\n`);
 });
 
+Deno.test("-p with a broken config that names servers: exit 2 and only the config error", async () => {
+  // The MCP manager starts beside the config load here; the config error is what is said.
+  const env = await isolatedEnv();
+  const file = `${env.HOME}/broken.toml`;
+  await Deno.writeTextFile(
+    file,
+    `[mcp.servers.x]\ncommand = "node"\nargs = ["x.js"]\n[mcp]\nstartup_mode = "soon"\n`,
+  );
+  for (const format of ["text", "json"]) {
+    const r = await runCli(["--config", file, "-p", "hi", "--output-format", format], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, new RegExp(`${file}:5:16: mcp.startup_mode: expected one of`));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});
+
 Deno.test("config path follows XDG_CONFIG_HOME; config show works with no file at all", async () => {
   const env = await isolatedEnv();
   const path = await runCli(["config", "path"], { env });

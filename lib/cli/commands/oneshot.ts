@@ -24,6 +24,8 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { SessionRecorder } from "../sessions.ts";
 import { openSessionRecorder } from "../sessions.ts";
+import type { PluginRef } from "../../plugin/ref.ts";
+import { configMayNameServers, type LlmSurface, type McpHostHandlers } from "../runtime.ts";
 
 /**
  * Runs `-p`. Resolves with the exit code.
@@ -35,6 +37,7 @@ import { openSessionRecorder } from "../sessions.ts";
  */
 export async function oneShot(ctx: CommandContext): Promise<number> {
   const { options } = ctx.args;
+  const io = ctx.io;
   let prompt = options.print ?? "";
   if (prompt === "-" || (prompt === "" && !Deno.stdin.isTerminal())) {
     prompt = (await readAllText(Deno.stdin.readable)).trim();
@@ -45,67 +48,85 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
       ExitCode.Usage,
     );
   }
-  const config = await ctx.config();
-  const runtime = await ctx.runtime();
+  // Start-up in parallel: the config worker, and beside it the MCP manager
+  // (when the config file names servers: it needs no permission, so it loads the
+  // MCP SDK while the config loads); then the LLM worker with its provider, the
+  // MCP server processes and the session store at once.
+  const runtime = await ctx.runtimeStarting();
+  const configLoading = ctx.config();
+  configLoading.catch(() => {}); // awaited just below
+  const { backend: backendFlag, model } = options;
+  const mcpHandlers: McpHostHandlers = {
+    // No one to ask in a script: sampling runs only under --yes; forms are declined.
+    sampling: async (request, { signal }) => {
+      const { server, params } = request as {
+        server: string;
+        params: CreateMessageRequestParams;
+      };
+      if (!options.yes) {
+        io.err(
+          `${
+            io.errColor.yellow("refused")
+          } sampling request from ${server} (allow it with --yes)\n`,
+        );
+        throw new Error("sampling needs the user's approval (mcpchat was run without --yes)");
+      }
+      io.err(io.errColor.dim(`${describeSampling(server, params)}\n`));
+      const config = await configLoading;
+      return await sample(
+        params,
+        async function* (req, s) {
+          yield* (await runtime.llm(config)).stream("chat", req, {
+            signal: s,
+            timeoutMs: Infinity,
+          });
+        },
+        signal,
+        { backend: backendFlag ?? config.llm.default, model },
+      );
+    },
+    elicit: (request) => {
+      const { server } = request as { server: string };
+      io.err(
+        `${
+          io.errColor.yellow("declined")
+        } ${server}'s request for input (one-shot mode cannot ask)\n`,
+      );
+      return Promise.resolve({ action: "decline" });
+    },
+  };
+  const mcpEarly = await configMayNameServers(ctx.env, ctx.configPath)
+    ? runtime.mcp(configLoading, mcpHandlers)
+    : undefined;
+  mcpEarly?.catch(() => {}); // a config error is reported by the config load
+  const config = await configLoading;
+  // Nothing more to ask the config plugin: free its memory before the model's libraries load.
+  const configReleased = runtime.releaseConfig().catch(() => {});
   const started = performance.now();
   const format = options.outputFormat;
-  const io = ctx.io;
   const emit = (event: Record<string, unknown>) => {
     if (format === "stream-json") io.out(JSON.stringify(event) + "\n");
   };
 
   const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
-  const backend = options.backend ?? config.llm.default;
-  const model = options.model;
-  // The LLM worker and the MCP manager start side by side.
+  const backend = backendFlag ?? config.llm.default;
   const llmReady = runtime.llm(config);
+  // The provider library loads while the MCP servers start.
+  void llmReady.then((llm) => llm.call("preload", { backend }))
+    .then(() => ctx.profiler.mark("llm provider loaded"), () => {});
+  const recorderOpening = options.noSave
+    ? undefined
+    : openSessionRecorder(ctx, config, { backend, model });
+  recorderOpening?.catch(() => {}); // awaited below
   const [llm, mcp] = await Promise.all([
-    llmReady,
-    hasServers
-      ? runtime.mcp(config, {
-        // No one to ask in a script: sampling runs only under --yes; forms are declined.
-        sampling: async (request, { signal }) => {
-          const { server, params } = request as {
-            server: string;
-            params: CreateMessageRequestParams;
-          };
-          if (!options.yes) {
-            io.err(
-              `${
-                io.errColor.yellow("refused")
-              } sampling request from ${server} (allow it with --yes)\n`,
-            );
-            throw new Error("sampling needs the user's approval (mcpchat was run without --yes)");
-          }
-          io.err(io.errColor.dim(`${describeSampling(server, params)}\n`));
-          return await sample(
-            params,
-            async function* (req, s) {
-              yield* (await llmReady).stream("chat", req, { signal: s, timeoutMs: Infinity });
-            },
-            signal,
-            { backend, model },
-          );
-        },
-        elicit: (request) => {
-          const { server } = request as { server: string };
-          io.err(
-            `${
-              io.errColor.yellow("declined")
-            } ${server}'s request for input (one-shot mode cannot ask)\n`,
-          );
-          return Promise.resolve({ action: "decline" });
-        },
-      })
-      : Promise.resolve(undefined),
+    configReleased.then(() => llmReady),
+    hasServers ? mcpEarly ?? runtime.mcp(config, mcpHandlers) : Promise.resolve(undefined),
   ]);
   const policy = new ApprovalPolicy({
     allow: [...config.tools.allow, ...options.allowTool],
     approveAll: options.yes,
   });
-  const recorder: SessionRecorder | undefined = options.noSave
-    ? undefined
-    : await openSessionRecorder(ctx, config, { backend, model });
+  const recorder: SessionRecorder | undefined = await recorderOpening;
   if (recorder && format === "text" && (options.continue || options.resume)) {
     io.err(io.errColor.dim(`session ${recorder.sessionId}\n`));
   }
