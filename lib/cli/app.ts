@@ -10,6 +10,13 @@ import { CommandContext, CommandError } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { StartupProfiler } from "./profiler.ts";
 import { consoleOutput, type Output } from "../ui/output.ts";
+import { configCommand } from "./commands/config.ts";
+import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "./commands/mcp.ts";
+import { startRepl } from "./commands/repl.ts";
+import { oneShot } from "./commands/oneshot.ts";
+import { doctorCommand } from "./commands/doctor.ts";
+import { sessionsCommand } from "./commands/sessions.ts";
+import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
 
@@ -86,30 +93,26 @@ interface DispatchHooks {
   onInterrupt(listener: () => void): () => void;
 }
 
-/**
- * Runs the command. Each command's module loads only when it runs, so a
- * one-shot run does not compile the REPL, doctor or the MCP listings.
- */
 async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<number> {
   const { command, options } = ctx.args;
   const [name, ...words] = command;
   switch (name) {
     case "config":
-      return await (await import("./commands/config.ts")).configCommand(ctx, words);
+      return await configCommand(ctx, words);
     case "tools":
-      return await (await import("./commands/mcp.ts")).toolsCommand(ctx, words);
+      return await toolsCommand(ctx, words);
     case "resources":
-      return await (await import("./commands/mcp.ts")).resourcesCommand(ctx, words);
+      return await resourcesCommand(ctx, words);
     case "prompts":
-      return await (await import("./commands/mcp.ts")).promptsCommand(ctx, words);
+      return await promptsCommand(ctx, words);
     case "servers":
-      return await (await import("./commands/mcp.ts")).serversCommand(ctx, words);
+      return await serversCommand(ctx, words);
     case "sessions":
-      return await (await import("./commands/sessions.ts")).sessionsCommand(ctx, words);
+      return await sessionsCommand(ctx, words);
     case "doctor":
-      return await (await import("./commands/doctor.ts")).doctorCommand(ctx);
+      return await doctorCommand(ctx);
     case "completions":
-      return (await import("./commands/completions.ts")).completionsCommand(ctx, words);
+      return completionsCommand(ctx, words);
     case undefined:
       break;
     default:
@@ -119,13 +122,9 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
         ExitCode.Usage,
       );
   }
-  if (options.listSessions) {
-    return await (await import("./commands/sessions.ts")).sessionsCommand(ctx, ["list"]);
-  }
-  if (options.print !== undefined) {
-    return await (await import("./commands/oneshot.ts")).oneShot(ctx);
-  }
-  return await (await import("./commands/repl.ts")).startRepl(ctx, hooks);
+  if (options.listSessions) return await sessionsCommand(ctx, ["list"]);
+  if (options.print !== undefined) return await oneShot(ctx);
+  return await startRepl(ctx, hooks);
 }
 
 /** Prints an error the way users and scripts expect, and picks the exit code. */

@@ -176,9 +176,26 @@ export class Runtime {
   ensure<R>(ref: PluginRef<R>): Promise<void> {
     let started = this.#started.get(ref.name);
     if (!started) {
-      started = this.root.startChild(ref.childSpec());
+      // The supervisor starts its children one at a time (a mailbox), waiting for
+      // each to be ready. The first start of this one begins now, outside that
+      // queue, so services spawn and load side by side; restarts go through it.
+      const spec = ref.childSpec();
+      let headStart: Promise<ChildHandle> | undefined = spec.start();
+      headStart.catch(() => {}); // reported by startChild below
+      started = this.root.startChild({
+        ...spec,
+        start: () => {
+          const first = headStart;
+          headStart = undefined;
+          return first ?? spec.start();
+        },
+      });
       this.#started.set(ref.name, started);
-      started.catch(() => this.#started.delete(ref.name));
+      started.catch(() => {
+        this.#started.delete(ref.name);
+        // Refused before its turn (a stopped supervisor): end what was started early.
+        void headStart?.then((handle) => handle.kill(), () => {});
+      });
     }
     return started;
   }
@@ -287,11 +304,26 @@ export class Runtime {
    * first call, or on `preload`).
    */
   async llm(config: Config): Promise<PluginRef<LlmSurface>> {
+    const llm = this.#llmRef(config);
+    await this.ensure(llm);
+    this.#options.profiler?.mark("llm worker ready");
+    return llm;
+  }
+
+  /**
+   * Starts the LLM plugin and loads the backend's provider library in it as
+   * soon as the worker runs, without waiting for other services' starts.
+   */
+  async preloadLlm(config: Config, backend: string): Promise<void> {
+    const llm = this.#llmRef(config);
+    void this.ensure(llm).catch(() => {}); // a start failure is reported by llm()
+    await llm.call("preload", { backend });
+  }
+
+  #llmRef(config: Config): PluginRef<LlmSurface> {
     this.#llm ??= new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
       waitMs: 15_000,
     });
-    await this.ensure(this.#llm);
-    this.#options.profiler?.mark("llm worker ready");
     return this.#llm;
   }
 

@@ -100,8 +100,6 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     : undefined;
   mcpEarly?.catch(() => {}); // a config error is reported by the config load
   const config = await configLoading;
-  // Nothing more to ask the config plugin: free its memory before the model's libraries load.
-  const configReleased = runtime.releaseConfig().catch(() => {});
   const started = performance.now();
   const format = options.outputFormat;
   const emit = (event: Record<string, unknown>) => {
@@ -110,16 +108,19 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
 
   const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
   const backend = backendFlag ?? config.llm.default;
-  const llmReady = runtime.llm(config);
   // The provider library loads while the MCP servers start.
-  void llmReady.then((llm) => llm.call("preload", { backend }))
+  void runtime.preloadLlm(config, backend)
     .then(() => ctx.profiler.mark("llm provider loaded"), () => {});
+  const llmReady = runtime.llm(config);
+  // Nothing more to ask the config plugin: free its memory while the model's libraries load
+  // (after the LLM worker started: the supervisor does one thing at a time).
+  void llmReady.then(() => runtime.releaseConfig()).catch(() => {});
   const recorderOpening = options.noSave
     ? undefined
     : openSessionRecorder(ctx, config, { backend, model });
   recorderOpening?.catch(() => {}); // awaited below
   const [llm, mcp] = await Promise.all([
-    configReleased.then(() => llmReady),
+    llmReady,
     hasServers ? mcpEarly ?? runtime.mcp(config, mcpHandlers) : Promise.resolve(undefined),
   ]);
   const policy = new ApprovalPolicy({
