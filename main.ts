@@ -96,8 +96,13 @@ async function mirrorSources(base = new URL("file:///"), dir = "", denoJson = ""
   // Four at a time: a plain static server (python3 -m http.server) queues only five
   // connections; more wait a second each for a SYN retry.
   while (queue.length > 0) await Promise.all(queue.splice(0, 4).map(fetchOne));
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-  await Deno.rename(staging, dir);
+  try {
+    await Deno.rename(staging, dir);
+  } catch (error) {
+    // Another run copied the same version first: use its copy.
+    await Deno.remove(staging, { recursive: true });
+    if (!await Deno.stat(`${dir}/main.ts`).then(() => true, () => false)) throw error;
+  }
   return count;
 }
 
