@@ -11,7 +11,7 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
-import type { McpSurface } from "../runtime.ts";
+import { configMayNameServers, type McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 
 /**
@@ -83,7 +83,15 @@ async function withConnecting<T>(ctx: CommandContext, work: () => Promise<T>): P
 }
 
 async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
-  const config = await ctx.config();
+  // The manager's worker loads the MCP SDK while the config loads (see Runtime.mcp).
+  const runtime = await ctx.runtimeStarting();
+  const loading = ctx.config();
+  loading.catch(() => {}); // awaited just below
+  const early = await configMayNameServers(ctx.env, ctx.configPath)
+    ? runtime.mcp(loading)
+    : undefined;
+  early?.catch(() => {}); // a config error is the config load's to report
+  const config = await loading;
   if (Object.keys(config.mcp.servers).length === 0) {
     throw new CommandError(
       "no MCP servers are configured; add one with mcpchat servers add NAME -- COMMAND [ARGS…] " +
@@ -92,8 +100,7 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
       ExitCode.Usage,
     );
   }
-  const runtime = await ctx.runtime();
-  return await runtime.mcp(config);
+  return await (early ?? runtime.mcp(config));
 }
 
 /** A usage error that names the word it did not understand (or says one is missing). */
