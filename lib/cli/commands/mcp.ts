@@ -1,6 +1,7 @@
 /**
- * The MCP subcommands that need no model: `tools`, `resources`, `prompts`,
- * `servers list|test`. Every one takes `--json`.
+ * The MCP subcommands: `tools`, `resources`, `prompts`, `servers list|test`.
+ * Every one takes `--json`. They need no model, unless a server asks for
+ * one (sampling, with `--yes` or the user's approval at a terminal).
  *
  * @module
  */
@@ -12,7 +13,10 @@ import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { configMayNameServers, type McpSurface } from "../runtime.ts";
+import type { Config } from "../../config/schema.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
+import { LineReader, readLines } from "../lines.ts";
+import { serverRequestHandlers } from "../server_requests.ts";
 
 /**
  * Parses tool arguments: one JSON object, or `key=value` words whose values
@@ -87,11 +91,36 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
   const runtime = await ctx.runtimeStarting();
   const loading = ctx.config();
   loading.catch(() => {}); // awaited just below
+  const { options } = ctx.args;
+  // A person at a terminal can approve sampling and fill forms; a script cannot.
+  let reader: LineReader | undefined;
+  const askLine = Deno.stdin.isTerminal() && Deno.stderr.isTerminal()
+    ? async (question: string) => {
+      ctx.io.err(question);
+      reader ??= new LineReader(readLines(Deno.stdin.readable));
+      return (await reader.read())?.trim() ?? null;
+    }
+    : undefined;
+  // Servers ask only once they run, so after the config loaded.
+  const loaded: { config?: Config } = {};
+  const handlers = serverRequestHandlers({
+    io: ctx.io,
+    approveAll: options.yes,
+    askLine,
+    chat: async function* (request, signal) {
+      const llm = await runtime.llm(await loading);
+      yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+    },
+    target: () => ({
+      backend: options.backend ?? loaded.config?.llm.default,
+      model: options.model,
+    }),
+  });
   const early = await configMayNameServers(ctx.env, ctx.configPath)
-    ? runtime.mcp(loading)
+    ? runtime.mcp(loading, handlers)
     : undefined;
   early?.catch(() => {}); // a config error is the config load's to report
-  const config = await loading;
+  const config = loaded.config = await loading;
   if (Object.keys(config.mcp.servers).length === 0) {
     throw new CommandError(
       "no MCP servers are configured; add one with mcpchat servers add NAME -- COMMAND [ARGS…] " +
@@ -100,7 +129,7 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
       ExitCode.Usage,
     );
   }
-  return await (early ?? runtime.mcp(config));
+  return await (early ?? runtime.mcp(config, handlers));
 }
 
 /** A usage error that names the word it did not understand (or says one is missing). */

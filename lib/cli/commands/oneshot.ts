@@ -6,15 +6,8 @@
  * @module
  */
 
-import {
-  type AgentEvent,
-  type AgentResult,
-  ApprovalPolicy,
-  describeSampling,
-  runAgentTurn,
-  sample,
-} from "../../chat/mod.ts";
-import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
+import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import { serverRequestHandlers } from "../server_requests.ts";
 import { agentDeps } from "../agent_deps.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
@@ -24,8 +17,7 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { SessionRecorder } from "../sessions.ts";
 import { openSessionRecorder } from "../sessions.ts";
-import type { PluginRef } from "../../plugin/ref.ts";
-import { configMayNameServers, type LlmSurface, type McpHostHandlers } from "../runtime.ts";
+import { configMayNameServers } from "../runtime.ts";
 
 /**
  * Runs `-p`. Resolves with the exit code.
@@ -56,50 +48,23 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   const configLoading = ctx.config();
   configLoading.catch(() => {}); // awaited just below
   const { backend: backendFlag, model } = options;
-  const mcpHandlers: McpHostHandlers = {
+  // Sampling and elicitation arrive only once servers run, so after the config loaded.
+  const loaded: { config?: Config } = {};
+  const mcpHandlers = serverRequestHandlers({
+    io,
     // No one to ask in a script: sampling runs only under --yes; forms are declined.
-    sampling: async (request, { signal }) => {
-      const { server, params } = request as {
-        server: string;
-        params: CreateMessageRequestParams;
-      };
-      if (!options.yes) {
-        io.err(
-          `${
-            io.errColor.yellow("refused")
-          } sampling request from ${server} (allow it with --yes)\n`,
-        );
-        throw new Error("sampling needs the user's approval (mcpchat was run without --yes)");
-      }
-      io.err(io.errColor.dim(`${describeSampling(server, params)}\n`));
-      const config = await configLoading;
-      return await sample(
-        params,
-        async function* (req, s) {
-          yield* (await runtime.llm(config)).stream("chat", req, {
-            signal: s,
-            timeoutMs: Infinity,
-          });
-        },
-        signal,
-        { backend: backendFlag ?? config.llm.default, model },
-      );
+    approveAll: options.yes,
+    chat: async function* (request, signal) {
+      const llm = await runtime.llm(await configLoading);
+      yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
     },
-    elicit: (request) => {
-      const { server } = request as { server: string };
-      io.err(
-        `${
-          io.errColor.yellow("declined")
-        } ${server}'s request for input (one-shot mode cannot ask)\n`,
-      );
-      return Promise.resolve({ action: "decline" });
-    },
-  };
+    target: () => ({ backend: backendFlag ?? loaded.config?.llm.default, model }),
+  });
   const mcpEarly = await configMayNameServers(ctx.env, ctx.configPath)
     ? runtime.mcp(configLoading, mcpHandlers)
     : undefined;
   mcpEarly?.catch(() => {}); // a config error is reported by the config load
-  const config = await configLoading;
+  const config = loaded.config = await configLoading;
   const started = performance.now();
   const format = options.outputFormat;
   const emit = (event: Record<string, unknown>) => {
