@@ -19,6 +19,7 @@ import type { llmPlugin } from "../../plugins/llm.ts";
 import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
+import { defaultConfigPath } from "../config/paths.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -111,9 +112,27 @@ export class Runtime {
    * @throws {RemoteError} a config error (code `CONFIG_*`, with file/line/column in `data`)
    */
   async loadConfig(): Promise<{ config: Config; sources: string[]; warnings: string[] }> {
-    const result = await this.configRef.call("load", {});
+    let result;
+    try {
+      result = await this.configRef.call("load", {});
+    } catch (error) {
+      throw configServiceFailure(error, this.configFile());
+    }
     this.#options.profiler?.mark("config loaded");
     return result;
+  }
+
+  /**
+   * The config file the config service reads, worked out here so a message
+   * can name it even when the service itself has failed.
+   */
+  configFile(): string {
+    const env = this.#options.env;
+    try {
+      return this.#options.configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));
+    } catch {
+      return "the config file";
+    }
   }
 
   /** Adds `ref` to the root supervisor once, and waits until it runs. */
@@ -269,4 +288,30 @@ export class Runtime {
     if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
     return undefined;
   }
+}
+
+/**
+ * A failure of the config service itself (a crash, missed heartbeats, a
+ * timeout) as an error that names the file it was reading; config errors
+ * (`CONFIG_*`, already located in the file) pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { configServiceFailure } from "./runtime.ts";
+ * const e = configServiceFailure(new Error("config is not available: crashed"), "/c/config.toml");
+ * console.log(e.message); // config service failed while reading /c/config.toml: config is not available: crashed
+ * ```
+ */
+export function configServiceFailure(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith("CONFIG_")) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return Object.assign(
+    new Error(
+      `config service failed while reading ${file}: ${reason} ` +
+        `(check the file with: mcpchat config validate ${file})`,
+      { cause: error },
+    ),
+    { code: "SERVICE_FAILED" },
+  );
 }

@@ -55,6 +55,7 @@ export {
   validateServer,
 } from "./load.ts";
 export { formatConfig, type FormatConfigOptions } from "./format.ts";
+export { ConfigFileRefused, MAX_CONFIG_BYTES, readConfigText } from "./read_file.ts";
 export {
   addServerToJson,
   addServerToToml,
