@@ -6,7 +6,7 @@
  */
 
 import { knownKeys } from "./introspect.ts";
-import type { KeyLocation } from "./locate.ts";
+import type { DuplicateKey, KeyLocation } from "./locate.ts";
 import { describeValue } from "./issues.ts";
 import { formatKeyPath, isTable, type LoadState, type Source, type Table } from "./state.ts";
 import { closest } from "./suggest.ts";
@@ -31,9 +31,15 @@ const JSON_SERVER_KEYS = ["mcpServers", "servers"] as const;
  * Turns a Claude Desktop / Claude Code (`mcpServers`) or VS Code (`servers`)
  * JSON document into `mcp.servers` entries, recording where each came from.
  */
-export function importJsonServers(state: LoadState, source: Source, document: unknown): Table {
+export function importJsonServers(
+  state: LoadState,
+  source: Source,
+  document: unknown,
+  duplicates: readonly DuplicateKey[] = [],
+): Table {
   const servers: Table = {};
   const locations = source.locations();
+  reportDuplicates(state, source, duplicates);
   if (!isTable(document)) {
     state.addIssue({
       code: "CONFIG_INVALID",
@@ -147,5 +153,29 @@ function warnUnexpanded(
       keyPath,
       "${VAR} is passed on literally: mcpchat does not expand variables in server definitions",
     );
+  }
+}
+
+/**
+ * A key written twice in one object: `JSON.parse` keeps the last silently,
+ * smol-toml refuses it in TOML; here it is refused too, at the second one.
+ */
+function reportDuplicates(
+  state: LoadState,
+  source: Source,
+  duplicates: readonly DuplicateKey[],
+): void {
+  for (const { parent, key, at, first } of duplicates) {
+    const server = parent.length === 1 && JSON_SERVER_KEYS.some((k) => k === parent[0]);
+    state.addIssue({
+      code: "CONFIG_INVALID",
+      file: source.file,
+      line: at.line,
+      column: at.column,
+      keyPath: formatKeyPath([...parent, key]),
+      expected: server ? "each server name once" : "each key once in an object",
+      got: `${JSON.stringify(key)} again (first at line ${first.line}, column ${first.column})`,
+      hint: server ? "rename or remove one of the two servers" : "remove one of the two",
+    });
   }
 }

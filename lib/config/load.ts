@@ -17,8 +17,14 @@ import { computeBackends, resolvePaths, warnStoredSecrets } from "./computed.ts"
 import { applyEnvOverrides, getPath } from "./env_overrides.ts";
 import { convertIssue } from "./issues.ts";
 import { importJsonServers } from "./json_import.ts";
-import { type KeyLocations, locateToml, parseJsonWithLocations } from "./locate.ts";
+import {
+  type DuplicateKey,
+  type KeyLocations,
+  locateToml,
+  parseJsonWithLocations,
+} from "./locate.ts";
 import { defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
+import { ConfigFileRefused, readConfigText } from "./read_file.ts";
 import { type Config, ConfigSchema, type ServerConfig } from "./schema.ts";
 import {
   baseDirOf,
@@ -47,7 +53,7 @@ export interface LoadConfigOptions {
   path?: string;
   /** Environment snapshot (only the names the caller may read). */
   env: Env;
-  /** File reader; defaults to `Deno.readTextFile`. */
+  /** File reader; defaults to {@linkcode readConfigText} (regular files under a size cap). */
   readTextFile?: ReadTextFile;
   /**
    * Names the caller was able to read into `env` (a narrowed worker reads a
@@ -162,6 +168,15 @@ async function readSource(
         error,
       );
     }
+    if (error instanceof ConfigFileRefused) {
+      throw new ConfigReadError(
+        "CONFIG_READ",
+        file,
+        `${error.expected}${via}`,
+        error.reason,
+        error,
+      );
+    }
     if (error instanceof Deno.errors.IsADirectory) {
       throw new ConfigReadError("CONFIG_READ", file, `a file${via}`, "it is a directory", error);
     }
@@ -196,11 +211,17 @@ async function loadJsonSource(
   read: ReadTextFile,
   file: string,
   referencedBy?: string,
-): Promise<{ source: Source; document: unknown }> {
+): Promise<{ source: Source; document: unknown; duplicates: DuplicateKey[] }> {
   const text = await readSource(read, file, true, referencedBy);
   // Comments are accepted: VS Code's mcp.json is JSONC, and they harm nothing.
-  const { value, locations } = parseJsonWithLocations(text ?? "", file, { comments: true });
-  return { source: { file, format: "json", locations: () => locations }, document: value };
+  const { value, locations, duplicates } = parseJsonWithLocations(text ?? "", file, {
+    comments: true,
+  });
+  return {
+    source: { file, format: "json", locations: () => locations },
+    document: value,
+    duplicates,
+  };
 }
 
 async function importServersFile(state: LoadState, raw: Table, read: ReadTextFile): Promise<void> {
@@ -226,10 +247,10 @@ async function importServersFile(state: LoadState, raw: Table, read: ReadTextFil
   const referencedBy = `mcp.servers_file at ${
     formatLocation(where.file, where.line, where.column)
   }`;
-  const { source, document } = await loadJsonSource(read, file, referencedBy);
+  const { source, document, duplicates } = await loadJsonSource(read, file, referencedBy);
   state.sources.push(file);
   const before = new Map(state.serverSources);
-  const merged = importJsonServers(state, source, document);
+  const merged = importJsonServers(state, source, document, duplicates);
   for (const [name, server] of Object.entries(own ?? {})) {
     // An entry defined in the main file keeps its location there.
     const previous = before.get(name);
@@ -288,17 +309,17 @@ export function validateServer(name: string, server: unknown, label = "server"):
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfigResult> {
   const env = options.env;
-  const read = options.readTextFile ?? ((path: string) => Deno.readTextFile(path));
+  const read = options.readTextFile ?? ((path: string) => readConfigText(path));
   const state = new LoadState(env);
   const explicit = options.path ?? (env.MCPCHAT_CONFIG?.trim() || undefined);
   const file = explicit ?? defaultConfigPath(env);
   let raw: Table = {};
 
   if (explicit !== undefined && isJsonPath(file)) {
-    const { source, document } = await loadJsonSource(read, file);
+    const { source, document, duplicates } = await loadJsonSource(read, file);
     state.main = source;
     state.sources.push(file);
-    raw = { mcp: { servers: importJsonServers(state, source, document) } };
+    raw = { mcp: { servers: importJsonServers(state, source, document, duplicates) } };
   } else {
     const text = await readSource(read, file, explicit !== undefined);
     if (text !== undefined) {

@@ -5,12 +5,16 @@
  *
  * The TOML locator runs only on text that `smol-toml` has already parsed, so it
  * can be a small forgiving scanner; it never throws, and returns what it found.
- * The JSON side is a complete validating parser that records positions as it
- * goes and reports syntax errors with an exact line, column and expectation.
+ * The JSON side is Microsoft's `jsonc-parser` (VS Code's own, maintained, with
+ * positions and comments; see docs/architecture.md): one visitor pass builds
+ * the value, records positions and reports syntax errors with an exact line,
+ * column and expectation. Both record into a trie, so the work is linear in
+ * the text however long a dotted key is.
  *
  * @module
  */
 
+import { visit } from "jsonc-parser";
 import { ConfigSyntaxError } from "./errors.ts";
 
 /** A 1-based position in a text. */
@@ -32,21 +36,61 @@ export interface KeyLocation {
 /** A path into a parsed document: object keys and array indexes. */
 export type DocPath = readonly (string | number)[];
 
-/** Positions of every key and value found in a document. */
+/** A node of the location trie: one path segment, its children, where it is written. */
+class LocationNode {
+  children?: Map<string | number, LocationNode>;
+  location?: KeyLocation;
+
+  child(segment: string | number): LocationNode {
+    this.children ??= new Map();
+    let node = this.children.get(segment);
+    if (!node) {
+      node = new LocationNode();
+      this.children.set(segment, node);
+    }
+    return node;
+  }
+
+  /** Records `location` here unless something was recorded first (the first definition wins). */
+  mark(location: KeyLocation): void {
+    this.location ??= location;
+  }
+}
+
+/**
+ * Positions of every key and value found in a document, in a trie of path
+ * segments: recording or finding a path costs its length, so a 30,000-part
+ * dotted key is located in linear time (a map keyed by the whole path made it
+ * cubic: every prefix re-serialised).
+ */
 export class KeyLocations {
-  readonly #map = new Map<string, KeyLocation>();
+  /** The document root (internal to lib/config: the scanners walk it directly). */
+  readonly root = new LocationNode();
   /** TOML only: every table header (`[a.b]`, `[[c]]`) in order, with its resolved path. */
   readonly headers: { line: number; path: (string | number)[] }[] = [];
+  #size = 0;
 
   /** Records `location` for `path` (the first definition wins). */
   set(path: DocPath, location: KeyLocation): void {
-    const id = pathId(path);
-    if (!this.#map.has(id)) this.#map.set(id, location);
+    let node = this.root;
+    for (const segment of path) node = node.child(segment);
+    this.mark(node, location);
+  }
+
+  /** Records `location` at `node` (internal: the scanners' fast path). */
+  mark(node: LocationNode, location: KeyLocation): void {
+    if (node.location === undefined) this.#size++;
+    node.mark(location);
   }
 
   /** The location of exactly `path`, if it is written in the document. */
   get(path: DocPath): KeyLocation | undefined {
-    return this.#map.get(pathId(path));
+    let node: LocationNode | undefined = this.root;
+    for (const segment of path) {
+      node = node.children?.get(segment);
+      if (!node) return undefined;
+    }
+    return node.location;
   }
 
   /**
@@ -54,21 +98,24 @@ export class KeyLocations {
    * `[mcp.servers.x]` header for a key missing from that table).
    */
   nearest(path: DocPath): { location: KeyLocation; exact: boolean } | undefined {
-    for (let n = path.length; n >= 0; n--) {
-      const found = this.#map.get(pathId(path.slice(0, n)));
-      if (found) return { location: found, exact: n === path.length };
+    let node: LocationNode | undefined = this.root;
+    let best = node.location;
+    let bestDepth = 0;
+    for (let depth = 0; depth < path.length; depth++) {
+      node = node.children?.get(path[depth]);
+      if (!node) break;
+      if (node.location) {
+        best = node.location;
+        bestDepth = depth + 1;
+      }
     }
-    return undefined;
+    return best ? { location: best, exact: bestDepth === path.length } : undefined;
   }
 
   /** Number of recorded paths. */
   get size(): number {
-    return this.#map.size;
+    return this.#size;
   }
-}
-
-function pathId(path: DocPath): string {
-  return JSON.stringify(path);
 }
 
 /** Maps offsets in a text to 1-based line/column. */
@@ -116,8 +163,8 @@ class TomlScanner {
   readonly #text: string;
   readonly #lines: LineIndex;
   readonly #out = new KeyLocations();
-  /** Current length of each array of tables, by resolved path. */
-  readonly #arrayTables = new Map<string, number>();
+  /** Current length of each array of tables, by its node. */
+  readonly #arrayTables = new Map<LocationNode, number>();
   #i = 0;
 
   constructor(text: string) {
@@ -160,33 +207,32 @@ class TomlScanner {
   }
 
   #document(): void {
-    let table: (string | number)[] = [];
+    let table = this.#out.root;
     while (true) {
       this.#skipSpaces(true);
       if (this.#eof()) return;
       const start = this.#i;
       if (this.#peek() === "[" && this.#peek(1) === "[") {
         this.#i += 2;
-        const key = this.#resolve(this.#key());
+        const { path, node } = this.#resolve(this.#key(), undefined);
         this.#skipSpaces(false);
         this.#i += 2; // "]]"
-        const id = pathId(key);
-        const index = this.#arrayTables.get(id) ?? 0;
-        this.#arrayTables.set(id, index + 1);
-        this.#out.set(key, { key: this.#pos(start) });
-        table = [...key, index];
-        this.#out.headers.push({ line: this.#pos(start).line, path: table });
-        this.#out.set(table, { key: this.#pos(start) });
+        const index = this.#arrayTables.get(node) ?? 0;
+        this.#arrayTables.set(node, index + 1);
+        const at = { key: this.#pos(start) };
+        this.#out.mark(node, at);
+        table = node.child(index);
+        this.#out.headers.push({ line: at.key.line, path: [...path, index] });
+        this.#out.mark(table, at);
       } else if (this.#peek() === "[") {
         this.#i++;
-        table = this.#resolve(this.#key());
+        // `[a.b.c]` also defines `a` and `a.b` here, unless they were written earlier.
+        const at = { key: this.#pos(start) };
+        const { path, node } = this.#resolve(this.#key(), at);
+        table = node;
         this.#skipSpaces(false);
         this.#i++; // "]"
-        // `[a.b.c]` also defines `a` and `a.b` here, unless they were written earlier.
-        for (let n = 1; n <= table.length; n++) {
-          this.#out.set(table.slice(0, n), { key: this.#pos(start) });
-        }
-        this.#out.headers.push({ line: this.#pos(start).line, path: table });
+        this.#out.headers.push({ line: at.key.line, path });
       } else {
         this.#keyValue(table);
       }
@@ -194,15 +240,28 @@ class TomlScanner {
     }
   }
 
-  /** Appends the current index of every array of tables a header walks through. */
-  #resolve(key: string[]): (string | number)[] {
-    const out: (string | number)[] = [];
+  /**
+   * Walks a header's key from the root, stepping into the current element of
+   * every array of tables on the way (and marking each step with `mark`).
+   */
+  #resolve(
+    key: string[],
+    mark: KeyLocation | undefined,
+  ): { path: (string | number)[]; node: LocationNode } {
+    const path: (string | number)[] = [];
+    let node = this.#out.root;
     for (const part of key) {
-      const parentIndex = this.#arrayTables.get(pathId(out));
-      if (parentIndex !== undefined && out.length > 0) out.push(parentIndex - 1);
-      out.push(part);
+      const length = this.#arrayTables.get(node);
+      if (length !== undefined && path.length > 0) {
+        path.push(length - 1);
+        node = node.child(length - 1);
+        if (mark) this.#out.mark(node, mark);
+      }
+      path.push(part);
+      node = node.child(part);
+      if (mark) this.#out.mark(node, mark);
     }
-    return out;
+    return { path, node };
   }
 
   #skipToLineEnd(): void {
@@ -215,7 +274,7 @@ class TomlScanner {
     }
   }
 
-  #keyValue(table: readonly (string | number)[]): void {
+  #keyValue(table: LocationNode): void {
     const keyStart = this.#i;
     const key = this.#key();
     if (key.length === 0) {
@@ -225,14 +284,16 @@ class TomlScanner {
     this.#skipSpaces(false);
     if (this.#peek() === "=") this.#i++;
     this.#skipSpaces(false);
-    const path = [...table, ...key];
     const keyPos = this.#pos(keyStart);
+    let node = table;
     // Every dotted prefix (`a.b` in `a.b.c = 1`) is located at the key too.
-    for (let n = table.length + 1; n < path.length; n++) {
-      this.#out.set(path.slice(0, n), { key: keyPos });
+    for (let n = 0; n < key.length - 1; n++) {
+      node = node.child(key[n]);
+      this.#out.mark(node, { key: keyPos });
     }
-    this.#out.set(path, { key: keyPos, value: this.#pos(this.#i) });
-    this.#value(path);
+    node = node.child(key[key.length - 1]);
+    this.#out.mark(node, { key: keyPos, value: this.#pos(this.#i) });
+    this.#value(node);
   }
 
   #key(): string[] {
@@ -300,28 +361,29 @@ class TomlScanner {
     }
   }
 
-  #value(path: readonly (string | number)[]): void {
+  #value(node: LocationNode): void {
     const c = this.#peek();
     if (this.#text.startsWith('"""', this.#i)) this.#multiline('"');
     else if (this.#text.startsWith("'''", this.#i)) this.#multiline("'");
     else if (c === '"') this.#basicString();
     else if (c === "'") this.#literalString();
-    else if (c === "[") this.#array(path);
-    else if (c === "{") this.#inlineTable(path);
+    else if (c === "[") this.#array(node);
+    else if (c === "{") this.#inlineTable(node);
     else {
       while (!this.#eof() && !",]}\n#".includes(this.#peek())) this.#i++;
     }
   }
 
-  #array(path: readonly (string | number)[]): void {
+  #array(node: LocationNode): void {
     this.#i++;
     for (let index = 0; !this.#eof(); index++) {
       this.#skipSpaces(true);
       if (this.#peek() === "]") break;
       const at = this.#pos(this.#i);
-      this.#out.set([...path, index], { key: at, value: at });
+      const element = node.child(index);
+      this.#out.mark(element, { key: at, value: at });
       const before = this.#i;
-      this.#value([...path, index]);
+      this.#value(element);
       this.#skipSpaces(true);
       if (this.#peek() === ",") this.#i++;
       else if (this.#i === before) break;
@@ -329,13 +391,13 @@ class TomlScanner {
     this.#i++;
   }
 
-  #inlineTable(path: readonly (string | number)[]): void {
+  #inlineTable(node: LocationNode): void {
     this.#i++;
     while (!this.#eof()) {
       this.#skipSpaces(true);
       if (this.#peek() === "}") break;
       const before = this.#i;
-      this.#keyValue(path);
+      this.#keyValue(node);
       this.#skipSpaces(true);
       if (this.#peek() === ",") this.#i++;
       else if (this.#i === before) break;
@@ -370,216 +432,261 @@ export type JsonValue =
   | JsonValue[]
   | { [key: string]: JsonValue };
 
-const MAX_JSON_DEPTH = 256;
-const JSON_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+/** Deepest nesting accepted: far beyond any config, and short of the parser's stack. */
+export const MAX_JSON_DEPTH = 256;
 
 class JsonFailure {
-  constructor(readonly offset: number, readonly reason: string, readonly expected: string) {}
+  constructor(readonly position: Position, readonly reason: string, readonly expected: string) {}
 }
 
-class JsonParser {
-  readonly #text: string;
-  readonly #lines: LineIndex;
-  readonly locations = new KeyLocations();
-  readonly #comments: boolean;
-  #i = 0;
+/** A key written twice in one JSON object (`JSON.parse` silently keeps the last). */
+export interface DuplicateKey {
+  /** Path of the object holding the key. */
+  parent: (string | number)[];
+  /** The key. */
+  key: string;
+  /** Where it is written the second (or later) time. */
+  at: Position;
+  /** Where it was written first. */
+  first: Position;
+}
 
-  constructor(text: string, comments: boolean) {
-    this.#text = text;
-    this.#lines = new LineIndex(text);
-    this.#comments = comments;
+const VALUE_EXPECTED = 'a value (an object, array, "string", number, true, false or null)';
+
+// jsonc-parser's ParseErrorCode (a `const enum` in its typings, so not importable at runtime).
+const JsoncError = {
+  InvalidSymbol: 1,
+  InvalidNumberFormat: 2,
+  PropertyNameExpected: 3,
+  ValueExpected: 4,
+  ColonExpected: 5,
+  CommaExpected: 6,
+  CloseBraceExpected: 7,
+  CloseBracketExpected: 8,
+  EndOfFileExpected: 9,
+  InvalidCommentToken: 10,
+  UnexpectedEndOfComment: 11,
+  UnexpectedEndOfString: 12,
+  UnexpectedEndOfNumber: 13,
+  InvalidUnicode: 14,
+  InvalidEscapeCharacter: 15,
+  InvalidCharacter: 16,
+} as const;
+
+type Frame =
+  | {
+    kind: "object";
+    value: { [key: string]: JsonValue };
+    node: LocationNode;
+    path: (string | number)[];
+    /** The property being read, and where its name is written. */
+    key?: string;
+    keyAt?: Position;
+    /** Where each key was first written (for duplicates). */
+    keys: Map<string, Position>;
+    /** After "{" or ",": a property name comes next. */
+    expectKey: boolean;
   }
+  | { kind: "array"; value: JsonValue[]; node: LocationNode; path: (string | number)[] };
 
-  parse(): JsonValue {
-    // A UTF-8 byte order mark is common in files saved by Windows editors.
-    if (this.#text.charCodeAt(0) === 0xfeff) this.#i = 1;
-    this.#ws();
-    if (this.#i >= this.#text.length) {
-      throw new JsonFailure(this.#i, "empty document", 'a JSON object such as {"mcpServers": {}}');
-    }
-    const value = this.#value([], 0);
-    this.#ws();
-    if (this.#i < this.#text.length) {
-      throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, "end of file");
-    }
-    return value;
+/** What a jsonc-parser error code means to a person, given the text at the error. */
+function explain(
+  code: number,
+  text: string,
+  offset: number,
+  inside: "object" | "array" | undefined,
+): { reason: string; expected: string } {
+  const c = text[offset];
+  const found = offset >= text.length
+    ? "end of file"
+    : JSON.stringify(text.slice(offset, offset + 1));
+  const unexpected = `unexpected ${found}`;
+  switch (code) {
+    case JsoncError.InvalidSymbol:
+      return {
+        reason: `${unexpected}${c === "'" ? "; JSON strings need double quotes" : ""}`,
+        expected: VALUE_EXPECTED,
+      };
+    case JsoncError.InvalidNumberFormat:
+    case JsoncError.UnexpectedEndOfNumber:
+      return { reason: "incomplete number", expected: "a number such as 12, -3 or 1.5e3" };
+    case JsoncError.PropertyNameExpected:
+      return {
+        reason: `${unexpected}${c === "}" ? " (JSON allows no trailing comma)" : ""}`,
+        expected: "a double-quoted property name",
+      };
+    case JsoncError.ValueExpected:
+      return c === "]"
+        ? { reason: `${unexpected} (JSON allows no trailing comma)`, expected: "a value" }
+        : { reason: unexpected, expected: VALUE_EXPECTED };
+    case JsoncError.ColonExpected:
+      return { reason: unexpected, expected: `":" after the name` };
+    case JsoncError.CommaExpected:
+      return { reason: unexpected, expected: inside === "array" ? `"," or "]"` : `"," or "}"` };
+    case JsoncError.CloseBraceExpected:
+      return { reason: unexpected, expected: `"," or "}"` };
+    case JsoncError.CloseBracketExpected:
+      return { reason: unexpected, expected: `"," or "]"` };
+    case JsoncError.EndOfFileExpected:
+      return { reason: unexpected, expected: "end of file" };
+    case JsoncError.InvalidCommentToken:
+      return { reason: "a comment", expected: "JSON without comments" };
+    case JsoncError.UnexpectedEndOfComment:
+      return { reason: "unterminated /* comment", expected: '"*/"' };
+    case JsoncError.UnexpectedEndOfString:
+      return { reason: "unterminated string", expected: 'a closing "' };
+    case JsoncError.InvalidUnicode:
+      return { reason: "invalid \\u escape", expected: "four hex digits after \\u" };
+    case JsoncError.InvalidEscapeCharacter:
+      return {
+        reason: "invalid escape",
+        expected: 'one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX',
+      };
+    case JsoncError.InvalidCharacter:
+      return { reason: "control character in string", expected: "an escaped character" };
+    default:
+      return { reason: unexpected, expected: "valid JSON" };
   }
+}
 
-  #describe(): string {
-    if (this.#i >= this.#text.length) return "end of file";
-    return JSON.stringify(this.#text[this.#i]);
-  }
-
-  #ws(): void {
-    while (this.#i < this.#text.length) {
-      const c = this.#text.charCodeAt(this.#i);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.#i++;
-      else if (this.#comments && c === 0x2f && this.#text[this.#i + 1] === "/") {
-        while (this.#i < this.#text.length && this.#text[this.#i] !== "\n") this.#i++;
-      } else if (this.#comments && c === 0x2f && this.#text[this.#i + 1] === "*") {
-        const end = this.#text.indexOf("*/", this.#i + 2);
-        if (end === -1) throw new JsonFailure(this.#i, "unterminated /* comment", '"*/"');
-        this.#i = end + 2;
-      } else return;
+/**
+ * One pass of jsonc-parser's visitor: builds the value, records where every
+ * key and element is written (in the trie, O(1) per entry) and notes
+ * duplicate keys. Stops at the first syntax error, or past
+ * {@linkcode MAX_JSON_DEPTH} (before the recursive parser can overflow).
+ */
+function parseJsonText(
+  text: string,
+  comments: boolean,
+): { value: JsonValue; locations: KeyLocations; duplicates: DuplicateKey[] } {
+  const locations = new KeyLocations();
+  const duplicates: DuplicateKey[] = [];
+  const stack: Frame[] = [];
+  let root: { value: JsonValue } | undefined;
+  const pos = (line: number, character: number): Position => ({
+    line: line + 1,
+    column: character + 1,
+  });
+  // Adds a value to the open container (or makes it the root) and records where it is.
+  const place = (value: JsonValue, at: Position): LocationNode => {
+    const top = stack.at(-1);
+    if (!top) {
+      root = { value };
+      return locations.root;
     }
-  }
-
-  #value(path: (string | number)[], depth: number): JsonValue {
-    if (depth > MAX_JSON_DEPTH) {
-      throw new JsonFailure(this.#i, "nesting too deep", `at most ${MAX_JSON_DEPTH} levels`);
+    if (top.kind === "array") {
+      const node = top.node.child(top.value.length);
+      locations.mark(node, { key: at, value: at });
+      top.value.push(value);
+      return node;
     }
-    const c = this.#text[this.#i];
-    if (c === "{") return this.#object(path, depth);
-    if (c === "[") return this.#array(path, depth);
-    if (c === '"') return this.#string();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
-      if (this.#text.startsWith(word, this.#i)) {
-        this.#i += word.length;
-        return value;
-      }
+    const key = top.key!;
+    top.value[key] = value;
+    const node = top.node.child(key);
+    locations.mark(node, { key: top.keyAt!, value: at });
+    return node;
+  };
+  const pathOf = (top: Frame | undefined): (string | number)[] =>
+    !top ? [] : top.kind === "array" ? [...top.path, top.value.length] : [...top.path, top.key!];
+  const open = (kind: "object" | "array", line: number, character: number): void => {
+    if (stack.length >= MAX_JSON_DEPTH) {
+      throw new JsonFailure(
+        pos(line, character),
+        "nesting too deep",
+        `at most ${MAX_JSON_DEPTH} levels`,
+      );
     }
-    JSON_NUMBER.lastIndex = this.#i;
-    const number = JSON_NUMBER.exec(this.#text);
-    if (number && number[0] !== "-") {
-      this.#i += number[0].length;
-      return Number(number[0]);
-    }
-    const hint = c === "'" ? "; JSON strings need double quotes" : "";
-    throw new JsonFailure(
-      this.#i,
-      `unexpected ${this.#describe()}${hint}`,
-      'a value (an object, array, "string", number, true, false or null)',
+    const top = stack.at(-1);
+    const path = pathOf(top);
+    const at = pos(line, character);
+    const node = place(kind === "object" ? {} : [], at);
+    const value = top === undefined
+      ? root!.value
+      : top.kind === "array"
+      ? top.value[top.value.length - 1]
+      : top.value[top.key!];
+    stack.push(
+      kind === "object"
+        ? {
+          kind,
+          value: value as { [key: string]: JsonValue },
+          node,
+          path,
+          keys: new Map(),
+          expectKey: true,
+        }
+        : { kind, value: value as JsonValue[], node, path },
     );
-  }
-
-  #object(path: (string | number)[], depth: number): { [key: string]: JsonValue } {
-    const result: { [key: string]: JsonValue } = {};
-    this.#i++;
-    this.#ws();
-    if (this.#text[this.#i] === "}") {
-      this.#i++;
-      return result;
-    }
-    while (true) {
-      this.#ws();
-      if (this.#text[this.#i] !== '"') {
-        const trailing = this.#text[this.#i] === "}" ? " (JSON allows no trailing comma)" : "";
+  };
+  visit(text, {
+    onObjectBegin: (_offset, _length, line, character) => open("object", line, character),
+    onArrayBegin: (_offset, _length, line, character) => open("array", line, character),
+    onObjectEnd: () => void stack.pop(),
+    onArrayEnd: () => void stack.pop(),
+    onObjectProperty: (key, _offset, _length, line, character) => {
+      const top = stack.at(-1);
+      if (top?.kind !== "object") return;
+      const at = pos(line, character);
+      if (key === "__proto__") {
+        throw new JsonFailure(at, 'unsafe property name "__proto__"', "another name");
+      }
+      const first = top.keys.get(key);
+      if (first) duplicates.push({ parent: top.path, key, at, first });
+      else top.keys.set(key, at);
+      top.key = key;
+      top.keyAt = at;
+      top.expectKey = false;
+    },
+    onSeparator: (separator) => {
+      const top = stack.at(-1);
+      if (separator === "," && top?.kind === "object") top.expectKey = true;
+    },
+    onLiteralValue: (value: JsonValue, _offset, _length, line, character) => {
+      place(value, pos(line, character));
+    },
+    onError: (parseError, offset, _length, line, character) => {
+      const code: number = parseError;
+      const top = stack.at(-1);
+      const { reason, expected } = explain(code, text, offset, top?.kind);
+      if (code === JsoncError.InvalidSymbol && top?.kind === "object" && top.expectKey) {
         throw new JsonFailure(
-          this.#i,
-          `unexpected ${this.#describe()}${trailing}`,
+          pos(line, character),
+          reason.replace(/;.*/, ""),
           "a double-quoted property name",
         );
       }
-      const keyStart = this.#i;
-      const key = this.#string();
-      if (key === "__proto__") {
-        throw new JsonFailure(keyStart, 'unsafe property name "__proto__"', "another name");
+      if (code === JsoncError.InvalidSymbol && top === undefined && root !== undefined) {
+        throw new JsonFailure(pos(line, character), reason.replace(/;.*/, ""), "end of file");
       }
-      this.#ws();
-      if (this.#text[this.#i] !== ":") {
-        throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, `":" after the name`);
-      }
-      this.#i++;
-      this.#ws();
-      const childPath = [...path, key];
-      this.locations.set(childPath, {
-        key: this.#lines.position(keyStart),
-        value: this.#lines.position(this.#i),
-      });
-      result[key] = this.#value(childPath, depth + 1);
-      this.#ws();
-      const c = this.#text[this.#i];
-      if (c === ",") {
-        this.#i++;
-        continue;
-      }
-      if (c === "}") {
-        this.#i++;
-        return result;
-      }
-      throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, `"," or "}"`);
-    }
-  }
-
-  #array(path: (string | number)[], depth: number): JsonValue[] {
-    const result: JsonValue[] = [];
-    this.#i++;
-    this.#ws();
-    if (this.#text[this.#i] === "]") {
-      this.#i++;
-      return result;
-    }
-    while (true) {
-      this.#ws();
-      if (this.#text[this.#i] === "]") {
-        throw new JsonFailure(
-          this.#i,
-          'unexpected "]" (JSON allows no trailing comma)',
-          "a value",
-        );
-      }
-      const childPath = [...path, result.length];
-      const at = this.#lines.position(this.#i);
-      this.locations.set(childPath, { key: at, value: at });
-      result.push(this.#value(childPath, depth + 1));
-      this.#ws();
-      const c = this.#text[this.#i];
-      if (c === ",") {
-        this.#i++;
-        continue;
-      }
-      if (c === "]") {
-        this.#i++;
-        return result;
-      }
-      throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, `"," or "]"`);
-    }
-  }
-
-  #string(): string {
-    const start = this.#i;
-    this.#i++;
-    while (true) {
-      if (this.#i >= this.#text.length) {
-        throw new JsonFailure(start, "unterminated string", 'a closing "');
-      }
-      const c = this.#text.charCodeAt(this.#i);
-      if (c === 0x22) break;
-      if (c < 0x20) {
-        throw new JsonFailure(
-          this.#i,
-          "control character in string",
-          c === 0x0a ? 'a closing " on the same line (or \\n)' : "an escaped character",
-        );
-      }
-      if (c === 0x5c) {
-        const next = this.#text[this.#i + 1] ?? "";
-        if (next === "u") {
-          if (!/^[0-9A-Fa-f]{4}$/.test(this.#text.slice(this.#i + 2, this.#i + 6))) {
-            throw new JsonFailure(this.#i, "invalid \\u escape", "four hex digits after \\u");
-          }
-          this.#i += 6;
-          continue;
-        }
-        if (!'"\\/bfnrt'.includes(next) || next === "") {
+      if (code === JsoncError.UnexpectedEndOfString) {
+        // Point at the line break that ends the string, as editors do.
+        const end = text.slice(offset).search(/[\r\n]/);
+        if (end !== -1) {
           throw new JsonFailure(
-            this.#i,
-            `invalid escape \\${next}`,
-            'one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX',
+            pos(line, character + end),
+            "control character in string",
+            'a closing " on the same line (or \\n)',
           );
         }
-        this.#i += 2;
-        continue;
       }
-      this.#i++;
-    }
-    this.#i++;
-    return JSON.parse(this.#text.slice(start, this.#i)) as string;
+      if (code === JsoncError.ValueExpected && root === undefined && text.trim() === "") {
+        throw new JsonFailure(
+          pos(line, character),
+          "empty document",
+          'a JSON object such as {"mcpServers": {}}',
+        );
+      }
+      throw new JsonFailure(pos(line, character), reason, expected);
+    },
+  }, { disallowComments: !comments, allowTrailingComma: false, allowEmptyContent: false });
+  if (root === undefined) {
+    throw new JsonFailure(
+      { line: 1, column: 1 },
+      "empty document",
+      'a JSON object such as {"mcpServers": {}}',
+    );
   }
-
-  position(offset: number): Position {
-    return this.#lines.position(offset);
-  }
+  return { value: root.value, locations, duplicates };
 }
 
 /**
@@ -600,14 +707,14 @@ export function parseJsonWithLocations(
   text: string,
   file: string,
   options: { comments?: boolean } = {},
-): { value: JsonValue; locations: KeyLocations } {
-  const parser = new JsonParser(text, options.comments ?? false);
+): { value: JsonValue; locations: KeyLocations; duplicates: DuplicateKey[] } {
+  // A UTF-8 byte order mark is common in files saved by Windows editors; editors do not count it.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    const value = parser.parse();
-    return { value, locations: parser.locations };
+    return parseJsonText(body, options.comments ?? false);
   } catch (error) {
     if (!(error instanceof JsonFailure)) throw error;
-    const { line, column } = parser.position(error.offset);
+    const { line, column } = error.position;
     throw new ConfigSyntaxError(
       "CONFIG_JSON_SYNTAX",
       file,
