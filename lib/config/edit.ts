@@ -13,6 +13,7 @@ import { parse as parseToml, stringify } from "smol-toml";
 import { ConfigError, formatLocation } from "./errors.ts";
 import { type JsonValue, locateToml, parseJsonWithLocations } from "./locate.ts";
 import { validateServer } from "./load.ts";
+import { formatKeyPath, tooDeep } from "./state.ts";
 import { closest } from "./suggest.ts";
 
 type Table = Record<string, unknown>;
@@ -76,9 +77,13 @@ function sortedKeys(_key: string, value: unknown): unknown {
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]]));
 }
 
+/** Deeper than any setting: comparing and copying such a document would overflow the stack. */
+const MAX_EDIT_DEPTH = 32;
+
 function parseTomlOrThrow(text: string, file: string): Table {
+  let document: Table;
   try {
-    return parseToml(text) as Table;
+    document = parseToml(text) as Table;
   } catch {
     throw editError(
       file,
@@ -86,6 +91,18 @@ function parseTomlOrThrow(text: string, file: string): Table {
       "valid TOML",
     );
   }
+  const deep = tooDeep(document, MAX_EDIT_DEPTH);
+  if (deep) {
+    const shown = formatKeyPath(deep.slice(0, 4)) + (deep.length > 4 ? "…" : "");
+    throw editError(
+      file,
+      `keys are nested more than ${MAX_EDIT_DEPTH} levels deep (${shown}); ` +
+        `fix the file first (mcpchat config validate ${file})`,
+      `keys nested at most ${MAX_EDIT_DEPTH} levels deep`,
+      locateToml(text).nearest(deep)?.location.key.line,
+    );
+  }
+  return document;
 }
 
 /**

@@ -63,9 +63,15 @@ function sizeText(bytes: number): string {
  */
 export async function readConfigText(
   path: string,
-  options: { maxBytes?: number } = {},
+  options: {
+    /** The cap; default {@linkcode MAX_CONFIG_BYTES}. */
+    maxBytes?: number;
+    /** What the file is, for messages; default `config file`. */
+    what?: string;
+  } = {},
 ): Promise<string> {
   const max = options.maxBytes ?? MAX_CONFIG_BYTES;
+  const what = options.what ?? "config file";
   const info = await Deno.stat(path);
   if (!info.isFile) {
     if (info.isDirectory) throw new Deno.errors.IsADirectory(`${path} is a directory`);
@@ -78,8 +84,8 @@ export async function readConfigText(
   const tooLarge = (size: number) =>
     new ConfigFileRefused(
       path,
-      `it is ${sizeText(size)}, over the ${sizeText(max)} limit for a config file`,
-      `a config file of at most ${sizeText(max)}; is this the right file?`,
+      `it is ${sizeText(size)}, over the ${sizeText(max)} limit for a ${what}`,
+      `a ${what} of at most ${sizeText(max)}; is this the right file?`,
     );
   if (info.size > max) throw tooLarge(info.size);
   using file = await Deno.open(path, { read: true });

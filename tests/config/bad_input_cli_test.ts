@@ -127,3 +127,22 @@ Deno.test("a failure of the config service itself names the file it was reading"
   const located = Object.assign(new Error("x.toml:1:1: bad"), { code: "CONFIG_INVALID" });
   assert.equal(configServiceFailure(located, "x.toml"), located);
 });
+
+Deno.test("adding a server to a config with a 30,000-part key says what to fix, no stack overflow", async () => {
+  const env = await isolatedEnv();
+  const dir = `${env.XDG_CONFIG_HOME}/mcpchat`;
+  await Deno.mkdir(dir, { recursive: true });
+  const key = Array.from({ length: 30_000 }, (_, i) => `k${i}`).join(".");
+  await Deno.writeTextFile(`${dir}/config.toml`, `[ui]\ncolor = "never"\n[tools]\n${key} = 1\n`);
+  // `servers add` and `/mcp import` plan the edit the same way (planServerEdit).
+  const { code, stderr } = await runCli(["servers", "add", "fs", "--", "npx", "x"], {
+    ...BOUND,
+    env,
+  });
+  assert.equal(code, 2, stderr);
+  assert.doesNotMatch(stderr, /call stack/);
+  assert.match(
+    stderr,
+    /config\.toml:4: keys are nested more than 32 levels deep \(tools\.k0\.k1\.k2…\); fix the file first \(mcpchat config validate .*config\.toml\)/,
+  );
+});
