@@ -275,6 +275,15 @@ function num(v: unknown, path: string): number {
   return v;
 }
 
+function importedName(name: unknown): string {
+  try {
+    return validateSessionName(name);
+  } catch (error) {
+    if (!(error instanceof StoreValidationError)) throw error;
+    throw new StoreValidationError(`import: session.name: ${error.message}`);
+  }
+}
+
 function optString(v: unknown, path: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "string") throw new StoreValidationError(`import: ${path} must be a string`);
@@ -314,6 +323,12 @@ export function parseSessionExport(input: unknown): SessionExport {
       `import: not an mcpchat session export (expected "format": "${EXPORT_FORMAT}")`,
     );
   }
+  if (data.version === undefined) {
+    throw new StoreValidationError(
+      `import: the export has no "version" (expected "version": ${EXPORT_VERSION}); ` +
+        "export a session with `mcpchat sessions export ID --format json`",
+    );
+  }
   if (data.version !== EXPORT_VERSION) {
     throw new StoreValidationError(
       `import: export version ${
@@ -334,7 +349,7 @@ export function parseSessionExport(input: unknown): SessionExport {
   }
   const tokens = s.tokens;
   if (!isRecord(tokens)) throw new StoreValidationError("import: session.tokens must be an object");
-  const name = s.name === undefined ? undefined : validateSessionName(s.name);
+  const name = s.name === undefined ? undefined : importedName(s.name);
   const model = optString(s.model, "session.model");
   const backend = optString(s.backend, "session.backend");
   const systemPrompt = optString(s.systemPrompt, "session.systemPrompt");
