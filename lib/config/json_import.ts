@@ -6,24 +6,15 @@
  */
 
 import { knownKeys } from "./introspect.ts";
+import { normalizeForeignServer } from "./server.ts";
 import type { DuplicateKey, KeyLocation } from "./locate.ts";
 import { describeValue } from "./issues.ts";
 import { formatKeyPath, isTable, type LoadState, type Source, type Table } from "./state.ts";
 import { closest } from "./suggest.ts";
 
-/** Keys other tools write into server entries that mcpchat ignores silently. */
-const FOREIGN_SERVER_KEYS = new Set([
-  "autoApprove",
-  "alwaysAllow",
-  "timeout",
-  "description",
-  "transportType",
-  "envFile",
-  "oauth",
-  "trust",
-  "includeTools",
-  "excludeTools",
-]);
+function knownServerKeys(): string[] {
+  return knownKeys(["mcp", "servers", "_"]) ?? [];
+}
 
 const JSON_SERVER_KEYS = ["mcpServers", "servers"] as const;
 
@@ -82,52 +73,48 @@ export function importJsonServers(
     });
     return servers;
   }
-  const known = new Set(knownKeys(["mcp", "servers", "_"]) ?? []);
   for (const [name, entry] of Object.entries(entries)) {
     state.serverSources.set(name, { source, docPrefix: [key, name] });
     if (!isTable(entry)) {
       servers[name] = entry;
       continue;
     }
-    const server: Table = {};
-    let broken = false;
-    for (const [field, value] of Object.entries(entry)) {
-      const location = locations.get([key, name, field]);
-      const keyPath = `${key}.${formatKeyPath([name, field])}`;
-      if (field === "disabled" && typeof value === "boolean") {
-        if (entry.enabled === undefined) server.enabled = !value;
-        continue;
-      }
-      if (known.has(field)) {
-        server[field] = value;
-        warnUnexpanded(state, source, location, keyPath, value);
-        continue;
-      }
-      const suggestion = FOREIGN_SERVER_KEYS.has(field) ? undefined : closest(field, known);
-      if (suggestion) {
-        broken = true;
-        state.addIssue({
-          code: "CONFIG_UNKNOWN_KEY",
-          file: source.file,
-          line: location?.key.line,
-          column: location?.key.column,
-          keyPath,
-          expected: `a server key: ${[...known].join(", ")}`,
-          got: `unknown key ${JSON.stringify(field)}`,
-          hint: `did you mean "${suggestion}"?`,
-        });
-      } else {
-        state.warn(
-          source.file,
-          location?.key,
-          keyPath,
-          "ignored (not a setting mcpchat uses)",
-        );
-      }
+    // The same normaliser as `discover`: serverUrl, a type-less /sse URL, disabled.
+    const { server, from, ignored, misspelt } = normalizeForeignServer(entry);
+    const at = (field: string) => locations.get([key, name, field]);
+    const keyPathOf = (field: string) => `${key}.${formatKeyPath([name, field])}`;
+    for (const field of ignored) {
+      state.warn(
+        source.file,
+        at(field)?.key,
+        keyPathOf(field),
+        "ignored (not a setting mcpchat uses)",
+      );
+    }
+    for (const { key: field, suggestion } of misspelt) {
+      state.addIssue({
+        code: "CONFIG_UNKNOWN_KEY",
+        file: source.file,
+        line: at(field)?.key.line,
+        column: at(field)?.key.column,
+        keyPath: keyPathOf(field),
+        expected: `a server key: ${knownServerKeys().join(", ")}`,
+        got: `unknown key ${JSON.stringify(field)}`,
+        hint: `did you mean "${suggestion}"?`,
+      });
+    }
+    for (const [field, value] of Object.entries(server)) {
+      const written = from[field] ?? field;
+      warnUnexpanded(state, source, at(written), keyPathOf(written), value);
+    }
+    // Errors about a renamed key point where it is written (`serverUrl`, not `url`).
+    for (const [field, written] of Object.entries(from)) {
+      const location = at(written);
+      if (location) locations.set([key, name, field], location);
     }
     // A misspelt key is already reported; validating the rest would only add
     // a confusing second error ("command missing") for the same typo.
-    if (!broken) servers[name] = server;
+    if (misspelt.length === 0) servers[name] = server;
   }
   return servers;
 }

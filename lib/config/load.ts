@@ -25,7 +25,7 @@ import {
 } from "./locate.ts";
 import { defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
 import { ConfigFileRefused, readConfigText } from "./read_file.ts";
-import { type Config, ConfigSchema, type ServerConfig } from "./schema.ts";
+import { type Config, ConfigSchema } from "./schema.ts";
 import {
   baseDirOf,
   isTable,
@@ -37,6 +37,7 @@ import {
 } from "./state.ts";
 
 export { formatKeyPath } from "./state.ts";
+export { validateServer } from "./server.ts";
 export { parseEnvValue } from "./env_overrides.ts";
 
 /** Reads a text file (inject for tests; defaults to `Deno.readTextFile`). */
@@ -264,32 +265,6 @@ async function importServersFile(state: LoadState, raw: Table, read: ReadTextFil
   }
   mcp.servers = merged;
   mcp.servers_file = file;
-}
-
-/**
- * Validates one server definition (as written in TOML or `mcpServers` JSON)
- * before it is added to a file, e.g. by `mcpchat servers add`.
- *
- * @throws {ConfigValidationError} messages name `label` and the key path.
- * @example
- * ```ts
- * import { validateServer } from "./load.ts";
- * console.log(validateServer("fs", { command: "npx", args: ["-y", "x"] }).type); // stdio
- * ```
- */
-export function validateServer(name: string, server: unknown, label = "server"): ServerConfig {
-  const state = new LoadState({}, label);
-  const result = ConfigSchema.safeParse({ mcp: { servers: { [name]: server } } }, {
-    reportInput: true,
-  });
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      for (const converted of convertIssue(state, issue)) state.addIssue(converted);
-    }
-  }
-  throwIfIssues(state);
-  if (!result.success) throw new Error("unreachable: schema failed without issues");
-  return result.data.mcp.servers[name];
 }
 
 /**

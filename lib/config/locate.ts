@@ -563,10 +563,9 @@ function parseJsonText(
   const duplicates: DuplicateKey[] = [];
   const stack: Frame[] = [];
   let root: { value: JsonValue } | undefined;
-  const pos = (line: number, character: number): Position => ({
-    line: line + 1,
-    column: character + 1,
-  });
+  // Positions from offsets, counting lines as the TOML side does (a lone "\r" is no line break).
+  const lines = new LineIndex(text);
+  const pos = (offset: number): Position => lines.position(offset);
   // Adds a value to the open container (or makes it the root) and records where it is.
   const place = (value: JsonValue, at: Position): LocationNode => {
     const top = stack.at(-1);
@@ -588,17 +587,17 @@ function parseJsonText(
   };
   const pathOf = (top: Frame | undefined): (string | number)[] =>
     !top ? [] : top.kind === "array" ? [...top.path, top.value.length] : [...top.path, top.key!];
-  const open = (kind: "object" | "array", line: number, character: number): void => {
+  const open = (kind: "object" | "array", offset: number): void => {
     if (stack.length >= MAX_JSON_DEPTH) {
       throw new JsonFailure(
-        pos(line, character),
+        pos(offset),
         "nesting too deep",
         `at most ${MAX_JSON_DEPTH} levels`,
       );
     }
     const top = stack.at(-1);
     const path = pathOf(top);
-    const at = pos(line, character);
+    const at = pos(offset);
     const node = place(kind === "object" ? {} : [], at);
     const value = top === undefined
       ? root!.value
@@ -619,14 +618,14 @@ function parseJsonText(
     );
   };
   visit(text, {
-    onObjectBegin: (_offset, _length, line, character) => open("object", line, character),
-    onArrayBegin: (_offset, _length, line, character) => open("array", line, character),
+    onObjectBegin: (offset) => open("object", offset),
+    onArrayBegin: (offset) => open("array", offset),
     onObjectEnd: () => void stack.pop(),
     onArrayEnd: () => void stack.pop(),
-    onObjectProperty: (key, _offset, _length, line, character) => {
+    onObjectProperty: (key, offset) => {
       const top = stack.at(-1);
       if (top?.kind !== "object") return;
-      const at = pos(line, character);
+      const at = pos(offset);
       if (key === "__proto__") {
         throw new JsonFailure(at, 'unsafe property name "__proto__"', "another name");
       }
@@ -641,29 +640,29 @@ function parseJsonText(
       const top = stack.at(-1);
       if (separator === "," && top?.kind === "object") top.expectKey = true;
     },
-    onLiteralValue: (value: JsonValue, _offset, _length, line, character) => {
-      place(value, pos(line, character));
+    onLiteralValue: (value: JsonValue, offset) => {
+      place(value, pos(offset));
     },
-    onError: (parseError, offset, _length, line, character) => {
+    onError: (parseError, offset) => {
       const code: number = parseError;
       const top = stack.at(-1);
       const { reason, expected } = explain(code, text, offset, top?.kind);
       if (code === JsoncError.InvalidSymbol && top?.kind === "object" && top.expectKey) {
         throw new JsonFailure(
-          pos(line, character),
+          pos(offset),
           reason.replace(/;.*/, ""),
           "a double-quoted property name",
         );
       }
       if (code === JsoncError.InvalidSymbol && top === undefined && root !== undefined) {
-        throw new JsonFailure(pos(line, character), reason.replace(/;.*/, ""), "end of file");
+        throw new JsonFailure(pos(offset), reason.replace(/;.*/, ""), "end of file");
       }
       if (code === JsoncError.UnexpectedEndOfString) {
         // Point at the line break that ends the string, as editors do.
         const end = text.slice(offset).search(/[\r\n]/);
         if (end !== -1) {
           throw new JsonFailure(
-            pos(line, character + end),
+            pos(offset + end),
             "control character in string",
             'a closing " on the same line (or \\n)',
           );
@@ -671,12 +670,12 @@ function parseJsonText(
       }
       if (code === JsoncError.ValueExpected && root === undefined && text.trim() === "") {
         throw new JsonFailure(
-          pos(line, character),
+          pos(offset),
           "empty document",
           'a JSON object such as {"mcpServers": {}}',
         );
       }
-      throw new JsonFailure(pos(line, character), reason, expected);
+      throw new JsonFailure(pos(offset), reason, expected);
     },
   }, { disallowComments: !comments, allowTrailingComma: false, allowEmptyContent: false });
   if (root === undefined) {
