@@ -302,9 +302,11 @@ export class Runtime {
  * console.log(e.message); // config service failed while reading /c/config.toml: config is not available: crashed
  * ```
  */
-export function configServiceFailure(error: unknown, file: string): unknown {
+export function configServiceFailure(error: unknown, file: string): Error {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && code.startsWith("CONFIG_")) return error;
+  if (error instanceof Error && typeof code === "string" && code.startsWith("CONFIG_")) {
+    return error;
+  }
   const reason = error instanceof Error ? error.message : String(error);
   return Object.assign(
     new Error(

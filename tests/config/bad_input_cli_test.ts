@@ -116,7 +116,7 @@ Deno.test("a failure of the config service itself names the file it was reading"
     new Error("config is not available: crashed: missed 3 heartbeats"),
     { code: "PLUGIN_UNAVAILABLE" },
   );
-  const e = configServiceFailure(crashed, "/home/ada/.config/mcpchat/config.toml") as Error;
+  const e = configServiceFailure(crashed, "/home/ada/.config/mcpchat/config.toml");
   assert.equal(
     e.message,
     "config service failed while reading /home/ada/.config/mcpchat/config.toml: " +
