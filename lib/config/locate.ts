@@ -40,6 +40,8 @@ export type DocPath = readonly (string | number)[];
 class LocationNode {
   children?: Map<string | number, LocationNode>;
   location?: KeyLocation;
+  /** Offsets of key and value, turned into a location on first read (the JSON fast path). */
+  offsets?: { key: number; value: number };
 
   child(segment: string | number): LocationNode {
     this.children ??= new Map();
@@ -55,6 +57,11 @@ class LocationNode {
   mark(location: KeyLocation): void {
     this.location ??= location;
   }
+
+  /** Whether anything is recorded here. */
+  get marked(): boolean {
+    return this.location !== undefined || this.offsets !== undefined;
+  }
 }
 
 /**
@@ -69,6 +76,12 @@ export class KeyLocations {
   /** TOML only: every table header (`[a.b]`, `[[c]]`) in order, with its resolved path. */
   readonly headers: { line: number; path: (string | number)[] }[] = [];
   #size = 0;
+  readonly #lines?: LineIndex;
+
+  /** `lines` resolves locations recorded as offsets ({@linkcode markOffsets}). */
+  constructor(lines?: LineIndex) {
+    this.#lines = lines;
+  }
 
   /** Records `location` for `path` (the first definition wins). */
   set(path: DocPath, location: KeyLocation): void {
@@ -79,8 +92,33 @@ export class KeyLocations {
 
   /** Records `location` at `node` (internal: the scanners' fast path). */
   mark(node: LocationNode, location: KeyLocation): void {
-    if (node.location === undefined) this.#size++;
+    if (!node.marked) this.#size++;
     node.mark(location);
+  }
+
+  /**
+   * Records where a key and its value start, as offsets: a large JSON file
+   * pays for line and column only where a message needs them.
+   */
+  markOffsets(node: LocationNode, key: number, value: number): void {
+    if (node.marked) return;
+    this.#size++;
+    node.offsets = { key, value };
+  }
+
+  /** The first key offset recorded at `node`, if it was recorded as offsets. */
+  keyOffset(node: LocationNode): number | undefined {
+    return node.offsets?.key;
+  }
+
+  #resolve(node: LocationNode): KeyLocation | undefined {
+    if (node.location === undefined && node.offsets !== undefined && this.#lines) {
+      node.location = {
+        key: this.#lines.position(node.offsets.key),
+        value: this.#lines.position(node.offsets.value),
+      };
+    }
+    return node.location;
   }
 
   /** The location of exactly `path`, if it is written in the document. */
@@ -90,7 +128,7 @@ export class KeyLocations {
       node = node.children?.get(segment);
       if (!node) return undefined;
     }
-    return node.location;
+    return this.#resolve(node);
   }
 
   /**
@@ -99,17 +137,18 @@ export class KeyLocations {
    */
   nearest(path: DocPath): { location: KeyLocation; exact: boolean } | undefined {
     let node: LocationNode | undefined = this.root;
-    let best = node.location;
+    let best = this.root.marked ? this.root : undefined;
     let bestDepth = 0;
     for (let depth = 0; depth < path.length; depth++) {
       node = node.children?.get(path[depth]);
       if (!node) break;
-      if (node.location) {
-        best = node.location;
+      if (node.marked) {
+        best = node;
         bestDepth = depth + 1;
       }
     }
-    return best ? { location: best, exact: bestDepth === path.length } : undefined;
+    const location = best && this.#resolve(best);
+    return location ? { location, exact: bestDepth === path.length } : undefined;
   }
 
   /** Number of recorded paths. */
@@ -478,16 +517,13 @@ type Frame =
     kind: "object";
     value: { [key: string]: JsonValue };
     node: LocationNode;
-    path: (string | number)[];
-    /** The property being read, and where its name is written. */
+    /** The property being read, and the offset of its name. */
     key?: string;
-    keyAt?: Position;
-    /** Where each key was first written (for duplicates). */
-    keys: Map<string, Position>;
+    keyAt?: number;
     /** After "{" or ",": a property name comes next. */
     expectKey: boolean;
   }
-  | { kind: "array"; value: JsonValue[]; node: LocationNode; path: (string | number)[] };
+  | { kind: "array"; value: JsonValue[]; node: LocationNode };
 
 /** What a jsonc-parser error code means to a person, given the text at the error. */
 function explain(
@@ -559,15 +595,15 @@ function parseJsonText(
   text: string,
   comments: boolean,
 ): { value: JsonValue; locations: KeyLocations; duplicates: DuplicateKey[] } {
-  const locations = new KeyLocations();
-  const duplicates: DuplicateKey[] = [];
-  const stack: Frame[] = [];
-  let root: { value: JsonValue } | undefined;
   // Positions from offsets, counting lines as the TOML side does (a lone "\r" is no line break).
   const lines = new LineIndex(text);
   const pos = (offset: number): Position => lines.position(offset);
+  const locations = new KeyLocations(lines);
+  const duplicates: DuplicateKey[] = [];
+  const stack: Frame[] = [];
+  let root: { value: JsonValue } | undefined;
   // Adds a value to the open container (or makes it the root) and records where it is.
-  const place = (value: JsonValue, at: Position): LocationNode => {
+  const place = (value: JsonValue, offset: number): LocationNode => {
     const top = stack.at(-1);
     if (!top) {
       root = { value };
@@ -575,46 +611,29 @@ function parseJsonText(
     }
     if (top.kind === "array") {
       const node = top.node.child(top.value.length);
-      locations.mark(node, { key: at, value: at });
+      locations.markOffsets(node, offset, offset);
       top.value.push(value);
       return node;
     }
     const key = top.key!;
     top.value[key] = value;
     const node = top.node.child(key);
-    locations.mark(node, { key: top.keyAt!, value: at });
+    locations.markOffsets(node, top.keyAt!, offset);
     return node;
   };
-  const pathOf = (top: Frame | undefined): (string | number)[] =>
-    !top ? [] : top.kind === "array" ? [...top.path, top.value.length] : [...top.path, top.key!];
+  // The path of the innermost open container (only a duplicate key needs it).
+  const currentPath = (): (string | number)[] =>
+    stack.slice(0, -1).map((frame) => frame.kind === "array" ? frame.value.length - 1 : frame.key!);
   const open = (kind: "object" | "array", offset: number): void => {
     if (stack.length >= MAX_JSON_DEPTH) {
-      throw new JsonFailure(
-        pos(offset),
-        "nesting too deep",
-        `at most ${MAX_JSON_DEPTH} levels`,
-      );
+      throw new JsonFailure(pos(offset), "nesting too deep", `at most ${MAX_JSON_DEPTH} levels`);
     }
-    const top = stack.at(-1);
-    const path = pathOf(top);
-    const at = pos(offset);
-    const node = place(kind === "object" ? {} : [], at);
-    const value = top === undefined
-      ? root!.value
-      : top.kind === "array"
-      ? top.value[top.value.length - 1]
-      : top.value[top.key!];
+    const value = kind === "object" ? {} : [];
+    const node = place(value, offset);
     stack.push(
       kind === "object"
-        ? {
-          kind,
-          value: value as { [key: string]: JsonValue },
-          node,
-          path,
-          keys: new Map(),
-          expectKey: true,
-        }
-        : { kind, value: value as JsonValue[], node, path },
+        ? { kind, value: value as { [key: string]: JsonValue }, node, expectKey: true }
+        : { kind, value: value as JsonValue[], node },
     );
   };
   visit(text, {
@@ -625,24 +644,22 @@ function parseJsonText(
     onObjectProperty: (key, offset) => {
       const top = stack.at(-1);
       if (top?.kind !== "object") return;
-      const at = pos(offset);
       if (key === "__proto__") {
-        throw new JsonFailure(at, 'unsafe property name "__proto__"', "another name");
+        throw new JsonFailure(pos(offset), 'unsafe property name "__proto__"', "another name");
       }
-      const first = top.keys.get(key);
-      if (first) duplicates.push({ parent: top.path, key, at, first });
-      else top.keys.set(key, at);
+      if (Object.hasOwn(top.value, key)) {
+        const first = locations.keyOffset(top.node.child(key)) ?? offset;
+        duplicates.push({ parent: currentPath(), key, at: pos(offset), first: pos(first) });
+      }
       top.key = key;
-      top.keyAt = at;
+      top.keyAt = offset;
       top.expectKey = false;
     },
     onSeparator: (separator) => {
       const top = stack.at(-1);
       if (separator === "," && top?.kind === "object") top.expectKey = true;
     },
-    onLiteralValue: (value: JsonValue, offset) => {
-      place(value, pos(offset));
-    },
+    onLiteralValue: (value: JsonValue, offset) => void place(value, offset),
     onError: (parseError, offset) => {
       const code: number = parseError;
       const top = stack.at(-1);
