@@ -13,6 +13,7 @@ import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { McpSurface } from "../runtime.ts";
+import { configServiceFailure } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { LineReader, readLines } from "../lines.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
@@ -477,7 +478,7 @@ export async function applyServerEdit(
     if (error instanceof RemoteError && error.code.startsWith("CONFIG_")) {
       throw new CommandError(error.message, ExitCode.Usage, error.code);
     }
-    throw error;
+    throw configServiceFailure(error, runtime.configFile());
   }
   await writeFileAtomic(planned.file, planned.text);
   return { file: planned.file };
