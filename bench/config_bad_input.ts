@@ -11,7 +11,7 @@
  */
 
 import { loadConfig } from "../lib/config/mod.ts";
-import { parseJsonWithLocations } from "../lib/config/locate.ts";
+import { parseJsonWithLocations } from "../lib/config/json_locate.ts";
 
 const RUNS = Number(Deno.args[0] ?? 5);
 

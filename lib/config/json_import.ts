@@ -7,7 +7,8 @@
 
 import { knownKeys } from "./introspect.ts";
 import { normalizeForeignServer } from "./server.ts";
-import type { DuplicateKey, KeyLocation } from "./locate.ts";
+import type { KeyLocation } from "./locate.ts";
+import type { DuplicateKey } from "./json_locate.ts";
 import { describeValue } from "./issues.ts";
 import { formatKeyPath, isTable, type LoadState, type Source, type Table } from "./state.ts";
 import { closest } from "./suggest.ts";

@@ -17,12 +17,8 @@ import { computeBackends, resolvePaths, warnStoredSecrets } from "./computed.ts"
 import { applyEnvOverrides, getPath } from "./env_overrides.ts";
 import { convertIssue } from "./issues.ts";
 import { importJsonServers } from "./json_import.ts";
-import {
-  type DuplicateKey,
-  type KeyLocations,
-  locateToml,
-  parseJsonWithLocations,
-} from "./locate.ts";
+import { type KeyLocations, locateToml } from "./locate.ts";
+import type { DuplicateKey } from "./json_locate.ts";
 import { defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
 import { ConfigFileRefused, readConfigText } from "./read_file.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
@@ -215,6 +211,8 @@ async function loadJsonSource(
 ): Promise<{ source: Source; document: unknown; duplicates: DuplicateKey[] }> {
   const text = await readSource(read, file, true, referencedBy);
   // Comments are accepted: VS Code's mcp.json is JSONC, and they harm nothing.
+  // Loaded here, not at start: jsonc-parser is CommonJS, costly to load in a worker.
+  const { parseJsonWithLocations } = await import("./json_locate.ts");
   const { value, locations, duplicates } = parseJsonWithLocations(text ?? "", file, {
     comments: true,
   });

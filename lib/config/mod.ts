@@ -57,11 +57,9 @@ export {
 export { formatConfig, type FormatConfigOptions } from "./format.ts";
 export { ConfigFileRefused, MAX_CONFIG_BYTES, readConfigText } from "./read_file.ts";
 export {
-  addServerToJson,
   addServerToToml,
   type PlannedEdit,
   planServerEdit,
-  removeServerFromJson,
   removeServerFromToml,
   renderServerToml,
   type ServerDefinition,
