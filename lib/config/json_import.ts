@@ -145,8 +145,9 @@ function warnUnexpanded(
 }
 
 /**
- * A key written twice in one object: `JSON.parse` keeps the last silently,
- * smol-toml refuses it in TOML; here it is refused too, at the second one.
+ * A key written twice in one object of the servers section: `JSON.parse`
+ * keeps the last silently, smol-toml refuses it in TOML; here it is refused
+ * too, at the second one.
  */
 function reportDuplicates(
   state: LoadState,
@@ -154,7 +155,9 @@ function reportDuplicates(
   duplicates: readonly DuplicateKey[],
 ): void {
   for (const { parent, key, at, first } of duplicates) {
-    const server = parent.length === 1 && JSON_SERVER_KEYS.some((k) => k === parent[0]);
+    // Only what mcpchat reads: a duplicate in another client's own settings is theirs.
+    if (!JSON_SERVER_KEYS.some((k) => k === parent[0])) continue;
+    const server = parent.length === 1;
     state.addIssue({
       code: "CONFIG_INVALID",
       file: source.file,

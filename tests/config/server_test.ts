@@ -107,3 +107,23 @@ Deno.test("the MCP client checks with the same schema, as McpConfigError", () =>
   for (let i = 0; i < 10_000; i++) deep = { a: deep };
   assert.throws(() => validateServerConfig("fs", { command: "npx", env: deep }), McpConfigError);
 });
+
+Deno.test("duplicates: refused in the servers section, left alone in other clients' settings", async () => {
+  const text = '{\n  "editor.fontSize": 12,\n  "editor.fontSize": 13,\n  "mcpServers": {\n' +
+    '    "fs": {"command": "a", "command": "b"}\n  }\n}\n';
+  await assert.rejects(
+    loadConfig({
+      path: "/cfg/m.json",
+      env: { HOME: "/home/ada" },
+      readTextFile: memoryFiles({ "/cfg/m.json": text }),
+    }),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        '/cfg/m.json:5:28: mcpServers.fs.command: expected each key once in an object, got "command" ' +
+          "again (first at line 5, column 12) (remove one of the two)",
+      );
+      return true;
+    },
+  );
+});
