@@ -127,3 +127,24 @@ Deno.test("duplicates: refused in the servers section, left alone in other clien
     },
   );
 });
+
+Deno.test("discover: a pathological client file is one problem, never a crash", async () => {
+  const deep = `{"mcpServers": {"x": ${'{"a": '.repeat(30_000)}1${"}".repeat(30_000)}}}`;
+  const huge = `{"mcpServers": {"fs": {"command": "npx", "env": {${
+    Array.from({ length: 30_000 }, (_, i) => `"K${i}": "v"`).join(", ")
+  }}}}}`;
+  const { servers, problems } = await discoverServers({
+    home: "/home/ada",
+    cwd: "/w",
+    platform: "linux",
+    readFile: (path) =>
+      Promise.resolve(
+        path === "/w/.mcp.json" ? deep : path === "/home/ada/.cursor/mcp.json" ? huge : undefined,
+      ),
+  });
+  assert.deepEqual(problems.map((p) => [p.path, p.message]), [
+    ["/w/.mcp.json", "not valid JSON: nested too deeply"],
+  ]);
+  assert.equal(servers.length, 1);
+  assert.equal(Object.keys((servers[0].config as { env: object }).env).length, 30_000);
+});
