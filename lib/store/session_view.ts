@@ -331,8 +331,8 @@ export class SessionView {
       const encoded = encodeMessage(id, seq, valid);
       if (encoded.size > COMMIT_BUDGET) {
         throw new StoreError(
-          `message ${seq} is too large to rewrite in place (${encoded.size} bytes); append it`,
           "MESSAGE_TOO_LARGE_TO_REWRITE",
+          `message ${seq} is too large to rewrite in place (${encoded.size} bytes); append it`,
         );
       }
       const result = await changeRecord(this.#ctx, id, async (record) => {
