@@ -19,6 +19,8 @@ import type { llmPlugin } from "../../plugins/llm.ts";
 import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
+import { SandboxHost } from "../mcp/sandbox/host.ts";
+import { sandboxHostOptions } from "./sandbox_setup.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -158,6 +160,8 @@ export class Runtime {
         // After stdin closes a server gets this long to exit, then SIGTERM, then as long
         // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
         killGraceMs: 250,
+        // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
+        sandbox: new SandboxHost(sandboxHostOptions(config, this.#options)),
       });
       this.#transports = transports;
       transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));

@@ -7,6 +7,7 @@
 
 import { McpConfigError } from "./errors.ts";
 import type { OAuthSettings } from "./oauth_settings.ts";
+import type { SandboxConfig } from "../config/sandbox_schema.ts";
 
 /** When a server connects. */
 export type StartupMode = "eager" | "background" | "lazy";
@@ -23,6 +24,8 @@ export interface StdioServerConfig {
   env?: Record<string, string>;
   /** Working directory of the child. */
   cwd?: string;
+  /** OS sandbox of the process (omitted: the default policy; `false`: none). */
+  sandbox?: SandboxConfig;
   /** Overrides `mcp.startup_mode`. */
   startup_mode?: StartupMode;
   /** `false` keeps the server configured but never connects it. */

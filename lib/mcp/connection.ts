@@ -568,10 +568,15 @@ export class ServerConnection {
     try {
       port = await this.#opts.ports.acquire(this.name, this.config);
     } catch (error) {
-      throw new McpConnectionError(
-        this.name,
-        `could not start the transport worker: ${(error as Error).message}`,
-        error,
+      // A permanent refusal from the host (e.g. a required sandbox is missing) keeps its code.
+      const code = (error as { code?: unknown }).code;
+      throw Object.assign(
+        new McpConnectionError(
+          this.name,
+          `could not start the transport worker: ${(error as Error).message}`,
+          error,
+        ),
+        typeof code === "string" && code.startsWith("MCP_") ? { transportCode: code } : {},
       );
     }
     const transport = new WorkerBridgeTransport(port, {

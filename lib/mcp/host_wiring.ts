@@ -21,10 +21,16 @@
 import { startPlugin } from "../plugin/mod.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import type { PluginHandle } from "../plugin/mod.ts";
-import { netPermissionFor, type ServerConfig, validateServerConfig } from "./config.ts";
+import {
+  isStdioConfig,
+  netPermissionFor,
+  type ServerConfig,
+  validateServerConfig,
+} from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
 import type { OAuthStorage } from "./oauth.ts";
 import { transportSpecFor } from "./transport_spec.ts";
+import type { SandboxHost } from "./sandbox/host.ts";
 
 /**
  * The permissions of a server's transport worker, in plugin form.
@@ -95,6 +101,8 @@ export interface McpTransportHostOptions {
   heartbeat?: { intervalMs: number; missed: number } | false;
   /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
   killGraceMs?: number;
+  /** OS sandbox of stdio server processes (omitted: servers run unsandboxed). */
+  sandbox?: SandboxHost;
   /** OAuth for HTTP servers: token storage (KV) and the browser step. */
   oauth?: {
     storage: OAuthStorage;
@@ -150,9 +158,13 @@ export class McpTransportHost {
   async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
     const valid = validateServerConfig(name, config);
     await this.stop(name);
-    const spec = transportSpecFor(name, valid, this.#opts.getEnv ?? safeEnvGet, {
+    let spec = transportSpecFor(name, valid, this.#opts.getEnv ?? safeEnvGet, {
       killGraceMs: this.#opts.killGraceMs,
     });
+    if (spec.kind === "stdio" && this.#opts.sandbox && isStdioConfig(valid)) {
+      // The worker then runs bubblewrap, which runs the server inside the sandbox.
+      spec = await this.#opts.sandbox.wrap(spec, valid.sandbox);
+    }
     let handle!: PluginHandle;
     const grace = this.#opts.killGraceMs ?? 1_000;
     await this.supervisor.startChild({

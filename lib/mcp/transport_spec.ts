@@ -9,6 +9,33 @@ import { DEFAULT_INHERITED_ENV, isStdioConfig, type ServerConfig } from "./confi
 import type { TransportSpec } from "./port_protocol.ts";
 
 /**
+ * Certificate and proxy variables every stdio server inherits: without them
+ * `npx -y` behind a corporate proxy or a private CA fails to download
+ * (`invalid peer certificate: UnknownIssuer`).
+ */
+export const PASSTHROUGH_ENV: readonly string[] = [
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  "PIP_CERT",
+  "DENO_CERT",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "npm_config_registry",
+  "npm_config_cafile",
+  "LANG",
+  "LC_ALL",
+];
+
+/**
  * Builds the spec a transport worker receives. The child's environment is
  * resolved here (the worker itself may read no environment variable): the
  * default inherited names plus what the config names in `env`.
@@ -28,7 +55,7 @@ export function transportSpecFor(
 ): TransportSpec {
   if (isStdioConfig(config)) {
     const env: Record<string, string> = {};
-    for (const key of DEFAULT_INHERITED_ENV) {
+    for (const key of [...DEFAULT_INHERITED_ENV, ...PASSTHROUGH_ENV]) {
       const value = getEnv(key);
       // Like the SDK: skip exported shell functions.
       if (value !== undefined && !value.startsWith("()")) env[key] = value;
