@@ -74,6 +74,7 @@ export class Runtime {
   #store?: PluginRef<StoreSurface>;
   #storeOwnerId = crypto.randomUUID();
   #transports?: McpTransportHost;
+  #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
 
@@ -161,7 +162,7 @@ export class Runtime {
         // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
         killGraceMs: 250,
         // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
-        sandbox: new SandboxHost(sandboxHostOptions(config, this.#options)),
+        sandbox: this.#sandbox = new SandboxHost(sandboxHostOptions(config, this.#options)),
       });
       this.#transports = transports;
       transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));
@@ -240,6 +241,7 @@ export class Runtime {
     this.#stopping ??= (async () => {
       await this.root.stop(reason);
       await this.#transports?.stopAll?.();
+      this.#sandbox?.close();
     })();
     return this.#stopping;
   }

@@ -13,6 +13,7 @@
 
 import { join } from "node:path";
 import { isWithin, type SandboxPolicy } from "./policy.ts";
+import { SANDBOX_PROXY_PORT } from "./net_proxy.ts";
 
 /** What the host set up once for every sandbox of this process. */
 export interface SandboxHostFiles {
@@ -78,6 +79,7 @@ export function bwrapArgs(
   command: BwrapCommand,
   features: BwrapFeatures,
   files: SandboxHostFiles,
+  proxy?: { socketPath: string; socat: string },
 ): string[] {
   const out = ["--new-session", "--die-with-parent", "--unshare-pid", "--unshare-user"];
   if (features.disableUserns) out.push("--disable-userns");
@@ -112,6 +114,44 @@ export function bwrapArgs(
   for (const a of policy.allowRead) {
     if (command.stat(a.path) !== undefined) out.push("--ro-bind", a.path, a.path);
   }
-  out.push("--chdir", command.cwd, "--", command.command, ...command.args);
+  out.push("--chdir", command.cwd);
+  if (!policy.network.open && proxy) {
+    // The host's filtering proxy, reached through socat on the sandbox's own loopback.
+    out.push("--bind", proxy.socketPath, proxy.socketPath);
+    const listen = `TCP-LISTEN:${SANDBOX_PROXY_PORT},bind=127.0.0.1,fork,reuseaddr`;
+    const script = `${proxy.socat} ${listen} UNIX-CONNECT:"$0" >/dev/null 2>&1 &\n` +
+      // Wait (briefly, bounded) until it listens, so the server's first request finds it.
+      `i=0; while [ $i -lt 100 ] && ! ${proxy.socat} -u OPEN:/dev/null ` +
+      `TCP:127.0.0.1:${SANDBOX_PROXY_PORT} 2>/dev/null; do i=$((i+1)); sleep 0.01; done\n` +
+      `exec "$@"`;
+    out.push("--", "/bin/sh", "-c", script, proxy.socketPath, command.command, ...command.args);
+    return out;
+  }
+  out.push("--", command.command, ...command.args);
   return out;
+}
+
+/**
+ * The variables that point a sandboxed server's clients at the filtering proxy.
+ *
+ * @example
+ * ```ts
+ * import { proxyEnv } from "./bwrap.ts";
+ * console.log(proxyEnv().HTTPS_PROXY); // "http://127.0.0.1:3128"
+ * ```
+ */
+export function proxyEnv(): Record<string, string> {
+  const url = `http://127.0.0.1:${SANDBOX_PROXY_PORT}`;
+  return {
+    HTTP_PROXY: url,
+    HTTPS_PROXY: url,
+    http_proxy: url,
+    https_proxy: url,
+    ALL_PROXY: url,
+    all_proxy: url,
+    NO_PROXY: "",
+    no_proxy: "",
+    // Node ≥ 24: fetch and http honour the variables above.
+    NODE_USE_ENV_PROXY: "1",
+  };
 }

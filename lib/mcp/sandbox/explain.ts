@@ -76,7 +76,7 @@ export function explainDenial(text: string, s: SandboxSummary): string | undefin
   }
   if (!s.networkOpen) {
     const host = /(?:ENOTFOUND|EAI_AGAIN)\s+([A-Za-z0-9.-]+)/.exec(text)?.[1] ??
-      /(?:ECONNREFUSED|ENETUNREACH)\s+([0-9a-fA-F.:[\]]+)/.exec(text)?.[1] ??
+      /\b(\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?)\b/.exec(text)?.[1] ??
       /https?:\/\/([^/\s'"]+)/.exec(text)?.[1];
     return `sandbox: network access is closed for this server; to allow ${
       host ?? "a domain"

@@ -12,8 +12,14 @@ import { join } from "node:path";
 import type { TransportSpec } from "../port_protocol.ts";
 import type { SandboxSettings } from "../../config/sandbox_schema.ts";
 import { defaultSandboxSettings } from "../../config/sandbox_schema.ts";
-import { bwrapArgs, type SandboxHostFiles } from "./bwrap.ts";
-import { detectSandbox, type SandboxAvailability, systemDetectDeps } from "./detect.ts";
+import { bwrapArgs, proxyEnv, type SandboxHostFiles } from "./bwrap.ts";
+import {
+  detectSandbox,
+  installHint,
+  type SandboxAvailability,
+  systemDetectDeps,
+} from "./detect.ts";
+import { type DomainProxy, startDomainProxy } from "./net_proxy.ts";
 import { resolvePolicy, type SandboxPolicy } from "./policy.ts";
 import type { SandboxSummary } from "./explain.ts";
 
@@ -28,7 +34,7 @@ export class McpSandboxRequiredError extends Error {
   readonly server: string;
   constructor(server: string, availability: SandboxAvailability) {
     super(
-      `${server}: mcp.servers.${server}.sandbox.required is set, but no sandbox is available ` +
+      `mcp.servers.${server}.sandbox.required is set, but no sandbox is available ` +
         `(${availability.reason ?? "unknown reason"})` +
         (availability.install ? `; to fix: ${availability.install}` : ""),
     );
@@ -69,6 +75,7 @@ export class SandboxHost {
   #availability?: Promise<SandboxAvailability>;
   #files?: SandboxHostFiles & { tmpDir: string };
   readonly #warned = new Set<string>();
+  readonly #proxies = new Map<string, DomainProxy>();
 
   constructor(options: SandboxHostOptions) {
     this.#opts = options;
@@ -144,13 +151,23 @@ export class SandboxHost {
       );
       return spec;
     }
-    if (!policy.network.open && policy.network.domains.length > 0) {
-      this.#warnOnce(
-        `domains:${spec.name}`,
-        `${spec.name}: sandbox.network domains are not filtered yet; the network stays closed`,
-      );
-    }
     const files = await this.#hostFiles();
+    let proxy: { socketPath: string; socat: string } | undefined;
+    if (!policy.network.open && policy.network.domains.length > 0) {
+      if (availability.socat) {
+        proxy = {
+          socketPath: await this.#proxyFor(spec.name, policy.network.domains),
+          socat: availability.socat,
+        };
+      } else {
+        this.#warnOnce(
+          `socat:${spec.name}`,
+          `${spec.name}: its network stays closed, sandbox.network domains need socat (${
+            installHint(["socat"])
+          })`,
+        );
+      }
+    }
     for (const dir of policy.ensureDirs) await Deno.mkdir(dir, { recursive: true }).catch(() => {});
     const env: Record<string, string> = { ...spec.env };
     for (const name of policy.env) {
@@ -158,15 +175,26 @@ export class SandboxHost {
       if (value !== undefined) env[name] = value;
     }
     env.TMPDIR = policy.tmpDir;
+    if (!policy.network.open) {
+      // No proxy variables from the user's environment: they point outside the sandbox.
+      for (const k of Object.keys(env)) if (/^(https?|all|no)_proxy$/i.test(k)) delete env[k];
+      if (proxy) Object.assign(env, proxyEnv());
+    }
     const cwd = spec.cwd ?? this.#opts.cwd;
     return {
       ...spec,
       command: availability.features.bwrap,
-      args: bwrapArgs(policy, { command: spec.command, args: spec.args, cwd, stat: statKind }, {
-        bwrap: availability.features.bwrap,
-        disableUserns: availability.features.disableUserns,
-        root: availability.features.root,
-      }, files),
+      args: bwrapArgs(
+        policy,
+        { command: spec.command, args: spec.args, cwd, stat: statKind },
+        {
+          bwrap: availability.features.bwrap,
+          disableUserns: availability.features.disableUserns,
+          root: availability.features.root,
+        },
+        files,
+        proxy,
+      ),
       env,
       cwd,
       sandbox: summaryOf(policy),
@@ -183,6 +211,27 @@ export class SandboxHost {
     await Deno.chmod(deniedFile, 0o000);
     this.#files = { deniedFile, tmpDir: join(dir, "tmp") };
     return this.#files;
+  }
+
+  /** The proxy socket of a strict server (one per server, reused across reconnects). */
+  async #proxyFor(server: string, domains: readonly string[]): Promise<string> {
+    const key = `${server}\n${domains.join(",")}`;
+    const have = this.#proxies.get(key);
+    if (have) return have.socketPath;
+    const id = crypto.randomUUID().slice(0, 8);
+    const proxy = await startDomainProxy(
+      join(this.runtimeDir(), `net-${server}-${id}.sock`),
+      server,
+      domains,
+    );
+    this.#proxies.set(key, proxy);
+    return proxy.socketPath;
+  }
+
+  /** Stops the strict servers' proxies (at exit). */
+  close(): void {
+    for (const p of this.#proxies.values()) p.close();
+    this.#proxies.clear();
   }
 
   #warnOnce(key: string, message: string): void {
