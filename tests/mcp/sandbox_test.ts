@@ -305,3 +305,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test("servers sandbox NAME prints the effective policy; doctor reports the sandbox", async () => {
+  const t = await setup(
+    `[mcp.servers.fs]\ncommand = "npx"\nargs = ["-y", "@modelcontextprotocol/server-filesystem", "~"]\n` +
+      `[mcp.servers.fs.sandbox]\nread = ["~/.ssh/known_hosts"]\nnetwork = ["api.github.com"]\n` +
+      spy("loose", "sandbox = false") +
+      `[mcp.servers.remote]\nurl = "https://mcp.example.com/mcp"\n`,
+  );
+  try {
+    const r = await runCli(["servers", "sandbox", "fs"], { env: t.env, cwd: t.project });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /read: +everything except/);
+    assert.match(r.stdout, new RegExp(`✗ ${t.home}/\\.ssh +SSH keys`));
+    assert.match(
+      r.stdout,
+      new RegExp(`✗ ${t.home}/\\.config/mcpchat +mcpchat's own config and data`),
+    );
+    assert.match(r.stdout, new RegExp(`✓ ${t.project} +working directory`));
+    assert.match(r.stdout, new RegExp(`✓ ${t.home} +directory given to server-filesystem`));
+    assert.match(r.stdout, new RegExp(`✓ ${t.home}/\\.npm +npm cache`));
+    assert.match(r.stdout, /network: +closed except api\.github\.com/);
+    assert.match(r.stdout, /presets: +npm \(from the command\)/);
+    const json = await runCli(["servers", "sandbox", "fs", "--json"], {
+      env: t.env,
+      cwd: t.project,
+    });
+    const policy = JSON.parse(json.stdout);
+    assert.equal(policy.mode, "strict");
+    assert.deepEqual(policy.network, { open: false, domains: ["api.github.com"] });
+    const off = await runCli(["servers", "sandbox", "loose"], { env: t.env, cwd: t.project });
+    assert.match(off.stdout, /off \(sandbox = false\)/);
+    const remote = await runCli(["servers", "sandbox", "remote"], { env: t.env, cwd: t.project });
+    assert.equal(remote.code, 2);
+    assert.match(remote.stderr, /remote \(http\) server/);
+    const missing = await runCli(["servers", "sandbox", "nope"], { env: t.env, cwd: t.project });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no server named "nope" \(configured: fs, loose, remote\)/);
+
+    const doctor = await runCli(["doctor"], { env: t.env, cwd: t.project });
+    assert.match(
+      doctor.stdout,
+      availability.available
+        ? /✓ mcp: sandbox +bubblewrap .*: stdio servers run sandboxed/
+        : /! mcp: sandbox +not available/,
+    );
+    assert.match(doctor.stdout, /! mcp: loose sandbox +runs without a sandbox \(sandbox = false\)/);
+  } finally {
+    await t.cleanup();
+  }
+});

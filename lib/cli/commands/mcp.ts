@@ -343,8 +343,12 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Runtime;
   }
   if (sub === "add" || sub === "remove") return await editServers(ctx, sub, words.slice(1));
+  if (sub === "sandbox") {
+    const { serversSandboxCommand } = await import("./servers_sandbox.ts");
+    return await serversSandboxCommand(ctx, name);
+  }
   throw new CommandError(
-    `unknown servers command "${sub}" (list, test, add, remove)`,
+    `unknown servers command "${sub}" (list, test, add, remove, sandbox)`,
     ExitCode.Usage,
   );
 }

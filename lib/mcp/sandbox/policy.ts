@@ -218,7 +218,8 @@ export function resolvePolicy(input: PolicyInput): SandboxPolicy {
   return {
     ...base,
     enabled: true,
-    mode: settings.mode,
+    // A `network` list closes the rest of the network: that is the strict policy.
+    mode: networkOpen ? settings.mode : "strict",
     required: settings.required,
     denyRead,
     allowRead: allowed.filter((a) => denyRead.some((d) => isWithin(a.path, d.path))),
