@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { isolatedEnv, ROOT, runCli } from "../_helpers/cli.ts";
+import { isolatedEnv, ROOT, runCli, spawnCli } from "../_helpers/cli.ts";
 import { detectSandbox, systemDetectDeps } from "../../lib/mcp/sandbox/detect.ts";
 
 const SPY = new URL("../fixtures/mcp/spy_server.mjs", import.meta.url).pathname;
@@ -354,4 +354,49 @@ Deno.test("servers sandbox NAME prints the effective policy; doctor reports the 
   } finally {
     await t.cleanup();
   }
+});
+
+async function pids(pattern: string): Promise<string[]> {
+  const out = await new Deno.Command("pgrep", { args: ["-f", pattern], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim() !== "");
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, limitMs = 30_000) {
+  for (let waited = 0; !(await check()); waited += 100) {
+    if (waited > limitMs) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test({
+  name: "kill -9 of mcpchat ends the sandboxed server's whole tree (--die-with-parent)",
+  ignore,
+  async fn() {
+    const t = await setup("");
+    const unique = `${t.home}/spy-${crypto.randomUUID()}.mjs`;
+    await Deno.copyFile(SPY, unique);
+    await Deno.writeTextFile(
+      `${t.home}/.config/mcpchat/config.toml`,
+      `[mcp.servers.spy]\ncommand = "node"\nargs = [${JSON.stringify(unique)}]\n`,
+    );
+    const fifo = `${t.home}/fifo`;
+    await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    // Reading a FIFO nobody writes blocks: the call stays in flight.
+    const child = spawnCli(["tools", "call", "spy", "read_file", `path=${fifo}`], t.env);
+    try {
+      await waitFor(async () => (await pids(unique)).length > 0, "the server to start");
+      child.kill("SIGKILL");
+      await child.status;
+      await waitFor(async () => (await pids(unique)).length === 0, "the server to end");
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.output().catch(() => {});
+      for (const pid of await pids(unique)) Deno.kill(Number(pid), "SIGKILL");
+      await t.cleanup();
+    }
+  },
 });
