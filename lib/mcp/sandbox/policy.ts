@@ -9,7 +9,7 @@
  * @module
  */
 
-import { basename, dirname, isAbsolute, join, normalize, resolve } from "node:path";
+import { basename, isAbsolute, join, normalize, resolve } from "node:path";
 import type { SandboxPreset, SandboxSettings } from "../../config/sandbox_schema.ts";
 
 /** One path of a policy, with why it is there (shown by `servers sandbox`). */
@@ -351,9 +351,4 @@ class PathSet {
   list(): PolicyPath[] {
     return [...this.#entries].map(([path, why]) => ({ path, why }));
   }
-}
-
-/** The parent directory that `sandbox.write` should name to allow writing `path`. */
-export function writeKeyFor(path: string): string {
-  return dirname(path);
 }
