@@ -154,6 +154,8 @@ export class Runtime {
           authorize: (server, url) => this.#authorize(server, url),
         },
         emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
+        // The pooled transport worker starts with permissions for every configured server.
+        servers: config.mcp.servers,
         heartbeat: {
           intervalMs: config.health.heartbeat_ms,
           missed: config.health.missed_heartbeats,

@@ -570,13 +570,17 @@ export class ServerConnection {
     } catch (error) {
       // A permanent refusal from the host (e.g. a required sandbox is missing) keeps its code.
       const code = (error as { code?: unknown }).code;
+      const own = typeof code === "string" && code.startsWith("MCP_");
       throw Object.assign(
         new McpConnectionError(
           this.name,
-          `could not start the transport worker: ${(error as Error).message}`,
+          // The host's own errors (command not found, sandbox required) say it all.
+          own
+            ? (error as Error).message
+            : `could not start the transport worker: ${(error as Error).message}`,
           error,
         ),
-        typeof code === "string" && code.startsWith("MCP_") ? { transportCode: code } : {},
+        own ? { transportCode: code } : {},
       );
     }
     const transport = new WorkerBridgeTransport(port, {
