@@ -12,7 +12,13 @@ import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import { McpTransportHost } from "../mcp/host_wiring.ts";
-import { configSpec, llmSpec, mcpManagerSpec, storeSpec } from "../../plugins/manifest.ts";
+import {
+  configSpec,
+  llmSpec,
+  mcpManagerSpec,
+  PLUGIN_MODULES,
+  storeSpec,
+} from "../../plugins/manifest.ts";
 import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
@@ -154,6 +160,7 @@ export class Runtime {
           authorize: (server, url) => this.#authorize(server, url),
         },
         emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
+        module: PLUGIN_MODULES.mcpTransports,
         // The pooled transport worker starts with permissions for every configured server.
         servers: config.mcp.servers,
         heartbeat: {

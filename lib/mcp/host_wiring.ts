@@ -101,8 +101,12 @@ export interface McpTransportHostOptions {
   getEnv?: (key: string) => string | undefined;
   /** The configured servers: the pool starts with permissions for all of them at once. */
   servers?: Record<string, ServerConfig>;
-  /** Pool plugin module (default `plugins/mcp_transports.ts`). */
-  module?: URL;
+  /**
+   * The pool plugin's module (`plugins/mcp_transports.ts`, from
+   * `plugins/manifest.ts`): passed in, because no `lib/` area but `lib/cli`
+   * reaches `plugins/`.
+   */
+  module: URL;
   /** Heartbeats of the pool worker (default the plugin host's). */
   heartbeat?: { intervalMs: number; missed: number } | false;
   /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
@@ -288,7 +292,7 @@ export class McpTransportHost {
       start: async () => {
         handle = await startPlugin({
           name: POOL_ID,
-          module: this.#opts.module ?? new URL("../../plugins/mcp_transports.ts", import.meta.url),
+          module: this.#opts.module,
           permissions: wanted,
           init: {},
           heartbeat: this.#opts.heartbeat,
