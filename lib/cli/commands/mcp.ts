@@ -92,7 +92,9 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
     );
   }
   const runtime = await ctx.runtime();
-  return await runtime.mcp(config);
+  // Sampling and elicitation as in the chat, so servers offer the same tools here.
+  const { cliHostHandlers } = await import("../mcp_host_handlers.ts");
+  return await runtime.mcp(config, cliHostHandlers(ctx));
 }
 
 function requireServer(server: string | undefined, usage: string): string {
