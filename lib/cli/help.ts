@@ -62,7 +62,7 @@ Example: mcpchat tools call everything echo message=hello
 `,
   resources: `Usage:
   mcpchat resources list [SERVER] [--json]
-  mcpchat resources read SERVER URI [--json]
+  mcpchat resources read SERVER URI [--json] [-o FILE]   (-o saves the content, binary included)
 `,
   prompts: `Usage:
   mcpchat prompts list [SERVER] [--json]

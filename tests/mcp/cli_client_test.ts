@@ -97,3 +97,27 @@ Deno.test("tools call: elicitation without a terminal is declined, saying so", a
     await fake.close();
   }
 });
+
+Deno.test("resources read -o FILE saves a binary blob as its bytes", async () => {
+  const { fake, env, config } = await setup();
+  try {
+    const file = `${env.HOME}/blob.bin`;
+    const uri = "demo://resource/dynamic/blob/1";
+    const r = await runCli(
+      ["--config", config, "resources", "read", "everything", uri, "-o", file],
+      {
+        env,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const bytes = await Deno.readFile(file);
+    assert.match(r.stderr, new RegExp(`saved ${bytes.length} bytes \\(text/plain\\) to ${file}`));
+    assert.match(new TextDecoder().decode(bytes), /^Resource 1: This is a base64 blob/);
+    const shown = await runCli(["--config", config, "resources", "read", "everything", uri], {
+      env,
+    });
+    assert.match(shown.stdout, new RegExp(`${bytes.length} bytes; save it with -o FILE`));
+  } finally {
+    await fake.close();
+  }
+});
