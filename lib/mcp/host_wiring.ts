@@ -160,6 +160,8 @@ export class McpTransportHost {
   readonly #actors = new Map<string, ActorRecord>();
   /** Process groups of stdio children, per server. */
   readonly #groups = new Map<string, Set<number>>();
+  /** Group kills under way (SIGTERM sent, SIGKILL pending). */
+  readonly #reaping = new Set<Promise<void>>();
   #pool?: Pool;
   #poolLock: Promise<unknown> = Promise.resolve();
   #generation = 0;
@@ -356,9 +358,11 @@ export class McpTransportHost {
     this.#groups.set(name, groups);
     if (alive) groups.add(pid);
     else {
-      // The leader ended; anything left in its group is an orphan.
+      // The leader ended; anything left in its group is an orphan. Tracked, so an
+      // exit waits for the SIGKILL of members that ignore SIGTERM.
       groups.delete(pid);
-      void killProcessGroup(pid);
+      const reap = killProcessGroup(pid).finally(() => this.#reaping.delete(reap));
+      this.#reaping.add(reap);
     }
   }
 
@@ -414,12 +418,14 @@ export class McpTransportHost {
     return true;
   }
 
-  /** Stops every server's actor, then the pool worker. */
+  /** Stops every server's actor, then the pool worker; resolves once every process group is reaped. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.#actors.keys()].map((n) => this.stop(n)));
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool) await this.supervisor.removeChild(POOL_ID).catch(() => {});
+    await Promise.all([...this.#groups.keys()].map((n) => this.#reapGroups(n)));
+    await Promise.all([...this.#reaping]);
   }
 
   /** Names with a running actor. */
@@ -505,10 +511,9 @@ export async function killProcessGroup(pgid: number, graceMs = 300): Promise<voi
     }
   };
   if (!signal("SIGTERM")) return;
-  await new Promise<void>((resolve) => {
-    const id = setTimeout(resolve, graceMs);
-    Deno.unrefTimer(id);
-  });
+  // A referenced timer: at exit, the process must wait for the SIGKILL of a
+  // grandchild that ignores SIGTERM (an unref'd one let it exit first).
+  await new Promise<void>((resolve) => setTimeout(resolve, graceMs));
   signal("SIGKILL");
 }
 

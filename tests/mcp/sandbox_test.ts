@@ -400,3 +400,55 @@ Deno.test({
     }
   },
 });
+
+for (const sandboxed of [true, false]) {
+  Deno.test({
+    name: `a grandchild that ignores SIGTERM does not outlive \`tools list\` (${
+      sandboxed ? "sandboxed" : "sandbox = false"
+    })`,
+    ignore: sandboxed && ignore,
+    async fn() {
+      const tag = `leak-${crypto.randomUUID()}`;
+      const leaky = new URL("../fixtures/mcp/leaky_server.mjs", import.meta.url).pathname;
+      const t = await setup(
+        `[mcp.servers.leaky]\ncommand = "node"\nargs = [${JSON.stringify(leaky)}, "${tag}"]\n` +
+          (sandboxed ? "" : "sandbox = false\n"),
+      );
+      try {
+        const r = await runCli(["tools", "list", "leaky"], { env: t.env, cwd: t.project });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /read_file/);
+        // Bounded wait, not a timing assertion: the tree is gone once mcpchat has exited.
+        await waitFor(async () => (await pids(tag)).length === 0, "the grandchild to end", 5_000);
+      } finally {
+        for (const pid of await pids(tag)) Deno.kill(Number(pid), "SIGKILL");
+        await t.cleanup();
+      }
+    },
+  });
+}
+
+Deno.test("closing the terminal (SIGHUP) reaps an unsandboxed server's whole tree before mcpchat exits", async () => {
+  const tag = `hup-${crypto.randomUUID()}`;
+  const leaky = new URL("../fixtures/mcp/leaky_server.mjs", import.meta.url).pathname;
+  const t = await setup(
+    `[mcp.servers.leaky]\ncommand = "node"\nargs = [${
+      JSON.stringify(leaky)
+    }, "${tag}"]\nsandbox = false\n`,
+  );
+  const fifo = `${t.home}/fifo`;
+  await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  const child = spawnCli(["tools", "call", "leaky", "read_file", `path=${fifo}`], t.env);
+  try {
+    await waitFor(async () => (await pids(tag)).length > 0, "the grandchild to start");
+    child.kill("SIGHUP");
+    const status = await child.status;
+    assert.equal(status.code, 129);
+    // Reaped before the exit: nothing to wait for afterwards.
+    assert.deepEqual(await pids(tag), []);
+  } finally {
+    await child.output().catch(() => {});
+    for (const pid of await pids(tag)) Deno.kill(Number(pid), "SIGKILL");
+    await t.cleanup();
+  }
+});
