@@ -600,9 +600,11 @@ export class ServerConnection {
       if (error instanceof McpError && (error as McpError).code === ErrorCode.RequestTimeout) {
         throw new McpInitializeTimeoutError(this.name, timeoutMs);
       }
-      const code = (error as { transportCode?: string }).transportCode ?? info?.code;
+      const failure = transport.sendFailure;
+      const code = (error as { transportCode?: string }).transportCode ?? info?.code ??
+        failure?.code;
       if (code === "MCP_TRANSPORT_TIMEOUT") this.#opts.ports.invalidate(this.name);
-      const reason = info?.reason ?? (error as Error).message;
+      const reason = info?.reason ?? failure?.message ?? (error as Error).message;
       throw Object.assign(new McpConnectionError(this.name, reason, error), {
         transportCode: code ?? "MCP_CONNECTION",
       });

@@ -118,15 +118,60 @@ export async function openHttpSession(
       send: async (json) => {
         const message = JSON.parse(json) as JSONRPCMessage;
         try {
-          await transport.send(message);
+          try {
+            await transport.send(message);
+          } catch (error) {
+            // Streamable HTTP authorizes on the first POST: authorize, then retry once.
+            if (!(await reauthorize(error))) throw error;
+            await transport.send(message);
+          }
         } catch (error) {
-          // Streamable HTTP authorizes on the first POST: authorize, then retry once.
-          if (!(await reauthorize(error))) throw error;
-          await transport.send(message);
+          throw refusal(spec, error) ?? error;
         }
       },
       setProtocolVersion: (v) => transport.setProtocolVersion?.(v),
       close: () => transport.close(),
     },
   };
+}
+
+/**
+ * A 401 or 403 as one clear, permanent error (no retry can fix it), or
+ * `undefined` for other failures.
+ *
+ * @example
+ * ```ts
+ * import { refusal } from "./http_session.ts";
+ * const e = refusal({ name: "gh", url: "https://x.test/mcp" }, Object.assign(new Error("Error POSTing to endpoint (HTTP 403): no"), { code: 403 }));
+ * console.log(e?.code); // "MCP_NOT_ALLOWED"
+ * ```
+ */
+export function refusal(
+  spec: { name: string; url: string },
+  error: unknown,
+): (Error & { code: string }) | undefined {
+  const e = error as { code?: unknown; message?: string; name?: string };
+  const status = typeof e?.code === "number"
+    ? e.code
+    : Number(/HTTP (40[13])\b/.exec(e?.message ?? "")?.[1] ?? 0);
+  const key = `mcp.servers.${spec.name}`;
+  if (status === 401 || e?.name === "UnauthorizedError") {
+    return Object.assign(
+      new Error(
+        `${spec.url} answered 401 Unauthorized: it needs credentials — set ${key}.headers ` +
+          `(e.g. Authorization = "Bearer …") or [${key}.oauth]`,
+      ),
+      { code: "MCP_AUTH_REQUIRED" },
+    );
+  }
+  if (status === 403) {
+    return Object.assign(
+      new Error(
+        `${spec.url} answered 403 Forbidden: the credentials were refused — check ${key}.headers ` +
+          `or [${key}.oauth] (scope)`,
+      ),
+      { code: "MCP_NOT_ALLOWED" },
+    );
+  }
+  return undefined;
 }

@@ -241,12 +241,13 @@ export function serveTransport(
           post({ t: "error", s: msg.s, message: "transport is not open", code: "MCP_NOT_OPEN" });
           return;
         }
-        c.session.send(msg.m).catch((e: Error) =>
+        c.session.send(msg.m).catch((e: Error & { code?: unknown }) =>
           post({
             t: "error",
             s: msg.s,
             message: e.message,
-            code: "MCP_SEND",
+            // A transport's own code (e.g. MCP_AUTH_REQUIRED: permanent) travels as is.
+            code: typeof e.code === "string" ? e.code : "MCP_SEND",
             id: requestIdOf(msg.m),
           })
         );

@@ -121,3 +121,36 @@ Deno.test("resources read -o FILE saves a binary blob as its bytes", async () =>
     await fake.close();
   }
 });
+
+Deno.test("an HTTP server answering 401 or 403: one clear message, no reconnect attempts", async () => {
+  let posts = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    posts++;
+    const status = new URL(req.url).pathname === "/deny/mcp" ? 403 : 401;
+    return new Response("no", { status });
+  });
+  const env = await isolatedEnv();
+  const config = `${env.HOME}/config.toml`;
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  await Deno.writeTextFile(
+    config,
+    `[mcp.servers.locked]\nurl = "${base}/mcp"\n[mcp.servers.denied]\nurl = "${base}/deny/mcp"\n`,
+  );
+  try {
+    const locked = await runCli(["--config", config, "tools", "list", "locked"], { env });
+    assert.equal(locked.code, 1);
+    assert.match(
+      locked.stderr,
+      /answered 401 Unauthorized: it needs credentials — set mcp\.servers\.locked\.headers/,
+    );
+    assert.match(locked.stderr, /\(failed: /);
+    const before = posts;
+    const denied = await runCli(["--config", config, "tools", "list", "denied"], { env });
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /answered 403 Forbidden: the credentials were refused/);
+    // One attempt, not five with backoff.
+    assert.ok(posts - before <= 2, `${posts - before} requests`);
+  } finally {
+    await server.shutdown();
+  }
+});
