@@ -41,6 +41,7 @@ import type { OAuthStorage } from "./oauth.ts";
 import { transportSpecFor } from "./transport_spec.ts";
 import type { SandboxHost } from "./sandbox/host.ts";
 import { McpCommandNotFoundError } from "./errors.ts";
+import { discoverAuthHosts } from "./oauth_discovery.ts";
 
 /**
  * The permissions of a server's transport worker, in plugin form.
@@ -113,6 +114,8 @@ export interface McpTransportHostOptions {
   killGraceMs?: number;
   /** OS sandbox of stdio server processes (omitted: servers run unsandboxed). */
   sandbox?: SandboxHost;
+  /** Finds an OAuth server's authorization hosts (default: RFC 9728 / 8414 discovery). */
+  discoverAuthHosts?: (url: string) => Promise<string[]>;
   /** OAuth for HTTP servers: token storage (KV) and the browser step. */
   oauth?: {
     storage: OAuthStorage;
@@ -188,6 +191,13 @@ export class McpTransportHost {
     const valid = validateServerConfig(name, config);
     const getEnv = this.#opts.getEnv ?? safeEnvGet;
     let spec = transportSpecFor(name, valid, getEnv, { killGraceMs: this.#opts.killGraceMs });
+    if (spec.kind !== "stdio" && spec.oauth) {
+      // The authorization servers the resource names are allowed without a hand-written
+      // oauth.allowed_hosts: the pool's `net` is fixed when it starts.
+      const found = await (this.#opts.discoverAuthHosts ?? discoverAuthHosts)(spec.url);
+      const allowed = [...new Set([...(spec.oauth.allowed_hosts ?? []), ...found])];
+      return { ...spec, oauth: { ...spec.oauth, allowed_hosts: allowed } };
+    }
     if (spec.kind !== "stdio" || !isStdioConfig(valid)) return spec;
     // The server's own PATH (nvm/asdf setups set one in env) decides which program runs.
     const command = resolveCommand(spec.command, spec.env.PATH ?? getEnv("PATH") ?? "", spec.cwd);
@@ -319,17 +329,17 @@ export class McpTransportHost {
   /** Permissions for every configured, enabled server (what the pool starts with). */
   async #configuredPermissions(): Promise<Required<TransportPermissions>> {
     let all: Required<TransportPermissions> = { run: [], net: [] };
-    for (const [name, config] of Object.entries(this.#opts.servers ?? {})) {
-      if (config.enabled === false) continue;
-      try {
-        const spec = isStdioConfig(config)
-          ? await this.#stdioSpecWithoutSideEffects(name, config)
-          : await this.specFor(name, config);
-        all = union(all, transportPluginPermissions(spec));
-      } catch {
-        // A server that cannot start fails on its own spawn, with its own message.
-      }
-    }
+    const specs = await Promise.all(
+      Object.entries(this.#opts.servers ?? {}).filter(([, c]) => c.enabled !== false).map(
+        ([name, config]) =>
+          (isStdioConfig(config)
+            ? this.#stdioSpecWithoutSideEffects(name, config)
+            : this.specFor(name, config))
+            // A server that cannot start fails on its own spawn, with its own message.
+            .catch(() => undefined),
+      ),
+    );
+    for (const spec of specs) if (spec) all = union(all, transportPluginPermissions(spec));
     return all;
   }
 

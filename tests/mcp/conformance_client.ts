@@ -21,8 +21,8 @@ export async function runScenario(scenario: string, url: string): Promise<void> 
   };
   const oauth = scenario.startsWith("auth/")
     ? {
-      // The conformance authorization server runs on another localhost port.
-      allowed_hosts: ["localhost", "127.0.0.1"],
+      // No allowed_hosts: the authorization server (on another localhost port) is
+      // discovered from the resource's metadata and granted by the host.
       redirect_url: "http://localhost:3000/callback",
       grant: scenario.startsWith("auth/client-credentials")
         ? "client_credentials" as const
