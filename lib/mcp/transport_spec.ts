@@ -5,32 +5,19 @@
  * @module
  */
 
+import { NETWORK_ENV_NAMES } from "../util/network_env.ts";
 import { DEFAULT_INHERITED_ENV, isStdioConfig, type ServerConfig } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
 
 /**
- * Certificate and proxy variables every stdio server inherits: without them
- * `npx -y` behind a corporate proxy or a private CA fails to download
- * (`invalid peer certificate: UnknownIssuer`).
+ * Variables every stdio server inherits besides the defaults: the CA and
+ * proxy variables (without them `npx -y` behind a corporate proxy or a
+ * private CA fails: `invalid peer certificate: UnknownIssuer`), npm's
+ * registry, and the locale.
  */
 export const PASSTHROUGH_ENV: readonly string[] = [
-  "NODE_EXTRA_CA_CERTS",
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-  "REQUESTS_CA_BUNDLE",
-  "CURL_CA_BUNDLE",
-  "PIP_CERT",
-  "DENO_CERT",
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "NO_PROXY",
-  "ALL_PROXY",
-  "http_proxy",
-  "https_proxy",
-  "no_proxy",
-  "all_proxy",
+  ...NETWORK_ENV_NAMES,
   "npm_config_registry",
-  "npm_config_cafile",
   "LANG",
   "LC_ALL",
 ];
