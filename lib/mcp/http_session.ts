@@ -45,8 +45,23 @@ export async function openHttpSession(
   options: HttpSessionOptions = {},
 ): Promise<{ session: RelaySession; sessionId?: string }> {
   if (spec.kind === "stdio") throw new TypeError("openHttpSession needs an http or sse spec");
+  const remote = spec;
   const url = new URL(spec.url);
   const requestInit: RequestInit | undefined = spec.headers ? { headers: spec.headers } : undefined;
+  // The SDK opens the listening GET stream right after `notifications/initialized` without
+  // waiting; in-process, the client's next request comes later. Relayed, it can overtake the
+  // GET, and what the server sends on that stream meanwhile is lost. So: note when a GET
+  // stream has answered, and hold later sends until then (bounded).
+  let listened!: () => void;
+  const listening = new Promise<void>((resolve) => (listened = resolve));
+  const baseFetch = options.fetch ?? fetch;
+  const watchedFetch: typeof fetch = (input, init) => {
+    const response = baseFetch(input, init);
+    if ((init?.method ?? "GET").toUpperCase() === "GET") {
+      response.then(() => listened(), () => listened());
+    }
+    return response;
+  };
   const make = (): Transport & { finishAuth(code: string): Promise<void> } =>
     spec.kind === "sse"
       ? new SSEClientTransport(url, {
@@ -66,7 +81,7 @@ export async function openHttpSession(
       : new StreamableHTTPClientTransport(url, {
         requestInit,
         authProvider: options.authProvider,
-        fetch: options.fetch,
+        fetch: watchedFetch,
       });
   let transport = make();
   const provider = options.authProvider;
@@ -84,6 +99,8 @@ export async function openHttpSession(
     return true;
   };
   let closed = false;
+  /** Sends wait on this while `initialized` and the listening stream are under way. */
+  let gate: Promise<void> = Promise.resolve();
   const wire = () => {
     transport.onmessage = (m: JSONRPCMessage) =>
       sink.message(m as unknown as Record<string, unknown>);
@@ -117,22 +134,45 @@ export async function openHttpSession(
     session: {
       send: async (json) => {
         const message = JSON.parse(json) as JSONRPCMessage;
-        try {
-          try {
-            await transport.send(message);
-          } catch (error) {
-            // Streamable HTTP authorizes on the first POST: authorize, then retry once.
-            if (!(await reauthorize(error))) throw error;
-            await transport.send(message);
+        if (spec.kind === "http" && "method" in message) {
+          if (message.method === "notifications/initialized") {
+            const previous = gate;
+            gate = (async () => {
+              await previous;
+              await deliver(message);
+              await Promise.race([listening, delay(listenWaitMs)]);
+            })();
+            return await gate;
           }
-        } catch (error) {
-          throw refusal(spec, error) ?? error;
+          await gate;
         }
+        return await deliver(message);
       },
       setProtocolVersion: (v) => transport.setProtocolVersion?.(v),
       close: () => transport.close(),
     },
   };
+
+  async function deliver(message: JSONRPCMessage): Promise<void> {
+    try {
+      try {
+        await transport.send(message);
+      } catch (error) {
+        // Streamable HTTP authorizes on the first POST: authorize, then retry once.
+        if (!(await reauthorize(error))) throw error;
+        await transport.send(message);
+      }
+    } catch (error) {
+      throw refusal(remote, error) ?? error;
+    }
+  }
+}
+
+/** How long sends wait for the listening stream after `initialized` (a server may refuse GET). */
+const listenWaitMs = 2_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
