@@ -98,3 +98,34 @@ Deno.test("an HTTP server answering 401 or 403: one clear message, no reconnect 
     await server.shutdown();
   }
 });
+
+Deno.test("/mcp ping, log-level, complete, subscribe and unsubscribe in the REPL", async () => {
+  const { fake, env, config } = await setup();
+  try {
+    const uri = "demo://resource/static/document/features.md";
+    const r = await runCli(["--config", config], {
+      env,
+      stdin: [
+        "/mcp ping everything",
+        "/mcp log-level everything debug",
+        "/mcp complete everything prompt completable-prompt department E",
+        '/mcp complete everything prompt completable-prompt name "" department=Sales',
+        `/mcp subscribe everything ${uri}`,
+        `/mcp unsubscribe everything ${uri}`,
+        "/mcp log-level loud",
+        "/exit",
+        "",
+      ].join("\n"),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /everything: pong in [\d.]+ ms/);
+    assert.match(r.stdout, /log level debug: everything/);
+    assert.match(r.stdout, /› Engineering\n/);
+    assert.match(r.stdout, /David\nEve\nFrank\n/);
+    assert.match(r.stdout, new RegExp(`subscribed to ${uri}`));
+    assert.match(r.stdout, new RegExp(`unsubscribed from ${uri}`));
+    assert.match(r.stdout + r.stderr, /unknown level "loud": one of debug, info/);
+  } finally {
+    await fake.close();
+  }
+});
