@@ -395,8 +395,22 @@ export class McpTransportHost {
         else await oauth.storage.delete(p.key);
         return {};
       },
-      oauthAuthorize: (p: { server: string; url: string }) =>
-        oauth ? oauth.authorize(p.server, new URL(p.url)) : missing(p.server),
+      oauthAuthorize: async (p: { server: string; url: string }) => {
+        if (!oauth) return missing(p.server);
+        try {
+          return await oauth.authorize(p.server, new URL(p.url));
+        } catch (error) {
+          // Permanent: the server fails once instead of reconnecting, and the browser is not
+          // opened again on every attempt. An explicit connect tries again.
+          throw Object.assign(
+            new Error(
+              `signing in to ${p.server} failed: ${(error as Error).message} ` +
+                `(/mcp connect ${p.server} or mcpchat servers test ${p.server} tries again)`,
+            ),
+            { code: "MCP_AUTH_REQUIRED" },
+          );
+        }
+      },
     };
   }
 
