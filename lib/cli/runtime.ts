@@ -266,13 +266,20 @@ export class Runtime {
         this.#options.notify?.(
           `${server} needs you to sign in: open ${target.href}\n(waiting for the browser to come back)\n`,
         );
-        const opener = Deno.build.os === "darwin"
-          ? "open"
-          : Deno.build.os === "windows"
-          ? "explorer"
-          : "xdg-open";
-        await new Deno.Command(opener, { args: [target.href], stdout: "null", stderr: "null" })
-          .output().catch(() => undefined);
+        // $BROWSER first (the usual convention; also how a headless run signs in).
+        const browser = this.#options.env.BROWSER?.trim();
+        const [opener, ...openerArgs] = browser ? browser.split(/\s+/) : [
+          Deno.build.os === "darwin"
+            ? "open"
+            : Deno.build.os === "windows"
+            ? "explorer"
+            : "xdg-open",
+        ];
+        await new Deno.Command(opener, {
+          args: [...openerArgs, target.href],
+          stdout: "null",
+          stderr: "null",
+        }).output().catch(() => undefined);
       },
     });
   }
