@@ -137,12 +137,14 @@ export async function openHttpSession(
         if (spec.kind === "http" && "method" in message) {
           if (message.method === "notifications/initialized") {
             const previous = gate;
-            gate = (async () => {
+            const sent = (async () => {
               await previous;
               await deliver(message);
               await Promise.race([listening, delay(listenWaitMs)]);
             })();
-            return await gate;
+            // Later sends wait for it, but do not fail because it did.
+            gate = sent.catch(() => {});
+            return await sent;
           }
           await gate;
         }
@@ -172,7 +174,7 @@ export async function openHttpSession(
 const listenWaitMs = 2_000;
 
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => Deno.unrefTimer(setTimeout(resolve, ms)));
 }
 
 /**
