@@ -91,9 +91,16 @@ async function openRemote(
 ) {
   const { openHttpSession } = await import("../lib/mcp/http_session.ts");
   if (!s.oauth) return openHttpSession(s, sink);
-  const { McpOAuthProvider, clientCredentialsProvider } = await import("../lib/mcp/oauth.ts");
+  const { McpOAuthProvider, clientCredentialsProvider, crossAppAccessProvider } = await import(
+    "../lib/mcp/oauth.ts"
+  );
   if (s.oauth.grant === "client_credentials") {
     return openHttpSession(s, sink, { authProvider: await clientCredentialsProvider(s.oauth) });
+  }
+  if (s.oauth.grant === "cross_app_access") {
+    return openHttpSession(s, sink, {
+      authProvider: await crossAppAccessProvider(s.url, s.oauth),
+    });
   }
   // OAuth state lives with the host (KV); the browser step is the host's too.
   const provider = new McpOAuthProvider(s.name, {

@@ -195,7 +195,11 @@ export class McpTransportHost {
       // The authorization servers the resource names are allowed without a hand-written
       // oauth.allowed_hosts: the pool's `net` is fixed when it starts.
       const found = await (this.#opts.discoverAuthHosts ?? discoverAuthHosts)(spec.url);
-      const allowed = [...new Set([...(spec.oauth.allowed_hosts ?? []), ...found])];
+      // Cross-app access also talks to the identity provider.
+      const idp = spec.oauth.idp_token_endpoint
+        ? [netPermissionFor(spec.oauth.idp_token_endpoint)]
+        : [];
+      const allowed = [...new Set([...(spec.oauth.allowed_hosts ?? []), ...found, ...idp])];
       return { ...spec, oauth: { ...spec.oauth, allowed_hosts: allowed } };
     }
     if (spec.kind !== "stdio" || !isStdioConfig(valid)) return spec;

@@ -121,3 +121,44 @@ export async function discoverAuthHosts(
   }
   return [...hosts];
 }
+
+/**
+ * The first authorization server the resource at `url` names in its
+ * protected-resource metadata (the audience of a SEP-990 ID-JAG), or the
+ * resource's origin when it names none (the 2025-03-26 convention).
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizationServerOf } from "./oauth_discovery.ts";
+ * await authorizationServerOf("https://mcp.example.com/mcp"); // "https://auth.example.com"
+ * ```
+ */
+export async function authorizationServerOf(
+  url: string,
+  options: { fetch?: Fetch; timeoutMs?: number } = {},
+): Promise<string> {
+  const fetcher = options.fetch ?? ((u, init) => fetch(u, init));
+  const resource = new URL(url);
+  const path = resource.pathname.replace(/\/+$/, "");
+  const candidates = [
+    ...(path ? [`${resource.origin}/.well-known/oauth-protected-resource${path}`] : []),
+    `${resource.origin}/.well-known/oauth-protected-resource`,
+  ];
+  for (const candidate of candidates) {
+    try {
+      const r = await fetcher(candidate, {
+        headers: { accept: "application/json" },
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      });
+      if (!r.ok) {
+        await r.body?.cancel();
+        continue;
+      }
+      const list = (await r.json() as { authorization_servers?: unknown }).authorization_servers;
+      if (Array.isArray(list) && typeof list[0] === "string") return list[0];
+    } catch {
+      // Try the next location.
+    }
+  }
+  return resource.origin;
+}
