@@ -402,6 +402,9 @@ export const ServerSchema = z.pipe(
   }),
 );
 
+/** A server definition as written (every key optional): what `ServerSchema` accepts. */
+export type ServerConfigInput = z.input<typeof ServerSchema>;
+
 const ServerNameSchema = z.string().check(z.refine((v) => SERVER_NAME_PATTERN.test(v), {
   params: {
     expected: "a server name of 1-64 letters, digits, '_', '-' or '.', " +
@@ -434,6 +437,13 @@ const McpServerModeSchema = z.strictObject({
   host: z._default(nonEmptyString(), "127.0.0.1"),
   port: z._default(z.int().check(z.minimum(0), z.maximum(65_535)), 8931),
   token: z.optional(nonEmptyString()),
+  /** Tools the `chat` tool's model may call (globs on `server__tool`); nobody is there to ask. */
+  allow_tools: z._default(z.array(nonEmptyString()), []),
+  /** Browser origins allowed besides this machine's own (DNS-rebinding protection). */
+  allowed_origins: z._default(z.array(nonEmptyString()), []),
+  max_body_bytes: z._default(positiveInt(), 4 * 1024 * 1024),
+  /** Requests per second per client; 0 turns the limit off. */
+  rate_limit_per_second: z._default(nonNegativeInt(), 50),
 });
 
 const UiSchema = z.strictObject({

@@ -34,7 +34,6 @@ import {
   netPermissionFor,
   type ServerConfig,
   type StdioServerConfig,
-  validateServerConfig,
 } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
 import type { OAuthStorage } from "./oauth.ts";
@@ -188,6 +187,8 @@ export class McpTransportHost {
 
   /** The spec a server's actor runs: command resolved on its own PATH, sandbox applied. */
   async specFor(name: string, config: ServerConfig): Promise<TransportSpec> {
+    // Checked here too: the manager worker asks, the main thread grants permissions.
+    const { validateServerConfig } = await import("./server_check.ts");
     const valid = validateServerConfig(name, config);
     const getEnv = this.#opts.getEnv ?? safeEnvGet;
     let spec = transportSpecFor(name, valid, getEnv, { killGraceMs: this.#opts.killGraceMs });
