@@ -292,23 +292,31 @@ function filesystemServerDirs(
     .filter((p) => p !== "/" && stat(p) === "dir");
 }
 
-/** `.env` files in `dir` and its direct subdirectories (not `.env.example`). */
+/**
+ * `.env` files in `dir` and its direct subdirectories (not `.env.example`).
+ * Bounded: a spawn must stay cheap when the working directory is, say, HOME
+ * with thousands of entries (then only its top level is looked at).
+ */
 function envFiles(dir: string, list: PolicyInput["list"]): string[] {
   const out: string[] = [];
-  const visit = (d: string, depth: number) => {
-    for (const entry of list(d)) {
-      if (entry.dir) {
-        if (depth === 0 && entry.name !== "node_modules" && entry.name !== ".git") {
-          visit(join(d, entry.name), 1);
-        }
-      } else if (ENV_FILE_RE.test(entry.name) && !ENV_FILE_OK_RE.test(entry.name)) {
+  const top = list(dir);
+  const subdirs = top.filter((e) => e.dir && e.name !== "node_modules" && e.name !== ".git");
+  const check = (d: string, entries: { name: string; dir: boolean }[]) => {
+    for (const entry of entries) {
+      if (!entry.dir && ENV_FILE_RE.test(entry.name) && !ENV_FILE_OK_RE.test(entry.name)) {
         out.push(join(d, entry.name));
       }
     }
   };
-  visit(dir, 0);
+  check(dir, top);
+  if (subdirs.length <= MAX_SCANNED_SUBDIRS) {
+    for (const sub of subdirs) check(join(dir, sub.name), list(join(dir, sub.name)));
+  }
   return out;
 }
+
+/** Above this many subdirectories, only the top level is scanned for `.env` files. */
+const MAX_SCANNED_SUBDIRS = 64;
 
 /**
  * `~`, `~/x` and relative paths made absolute.
