@@ -17,7 +17,13 @@ import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import { McpTransportHost, type SpawnTransportParams } from "../mcp/host_wiring.ts";
-import { configSpec, llmSpec, mcpManagerSpec, storeSpec } from "../../plugins/manifest.ts";
+import {
+  configSpec,
+  llmSpec,
+  mcpManagerSpec,
+  PLUGIN_MODULES,
+  storeSpec,
+} from "../../plugins/manifest.ts";
 import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
@@ -25,6 +31,8 @@ import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
 import { defaultConfigPath } from "../config/paths.ts";
+import { SandboxHost } from "../mcp/sandbox/host.ts";
+import { sandboxHostOptions } from "./sandbox_setup.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -99,6 +107,7 @@ export class Runtime {
   #storeOwnerId = crypto.randomUUID();
   #serve?: PluginRef<unknown>;
   #transports?: McpTransportHost;
+  #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
 
@@ -305,6 +314,9 @@ export class Runtime {
         authorize: (server, url) => this.#authorize(server, url),
       },
       emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
+      module: PLUGIN_MODULES.mcpTransports,
+      // The pooled transport worker starts with permissions for every configured server.
+      servers: config.mcp.servers,
       heartbeat: {
         intervalMs: config.health.heartbeat_ms,
         missed: config.health.missed_heartbeats,
@@ -312,6 +324,8 @@ export class Runtime {
       // After stdin closes a server gets this long to exit, then SIGTERM, then as long
       // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
       killGraceMs: 250,
+      // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
+      sandbox: this.#sandbox = new SandboxHost(sandboxHostOptions(config, this.#options)),
     });
     this.#transports = transports;
     transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));
@@ -390,6 +404,7 @@ export class Runtime {
     this.#stopping ??= (async () => {
       await this.root.stop(reason);
       await this.#transports?.stopAll?.();
+      this.#sandbox?.close();
     })();
     return this.#stopping;
   }
