@@ -23,6 +23,7 @@ Commands:
   config path|show|validate  where the config is, what it says, whether it is valid
   serve --stdio|--http       run mcpchat as an MCP server (coming: not in this build yet)
   doctor                     check config, keys, servers and store; print what to fix
+  health [--json]            services' heap, queues, heartbeats, restarts and alerts
   completions bash|zsh|fish  print a shell completion script
   help [command]             help on a command
 
@@ -94,6 +95,16 @@ Example: mcpchat tools call everything echo message=hello
 Runs mcpchat as an MCP server. HTTP binds 127.0.0.1 unless --host says otherwise,
 and then requires a bearer token (MCPCHAT_SERVER_TOKEN or mcp_server.token).
 `,
+  health: `Usage:
+  mcpchat health [--json]
+
+Starts the services (session store, LLM worker, and the MCP servers when some
+are configured), waits for every worker's first heartbeat (one [health]
+heartbeat_ms), and checks each against [health]: max_heap_mb, max_queue,
+missed_heartbeats. Prints one table, or with --json one object with the
+workers, LLM circuit breakers, MCP servers, and the restarts and alerts since
+start. Exits 1 when a service is unhealthy, a breaker is open or a server failed.
+In the chat, /health shows the same table for the running session.`,
   doctor: `Usage:
   mcpchat doctor [--json]
 

@@ -8,11 +8,25 @@
  */
 
 import { type ChildInfo, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
-import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
+import {
+  armFaults,
+  PluginHandle,
+  PluginRef,
+  type PluginSpec,
+  type SurfaceOf,
+} from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import { McpTransportHost } from "../mcp/host_wiring.ts";
-import { configSpec, llmSpec, mcpManagerSpec, storeSpec } from "../../plugins/manifest.ts";
+import {
+  configSpec,
+  healthSpec,
+  llmSpec,
+  mcpManagerSpec,
+  storeSpec,
+} from "../../plugins/manifest.ts";
+import type { healthPlugin } from "../../plugins/health.ts";
+import type { HealthAlert, McpServerSample, WorkerSample } from "../health/types.ts";
 import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
@@ -31,6 +45,9 @@ export type LlmSurface = SurfaceOf<typeof llmPlugin>;
 /** RPC surface of the store plugin. */
 export type StoreSurface = SurfaceOf<typeof storePlugin>;
 
+/** RPC surface of the health plugin. */
+export type HealthSurface = SurfaceOf<typeof healthPlugin>;
+
 /** Host-side answers to requests from MCP servers (sampling, elicitation). */
 export interface McpHostHandlers {
   sampling?: (request: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
@@ -48,6 +65,8 @@ export interface RuntimeOptions {
   onEvent?: (event: SupervisorEvent) => void;
   /** Shows a message to the user (stderr). */
   notify?: (message: string) => void;
+  /** Receives the health service's alerts (the REPL shows each as a line). */
+  onHealthAlert?: (alert: HealthAlert) => void;
 }
 
 /**
@@ -70,6 +89,7 @@ export class Runtime {
   #mcp?: PluginRef<McpSurface>;
   #llm?: PluginRef<LlmSurface>;
   #store?: PluginRef<StoreSurface>;
+  #health?: PluginRef<HealthSurface>;
   #storeOwnerId = crypto.randomUUID();
   #transports?: McpTransportHost;
   #serversStarted?: Promise<void>;
@@ -86,7 +106,12 @@ export class Runtime {
     this.root.subscribe((event) => {
       if (event.type === "gave-up") this.#refFor(event.id)?.markFailed(event.error);
       options.onEvent?.(event);
+      this.#health?.emit("supervisor", event);
     });
+    // Test hook of the reliability suite: kill a worker in the middle of a call.
+    if (options.env.MCPCHAT_TEST_FAULT) {
+      armFaults(options.env.MCPCHAT_TEST_FAULT, (target) => this.#pluginHandle(target));
+    }
     this.configRef = new PluginRef<ConfigSurface>(
       configSpec({ env: options.env, configPath: options.configPath, extraRead }),
     );
@@ -113,6 +138,8 @@ export class Runtime {
   async loadConfig(): Promise<{ config: Config; sources: string[]; warnings: string[] }> {
     const result = await this.configRef.call("load", {});
     this.#options.profiler?.mark("config loaded");
+    // The health service watches from now on (inline: no worker to wait for).
+    void this.health(result.config).catch(() => undefined);
     return result;
   }
 
@@ -160,7 +187,10 @@ export class Runtime {
         killGraceMs: 250,
       });
       this.#transports = transports;
-      transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));
+      transports.supervisor.subscribe((event) => {
+        this.#options.onEvent?.(event);
+        this.#health?.emit("supervisor", event);
+      });
       // The server supervisor starts before the manager, so the root stops it after.
       this.#serversStarted = this.root.startChild({
         id: transports.supervisor.name,
@@ -182,6 +212,7 @@ export class Runtime {
         // (crash or stop), reap them; a restarted manager spawns its own.
         onStart: (handle) => void handle.exited.then(() => transports.stopAll()),
       });
+      this.#mcp.on("server-state", (data) => this.#health?.emit("mcp-server-state", data));
     }
     await this.#serversStarted;
     await this.ensure(this.#mcp);
@@ -194,9 +225,12 @@ export class Runtime {
    * first call, or on `preload`).
    */
   async llm(config: Config): Promise<PluginRef<LlmSurface>> {
-    this.#llm ??= new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
-      waitMs: 15_000,
-    });
+    if (!this.#llm) {
+      this.#llm = new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
+        waitMs: 15_000,
+      });
+      this.#llm.on("breaker", (data) => this.#health?.emit("breaker", data));
+    }
     await this.ensure(this.#llm);
     this.#options.profiler?.mark("llm worker ready");
     return this.#llm;
@@ -213,6 +247,78 @@ export class Runtime {
     await this.ensure(this.#store);
     this.#options.profiler?.mark("store ready");
     return this.#store;
+  }
+
+  /**
+   * The health service (inline), started once; `loadConfig` starts it.
+   * Its alerts go to `onHealthAlert`.
+   */
+  async health(config: Config): Promise<PluginRef<HealthSurface>> {
+    if (!this.#health) {
+      this.#health = new PluginRef<HealthSurface>(() => healthSpec(config, this.#healthHandlers()));
+      this.#health.on("alert", (data) => this.#options.onHealthAlert?.(data as HealthAlert));
+    }
+    await this.ensure(this.#health);
+    return this.#health;
+  }
+
+  /** What the health service asks of the host: samples, and restarts. */
+  #healthHandlers(): object {
+    return {
+      healthSamples: (): WorkerSample[] => this.workerSamples(),
+      healthRestart: (p: { id: string; supervisor: string; reason: string }) => {
+        const handle = this.#pluginHandle(p.id);
+        // Ended as a crash: its supervisor restarts it (or, for a server's
+        // transport worker, the manager reconnects through a new one).
+        handle?.end({ kind: "crash", error: `restarted by the health service: ${p.reason}` });
+        return { restarted: handle !== undefined };
+      },
+      healthBreakers: async () => {
+        const llm = this.#llm?.current ? this.#llm : undefined;
+        if (!llm) return [];
+        return (await llm.call("health", undefined, { timeoutMs: 5_000 })).map((b) => ({
+          backend: b.backend,
+          state: b.state,
+          consecutiveFailures: b.consecutiveFailures,
+          retryInMs: b.retryInMs,
+        }));
+      },
+      healthMcpServers: async (): Promise<McpServerSample[]> => {
+        const mcp = this.#mcp?.current ? this.#mcp : undefined;
+        if (!mcp) return [];
+        return (await mcp.call("servers", undefined, { timeoutMs: 5_000 })).map((s) => ({
+          name: s.name,
+          status: s.status,
+          state: s.state.status,
+        }));
+      },
+    };
+  }
+
+  /**
+   * Every supervised child of the root and of the MCP server supervisor, with
+   * the figures of its worker's last heartbeat and its queue of calls.
+   */
+  workerSamples(): WorkerSample[] {
+    const supervisors = [this.root, this.#transports?.supervisor].filter((s) => s !== undefined);
+    return supervisors.flatMap((supervisor) =>
+      supervisor.children().map((child) => {
+        const handle = supervisor.handleOf(child.id);
+        const plugin = handle instanceof PluginHandle ? handle : undefined;
+        return {
+          id: child.id,
+          supervisor: supervisor.name,
+          state: child.state,
+          restarts: child.restarts,
+          lastError: child.lastError,
+          inWorker: plugin?.inWorker ?? false,
+          heapUsed: plugin?.inWorker ? plugin.vitals?.heapUsed : undefined,
+          queued: plugin?.inWorker ? plugin.queuedCalls : undefined,
+          outgoing: plugin?.vitals?.pendingCalls,
+          unansweredHeartbeats: plugin?.inWorker ? plugin.unansweredHeartbeats : undefined,
+        };
+      })
+    );
   }
 
   /**
@@ -262,11 +368,18 @@ export class Runtime {
     });
   }
 
+  /** The running plugin instance called `name`, in any supervisor. */
+  #pluginHandle(name: string): PluginHandle<unknown> | undefined {
+    const handle = this.root.handleOf(name) ?? this.#transports?.supervisor.handleOf(name);
+    return handle instanceof PluginHandle ? handle : undefined;
+  }
+
   #refFor(id: string): PluginRef<unknown> | undefined {
     if (id === this.configRef.name) return this.configRef as PluginRef<unknown>;
     if (id === this.#mcp?.name) return this.#mcp as PluginRef<unknown>;
     if (id === this.#llm?.name) return this.#llm as PluginRef<unknown>;
     if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
+    if (id === this.#health?.name) return this.#health as PluginRef<unknown>;
     return undefined;
   }
 }

@@ -132,6 +132,15 @@ export function servePlugin<Init, Handlers extends object>(
         case "stop":
           void stop(data.reason);
           break;
+        case "fault":
+          // Test hook: an uncaught error (the guard reports the crash), or a silent exit.
+          if (data.fault === "exit") close();
+          else {
+            setTimeout(() => {
+              throw new Error("injected fault (test hook): worker crashed on purpose");
+            });
+          }
+          break;
       }
     },
   });

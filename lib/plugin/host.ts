@@ -13,7 +13,7 @@ import { RpcPeer } from "../rpc/peer.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 import type { PluginDefinition } from "./define.ts";
 import { servePlugin } from "./define.ts";
-import { isLifecycleMessage, type LifecycleMessage } from "./lifecycle.ts";
+import { isLifecycleMessage, type LifecycleMessage, type PluginFault } from "./lifecycle.ts";
 import { type PluginPermissions, workerPermissions } from "./permissions.ts";
 
 /** Heartbeat schedule: a ping every `intervalMs`; `missed` unanswered pings = dead. */
@@ -76,6 +76,10 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
   methods: string[] = [];
   /** Last heartbeat figures, if any. */
   vitals?: PluginVitals;
+  /** Heartbeats sent and not answered yet (the plugin is declared dead at the limit). */
+  unansweredHeartbeats = 0;
+  /** Whether this instance runs in a Web Worker (`false`: inline on the main thread). */
+  readonly inWorker: boolean;
   #resolveExit!: (reason: ExitReason) => void;
   #ended = false;
   #stopped?: () => void;
@@ -87,8 +91,10 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
     peer: RpcPeer<Remote>,
     post: (message: LifecycleMessage) => void,
     terminate: () => void,
+    inWorker = true,
   ) {
     this.name = name;
+    this.inWorker = inWorker;
     this.peer = peer;
     this.#post = post;
     this.#terminate = terminate;
@@ -112,6 +118,25 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
   /** Terminates the plugin at once. */
   kill(): void {
     this.end({ kind: "shutdown", reason: "killed" });
+  }
+
+  /**
+   * Calls into the plugin that wait for an answer (its pending RPC queue, seen
+   * from the host).
+   */
+  get queuedCalls(): number {
+    return this.peer.pendingCount;
+  }
+
+  /**
+   * Test hook: makes a worker plugin die as a real fault would (`crash`: an
+   * uncaught error; `exit`: a silent `close()`, noticed by heartbeats). Sent
+   * after a call, it lands while that call is in flight. Inline plugins share
+   * the main thread and ignore it.
+   */
+  injectFault(fault: PluginFault): void {
+    if (this.#ended || !this.inWorker) return;
+    this.#post({ t: "sys", kind: "fault", fault });
   }
 
   /** @internal lifecycle: the plugin said it stopped. */
@@ -185,6 +210,7 @@ export async function startPlugin<Remote = Record<string, never>>(
           break;
         case "pong":
           lastPong = data.seq;
+          handle.unansweredHeartbeats = sentPings - lastPong;
           handle.vitals = {
             heapUsed: data.heapUsed,
             pendingCalls: data.pendingCalls,
@@ -206,6 +232,7 @@ export async function startPlugin<Remote = Record<string, never>>(
     peer,
     (message) => endpoint.postMessage(message),
     terminate,
+    spec.mode !== "inline",
   );
   onCrashEvent((message) => {
     settleStart(new Error(message));
@@ -247,6 +274,7 @@ export async function startPlugin<Remote = Record<string, never>>(
         return;
       }
       sentPings++;
+      handle.unansweredHeartbeats = sentPings - lastPong;
       endpoint.postMessage({ t: "sys", kind: "ping", seq: sentPings });
       timer = clock.setTimeout(beat, heartbeat.intervalMs);
     };

@@ -26,7 +26,15 @@ export type LifecycleMessage =
   /** plugin → host: stopped cleanly, may be terminated. */
   | { t: "sys"; kind: "stopped" }
   /** plugin → host: an uncaught error or unhandled rejection; the plugin is dead. */
-  | { t: "sys"; kind: "crash"; error: SerializedError };
+  | { t: "sys"; kind: "crash"; error: SerializedError }
+  /**
+   * host → plugin, tests only ({@linkcode PluginHandle.injectFault}): die now,
+   * by an uncaught error (`crash`) or silently (`exit`, seen through heartbeats).
+   */
+  | { t: "sys"; kind: "fault"; fault: PluginFault };
+
+/** A fault a test can inject into a running worker plugin. */
+export type PluginFault = "crash" | "exit";
 
 /**
  * Whether `value` is a lifecycle message.

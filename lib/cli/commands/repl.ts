@@ -30,6 +30,7 @@ import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { mcpSlashCommand } from "./repl_mcp.ts";
+import { showHealth } from "./health.ts";
 import { NOTIFICATION_CATEGORIES } from "../../mcp/notifications.ts";
 
 /**
@@ -510,38 +511,8 @@ export async function startRepl(
     },
     {
       name: "health",
-      summary: "services, restarts, heap; LLM circuit breakers; MCP server states",
-      run: async () => {
-        const c2 = io.color;
-        for (const s of runtime.services()) {
-          const heap = s.heapUsed !== undefined
-            ? `${(s.heapUsed / 2 ** 20).toFixed(1)} MB heap`
-            : "";
-          const pending = s.pendingCalls ? `, ${s.pendingCalls} pending` : "";
-          const state = s.state === "running" ? c2.green(s.state) : c2.yellow(s.state);
-          io.out(
-            `${c2.bold(s.id.padEnd(12))} ${state}  restarts ${s.restarts}  ${heap}${pending}` +
-              (s.lastError ? c2.dim(`  last error: ${s.lastError}`) : "") + "\n",
-          );
-        }
-        if (runtime.started("llm")) {
-          const llm = await runtime.llm(config);
-          for (const b of await llm.call("health", undefined)) {
-            const state = b.state === "closed" ? c2.green(b.state) : c2.red(b.state);
-            io.out(
-              `  llm ${b.backend}: breaker ${state}, ${b.consecutiveFailures} consecutive failures` +
-                (b.retryInMs ? `, retry in ${Math.ceil(b.retryInMs / 1000)} s` : "") + "\n",
-            );
-          }
-        }
-        if (mcp) {
-          for (const s of await (await mcp).call("servers", undefined)) {
-            io.out(
-              `  mcp ${s.name}: ${s.state.status === "ready" ? c2.green(s.status) : s.status}\n`,
-            );
-          }
-        }
-      },
+      summary: "services, heap, queues, heartbeats, restarts; LLM breakers; MCP servers",
+      run: () => showHealth(runtime, config, io),
     },
     {
       name: "stats",
