@@ -135,11 +135,9 @@ export function servePlugin<Init, Handlers extends object>(
         case "fault":
           // Test hook: an uncaught error (the guard reports the crash), or a silent exit.
           if (data.fault === "exit") close();
-          else {
-            setTimeout(() => {
-              throw new Error("injected fault (test hook): worker crashed on purpose");
-            });
-          }
+          // Thrown from the message listener: reported as uncaught at once, before
+          // any I/O the call in flight waits for can complete.
+          else throw new Error("injected fault (test hook): worker crashed on purpose");
           break;
       }
     },
