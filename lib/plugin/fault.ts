@@ -88,6 +88,9 @@ export function takeFault(via: string, method: string, params: unknown): void {
     (f.target === via || (via === "mcp-manager" && f.target === `mcp-server:${server}`))
   );
   if (index < 0) return;
+  // A target not running yet (a server that connects on this very call) keeps the fault armed.
+  const target = resolveTarget?.(armed[index].target);
+  if (!target) return;
   const [fault] = armed.splice(index, 1);
-  resolveTarget?.(fault.target)?.injectFault(fault.fault);
+  target.injectFault(fault.fault);
 }
