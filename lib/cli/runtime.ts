@@ -33,6 +33,7 @@ import type { llmPlugin } from "../../plugins/llm.ts";
 import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
+import { recordRestart } from "../telemetry/mod.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -107,6 +108,7 @@ export class Runtime {
       if (event.type === "gave-up") this.#refFor(event.id)?.markFailed(event.error);
       options.onEvent?.(event);
       this.#health?.emit("supervisor", event);
+      if (event.type === "restarted") void recordRestart(event.id, event.supervisor, "restarted");
     });
     // Test hook of the reliability suite: kill a worker in the middle of a call.
     if (options.env.MCPCHAT_TEST_FAULT) {

@@ -9,6 +9,7 @@ import { type CallOptions, RpcPeer } from "../rpc/peer.ts";
 import { serializeError } from "../rpc/errors.ts";
 import type { MessageEndpoint } from "../rpc/protocol.ts";
 import { isLifecycleMessage, isWorkerContext, type LifecycleMessage } from "./lifecycle.ts";
+import { setTelemetryEnabled, traceHandlers } from "../telemetry/mod.ts";
 
 /** What a running plugin can do towards its host. */
 export interface PluginContext {
@@ -117,7 +118,7 @@ export function servePlugin<Init, Handlers extends object>(
       if (!isLifecycleMessage(data)) return;
       switch (data.kind) {
         case "init":
-          void start(data.name, data.init as Init);
+          void start(data.name, data.init as Init, data.otel === true);
           break;
         case "ping": {
           send({
@@ -143,7 +144,7 @@ export function servePlugin<Init, Handlers extends object>(
     },
   });
 
-  async function start(name: string, init: Init): Promise<void> {
+  async function start(name: string, init: Init, otel: boolean): Promise<void> {
     const ctx: PluginContext = {
       name,
       signal: stopController.signal,
@@ -158,7 +159,11 @@ export function servePlugin<Init, Handlers extends object>(
     };
     try {
       instance = await definition.start(init, ctx);
-      peer.setHandlers(instance.handlers);
+      if (otel && isWorkerContext()) {
+        // Each call served here becomes a span exported by this worker itself.
+        setTelemetryEnabled(true);
+        peer.setHandlers(traceHandlers(name, instance.handlers));
+      } else peer.setHandlers(instance.handlers);
       send({ t: "sys", kind: "ready", methods: Object.keys(instance.handlers) });
     } catch (error) {
       send({ t: "sys", kind: "start-failed", error: serializeError(error) });

@@ -13,6 +13,7 @@ import { RpcPeer } from "../rpc/peer.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 import type { PluginDefinition } from "./define.ts";
 import { servePlugin } from "./define.ts";
+import { telemetryEnabled } from "../telemetry/mod.ts";
 import { isLifecycleMessage, type LifecycleMessage, type PluginFault } from "./lifecycle.ts";
 import { type PluginPermissions, workerPermissions } from "./permissions.ts";
 
@@ -249,7 +250,14 @@ export async function startPlugin<Remote = Record<string, never>>(
   });
   const failure = await Promise.race([
     loadedSignal.then(() => {
-      endpoint.postMessage({ t: "sys", kind: "init", name: spec.name, init: spec.init });
+      endpoint.postMessage({
+        t: "sys",
+        kind: "init",
+        name: spec.name,
+        init: spec.init,
+        // A worker cannot read OTEL_DENO itself: tell it whether to trace its calls.
+        otel: telemetryEnabled(),
+      });
       return startOutcome;
     }),
     startOutcome,

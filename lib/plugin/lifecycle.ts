@@ -12,7 +12,7 @@ export type LifecycleMessage =
   /** plugin → host: module evaluated, send `init`. */
   | { t: "sys"; kind: "loaded" }
   /** host → plugin: start with this data. */
-  | { t: "sys"; kind: "init"; name: string; init: unknown }
+  | { t: "sys"; kind: "init"; name: string; init: unknown; otel?: boolean }
   /** plugin → host: started, RPC surface is live. */
   | { t: "sys"; kind: "ready"; methods: string[] }
   /** plugin → host: `start()` threw. */
