@@ -52,8 +52,9 @@ export const healthPlugin = definePlugin({
 
     ctx.onEvent("supervisor", (data) => {
       const event = data as SupervisorEvent;
+      // Crashes and give-ups are already shown as they happen (supervisor events): kept, not raised.
       if (event.type === "crashed") {
-        raise(monitor.alert({ id: event.id, kind: "crash", message: `crashed: ${event.error}` }));
+        monitor.alert({ id: event.id, kind: "crash", message: `crashed: ${event.error}` });
       } else if (event.type === "restarted") {
         monitor.restarted({
           id: event.id,
@@ -61,7 +62,7 @@ export const healthPlugin = definePlugin({
           reason: lastCrash.get(event.id) ?? "restarted",
         });
       } else if (event.type === "gave-up") {
-        raise(monitor.alert({ id: event.id, kind: "gave-up", message: event.error }));
+        monitor.alert({ id: event.id, kind: "gave-up", message: event.error });
       }
       if (event.type === "crashed") lastCrash.set(event.id, event.error);
     });

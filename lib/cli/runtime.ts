@@ -298,6 +298,28 @@ export class Runtime {
   }
 
   /**
+   * Asks every worker for a heartbeat now and waits up to `waitMs` for the
+   * answers, so a health check right after start sees everyone's figures.
+   */
+  async refreshVitals(waitMs = 1_000): Promise<void> {
+    const handles = this.#allHandles().filter((h) => h.inWorker);
+    const before = new Map(handles.map((h) => [h, h.vitals?.at]));
+    for (const handle of handles) handle.pingNow();
+    const deadline = Date.now() + waitMs;
+    while (
+      Date.now() < deadline && handles.some((h) => !h.ended && h.vitals?.at === before.get(h))
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  #allHandles(): PluginHandle<unknown>[] {
+    const supervisors = [this.root, this.#transports?.supervisor].filter((s) => s !== undefined);
+    return supervisors.flatMap((s) => s.children().map((c) => s.handleOf(c.id)))
+      .filter((h): h is PluginHandle<unknown> => h instanceof PluginHandle);
+  }
+
+  /**
    * Every supervised child of the root and of the MCP server supervisor, with
    * the figures of its worker's last heartbeat and its queue of calls.
    */

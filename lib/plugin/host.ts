@@ -81,6 +81,8 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
   unansweredHeartbeats = 0;
   /** Whether this instance runs in a Web Worker (`false`: inline on the main thread). */
   readonly inWorker: boolean;
+  /** Sends a heartbeat now (fresh figures for a health check); no-op without heartbeats. */
+  pingNow: () => void = () => {};
   #resolveExit!: (reason: ExitReason) => void;
   #ended = false;
   #stopped?: () => void;
@@ -281,10 +283,16 @@ export async function startPlugin<Remote = Record<string, never>>(
         });
         return;
       }
+      ping();
+      timer = clock.setTimeout(beat, heartbeat.intervalMs);
+    };
+    const ping = () => {
       sentPings++;
       handle.unansweredHeartbeats = sentPings - lastPong;
       endpoint.postMessage({ t: "sys", kind: "ping", seq: sentPings });
-      timer = clock.setTimeout(beat, heartbeat.intervalMs);
+    };
+    handle.pingNow = () => {
+      if (!handle.ended) ping();
     };
     timer = clock.setTimeout(beat, heartbeat.intervalMs);
     void handle.exited.then(() => timer !== undefined && clock.clearTimeout(timer));

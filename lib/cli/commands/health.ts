@@ -23,6 +23,7 @@ import type { HealthReport } from "../../health/types.ts";
  * ```
  */
 export async function showHealth(runtime: Runtime, config: Config, io: Output): Promise<void> {
+  await runtime.refreshVitals(500);
   const report = await (await runtime.health(config)).call("check", undefined);
   io.out(renderHealthTable(report, io.color));
 }
@@ -64,8 +65,8 @@ export async function healthCommand(ctx: CommandContext, words: string[]): Promi
     await mcp?.call("startServers", undefined, { timeoutMs: 120_000, signal: ctx.signal })
       .catch(() => undefined);
   }
-  // One heartbeat interval, so every worker has reported its heap.
-  await new Promise((resolve) => setTimeout(resolve, config.health.heartbeat_ms + 250));
+  // A heartbeat from every worker now, so each has reported its heap.
+  await runtime.refreshVitals();
   const report = await (await runtime.health(config)).call("check", undefined);
   if (ctx.args.options.json) {
     io.out(JSON.stringify({ ok: isHealthy(report), ...report }, null, 2) + "\n");
@@ -88,6 +89,7 @@ export async function doctorHealth(
   runtime: Runtime,
   config: Config,
 ): Promise<{ status: "ok" | "warn"; detail: string; report: HealthReport }> {
+  await runtime.refreshVitals();
   const report = await (await runtime.health(config)).call("check", undefined);
   const unhealthy = report.workers.filter((w) => !w.healthy || w.state !== "running");
   const detail =
