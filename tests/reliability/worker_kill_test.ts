@@ -14,7 +14,7 @@ import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { isolatedEnv, peersConfig } from "../_helpers/cli.ts";
 import { recordFigure } from "./_figures.ts";
 
-async function boot(fault: string) {
+async function boot(fault: string, extraToml = "") {
   const fake = await FakeProvider.start("text/event-stream");
   const env = await isolatedEnv({ MCPCHAT_TEST_FAULT: fault });
   const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
@@ -25,7 +25,7 @@ async function boot(fault: string) {
       `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n[health]\nheartbeat_ms = 300\n` +
       `[mcp.servers.everything]\ncommand = "node"\nargs = ${
         JSON.stringify(peers.mcpServers.everything.args)
-      }\n`,
+      }\n` + extraToml,
   );
   const events: SupervisorEvent[] = [];
   const runtime = await Runtime.boot({
@@ -195,6 +195,47 @@ Deno.test("MCP manager killed mid-tool-call: clear error, restarted, next call w
     assert.equal(await healthRestarts(ctx, "mcp-manager"), 1);
     await recordFigure("worker_kill", {
       scenario: "MCP manager worker crashed mid-tool-call",
+      measure: "restarts survived",
+      value: 1,
+      lost: 0,
+    });
+  } finally {
+    await ctx.close();
+  }
+});
+
+Deno.test("an MCP server's transport worker killed mid-call: clear error, reconnected, next call works", async () => {
+  // Eager: the transport worker runs before the call, so the fault lands while it is in flight.
+  const ctx = await boot("mcp-server:everything@callTool", `[mcp]\nstartup_mode = "eager"\n`);
+  try {
+    const mcp = await ctx.runtime.mcp(ctx.config);
+    await mcp.call("startServers", undefined, { timeoutMs: 60_000 });
+    const slow = mcp.call("callTool", {
+      server: "everything",
+      tool: "trigger-long-running-operation",
+      arguments: { duration: 3, steps: 3 },
+    });
+    await assert.rejects(slow, (error: Error) => {
+      // The manager reports it as the server's failure, naming the server.
+      assert.match(error.message, /everything/);
+      return true;
+    });
+    await until(ctx.events, "crashed", "mcp-server:everything");
+    const echo = (message: string) =>
+      mcp.call("callTool", { server: "everything", tool: "echo", arguments: { message } });
+    let result: Awaited<ReturnType<typeof echo>> | undefined;
+    for (let i = 0; i < 100 && !result; i++) {
+      result = await echo("two").catch(() => undefined);
+      if (!result) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(JSON.stringify(result?.content), /Echo: two/);
+    const report = await (await ctx.runtime.health(ctx.config)).call("check", undefined);
+    assert.ok(
+      report.alerts.some((a) => a.id === "mcp-server:everything" && a.kind === "crash"),
+      JSON.stringify(report.alerts),
+    );
+    await recordFigure("worker_kill", {
+      scenario: "MCP server transport worker crashed mid-call (reconnected by the manager)",
       measure: "restarts survived",
       value: 1,
       lost: 0,
