@@ -13,7 +13,7 @@ import { RpcPeer } from "../rpc/peer.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 import type { PluginDefinition } from "./define.ts";
 import { servePlugin } from "./define.ts";
-import { telemetryEnabled } from "../telemetry/mod.ts";
+import { currentTraceparent, telemetryEnabled } from "../telemetry/mod.ts";
 import { isLifecycleMessage, type LifecycleMessage, type PluginFault } from "./lifecycle.ts";
 import { type PluginPermissions, workerPermissions } from "./permissions.ts";
 
@@ -198,6 +198,8 @@ export async function startPlugin<Remote = Record<string, never>>(
     handlers: spec.handlers,
     defaultTimeoutMs: spec.callTimeoutMs ?? 30_000,
     clock,
+    // Calls carry the caller's trace context, so spans inside the worker join its trace.
+    traceparent: telemetryEnabled() ? currentTraceparent : undefined,
     onOtherMessage: (data) => {
       if (!isLifecycleMessage(data)) return;
       switch (data.kind) {

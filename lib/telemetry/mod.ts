@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { Attributes, Counter, Histogram, Span, Tracer } from "@opentelemetry/api";
+import type { Attributes, Context, Counter, Histogram, Span, Tracer } from "@opentelemetry/api";
 
 type Api = typeof import("@opentelemetry/api");
 
@@ -66,6 +66,8 @@ export interface Telemetry {
 }
 
 let loaded: Promise<Telemetry> | undefined;
+/** The API once loaded, for the synchronous {@linkcode currentTraceparent}. */
+let ready: Api | undefined;
 
 /**
  * Loads `@opentelemetry/api` (once) and returns the instruments.
@@ -79,6 +81,7 @@ let loaded: Promise<Telemetry> | undefined;
  */
 export function telemetry(): Promise<Telemetry> {
   loaded ??= import("@opentelemetry/api").then((api) => {
+    ready = api;
     const tracer = api.trace.getTracer("mcpchat");
     const meter = api.metrics.getMeter("mcpchat");
     const counters = new Map<string, Counter>();
@@ -138,13 +141,18 @@ function finish(t: Telemetry, spec: OperationSpec, span: Span, started: number, 
  * console.log(n); // 42
  * ```
  */
-export async function traced<T>(spec: OperationSpec, run: () => Promise<T>): Promise<T> {
+export async function traced<T>(
+  spec: OperationSpec,
+  run: () => Promise<T>,
+  parent?: string,
+): Promise<T> {
   if (!telemetryEnabled()) return await run();
   const t = await telemetry();
   const started = performance.now();
   return await t.tracer.startActiveSpan(
     spec.span,
     { attributes: spec.attributes },
+    parentContext(t.api, parent),
     async (span) => {
       try {
         const result = await run();
@@ -161,6 +169,8 @@ export async function traced<T>(spec: OperationSpec, run: () => Promise<T>): Pro
 /**
  * Wraps a stream in a span that lasts from the first pull to its end (or
  * its error, or the consumer breaking out); `onChunk` may add attributes.
+ * The source is pulled inside the span's context, so what it calls (RPC,
+ * fetch) becomes the span's child.
  *
  * @example
  * ```ts
@@ -175,6 +185,7 @@ export async function* tracedStream<T>(
   spec: OperationSpec,
   source: AsyncIterable<T>,
   onChunk?: (chunk: T, span: Span) => void,
+  parent?: string,
 ): AsyncGenerator<T, void, undefined> {
   if (!telemetryEnabled()) {
     yield* source;
@@ -182,19 +193,65 @@ export async function* tracedStream<T>(
   }
   const t = await telemetry();
   const started = performance.now();
-  const span = t.tracer.startSpan(spec.span, { attributes: spec.attributes });
+  const span = t.tracer.startSpan(
+    spec.span,
+    { attributes: spec.attributes },
+    parentContext(t.api, parent),
+  );
+  const inside = t.api.trace.setSpan(t.api.context.active(), span);
+  const iterator = source[Symbol.asyncIterator]();
   let failure: unknown;
+  let done = false;
   try {
-    for await (const chunk of source) {
-      onChunk?.(chunk, span);
-      yield chunk;
+    while (true) {
+      const step = await t.api.context.with(inside, () => iterator.next());
+      if (step.done) {
+        done = true;
+        break;
+      }
+      onChunk?.(step.value, span);
+      yield step.value;
     }
   } catch (error) {
+    done = true;
     failure = error;
     throw error;
   } finally {
+    // The consumer broke out early: close the source too.
+    if (!done) await iterator.return?.();
     finish(t, spec, span, started, failure);
   }
+}
+
+/**
+ * The W3C `traceparent` of the active span, for a request to another
+ * isolate; `undefined` when there is none (or telemetry never loaded).
+ *
+ * @example
+ * ```ts
+ * import { currentTraceparent } from "./mod.ts";
+ * console.log(currentTraceparent()); // undefined outside any span
+ * ```
+ */
+export function currentTraceparent(): string | undefined {
+  const span = ready?.trace.getSpan(ready.context.active());
+  const sc = span?.spanContext();
+  if (!sc || !ready?.isSpanContextValid(sc)) return undefined;
+  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 1) ? "01" : "00"}`;
+}
+
+/** The context whose parent is the remote span of `traceparent` (or the active one). */
+function parentContext(api: Api, traceparent: string | undefined): Context {
+  const active = api.context.active();
+  const match = traceparent &&
+    /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent);
+  if (!match) return active;
+  return api.trace.setSpanContext(active, {
+    traceId: match[1],
+    spanId: match[2],
+    traceFlags: parseInt(match[3], 16),
+    isRemote: true,
+  });
 }
 
 /**
@@ -242,15 +299,64 @@ export function traceHandlers<H extends object>(plugin: string, handlers: H): H 
       metric: "mcpchat.rpc",
       attributes: { "mcpchat.plugin": plugin, "rpc.method": method },
     };
-    wrapped[method] = (...args: unknown[]) => {
-      const result = fn.apply(handlers, args);
+    wrapped[method] = (params: unknown, call?: { traceparent?: string }) => {
+      const parent = call?.traceparent;
+      const result = fn.call(handlers, params, call);
       if (
         result && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function"
       ) {
-        return tracedStream(spec, result as AsyncIterable<unknown>);
+        return tracedStream(spec, result as AsyncIterable<unknown>, undefined, parent);
       }
-      return traced(spec, () => Promise.resolve(result));
+      return traced(spec, () => Promise.resolve(result), parent);
     };
   }
   return wrapped as H;
+}
+
+/**
+ * Wraps one chat turn (the agentic loop's generator) in a `mcpchat.turn`
+ * span; the model calls, tool calls and stored messages of the turn, and the
+ * calls they make into the workers, become its children: one trace per turn.
+ *
+ * @example
+ * ```ts
+ * import { tracedTurn } from "./mod.ts";
+ * async function* turn() { yield "answer"; }
+ * for await (const event of tracedTurn(turn(), { "mcpchat.session": "s1" })) console.log(event);
+ * ```
+ */
+export async function* tracedTurn<T, R>(
+  turn: AsyncGenerator<T, R, undefined>,
+  attributes: Attributes = {},
+): AsyncGenerator<T, R, undefined> {
+  if (!telemetryEnabled()) return yield* turn;
+  const t = await telemetry();
+  const spec: OperationSpec = {
+    span: "mcpchat.turn",
+    metric: "mcpchat.turn",
+    counter: "count",
+    attributes,
+  };
+  const started = performance.now();
+  const span = t.tracer.startSpan(spec.span, { attributes });
+  const inside = t.api.trace.setSpan(t.api.context.active(), span);
+  let failure: unknown;
+  let done = false;
+  try {
+    while (true) {
+      const step = await t.api.context.with(inside, () => turn.next());
+      if (step.done) {
+        done = true;
+        return step.value;
+      }
+      yield step.value;
+    }
+  } catch (error) {
+    done = true;
+    failure = error;
+    throw error;
+  } finally {
+    if (!done) await turn.return(undefined as R);
+    finish(t, spec, span, started, failure);
+  }
 }

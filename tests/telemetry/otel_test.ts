@@ -64,6 +64,25 @@ Deno.test("a chat turn with a tool call exports spans and metrics from the main 
     for (const call of ["llm.chat", "mcp-manager.callTool", "store.append"]) {
       assert.ok(served.has(call), `${call} not among ${[...served].join(", ")}`);
     }
+    // One trace per turn: every span of the turn, main thread and workers, hangs off mcpchat.turn.
+    const [turn] = named("mcpchat.turn");
+    assert.ok(turn, "a turn span");
+    const inTurn = ours.filter((s) => s.traceId === turn.traceId);
+    const ids = new Set(inTurn.map((s) => s.spanId));
+    for (const name of ["mcpchat.chat", "mcpchat.tool", "mcpchat.store"]) {
+      for (const span of named(name)) {
+        assert.equal(span.traceId, turn.traceId, `${name} is in the turn's trace`);
+        assert.equal(span.parentSpanId, turn.spanId, `${name} is a child of the turn`);
+      }
+    }
+    for (const call of ["llm.chat", "mcp-manager.callTool", "store.append"]) {
+      const span = rpc.find((s) =>
+        `${s.attributes["mcpchat.plugin"]}.${s.attributes["rpc.method"]}` === call &&
+        s.traceId === turn.traceId
+      );
+      assert.ok(span, `the worker's ${call} span joined the turn's trace`);
+      assert.ok(ids.has(span.parentSpanId!), `${call} has its caller's span as parent`);
+    }
     assert.ok(ours.every((s) => s.resource["service.name"] === "mcpchat-test"));
     assert.ok(ours.every((s) => s.status?.code !== 2), "no span failed");
     // Metrics: counters of the same operations.

@@ -23,6 +23,7 @@ import {
 } from "../../chat/mod.ts";
 import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
 import { agentDeps } from "../agent_deps.ts";
+import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
@@ -599,7 +600,7 @@ interface TurnContext {
 async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext): Promise<void> {
   const { io } = ctx;
   const c = io.errColor;
-  const loop = runAgentTurn(
+  const loop = tracedTurn(runAgentTurn(
     turn.history,
     turn.text,
     agentDeps({
@@ -631,7 +632,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       system: turn.system,
     },
     turn.signal,
-  );
+  ));
   const view = new TurnView(io, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
