@@ -88,6 +88,7 @@ lines.push(
   "  service counts the restart (tests/health/cli_health_test.ts does the same through the REPL).",
   "- **mcp_crash_loop**: a stdio server that crashes on every call and then on every start.",
   "- **sigkill_burst**: the whole process SIGKILLed during bursts of concurrent appends.",
+  "- **sigkill_stream**: the CLI SIGKILLed while an answer streams; the session is continued with -c.",
   "- **jsonrpc_lines_property**, **sse_chunks_property**: fast-check over what servers and providers",
   "  send.",
   "- **load**: many calls, many servers, big results, a huge session.",
