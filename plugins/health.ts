@@ -84,6 +84,8 @@ export const healthPlugin = definePlugin({
       }
     });
 
+    // The periodic check reads only what the host already has (no calls into the workers);
+    // breakers and MCP servers are asked for when someone wants the whole report.
     let running: Promise<void> | undefined;
     const check = (): Promise<void> =>
       running ??= (async () => {
@@ -94,15 +96,19 @@ export const healthPlugin = definePlugin({
           for (const { id, supervisor, reason } of outcome.restart) {
             await ctx.call("healthRestart", { id, supervisor, reason }).catch(() => undefined);
           }
-          const [breakers, mcpServers] = await Promise.all([
-            ctx.call<BreakerSample[]>("healthBreakers", undefined).catch(() => []),
-            ctx.call<McpServerSample[]>("healthMcpServers", undefined).catch(() => []),
-          ]);
-          last = { workers: outcome.workers, breakers, mcpServers };
+          last = { ...last, workers: outcome.workers };
         } finally {
           running = undefined;
         }
       })();
+    const fullCheck = async (): Promise<void> => {
+      await check();
+      const [breakers, mcpServers] = await Promise.all([
+        ctx.call<BreakerSample[]>("healthBreakers", undefined).catch(() => []),
+        ctx.call<McpServerSample[]>("healthMcpServers", undefined).catch(() => []),
+      ]);
+      last = { ...last, breakers, mcpServers };
+    };
 
     const report = (): HealthReport => ({
       since: monitor.since,
@@ -121,9 +127,9 @@ export const healthPlugin = definePlugin({
       handlers: {
         /** The last check's figures, and restarts and alerts since start. */
         report: () => report(),
-        /** Runs a check now, then reports. */
+        /** Runs a check now (with breakers and MCP servers), then reports. */
         check: async () => {
-          await check();
+          await fullCheck();
           return report();
         },
       },
