@@ -57,7 +57,7 @@ Deno.test("REPL: the LLM worker dies mid-turn; the user is told, the next turn w
 
 Deno.test("REPL: a worker over max_heap_mb raises an alert line and is restarted by the health service", async () => {
   // 1 MB: every worker is over it; the config worker is the first one watched.
-  const { fake, env, config } = await setup(`[health]\nmax_heap_mb = 1\nheartbeat_ms = 300\n`);
+  const { fake, env, config } = await setup(`[health]\nmax_heap_mb = 1\nheartbeat_ms = 500\n`);
   const pty = await PtySession.start(["--config", config], { env });
   try {
     let mark = await pty.waitFor("› ");
@@ -75,7 +75,7 @@ Deno.test("REPL: a worker over max_heap_mb raises an alert line and is restarted
 });
 
 Deno.test("mcpchat health --json: every service's figures, restarts and alerts; exit 0 when healthy", async () => {
-  const { fake, env, config } = await setup(`[health]\nheartbeat_ms = 300\n`);
+  const { fake, env, config } = await setup();
   try {
     const r = await runCli(["--config", config, "health", "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
@@ -103,7 +103,7 @@ Deno.test("mcpchat health --json: every service's figures, restarts and alerts; 
 });
 
 Deno.test("mcpchat health --json over the thresholds: alerts, exit 1; doctor says so", async () => {
-  const { fake, env, config } = await setup(`[health]\nmax_heap_mb = 1\nheartbeat_ms = 300\n`);
+  const { fake, env, config } = await setup(`[health]\nmax_heap_mb = 1\n`);
   try {
     const r = await runCli(["--config", config, "health", "--json"], { env });
     assert.equal(r.code, 1, r.stderr);

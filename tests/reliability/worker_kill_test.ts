@@ -22,7 +22,7 @@ async function boot(fault: string, extraToml = "") {
   await Deno.writeTextFile(
     configPath,
     `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n[health]\nheartbeat_ms = 300\n` +
+      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
       `[mcp.servers.everything]\ncommand = "node"\nargs = ${
         JSON.stringify(peers.mcpServers.everything.args)
       }\n` + extraToml,
