@@ -12,7 +12,7 @@ import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { recordFigure } from "./_figures.ts";
 
 const LIMIT = 2_000;
-const RUNS = 3_000;
+const RUNS = 8_000;
 
 type Piece =
   | { kind: "valid"; text: string }

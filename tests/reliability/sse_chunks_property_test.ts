@@ -14,7 +14,7 @@ import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { recordFigure } from "./_figures.ts";
 
-const RUNS = 400;
+const RUNS = 600;
 const spec = SPECS.find((s) => s.kind === "openai-compatible")!;
 const encoder = new TextEncoder();
 
