@@ -20,6 +20,19 @@ import type {
 export const HISTORY_LIMIT = 200;
 
 /**
+ * Restarts the health service asks for per worker within
+ * {@linkcode RESTART_WINDOW_MS}. A worker still over a limit after a fresh
+ * start is not helped by another (the limit is likely too low for it), so it
+ * is left running and the user is told once. One per worker also keeps the
+ * health service's restarts (at most one per root service) under the root
+ * supervisor's intensity (5 in 30 s): a limit set too low cannot make the
+ * supervisor give up.
+ */
+export const MAX_HEALTH_RESTARTS = 1;
+/** The window of {@linkcode MAX_HEALTH_RESTARTS}. */
+export const RESTART_WINDOW_MS = 10 * 60_000;
+
+/**
  * What is wrong with a worker now, by the thresholds.
  *
  * @example
@@ -104,6 +117,10 @@ export class HealthMonitor {
   #now: () => number;
   /** Consecutive unhealthy checks per worker (absent: healthy). */
   #streak = new Map<string, number>();
+  /** When the health service restarted each worker, within the window. */
+  #ourRestarts = new Map<string, number[]>();
+  /** Workers it gave up restarting (told once). */
+  #leftAlone = new Set<string>();
   #alerts: HealthAlert[] = [];
   #restarts: RestartRecord[] = [];
 
@@ -124,6 +141,7 @@ export class HealthMonitor {
       outcome.workers.push({ ...sample, problems, healthy: problems.length === 0 });
       if (problems.length === 0) {
         this.#streak.delete(key);
+        this.#leftAlone.delete(key);
         continue;
       }
       const streak = (this.#streak.get(key) ?? 0) + 1;
@@ -134,6 +152,27 @@ export class HealthMonitor {
       }
       if (streak >= this.thresholds.restartAfterChecks) {
         this.#streak.delete(key);
+        const now = this.#now();
+        const recent = (this.#ourRestarts.get(key) ?? []).filter((at) =>
+          now - at < RESTART_WINDOW_MS
+        );
+        if (recent.length >= MAX_HEALTH_RESTARTS) {
+          if (!this.#leftAlone.has(key)) {
+            this.#leftAlone.add(key);
+            outcome.alerts.push(this.alert({
+              id: sample.id,
+              kind: sample.inWorker ? problems[0].kind : "restart",
+              message:
+                `still ${what} after ${
+                  recent.length === 1 ? "a restart" : `${recent.length} restarts`
+                }: left running ` +
+                `(raise the limit in [health] if this is its normal size)`,
+            }));
+          }
+          continue;
+        }
+        recent.push(now);
+        this.#ourRestarts.set(key, recent);
         const reason = `unhealthy for ${streak} checks: ${what}`;
         outcome.restart.push({ id: sample.id, supervisor: sample.supervisor, reason });
         outcome.alerts.push(

@@ -67,6 +67,11 @@ Deno.test("REPL: a worker over max_heap_mb raises an alert line and is restarted
       mark,
     );
     mark = await pty.waitFor("config restarted", mark);
+    // A fresh worker is over 1 MB too: not restarted again, the user is told why.
+    mark = await pty.waitFor(/! health: config still heap .* after a restart: left running/, mark);
+    await pty.type("/health\r");
+    mark = await pty.waitFor(/up \d+m?\d*s · /, mark);
+    assert.match(pty.output.slice(pty.output.lastIndexOf("SERVICE")), /\nconfig\s+running\s+1\s/);
     await pty.type("/exit\r");
     await pty.close();
   } finally {

@@ -104,3 +104,29 @@ Deno.test("the table shows every worker, breaker and server; foreign text is san
   assert.match(lines[5], /^up 1m5s · 2 restarts · 1 alert since start \(last: llm heap 300 MB/);
   assert.equal(alertLine({ id: "x\x1b[2J", message: "m" }), "! health: x m");
 });
+
+Deno.test("a worker still over its limit after a health restart is left running, said once", () => {
+  let now = 0;
+  const monitor = new HealthMonitor({
+    thresholds: { ...limits, restartAfterChecks: 1 },
+    now: () => now,
+  });
+  const big = worker({ id: "config", heapUsed: 300 * 2 ** 20 });
+  const restarts = [];
+  const notes = [];
+  for (let i = 0; i < 6; i++) {
+    now += 2_000;
+    const outcome = monitor.check([big]);
+    restarts.push(...outcome.restart);
+    notes.push(...outcome.alerts.filter((a) => /left running/.test(a.message)));
+  }
+  assert.equal(restarts.length, 1);
+  assert.equal(notes.length, 1);
+  assert.match(
+    notes[0].message,
+    /still heap 300 MB \(limit 100 MB\) after a restart: left running/,
+  );
+  // Ten minutes later the budget is back.
+  now += 10 * 60_000;
+  assert.equal(monitor.check([big]).restart.length, 1);
+});
