@@ -25,6 +25,27 @@ export interface BenchRun {
   exitCode: number;
   wallMs: number;
   stdout: string;
+  /** When it ran (ISO); a partial run keeps the others' figures with their dates. */
+  date?: string;
+}
+
+/**
+ * The runs to report after running `fresh`: the fresh ones, plus the
+ * previous run of every other benchmark that still exists (so
+ * `deno task bench store` updates one section instead of dropping the rest).
+ *
+ * @example
+ * ```ts
+ * import { mergeRuns } from "./results.ts";
+ * const old = [{ file: "a.ts", exitCode: 0, wallMs: 1, stdout: "old a" }, { file: "b.ts", exitCode: 0, wallMs: 1, stdout: "old b" }];
+ * const merged = mergeRuns(old, [{ file: "b.ts", exitCode: 0, wallMs: 2, stdout: "new b" }], ["a.ts", "b.ts"]);
+ * console.log(merged.map((r) => r.stdout)); // [ "old a", "new b" ]
+ * ```
+ */
+export function mergeRuns(previous: BenchRun[], fresh: BenchRun[], existing: string[]): BenchRun[] {
+  const byFile = new Map(previous.filter((r) => existing.includes(r.file)).map((r) => [r.file, r]));
+  for (const run of fresh) byFile.set(run.file, run);
+  return [...byFile.values()].sort((a, b) => a.file.localeCompare(b.file));
 }
 
 /**
@@ -103,7 +124,7 @@ export function renderOutput(stdout: string): string {
  *   { date: "2026-01-01T00:00:00Z", deno: "2.9.6", os: "linux", arch: "x86_64", cores: 2, cpu: "x", memoryGiB: 8 },
  *   [{ file: "a.ts", exitCode: 0, wallMs: 1200, stdout: "figure 1 ms" }],
  * );
- * console.log(md.includes("| a.ts | ok | 1.2 s |")); // true
+ * console.log(md.includes("| a.ts | ok | 1.2 s | 2026-01-01T00:00:00Z |")); // true
  * ```
  */
 export function renderResults(machine: MachineInfo, runs: BenchRun[]): string {
@@ -126,11 +147,12 @@ export function renderResults(machine: MachineInfo, runs: BenchRun[]): string {
     "## Summary",
     "",
     markdownTable(
-      ["benchmark", "result", "wall time"],
+      ["benchmark", "result", "wall time", "measured"],
       runs.map((run) => [
         run.file,
         run.exitCode === 0 ? "ok" : `FAILED (exit ${run.exitCode})`,
         `${(run.wallMs / 1000).toFixed(1)} s`,
+        run.date ?? machine.date,
       ]),
     ),
   ];
