@@ -99,9 +99,8 @@ and then requires a bearer token (MCPCHAT_SERVER_TOKEN or mcp_server.token).
   mcpchat health [--json]
 
 Starts the services (session store, LLM worker, and the MCP servers when some
-are configured), waits for every worker's first heartbeat (one [health]
-heartbeat_ms), and checks each against [health]: max_heap_mb, max_queue,
-missed_heartbeats. Prints one table, or with --json one object with the
+are configured), asks every worker for a heartbeat, and checks each against
+[health]: max_heap_mb, max_queue, missed_heartbeats. Prints one table, or with --json one object with the
 workers, LLM circuit breakers, MCP servers, and the restarts and alerts since
 start. Exits 1 when a service is unhealthy, a breaker is open or a server failed.
 In the chat, /health shows the same table for the running session.`,
