@@ -68,8 +68,21 @@ export const healthPlugin = definePlugin({
     });
     ctx.onEvent("breaker", (data) => {
       const { backend, state } = data as { backend: string; state: string };
+      // Nothing else says so as it happens: the user learns why calls now fail at once.
       if (state === "open") {
-        monitor.alert({ id: `llm ${backend}`, kind: "breaker", message: "circuit breaker open" });
+        raise(monitor.alert({
+          id: `llm ${backend}`,
+          kind: "breaker",
+          message: "circuit breaker open: calls fail at once until it tries again (/health)",
+        }));
+      } else if (state === "closed") {
+        raise(
+          monitor.alert({
+            id: `llm ${backend}`,
+            kind: "breaker",
+            message: "circuit breaker closed again",
+          }),
+        );
       }
     });
     ctx.onEvent("mcp-server-state", (data) => {

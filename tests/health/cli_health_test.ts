@@ -79,6 +79,35 @@ Deno.test("REPL: a worker over max_heap_mb raises an alert line and is restarted
   }
 });
 
+Deno.test("REPL: a provider failing again and again opens the circuit breaker; the user gets a health line, /health shows it", async () => {
+  const { fake, env, config } = await setup(
+    `[llm.retry]\nmax_attempts = 1\n[llm.breaker]\nfailure_threshold = 2\nreset_seconds = 600\n`,
+  );
+  const failing = {
+    status: 500,
+    json: { error: { message: "upstream down", type: "server_error" } },
+  };
+  fake.reply(failing, failing);
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("one\r");
+    mark = await pty.waitFor(/error: .*500|upstream down/, mark);
+    await pty.type("two\r");
+    mark = await pty.waitFor(/! health: llm local circuit breaker open/, mark);
+    await pty.type("/health\r");
+    mark = await pty.waitFor(/up \d+m?\d*s · /, mark);
+    assert.match(
+      pty.output.slice(pty.output.lastIndexOf("SERVICE")),
+      /\nllm local\s+breaker open\s.*2 failures in a row, retry in \d+ s/,
+    );
+    await pty.type("/exit\r");
+    await pty.close();
+  } finally {
+    await fake.close();
+  }
+});
+
 Deno.test("mcpchat health --json: every service's figures, restarts and alerts; exit 0 when healthy", async () => {
   const { fake, env, config } = await setup();
   try {
