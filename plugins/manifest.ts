@@ -17,6 +17,7 @@ import type { McpManagerInit } from "./mcp_manager.ts";
 import type { LlmInit } from "./llm.ts";
 import type { StoreInit } from "./store.ts";
 import type { HealthInit } from "./health.ts";
+import type { McpServeInit } from "./mcp_serve.ts";
 import { type KvLocation, resolveKvLocation } from "../lib/store/location.ts";
 import { storeWorkerPermissions } from "../lib/store/permissions.ts";
 import { llmWorkerPermissions } from "../lib/llm/permissions.ts";
@@ -29,6 +30,7 @@ export const PLUGIN_MODULES = {
   mcpManager: new URL("./mcp_manager.ts", import.meta.url),
   mcpServer: new URL("./mcp_server.ts", import.meta.url),
   health: new URL("./health.ts", import.meta.url),
+  mcpServe: new URL("./mcp_serve.ts", import.meta.url),
 } as const;
 
 /** Heartbeats of long-lived plugins, from `[health]`. */
@@ -202,5 +204,50 @@ export function healthSpec(config: Config | undefined, handlers: object): Plugin
         restartAfterChecks: 3,
       },
     },
+  };
+}
+
+/**
+ * The MCP server plugin (`mcpchat serve`): over HTTP, `net` for exactly the
+ * address it listens on (any port of that host when the port is 0, "pick
+ * one"); over stdio, nothing at all (stdin and stdout need no permission).
+ * The work behind its tools is done by the host through `handlers`.
+ *
+ * @example
+ * ```ts
+ * import { mcpServePermissions } from "./manifest.ts";
+ * console.log(mcpServePermissions({ transport: "http", hostname: "127.0.0.1", port: 8931 }).net);
+ * // ["127.0.0.1:8931"]
+ * ```
+ */
+export function mcpServePermissions(
+  init: Pick<McpServeInit, "transport" | "hostname" | "port">,
+): PluginSpec["permissions"] {
+  if (init.transport === "stdio") return {};
+  const host = init.hostname.includes(":") ? `[${init.hostname}]` : init.hostname;
+  return { net: [init.port === 0 ? host : `${host}:${init.port}`] };
+}
+
+/**
+ * The spec of the MCP server plugin.
+ *
+ * @example
+ * ```ts ignore
+ * const spec = mcpServeSpec(init, host.handlers(), config);
+ * ```
+ */
+export function mcpServeSpec(
+  init: McpServeInit,
+  handlers: object,
+  config?: Config,
+): PluginSpec<McpServeInit> {
+  return {
+    name: "mcp-serve",
+    module: PLUGIN_MODULES.mcpServe,
+    permissions: mcpServePermissions(init),
+    init,
+    handlers,
+    heartbeat: heartbeatOf(config),
+    readyTimeoutMs: 30_000,
   };
 }

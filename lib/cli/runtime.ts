@@ -92,6 +92,7 @@ export class Runtime {
   #store?: PluginRef<StoreSurface>;
   #health?: PluginRef<HealthSurface>;
   #storeOwnerId = crypto.randomUUID();
+  #serve?: PluginRef<unknown>;
   #transports?: McpTransportHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
@@ -346,6 +347,16 @@ export class Runtime {
   }
 
   /**
+   * Adds mcpchat's own MCP server (`mcp-serve`) as a permanent child of the
+   * root supervisor, once, and waits until it runs.
+   */
+  async serve<R>(spec: () => PluginSpec): Promise<PluginRef<R>> {
+    this.#serve ??= new PluginRef<unknown>(spec, { waitMs: 15_000, shutdownMs: 5_000 });
+    await this.ensure(this.#serve);
+    return this.#serve as PluginRef<R>;
+  }
+
+  /**
    * Every supervised service with its state, restarts, last error and the
    * figures of its last heartbeat (heap, pending calls).
    */
@@ -400,6 +411,7 @@ export class Runtime {
     if (id === this.#llm?.name) return this.#llm as PluginRef<unknown>;
     if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
     if (id === this.#health?.name) return this.#health as PluginRef<unknown>;
+    if (id === this.#serve?.name) return this.#serve;
     return undefined;
   }
 }

@@ -53,6 +53,10 @@ Deno.test("no config file at all: a complete default config, no sources, no warn
     http_enabled: false,
     host: "127.0.0.1",
     port: 8931,
+    allow_tools: [],
+    allowed_origins: [],
+    max_body_bytes: 4 * 1024 * 1024,
+    rate_limit_per_second: 50,
   });
   assert.deepEqual(config.ui, { color: "auto", markdown: true, progress_interval_ms: 100 });
   assert.deepEqual(config.context, {
@@ -382,6 +386,10 @@ Deno.test("full sample TOML: every section is read", async () => {
     host: "0.0.0.0",
     port: 9000,
     token: "serve-token-123",
+    allow_tools: [],
+    allowed_origins: [],
+    max_body_bytes: 4 * 1024 * 1024,
+    rate_limit_per_second: 50,
   });
   assert.deepEqual(config.ui, { color: "never", markdown: false, progress_interval_ms: 250 });
   assert.deepEqual(config.context, { strategy: "smart", max_tokens: 64_000, reserve_tokens: 2048 });

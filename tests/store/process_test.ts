@@ -113,7 +113,12 @@ Deno.test("two processes appending to different sessions of one store lose nothi
     }
     assert.equal(n, N);
   }
-  assert.equal((await store.list()).sessions.length, 3);
+  const listed = (await store.list()).sessions;
+  assert.deepEqual(
+    listed.map((s) => s.id).sort(),
+    ["proc-1", "proc-2", "proc-3"],
+    JSON.stringify(listed),
+  );
   await store.close();
 });
 
