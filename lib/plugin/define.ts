@@ -135,14 +135,34 @@ export function servePlugin<Init, Handlers extends object>(
           break;
         case "fault":
           // Test hook: an uncaught error (the guard reports the crash), or a silent exit.
-          if (data.fault === "exit") close();
-          // Thrown from the message listener: reported as uncaught at once, before
-          // any I/O the call in flight waits for can complete.
-          else throw new Error("injected fault (test hook): worker crashed on purpose");
+          if (data.method) armFault(data.method, () => die(data.fault));
+          else die(data.fault);
           break;
       }
     },
   });
+
+  let served: object = {};
+  function die(fault: "crash" | "exit"): void {
+    if (fault === "exit") close();
+    else throw new Error("injected fault (test hook): worker crashed on purpose");
+  }
+  /** The next call of `method` starts, then the worker dies: deterministically mid-call. */
+  function armFault(method: string, fire: () => void): void {
+    const handlers = served as Record<string, unknown>;
+    const original = handlers[method];
+    if (typeof original !== "function") return;
+    peer.setHandlers({
+      ...handlers,
+      [method]: (...args: unknown[]) => {
+        peer.setHandlers(handlers);
+        const result = original.apply(handlers, args);
+        // Before any I/O the call waits for can complete.
+        queueMicrotask(fire);
+        return result;
+      },
+    });
+  }
 
   async function start(name: string, init: Init, otel: boolean): Promise<void> {
     const ctx: PluginContext = {
@@ -162,8 +182,9 @@ export function servePlugin<Init, Handlers extends object>(
       if (otel && isWorkerContext()) {
         // Each call served here becomes a span exported by this worker itself.
         setTelemetryEnabled(true);
-        peer.setHandlers(traceHandlers(name, instance.handlers));
-      } else peer.setHandlers(instance.handlers);
+        served = traceHandlers(name, instance.handlers);
+      } else served = instance.handlers;
+      peer.setHandlers(served);
       send({ t: "sys", kind: "ready", methods: Object.keys(instance.handlers) });
     } catch (error) {
       send({ t: "sys", kind: "start-failed", error: serializeError(error) });

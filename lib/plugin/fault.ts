@@ -5,7 +5,7 @@
  *
  * `MCPCHAT_TEST_FAULT=TARGET@METHOD[#exit][,…]`: the first call of `METHOD`
  * made through the plugin `TARGET` (e.g. `llm@chat`, `store@append`) kills
- * `TARGET`'s worker right after the call was sent. A target `mcp-server:NAME`
+ * `TARGET`'s worker as soon as the call has started there. A target `mcp-server:NAME`
  * fires on `mcp-manager` calls whose `server` is `NAME` (e.g.
  * `mcp-server:everything@callTool`). `#exit` makes the worker vanish silently
  * (found by missed heartbeats) instead of crashing. Each entry fires once.
@@ -25,7 +25,7 @@ export interface ArmedFault {
 /** Finds the running handle of a target, if any (the runtime knows its plugins). */
 export type FaultTargetResolver = (
   target: string,
-) => { injectFault(fault: PluginFault): void } | undefined;
+) => { injectFault(fault: PluginFault, method?: string): void } | undefined;
 
 let armed: ArmedFault[] = [];
 let resolveTarget: FaultTargetResolver | undefined;
@@ -75,11 +75,14 @@ export function armFaults(spec: string, resolver: FaultTargetResolver | undefine
 }
 
 /**
- * Called after a call was sent through plugin `via`: fires the first armed
- * fault that matches it.
+ * Called before a call is sent through plugin `via`: fires the first armed
+ * fault that matches it. A fault on `via` itself is armed in the worker for
+ * this method (it dies once the call has started there); a server's
+ * transport worker, which the call reaches through the manager, is killed by
+ * the returned function, to run once the call was sent.
  */
-export function takeFault(via: string, method: string, params: unknown): void {
-  if (armed.length === 0) return;
+export function takeFault(via: string, method: string, params: unknown): (() => void) | undefined {
+  if (armed.length === 0) return undefined;
   const server = typeof params === "object" && params !== null
     ? (params as { server?: unknown }).server
     : undefined;
@@ -87,10 +90,14 @@ export function takeFault(via: string, method: string, params: unknown): void {
     f.method === method &&
     (f.target === via || (via === "mcp-manager" && f.target === `mcp-server:${server}`))
   );
-  if (index < 0) return;
+  if (index < 0) return undefined;
   // A target not running yet (a server that connects on this very call) keeps the fault armed.
   const target = resolveTarget?.(armed[index].target);
-  if (!target) return;
+  if (!target) return undefined;
   const [fault] = armed.splice(index, 1);
-  target.injectFault(fault.fault);
+  if (fault.target === via) {
+    target.injectFault(fault.fault, method);
+    return undefined;
+  }
+  return () => target.injectFault(fault.fault);
 }

@@ -133,13 +133,16 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
 
   /**
    * Test hook: makes a worker plugin die as a real fault would (`crash`: an
-   * uncaught error; `exit`: a silent `close()`, noticed by heartbeats). Sent
-   * after a call, it lands while that call is in flight. Inline plugins share
-   * the main thread and ignore it.
+   * uncaught error; `exit`: a silent `close()`, noticed by heartbeats): at
+   * once, or with `method`, right after the next call of that method has
+   * started (so it is in flight). Inline plugins share the main thread and
+   * ignore it.
    */
-  injectFault(fault: PluginFault): void {
+  injectFault(fault: PluginFault, method?: string): void {
     if (this.#ended || !this.inWorker) return;
-    this.#post({ t: "sys", kind: "fault", fault });
+    this.#post(
+      method ? { t: "sys", kind: "fault", fault, method } : { t: "sys", kind: "fault", fault },
+    );
   }
 
   /** @internal lifecycle: the plugin said it stopped. */

@@ -28,10 +28,11 @@ export type LifecycleMessage =
   /** plugin → host: an uncaught error or unhandled rejection; the plugin is dead. */
   | { t: "sys"; kind: "crash"; error: SerializedError }
   /**
-   * host → plugin, tests only ({@linkcode PluginHandle.injectFault}): die now,
-   * by an uncaught error (`crash`) or silently (`exit`, seen through heartbeats).
+   * host → plugin, tests only ({@linkcode PluginHandle.injectFault}): die by an
+   * uncaught error (`crash`) or silently (`exit`, seen through heartbeats); now,
+   * or with `method`, as soon as the next call of it has started.
    */
-  | { t: "sys"; kind: "fault"; fault: PluginFault };
+  | { t: "sys"; kind: "fault"; fault: PluginFault; method?: string };
 
 /** A fault a test can inject into a running worker plugin. */
 export type PluginFault = "crash" | "exit";

@@ -106,8 +106,9 @@ export class PluginRef<Remote = Record<string, never>> {
     options?: CallOptions,
   ): Promise<ResultOf<Remote, K>> {
     const handle = await this.#ready(options?.signal);
+    const afterSend = takeFault(this.name, method, params);
     const result = handle.peer.call(method, params, options);
-    takeFault(this.name, method, params);
+    afterSend?.();
     return result;
   }
 
@@ -118,12 +119,12 @@ export class PluginRef<Remote = Record<string, never>> {
     options?: CallOptions,
   ): AsyncGenerator<ChunkOf<Remote, K>, void, undefined> {
     const handle = await this.#ready(options?.signal);
+    const afterSend = takeFault(this.name, method, params);
     let first = true;
     for await (const chunk of handle.peer.stream(method, params, options)) {
-      yield chunk;
-      // A test fault lands mid-stream: after the first chunk arrived.
-      if (first) takeFault(this.name, method, params);
+      if (first) afterSend?.();
       first = false;
+      yield chunk;
     }
   }
 

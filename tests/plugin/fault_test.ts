@@ -18,22 +18,29 @@ Deno.test("a fault fires once, on its method, and waits while its target is not 
     "llm@chat,mcp-server:fs@callTool",
     (target) =>
       target === "llm" || running
-        ? { injectFault: (fault: PluginFault) => void fired.push(`${target} ${fault}`) }
+        ? {
+          injectFault: (fault: PluginFault, method?: string) =>
+            void fired.push(`${target} ${fault}${method ? ` on ${method}` : ""}`),
+        }
         : undefined,
   );
   try {
     takeFault("llm", "preload", {});
     assert.deepEqual(fired, []);
+    // Armed in the worker before the call goes out: it dies once the call has started there.
+    assert.equal(takeFault("llm", "chat", {}), undefined);
     takeFault("llm", "chat", {});
-    takeFault("llm", "chat", {});
-    assert.deepEqual(fired, ["llm crash"]);
+    assert.deepEqual(fired, ["llm crash on chat"]);
     // A server's fault rides on the manager's calls for that server.
     takeFault("mcp-manager", "callTool", { server: "other" });
     takeFault("mcp-manager", "callTool", { server: "fs" }); // not running yet: stays armed
-    assert.deepEqual(fired, ["llm crash"]);
+    assert.deepEqual(fired, ["llm crash on chat"]);
     running = true;
-    takeFault("mcp-manager", "callTool", { server: "fs" });
-    assert.deepEqual(fired, ["llm crash", "mcp-server:fs crash"]);
+    // Reached through the manager: killed once the call was sent.
+    const afterSend = takeFault("mcp-manager", "callTool", { server: "fs" });
+    assert.deepEqual(fired, ["llm crash on chat"]);
+    afterSend?.();
+    assert.deepEqual(fired, ["llm crash on chat", "mcp-server:fs crash"]);
   } finally {
     armFaults("", undefined);
   }

@@ -120,7 +120,7 @@ Deno.test("llm killed mid-stream: clear error, restarted, next call streams", as
   const ctx = await boot("llm@chat");
   try {
     const llm = await ctx.runtime.llm(ctx.config);
-    // The fault lands after the first chunk, maybe before the request reached the provider:
+    // The worker dies once the call has started, maybe before the request reached the provider:
     // two identical replies, so the next call gets a whole answer either way.
     ctx.fake.reply({ chunks: openaiChunks({ text: ["fine again"] }) });
     await assert.rejects(async () => {
