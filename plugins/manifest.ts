@@ -73,7 +73,9 @@ export function configSpec(options: {
 
 /**
  * The MCP manager: no I/O of its own (each server's transport runs in its own
- * narrowed worker that the host spawns).
+ * narrowed worker that the host spawns). Its permissions do not depend on the
+ * config, so it may be spawned before the config is loaded: given a promise,
+ * the worker loads the MCP SDK meanwhile and gets its init when it resolves.
  *
  * @example
  * ```ts ignore
@@ -81,35 +83,46 @@ export function configSpec(options: {
  * ```
  */
 export function mcpManagerSpec(
-  config: Config,
+  config: Config | Promise<Config>,
   options: { cwd: string; handlers: object; sampling: boolean; elicitation: boolean },
 ): PluginSpec<McpManagerInit> {
-  const mcp = config.mcp;
-  return {
+  const common = {
     name: "mcp-manager",
     module: PLUGIN_MODULES.mcpManager,
     permissions: {},
     handlers: options.handlers,
-    heartbeat: heartbeatOf(config),
     readyTimeoutMs: 60_000,
-    init: {
-      servers: mcp.servers,
-      startup_mode: mcp.startup_mode,
-      roots: mcp.roots.map((root) => ({
-        uri: new URL(root, `file://${options.cwd.replace(/\/?$/, "/")}`).href,
-        name: root === "." ? "working directory" : root,
-      })),
-      request_timeout_ms: mcp.request_timeout_seconds * 1_000,
-      reconnect: mcp.reconnect,
-      cache: { max_entries: config.cache.max_entries, max_bytes: config.cache.max_bytes },
-      notifications: {
-        history_size: config.notifications.history_size,
-        categories: config.notifications.categories,
-      },
-      progress_interval_ms: config.ui.progress_interval_ms,
-      sampling: options.sampling,
-      elicitation: options.elicitation,
+  };
+  if (config instanceof Promise) {
+    const init = config.then((c) => mcpManagerInit(c, options));
+    init.catch(() => {}); // a config error is the config load's to report
+    return { ...common, heartbeat: config.then(heartbeatOf, () => false as const), init };
+  }
+  return { ...common, heartbeat: heartbeatOf(config), init: mcpManagerInit(config, options) };
+}
+
+function mcpManagerInit(
+  config: Config,
+  options: { cwd: string; sampling: boolean; elicitation: boolean },
+): McpManagerInit {
+  const mcp = config.mcp;
+  return {
+    servers: mcp.servers,
+    startup_mode: mcp.startup_mode,
+    roots: mcp.roots.map((root) => ({
+      uri: new URL(root, `file://${options.cwd.replace(/\/?$/, "/")}`).href,
+      name: root === "." ? "working directory" : root,
+    })),
+    request_timeout_ms: mcp.request_timeout_seconds * 1_000,
+    reconnect: mcp.reconnect,
+    cache: { max_entries: config.cache.max_entries, max_bytes: config.cache.max_bytes },
+    notifications: {
+      history_size: config.notifications.history_size,
+      categories: config.notifications.categories,
     },
+    progress_interval_ms: config.ui.progress_interval_ms,
+    sampling: options.sampling,
+    elicitation: options.elicitation,
   };
 }
 

@@ -34,6 +34,8 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
   const env = Deno.env.toObject();
   const profiler = new StartupProfiler(
     parsed.options.profileStartup || env.MCPCHAT_STARTUP_PROFILING === "1",
+    undefined,
+    () => Deno.memoryUsage().rss,
   );
   profiler.mark("args parsed");
   const io = consoleOutput({ colorFlag: parsed.options.color });

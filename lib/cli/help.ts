@@ -19,7 +19,7 @@ Commands:
   resources list|read        list or read MCP resources
   prompts list|get           list or fetch MCP prompts
   servers list|add|remove|test   manage configured MCP servers
-  sessions list|show|export|delete   stored chat sessions
+  sessions list|show|export|import|delete   stored chat sessions
   config path|show|validate  where the config is, what it says, whether it is valid
   serve --stdio|--http       run mcpchat as an MCP server (its chat and sessions as tools)
   doctor                     check config, keys, servers and store; print what to fix
