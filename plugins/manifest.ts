@@ -195,7 +195,7 @@ export function storeSpec(
  * ```ts
  * import { healthSpec } from "./manifest.ts";
  * const spec = healthSpec(undefined, {});
- * console.log(spec.mode, spec.init.thresholds.maxQueue); // inline 1000
+ * console.log(spec.mode, (await spec.init).thresholds.maxQueue); // inline 1000
  * ```
  */
 export function healthSpec(config: Config | undefined, handlers: object): PluginSpec<HealthInit> {
