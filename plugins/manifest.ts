@@ -28,7 +28,7 @@ export const PLUGIN_MODULES = {
   store: new URL("./store.ts", import.meta.url),
   llm: new URL("./llm.ts", import.meta.url),
   mcpManager: new URL("./mcp_manager.ts", import.meta.url),
-  mcpServer: new URL("./mcp_server.ts", import.meta.url),
+  mcpTransports: new URL("./mcp_transports.ts", import.meta.url),
   health: new URL("./health.ts", import.meta.url),
   mcpServe: new URL("./mcp_serve.ts", import.meta.url),
 } as const;

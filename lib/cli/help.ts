@@ -18,7 +18,7 @@ Commands:
   tools list|call            list MCP tools, or call one: tools call SERVER TOOL [JSON | key=value…]
   resources list|read        list or read MCP resources
   prompts list|get           list or fetch MCP prompts
-  servers list|add|remove|test   manage configured MCP servers
+  servers list|add|remove|test|sandbox   manage configured MCP servers
   sessions list|show|export|import|delete   stored chat sessions
   config path|show|validate  where the config is, what it says, whether it is valid
   serve --stdio|--http       run mcpchat as an MCP server (its chat and sessions as tools)
@@ -63,7 +63,7 @@ Example: mcpchat tools call everything echo message=hello
 `,
   resources: `Usage:
   mcpchat resources list [SERVER] [--json]
-  mcpchat resources read SERVER URI [--json]
+  mcpchat resources read SERVER URI [--json] [-o FILE]   (-o saves the content, binary included)
 `,
   prompts: `Usage:
   mcpchat prompts list [SERVER] [--json]
@@ -72,6 +72,7 @@ Example: mcpchat tools call everything echo message=hello
   servers: `Usage:
   mcpchat servers list [--json]                 configured servers and their transport
   mcpchat servers test [NAME] [--json]          connect and report capabilities and timing
+  mcpchat servers sandbox NAME [--json]         the OS sandbox policy the server runs under
   mcpchat servers add NAME -- COMMAND [ARGS…]   add a stdio server (--env K=V, --cwd DIR)
   mcpchat servers add NAME URL [--transport http|sse] [--header "K: V"]
   mcpchat servers remove NAME

@@ -28,6 +28,7 @@ import {
   healthSpec,
   llmSpec,
   mcpManagerSpec,
+  PLUGIN_MODULES,
   storeSpec,
 } from "../../plugins/manifest.ts";
 import type { healthPlugin } from "../../plugins/health.ts";
@@ -40,6 +41,8 @@ import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
 import { recordRestart } from "../telemetry/mod.ts";
 import { defaultConfigPath } from "../config/paths.ts";
+import { SandboxHost } from "../mcp/sandbox/host.ts";
+import { sandboxHostOptions } from "./sandbox_setup.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -120,6 +123,7 @@ export class Runtime {
   #storeOwnerId = crypto.randomUUID();
   #serve?: PluginRef<unknown>;
   #transports?: McpTransportHost;
+  #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
 
@@ -335,6 +339,9 @@ export class Runtime {
         authorize: (server, url) => this.#authorize(server, url),
       },
       emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
+      module: PLUGIN_MODULES.mcpTransports,
+      // The pooled transport worker starts with permissions for every configured server.
+      servers: config.mcp.servers,
       heartbeat: {
         intervalMs: config.health.heartbeat_ms,
         missed: config.health.missed_heartbeats,
@@ -342,6 +349,8 @@ export class Runtime {
       // After stdin closes a server gets this long to exit, then SIGTERM, then as long
       // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
       killGraceMs: 250,
+      // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
+      sandbox: this.#sandbox = new SandboxHost(sandboxHostOptions(config, this.#options)),
     });
     this.#transports = transports;
     transports.supervisor.subscribe((event) => {
@@ -520,6 +529,7 @@ export class Runtime {
     this.#stopping ??= (async () => {
       await this.root.stop(reason);
       await this.#transports?.stopAll?.();
+      this.#sandbox?.close();
     })();
     return this.#stopping;
   }

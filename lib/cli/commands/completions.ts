@@ -13,7 +13,7 @@ export const SUBCOMMANDS: Record<string, string[]> = {
   tools: ["list", "call"],
   resources: ["list", "read"],
   prompts: ["list", "get"],
-  servers: ["list", "add", "remove", "test"],
+  servers: ["list", "add", "remove", "test", "sandbox"],
   sessions: ["list", "show", "export", "import", "delete"],
   config: ["path", "show", "validate"],
   serve: [],
