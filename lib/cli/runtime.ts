@@ -489,6 +489,7 @@ export class Runtime {
           restarts: child.restarts,
           lastError: child.lastError,
           inWorker: plugin?.inWorker ?? false,
+          inline: plugin ? !plugin.inWorker : undefined,
           heapUsed: plugin?.inWorker ? plugin.vitals?.heapUsed : undefined,
           queued: plugin?.inWorker ? plugin.queuedCalls : undefined,
           outgoing: plugin?.vitals?.pendingCalls,

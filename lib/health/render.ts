@@ -55,9 +55,9 @@ export function renderHealthTable(report: HealthReport, color: HealthPalette = p
       ? w.problems.map(describeProblem).join(", ")
       : w.lastError
       ? `last error: ${w.lastError}`
-      : w.inWorker
-      ? ""
-      : "inline (main thread)";
+      : w.inline
+      ? "inline (main thread)"
+      : "";
     rows.push({
       cells: [
         w.id,

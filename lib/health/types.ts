@@ -25,8 +25,10 @@ export interface WorkerSample {
   state: string;
   restarts: number;
   lastError?: string;
-  /** `false` for plugins that run inline on the main thread. */
+  /** `false` for plugins that run inline, actors and nested supervisors. */
   inWorker: boolean;
+  /** A plugin running inline on the main thread (health itself). */
+  inline?: boolean;
   /** Heap of the worker's isolate at its last heartbeat, in bytes. */
   heapUsed?: number;
   /** Calls into the worker waiting for an answer (host side). */

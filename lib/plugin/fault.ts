@@ -5,9 +5,9 @@
  *
  * `MCPCHAT_TEST_FAULT=TARGET@METHOD[#exit][,…]`: the first call of `METHOD`
  * made through the plugin `TARGET` (e.g. `llm@chat`, `store@append`) kills
- * `TARGET`'s worker as soon as the call has started there. A target `mcp-server:NAME`
- * fires on `mcp-manager` calls whose `server` is `NAME` (e.g.
- * `mcp-server:everything@callTool`). `#exit` makes the worker vanish silently
+ * `TARGET`'s worker as soon as the call has started there. The worker that
+ * holds the MCP servers' transports, `mcp-transports`, is killed once a call of
+ * `METHOD` through `mcp-manager` was sent (e.g. `mcp-transports@callTool`). `#exit` makes the worker vanish silently
  * (found by missed heartbeats) instead of crashing. Each entry fires once.
  *
  * @module
@@ -88,7 +88,9 @@ export function takeFault(via: string, method: string, params: unknown): (() => 
     : undefined;
   const index = armed.findIndex((f) =>
     f.method === method &&
-    (f.target === via || (via === "mcp-manager" && f.target === `mcp-server:${server}`))
+    (f.target === via ||
+      (via === "mcp-manager" &&
+        (f.target === "mcp-transports" || f.target === `mcp-server:${server}`)))
   );
   if (index < 0) return undefined;
   // A target not running yet (a server that connects on this very call) keeps the fault armed.

@@ -68,7 +68,7 @@ Deno.test("a worker that recovers between checks starts its count again", () => 
 
 Deno.test("inline plugins are not judged by worker thresholds", () => {
   const monitor = new HealthMonitor({ thresholds: limits, now: () => 0 });
-  const inline = worker({ id: "health", inWorker: false, queued: 10_000 });
+  const inline = worker({ id: "health", inWorker: false, inline: true, queued: 10_000 });
   assert.deepEqual(monitor.check([inline]).alerts, []);
 });
 

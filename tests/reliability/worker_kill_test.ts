@@ -212,9 +212,9 @@ Deno.test("MCP manager killed mid-tool-call: clear error, restarted, next call w
   }
 });
 
-Deno.test("an MCP server's transport worker killed mid-call: clear error, reconnected, next call works", async () => {
+Deno.test("the MCP transports worker killed mid-call: clear error, reconnected, next call works", async () => {
   // Eager: the transport worker runs before the call, so the fault lands while it is in flight.
-  const ctx = await boot("mcp-server:everything@callTool", `[mcp]\nstartup_mode = "eager"\n`);
+  const ctx = await boot("mcp-transports@callTool", `[mcp]\nstartup_mode = "eager"\n`);
   try {
     const mcp = await ctx.runtime.mcp(ctx.config);
     await mcp.call("startServers", undefined, { timeoutMs: 60_000 });
@@ -228,7 +228,7 @@ Deno.test("an MCP server's transport worker killed mid-call: clear error, reconn
       assert.match(error.message, /everything/);
       return true;
     });
-    await until(ctx.events, "crashed", "mcp-server:everything");
+    await until(ctx.events, "crashed", "mcp-transports");
     const echo = (message: string) =>
       mcp.call("callTool", { server: "everything", tool: "echo", arguments: { message } });
     let result: Awaited<ReturnType<typeof echo>> | undefined;
@@ -239,11 +239,11 @@ Deno.test("an MCP server's transport worker killed mid-call: clear error, reconn
     assert.match(JSON.stringify(result?.content), /Echo: two/);
     const report = await (await ctx.runtime.health(ctx.config)).call("check", undefined);
     assert.ok(
-      report.alerts.some((a) => a.id === "mcp-server:everything" && a.kind === "crash"),
+      report.alerts.some((a) => a.id === "mcp-transports" && a.kind === "crash"),
       JSON.stringify(report.alerts),
     );
     await recordFigure("worker_kill", {
-      scenario: "MCP server transport worker crashed mid-call (reconnected by the manager)",
+      scenario: "MCP transports worker (every stdio server's pipes) crashed mid-call; reconnected",
       measure: "restarts survived",
       value: 1,
       lost: 0,
