@@ -60,6 +60,7 @@ export const COMMANDS = [
   "config",
   "serve",
   "doctor",
+  "health",
   "help",
   "completions",
 ] as const;

@@ -16,6 +16,7 @@ import { ExitCode } from "./exit_codes.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { Runtime } from "./runtime.ts";
 import { OpenAnswers } from "../chat/checkpoint.ts";
+import { alertLine } from "../health/render.ts";
 
 /** A failure a command reports with an exit code (and no stack trace). */
 export class CommandError extends Error {
@@ -100,6 +101,7 @@ export class CommandContext {
       profiler: this.profiler,
       onEvent: (event) => this.#reportSupervisorEvent(event),
       notify: (message) => this.io.err(message),
+      onHealthAlert: (alert) => this.io.err(this.io.errColor.yellow(`\n${alertLine(alert)}\n`)),
     });
     return this.#starting;
   }

@@ -23,6 +23,7 @@ Commands:
   config path|show|validate  where the config is, what it says, whether it is valid
   serve --stdio|--http       run mcpchat as an MCP server (its chat and sessions as tools)
   doctor                     check config, keys, servers and store; print what to fix
+  health [--json]            services' heap, queues, heartbeats, restarts and alerts
   completions bash|zsh|fish  print a shell completion script
   help [command]             help on a command
 
@@ -129,6 +130,15 @@ Over HTTP (mcpchat serve --http running):
 --conformance-fixtures adds the tools, resources and prompts the MCP conformance
 suite's server scenarios expect (for testing only).
 `,
+  health: `Usage:
+  mcpchat health [--json]
+
+Starts the services (session store, LLM worker, and the MCP servers when some
+are configured), asks every worker for a heartbeat, and checks each against
+[health]: max_heap_mb, max_queue, missed_heartbeats. Prints one table, or with --json one object with the
+workers, LLM circuit breakers, MCP servers, and the restarts and alerts since
+start. Exits 1 when a service is unhealthy, a breaker is open or a server failed.
+In the chat, /health shows the same table for the running session.`,
   doctor: `Usage:
   mcpchat doctor [--json]
 

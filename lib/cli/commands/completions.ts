@@ -18,6 +18,7 @@ export const SUBCOMMANDS: Record<string, string[]> = {
   config: ["path", "show", "validate"],
   serve: [],
   doctor: [],
+  health: [],
   completions: ["bash", "zsh", "fish"],
   help: [],
 };

@@ -10,6 +10,7 @@ import type { CommandContext } from "../context.ts";
 import { CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { Config } from "../../config/schema.ts";
+import { doctorHealth } from "./health.ts";
 import { detectSandbox, systemDetectDeps } from "../../mcp/sandbox/detect.ts";
 
 /** The verdict of one check. */
@@ -83,6 +84,20 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     await checkBackends(ctx, config, add);
     await checkSandbox(ctx, config, add);
     await checkServers(ctx, config, add);
+    // Health last: it sees every service the checks above started.
+    const health = await doctorHealth(await ctx.runtime(), config).catch((error) => ({
+      status: "warn" as const,
+      detail: `the health service did not answer: ${
+        error instanceof Error ? error.message : error
+      }`,
+    }));
+    add({
+      area: "runtime",
+      name: "health",
+      status: health.status,
+      detail: health.detail,
+      fix: health.status === "warn" ? "see mcpchat health, or /health in the chat" : undefined,
+    });
   }
   const failed = checks.filter((c) => c.status === "fail").length;
   const warned = checks.filter((c) => c.status === "warn").length;

@@ -18,6 +18,7 @@ import {
   runAgentTurn,
 } from "../../chat/mod.ts";
 import { agentDeps, chatFaultForTests } from "../agent_deps.ts";
+import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
@@ -32,6 +33,7 @@ import {
 import type { LlmSurface, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { mcpSlashCommand } from "./repl_mcp.ts";
+import { showHealth } from "./health.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
 import { NOTIFICATION_CATEGORIES } from "../../mcp/notifications.ts";
 
@@ -513,38 +515,8 @@ export async function startRepl(
     },
     {
       name: "health",
-      summary: "services, restarts, heap; LLM circuit breakers; MCP server states",
-      run: async () => {
-        const c2 = io.color;
-        for (const s of runtime.services()) {
-          const heap = s.heapUsed !== undefined
-            ? `${(s.heapUsed / 2 ** 20).toFixed(1)} MB heap`
-            : "";
-          const pending = s.pendingCalls ? `, ${s.pendingCalls} pending` : "";
-          const state = s.state === "running" ? c2.green(s.state) : c2.yellow(s.state);
-          io.out(
-            `${c2.bold(s.id.padEnd(12))} ${state}  restarts ${s.restarts}  ${heap}${pending}` +
-              (s.lastError ? c2.dim(`  last error: ${s.lastError}`) : "") + "\n",
-          );
-        }
-        if (runtime.started("llm")) {
-          const llm = await runtime.llm(config);
-          for (const b of await llm.call("health", undefined)) {
-            const state = b.state === "closed" ? c2.green(b.state) : c2.red(b.state);
-            io.out(
-              `  llm ${b.backend}: breaker ${state}, ${b.consecutiveFailures} consecutive failures` +
-                (b.retryInMs ? `, retry in ${Math.ceil(b.retryInMs / 1000)} s` : "") + "\n",
-            );
-          }
-        }
-        if (mcp) {
-          for (const s of await (await mcp).call("servers", undefined)) {
-            io.out(
-              `  mcp ${s.name}: ${s.state.status === "ready" ? c2.green(s.status) : s.status}\n`,
-            );
-          }
-        }
-      },
+      summary: "services, heap, queues, heartbeats, restarts; LLM breakers; MCP servers",
+      run: () => showHealth(runtime, config, io),
     },
     {
       name: "stats",
@@ -632,7 +604,7 @@ interface TurnContext {
 async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext): Promise<void> {
   const { io } = ctx;
   const c = io.errColor;
-  const loop = runAgentTurn(
+  const loop = tracedTurn(runAgentTurn(
     turn.history,
     turn.text,
     agentDeps({
@@ -664,7 +636,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       system: turn.system,
     },
     turn.signal,
-  );
+  ));
   const view = new TurnView(io, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
