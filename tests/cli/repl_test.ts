@@ -152,7 +152,11 @@ async function waitForTool(pty: PtySession, tool: string, from: number): Promise
   let mark = from;
   for (let i = 0; i < 20; i++) {
     await pty.type("/mcp tools everything\r");
-    mark = await pty.waitFor(/everything__[\w-]+[^\n]*\n(?:[^\n]*\n)*?[^\n]*› $/, mark);
+    mark = await pty.waitFor(
+      // deno-lint-ignore no-control-regex -- the editor's cursor codes follow the prompt
+      /everything__[\w-]+[^\n]*\n(?:[^\n]*\n)*?[^\n]*› (?:\r|\x1b\[[\d;?]*[A-Za-z])*$/,
+      mark,
+    );
     if (pty.output.slice(mark).includes(tool)) return pty.output.length;
     await new Promise((r) => setTimeout(r, 250));
     mark = pty.output.length;
@@ -202,7 +206,11 @@ Deno.test("REPL: a server's sampling request is approved and answered by the mod
     // Every other field: take the default or skip (optional).
     for (let i = 0; i < 12; i++) {
       const next = await Promise.race([
-        pty.waitFor(/: $/, mark).then((at) => ({ at, done: false })),
+        // deno-lint-ignore no-control-regex -- the editor's cursor codes follow the prompt
+        pty.waitFor(/:(?:\r*\n)? (?:\r|\x1b\[[\d;?]*[A-Za-z])*$/, mark).then((at) => ({
+          at,
+          done: false,
+        })),
         pty.waitFor("Thanks, Ada.", mark).then((at) => ({ at, done: true })),
       ]);
       if (next.done) break;

@@ -7,7 +7,8 @@
  */
 
 import { LineReader, readLines } from "../lines.ts";
-import { runRepl, type SlashCommand } from "../repl.ts";
+import { linesReader, runRepl, type SlashCommand } from "../repl.ts";
+import { openTerminal, type ReplTerminal } from "../repl/terminal.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
@@ -31,6 +32,7 @@ import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { mcpSlashCommand } from "./repl_mcp.ts";
 import { NOTIFICATION_CATEGORIES } from "../../mcp/notifications.ts";
+import type { Palette } from "../../ui/output.ts";
 
 /**
  * Runs the REPL until the user leaves.
@@ -53,19 +55,26 @@ export async function startRepl(
   let model = options.model;
   const servers = Object.values(config.mcp.servers).filter((s) => s.enabled);
   const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
-  const reader = new LineReader(readLines(Deno.stdin.readable));
+  // On a terminal the line editor owns it (raw mode, history, completion); piped, plain lines.
+  const terminal: ReplTerminal | undefined = ctx.io.interactive
+    ? await openTerminal(ctx, { complete: (text, cursor) => complete(text, cursor) })
+    : undefined;
+  const reader = terminal ? undefined : new LineReader(readLines(Deno.stdin.readable));
   /** Asks on the terminal; `null` at end of input. Answered before a pending prompt read. */
-  const askLine = async (question: string): Promise<string | null> => {
+  const askLine = async (question: string, signal?: AbortSignal): Promise<string | null> => {
+    if (terminal) return await terminal.ask(question, signal);
     io.err(question);
-    return (await reader.read())?.trim() ?? null;
+    return (await reader!.read())?.trim() ?? null;
   };
-  const ask = async (question: string): Promise<string> => (await askLine(question)) ?? "";
+  const ask = async (question: string, signal?: AbortSignal): Promise<string> =>
+    (await askLine(question, signal)) ?? "";
   // Servers' requests to the client: the model (after the user agrees) and the user.
   const hostHandlers: McpHostHandlers = {
     sampling: async (request, { signal }) => {
       const { server, params } = request as { server: string; params: CreateMessageRequestParams };
       const answer = await ask(
         `${c.yellow("?")} ${describeSampling(server, params)}\n  allow? [y]es [n]o: `,
+        signal,
       );
       if (!/^y(es)?$/i.test(answer)) throw new Error("the user declined the sampling request");
       const llm = await runtime.llm(config);
@@ -76,18 +85,18 @@ export async function startRepl(
         { backend, model },
       );
     },
-    elicit: async (request) => {
+    elicit: async (request, { signal }) => {
       const { server, params } = request as {
         server: string;
         params: ElicitForm & { mode?: string };
       };
       if (params.mode === "url") {
         io.err(`${server} asks you to open: ${(params as unknown as { url: string }).url}\n`);
-        const answer = await ask("  done? [y]es [n]o: ");
+        const answer = await ask("  done? [y]es [n]o: ", signal);
         return { action: /^y(es)?$/i.test(answer) ? "accept" : "decline" };
       }
       io.err(`${c.yellow("?")} ${c.bold(server)} asks for input\n`);
-      return await fillForm(params, askLine, (text) => io.err(text));
+      return await fillForm(params, (q) => askLine(q, signal), (text) => io.err(text));
     },
   };
   /** Tells the user when a server goes down for good, or comes back after trouble. */
@@ -179,6 +188,15 @@ export async function startRepl(
     });
   };
 
+  /** Tab completion at the prompt: slash commands for now. */
+  function complete(text: string, cursor: number) {
+    const before = text.slice(0, cursor);
+    if (/^\/\S*$/.test(before)) {
+      const names = [...reservedNames()].map((n) => `/${n}`);
+      return { from: 0, items: names };
+    }
+    return { from: cursor, items: [] };
+  }
   const reservedNames = () => new Set(["help", "exit", "quit", ...commands.map((c) => c.name)]);
   const commands: SlashCommand[] = [
     {
@@ -582,13 +600,28 @@ export async function startRepl(
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
   // Behind the prompt: the LLM worker (and its provider library), background servers.
+  // Deno's module-loading progress bar may clear the prompt's line when a worker loads: redraw.
   queueMicrotask(() => {
-    void runtime.llm(config).then((llm) => llm.call("preload", { backend })).catch(() => {});
-    if (modes.includes("background")) void startMcp().catch(() => {});
+    void runtime.llm(config).then((llm) => llm.call("preload", { backend }))
+      .finally(() => terminal?.redraw()).catch(() => {});
+    if (modes.includes("background")) {
+      void startMcp().finally(() => terminal?.redraw()).catch(() => {});
+    }
   });
 
-  await runRepl(
-    { output: io, lines: reader.iterator(), onInterrupt: hooks.onInterrupt },
+  const end = await runRepl(
+    {
+      output: io,
+      read: terminal?.read ?? linesReader(() => reader!.read(), (text) => io.out(text)),
+      onInterrupt: (listener) => {
+        const offSignal = hooks.onInterrupt(listener);
+        const offKey = terminal?.onInterrupt(listener);
+        return () => {
+          offSignal();
+          offKey?.();
+        };
+      },
+    },
     {
       commands,
       banner,
@@ -599,9 +632,36 @@ export async function startRepl(
           config.aliases[name],
       onMessage: sendMessage,
     },
-  );
+  ).finally(() => terminal?.close());
   await recorder?.close();
+  if (end !== "exit" || terminal) io.err(goodbye(totals, recorder?.sessionId, io.errColor));
   return ExitCode.Ok;
+}
+
+/**
+ * The line shown on leaving: tokens, cost, and how to come back.
+ *
+ * @example
+ * ```ts
+ * import { goodbye } from "./repl.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * goodbye({ input: 1200, output: 340, cost: 0.0123 }, "k3v9x2", memoryOutput().errColor);
+ * // "1,200 in + 340 out tokens · $0.0123 · session k3v9x2 · resume: mcpchat -r k3v9x2\n"
+ * ```
+ */
+export function goodbye(
+  totals: { input: number; output: number; cost: number | "unknown" },
+  sessionId: string | undefined,
+  c: Palette,
+): string {
+  const cost = totals.cost === "unknown" ? "cost unknown" : `$${totals.cost.toFixed(4)}`;
+  const tokens = `${totals.input.toLocaleString("en-US")} in + ${
+    totals.output.toLocaleString("en-US")
+  } out tokens`;
+  const session = sessionId
+    ? ` · session ${sessionId} · resume: ${c.bold(`mcpchat -r ${sessionId}`)}`
+    : " · nothing saved";
+  return c.dim(`${tokens} · ${cost}`) + session + "\n";
 }
 
 interface TurnContext {
