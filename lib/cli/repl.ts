@@ -19,6 +19,8 @@ export interface SlashCommand {
   summary: string;
   /** Usage details for `/help <name>`. */
   usage?: string;
+  /** Heading it is listed under in `/help`. */
+  group?: string;
   /** Runs the command; returning `"exit"` ends the REPL. */
   run(args: string[], signal: AbortSignal): Promise<void | "exit"> | void | "exit";
 }
@@ -78,6 +80,20 @@ export interface ReplOptions {
   aliases?: (name: string) => Promise<string[] | undefined> | string[] | undefined;
 }
 
+/** The keys of the prompt, as `/help` lists them. */
+const KEYS_HELP = [
+  "Enter send · Alt-Enter or Ctrl-J new line · \\ at the end continues · paste is one message",
+  "Tab complete (again: next) · Up/Down history · Ctrl-R search history",
+  "Ctrl-A/E line start/end · Alt-B/F word · Ctrl-W/U/K/Y cut word/start/end, paste back · Ctrl-L clear",
+  "Ctrl-C cancel (at the prompt twice: quit) · Ctrl-D quit",
+];
+
+const GROUP_ORDER = ["chat", "session", "mcp", "status", "other"];
+const groupRank = (group: string) => {
+  const i = GROUP_ORDER.indexOf(group);
+  return i < 0 ? GROUP_ORDER.length : i;
+};
+
 /** How deep aliases may call aliases. */
 const MAX_ALIAS_DEPTH = 8;
 
@@ -132,6 +148,7 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd
       name: "help",
       summary: "list commands, or /help <command> for details",
       usage: "/help [command]",
+      group: "other",
       run: ([name]) => {
         if (name) {
           const command = table.get(name.replace(/^\//, ""));
@@ -144,16 +161,27 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd
           return;
         }
         const width = Math.max(...[...table.keys()].map((n) => n.length));
+        const groups = new Map<string, SlashCommand[]>();
         for (const command of table.values()) {
-          output.out(`  ${c.cyan(`/${command.name.padEnd(width)}`)}  ${command.summary}\n`);
+          const group = command.group ?? "other";
+          groups.set(group, [...groups.get(group) ?? [], command]);
         }
+        for (
+          const [group, commands] of [...groups].sort(([a], [b]) => groupRank(a) - groupRank(b))
+        ) {
+          output.out(`${c.bold(group)}\n`);
+          for (const command of commands) {
+            output.out(`  ${c.cyan(`/${command.name.padEnd(width)}`)}  ${command.summary}\n`);
+          }
+        }
+        output.out(c.bold("keys") + "\n" + KEYS_HELP.map((k) => `  ${k}\n`).join(""));
         output.out(
-          c.dim("Anything else you type is sent to the model. Ctrl-C cancels, Ctrl-D exits.\n"),
+          c.dim("Anything else you type is sent to the model. /help NAME explains a command.\n"),
         );
       },
     },
-    { name: "exit", summary: "leave mcpchat", run: () => "exit" },
-    { name: "quit", summary: "leave mcpchat", run: () => "exit" },
+    { name: "exit", summary: "leave mcpchat", group: "other", run: () => "exit" },
+    { name: "quit", summary: "leave mcpchat", group: "other", run: () => "exit" },
   ];
   for (const command of [...builtins, ...options.commands]) table.set(command.name, command);
 

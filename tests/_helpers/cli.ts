@@ -144,9 +144,13 @@ export class PtySession {
   }
 
   /** Starts `mcpchat ARGS…` on a new pseudo-terminal. */
-  static async start(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  static async start(
+    args: string[],
+    options: { env?: Record<string, string>; cwd?: string; deno?: string[] } = {},
+  ) {
     const env = options.env ?? await isolatedEnv();
-    const inner = [Deno.execPath(), ...cliArgs(args)]
+    // `deno` replaces the way Deno runs the CLI (e.g. `task -q chat`); `args` follow it.
+    const inner = [Deno.execPath(), ...(options.deno ? [...options.deno, ...args] : cliArgs(args))]
       .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
     const child = new Deno.Command("script", {
       // exec: no shell in between to die of Ctrl-C in the program's place.

@@ -17,7 +17,6 @@ import {
   type ContextOptions,
   describeSampling,
   type ElicitForm,
-  estimateTokens,
   fillForm,
   runAgentTurn,
   sample,
@@ -30,8 +29,10 @@ import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
-import { mcpSlashCommand } from "./repl_mcp.ts";
-import { NOTIFICATION_CATEGORIES } from "../../mcp/notifications.ts";
+import type { ReplState } from "../repl/state.ts";
+import { REPL_COMMANDS } from "../repl/commands/mod.ts";
+import { aliasNames } from "../repl/commands/alias.ts";
+import { replCompleter } from "../repl/complete.ts";
 import type { Palette } from "../../ui/output.ts";
 
 /**
@@ -188,406 +189,68 @@ export async function startRepl(
     });
   };
 
-  /** Tab completion at the prompt: slash commands for now. */
-  function complete(text: string, cursor: number) {
-    const before = text.slice(0, cursor);
-    if (/^\/\S*$/.test(before)) {
-      const names = [...reservedNames()].map((n) => `/${n}`);
-      return { from: 0, items: names };
-    }
-    return { from: cursor, items: [] };
-  }
-  const reservedNames = () => new Set(["help", "exit", "quit", ...commands.map((c) => c.name)]);
-  const commands: SlashCommand[] = [
-    {
-      name: "backend",
-      summary: "show or switch the LLM backend",
-      usage: "/backend [NAME]",
-      run: async ([name]) => {
-        const llm = await runtime.llm(config);
-        const status = await llm.call("status", undefined);
-        if (!name) {
-          for (const b of status) {
-            const mark = b.name === backend ? io.color.green("●") : " ";
-            io.out(
-              `${mark} ${b.name}  ${b.kind}  ${b.model}${
-                b.configured ? "" : io.color.dim(`  (${b.missing})`)
-              }\n`,
-            );
-          }
-          return;
-        }
-        if (!status.some((b) => b.name === name)) return void io.err(`no backend "${name}"\n`);
-        backend = name;
-        model = undefined;
-        io.err(`backend: ${name}\n`);
-      },
+  // What the slash commands (lib/cli/repl/commands/) share; the locals above stay the truth.
+  const state: ReplState = {
+    ctx,
+    config,
+    runtime,
+    io,
+    history,
+    totals,
+    context,
+    policy,
+    get backend() {
+      return backend;
     },
-    {
-      name: "model",
-      summary: "show or switch the model",
-      usage: "/model [MODEL]",
-      run: ([name]) => {
-        if (name) model = name;
-        io.out(`${backend} · ${model ?? config.llm.backends[backend]?.model ?? "(default)"}\n`);
-      },
+    set backend(name) {
+      backend = name;
     },
-    {
-      name: "models",
-      summary: "list the models of the current backend",
-      run: async (_args, signal) => {
-        const llm = await runtime.llm(config);
-        const list = await llm.call("listModels", { backend }, { signal });
-        for (const m of list.models) io.out(`${m.id}\n`);
-        if (list.error) io.err(io.errColor.dim(`(built-in list: ${list.error})\n`));
-      },
+    get model() {
+      return model;
     },
-    {
-      name: "cost",
-      summary: "tokens and cost of this session",
-      run: () => {
-        const cost = totals.cost === "unknown"
-          ? "unknown (model not in the pricing table)"
-          : `$${totals.cost.toFixed(4)}`;
-        io.out(`${totals.input} input, ${totals.output} output tokens · ${cost}\n`);
-      },
+    set model(name) {
+      model = name;
     },
-    {
-      name: "context",
-      summary: "how much of the context budget the conversation uses",
-      run: () => {
-        const used = history.reduce((sum, m) => sum + estimateTokens(m), 0);
-        io.out(
-          `${history.length} messages, ~${used} tokens of ${
-            context.maxTokens - context.reserveTokens
-          }` +
-            ` (${context.maxTokens} minus ${context.reserveTokens} reserved) · strategy ${context.strategy}\n`,
-        );
-      },
+    get systemPrompt() {
+      return systemPrompt;
     },
-    {
-      name: "strategy",
-      summary: "show or set the context strategy: sliding_window or smart",
-      usage: "/strategy [sliding_window|smart]",
-      run: ([name]) => {
-        if (name === "sliding_window" || name === "smart") context.strategy = name;
-        else if (name) return void io.err("strategies: sliding_window, smart\n");
-        io.out(`strategy: ${context.strategy}\n`);
-      },
+    set systemPrompt(text) {
+      systemPrompt = text;
     },
-    {
-      name: "system",
-      summary: "show or set the system prompt of this session",
-      usage: '/system ["PROMPT"]',
-      run: async (words) => {
-        if (words.length === 0) return void io.out(`${systemPrompt ?? "(none)"}\n`);
-        systemPrompt = words.join(" ");
-        if (recorder) {
-          await (await runtime.store(config)).call("update", {
-            ref: recorder.sessionId,
-            patch: { systemPrompt },
-          });
-        }
-        io.err("system prompt set\n");
-      },
+    get recorder() {
+      return recorder;
     },
-    {
-      name: "tokens",
-      summary: "tokens used in this session, and by the last turn",
-      run: () => {
-        io.out(
-          `session: ${totals.input} input + ${totals.output} output tokens` +
-            (totals.last ? ` · last turn: ${totals.last.input} + ${totals.last.output}` : "") +
-            "\n",
-        );
-      },
+    set recorder(next) {
+      recorder = next;
     },
-    {
-      name: "new",
-      summary: "start a new session",
-      run: async () => {
-        await recorder?.close();
-        recorder = undefined;
-        systemPrompt = options.system;
-        historyCursor = undefined;
-        history.length = 0;
-        totals.input = totals.output = 0;
-        totals.cost = 0;
-        io.err("new session\n");
-      },
+    get historyCursor() {
+      return historyCursor;
     },
-    {
-      name: "save",
-      summary: "name this session so /load NAME finds it",
-      usage: "/save NAME",
-      run: async ([name]) => {
-        if (!name) return void io.err("usage: /save NAME\n");
-        if (!recorder) {
-          recorder = await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {});
-        }
-        const store = await runtime.store(config);
-        const saved = await store.call("save", { ref: recorder.sessionId, name });
-        io.err(`saved session ${saved.id} as "${name}"\n`);
-      },
+    set historyCursor(cursor) {
+      historyCursor = cursor;
     },
-    {
-      name: "load",
-      summary: "switch to a stored session (id, unique prefix or saved name)",
-      usage: "/load ID|NAME",
-      run: async ([ref]) => {
-        if (!ref) return void io.err("usage: /load ID|NAME\n");
-        const next = await openSessionRecorder(ctx, config, { backend, model }, { ref });
-        await recorder?.close();
-        recorder = next;
-        systemPrompt = next.systemPrompt ?? options.system;
-        history.length = 0;
-        history.push(...await next.history());
-        io.err(`loaded session ${next.sessionId} (${history.length} recent messages)\n`);
-      },
-    },
-    {
-      name: "clear",
-      summary: "forget this session's messages (the session, its cost and totals stay)",
-      run: async () => {
-        history.length = 0;
-        if (recorder) {
-          await (await runtime.store(config)).call("clear", { ref: recorder.sessionId });
-        }
-        io.err("cleared\n");
-      },
-    },
-    {
-      name: "history",
-      summary: "show earlier messages, a page at a time",
-      usage: "/history [N]  (again: the page before)",
-      run: async ([count]) => {
-        if (!recorder) return void io.err("nothing stored yet\n");
-        const store = await runtime.store(config);
-        const limit = Math.max(1, Math.min(200, Number(count ?? 20) || 20));
-        const page = await store.call("history", {
-          sessionId: recorder.sessionId,
-          before: historyCursor ?? undefined,
-          limit,
-        });
-        for (const m of page.messages) {
-          const text = typeof m.content === "string"
-            ? m.content
-            : m.content.map((p) =>
-              p.type === "text"
-                ? p.text
-                : p.type === "tool-call"
-                ? `[call ${p.name}]`
-                : "[tool result]"
-            ).join(" ");
-          io.out(`${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${text}\n`);
-        }
-        historyCursor = page.nextBefore;
-        if (historyCursor === null) io.err(io.errColor.dim("(start of session)\n"));
-      },
-    },
-    {
-      name: "export",
-      summary: "write this session as markdown or JSON",
-      usage: "/export [markdown|json] [FILE]",
-      run: async ([format = "markdown", file], signal) => {
-        if (!recorder) return void io.err("nothing stored yet\n");
-        if (format !== "markdown" && format !== "json") {
-          return void io.err("usage: /export [markdown|json] [FILE]\n");
-        }
-        const store = await runtime.store(config);
-        const method = format === "json" ? "exportJson" : "exportMarkdown";
-        let text = "";
-        for await (const piece of store.stream(method, { ref: recorder.sessionId }, { signal })) {
-          text += piece;
-        }
-        if (file) {
-          await Deno.writeTextFile(file, text);
-          io.err(`exported to ${file}\n`);
-        } else io.out(text);
-      },
-    },
-    {
-      name: "sessions",
-      summary: "list stored sessions",
-      run: async () => {
-        const store = await runtime.store(config);
-        const { sessions } = await store.call("list", { limit: 20 });
-        for (const s of sessions) {
-          io.out(`${s.id}  ${String(s.messageCount).padStart(4)} msgs  ${s.title}\n`);
-        }
-      },
-    },
-    mcpSlashCommand(ctx, config, startMcp, sendMessage),
-    {
-      name: "alias",
-      summary: "name a sequence of commands or messages; $1…$9 and $* take its arguments",
-      usage:
-        '/alias add NAME "LINE; LINE…" | /alias add NAME "LINE" "LINE"… | /alias remove NAME | /alias',
-      run: async ([sub = "list", name, ...lines]) => {
-        const store = await runtime.store(config);
-        if (sub === "list") {
-          const stored = await store.call("listAliases", undefined);
-          const all = new Map<string, string[]>(Object.entries(config.aliases));
-          for (const a of stored) all.set(a.name, a.commands);
-          if (all.size === 0) return void io.err('no aliases; /alias add NAME "COMMANDS"\n');
-          for (const [aliasName, commands] of all) {
-            io.out(`${io.color.cyan(`/${aliasName}`)}  ${commands.join(" ; ")}\n`);
-          }
-          return;
-        }
-        if (!name) return void io.err('usage: /alias add NAME "COMMANDS" | /alias remove NAME\n');
-        if (sub === "remove") {
-          const { deleted } = await store.call("deleteAlias", { name });
-          return void io.err(deleted ? `removed /${name}\n` : `no stored alias /${name}\n`);
-        }
-        if (sub !== "add") return void io.err(`unknown /alias command "${sub}"\n`);
-        if (reservedNames().has(name)) {
-          return void io.err(`/${name} is a command; pick another name\n`);
-        }
-        const commands = (lines.length === 1 ? lines[0].split(";") : lines)
-          .map((l) => l.trim()).filter(Boolean);
-        if (commands.length === 0) return void io.err("an alias needs at least one command\n");
-        await store.call("setAlias", { name, commands });
-        io.err(`/${name} → ${commands.join(" ; ")}\n`);
-      },
-    },
-    {
-      name: "cache",
-      summary: "the MCP resource cache: hits, misses, size; /cache entries; /cache clear",
-      usage: "/cache [entries|clear]",
-      run: async ([sub]) => {
-        if (!mcp) return void io.err("no MCP server has been used yet\n");
-        const manager = await mcp;
-        if (sub === "clear") {
-          await manager.call("clearCache", undefined);
-          return void io.err("resource cache cleared\n");
-        }
-        const st = await manager.call("cacheStats", undefined);
-        const reads = st.hits + st.misses;
-        io.out(
-          `${st.entries}/${st.maxEntries} entries, ${(st.bytes / 1024).toFixed(1)} of ` +
-            `${(st.maxBytes / 2 ** 20).toFixed(0)} MiB · hits ${st.hits}, misses ${st.misses}` +
-            (reads ? ` (${Math.round((100 * st.hits) / reads)}% hit rate)` : "") +
-            ` · evictions ${st.evictions}\n`,
-        );
-        if (sub === "entries") {
-          for (const e of await manager.call("cacheEntries", undefined)) {
-            io.out(`  ${e.server} ${e.uri}  ${(e.bytes / 1024).toFixed(1)} KiB\n`);
-          }
-        }
-      },
-    },
-    {
-      name: "notification",
-      summary: "MCP notifications: recent ones, filtered; switch categories on and off",
-      usage: "/notification [CATEGORY on|off] | [list [TEXT]]",
-      run: async ([first, second]) => {
-        if (!mcp) return void io.err("no MCP server has been used yet\n");
-        const manager = await mcp;
-        if (first && (second === "on" || second === "off")) {
-          const category = NOTIFICATION_CATEGORIES.find((name) => name === first);
-          if (!category) {
-            return void io.err(
-              `no category "${first}"; one of ${NOTIFICATION_CATEGORIES.join(", ")}\n`,
-            );
-          }
-          const categories = await manager.call("setNotificationCategory", {
-            category,
-            enabled: second === "on",
-          });
-          io.out(
-            Object.entries(categories).map(([k, v]) => `${k}: ${v ? "on" : "off"}`).join(", ") +
-              "\n",
-          );
-          return;
-        }
-        const records = await manager.call("notifications", {
-          limit: 30,
-          text: first === "list" ? second : first,
-        });
-        for (const r of records) {
-          const detail = JSON.stringify(r.params);
-          io.out(
-            `${new Date(r.at).toISOString().slice(11, 19)} ${r.server} ${r.category} ${r.method} ` +
-              `${detail.length > 100 ? `${detail.slice(0, 100)}…` : detail}\n`,
-          );
-        }
-        const stats = await manager.call("notificationStats", undefined);
-        io.err(io.errColor.dim(
-          `seen: ${
-            Object.entries(stats.seen).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(
-              ", ",
-            ) || "none"
-          }` +
-            ` · off: ${
-              Object.entries(stats.categories).filter(([, on]) => !on).map(([k]) => k).join(", ") ||
-              "none"
-            }\n`,
-        ));
-      },
-    },
-    {
-      name: "health",
-      summary: "services, restarts, heap; LLM circuit breakers; MCP server states",
-      run: async () => {
-        const c2 = io.color;
-        for (const s of runtime.services()) {
-          const heap = s.heapUsed !== undefined
-            ? `${(s.heapUsed / 2 ** 20).toFixed(1)} MB heap`
-            : "";
-          const pending = s.pendingCalls ? `, ${s.pendingCalls} pending` : "";
-          const state = s.state === "running" ? c2.green(s.state) : c2.yellow(s.state);
-          io.out(
-            `${c2.bold(s.id.padEnd(12))} ${state}  restarts ${s.restarts}  ${heap}${pending}` +
-              (s.lastError ? c2.dim(`  last error: ${s.lastError}`) : "") + "\n",
-          );
-        }
-        if (runtime.started("llm")) {
-          const llm = await runtime.llm(config);
-          for (const b of await llm.call("health", undefined)) {
-            const state = b.state === "closed" ? c2.green(b.state) : c2.red(b.state);
-            io.out(
-              `  llm ${b.backend}: breaker ${state}, ${b.consecutiveFailures} consecutive failures` +
-                (b.retryInMs ? `, retry in ${Math.ceil(b.retryInMs / 1000)} s` : "") + "\n",
-            );
-          }
-        }
-        if (mcp) {
-          for (const s of await (await mcp).call("servers", undefined)) {
-            io.out(
-              `  mcp ${s.name}: ${s.state.status === "ready" ? c2.green(s.status) : s.status}\n`,
-            );
-          }
-        }
-      },
-    },
-    {
-      name: "stats",
-      summary: "LLM calls and connections, MCP cache and notifications",
-      run: async () => {
-        if (runtime.started("llm")) {
-          const stats = await (await runtime.llm(config)).call("stats", undefined);
-          io.out(
-            `llm: ${stats.calls} calls (${stats.succeeded} ok, ${stats.failed} failed, ` +
-              `${stats.cancelled} cancelled, ${stats.retries} retries)\n`,
-          );
-          for (const p of stats.pools) {
-            io.out(
-              `  ${p.origin}: ${p.requests} requests, ${p.openConnections} open connections, ` +
-                `${p.inFlight} in flight, ${(p.bytesReceived / 1024).toFixed(0)} KiB received\n`,
-            );
-          }
-        }
-        if (mcp) {
-          const manager = await mcp;
-          const cache = await manager.call("cacheStats", undefined);
-          io.out(`resource cache: ${JSON.stringify(cache)}\n`);
-          const notes = await manager.call("notificationStats", undefined);
-          io.out(`notifications: ${JSON.stringify(notes)}\n`);
-        }
-      },
-    },
-  ];
+    mcp: () => mcp,
+    startMcp,
+    send: sendMessage,
+    ensureRecorder: async () =>
+      recorder ??= await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {}),
+    commandNames: () => new Set(["help", "exit", "quit", ...REPL_COMMANDS.map((c) => c.name)]),
+  };
+  const commands: SlashCommand[] = REPL_COMMANDS.map((command) => ({
+    name: command.name,
+    summary: command.summary,
+    usage: command.usage,
+    group: command.group,
+    run: (args, signal) => command.run(state, args, signal),
+  }));
+  const builtinNames = [{ name: "help", complete: () => REPL_COMMANDS.map((c) => c.name) }, {
+    name: "exit",
+  }, { name: "quit" }];
+  const complete = replCompleter(
+    state,
+    () => [...builtinNames, ...REPL_COMMANDS],
+    () => aliasNames(state),
+  );
 
   const chosen = config.llm.backends[backend];
   // Said up front, so nobody types a question only to learn there is no model.

@@ -15,7 +15,7 @@ import { applyServerEdit, parseToolArguments, renderContent } from "./mcp.ts";
 import { discoverServers } from "../../mcp/discover.ts";
 import type { DiscoveredServer } from "../../mcp/discover.ts";
 
-const USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
+export const MCP_USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
      resources [SERVER] | resource SERVER URI | prompts [SERVER] | prompt SERVER NAME [k=v…]
      capabilities SERVER | notify [N] | connect NAME | disconnect NAME
      (/mcp prompt sends the prompt's text to the model)
@@ -42,7 +42,7 @@ export function mcpSlashCommand(
   return {
     name: "mcp",
     summary: "MCP servers, tools, resources, prompts; discover servers of other clients",
-    usage: USAGE,
+    usage: MCP_USAGE,
     run: async ([sub = "servers", ...rest], signal) => {
       switch (sub) {
         case "discover": {
@@ -245,7 +245,7 @@ export function mcpSlashCommand(
           return;
         }
         default:
-          io.err(`unknown /mcp command "${sub}"\nusage: ${USAGE}\n`);
+          io.err(`unknown /mcp command "${sub}"\nusage: ${MCP_USAGE}\n`);
       }
     },
   };

@@ -1,0 +1,155 @@
+/**
+ * The line editor as a person meets it: the real REPL under a pseudo-terminal,
+ * talking to the local fake provider and a real MCP server.
+ */
+import assert from "node:assert/strict";
+import { FakeProvider } from "../fixtures/llm/server.ts";
+import { openaiChunks } from "../fixtures/llm/wire.ts";
+import { DENO_JSON, isolatedEnv, peersConfig, PtySession } from "../_helpers/cli.ts";
+
+async function setup() {
+  const fake = await FakeProvider.start("text/event-stream");
+  const env = await isolatedEnv();
+  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
+  const config = `${env.HOME}/config.toml`;
+  await Deno.writeTextFile(
+    config,
+    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
+      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
+      `[mcp]\nstartup_mode = "background"\n[mcp.servers.everything]\ncommand = "node"\nargs = ${
+        JSON.stringify(peers.mcpServers.everything.args)
+      }\n`,
+  );
+  return { fake, env, config };
+}
+
+/** What the model received as the last user message of request `i`. */
+function lastUser(fake: FakeProvider, i: number): string {
+  const messages = (fake.requests[i].body as { messages: { role: string; content: string }[] })
+    .messages.filter((m) => m.role === "user");
+  return messages.at(-1)!.content;
+}
+
+const text = (t: string) => ({ chunks: openaiChunks({ text: [t] }) });
+
+Deno.test("REPL editor: editing keys change what the model receives; history survives a restart; Ctrl-R finds an old line (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(text("One."), text("Two."), text("Three."));
+  let pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    // hello world, Left×3, X, Home, Y, End, Z, Alt-B, Ctrl-W, Enter
+    await pty.type("hello world\x1b[D\x1b[D\x1b[DX\x1b[HY\x05Z\r");
+    mark = await pty.waitFor("One.", mark);
+    await pty.type("the colour is blue\r");
+    mark = await pty.waitFor("Two.", mark);
+    await pty.type("\x04");
+    mark = await pty.waitFor("mcpchat -r", mark);
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  assert.equal(lastUser(fake, 0), "Yhello woXrldZ");
+  const stat = await Deno.stat(`${env.XDG_STATE_HOME}/mcpchat/history`);
+  assert.equal(stat.mode! & 0o777, 0o600);
+  pty = await PtySession.start(["--config", config], { env });
+  try {
+    const mark = await pty.waitFor("› ");
+    // Up twice recalls the first line; Ctrl-R finds "colour"; Ctrl-E and more text edit it.
+    await pty.type("\x1b[A\x1b[A");
+    await pty.waitFor("Yhello woXrldZ", mark);
+    await pty.type("\x15\x12colour");
+    await pty.waitFor("reverse-i-search)'colour': the colour is blue", mark);
+    await pty.type("\x05 and green\r");
+    await pty.waitFor("Three.", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  assert.equal(lastUser(fake, 2), "the colour is blue and green");
+});
+
+Deno.test("REPL editor: a 5-line paste is one message; Alt-Enter makes two lines (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(text("Got the paste."), text("Got two lines."));
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("summarise \x1b[200~line 1\nline 2\nline 3\nline 4\nline 5\x1b[201~");
+    mark = await pty.waitFor("summarise [pasted 5 lines]", mark);
+    await pty.type("\r");
+    mark = await pty.waitFor("Got the paste.", mark);
+    await pty.type("first\x1b\rsecond\r");
+    mark = await pty.waitFor("Got two lines.", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  assert.equal(fake.requests.length, 2, "the paste was one turn");
+  assert.equal(lastUser(fake, 0), "summarise line 1\nline 2\nline 3\nline 4\nline 5");
+  assert.equal(lastUser(fake, 1), "first\nsecond");
+});
+
+Deno.test("REPL editor: Tab completes /al to /alias, a server name, a prompt and its arguments (real pty)", async () => {
+  const { env, config } = await setup();
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("/al\t");
+    mark = await pty.waitFor("/alias ", mark);
+    await pty.type("\x15/mcp tools ev\t");
+    mark = await pty.waitFor("/mcp tools everything ", mark);
+    await pty.type("\r");
+    mark = await pty.waitFor("everything__echo", mark);
+    // A prompt's name, its arguments, and their values from the server (completion/complete).
+    await pty.type("/mcp prompt everything compl\t");
+    mark = await pty.waitFor("/mcp prompt everything completable-prompt ", mark);
+    await pty.type("dep\tEng\t");
+    mark = await pty.waitFor("completable-prompt department=Engineering ", mark);
+    await pty.type("name=\t");
+    mark = await pty.waitFor(/Alice\s+name=Bob\s+name=Charlie/, mark);
+    await pty.type("\x15/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+});
+
+Deno.test("REPL editor: under deno task chat one Ctrl-C cancels once; at the prompt it says how to quit, twice quits; the first prompt stays on screen (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(
+    { chunks: openaiChunks({ text: ["streaming ", "forever"] }), hangAfter: 2 },
+    text("Still here."),
+  );
+  const pty = await PtySession.start(["--config", config], {
+    env,
+    deno: ["task", "-q", "--config", DENO_JSON, "chat"],
+  });
+  try {
+    let mark = await pty.waitFor("› ");
+    // Nothing cleared the prompt's line after it was drawn (no progress bar, no stray erase).
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.doesNotMatch(pty.output.slice(mark), /\x1b\[0G|\x1b\[2K/);
+    assert.doesNotMatch(pty.output, /Task chat/);
+    await pty.type("talk\r");
+    mark = await pty.waitFor("streaming", mark);
+    await pty.type("\x03");
+    mark = await pty.waitFor("(cancelled)", mark);
+    await fake.requests[0].cancelled;
+    mark = await pty.waitFor("› ", mark);
+    await pty.type("again\r");
+    mark = await pty.waitFor("Still here.", mark);
+    mark = await pty.waitFor("› ", mark);
+    assert.equal(pty.output.split("(cancelled)").length - 1, 1, "cancelled once");
+    assert.doesNotMatch(pty.output, /press Ctrl-C again/, "the cancel did not reach the prompt");
+    await pty.type("\x03");
+    mark = await pty.waitFor("press Ctrl-C again to quit", mark);
+    await pty.type("\x03");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  assert.equal(fake.requests.length, 2);
+});
