@@ -154,7 +154,8 @@ export class PtySession {
       .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
     const child = new Deno.Command("script", {
       // exec: no shell in between to die of Ctrl-C in the program's place.
-      args: ["-qfec", `exec ${inner}`, "/dev/null"],
+      // A sized terminal, as a person's is (Deno draws its progress bar only on one).
+      args: ["-qfec", `stty cols 100 rows 30 2>/dev/null; exec ${inner}`, "/dev/null"],
       cwd: options.cwd ?? ROOT,
       env: { ...env, TERM: "xterm-256color", COLUMNS: "100", LINES: "30" },
       clearEnv: true,
