@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-control-regex -- the tests read what the terminal received
 /**
  * The line editor as a person meets it: the real REPL under a pseudo-terminal,
  * talking to the local fake provider and a real MCP server.
@@ -152,4 +153,51 @@ Deno.test("REPL editor: under deno task chat one Ctrl-C cancels once; at the pro
   // (its mark is ESC [0G), and the task printed no "Task chat …" line.
   assert.equal(pty.output.includes("\x1b[0G"), false, pty.output);
   assert.doesNotMatch(pty.output, /Task chat/);
+});
+
+const MARKDOWN = "# Plan\n\nThis is **important** and `code`.\n\n- first\n- second\n\n" +
+  "```ts\nconst x = 1;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nDone.";
+
+Deno.test("REPL: answers are rendered as markdown on a terminal, raw with /markdown off (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  const { NO_COLOR: _, ...colourEnv } = env;
+  fake.reply(
+    { chunks: openaiChunks({ text: MARKDOWN.match(/[\s\S]{1,5}/g)! }) },
+    { chunks: openaiChunks({ text: ["Raw **bold** now."] }) },
+  );
+  const pty = await PtySession.start(["--config", config], { env: colourEnv });
+  let rendered = "";
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("plan it\r");
+    mark = await pty.waitFor("Done.", mark);
+    mark = await pty.waitFor("› ", mark);
+    rendered = pty.output.slice(0, mark);
+    await pty.type("/markdown off\r");
+    mark = await pty.waitFor("markdown: off", mark);
+    await pty.type("again\r");
+    mark = await pty.waitFor("Raw **bold** now.", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  // What stays on screen: each raw line is erased ("\r ESC[J") and drawn rendered.
+  const finalLines = rendered.split(/\r?\n/).map((l) => l.slice(l.lastIndexOf("\x1b[J") + 3));
+  const screen = finalLines.join("\n").replace(/\x1b\[[\d;?]*[A-Za-z]/g, "");
+  assert.match(screen, /This is important and code\./);
+  assert.match(screen, /• first/);
+  assert.match(screen, /│ a │ b │/);
+  assert.match(screen, /┌ ts/);
+  assert.match(rendered, /\x1b\[1mimportant\x1b\[22m/, "bold is drawn bold");
+});
+
+Deno.test("REPL: answers are raw when stdout is not a terminal", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply({ chunks: openaiChunks({ text: MARKDOWN.match(/[\s\S]{1,5}/g)! }) });
+  const { runCli } = await import("../_helpers/cli.ts");
+  const { NO_COLOR: _, ...colourEnv } = env;
+  const result = await runCli(["--config", config], { env: colourEnv, stdin: "plan it\n" });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(result.stdout.includes(MARKDOWN), result.stdout);
 });

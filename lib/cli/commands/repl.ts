@@ -33,6 +33,7 @@ import type { ReplState } from "../repl/state.ts";
 import { REPL_COMMANDS } from "../repl/commands/mod.ts";
 import { aliasNames } from "../repl/commands/alias.ts";
 import { replCompleter } from "../repl/complete.ts";
+import { markdownOutput, markdownWanted } from "../repl/render.ts";
 import type { Palette } from "../../ui/output.ts";
 
 /**
@@ -153,6 +154,12 @@ export async function startRepl(
     reserveTokens: config.context.reserve_tokens,
   };
   let historyCursor: number | null | undefined;
+  let markdown = markdownWanted({
+    terminal: Deno.stdout.isTerminal(),
+    color: io.color.bold("x") !== "x",
+    configured: config.ui.markdown,
+    flag: options.noMarkdown,
+  });
 
   /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
   const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
@@ -186,6 +193,7 @@ export async function startRepl(
       system: systemPrompt,
       ask,
       totals,
+      markdown,
     });
   };
 
@@ -199,6 +207,12 @@ export async function startRepl(
     totals,
     context,
     policy,
+    get markdown() {
+      return markdown;
+    },
+    set markdown(on) {
+      markdown = on;
+    },
     get backend() {
       return backend;
     },
@@ -340,6 +354,8 @@ interface TurnContext {
   context: ContextOptions;
   system?: string;
   ask(question: string): Promise<string>;
+  /** Render the answer as markdown. */
+  markdown?: boolean;
   totals: {
     input: number;
     output: number;
@@ -384,7 +400,8 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     },
     turn.signal,
   );
-  const view = new TurnView(io, {
+  const rendered = turn.markdown ? await markdownOutput(io) : undefined;
+  const view = new TurnView(rendered?.output ?? io, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
   });
@@ -399,6 +416,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
   } finally {
     offProgress?.();
     view.finish();
+    rendered?.end();
   }
   const result = step.value;
   turn.totals.last = { input: result.usage.inputTokens, output: result.usage.outputTokens };

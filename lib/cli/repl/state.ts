@@ -40,6 +40,8 @@ export interface ReplState {
   readonly totals: Totals;
   readonly context: ContextOptions;
   readonly policy: ApprovalPolicy;
+  /** Answers rendered as markdown (`/markdown`). */
+  markdown: boolean;
   /** The MCP manager once something started it. */
   mcp(): Promise<PluginRef<McpSurface>> | undefined;
   /** Starts the MCP manager (once) and returns it. */

@@ -26,6 +26,7 @@ import { aliasCommand } from "./alias.ts";
 import { cacheCommand } from "./cache.ts";
 import { notificationCommand } from "./notification.ts";
 import { healthCommand, statsCommand } from "./health.ts";
+import { markdownCommand } from "./markdown.ts";
 
 /** Every slash command but the REPL's own `/help`, `/exit` and `/quit`. */
 export const REPL_COMMANDS: readonly ReplCommand[] = [
@@ -34,6 +35,7 @@ export const REPL_COMMANDS: readonly ReplCommand[] = [
   modelsCommand,
   systemCommand,
   strategyCommand,
+  markdownCommand,
   newCommand,
   saveCommand,
   loadCommand,
