@@ -188,6 +188,8 @@ export class MarkdownStream {
 
 /** Inline markdown of one line as terminal styling. */
 function inline(text: string): string {
+  // Most lines have no inline markup at all: skip the lexer for them.
+  if (!/[*_`[\]!<~\\&]|https?:|www\./.test(text)) return text;
   return tokens(Lexer.lexInline(text));
 }
 
@@ -229,6 +231,10 @@ function unescape(text: string): string {
 /** Wraps styled text to the width; `first` starts the first row, `rest` the others. */
 function wrap(text: string, width: number, first: string, rest = first): string {
   const room = Math.max(10, width - stringWidth(first));
+  // Short enough as it is (escape codes only make `length` larger than the width): no wrapping.
+  if (!text.includes("\n") && (text.length <= room / 2 || stringWidth(text) <= room)) {
+    return first + text;
+  }
   const lines = wrapAnsi(text, room, { hard: true, trim: false }).split("\n");
   return lines.map((l, i) => (i === 0 ? first : rest) + l).join("\n");
 }
