@@ -201,3 +201,34 @@ Deno.test("REPL: answers are raw when stdout is not a terminal", async () => {
   assert.equal(result.code, 0, result.stderr);
   assert.ok(result.stdout.includes(MARKDOWN), result.stdout);
 });
+
+Deno.test("REPL: @path attaches a file and @server:uri a resource; both complete on Tab (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  fake.reply(text("Read both."));
+  await Deno.writeTextFile(`${env.HOME}/notes.txt`, "the secret word is heron\n");
+  const pty = await PtySession.start(["--config", config], { env, cwd: env.HOME });
+  try {
+    let mark = await pty.waitFor("› ");
+    // The server is up once it lists its resources.
+    await pty.type("/mcp resources everything\r");
+    mark = await pty.waitFor(/demo:\/\/resource/, mark);
+    mark = await pty.waitFor("› ", mark);
+    await pty.type("compare @no\t");
+    mark = await pty.waitFor("compare @notes.txt ", mark);
+    await pty.type("with @everything:demo://resource/static/document/archi\t");
+    mark = await pty.waitFor("@everything:demo://resource/static/document/architecture.md ", mark);
+    await pty.type("\r");
+    mark = await pty.waitFor("Read both.", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+  const sent = lastUser(fake, 0);
+  assert.match(sent, /^compare @notes\.txt with @everything:demo:\/\/\S+architecture\.md/);
+  assert.match(sent, /<attachment source="notes\.txt">\nthe secret word is heron/);
+  assert.match(
+    sent,
+    /<attachment source="everything:demo:\/\/resource\/static\/document\/architecture\.md">\n.+/,
+  );
+});

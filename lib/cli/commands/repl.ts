@@ -34,6 +34,7 @@ import { REPL_COMMANDS } from "../repl/commands/mod.ts";
 import { aliasNames } from "../repl/commands/alias.ts";
 import { replCompleter } from "../repl/complete.ts";
 import { markdownOutput, markdownWanted } from "../repl/render.ts";
+import { attach } from "../repl/attachments.ts";
 import type { Palette } from "../../ui/output.ts";
 
 /**
@@ -161,6 +162,32 @@ export async function startRepl(
     flag: options.noMarkdown,
   });
 
+  /** `@path` and `@server:uri` in a message attach that file or resource. */
+  const withAttachments = async (
+    text: string,
+    manager: PluginRef<McpSurface> | undefined,
+    signal: AbortSignal,
+  ): Promise<string> => {
+    if (!text.includes("@")) return text;
+    const result = await attach(text, {
+      servers: manager
+        ? Object.entries(config.mcp.servers).filter(([, s]) => s.enabled).map(([name]) => name)
+        : [],
+      cwd: ctx.cwd,
+      home: ctx.env.HOME,
+      readFile: (path) => Deno.readFile(path),
+      readResource: async (server, uri) => {
+        const read = await manager!.call("readResource", { server, uri }, { signal });
+        return read.contents.map((c: { text?: unknown; mimeType?: string; uri: string }) =>
+          typeof c.text === "string" ? c.text : `[${c.mimeType ?? "binary"} ${c.uri}]`
+        ).join("\n");
+      },
+    });
+    if (result.attached.length) io.err(c.dim(`(attached ${result.attached.join(", ")})\n`));
+    for (const e of result.errors) io.err(c.yellow(`${e}\n`));
+    return result.text;
+  };
+
   /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
   const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
     const llm = await runtime.llm(config);
@@ -179,6 +206,7 @@ export async function startRepl(
     }
     historyCursor = undefined;
     const manager = servers.length ? await startMcp() : undefined;
+    text = await withAttachments(text, manager, signal);
     await chatTurn(ctx, config, {
       text,
       signal,

@@ -30,6 +30,12 @@ export function replCompleter(
 ): Completer {
   return async (text, cursor): Promise<Completion> => {
     const before = text.slice(0, cursor);
+    const mention = /(?:^|\s)@(\S*)$/.exec(before);
+    if (mention && !before.startsWith("/")) {
+      const partial = mention[1];
+      const items = await completeMention(state, partial).catch(() => []);
+      return { from: cursor - partial.length - 1, items: items.map((i) => `@${i}`) };
+    }
     if (!before.startsWith("/")) return { from: cursor, items: [] };
     if (/^\/\S*$/.test(before)) {
       const names = commands().map((c) => c.name);
@@ -44,6 +50,23 @@ export function replCompleter(
     const items = command?.complete ? await command.complete(state, args, partial, signal) : [];
     return { from: cursor - partial.length, items };
   };
+}
+
+/** `@server:uri` resources and `@path` files for a mention being typed. */
+async function completeMention(state: ReplState, partial: string): Promise<string[]> {
+  const servers = Object.keys(state.config.mcp.servers);
+  const colon = partial.indexOf(":");
+  if (colon > 0 && servers.includes(partial.slice(0, colon))) {
+    const server = partial.slice(0, colon);
+    const mcp = await state.startMcp();
+    const { resources } = await mcp.call("listResources", { server }, {
+      signal: AbortSignal.timeout(COMPLETION_TIMEOUT_MS),
+      timeoutMs: COMPLETION_TIMEOUT_MS,
+    });
+    return resources.map((r) => `${server}:${r.uri}`);
+  }
+  const paths = await completePath(partial, state.ctx.cwd, state.ctx.env.HOME);
+  return [...servers.map((s) => `${s}:`), ...paths];
 }
 
 /**
