@@ -42,7 +42,7 @@ Deno.test("markdown: emphasis, code, links, headings, lists and quotes lose thei
 
 Deno.test("markdown: a table is drawn aligned when it ends; fenced code keeps its text", () => {
   const { screen } = render("| name | n |\n|---|---|\n| ada | 1 |\n\n```js\nlet a = 1;\n```\n");
-  assert.match(screen, /│ name │ n │\n├─+┼─+┤\n│ ada  │ 1 │/);
+  assert.match(screen, /│ name │ n │\n├─+┼─+┤\n│ ada {2}│ 1 │/);
   assert.match(screen, /┌ js\n│ let a = 1;\n└/);
 });
 
