@@ -183,7 +183,9 @@ Deno.test("REPL: answers are rendered as markdown on a terminal, raw with /markd
     assert.equal(status.code, 0, pty.output);
   }
   // What stays on screen: each raw line is erased ("\r ESC[J") and drawn rendered.
-  const finalLines = rendered.split(/\r?\n/).map((l) => l.slice(l.lastIndexOf("\x1b[J") + 3));
+  const finalLines = rendered.split(/\r?\n/).map((l) =>
+    l.includes("\x1b[J") ? l.slice(l.lastIndexOf("\x1b[J") + 3) : l
+  );
   const screen = finalLines.join("\n").replace(/\x1b\[[\d;?]*[A-Za-z]/g, "");
   assert.match(screen, /This is important and code\./);
   assert.match(screen, /• first/);

@@ -35,6 +35,7 @@ import { aliasNames } from "../repl/commands/alias.ts";
 import { replCompleter } from "../repl/complete.ts";
 import { markdownOutput, markdownWanted } from "../repl/render.ts";
 import { attach } from "../repl/attachments.ts";
+import { ToolBlocks } from "../../ui/tool_blocks.ts";
 import type { Palette } from "../../ui/output.ts";
 
 /**
@@ -111,6 +112,8 @@ export async function startRepl(
         state: { status: string };
         status: string;
       };
+      // A server's worker has loaded by now: Deno's progress bar may have erased the prompt's line.
+      terminal?.redraw();
       if (state.status === "failed") {
         troubled.add(name);
         io.err(
@@ -407,6 +410,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       },
       approve: async (call) => {
         if (turn.policy.isAllowed(call)) return "allow";
+        blocks?.suspend();
         const answer = (await turn.ask(
           `${c.yellow("?")} run ${c.bold(`${call.server} ${call.tool}`)} ${
             c.dim(JSON.stringify(call.arguments))
@@ -433,16 +437,37 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
   });
-  const offProgress = turn.manager?.on("progress", (data) => view.progress(data as ProgressEvent));
+  // On a terminal, tool calls are drawn as blocks with live progress lines (lib/ui/tool_blocks.ts).
+  const blocks = Deno.stderr.isTerminal()
+    ? new ToolBlocks({
+      write: (text) => (rendered?.output ?? io).err(text),
+      color: io.errColor,
+      columns: () => terminalColumns(),
+      live: true,
+    })
+    : undefined;
+  const offProgress = turn.manager?.on("progress", (data) => {
+    if (blocks) blocks.progress(data as ProgressEvent);
+    else view.progress(data as ProgressEvent);
+  });
   let step;
   try {
     step = await loop.next();
     while (!step.done) {
-      view.show(step.value);
+      const event = step.value;
+      if (blocks && event.type === "tool-start") {
+        view.finish(); // ends the answer's line, clears the status line
+        blocks.start(event);
+      } else if (blocks && event.type === "tool-end") blocks.end(event.call);
+      else {
+        blocks?.suspend();
+        view.show(event);
+      }
       step = await loop.next();
     }
   } finally {
     offProgress?.();
+    blocks?.finish();
     view.finish();
     rendered?.end();
   }
@@ -455,5 +480,14 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     : turn.totals.cost + result.cost;
   if (result.stopReason === "max-turns") {
     io.err(c.yellow(`stopped after ${result.turns} model calls (the turn limit)\n`));
+  }
+}
+
+/** The terminal's width (stderr), 80 when unknown. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
   }
 }
