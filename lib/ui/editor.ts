@@ -65,6 +65,12 @@ export interface ReadOptions {
   complete?: Completer;
   /** Withdraws the question (its asker went away): the read ends as `interrupt`. */
   signal?: AbortSignal;
+  /**
+   * A one-key menu instead of a line: pressing a choice's key answers at once
+   * (the result's text is that key); Left/Right or Tab move, Enter takes the
+   * highlighted one.
+   */
+  choices?: readonly { key: string; label: string }[];
 }
 
 interface ActiveRead {
@@ -75,6 +81,7 @@ interface ActiveRead {
   historyIndex: number;
   draft: string;
   search?: { query: string; index: number; failed: boolean; saved: string };
+  selected: number;
   menu?: { items: string[]; from: number; to: number; selected: number };
 }
 
@@ -207,6 +214,7 @@ export class LineEditor {
           pastes: new Map(),
           historyIndex: this.#history.entries.length,
           draft: "",
+          selected: 0,
         });
         this.#render();
         // What was typed while busy goes to the next prompt, never to a question
@@ -268,6 +276,7 @@ export class LineEditor {
       return;
     }
     if (read.search) return this.#searchKey(read, key);
+    if (read.options.choices) return this.#chooseKey(read, read.options.choices, key);
     if (key.name === "tab" && !key.shift && read.options.complete) return this.#complete(read);
     if (read.menu && (key.name === "return") && read.menu.selected >= 0) {
       read.menu = undefined;
@@ -431,6 +440,31 @@ export class LineEditor {
     read.pastes.set(label, clean.replace(/\n$/, ""));
     read.buffer.atoms.add(label);
     read.buffer.insert(label);
+  }
+
+  #chooseKey(
+    read: ActiveRead,
+    choices: readonly { key: string; label: string }[],
+    key: Key,
+  ): void {
+    if (key.ctrl && key.name === "c") return this.#interrupt(read);
+    if (key.ctrl && key.name === "d") return this.#finish(read, { kind: "eof" });
+    if (key.name === "return") {
+      return this.#finish(read, { kind: "line", text: choices[read.selected].key });
+    }
+    if (key.name === "left" || (key.name === "tab" && key.shift)) {
+      read.selected = (read.selected + choices.length - 1) % choices.length;
+    } else if (key.name === "right" || key.name === "tab") {
+      read.selected = (read.selected + 1) % choices.length;
+    } else if (key.name === "char" && key.text) {
+      const picked = choices.find((ch) => ch.key === key.text!.toLowerCase());
+      if (picked) {
+        read.selected = choices.indexOf(picked);
+        return this.#finish(read, { kind: "line", text: picked.key });
+      }
+      return;
+    } else return;
+    this.#render();
   }
 
   #historyMove(read: ActiveRead, step: number): void {
@@ -602,8 +636,11 @@ export class LineEditor {
       const b = read.buffer;
       const lines = b.text.split("\n");
       let offset = 0;
+      const prompt = read.options.choices
+        ? read.options.prompt + choiceLine(read.options.choices, read.selected)
+        : read.options.prompt;
       lines.forEach((text, i) => {
-        segments.push({ prefix: i ? this.#continuation : read.options.prompt, text });
+        segments.push({ prefix: i ? this.#continuation : prompt, text });
         if (b.cursor >= offset && b.cursor <= offset + text.length) {
           cursorLine = i;
           cursorIndex = b.cursor - offset;
@@ -677,6 +714,24 @@ export class LineEditor {
 function promptCells(prompt: string): string[] {
   // deno-lint-ignore no-control-regex -- splitting out escape sequences is the point
   return prompt.match(/\x1b\[[\d;?]*[A-Za-z]|[\s\S]/gu) ?? [];
+}
+
+/** `[y]es  [n]o …` with the highlighted choice in reverse video. */
+function choiceLine(choices: readonly { key: string; label: string }[], selected: number): string {
+  return choices.map((choice, i) => {
+    // The key is marked where a word starts with it ("always this [s]erver"), else anywhere.
+    const lower = choice.label.toLowerCase();
+    const wordStart = [...lower].findIndex((ch, i) =>
+      ch === choice.key && (i === 0 || lower[i - 1] === " ")
+    );
+    const at = wordStart >= 0 ? wordStart : lower.indexOf(choice.key);
+    const text = at >= 0
+      ? `${choice.label.slice(0, at)}[${choice.label.slice(at, at + 1)}]${
+        choice.label.slice(at + 1)
+      }`
+      : `[${choice.key}] ${choice.label}`;
+    return i === selected ? `\x1b[7m${text}\x1b[27m` : text;
+  }).join("  ") + " ";
 }
 
 function menuRows(

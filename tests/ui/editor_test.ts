@@ -180,3 +180,23 @@ Deno.test("editor: several lines typed while busy go to the following prompts in
   });
   editor.close();
 });
+
+Deno.test("editor: a one-key menu answers on its key, or with arrows and Enter", async () => {
+  const { t, editor } = setup();
+  const choices = [
+    { key: "y", label: "yes" },
+    { key: "n", label: "no" },
+    { key: "s", label: "always this server" },
+  ];
+  let answer = editor.read({ prompt: "run it? ", choices });
+  await t.type("s");
+  assert.match(t.written, /\[y\]es {2}\[n\]o {2}always this \[s\]erver/);
+  assert.deepEqual(await answer, { kind: "line", text: "s" });
+  answer = editor.read({ prompt: "run it? ", choices });
+  await t.type("\x1b[C\x1b[C\x1b[D\r");
+  assert.deepEqual(await answer, { kind: "line", text: "n" });
+  answer = editor.read({ prompt: "run it? ", choices });
+  await t.type("x\x03");
+  assert.deepEqual(await answer, { kind: "interrupt" });
+  editor.close();
+});

@@ -36,6 +36,7 @@ import { replCompleter } from "../repl/complete.ts";
 import { markdownOutput, markdownWanted } from "../repl/render.ts";
 import { attach } from "../repl/attachments.ts";
 import { ToolBlocks } from "../../ui/tool_blocks.ts";
+import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import type { Palette } from "../../ui/output.ts";
 
 /**
@@ -223,6 +224,7 @@ export async function startRepl(
       context,
       system: systemPrompt,
       ask,
+      choose: terminal?.choose,
       totals,
       markdown,
     });
@@ -372,6 +374,15 @@ export function goodbye(
   return c.dim(`${tokens} · ${cost}`) + session + "\n";
 }
 
+/** The approval menu's keys. */
+const APPROVAL_CHOICES = [
+  { key: "y", label: "yes" },
+  { key: "n", label: "no" },
+  { key: "a", label: "always this tool" },
+  { key: "s", label: "always this server" },
+  { key: "d", label: "details" },
+] as const;
+
 interface TurnContext {
   text: string;
   signal: AbortSignal;
@@ -385,6 +396,8 @@ interface TurnContext {
   context: ContextOptions;
   system?: string;
   ask(question: string): Promise<string>;
+  /** A one-key menu (on a terminal); the chosen key, `null` on Ctrl-C. */
+  choose?(question: string, choices: typeof APPROVAL_CHOICES): Promise<string | null>;
   /** Render the answer as markdown. */
   markdown?: boolean;
   totals: {
@@ -411,12 +424,27 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       approve: async (call) => {
         if (turn.policy.isAllowed(call)) return "allow";
         blocks?.suspend();
-        const answer = (await turn.ask(
-          `${c.yellow("?")} run ${c.bold(`${call.server} ${call.tool}`)} ${
-            c.dim(JSON.stringify(call.arguments))
-          }\n` +
-            `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
-        )).toLowerCase();
+        const name = c.bold(`${sanitizeLine(call.server)} ${sanitizeLine(call.tool)}`);
+        const args = sanitizeLine(JSON.stringify(call.arguments) ?? "");
+        let answer: string;
+        if (turn.choose) {
+          // One key: y, n, a, s; d shows the arguments whole and asks again.
+          while (true) {
+            answer = await turn.choose(
+              `${c.yellow("?")} run ${name} ${
+                c.dim(args.length > 60 ? `${args.slice(0, 60)}…` : args)
+              }\n  `,
+              APPROVAL_CHOICES,
+            ) ?? "n";
+            if (answer !== "d") break;
+            io.err(sanitizeText(JSON.stringify(call.arguments, null, 2) ?? "") + "\n");
+          }
+        } else {
+          answer = (await turn.ask(
+            `${c.yellow("?")} run ${name} ${c.dim(args)}\n` +
+              `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
+          )).toLowerCase();
+        }
         const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
         return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
       },

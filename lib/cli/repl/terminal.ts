@@ -19,6 +19,12 @@ export interface ReplTerminal {
   read(prompt: string): Promise<ReadResult>;
   /** Asks a question (no history); `null` at the end of input or on Ctrl-C. */
   ask(question: string, signal?: AbortSignal): Promise<string | null>;
+  /** A one-key menu; resolves with the chosen key, `null` at the end of input or on Ctrl-C. */
+  choose(
+    question: string,
+    choices: readonly { key: string; label: string }[],
+    signal?: AbortSignal,
+  ): Promise<string | null>;
   /** Ctrl-C while something runs. */
   onInterrupt(listener: () => void): () => void;
   /** Draws the prompt again (after something else wrote over it). */
@@ -59,6 +65,10 @@ export async function openTerminal(
     ask: async (question, signal) => {
       const result = await editor.read({ prompt: question, signal });
       return result.kind === "line" ? result.text.trim() : null;
+    },
+    choose: async (question, choices, signal) => {
+      const result = await editor.read({ prompt: question, choices, signal });
+      return result.kind === "line" ? result.text : null;
     },
     onInterrupt: (listener) => editor.onInterrupt(listener),
     redraw: () => editor.redraw(),
