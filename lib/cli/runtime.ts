@@ -251,12 +251,8 @@ export class Runtime {
         this.#options.notify?.(
           `${server} needs you to sign in: open ${target.href}\n(waiting for the browser to come back)\n`,
         );
-        const opener = Deno.build.os === "darwin"
-          ? "open"
-          : Deno.build.os === "windows"
-          ? "explorer"
-          : "xdg-open";
-        await new Deno.Command(opener, { args: [target.href], stdout: "null", stderr: "null" })
+        const [opener, ...args] = browserCommand(target.href, this.#options.env);
+        await new Deno.Command(opener, { args, stdout: "null", stderr: "null" })
           .output().catch(() => undefined);
       },
     });
@@ -269,4 +265,31 @@ export class Runtime {
     if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
     return undefined;
   }
+}
+
+/**
+ * The command that opens `url` for the user: `$BROWSER` when set (as SSH
+ * sessions, WSL and headless setups do; `%s` marks where the URL goes, else
+ * it comes last), otherwise the desktop's opener.
+ *
+ * @example
+ * ```ts
+ * import { browserCommand } from "./runtime.ts";
+ * console.log(browserCommand("https://auth.example/x", { BROWSER: "w3m -o x=%s" }));
+ * // ["w3m", "-o", "x=https://auth.example/x"]
+ * ```
+ */
+export function browserCommand(url: string, env: Env): string[] {
+  const words = (env.BROWSER ?? "").trim().split(/\s+/).filter((w) => w !== "");
+  if (words.length > 0) {
+    return words.some((w) => w.includes("%s"))
+      ? words.map((w) => w.replaceAll("%s", url))
+      : [...words, url];
+  }
+  const opener = Deno.build.os === "darwin"
+    ? "open"
+    : Deno.build.os === "windows"
+    ? "explorer"
+    : "xdg-open";
+  return [opener, url];
 }

@@ -112,18 +112,32 @@ export async function openHttpSession(
       { code: "MCP_HTTP_CONNECT" },
     );
   }
+  const sendOnce = async (message: JSONRPCMessage) => {
+    try {
+      await transport.send(message);
+    } catch (error) {
+      // Streamable HTTP authorizes on the first POST: authorize, then retry once.
+      if (!(await reauthorize(error))) throw error;
+      await transport.send(message);
+    }
+  };
+  // Sending `notifications/initialized` is what opens the server's standalone GET stream. The
+  // SDK client awaits that send before its next message; here messages arrive from the manager
+  // without waiting, so hold later ones until it is done, or a request sent at once (a tool
+  // call whose server asks for elicitation) overtakes the stream its answer needs.
+  let initialized: Promise<unknown> = Promise.resolve();
   return {
     sessionId: transport.sessionId,
     session: {
       send: async (json) => {
         const message = JSON.parse(json) as JSONRPCMessage;
-        try {
-          await transport.send(message);
-        } catch (error) {
-          // Streamable HTTP authorizes on the first POST: authorize, then retry once.
-          if (!(await reauthorize(error))) throw error;
-          await transport.send(message);
+        if ("method" in message && message.method === "notifications/initialized") {
+          const sent = sendOnce(message);
+          initialized = sent.catch(() => {});
+          return await sent;
         }
+        await initialized;
+        await sendOnce(message);
       },
       setProtocolVersion: (v) => transport.setProtocolVersion?.(v),
       close: () => transport.close(),

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { networkEnv } from "../util/network_env.ts";
 import { DEFAULT_INHERITED_ENV, isStdioConfig, type ServerConfig } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
 
@@ -33,7 +34,8 @@ export function transportSpecFor(
       // Like the SDK: skip exported shell functions.
       if (value !== undefined && !value.startsWith("()")) env[key] = value;
     }
-    Object.assign(env, config.env ?? {});
+    // CA bundles and proxies, so `npx -y …` can download behind a TLS proxy.
+    Object.assign(env, networkEnv(getEnv), config.env ?? {});
     return {
       kind: "stdio",
       name,

@@ -355,7 +355,7 @@ export class Supervisor implements ChildHandle {
     record.attempt = ranFor >= this.#backoffResetMs ? 0 : record.attempt + 1;
     record.restarts++;
     const index = this.#children.indexOf(record);
-    const group = this.#strategy === "one_for_one"
+    let group = this.#strategy === "one_for_one"
       ? [record]
       : this.#strategy === "rest_for_one"
       ? this.#children.slice(index)
@@ -365,6 +365,11 @@ export class Supervisor implements ChildHandle {
         await this.#stopRecord(other, `restart of ${record.spec.id}`);
       }
     }
+    // As in OTP, a temporary sibling is never restarted, also when a group restart stopped it:
+    // it leaves the supervisor instead.
+    const leaving = group.filter((member) => member.restart === "temporary");
+    group = group.filter((member) => member.restart !== "temporary");
+    this.#children = this.#children.filter((child) => !leaving.includes(child));
     for (const member of group) member.state = "restarting";
     const delayMs = backoffDelay(record.attempt - 1, this.#backoff, this.#random);
     this.#emit({

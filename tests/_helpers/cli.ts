@@ -5,6 +5,8 @@
  * @module
  */
 
+import { networkEnv } from "../../lib/util/network_env.ts";
+
 /** Absolute path of the CLI entry. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** The checkout's root. */
@@ -45,7 +47,11 @@ export function currentDenoDir(): Promise<string> {
   return denoDir;
 }
 
-/** A private, empty HOME and XDG dirs so tests never see the user's config or sessions. */
+/**
+ * A private, empty HOME and XDG dirs so tests never see the user's config or
+ * sessions; the CA and proxy variables pass through, or a child with a cold
+ * cache cannot download its npm packages behind a TLS proxy.
+ */
 export async function isolatedEnv(
   extra: Record<string, string> = {},
 ): Promise<Record<string, string>> {
@@ -60,6 +66,7 @@ export async function isolatedEnv(
     DENO_NO_UPDATE_CHECK: "1",
     NO_COLOR: "1",
     DENO_DIR: await currentDenoDir(),
+    ...networkEnv((name) => Deno.env.get(name)),
     ...extra,
   };
 }

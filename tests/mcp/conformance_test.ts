@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { PEERS } from "./helpers.ts";
 
 const CONFORMANCE = `${PEERS}@modelcontextprotocol/conformance/dist/index.js`;
-const CLIENT = new URL("./conformance_client.ts", import.meta.url).pathname;
+// The client under test is the real CLI: `mcpchat tools list` and `tools call` in a child process.
+const CLIENT = new URL("./conformance_cli_client.ts", import.meta.url).pathname;
 
-/** Every client scenario of conformance 0.1.16 (`conformance list`); all pass. */
+/** Every client scenario of conformance 0.1.16 (`conformance list`); all pass through the CLI. */
 const SCENARIOS = [
   "initialize",
   "tools_call",

@@ -7,14 +7,16 @@ const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
 
 Deno.test("stdio process: a server ignoring EOF and SIGTERM is SIGKILLed after the grace periods", async () => {
   let exit: StdioExit | undefined;
+  let ready!: () => void;
+  const handlersInstalled = new Promise<void>((resolve) => (ready = resolve));
   const p = StdioProcess.spawn({
     name: "stubborn",
     command: "node",
     args: [`${FIXTURES}stubborn.mjs`],
     env: { PATH },
     killGraceMs: 300,
-  }, { onLine: () => {}, onExit: (e) => (exit = e) });
-  await new Promise((r) => setTimeout(r, 300)); // let node install its handlers
+  }, { onLine: (line) => line === "ready" && ready(), onExit: (e) => (exit = e) });
+  await within(handlersInstalled, 10_000, "the server's ready line");
   const result = await within(p.stop(), 5_000, "stop");
   assert.equal(result.signal, "SIGKILL");
   assert.equal(result.requested, true);

@@ -368,3 +368,42 @@ Deno.test("stop during a pending restart cancels it", async () => {
   assert.equal(h.starts.get("a"), 1);
   assert.equal(h.clock.pending(), 0);
 });
+
+// Strategy × restart type of a sibling: when "crasher" (permanent) crashes, which siblings are
+// restarted? OTP: one_for_one touches no sibling; rest_for_one the ones started after it;
+// one_for_all every one; a temporary sibling the group restart stops is removed, never restarted.
+for (const strategy of ["one_for_one", "rest_for_one", "one_for_all"] as const) {
+  for (const siblingType of ["permanent", "transient", "temporary"] as const) {
+    for (const position of ["before", "after"] as const) {
+      Deno.test(`${strategy}: a ${siblingType} sibling started ${position} the crashed child`, async () => {
+        const h = new Harness(strategy);
+        const sibling = h.spec("sib", siblingType);
+        const crasher = h.spec("crasher");
+        await h.sup.start(position === "before" ? [sibling, crasher] : [crasher, sibling]);
+        h.child("crasher").crash();
+        await flush();
+        await h.clock.runAll();
+        assert.equal(h.starts.get("crasher"), 2, "the crashed child is restarted");
+        const inGroup = strategy === "one_for_all" ||
+          (strategy === "rest_for_one" && position === "after");
+        const ids = h.sup.children().map((c) => c.id);
+        if (!inGroup) {
+          assert.equal(h.starts.get("sib"), 1, "a sibling outside the group is untouched");
+          assert.equal(h.child("sib").stopCalls.length, 0);
+          assert.ok(ids.includes("sib"));
+        } else if (siblingType === "temporary") {
+          assert.equal(h.starts.get("sib"), 1, "a temporary sibling is never restarted");
+          assert.equal(h.child("sib").stopCalls.length, 1, "but it is stopped with the group");
+          assert.deepEqual(ids, ["crasher"], "and leaves the supervisor");
+        } else {
+          assert.equal(h.starts.get("sib"), 2, `a ${siblingType} sibling restarts with the group`);
+        }
+        assert.ok(
+          h.sup.children().every((c) => c.state === "running"),
+          JSON.stringify(h.sup.children()),
+        );
+        await h.sup.stop("done");
+      });
+    }
+  }
+}

@@ -1,6 +1,7 @@
 /**
- * The MCP subcommands that need no model: `tools`, `resources`, `prompts`,
- * `servers list|test`. Every one takes `--json`.
+ * The MCP subcommands: `tools`, `resources`, `prompts`, `servers list|test`.
+ * Every one takes `--json`. They need no model, unless a server asks for
+ * one (sampling, with `--yes` or the user's approval at a terminal).
  *
  * @module
  */
@@ -13,6 +14,8 @@ import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
+import { LineReader, readLines } from "../lines.ts";
+import { serverRequestHandlers } from "../server_requests.ts";
 
 /**
  * Parses tool arguments: one JSON object, or `key=value` words whose values
@@ -92,7 +95,29 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
     );
   }
   const runtime = await ctx.runtime();
-  return await runtime.mcp(config);
+  const { options } = ctx.args;
+  // A person at a terminal can approve sampling and fill forms; a script cannot.
+  let reader: LineReader | undefined;
+  const askLine = Deno.stdin.isTerminal() && Deno.stderr.isTerminal()
+    ? async (question: string) => {
+      ctx.io.err(question);
+      reader ??= new LineReader(readLines(Deno.stdin.readable));
+      return (await reader.read())?.trim() ?? null;
+    }
+    : undefined;
+  return await runtime.mcp(
+    config,
+    serverRequestHandlers({
+      io: ctx.io,
+      approveAll: options.yes,
+      askLine,
+      chat: async function* (request, signal) {
+        const llm = await runtime.llm(config);
+        yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+      },
+      target: () => ({ backend: options.backend ?? config.llm.default, model: options.model }),
+    }),
+  );
 }
 
 function requireServer(server: string | undefined, usage: string): string {

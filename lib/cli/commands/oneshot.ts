@@ -6,15 +6,8 @@
  * @module
  */
 
-import {
-  type AgentEvent,
-  type AgentResult,
-  ApprovalPolicy,
-  describeSampling,
-  runAgentTurn,
-  sample,
-} from "../../chat/mod.ts";
-import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
+import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
+import { serverRequestHandlers } from "../server_requests.ts";
 import { agentDeps } from "../agent_deps.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
@@ -62,41 +55,18 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   const [llm, mcp] = await Promise.all([
     llmReady,
     hasServers
-      ? runtime.mcp(config, {
+      ? runtime.mcp(
+        config,
         // No one to ask in a script: sampling runs only under --yes; forms are declined.
-        sampling: async (request, { signal }) => {
-          const { server, params } = request as {
-            server: string;
-            params: CreateMessageRequestParams;
-          };
-          if (!options.yes) {
-            io.err(
-              `${
-                io.errColor.yellow("refused")
-              } sampling request from ${server} (allow it with --yes)\n`,
-            );
-            throw new Error("sampling needs the user's approval (mcpchat was run without --yes)");
-          }
-          io.err(io.errColor.dim(`${describeSampling(server, params)}\n`));
-          return await sample(
-            params,
-            async function* (req, s) {
-              yield* (await llmReady).stream("chat", req, { signal: s, timeoutMs: Infinity });
-            },
-            signal,
-            { backend, model },
-          );
-        },
-        elicit: (request) => {
-          const { server } = request as { server: string };
-          io.err(
-            `${
-              io.errColor.yellow("declined")
-            } ${server}'s request for input (one-shot mode cannot ask)\n`,
-          );
-          return Promise.resolve({ action: "decline" });
-        },
-      })
+        serverRequestHandlers({
+          io,
+          approveAll: options.yes,
+          chat: async function* (request, signal) {
+            yield* (await llmReady).stream("chat", request, { signal, timeoutMs: Infinity });
+          },
+          target: () => ({ backend, model }),
+        }),
+      )
       : Promise.resolve(undefined),
   ]);
   const policy = new ApprovalPolicy({

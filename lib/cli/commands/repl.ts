@@ -12,22 +12,13 @@ import { openTerminal, type ReplTerminal } from "../repl/terminal.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
-import {
-  ApprovalPolicy,
-  type ContextOptions,
-  describeSampling,
-  type ElicitForm,
-  fillForm,
-  runAgentTurn,
-  sample,
-} from "../../chat/mod.ts";
-import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
+import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mod.ts";
 import { agentDeps } from "../agent_deps.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
-import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
+import type { LlmSurface, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import type { ReplState } from "../repl/state.ts";
 import { REPL_COMMANDS } from "../repl/commands/mod.ts";
@@ -38,6 +29,7 @@ import { attach } from "../repl/attachments.ts";
 import { ToolBlocks } from "../../ui/tool_blocks.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import type { Palette } from "../../ui/output.ts";
+import { serverRequestHandlers } from "../server_requests.ts";
 
 /**
  * Runs the REPL until the user leaves.
@@ -74,36 +66,16 @@ export async function startRepl(
   const ask = async (question: string, signal?: AbortSignal): Promise<string> =>
     (await askLine(question, signal)) ?? "";
   // Servers' requests to the client: the model (after the user agrees) and the user.
-  const hostHandlers: McpHostHandlers = {
-    sampling: async (request, { signal }) => {
-      const { server, params } = request as { server: string; params: CreateMessageRequestParams };
-      const answer = await ask(
-        `${c.yellow("?")} ${describeSampling(server, params)}\n  allow? [y]es [n]o: `,
-        signal,
-      );
-      if (!/^y(es)?$/i.test(answer)) throw new Error("the user declined the sampling request");
+  const hostHandlers = serverRequestHandlers({
+    io,
+    approveAll: options.yes,
+    askLine,
+    chat: async function* (request, signal) {
       const llm = await runtime.llm(config);
-      return await sample(
-        params,
-        (req, s) => llm.stream("chat", req, { signal: s, timeoutMs: Infinity }),
-        signal,
-        { backend, model },
-      );
+      yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
     },
-    elicit: async (request, { signal }) => {
-      const { server, params } = request as {
-        server: string;
-        params: ElicitForm & { mode?: string };
-      };
-      if (params.mode === "url") {
-        io.err(`${server} asks you to open: ${(params as unknown as { url: string }).url}\n`);
-        const answer = await ask("  done? [y]es [n]o: ", signal);
-        return { action: /^y(es)?$/i.test(answer) ? "accept" : "decline" };
-      }
-      io.err(`${c.yellow("?")} ${c.bold(server)} asks for input\n`);
-      return await fillForm(params, (q) => askLine(q, signal), (text) => io.err(text));
-    },
-  };
+    target: () => ({ backend, model }),
+  });
   /** Tells the user when a server goes down for good, or comes back after trouble. */
   const watchServers = (manager: PluginRef<McpSurface>) => {
     const troubled = new Set<string>();

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { FakeProvider } from "../fixtures/llm/server.ts";
+import { openaiChunks } from "../fixtures/llm/wire.ts";
+import { isolatedEnv, peersConfig, runCli } from "../_helpers/cli.ts";
+
+/** A config with a local OpenAI-compatible provider and server-everything. */
+async function setup() {
+  const fake = await FakeProvider.start("text/event-stream");
+  const env = await isolatedEnv();
+  const config = `${env.HOME}/config.toml`;
+  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
+  await Deno.writeTextFile(
+    config,
+    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
+      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
+      `[mcp.servers.everything]\ncommand = "node"\nargs = ${
+        JSON.stringify(peers.mcpServers.everything.args)
+      }\n`,
+  );
+  return { fake, env, config };
+}
+
+Deno.test("tools list: the CLI offers sampling and elicitation, so servers show the tools that need them", async () => {
+  const { fake, env, config } = await setup();
+  try {
+    const r = await runCli(["--config", config, "tools", "list", "everything"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /trigger-sampling-request/);
+    assert.match(r.stdout, /trigger-elicitation-request/);
+  } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("tools call: a sampling request is answered by the model under --yes, refused with a hint without", async () => {
+  const { fake, env, config } = await setup();
+  try {
+    fake.reply({ chunks: openaiChunks({ text: ["Hi from the model"] }) });
+    const args = ["--config", config, "tools", "call", "everything", "trigger-sampling-request"];
+    const approved = await runCli([...args, "prompt=Say hi", "maxTokens=20", "--yes"], { env });
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /Hi from the model/);
+    assert.match(approved.stderr, /everything asks the model \(up to 20 tokens\)/);
+
+    const refused = await runCli([...args, "prompt=Say hi", "maxTokens=20"], { env });
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /refused sampling request from everything \(allow it with --yes\)/,
+    );
+  } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("tools call: with nobody at a terminal, an elicitation form is declined and the user told why", async () => {
+  const { fake, env, config } = await setup();
+  try {
+    const r = await runCli(
+      ["--config", config, "tools", "call", "everything", "trigger-elicitation-request"],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /declined everything's request for input \(nobody to ask: not a terminal\)/,
+    );
+    assert.match(r.stdout, /declined/i);
+  } finally {
+    await fake.close();
+  }
+});
