@@ -71,6 +71,8 @@ export interface ReadOptions {
    * highlighted one.
    */
   choices?: readonly { key: string; label: string }[];
+  /** A status line drawn under the prompt (cut to the width), asked for at each redraw. */
+  footer?: () => string | undefined;
 }
 
 interface ActiveRead {
@@ -594,6 +596,11 @@ export class LineEditor {
     if (this.#reads.length > 0) this.#render();
   }
 
+  /** Draws the prompt again where it is (its content changed: a status line). */
+  refresh(): void {
+    this.#enqueue(() => this.#redraw());
+  }
+
   /** Draws the prompt again, e.g. after something outside wrote over its line. */
   redraw(): void {
     this.#enqueue(() => {
@@ -694,6 +701,8 @@ export class LineEditor {
     });
     const contentRows = rows.length;
     if (read.menu && !toEnd) rows.push(...menuRows(read.menu, columns));
+    const footer = toEnd ? undefined : read.options.footer?.();
+    if (footer) rows.push(fitStyled(footer, columns - 1));
     if (toEnd) {
       cursorRow = contentRows - 1;
       cursorCol = stringWidth(rows[cursorRow]);
@@ -714,6 +723,21 @@ export class LineEditor {
 function promptCells(prompt: string): string[] {
   // deno-lint-ignore no-control-regex -- splitting out escape sequences is the point
   return prompt.match(/\x1b\[[\d;?]*[A-Za-z]|[\s\S]/gu) ?? [];
+}
+
+/** Styled text cut to `width` cells (escape sequences kept, styles reset at the end). */
+function fitStyled(text: string, width: number): string {
+  if (stringWidth(text) <= width) return text;
+  let out = "";
+  let used = 0;
+  for (const cell of promptCells(text)) {
+    if (cell === "\n") break;
+    const w = stringWidth(cell);
+    if (used + w > width - 1) break;
+    out += cell;
+    used += w;
+  }
+  return out + "…\x1b[0m";
 }
 
 /** `[y]es  [n]o …` with the highlighted choice in reverse video. */

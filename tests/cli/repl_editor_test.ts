@@ -234,3 +234,44 @@ Deno.test("REPL: @path attaches a file and @server:uri a resource; both complete
     /<attachment source="everything:demo:\/\/resource\/static\/document\/architecture\.md">\n.+/,
   );
 });
+
+Deno.test("REPL: /tui shows a status line under the prompt; /cache watch is live until Ctrl-C; /help groups commands and lists keys (real pty)", async () => {
+  const { fake, env, config } = await setup();
+  await Deno.writeTextFile(
+    config,
+    (await Deno.readTextFile(config)) + `[ui]\ncache_refresh_ms = 100\n`,
+  );
+  fake.reply(text("Hello."));
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("/help\r");
+    mark = await pty.waitFor(
+      /chat\r?\n\s+\/backend[\s\S]*session\r?\n[\s\S]*mcp\r?\n[\s\S]*keys\r?\n.*Alt-Enter/,
+      mark,
+    );
+    await pty.type("/tui\r");
+    mark = await pty.waitFor("status line on", mark);
+    mark = await pty.waitFor(/local · gpt-4\.1 │ MCP \d\/1 ready │ context 0% │ \$0\.0000/, mark);
+    await pty.type("hi\r");
+    mark = await pty.waitFor("Hello.", mark);
+    mark = await pty.waitFor(/MCP 1\/1 ready │ context \d+%/, mark);
+    await pty.type("/mcp resource everything demo://resource/static/document/architecture.md\r");
+    mark = await pty.waitFor(/› /, mark + 10);
+    await pty.type("/cache watch entries\r");
+    mark = await pty.waitFor(/refreshing every 100 ms · Ctrl-C stops/, mark);
+    // Drawn again in place: it moves up and clears before each new copy.
+    mark = await pty.waitFor(
+      /\x1b\[\d+A\r\x1b\[J1\/\d+ entries[^\n]*\n\s+everything demo:\/\/resource/,
+      mark,
+    );
+    await pty.type("\x03");
+    mark = await pty.waitFor("› ", mark);
+    await pty.type("/tui off\r");
+    mark = await pty.waitFor("status line off", mark);
+    await pty.type("/exit\r");
+  } finally {
+    const status = await pty.close();
+    assert.equal(status.code, 0, pty.output);
+  }
+});

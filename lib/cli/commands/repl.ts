@@ -26,6 +26,7 @@ import { aliasNames } from "../repl/commands/alias.ts";
 import { replCompleter } from "../repl/complete.ts";
 import { markdownOutput, markdownWanted } from "../repl/render.ts";
 import { attach } from "../repl/attachments.ts";
+import { statusBar } from "../repl/status_bar.ts";
 import { ToolBlocks } from "../../ui/tool_blocks.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import type { Palette } from "../../ui/output.ts";
@@ -76,6 +77,8 @@ export async function startRepl(
     },
     target: () => ({ backend, model }),
   });
+  /** Each server's state, for the status line. */
+  const serverStates = new Map<string, string>();
   /** Tells the user when a server goes down for good, or comes back after trouble. */
   const watchServers = (manager: PluginRef<McpSurface>) => {
     const troubled = new Set<string>();
@@ -87,6 +90,7 @@ export async function startRepl(
       };
       // A server's worker has loaded by now: Deno's progress bar may have erased the prompt's line.
       terminal?.redraw();
+      serverStates.set(name, state.status);
       if (state.status === "failed") {
         troubled.add(name);
         io.err(
@@ -131,6 +135,7 @@ export async function startRepl(
     reserveTokens: config.context.reserve_tokens,
   };
   let historyCursor: number | null | undefined;
+  let statusLine = false;
   let markdown = markdownWanted({
     terminal: Deno.stdout.isTerminal(),
     color: io.color.bold("x") !== "x",
@@ -248,6 +253,17 @@ export async function startRepl(
     set historyCursor(cursor) {
       historyCursor = cursor;
     },
+    get statusLine() {
+      return statusLine;
+    },
+    setStatusLine: terminal
+      ? (on) => {
+        statusLine = on;
+        terminal.setFooter(
+          on ? () => statusBar(state, serverStates, servers.length, c) : undefined,
+        );
+      }
+      : undefined,
     mcp: () => mcp,
     startMcp,
     send: sendMessage,

@@ -42,6 +42,10 @@ export interface ReplState {
   readonly policy: ApprovalPolicy;
   /** Answers rendered as markdown (`/markdown`). */
   markdown: boolean;
+  /** Whether the status line is shown under the prompt (`/tui`). */
+  readonly statusLine: boolean;
+  /** Shows or hides it; absent when there is no terminal to draw on. */
+  setStatusLine?(on: boolean): void;
   /** The MCP manager once something started it. */
   mcp(): Promise<PluginRef<McpSurface>> | undefined;
   /** Starts the MCP manager (once) and returns it. */

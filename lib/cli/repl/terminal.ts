@@ -27,6 +27,8 @@ export interface ReplTerminal {
   ): Promise<string | null>;
   /** Ctrl-C while something runs. */
   onInterrupt(listener: () => void): () => void;
+  /** Sets (or removes) the status line under the prompt. */
+  setFooter(footer: (() => string | undefined) | undefined): void;
   /** Draws the prompt again (after something else wrote over it). */
   redraw(): void;
   /** Restores the terminal and the output. */
@@ -60,8 +62,14 @@ export async function openTerminal(
   ctx.io.out = (text) => editor.print(text);
   ctx.io.err = (text) => editor.print(text);
   editor.start();
+  let footer: (() => string | undefined) | undefined;
   return {
-    read: (prompt) => editor.read({ prompt, history: true, complete: options.complete }),
+    read: (prompt) =>
+      editor.read({ prompt, history: true, complete: options.complete, footer: () => footer?.() }),
+    setFooter: (next) => {
+      footer = next;
+      editor.refresh();
+    },
     ask: async (question, signal) => {
       const result = await editor.read({ prompt: question, signal });
       return result.kind === "line" ? result.text.trim() : null;

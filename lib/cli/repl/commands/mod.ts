@@ -27,6 +27,7 @@ import { cacheCommand } from "./cache.ts";
 import { notificationCommand } from "./notification.ts";
 import { healthCommand, statsCommand } from "./health.ts";
 import { markdownCommand } from "./markdown.ts";
+import { tuiCommand } from "./tui.ts";
 
 /** Every slash command but the REPL's own `/help`, `/exit` and `/quit`. */
 export const REPL_COMMANDS: readonly ReplCommand[] = [
@@ -51,5 +52,6 @@ export const REPL_COMMANDS: readonly ReplCommand[] = [
   contextCommand,
   healthCommand,
   statsCommand,
+  tuiCommand,
   aliasCommand,
 ];
