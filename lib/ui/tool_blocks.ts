@@ -40,6 +40,8 @@ interface Running {
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const TICK_MS = 100;
+/** Waiting shorter than this shows nothing. */
+const THINKING_DELAY_MS = 300;
 
 /**
  * The tool blocks of one turn.
@@ -62,6 +64,7 @@ export class ToolBlocks {
   #liveRows = 0;
   #timer: TimerHandle | undefined;
   #frame = 0;
+  #thinkingSince: number | undefined;
 
   constructor(options: ToolBlocksOptions) {
     this.#o = options;
@@ -139,14 +142,25 @@ export class ToolBlocks {
     this.#drawLive();
   }
 
+  /**
+   * The model is working on an answer: after a short delay (quick answers
+   * never flicker) a live line with a spinner, the seconds and how to cancel.
+   */
+  thinking(): void {
+    this.#thinkingSince = this.#clock.now();
+    this.#drawLive();
+  }
+
   /** Erases the live lines (before anything else is written); they come back on the next event. */
   suspend(): void {
+    this.#thinkingSince = undefined;
     this.#clearLive();
   }
 
   /** Ends the turn: nothing live stays on screen. */
   finish(): void {
     this.#running.clear();
+    this.#thinkingSince = undefined;
     this.#clearLive();
   }
 
@@ -156,19 +170,31 @@ export class ToolBlocks {
 
   #drawLive(): void {
     if (!this.#o.live) return;
-    if (this.#running.size === 0) {
+    const now = this.#clock.now();
+    const thinking = this.#thinkingSince !== undefined && this.#running.size === 0;
+    if (this.#running.size === 0 && !thinking) {
       this.#clearLive();
+      return;
+    }
+    if (thinking && now - this.#thinkingSince! < THINKING_DELAY_MS) {
+      this.#schedule();
       return;
     }
     const c = this.#o.color;
     const width = this.#width();
-    const now = this.#clock.now();
     const spin = SPINNER[this.#frame % SPINNER.length];
-    const rows = [...this.#running.values()].map((call) => {
-      const seconds = Math.floor((now - call.started) / 1000);
-      const text = `${spin} ${seconds} s · ${call.progress ?? `${call.tool} · ${call.server}`}`;
-      return c.dim(cut(text, width - 1));
-    });
+    const rows = thinking
+      ? [
+        c.dim(cut(
+          `${spin} waiting for the model · ${Math.floor((now - this.#thinkingSince!) / 1000)} s`,
+          width - 1,
+        )),
+      ]
+      : [...this.#running.values()].map((call) => {
+        const seconds = Math.floor((now - call.started) / 1000);
+        const text = `${spin} ${seconds} s · ${call.progress ?? `${call.tool} · ${call.server}`}`;
+        return c.dim(cut(text, width - 1));
+      });
     rows.push(c.dim(cut("Ctrl-C to cancel", width - 1)));
     let out = this.#eraseSequence();
     out += rows.join("\n");
@@ -182,7 +208,7 @@ export class ToolBlocks {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#frame++;
-      if (this.#running.size > 0 && this.#liveRows > 0) this.#drawLive();
+      if (this.#running.size > 0 || this.#thinkingSince !== undefined) this.#drawLive();
     }, TICK_MS);
   }
 

@@ -475,7 +475,10 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
         view.finish(); // ends the answer's line, clears the status line
         blocks.start(event);
       } else if (blocks && event.type === "tool-end") blocks.end(event.call);
-      else {
+      else if (blocks && event.type === "model-call") {
+        view.finish(); // the answer so far ends its line
+        blocks.thinking();
+      } else {
         blocks?.suspend();
         view.show(event);
       }
