@@ -245,6 +245,7 @@ Deno.test("REPL: /tui shows a status line under the prompt; /cache watch is live
   const pty = await PtySession.start(["--config", config], { env });
   try {
     let mark = await pty.waitFor("› ");
+    assert.match(pty.output.slice(0, mark), /MCP: everything starting/, "servers in the banner");
     await pty.type("/help\r");
     mark = await pty.waitFor(
       /chat\r?\n\s+\/backend[\s\S]*session\r?\n[\s\S]*mcp\r?\n[\s\S]*keys\r?\n.*Alt-Enter/,

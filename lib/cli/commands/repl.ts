@@ -287,6 +287,22 @@ export async function startRepl(
     () => aliasNames(state),
   );
 
+  /** The servers and their state, as far as known when the banner is drawn. */
+  function serversLine(): string {
+    const names = Object.entries(config.mcp.servers).filter(([, s]) => s.enabled);
+    if (names.length === 0) return c.dim("No MCP servers yet (mcpchat servers add, /mcp discover)\n");
+    const parts = names.map(([name, s]) => {
+      const state = serverStates.get(name) ??
+        ((s.startup_mode ?? config.mcp.startup_mode) === "lazy" ? "on first use" : "starting");
+      const shown = state === "ready"
+        ? c.green(state)
+        : state === "failed"
+        ? c.red(state)
+        : c.dim(state);
+      return `${sanitizeLine(name)} ${shown}`;
+    });
+    return c.dim("MCP: ") + parts.join(c.dim(", ")) + "\n";
+  }
   const chosen = config.llm.backends[backend];
   // Said up front, so nobody types a question only to learn there is no model.
   const keyHint = chosen && !chosen.configured
@@ -294,7 +310,7 @@ export async function startRepl(
       c.dim(" (or pick one with /backend; MCP commands work without)\n")
     : "";
   const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${backend}`)}\n` + keyHint +
-    c.dim("Type /help for commands, Ctrl-D to exit.\n");
+    serversLine() + c.dim("Type /help for commands, Ctrl-D to exit.\n");
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
   // Behind the prompt: the LLM worker (and its provider library), background servers.
