@@ -62,6 +62,9 @@ export async function openTerminal(
   ctx.io.out = (text) => editor.print(text);
   ctx.io.err = (text) => editor.print(text);
   editor.start();
+  // However the process ends, the terminal gets its modes back (bracketed paste off).
+  const restore = () => editor.close();
+  globalThis.addEventListener("unload", restore);
   let footer: (() => string | undefined) | undefined;
   return {
     read: (prompt) =>
@@ -81,6 +84,7 @@ export async function openTerminal(
     onInterrupt: (listener) => editor.onInterrupt(listener),
     redraw: () => editor.redraw(),
     close: async () => {
+      globalThis.removeEventListener("unload", restore);
       editor.close();
       ctx.io.out = out;
       ctx.io.err = err;
