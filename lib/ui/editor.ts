@@ -579,7 +579,10 @@ export class LineEditor {
   #finish(read: ActiveRead, result: ReadResult): void {
     const b = read.buffer;
     // Drawn again only when the screen differs from the final text (menu, search, cursor).
-    if (read.menu || read.search || b.cursor !== b.text.length || b.text.includes("\n")) {
+    if (
+      read.menu || read.search || b.cursor !== b.text.length || b.text.includes("\n") ||
+      read.options.footer?.()
+    ) {
       read.menu = undefined;
       read.search = undefined;
       this.#render(true);
