@@ -290,7 +290,9 @@ export async function startRepl(
   /** The servers and their state, as far as known when the banner is drawn. */
   function serversLine(): string {
     const names = Object.entries(config.mcp.servers).filter(([, s]) => s.enabled);
-    if (names.length === 0) return c.dim("No MCP servers yet (mcpchat servers add, /mcp discover)\n");
+    if (names.length === 0) {
+      return c.dim("No MCP servers yet (mcpchat servers add, /mcp discover)\n");
+    }
     const parts = names.map(([name, s]) => {
       const state = serverStates.get(name) ??
         ((s.startup_mode ?? config.mcp.startup_mode) === "lazy" ? "on first use" : "starting");
