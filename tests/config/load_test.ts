@@ -54,7 +54,12 @@ Deno.test("no config file at all: a complete default config, no sources, no warn
     host: "127.0.0.1",
     port: 8931,
   });
-  assert.deepEqual(config.ui, { color: "auto", markdown: true, progress_interval_ms: 100 });
+  assert.deepEqual(config.ui, {
+    color: "auto",
+    markdown: true,
+    progress_interval_ms: 100,
+    cache_refresh_ms: 1000,
+  });
   assert.deepEqual(config.context, {
     strategy: "sliding_window",
     max_tokens: 100_000,
@@ -383,7 +388,12 @@ Deno.test("full sample TOML: every section is read", async () => {
     port: 9000,
     token: "serve-token-123",
   });
-  assert.deepEqual(config.ui, { color: "never", markdown: false, progress_interval_ms: 250 });
+  assert.deepEqual(config.ui, {
+    color: "never",
+    markdown: false,
+    progress_interval_ms: 250,
+    cache_refresh_ms: 1000,
+  });
   assert.deepEqual(config.context, { strategy: "smart", max_tokens: 64_000, reserve_tokens: 2048 });
   // A relative data_dir is relative to the config file's directory.
   assert.deepEqual(config.session, {
