@@ -16,6 +16,7 @@ import type { ConfigInit } from "./config.ts";
 import type { McpManagerInit } from "./mcp_manager.ts";
 import type { LlmInit } from "./llm.ts";
 import type { StoreInit } from "./store.ts";
+import type { McpServeInit } from "./mcp_serve.ts";
 import { type KvLocation, resolveKvLocation } from "../lib/store/location.ts";
 import { storeWorkerPermissions } from "../lib/store/permissions.ts";
 import { llmWorkerPermissions } from "../lib/llm/permissions.ts";
@@ -27,6 +28,7 @@ export const PLUGIN_MODULES = {
   llm: new URL("./llm.ts", import.meta.url),
   mcpManager: new URL("./mcp_manager.ts", import.meta.url),
   mcpServer: new URL("./mcp_server.ts", import.meta.url),
+  mcpServe: new URL("./mcp_serve.ts", import.meta.url),
 } as const;
 
 /** Heartbeats of long-lived plugins, from `[health]`. */
@@ -69,7 +71,9 @@ export function configSpec(options: {
 
 /**
  * The MCP manager: no I/O of its own (each server's transport runs in its own
- * narrowed worker that the host spawns).
+ * narrowed worker that the host spawns). Its permissions do not depend on the
+ * config, so it may be spawned before the config is loaded: given a promise,
+ * the worker loads the MCP SDK meanwhile and gets its init when it resolves.
  *
  * @example
  * ```ts ignore
@@ -77,35 +81,46 @@ export function configSpec(options: {
  * ```
  */
 export function mcpManagerSpec(
-  config: Config,
+  config: Config | Promise<Config>,
   options: { cwd: string; handlers: object; sampling: boolean; elicitation: boolean },
 ): PluginSpec<McpManagerInit> {
-  const mcp = config.mcp;
-  return {
+  const common = {
     name: "mcp-manager",
     module: PLUGIN_MODULES.mcpManager,
     permissions: {},
     handlers: options.handlers,
-    heartbeat: heartbeatOf(config),
     readyTimeoutMs: 60_000,
-    init: {
-      servers: mcp.servers,
-      startup_mode: mcp.startup_mode,
-      roots: mcp.roots.map((root) => ({
-        uri: new URL(root, `file://${options.cwd.replace(/\/?$/, "/")}`).href,
-        name: root === "." ? "working directory" : root,
-      })),
-      request_timeout_ms: mcp.request_timeout_seconds * 1_000,
-      reconnect: mcp.reconnect,
-      cache: { max_entries: config.cache.max_entries, max_bytes: config.cache.max_bytes },
-      notifications: {
-        history_size: config.notifications.history_size,
-        categories: config.notifications.categories,
-      },
-      progress_interval_ms: config.ui.progress_interval_ms,
-      sampling: options.sampling,
-      elicitation: options.elicitation,
+  };
+  if (config instanceof Promise) {
+    const init = config.then((c) => mcpManagerInit(c, options));
+    init.catch(() => {}); // a config error is the config load's to report
+    return { ...common, heartbeat: config.then(heartbeatOf, () => false as const), init };
+  }
+  return { ...common, heartbeat: heartbeatOf(config), init: mcpManagerInit(config, options) };
+}
+
+function mcpManagerInit(
+  config: Config,
+  options: { cwd: string; sampling: boolean; elicitation: boolean },
+): McpManagerInit {
+  const mcp = config.mcp;
+  return {
+    servers: mcp.servers,
+    startup_mode: mcp.startup_mode,
+    roots: mcp.roots.map((root) => ({
+      uri: new URL(root, `file://${options.cwd.replace(/\/?$/, "/")}`).href,
+      name: root === "." ? "working directory" : root,
+    })),
+    request_timeout_ms: mcp.request_timeout_seconds * 1_000,
+    reconnect: mcp.reconnect,
+    cache: { max_entries: config.cache.max_entries, max_bytes: config.cache.max_bytes },
+    notifications: {
+      history_size: config.notifications.history_size,
+      categories: config.notifications.categories,
     },
+    progress_interval_ms: config.ui.progress_interval_ms,
+    sampling: options.sampling,
+    elicitation: options.elicitation,
   };
 }
 
@@ -165,5 +180,50 @@ export function storeSpec(
       owner: { pid: Deno.pid, host: Deno.hostname() },
       ownerId,
     },
+  };
+}
+
+/**
+ * The MCP server plugin (`mcpchat serve`): over HTTP, `net` for exactly the
+ * address it listens on (any port of that host when the port is 0, "pick
+ * one"); over stdio, nothing at all (stdin and stdout need no permission).
+ * The work behind its tools is done by the host through `handlers`.
+ *
+ * @example
+ * ```ts
+ * import { mcpServePermissions } from "./manifest.ts";
+ * console.log(mcpServePermissions({ transport: "http", hostname: "127.0.0.1", port: 8931 }).net);
+ * // ["127.0.0.1:8931"]
+ * ```
+ */
+export function mcpServePermissions(
+  init: Pick<McpServeInit, "transport" | "hostname" | "port">,
+): PluginSpec["permissions"] {
+  if (init.transport === "stdio") return {};
+  const host = init.hostname.includes(":") ? `[${init.hostname}]` : init.hostname;
+  return { net: [init.port === 0 ? host : `${host}:${init.port}`] };
+}
+
+/**
+ * The spec of the MCP server plugin.
+ *
+ * @example
+ * ```ts ignore
+ * const spec = mcpServeSpec(init, host.handlers(), config);
+ * ```
+ */
+export function mcpServeSpec(
+  init: McpServeInit,
+  handlers: object,
+  config?: Config,
+): PluginSpec<McpServeInit> {
+  return {
+    name: "mcp-serve",
+    module: PLUGIN_MODULES.mcpServe,
+    permissions: mcpServePermissions(init),
+    init,
+    handlers,
+    heartbeat: heartbeatOf(config),
+    readyTimeoutMs: 30_000,
   };
 }

@@ -33,6 +33,8 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
   const env = Deno.env.toObject();
   const profiler = new StartupProfiler(
     parsed.options.profileStartup || env.MCPCHAT_STARTUP_PROFILING === "1",
+    undefined,
+    () => Deno.memoryUsage().rss,
   );
   profiler.mark("args parsed");
   const io = consoleOutput({ colorFlag: parsed.options.color });
@@ -111,17 +113,21 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
       return await doctorCommand(ctx);
     case "completions":
       return completionsCommand(ctx, words);
+    case "serve":
+      // Loaded only here: serving costs nothing to the commands that do not serve.
+      return await (await import("./commands/serve.ts")).serveCommand(ctx, words);
     case undefined:
       break;
     default:
-      // Only `serve` is left: server mode is the next piece of work.
-      throw new CommandError(
-        `"${name}" is not available yet in this build (server mode is coming)`,
-        ExitCode.Usage,
-      );
+      throw new CommandError(`unknown command "${name}"`, ExitCode.Usage);
   }
   if (options.listSessions) return await sessionsCommand(ctx, ["list"]);
   if (options.print !== undefined) return await oneShot(ctx);
+  // Server mode beside the chat (mcp_server.http_enabled), started without delaying the prompt.
+  void ctx.config().then(async (config) => {
+    if (!config.mcp_server.http_enabled && !config.mcp_server.stdio_enabled) return;
+    await (await import("./commands/serve.ts")).serveBesideRepl(ctx, config);
+  }).catch(() => {}); // a config error is the REPL's to report
   return await startRepl(ctx, hooks);
 }
 

@@ -35,6 +35,7 @@ export class CommandContext {
   readonly profiler: StartupProfiler;
   /** Aborted by Ctrl-C in one-shot commands. */
   readonly signal: AbortSignal;
+  #starting?: Promise<Runtime>;
   #runtime?: Promise<Runtime>;
   #config?: Promise<Config>;
 
@@ -61,15 +62,27 @@ export class CommandContext {
     return isAbsolute(path) ? path : resolve(this.cwd, path);
   }
 
-  /** The services, booted on first use. */
-  runtime(): Promise<Runtime> {
-    this.#runtime ??= Runtime.boot({
+  /**
+   * The services as soon as the config worker is spawning, for commands that
+   * start other services beside it (see `Runtime.create`).
+   */
+  runtimeStarting(): Promise<Runtime> {
+    this.#starting ??= Runtime.create({
       env: this.env,
       cwd: this.cwd,
       configPath: this.configPath,
       profiler: this.profiler,
       onEvent: (event) => this.#reportSupervisorEvent(event),
       notify: (message) => this.io.err(message),
+    });
+    return this.#starting;
+  }
+
+  /** The services, booted on first use (the config worker runs). */
+  runtime(): Promise<Runtime> {
+    this.#runtime ??= this.runtimeStarting().then(async (runtime) => {
+      await runtime.configStarted;
+      return runtime;
     });
     return this.#runtime;
   }
@@ -99,8 +112,8 @@ export class CommandContext {
 
   /** Stops the services if they were started. */
   async shutdown(): Promise<void> {
-    if (!this.#runtime) return;
-    const runtime = await this.#runtime.catch(() => undefined);
+    if (!this.#starting) return;
+    const runtime = await this.#starting.catch(() => undefined);
     await runtime?.shutdown();
   }
 

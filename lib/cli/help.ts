@@ -19,9 +19,9 @@ Commands:
   resources list|read        list or read MCP resources
   prompts list|get           list or fetch MCP prompts
   servers list|add|remove|test   manage configured MCP servers
-  sessions list|show|export|delete   stored chat sessions
+  sessions list|show|export|import|delete   stored chat sessions
   config path|show|validate  where the config is, what it says, whether it is valid
-  serve --stdio|--http       run mcpchat as an MCP server (coming: not in this build yet)
+  serve --stdio|--http       run mcpchat as an MCP server (its chat and sessions as tools)
   doctor                     check config, keys, servers and store; print what to fix
   completions bash|zsh|fish  print a shell completion script
   help [command]             help on a command
@@ -89,11 +89,45 @@ Example: mcpchat tools call everything echo message=hello
   mcpchat config validate [FILE]   check a config file; errors name file:line:column (exit 2)
 `,
   serve: `Usage:
-  mcpchat serve --stdio
-  mcpchat serve --http [--host 127.0.0.1] [--port 8931]
+  mcpchat serve --stdio                                for a client that starts mcpchat itself
+  mcpchat serve --http [--host 127.0.0.1] [--port 8931]   streamable HTTP on /mcp, legacy SSE on /sse
 
-Runs mcpchat as an MCP server. HTTP binds 127.0.0.1 unless --host says otherwise,
-and then requires a bearer token (MCPCHAT_SERVER_TOKEN or mcp_server.token).
+Runs mcpchat as an MCP server: other MCP clients (Claude Desktop, Claude Code,
+VS Code, other agents) use its chat and sessions.
+  tools      chat, new_session, list_sessions, get_history, clear_history,
+             switch_backend, list_servers
+  resources  chat://history (this client's session), chat://session/{id}; subscribable
+  prompts    code_review, explain, refactor (arguments complete)
+
+Without --stdio/--http, mcp_server.stdio_enabled / http_enabled in the config
+choose; http_enabled also serves beside the interactive chat.
+
+The chat tool's model may call only the MCP tools in mcp_server.allow_tools
+(globs on server__tool, also --allow-tool; --yes allows all, and sampling);
+nobody is there to approve others.
+
+Security: HTTP binds 127.0.0.1 unless --host says otherwise; any other address
+requires a bearer token, read from MCPCHAT_MCP_SERVER_TOKEN (or mcp_server.token),
+and mcpchat refuses to start without one. Requests must come from this machine's
+origins (mcp_server.allowed_origins adds more), bodies are capped
+(mcp_server.max_body_bytes) and each client is rate limited
+(mcp_server.rate_limit_per_second). With --stdio, stdout carries only MCP messages.
+--port 0 picks a free port; the URL is printed on stdout.
+
+Claude Desktop (claude_desktop_config.json) or VS Code (.vscode/mcp.json uses
+"servers" instead of "mcpServers"):
+  {
+    "mcpServers": {
+      "mcpchat": { "command": "mcpchat", "args": ["serve", "--stdio"] }
+    }
+  }
+Claude Code:
+  claude mcp add mcpchat -- mcpchat serve --stdio
+Over HTTP (mcpchat serve --http running):
+  { "mcpServers": { "mcpchat": { "type": "http", "url": "http://127.0.0.1:8931/mcp" } } }
+
+--conformance-fixtures adds the tools, resources and prompts the MCP conformance
+suite's server scenarios expect (for testing only).
 `,
   doctor: `Usage:
   mcpchat doctor [--json]

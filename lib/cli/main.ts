@@ -31,7 +31,11 @@ const processIo: MainIo = {
  * Deno.exit(await main(["--version"])); // prints "mcpchat 0.1.0"
  * ```
  */
-export async function main(argv: readonly string[], io: MainIo = processIo): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: MainIo = processIo,
+  loadApp: () => Promise<AppModule> = loadAppModule,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -55,6 +59,20 @@ export async function main(argv: readonly string[], io: MainIo = processIo): Pro
     io.out(helpText(command[0]));
     return ExitCode.Ok;
   }
-  const { runApp } = await import("./app.ts");
+  const { runApp } = await loadApp();
   return await runApp(parsed);
+}
+
+/** The module behind every command but the quick paths. */
+export type AppModule = typeof import("./app.ts");
+
+/**
+ * Loads the app when the caller gave no loader. The entry (`main.ts`) gives
+ * one: Deno prepares a dynamic import together with the dynamic imports it
+ * can see behind it, so this module names the app only here, in a form that
+ * preparing it does not follow, and `--version` never waits for the npm
+ * packages the app uses.
+ */
+function loadAppModule(): Promise<AppModule> {
+  return import(new URL("./app.ts", import.meta.url).href);
 }

@@ -8,19 +8,25 @@
 /** Records named start-up phases. */
 export class StartupProfiler {
   readonly enabled: boolean;
-  #marks: { phase: string; at: number }[] = [];
+  #marks: { phase: string; at: number; rssMb?: number }[] = [];
   #reported = false;
   #now: () => number;
+  #rss?: () => number;
 
-  /** `now` returns ms since process start (default `performance.now`). */
-  constructor(enabled: boolean, now: () => number = () => performance.now()) {
+  /**
+   * `now` returns ms since process start (default `performance.now`); `rss`
+   * the process's resident memory in bytes (workers included), when given.
+   */
+  constructor(enabled: boolean, now: () => number = () => performance.now(), rss?: () => number) {
     this.enabled = enabled;
     this.#now = now;
+    this.#rss = rss;
   }
 
   /** Records that `phase` just finished. */
   mark(phase: string): void {
-    if (this.enabled) this.#marks.push({ phase, at: this.#now() });
+    if (!this.enabled) return;
+    this.#marks.push({ phase, at: this.#now(), rssMb: this.#rss && this.#rss() / 2 ** 20 });
   }
 
   /** The report the first time it is asked for, then `""` (it is printed once). */
@@ -31,10 +37,10 @@ export class StartupProfiler {
   }
 
   /** The phases so far: name, end time, and duration since the previous mark. */
-  phases(): { phase: string; atMs: number; tookMs: number }[] {
+  phases(): { phase: string; atMs: number; tookMs: number; rssMb?: number }[] {
     let previous = 0;
-    return this.#marks.map(({ phase, at }) => {
-      const entry = { phase, atMs: at, tookMs: at - previous };
+    return this.#marks.map(({ phase, at, rssMb }) => {
+      const entry = { phase, atMs: at, tookMs: at - previous, rssMb };
       previous = at;
       return entry;
     });
@@ -56,8 +62,12 @@ export class StartupProfiler {
     const phases = this.phases();
     const width = Math.max(0, ...phases.map((p) => p.phase.length));
     const lines = phases.map((p) =>
-      `  ${p.phase.padEnd(width)}  ${p.atMs.toFixed(1).padStart(7)}  +${p.tookMs.toFixed(1)}`
+      `  ${p.phase.padEnd(width)}  ${p.atMs.toFixed(1).padStart(7)}  ${
+        `+${p.tookMs.toFixed(1)}`.padEnd(8)
+      }${p.rssMb === undefined ? "" : `  ${p.rssMb.toFixed(0).padStart(4)} MB`}`.trimEnd()
     );
-    return `startup profile (ms since process start)\n${lines.join("\n")}\n`;
+    return `startup profile (ms since process start${
+      phases.some((p) => p.rssMb !== undefined) ? ", process RSS" : ""
+    })\n${lines.join("\n")}\n`;
   }
 }

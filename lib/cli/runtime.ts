@@ -7,11 +7,16 @@
  * @module
  */
 
-import { type ChildInfo, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
+import {
+  type ChildHandle,
+  type ChildInfo,
+  Supervisor,
+  type SupervisorEvent,
+} from "../supervisor/mod.ts";
 import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
-import { McpTransportHost } from "../mcp/host_wiring.ts";
+import { McpTransportHost, type SpawnTransportParams } from "../mcp/host_wiring.ts";
 import { configSpec, llmSpec, mcpManagerSpec, storeSpec } from "../../plugins/manifest.ts";
 import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
@@ -19,6 +24,7 @@ import type { llmPlugin } from "../../plugins/llm.ts";
 import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
+import { defaultConfigPath } from "../config/paths.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -35,6 +41,26 @@ export type StoreSurface = SurfaceOf<typeof storePlugin>;
 export interface McpHostHandlers {
   sampling?: (request: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
   elicit?: (request: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
+}
+
+/**
+ * A start-up hint, read before the config is loaded: whether the config file
+ * may name MCP servers (it mentions "servers" at all: `[mcp.servers.…]`,
+ * `mcpServers`, `servers_file`). A command then starts the MCP manager beside
+ * the config load; a wrong guess costs only that head start.
+ *
+ * @example
+ * ```ts
+ * import { configMayNameServers } from "./runtime.ts";
+ * console.log(await configMayNameServers({ HOME: "/nonexistent" })); // false
+ * ```
+ */
+export async function configMayNameServers(env: Env, configPath?: string): Promise<boolean> {
+  try {
+    return /servers/i.test(await Deno.readTextFile(configPath ?? defaultConfigPath(env)));
+  } catch {
+    return false;
+  }
 }
 
 /** Options of {@linkcode Runtime.boot}. */
@@ -71,6 +97,7 @@ export class Runtime {
   #llm?: PluginRef<LlmSurface>;
   #store?: PluginRef<StoreSurface>;
   #storeOwnerId = crypto.randomUUID();
+  #serve?: PluginRef<unknown>;
   #transports?: McpTransportHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
@@ -92,8 +119,19 @@ export class Runtime {
     );
   }
 
-  /** Starts the root supervisor with the config plugin. */
+  /** Starts the root supervisor with the config plugin, and waits until it runs. */
   static async boot(options: RuntimeOptions): Promise<Runtime> {
+    const runtime = await Runtime.create(options);
+    await runtime.configStarted;
+    return runtime;
+  }
+
+  /**
+   * Starts the root supervisor and spawns the config plugin without waiting
+   * for it, so a command can start other services beside it (see
+   * {@linkcode Runtime.mcp} with a config promise).
+   */
+  static async create(options: RuntimeOptions): Promise<Runtime> {
     // A servers_file outside the config directory (Claude Desktop's own file,
     // say) is granted to the config worker by name, and nothing else.
     const extraRead = await discoverExtraReads({
@@ -101,28 +139,64 @@ export class Runtime {
       configPath: options.configPath,
     });
     const runtime = new Runtime(options, extraRead);
-    await runtime.ensure(runtime.configRef);
-    options.profiler?.mark("config worker ready");
+    runtime.configStarted = runtime.ensure(runtime.configRef).then(() =>
+      options.profiler?.mark("config worker ready")
+    );
+    runtime.configStarted.catch(() => {}); // awaited by boot / loadConfig
     return runtime;
   }
+
+  /** Resolves when the config plugin runs (rejects when it could not start). */
+  configStarted: Promise<void> = Promise.resolve();
 
   /**
    * Loads the configuration through the config plugin.
    * @throws {RemoteError} a config error (code `CONFIG_*`, with file/line/column in `data`)
    */
   async loadConfig(): Promise<{ config: Config; sources: string[]; warnings: string[] }> {
+    await this.ensure(this.configRef);
     const result = await this.configRef.call("load", {});
     this.#options.profiler?.mark("config loaded");
     return result;
+  }
+
+  /**
+   * Stops the config plugin when a command needs nothing more from it (a
+   * one-shot run, once its config is loaded), so its memory is free before the
+   * model's libraries load. A later `loadConfig` starts it again.
+   */
+  async releaseConfig(): Promise<void> {
+    const started = this.#started.get(this.configRef.name);
+    if (!started) return;
+    this.#started.delete(this.configRef.name);
+    await started.catch(() => {});
+    await this.root.removeChild(this.configRef.name);
   }
 
   /** Adds `ref` to the root supervisor once, and waits until it runs. */
   ensure<R>(ref: PluginRef<R>): Promise<void> {
     let started = this.#started.get(ref.name);
     if (!started) {
-      started = this.root.startChild(ref.childSpec());
+      // The supervisor starts its children one at a time (a mailbox), waiting for
+      // each to be ready. The first start of this one begins now, outside that
+      // queue, so services spawn and load side by side; restarts go through it.
+      const spec = ref.childSpec();
+      let headStart: Promise<ChildHandle> | undefined = spec.start();
+      headStart.catch(() => {}); // reported by startChild below
+      started = this.root.startChild({
+        ...spec,
+        start: () => {
+          const first = headStart;
+          headStart = undefined;
+          return first ?? spec.start();
+        },
+      });
       this.#started.set(ref.name, started);
-      started.catch(() => this.#started.delete(ref.name));
+      started.catch(() => {
+        this.#started.delete(ref.name);
+        // Refused before its turn (a stopped supervisor): end what was started early.
+        void headStart?.then((handle) => handle.kill(), () => {});
+      });
     }
     return started;
   }
@@ -131,45 +205,48 @@ export class Runtime {
    * The MCP manager, started on first use. Its thin transport workers
    * (`mcp-server:<name>`) are spawned here on the main thread, because a
    * worker cannot grant more permissions than it has.
+   *
+   * Given the config still loading (a promise), the manager's worker is
+   * spawned at once and loads the MCP SDK while the config loads: it needs no
+   * permission, only its init waits for the config.
    */
-  async mcp(config: Config, hostHandlers: McpHostHandlers = {}): Promise<PluginRef<McpSurface>> {
+  async mcp(
+    configOrLoading: Config | Promise<Config>,
+    hostHandlers: McpHostHandlers = {},
+  ): Promise<PluginRef<McpSurface>> {
     if (!this.#mcp) {
-      const store = () => this.store(config);
-      const transports = new McpTransportHost({
-        // OAuth tokens of remote servers live in the session store, keyed per server.
-        oauth: {
-          storage: {
-            get: async (key) =>
-              (await (await store()).call("oauthStorage", { op: "get", key })).value,
-            set: async (key, value) => {
-              await (await store()).call("oauthStorage", { op: "set", key, value });
-            },
-            delete: async (key) => {
-              await (await store()).call("oauthStorage", { op: "delete", key });
-            },
-          },
-          authorize: (server, url) => this.#authorize(server, url),
-        },
-        emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
-        heartbeat: {
-          intervalMs: config.health.heartbeat_ms,
-          missed: config.health.missed_heartbeats,
-        },
-        // After stdin closes a server gets this long to exit, then SIGTERM, then as long
-        // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
-        killGraceMs: 250,
-      });
-      this.#transports = transports;
-      transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));
+      const loading = Promise.resolve(configOrLoading);
+      const store = async () => this.store(await loading);
+      const transportsReady = loading.then((config) => this.#transportHost(config, store));
+      transportsReady.catch(() => {}); // reported by the manager's start
       // The server supervisor starts before the manager, so the root stops it after.
+      // It exists once the config is known: until then the root holds a stand-in.
+      const servers: ChildHandle = {
+        exited: transportsReady.then(
+          (transports) => transports.supervisor.exited,
+          () => ({ kind: "shutdown", reason: "no config" }),
+        ),
+        stop: async (reason) => {
+          const transports = await transportsReady.catch(() => undefined);
+          await transports?.supervisor.stop(reason);
+        },
+        kill: () =>
+          void transportsReady.then((transports) => transports.supervisor.kill(), () => {}),
+      };
       this.#serversStarted = this.root.startChild({
-        id: transports.supervisor.name,
+        id: "mcp-servers",
         restart: "temporary",
-        start: () => Promise.resolve(transports.supervisor),
+        start: () => Promise.resolve(servers),
       });
-      const handlers = { ...transports.handlers(), ...hostHandlers };
+      const handlers = {
+        spawnTransport: async (p: SpawnTransportParams) =>
+          await (await transportsReady).handlers().spawnTransport(p),
+        stopTransport: async (p: { name: string }) =>
+          await (await transportsReady).handlers().stopTransport(p),
+        ...hostHandlers,
+      };
       const spec: () => PluginSpec = () =>
-        mcpManagerSpec(config, {
+        mcpManagerSpec(configOrLoading, {
           cwd: this.#options.cwd,
           handlers,
           sampling: hostHandlers.sampling !== undefined,
@@ -180,13 +257,47 @@ export class Runtime {
         shutdownMs: 8_000,
         // The transport workers belong to one manager instance: when it ends
         // (crash or stop), reap them; a restarted manager spawns its own.
-        onStart: (handle) => void handle.exited.then(() => transports.stopAll()),
+        onStart: (handle) =>
+          void handle.exited.then(() => transportsReady.then((t) => t.stopAll(), () => {})),
       });
     }
+    const mcp = this.#mcp;
+    // Both start at once; the supervisor's start is only waited for after the config.
+    const managerStarted = this.ensure(mcp);
     await this.#serversStarted;
-    await this.ensure(this.#mcp);
+    await managerStarted;
     this.#options.profiler?.mark("mcp manager ready");
-    return this.#mcp;
+    return mcp;
+  }
+
+  #transportHost(config: Config, store: () => Promise<PluginRef<StoreSurface>>): McpTransportHost {
+    const transports = new McpTransportHost({
+      // OAuth tokens of remote servers live in the session store, keyed per server.
+      oauth: {
+        storage: {
+          get: async (key) =>
+            (await (await store()).call("oauthStorage", { op: "get", key })).value,
+          set: async (key, value) => {
+            await (await store()).call("oauthStorage", { op: "set", key, value });
+          },
+          delete: async (key) => {
+            await (await store()).call("oauthStorage", { op: "delete", key });
+          },
+        },
+        authorize: (server, url) => this.#authorize(server, url),
+      },
+      emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
+      heartbeat: {
+        intervalMs: config.health.heartbeat_ms,
+        missed: config.health.missed_heartbeats,
+      },
+      // After stdin closes a server gets this long to exit, then SIGTERM, then as long
+      // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
+      killGraceMs: 250,
+    });
+    this.#transports = transports;
+    transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));
+    return transports;
   }
 
   /**
@@ -194,11 +305,26 @@ export class Runtime {
    * first call, or on `preload`).
    */
   async llm(config: Config): Promise<PluginRef<LlmSurface>> {
+    const llm = this.#llmRef(config);
+    await this.ensure(llm);
+    this.#options.profiler?.mark("llm worker ready");
+    return llm;
+  }
+
+  /**
+   * Starts the LLM plugin and loads the backend's provider library in it as
+   * soon as the worker runs, without waiting for other services' starts.
+   */
+  async preloadLlm(config: Config, backend: string): Promise<void> {
+    const llm = this.#llmRef(config);
+    void this.ensure(llm).catch(() => {}); // a start failure is reported by llm()
+    await llm.call("preload", { backend });
+  }
+
+  #llmRef(config: Config): PluginRef<LlmSurface> {
     this.#llm ??= new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
       waitMs: 15_000,
     });
-    await this.ensure(this.#llm);
-    this.#options.profiler?.mark("llm worker ready");
     return this.#llm;
   }
 
@@ -213,6 +339,16 @@ export class Runtime {
     await this.ensure(this.#store);
     this.#options.profiler?.mark("store ready");
     return this.#store;
+  }
+
+  /**
+   * Adds mcpchat's own MCP server (`mcp-serve`) as a permanent child of the
+   * root supervisor, once, and waits until it runs.
+   */
+  async serve<R>(spec: () => PluginSpec): Promise<PluginRef<R>> {
+    this.#serve ??= new PluginRef<unknown>(spec, { waitMs: 15_000, shutdownMs: 5_000 });
+    await this.ensure(this.#serve);
+    return this.#serve as PluginRef<R>;
   }
 
   /**
@@ -263,6 +399,7 @@ export class Runtime {
     if (id === this.#mcp?.name) return this.#mcp as PluginRef<unknown>;
     if (id === this.#llm?.name) return this.#llm as PluginRef<unknown>;
     if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
+    if (id === this.#serve?.name) return this.#serve;
     return undefined;
   }
 }

@@ -114,6 +114,13 @@ export const MCPCHAT_ENV_SETTINGS: Readonly<
   MCPCHAT_MCP_SERVER_HOST: { path: ["mcp_server", "host"], kind: "string" },
   MCPCHAT_MCP_SERVER_PORT: { path: ["mcp_server", "port"], kind: "number" },
   MCPCHAT_MCP_SERVER_TOKEN: { path: ["mcp_server", "token"], kind: "string" },
+  MCPCHAT_MCP_SERVER_ALLOW_TOOLS: { path: ["mcp_server", "allow_tools"], kind: "array" },
+  MCPCHAT_MCP_SERVER_ALLOWED_ORIGINS: { path: ["mcp_server", "allowed_origins"], kind: "array" },
+  MCPCHAT_MCP_SERVER_MAX_BODY_BYTES: { path: ["mcp_server", "max_body_bytes"], kind: "number" },
+  MCPCHAT_MCP_SERVER_RATE_LIMIT_PER_SECOND: {
+    path: ["mcp_server", "rate_limit_per_second"],
+    kind: "number",
+  },
   MCPCHAT_UI_COLOR: { path: ["ui", "color"], kind: "string" },
   MCPCHAT_UI_MARKDOWN: { path: ["ui", "markdown"], kind: "boolean" },
   MCPCHAT_UI_PROGRESS_INTERVAL_MS: { path: ["ui", "progress_interval_ms"], kind: "number" },

@@ -426,6 +426,13 @@ const McpServerModeSchema = z.strictObject({
   host: z._default(nonEmptyString(), "127.0.0.1"),
   port: z._default(z.int().check(z.minimum(0), z.maximum(65_535)), 8931),
   token: z.optional(nonEmptyString()),
+  /** Tools the `chat` tool's model may call (globs on `server__tool`); nobody is there to ask. */
+  allow_tools: z._default(z.array(nonEmptyString()), []),
+  /** Browser origins allowed besides this machine's own (DNS-rebinding protection). */
+  allowed_origins: z._default(z.array(nonEmptyString()), []),
+  max_body_bytes: z._default(positiveInt(), 4 * 1024 * 1024),
+  /** Requests per second per client; 0 turns the limit off. */
+  rate_limit_per_second: z._default(nonNegativeInt(), 50),
 });
 
 const UiSchema = z.strictObject({

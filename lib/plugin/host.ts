@@ -30,8 +30,11 @@ export interface PluginSpec<Init = unknown> {
   module: URL;
   /** Everything the plugin may touch; the rest is denied. Ignored inline. */
   permissions: PluginPermissions;
-  /** Structured-clonable start data. */
-  init: Init;
+  /**
+   * Structured-clonable start data. A promise lets the worker load its
+   * modules while the data is still being computed (e.g. from the config).
+   */
+  init: Init | Promise<Init>;
   /** `worker` (default) or `inline` for plugins that must own the terminal. */
   mode?: "worker" | "inline";
   /** Inline mode: loads the definition (e.g. `() => import("…").then((m) => m.chatPlugin)`). */
@@ -40,8 +43,8 @@ export interface PluginSpec<Init = unknown> {
   handlers?: object;
   /** Longest wait from spawn to ready (default 15 000 ms). */
   readyTimeoutMs?: number;
-  /** Default heartbeat 2 000 ms × 3; `false` disables it (tests). */
-  heartbeat?: HeartbeatOptions | false;
+  /** Default heartbeat 2 000 ms × 3; `false` disables it (tests). May come with a deferred `init`. */
+  heartbeat?: HeartbeatOptions | false | Promise<HeartbeatOptions | false>;
   /** Default timeout of calls into the plugin (default 30 000 ms). */
   callTimeoutMs?: number;
   clock?: Clock;
@@ -150,6 +153,10 @@ export async function startPlugin<Remote = Record<string, never>>(
   spec: PluginSpec,
 ): Promise<PluginHandle<Remote>> {
   const clock = spec.clock ?? systemClock;
+  // A deferred init that fails is reported as a start failure below, never as
+  // an unhandled rejection (which would end the process) if the worker dies first.
+  Promise.resolve(spec.init).catch(() => {});
+  Promise.resolve(spec.heartbeat).catch(() => {});
   // No await between creating the channel and listening to it: a worker's
   // first message is dispatched on the next turn and would be lost.
   const { endpoint, terminate, onCrashEvent } = spec.mode === "inline"
@@ -221,10 +228,10 @@ export async function startPlugin<Remote = Record<string, never>>(
     );
   });
   const failure = await Promise.race([
-    loadedSignal.then(() => {
-      endpoint.postMessage({ t: "sys", kind: "init", name: spec.name, init: spec.init });
+    loadedSignal.then(() => spec.init).then((init) => {
+      endpoint.postMessage({ t: "sys", kind: "init", name: spec.name, init });
       return startOutcome;
-    }),
+    }, (error: unknown) => error instanceof Error ? error : new Error(String(error))),
     startOutcome,
     timeout,
   ]);
@@ -234,7 +241,7 @@ export async function startPlugin<Remote = Record<string, never>>(
     throw new PluginStartError(spec.name, failure.message, { cause: failure });
   }
 
-  const heartbeat = spec.heartbeat ?? { intervalMs: 2_000, missed: 3 };
+  const heartbeat = (await spec.heartbeat) ?? { intervalMs: 2_000, missed: 3 };
   if (heartbeat) {
     let timer: TimerHandle | undefined;
     const beat = () => {

@@ -23,6 +23,7 @@ Deno.test("--help and help <command> document commands and exit 0", async () => 
   for (const word of ["tools list|call", "--output-format", "--allow-tool", "Exit codes"]) {
     assert.ok(main.stdout.includes(word), `help mentions ${word}`);
   }
+  assert.match(main.stdout, /sessions list\|show\|export\|import\|delete/);
   const tools = await runCli(["help", "tools"]);
   assert.match(tools.stdout, /mcpchat tools call SERVER TOOL/);
   const config = await runCli(["config", "--help"]);
@@ -119,6 +120,23 @@ Deno.test("a broken config file: exit 2 and file:line:column on stderr", async (
   assert.equal(ok.stdout, `${good}: ok\n`);
 });
 
+Deno.test("-p with a broken config that names servers: exit 2 and only the config error", async () => {
+  // The MCP manager starts beside the config load here; the config error is what is said.
+  const env = await isolatedEnv();
+  const file = `${env.HOME}/broken.toml`;
+  await Deno.writeTextFile(
+    file,
+    `[mcp.servers.x]\ncommand = "node"\nargs = ["x.js"]\n[mcp]\nstartup_mode = "soon"\n`,
+  );
+  for (const format of ["text", "json"]) {
+    const r = await runCli(["--config", file, "-p", "hi", "--output-format", format], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, new RegExp(`${file}:5:16: mcp.startup_mode: expected one of`));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});
+
 Deno.test("config path follows XDG_CONFIG_HOME; config show works with no file at all", async () => {
   const env = await isolatedEnv();
   const path = await runCli(["config", "path"], { env });
@@ -164,10 +182,45 @@ Deno.test("tools list/call against a real server-everything over stdio", async (
   assert.match(bad.stderr, /missing TOOL/);
 });
 
-Deno.test("with no MCP servers, MCP commands say how to add one (exit 2)", async () => {
-  const { code, stderr } = await runCli(["tools", "list"]);
+Deno.test("with no MCP servers, MCP commands say how to add one, and that command works", async () => {
+  const env = await isolatedEnv();
+  const { code, stderr } = await runCli(["tools", "list"], { env });
   assert.equal(code, 2);
-  assert.match(stderr, /no MCP servers are configured; add one under \[mcp.servers.NAME\]/);
+  assert.match(stderr, /no MCP servers are configured; add one with mcpchat servers add NAME -- /);
+  assert.match(
+    stderr,
+    /mcpchat servers add everything -- npx -y @modelcontextprotocol\/server-everything/,
+  );
+  // The suggestion as typed (node and the installed peer instead of npx: no download in tests).
+  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
+  const entry = peers.mcpServers.everything.args[0];
+  const add = await runCli(["servers", "add", "everything", "--", "node", entry], { env });
+  assert.equal(add.code, 0, add.stderr);
+  const call = await runCli(["tools", "call", "everything", "echo", "message=hello"], { env });
+  assert.equal(call.code, 0, call.stderr);
+  assert.equal(call.stdout, "Echo: hello\n");
+});
+
+Deno.test("an unknown subcommand is named in the error (exit 2)", async () => {
+  for (const [command, known] of [["tools", "list, call"], ["resources", "list, read"]]) {
+    const r = await runCli([command, "frob"]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, new RegExp(`unknown ${command} command "frob" \\(${known}\\)`));
+  }
+  const missing = await runCli(["prompts"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /prompts needs a command: list, get/);
+});
+
+Deno.test("servers test NAME reports why a server failed, without telling the user to run it", async () => {
+  const env = await isolatedEnv();
+  const add = await runCli(["servers", "add", "broken", "--", "mcpchat-no-such-command"], { env });
+  assert.equal(add.code, 0, add.stderr);
+  const r = await runCli(["servers", "test", "broken"], { env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /FAIL\s+broken\s+.*command not found: mcpchat-no-such-command/);
+  assert.doesNotMatch(r.stdout + r.stderr, /servers test/);
 });
 
 Deno.test("the REPL starts, answers /help, survives Ctrl-C and exits on /exit (real pty)", async () => {

@@ -5,8 +5,9 @@ import { VERSION } from "../../lib/cli/version.ts";
 async function run(
   args: string[],
   cwd: string,
+  env?: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = await isolatedEnv();
+  env ??= await isolatedEnv();
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args,
     cwd,
@@ -47,49 +48,81 @@ Deno.test("runs from a file:// URL outside the checkout (deno.json found beside 
   assert.equal(call.stdout, "Echo: far\n");
 });
 
-Deno.test("runs from an http:// URL with the remote import map (served as application/typescript)", async () => {
+/**
+ * Serves the checkout the way a plain static file server does: the media type
+ * from the extension, and for `.ts` one Deno does not know
+ * (`python3 -m http.server` on Debian says `text/vnd.trolltech.linguist`).
+ */
+function staticServer(): Deno.HttpServer<Deno.NetAddr> {
   const types: Record<string, string> = {
-    ".ts": "application/typescript",
+    ".ts": "text/vnd.trolltech.linguist",
     ".json": "application/json",
+    ".lock": "application/octet-stream",
   };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const path = new URL(req.url).pathname;
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
     if (path.includes("..")) return new Response("no", { status: 400 });
     try {
       const body = await Deno.readFile(ROOT + path.slice(1));
       const ext = path.slice(path.lastIndexOf("."));
-      return new Response(body, { headers: { "content-type": types[ext] ?? "text/plain" } });
+      return new Response(body, {
+        headers: { "content-type": types[ext] ?? "application/octet-stream" },
+      });
     } catch {
       return new Response("not found", { status: 404 });
     }
   });
+}
+
+Deno.test("runs from an http:// URL with one short line, served by a plain static server", async () => {
+  const server = staticServer();
   try {
-    const origin = `http://127.0.0.1:${server.addr.port}`;
-    const base = [
-      "run",
-      `--reload=${origin}`,
-      "--no-prompt",
-      "-A",
-      "--unstable-kv",
-      "--unstable-worker-options",
-      "--import-map",
-      `${origin}/deno.json`,
-      `${origin}/main.ts`,
-    ];
+    const main = `http://127.0.0.1:${server.addr.port}/main.ts`;
+    const env = await isolatedEnv();
     const elsewhere = await Deno.makeTempDir();
-    const version = await run([...base, "--version"], elsewhere);
+    const version = await run(["run", "-A", main, "--version"], elsewhere, env);
     assert.equal(version.code, 0, version.stderr);
     assert.equal(version.stdout, `mcpchat ${VERSION}\n`);
+    assert.match(version.stderr, /mcpchat: fetching http:\/\/127\.0\.0\.1:\d+\//);
+    // Workers (config, MCP manager, transport) run from the same local copy.
     const config = await peersConfig(["everything"]);
     const call = await run(
-      [...base, "--config", config, "tools", "call", "everything", "echo", "message=remote"],
+      [
+        "run",
+        "-A",
+        main,
+        "--config",
+        config,
+        "tools",
+        "call",
+        "everything",
+        "echo",
+        "message=remote",
+      ],
       elsewhere,
+      env,
     );
     assert.equal(call.code, 0, call.stderr);
     assert.equal(call.stdout, "Echo: remote\n");
+    assert.doesNotMatch(call.stderr, /fetching/, "the copy is made once per version");
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test("started without deno.json, even --version says what is missing and what to run", async () => {
+  const main = new URL("../../main.ts", import.meta.url);
+  const r = await run(
+    ["run", "--no-config", "-A", main.href, "--version"],
+    await Deno.makeTempDir(),
+  );
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /started without the import map of deno.json and --unstable-kv/);
+  assert.ok(
+    r.stderr.includes(`deno run --no-prompt -A --config ${ROOT}deno.json ${main.pathname}`),
+    r.stderr,
+  );
 });
 
 Deno.test("the package is ready for JSR: deno publish --dry-run passes", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Runtime } from "../../lib/cli/runtime.ts";
+import type { Config } from "../../lib/config/schema.ts";
 import { sessionRecorder } from "../../lib/cli/sessions.ts";
 import { PeerClosedError } from "../../lib/plugin/mod.ts";
 import type { SupervisorEvent } from "../../lib/supervisor/mod.ts";
@@ -131,5 +132,42 @@ Deno.test("the MCP manager dies: it is restarted, its servers are reaped and rec
     }
   } finally {
     await runtime.shutdown();
+  }
+});
+
+Deno.test("the MCP manager starts before the config is loaded and connects once it is", async () => {
+  const { fake, runtime: booted, config } = await boot();
+  await booted.shutdown();
+  await fake.close();
+  const env = await isolatedEnv();
+  const runtime = await Runtime.create({ env, cwd: env.HOME });
+  try {
+    let give!: (loaded: Config) => void;
+    const later = new Promise<Config>((resolve) => (give = resolve));
+    const starting = runtime.mcp(later);
+    starting.catch(() => {}); // awaited below
+    // The manager's worker is spawned (loading the SDK) while its init waits for the config.
+    assert.equal(runtime.started("mcp-manager"), true);
+    give(config);
+    const mcp = await starting;
+    const { tools } = await mcp.call("listTools", { server: "everything" }, { timeoutMs: 60_000 });
+    assert.ok(tools.some((t) => t.tool === "echo"));
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+Deno.test("releaseConfig stops the config worker; loading the config again starts it", async () => {
+  const { fake, runtime } = await boot();
+  try {
+    assert.ok(runtime.services().some((s) => s.id === "config"));
+    await runtime.releaseConfig();
+    assert.equal(runtime.services().some((s) => s.id === "config"), false);
+    const { config } = await runtime.loadConfig();
+    assert.equal(config.llm.default, "local");
+    assert.ok(runtime.services().some((s) => s.id === "config"));
+  } finally {
+    await runtime.shutdown();
+    await fake.close();
   }
 });

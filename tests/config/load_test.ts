@@ -53,6 +53,10 @@ Deno.test("no config file at all: a complete default config, no sources, no warn
     http_enabled: false,
     host: "127.0.0.1",
     port: 8931,
+    allow_tools: [],
+    allowed_origins: [],
+    max_body_bytes: 4 * 1024 * 1024,
+    rate_limit_per_second: 50,
   });
   assert.deepEqual(config.ui, {
     color: "auto",
@@ -387,6 +391,10 @@ Deno.test("full sample TOML: every section is read", async () => {
     host: "0.0.0.0",
     port: 9000,
     token: "serve-token-123",
+    allow_tools: [],
+    allowed_origins: [],
+    max_body_bytes: 4 * 1024 * 1024,
+    rate_limit_per_second: 50,
   });
   assert.deepEqual(config.ui, {
     color: "never",

@@ -42,6 +42,34 @@ Deno.test("a worker plugin serves calls, streams and calls back into the host", 
   }
 });
 
+Deno.test("a deferred init: the worker loads first, starts with the data once it resolves", async () => {
+  let resolveInit!: (init: ProbeInit) => void;
+  let loaded = false;
+  const starting = startPlugin<Probe>(
+    spec({ init: new Promise<ProbeInit>((resolve) => (resolveInit = resolve)) }),
+  ).then((probe) => {
+    loaded = true;
+    return probe;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(loaded, false, "not ready before its init exists");
+  resolveInit({ tag: "late:" });
+  const probe = await starting;
+  try {
+    assert.equal(await probe.peer.call("echo", { text: "hi" }), "late:hi");
+  } finally {
+    await probe.stop();
+  }
+});
+
+Deno.test("a deferred init that fails is a PluginStartError with its reason", async () => {
+  const error = await startPlugin<Probe>(
+    spec({ init: Promise.reject(new Error("config is broken")) }),
+  ).then(() => undefined, (e) => e);
+  assert.ok(error instanceof PluginStartError);
+  assert.match(error.message, /probe: failed to start: config is broken/);
+});
+
 Deno.test("a plugin denied read gets NotCapable inside its worker", async () => {
   const probe = await startPlugin<Probe>(spec());
   try {

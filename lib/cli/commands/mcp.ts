@@ -12,7 +12,8 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
-import type { McpSurface } from "../runtime.ts";
+import { configMayNameServers, type McpSurface } from "../runtime.ts";
+import type { Config } from "../../config/schema.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { LineReader, readLines } from "../lines.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
@@ -86,15 +87,10 @@ async function withConnecting<T>(ctx: CommandContext, work: () => Promise<T>): P
 }
 
 async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
-  const config = await ctx.config();
-  if (Object.keys(config.mcp.servers).length === 0) {
-    throw new CommandError(
-      "no MCP servers are configured; add one under [mcp.servers.NAME] in the config " +
-        "(mcpchat config path), or pass a Claude-style mcpServers JSON with --config",
-      ExitCode.Usage,
-    );
-  }
-  const runtime = await ctx.runtime();
+  // The manager's worker loads the MCP SDK while the config loads (see Runtime.mcp).
+  const runtime = await ctx.runtimeStarting();
+  const loading = ctx.config();
+  loading.catch(() => {}); // awaited just below
   const { options } = ctx.args;
   // A person at a terminal can approve sampling and fill forms; a script cannot.
   let reader: LineReader | undefined;
@@ -105,18 +101,42 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
       return (await reader.read())?.trim() ?? null;
     }
     : undefined;
-  return await runtime.mcp(
-    config,
-    serverRequestHandlers({
-      io: ctx.io,
-      approveAll: options.yes,
-      askLine,
-      chat: async function* (request, signal) {
-        const llm = await runtime.llm(config);
-        yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
-      },
-      target: () => ({ backend: options.backend ?? config.llm.default, model: options.model }),
+  // Servers ask only once they run, so after the config loaded.
+  const loaded: { config?: Config } = {};
+  const handlers = serverRequestHandlers({
+    io: ctx.io,
+    approveAll: options.yes,
+    askLine,
+    chat: async function* (request, signal) {
+      const llm = await runtime.llm(await loading);
+      yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+    },
+    target: () => ({
+      backend: options.backend ?? loaded.config?.llm.default,
+      model: options.model,
     }),
+  });
+  const early = await configMayNameServers(ctx.env, ctx.configPath)
+    ? runtime.mcp(loading, handlers)
+    : undefined;
+  early?.catch(() => {}); // a config error is the config load's to report
+  const config = loaded.config = await loading;
+  if (Object.keys(config.mcp.servers).length === 0) {
+    throw new CommandError(
+      "no MCP servers are configured; add one with mcpchat servers add NAME -- COMMAND [ARGS…] " +
+        "(e.g. mcpchat servers add everything -- npx -y @modelcontextprotocol/server-everything), " +
+        "or pass a Claude-style mcpServers JSON with --config",
+      ExitCode.Usage,
+    );
+  }
+  return await (early ?? runtime.mcp(config, handlers));
+}
+
+/** A usage error that names the word it did not understand (or says one is missing). */
+function unknownSubcommand(command: string, sub: string | undefined, known: string): CommandError {
+  return new CommandError(
+    sub ? `unknown ${command} command "${sub}" (${known})` : `${command} needs a command: ${known}`,
+    ExitCode.Usage,
   );
 }
 
@@ -201,7 +221,7 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
     }
     return ExitCode.Ok;
   }
-  throw new CommandError(`tools needs a command: list or call`, ExitCode.Usage);
+  throw unknownSubcommand("tools", sub, "list, call");
 }
 
 /** `mcpchat resources list [SERVER]` and `mcpchat resources read SERVER URI`. */
@@ -242,7 +262,7 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
     }
     return ExitCode.Ok;
   }
-  throw new CommandError(`resources needs a command: list or read`, ExitCode.Usage);
+  throw unknownSubcommand("resources", sub, "list, read");
 }
 
 /** `mcpchat prompts list [SERVER]` and `mcpchat prompts get SERVER PROMPT [key=value…]`. */
@@ -292,7 +312,7 @@ export async function promptsCommand(ctx: CommandContext, words: string[]): Prom
     }
     return ExitCode.Ok;
   }
-  throw new CommandError(`prompts needs a command: list or get`, ExitCode.Usage);
+  throw unknownSubcommand("prompts", sub, "list, get");
 }
 
 /** `mcpchat servers list` and `mcpchat servers test [NAME]`. */
@@ -350,7 +370,7 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
         return {
           name: s.name,
           ok: false,
-          status: (error as Error).message,
+          status: testFailure(error),
           ms: Math.round(performance.now() - started),
         };
       }
@@ -372,6 +392,18 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     `unknown servers command "${sub}" (list, test, add, remove)`,
     ExitCode.Usage,
   );
+}
+
+/**
+ * Why `servers test` failed, without the unavailable error's advice to run
+ * `servers test` (the user just did): the server's state is the answer.
+ */
+function testFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RemoteError && error.code === "MCP_SERVER_UNAVAILABLE") {
+    return message.replace(/; retry with \/mcp connect .*$/s, "");
+  }
+  return message;
 }
 
 /**

@@ -17,6 +17,7 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { SessionRecorder } from "../sessions.ts";
 import { openSessionRecorder } from "../sessions.ts";
+import { configMayNameServers } from "../runtime.ts";
 
 /**
  * Runs `-p`. Resolves with the exit code.
@@ -28,6 +29,7 @@ import { openSessionRecorder } from "../sessions.ts";
  */
 export async function oneShot(ctx: CommandContext): Promise<number> {
   const { options } = ctx.args;
+  const io = ctx.io;
   let prompt = options.print ?? "";
   if (prompt === "-" || (prompt === "" && !Deno.stdin.isTerminal())) {
     prompt = (await readAllText(Deno.stdin.readable)).trim();
@@ -38,44 +40,59 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
       ExitCode.Usage,
     );
   }
-  const config = await ctx.config();
-  const runtime = await ctx.runtime();
+  // Start-up in parallel: the config worker, and beside it the MCP manager
+  // (when the config file names servers: it needs no permission, so it loads the
+  // MCP SDK while the config loads); then the LLM worker with its provider, the
+  // MCP server processes and the session store at once.
+  const runtime = await ctx.runtimeStarting();
+  const configLoading = ctx.config();
+  configLoading.catch(() => {}); // awaited just below
+  const { backend: backendFlag, model } = options;
+  // Sampling and elicitation arrive only once servers run, so after the config loaded.
+  const loaded: { config?: Config } = {};
+  const mcpHandlers = serverRequestHandlers({
+    io,
+    // No one to ask in a script: sampling runs only under --yes; forms are declined.
+    approveAll: options.yes,
+    chat: async function* (request, signal) {
+      const llm = await runtime.llm(await configLoading);
+      yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+    },
+    target: () => ({ backend: backendFlag ?? loaded.config?.llm.default, model }),
+  });
+  const mcpEarly = await configMayNameServers(ctx.env, ctx.configPath)
+    ? runtime.mcp(configLoading, mcpHandlers)
+    : undefined;
+  mcpEarly?.catch(() => {}); // a config error is reported by the config load
+  const config = loaded.config = await configLoading;
   const started = performance.now();
   const format = options.outputFormat;
-  const io = ctx.io;
   const emit = (event: Record<string, unknown>) => {
     if (format === "stream-json") io.out(JSON.stringify(event) + "\n");
   };
 
   const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
-  const backend = options.backend ?? config.llm.default;
-  const model = options.model;
-  // The LLM worker and the MCP manager start side by side.
+  const backend = backendFlag ?? config.llm.default;
+  // The provider library loads while the MCP servers start.
+  void runtime.preloadLlm(config, backend)
+    .then(() => ctx.profiler.mark("llm provider loaded"), () => {});
   const llmReady = runtime.llm(config);
+  // Nothing more to ask the config plugin: free its memory while the model's libraries load
+  // (after the LLM worker started: the supervisor does one thing at a time).
+  void llmReady.then(() => runtime.releaseConfig()).catch(() => {});
+  const recorderOpening = options.noSave
+    ? undefined
+    : openSessionRecorder(ctx, config, { backend, model });
+  recorderOpening?.catch(() => {}); // awaited below
   const [llm, mcp] = await Promise.all([
     llmReady,
-    hasServers
-      ? runtime.mcp(
-        config,
-        // No one to ask in a script: sampling runs only under --yes; forms are declined.
-        serverRequestHandlers({
-          io,
-          approveAll: options.yes,
-          chat: async function* (request, signal) {
-            yield* (await llmReady).stream("chat", request, { signal, timeoutMs: Infinity });
-          },
-          target: () => ({ backend, model }),
-        }),
-      )
-      : Promise.resolve(undefined),
+    hasServers ? mcpEarly ?? runtime.mcp(config, mcpHandlers) : Promise.resolve(undefined),
   ]);
   const policy = new ApprovalPolicy({
     allow: [...config.tools.allow, ...options.allowTool],
     approveAll: options.yes,
   });
-  const recorder: SessionRecorder | undefined = options.noSave
-    ? undefined
-    : await openSessionRecorder(ctx, config, { backend, model });
+  const recorder: SessionRecorder | undefined = await recorderOpening;
   if (recorder && format === "text" && (options.continue || options.resume)) {
     io.err(io.errColor.dim(`session ${recorder.sessionId}\n`));
   }

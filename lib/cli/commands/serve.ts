@@ -1,0 +1,213 @@
+/**
+ * `mcpchat serve --stdio | --http [--host H] [--port N]`: mcpchat as an MCP
+ * server, and the same server beside the REPL when `mcp_server.http_enabled`
+ * is set. The server runs in the `mcp-serve` worker, a permanent child of the
+ * root supervisor; the work behind its tools runs here ({@linkcode ServeHost}).
+ *
+ * @module
+ */
+
+import type { Config } from "../../config/schema.ts";
+import { isLoopback } from "../../serve/guard.ts";
+import { mcpServeSpec } from "../../../plugins/manifest.ts";
+import type { McpServeInit, mcpServePlugin } from "../../../plugins/mcp_serve.ts";
+import type { SurfaceOf } from "../../plugin/mod.ts";
+import type { PluginRef } from "../../plugin/ref.ts";
+import { type CommandContext, CommandError } from "../context.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { ServeHost } from "../serve_host.ts";
+import { serverRequestHandlers } from "../server_requests.ts";
+import { VERSION } from "../version.ts";
+
+/** RPC surface of the serve plugin. */
+export type McpServeSurface = SurfaceOf<typeof mcpServePlugin>;
+
+/** The variable the config reads the server token from (`mcp_server.token`). */
+export const TOKEN_VARIABLE = "MCPCHAT_MCP_SERVER_TOKEN";
+
+/**
+ * Transport, address and limits of one serve run, from flags over config.
+ *
+ * @throws {CommandError} exit code 2 for a bad port, or a non-loopback address without a token
+ *
+ * @example
+ * ```ts ignore
+ * const init = serveInit(config, { port: "0" }, "http"); // { hostname: "127.0.0.1", port: 0, … }
+ * ```
+ */
+export function serveInit(
+  config: Config,
+  flags: Record<string, string | boolean>,
+  transport: "stdio" | "http",
+): McpServeInit {
+  const s = config.mcp_server;
+  const hostname = typeof flags.host === "string" ? flags.host : s.host;
+  let port = s.port;
+  if (flags.port !== undefined) {
+    port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      throw new CommandError(
+        `--port must be a whole number from 0 to 65535 (0 picks a free port), not "${flags.port}"`,
+        ExitCode.Usage,
+      );
+    }
+  }
+  if (transport === "http" && !isLoopback(hostname) && !s.token) {
+    throw new CommandError(
+      `refusing to serve on ${hostname} without a token: anyone who can reach it could use ` +
+        `your models and tools. Set ${TOKEN_VARIABLE} (or mcp_server.token in the config), ` +
+        `or bind 127.0.0.1 (the default).`,
+      ExitCode.Usage,
+    );
+  }
+  return {
+    transport,
+    hostname,
+    port,
+    token: s.token,
+    allowedOrigins: s.allowed_origins,
+    maxBodyBytes: s.max_body_bytes,
+    rateLimitPerSecond: s.rate_limit_per_second,
+    fixtures: flags["conformance-fixtures"] === true,
+    version: VERSION,
+  };
+}
+
+/**
+ * Starts the serve worker (a permanent child of the root supervisor) with
+ * its host; resolves once it runs.
+ *
+ * @example
+ * ```ts ignore
+ * const { ref } = await startServing(ctx, config, serveInit(config, {}, "http"));
+ * console.log((await ref.call("info", undefined as never)).url);
+ * ```
+ */
+export async function startServing(
+  ctx: CommandContext,
+  config: Config,
+  init: McpServeInit,
+): Promise<{ ref: PluginRef<McpServeSurface>; host: ServeHost }> {
+  const runtime = await ctx.runtime();
+  const target: { ref?: PluginRef<McpServeSurface> } = {};
+  const { options } = ctx.args;
+  const host = new ServeHost({
+    runtime,
+    config,
+    env: ctx.env,
+    backend: options.backend,
+    model: options.model,
+    allowTools: options.yes ? ["*"] : [...config.mcp_server.allow_tools, ...options.allowTool],
+    emit: (event, data) => target.ref?.emit(event, data),
+    // Nobody at a terminal to ask: sampling only under --yes, forms declined (said on stderr).
+    mcpHandlers: serverRequestHandlers({
+      io: ctx.io,
+      approveAll: options.yes,
+      chat: async function* (request, signal) {
+        const llm = await runtime.llm(config);
+        yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+      },
+      target: () => ({ backend: options.backend, model: options.model }),
+    }),
+  });
+  const ref = await runtime.serve<McpServeSurface>(() =>
+    mcpServeSpec(init, host.handlers(), config)
+  );
+  target.ref = ref;
+  return { ref, host };
+}
+
+/**
+ * `mcpchat serve`. Resolves with the exit code when the client hangs up
+ * (stdio) or on Ctrl-C / SIGTERM (HTTP).
+ *
+ * @example
+ * ```ts ignore
+ * const code = await serveCommand(ctx, []);
+ * ```
+ */
+export async function serveCommand(ctx: CommandContext, words: string[]): Promise<number> {
+  if (words.length > 0) {
+    throw new CommandError(
+      `serve takes no arguments (got "${words[0]}"); use --stdio or --http [--port N]`,
+      ExitCode.Usage,
+    );
+  }
+  const { flags } = ctx.args;
+  if (flags.stdio && flags.http) {
+    throw new CommandError(
+      "choose one transport: --stdio or --http (run a second mcpchat serve for the other)",
+      ExitCode.Usage,
+    );
+  }
+  const config = await ctx.config();
+  const transport = flags.stdio
+    ? "stdio"
+    : flags.http
+    ? "http"
+    : config.mcp_server.http_enabled
+    ? "http"
+    : config.mcp_server.stdio_enabled
+    ? "stdio"
+    : undefined;
+  if (!transport) {
+    throw new CommandError(
+      "say how to serve: mcpchat serve --stdio (for a client that starts mcpchat) or " +
+        "mcpchat serve --http [--port N] (see mcpchat serve --help)",
+      ExitCode.Usage,
+    );
+  }
+  const init = serveInit(config, flags, transport);
+  const { ref, host } = await startServing(ctx, config, init);
+  try {
+    const stopped = new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+      ref.on("closed", () => resolve());
+    });
+    if (transport === "http") {
+      const info = await ref.call("info", undefined as never);
+      // The URL is this command's output (stdout); everything else goes to stderr.
+      ctx.io.out(`${info.url}\n`);
+      ctx.io.err(
+        ctx.io.errColor.dim(
+          `serving MCP on ${info.url} (legacy SSE on /sse)` +
+            `${init.token ? ", bearer token required" : ""}; Ctrl-C stops\n`,
+        ),
+      );
+    }
+    await stopped;
+    return ExitCode.Ok;
+  } finally {
+    await host.close();
+  }
+}
+
+/**
+ * Beside the REPL: serves over HTTP when `mcp_server.http_enabled` is set
+ * (stdio belongs to the chat there). Never throws: a server that cannot
+ * start is reported and the chat goes on.
+ *
+ * @example
+ * ```ts ignore
+ * void serveBesideRepl(ctx, await ctx.config());
+ * ```
+ */
+export async function serveBesideRepl(ctx: CommandContext, config: Config): Promise<void> {
+  if (config.mcp_server.stdio_enabled && !config.mcp_server.http_enabled) {
+    ctx.io.err(ctx.io.errColor.yellow(
+      "note: mcp_server.stdio_enabled applies to `mcpchat serve`; the chat owns stdin here\n",
+    ));
+  }
+  if (!config.mcp_server.http_enabled) return;
+  try {
+    const init = serveInit(config, {}, "http");
+    const { ref } = await startServing(ctx, config, init);
+    const info = await ref.call("info", undefined as never);
+    ctx.io.err(ctx.io.errColor.dim(`serving MCP on ${info.url}\n`));
+  } catch (error) {
+    ctx.io.err(ctx.io.errColor.yellow(
+      `warning: MCP server mode did not start: ${(error as Error).message}\n`,
+    ));
+  }
+}

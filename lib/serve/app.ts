@@ -1,0 +1,590 @@
+/**
+ * mcpchat's MCP server, one instance per connected client: the tools
+ * (`chat`, `new_session`, `list_sessions`, `get_history`, `clear_history`,
+ * `switch_backend`, `list_servers`), the resources (`chat://history`,
+ * `chat://session/{id}` with completion and subscriptions), the prompts
+ * (`code_review`, `explain`, `refactor` with completion), and logging.
+ * Each client has its own current session and backend choice.
+ *
+ * @module
+ */
+
+import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+import {
+  type CallToolResult,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
+import { publicMessage } from "./public_error.ts";
+
+/** Options of {@linkcode createServeApp}. */
+export interface ServeAppOptions {
+  backend: ServeBackend;
+  /** Where live clients register for `resources/updated` fan-out. */
+  hub: ServeHub;
+  /** Adds the conformance fixture tools, resources and prompts. */
+  fixtures?: (server: McpServer) => void;
+  /** Secrets never to echo (the server token). */
+  secrets?: readonly string[];
+  /** mcpchat's version, announced in `serverInfo`. */
+  version: string;
+}
+
+/** What a tool callback gets besides its arguments (the SDK's types reach Deno as `any`). */
+export interface ToolExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  /** Streamable HTTP with resumability: ends this call's SSE stream (the client reconnects). */
+  closeSSEStream?: () => void;
+  sendNotification(
+    notification: { method: string; params?: Record<string, unknown> },
+  ): Promise<void>;
+  sendRequest(
+    request: { method: string; params?: Record<string, unknown> },
+    resultSchema: unknown,
+  ): Promise<Record<string, unknown>>;
+}
+
+/** A client's view: what it subscribed to and which session is "its" history. */
+interface ClientState {
+  sessionId?: string;
+  backend?: string;
+  model?: string;
+  subscriptions: Set<string>;
+}
+
+/** A connected client, as the hub sees it. */
+export interface HubClient {
+  state: ClientState;
+  server: McpServer;
+}
+
+/**
+ * The live clients of one server process, so a stored session's change
+ * reaches every client subscribed to it.
+ *
+ * @example
+ * ```ts
+ * import { ServeHub } from "./app.ts";
+ * const hub = new ServeHub();
+ * hub.sessionChanged("s1", "appended"); // no clients: nothing happens
+ * console.log(hub.size); // 0
+ * ```
+ */
+export class ServeHub {
+  readonly #clients = new Set<HubClient>();
+
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  add(client: HubClient): () => void {
+    this.#clients.add(client);
+    return () => this.#clients.delete(client);
+  }
+
+  /** Tells subscribed clients that session `id` changed. */
+  sessionChanged(id: string, change: string): void {
+    for (const { state, server } of this.#clients) {
+      if (!server.isConnected()) continue;
+      const uris: string[] = [];
+      if (state.subscriptions.has(sessionUri(id))) uris.push(sessionUri(id));
+      if (state.sessionId === id && state.subscriptions.has(HISTORY_URI)) uris.push(HISTORY_URI);
+      for (const uri of uris) void server.server.sendResourceUpdated({ uri }).catch(() => {});
+      if (change === "created" || change === "deleted") {
+        server.sendResourceListChanged();
+      }
+    }
+  }
+}
+
+/** The current client's session history. */
+export const HISTORY_URI = "chat://history";
+const sessionUri = (id: string) => `chat://session/${id}`;
+const SESSION_PREFIX = "chat://session/";
+
+const LANGUAGES = [
+  "typescript",
+  "javascript",
+  "python",
+  "rust",
+  "go",
+  "java",
+  "kotlin",
+  "c",
+  "cpp",
+  "csharp",
+  "ruby",
+  "php",
+  "swift",
+  "elixir",
+  "shell",
+  "sql",
+];
+const REVIEW_FOCUS = ["correctness", "security", "performance", "readability", "tests"];
+const LEVELS = ["beginner", "intermediate", "expert"];
+const REFACTOR_GOALS = [
+  "readability",
+  "performance",
+  "testability",
+  "smaller functions",
+  "remove duplication",
+  "modern idioms",
+];
+
+const startsWith = (options: readonly string[]) => (value: string | undefined) =>
+  options.filter((o) => o.toLowerCase().startsWith((value ?? "").toLowerCase()));
+
+function text(value: string): CallToolResult {
+  return { content: [{ type: "text", text: value }] };
+}
+
+function json(value: unknown): CallToolResult {
+  return {
+    content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
+    structuredContent: value as Record<string, unknown>,
+  };
+}
+
+function renderHistory(session: SessionSummary, messages: HistoryMessage[]): string {
+  const head = `# ${session.title || "(untitled)"}\nsession ${session.id} · ${
+    session.backend ?? "default backend"
+  }${session.model ? ` · ${session.model}` : ""} · ${session.messageCount} messages\n`;
+  const body = messages.map((m) => `\n## ${m.role} (#${m.seq})\n\n${m.text}\n`).join("");
+  return head + body;
+}
+
+/**
+ * Builds the MCP server for one client.
+ *
+ * @example
+ * ```ts ignore
+ * const { server, dispose } = createServeApp({ backend, hub: new ServeHub() });
+ * await server.connect(transport);
+ * ```
+ */
+export function createServeApp(options: ServeAppOptions): { server: McpServer; dispose(): void } {
+  const { backend, hub } = options;
+  const secrets = options.secrets ?? [];
+  const state: ClientState = { subscriptions: new Set() };
+  const server = new McpServer(
+    { name: "mcpchat", title: "mcpchat", version: options.version },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: true },
+        logging: {},
+        completions: {},
+      },
+      instructions:
+        "mcpchat: chat with the user's configured LLM (which can use the user's MCP tools) " +
+        "through the `chat` tool; sessions persist. Read chat://history for the current session.",
+    },
+  );
+  /** Runs a tool body; a failure becomes an error result with a safe message. */
+  const guarded =
+    <A>(body: (args: A, signal: AbortSignal) => Promise<CallToolResult>) =>
+    async (args: A, extra: ToolExtra): Promise<CallToolResult> => {
+      try {
+        return await body(args, extra.signal);
+      } catch (error) {
+        if (extra.signal.aborted) throw error;
+        return { content: [{ type: "text", text: publicMessage(error, secrets) }], isError: true };
+      }
+    };
+  /** Runs a resource or completion body; a failure is rethrown with a safe message. */
+  const safe = <A extends unknown[], R>(body: (...args: A) => Promise<R>) =>
+  async (
+    ...args: A
+  ): Promise<R> => {
+    try {
+      return await body(...args);
+    } catch (error) {
+      throw new Error(publicMessage(error, secrets));
+    }
+  };
+  const log = (level: "info" | "warning" | "debug", data: string) =>
+    void server.sendLoggingMessage(
+      { level, logger: "mcpchat", data },
+      // The level a client set is kept per transport session.
+      server.server.transport?.sessionId,
+    ).catch(() => {});
+
+  // ── tools ─────────────────────────────────────────────────────────────
+  server.registerTool("chat", {
+    title: "Chat",
+    description:
+      "Send a message to mcpchat's model and get its answer. Runs the same agent loop as the " +
+      "mcpchat REPL (the model may call the MCP tools the server allows). Continues the current " +
+      "session, or session_id when given; the first call starts a new session.",
+    inputSchema: {
+      message: z.string().min(1).describe("The user message"),
+      session_id: z.string().optional().describe("Session to continue (default: the current one)"),
+    },
+    annotations: { readOnlyHint: false, openWorldHint: true },
+  }, async (args: { message: string; session_id?: string }, extra: ToolExtra) => {
+    const token = extra._meta?.progressToken;
+    let last = 0;
+    try {
+      const result = await backend.chat({
+        sessionId: args.session_id ?? state.sessionId,
+        message: args.message,
+        backend: state.backend,
+        model: state.model,
+      }, {
+        signal: extra.signal,
+        onProgress: token === undefined ? undefined : (step) => {
+          last = Math.max(last + 1, step.progress);
+          void extra.sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: token, progress: last, message: step.message },
+          }).catch(() => {});
+        },
+      });
+      state.sessionId = result.sessionId;
+      log(
+        "info",
+        `chat answered in session ${result.sessionId} (${result.toolCalls.length} tool calls)`,
+      );
+      return {
+        content: [{ type: "text", text: result.answer || "(the model gave no text answer)" }],
+        structuredContent: {
+          answer: result.answer,
+          session_id: result.sessionId,
+          tool_calls: result.toolCalls.map((c) => ({
+            name: c.name,
+            status: c.status,
+            is_error: c.isError,
+            duration_ms: c.durationMs,
+          })),
+          usage: {
+            input_tokens: result.usage.inputTokens,
+            output_tokens: result.usage.outputTokens,
+          },
+          cost: result.cost,
+          stop_reason: result.stopReason,
+          backend: result.backend ?? null,
+          model: result.model ?? null,
+        },
+        isError: result.stopReason === "max-turns" ? true : undefined,
+      };
+    } catch (error) {
+      if (extra.signal.aborted) throw error;
+      return { content: [{ type: "text", text: publicMessage(error, secrets) }], isError: true };
+    }
+  });
+
+  server.registerTool(
+    "new_session",
+    {
+      title: "New session",
+      description: "Start a new chat session and make it the current one.",
+      inputSchema: {
+        title: z.string().optional().describe("A title for the session"),
+        system: z.string().optional().describe("System prompt of the session"),
+      },
+    },
+    guarded(async (args: { title?: string; system?: string }) => {
+      const session = await backend.newSession({
+        title: args.title,
+        system: args.system,
+        backend: state.backend,
+        model: state.model,
+      });
+      state.sessionId = session.id;
+      return json({
+        session_id: session.id,
+        title: session.title,
+        backend: session.backend ?? null,
+      });
+    }),
+  );
+
+  server.registerTool(
+    "list_sessions",
+    {
+      title: "List sessions",
+      description: "List stored chat sessions, most recently active first.",
+      inputSchema: {
+        limit: z.number().int().min(1).max(200).optional().describe("Sessions per page (20)"),
+        cursor: z.string().optional().describe("From a previous page's next_cursor"),
+      },
+      annotations: { readOnlyHint: true },
+    },
+    guarded(async (args: { limit?: number; cursor?: string }) => {
+      const page = await backend.listSessions({ limit: args.limit ?? 20, cursor: args.cursor });
+      return json({
+        sessions: page.sessions.map((s) => ({
+          id: s.id,
+          title: s.title,
+          backend: s.backend ?? null,
+          model: s.model ?? null,
+          messages: s.messageCount,
+          last_active: new Date(s.lastActive).toISOString(),
+          current: s.id === state.sessionId,
+        })),
+        next_cursor: page.cursor,
+      });
+    }),
+  );
+
+  server.registerTool(
+    "get_history",
+    {
+      title: "Get history",
+      description:
+        "Messages of a session (default: the current one), newest page first; pass next_before " +
+        "from a page to get the page before it.",
+      inputSchema: {
+        session_id: z.string().optional(),
+        limit: z.number().int().min(1).max(500).optional().describe("Messages per page (50)"),
+        before: z.number().int().min(0).optional().describe("Only messages before this seq"),
+      },
+      annotations: { readOnlyHint: true },
+    },
+    guarded(async (args: { session_id?: string; limit?: number; before?: number }) => {
+      const sessionId = args.session_id ?? state.sessionId;
+      if (!sessionId) {
+        return text("No current session yet: call chat or new_session first, or pass session_id.");
+      }
+      const page = await backend.getHistory({
+        sessionId,
+        before: args.before,
+        limit: args.limit ?? 50,
+      });
+      return json({
+        session_id: page.session.id,
+        title: page.session.title,
+        messages: page.messages.map((m) => ({
+          seq: m.seq,
+          role: m.role,
+          text: m.text,
+          created_at: new Date(m.createdAt).toISOString(),
+        })),
+        next_before: page.nextBefore,
+      });
+    }),
+  );
+
+  server.registerTool(
+    "clear_history",
+    {
+      title: "Clear history",
+      description: "Remove every message of a session (default: the current one); it stays listed.",
+      inputSchema: { session_id: z.string().optional() },
+      annotations: { destructiveHint: true },
+    },
+    guarded(async (args: { session_id?: string }) => {
+      const sessionId = args.session_id ?? state.sessionId;
+      if (!sessionId) return text("No current session: nothing to clear.");
+      const done = await backend.clearHistory({ sessionId });
+      return json({ cleared: true, session_id: done.sessionId });
+    }),
+  );
+
+  server.registerTool(
+    "switch_backend",
+    {
+      title: "Switch backend",
+      description:
+        "Use another configured LLM backend (and optionally model) for this client's chat calls.",
+      inputSchema: {
+        backend: z.string().min(1).describe("A backend name from mcpchat's config"),
+        model: z.string().optional(),
+      },
+    },
+    guarded(async (args: { backend: string; model?: string }) => {
+      const checked = await backend.checkBackend({ backend: args.backend, model: args.model });
+      state.backend = checked.backend;
+      state.model = checked.model;
+      return json({
+        backend: checked.backend,
+        model: checked.model ?? null,
+        configured: checked.configured,
+      });
+    }),
+  );
+
+  server.registerTool("list_servers", {
+    title: "List MCP servers",
+    description: "The MCP servers mcpchat itself uses, with their state.",
+    inputSchema: {},
+    annotations: { readOnlyHint: true },
+  }, guarded(async () => json({ servers: await backend.listServers() })));
+
+  // ── resources ─────────────────────────────────────────────────────────
+  server.registerResource(
+    "history",
+    HISTORY_URI,
+    {
+      title: "Current session history",
+      description: "The messages of this client's current chat session (markdown).",
+      mimeType: "text/markdown",
+    },
+    safe(async (uri: URL) => {
+      if (!state.sessionId) {
+        return {
+          contents: [{
+            uri: uri.href,
+            mimeType: "text/markdown",
+            text: "No current session yet: call the chat or new_session tool first.",
+          }],
+        };
+      }
+      const page = await backend.getHistory({ sessionId: state.sessionId, limit: 200 });
+      return {
+        contents: [{
+          uri: uri.href,
+          mimeType: "text/markdown",
+          text: renderHistory(page.session, page.messages),
+        }],
+      };
+    }),
+  );
+
+  server.registerResource(
+    "session",
+    new ResourceTemplate(`${SESSION_PREFIX}{id}`, {
+      list: safe(async () => {
+        const page = await backend.listSessions({ limit: 50 });
+        return {
+          resources: page.sessions.map((s) => ({
+            uri: sessionUri(s.id),
+            name: s.title || s.id,
+            description: `${s.messageCount} messages`,
+            mimeType: "text/markdown",
+          })),
+        };
+      }),
+      complete: {
+        id: safe(async (value: string) => {
+          const page = await backend.listSessions({ limit: 100 });
+          return page.sessions.map((s) => s.id).filter((id) => id.startsWith(value ?? ""));
+        }),
+      },
+    }),
+    {
+      title: "Chat session",
+      description: "A stored chat session's messages (markdown).",
+      mimeType: "text/markdown",
+    },
+    safe(async (uri: URL, variables: Record<string, string | string[]>) => {
+      const id = String(variables.id);
+      const page = await backend.getHistory({ sessionId: id, limit: 200 });
+      return {
+        contents: [{
+          uri: uri.href,
+          mimeType: "text/markdown",
+          text: renderHistory(page.session, page.messages),
+        }],
+      };
+    }),
+  );
+
+  // ── prompts ───────────────────────────────────────────────────────────
+  server.registerPrompt("code_review", {
+    title: "Code review",
+    description: "Review code for bugs, risks and clarity.",
+    argsSchema: {
+      code: z.string().describe("The code to review"),
+      language: completable(
+        z.string().optional().describe("Programming language"),
+        startsWith(LANGUAGES),
+      ),
+      focus: completable(
+        z.string().optional().describe("What to focus on"),
+        startsWith(REVIEW_FOCUS),
+      ),
+    },
+  }, (args: { code: string; language?: string; focus?: string }) => ({
+    description: "Code review",
+    messages: [{
+      role: "user",
+      content: {
+        type: "text",
+        text: `Review this ${args.language ?? ""} code${
+          args.focus ? ` with a focus on ${args.focus}` : ""
+        }. List concrete problems (with line references), why each matters, and a fix.\n\n\`\`\`${
+          args.language ?? ""
+        }\n${args.code}\n\`\`\``,
+      },
+    }],
+  }));
+
+  server.registerPrompt("explain", {
+    title: "Explain",
+    description: "Explain code or a concept at a chosen level.",
+    argsSchema: {
+      topic: z.string().describe("Code or a concept to explain"),
+      level: completable(
+        z.string().optional().describe("beginner, intermediate or expert"),
+        startsWith(LEVELS),
+      ),
+    },
+  }, (args: { topic: string; level?: string }) => ({
+    description: "Explanation",
+    messages: [{
+      role: "user",
+      content: {
+        type: "text",
+        text: `Explain the following for a${
+          args.level === "intermediate" || args.level === "expert" ? "n" : ""
+        } ${args.level ?? "intermediate"} reader, with a short example:\n\n${args.topic}`,
+      },
+    }],
+  }));
+
+  server.registerPrompt("refactor", {
+    title: "Refactor",
+    description: "Refactor code towards a goal, keeping behaviour.",
+    argsSchema: {
+      code: z.string().describe("The code to refactor"),
+      goal: completable(
+        z.string().optional().describe("What the refactoring should achieve"),
+        startsWith(REFACTOR_GOALS),
+      ),
+      language: completable(
+        z.string().optional().describe("Programming language"),
+        startsWith(LANGUAGES),
+      ),
+    },
+  }, (args: { code: string; goal?: string; language?: string }) => ({
+    description: "Refactoring",
+    messages: [{
+      role: "user",
+      content: {
+        type: "text",
+        text: `Refactor this ${args.language ?? ""} code for ${
+          args.goal ?? "readability"
+        } without changing its behaviour. Show the new code, then explain each change.\n\n\`\`\`${
+          args.language ?? ""
+        }\n${args.code}\n\`\`\``,
+      },
+    }],
+  }));
+
+  options.fixtures?.(server);
+
+  // ── subscriptions ─────────────────────────────────────────────────────
+  server.server.setRequestHandler(
+    SubscribeRequestSchema,
+    (request: { params: { uri: string } }) => {
+      state.subscriptions.add(request.params.uri);
+      return {};
+    },
+  );
+  server.server.setRequestHandler(
+    UnsubscribeRequestSchema,
+    (request: { params: { uri: string } }) => {
+      state.subscriptions.delete(request.params.uri);
+      return {};
+    },
+  );
+
+  const remove = hub.add({ state, server });
+  return { server, dispose: remove };
+}

@@ -1,0 +1,93 @@
+/**
+ * What server mode needs from the rest of mcpchat: the chat loop, the
+ * session store, the backends and the MCP servers mcpchat itself uses. The
+ * `mcp-serve` worker reaches them through its host (the main thread); tests
+ * may give a direct implementation.
+ *
+ * @module
+ */
+
+/** One session in a listing. */
+export interface SessionSummary {
+  id: string;
+  title: string;
+  name?: string;
+  backend?: string;
+  model?: string;
+  createdAt: number;
+  lastActive: number;
+  messageCount: number;
+}
+
+/** One stored message, as clients see it. */
+export interface HistoryMessage {
+  seq: number;
+  role: string;
+  /** Text of the message (tool calls and results rendered as text). */
+  text: string;
+  createdAt: number;
+  model?: string;
+}
+
+/** A tool call made during a `chat` turn. */
+export interface ChatToolCall {
+  name: string;
+  status: string;
+  isError: boolean;
+  durationMs: number;
+}
+
+/** The outcome of a `chat` call. */
+export interface ChatAnswer {
+  answer: string;
+  sessionId: string;
+  toolCalls: ChatToolCall[];
+  usage: { inputTokens: number; outputTokens: number };
+  cost: number | "unknown";
+  stopReason: string;
+  backend?: string;
+  model?: string;
+}
+
+/** A progress step of a running `chat` call. */
+export interface ChatProgress {
+  progress: number;
+  message: string;
+}
+
+/** One MCP server mcpchat is configured to use. */
+export interface ServerSummary {
+  name: string;
+  status: string;
+  transport?: string;
+  error?: string;
+}
+
+/** The services behind the MCP tools, resources and prompts of server mode. */
+export interface ServeBackend {
+  /** Runs one user turn of the agent loop in `sessionId` (a new session when absent). */
+  chat(
+    params: { sessionId?: string; message: string; backend?: string; model?: string },
+    options: { signal: AbortSignal; onProgress?: (step: ChatProgress) => void },
+  ): Promise<ChatAnswer>;
+  newSession(
+    params: { title?: string; system?: string; backend?: string; model?: string },
+  ): Promise<
+    SessionSummary
+  >;
+  listSessions(params: { limit?: number; cursor?: string }): Promise<
+    { sessions: SessionSummary[]; cursor: string | null }
+  >;
+  /** A page of a session's messages, newest page first; `before` pages back. */
+  getHistory(params: { sessionId: string; before?: number; limit?: number }): Promise<
+    { session: SessionSummary; messages: HistoryMessage[]; nextBefore: number | null }
+  >;
+  clearHistory(params: { sessionId: string }): Promise<{ sessionId: string }>;
+  /** Checks that a backend exists (and its model), and says what it is. */
+  checkBackend(params: { backend: string; model?: string }): Promise<
+    { backend: string; model?: string; configured: boolean }
+  >;
+  /** Configured backend names (for completion). */
+  backends(): Promise<string[]>;
+  listServers(): Promise<ServerSummary[]>;
+}

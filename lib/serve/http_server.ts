@@ -1,0 +1,443 @@
+/**
+ * `mcpchat serve --http`: streamable HTTP on `/mcp` (the SDK's web-standard
+ * transport under `Deno.serve`) plus the legacy SSE endpoints (`GET /sse`,
+ * `POST /messages`). Every client gets its own MCP session and server
+ * instance; every request passes the guard first (Host/Origin, token, rate
+ * limit, body cap, JSON-RPC shape). A client that disconnects while a call
+ * runs has that call cancelled.
+ *
+ * @module
+ */
+
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  BodyTooLargeError,
+  checkBearer,
+  type JsonRpcLike,
+  OriginPolicy,
+  parseJsonRpc,
+  RateLimiter,
+  readBodyCapped,
+  type Refusal,
+  refusalResponse,
+  tooLarge,
+} from "./guard.ts";
+import { LegacySseTransport } from "./sse_transport.ts";
+import { MemoryEventStore } from "./event_store.ts";
+import { publicMessage } from "./public_error.ts";
+import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
+
+/** Options of {@linkcode startHttpServer}. */
+export interface HttpServeOptions {
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Bearer token clients must present (required off loopback; checked whenever set). */
+  token?: string;
+  allowedOrigins?: readonly string[];
+  /** Largest request body in bytes. */
+  maxBodyBytes: number;
+  /** Requests per second per client (0: no limit). */
+  rateLimitPerSecond: number;
+  /** Most concurrent MCP sessions (default 1000). */
+  maxSessions?: number;
+  /** A session unused this long is closed (default 30 min). */
+  idleMs?: number;
+  /** A new MCP server for one client. */
+  createServer(): { server: McpServer; dispose(): void };
+  /** Diagnostics (stderr in the worker). */
+  log?(message: string): void;
+  clock?: Clock;
+}
+
+/** A running HTTP server. */
+export interface HttpServeHandle {
+  /** `http://host:port/mcp`. */
+  url: string;
+  port: number;
+  /** Live MCP sessions (streamable + legacy). */
+  sessions(): number;
+  shutdown(): Promise<void>;
+}
+
+interface Session {
+  kind: "streamable" | "sse";
+  server: McpServer;
+  dispose(): void;
+  lastSeen: number;
+  /** Request ids being answered, so a vanished client's calls can be cancelled. */
+  inFlight: Set<string | number>;
+  streamable?: WebStandardStreamableHTTPServerTransport;
+  sse?: LegacySseTransport;
+}
+
+/** 256 bits from the system CSPRNG, hex: an unguessable session id. */
+function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const isRequest = (m: JsonRpcLike) => typeof m.method === "string" && m.id !== undefined;
+
+/**
+ * Starts serving. Resolves once the socket listens.
+ *
+ * @example
+ * ```ts ignore
+ * const handle = await startHttpServer({ hostname: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20,
+ *   rateLimitPerSecond: 50, createServer: () => createServeApp({...}) });
+ * console.log(handle.url);
+ * await handle.shutdown();
+ * ```
+ */
+export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHandle> {
+  const sessions = new Map<string, Session>();
+  const limiter = new RateLimiter({ perSecond: options.rateLimitPerSecond });
+  const maxSessions = options.maxSessions ?? 1000;
+  const idleMs = options.idleMs ?? 30 * 60_000;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? (() => {});
+  const secrets = options.token ? [options.token] : [];
+  // Known once the socket listens (the port may have been picked by the system).
+  const bound: { policy?: OriginPolicy } = {};
+
+  const endSession = (id: string) => {
+    const session = sessions.get(id);
+    if (!session) return;
+    sessions.delete(id);
+    limiter.forget(id);
+    session.dispose();
+    void session.server.close().catch(() => {});
+  };
+
+  /** Wraps `send` so answered requests leave the in-flight set. */
+  const track = (session: Session, transport: Transport) => {
+    const send = transport.send.bind(transport);
+    transport.send = (message: JSONRPCMessage, sendOptions?: unknown) => {
+      const m = message as JsonRpcLike;
+      if (m.id !== undefined && m.method === undefined && m.id !== null) {
+        session.inFlight.delete(m.id);
+      }
+      return send(message, sendOptions as Parameters<Transport["send"]>[1]);
+    };
+  };
+
+  /**
+   * Cancels the calls of `ids` still running when the client that sent them
+   * went away: Deno cancels a response body whose connection closed, so the
+   * body is relayed through a stream whose `cancel` says so (request.signal
+   * would also fire after a normal end).
+   */
+  const cancelOnDisconnect = (
+    response: Response,
+    session: Session,
+    ids: (string | number)[],
+  ): Response => {
+    if (ids.length === 0 || !response.body) return response;
+    for (const id of ids) session.inFlight.add(id);
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: async (reason) => {
+        for (const id of ids) {
+          if (!session.inFlight.delete(id)) continue;
+          const cancel = {
+            jsonrpc: "2.0" as const,
+            method: "notifications/cancelled",
+            params: { requestId: id, reason: "client disconnected" },
+          };
+          const transport = session.streamable ?? session.sse;
+          transport?.onmessage?.(cancel as JSONRPCMessage);
+        }
+        await reader.cancel(reason).catch(() => {});
+      },
+    });
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+
+  const newStreamable = async (): Promise<Session> => {
+    const { server, dispose } = options.createServer();
+    const session: Session = {
+      kind: "streamable",
+      server,
+      dispose,
+      lastSeen: clock.now(),
+      inFlight: new Set(),
+    };
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: newSessionId,
+      enableJsonResponse: false,
+      maxRequestBodySize: options.maxBodyBytes,
+      // A dropped SSE stream resumes with Last-Event-ID; clients wait this long to reconnect.
+      eventStore: new MemoryEventStore(),
+      retryInterval: 1_000,
+      onsessioninitialized: (id: string) => void sessions.set(id, session),
+      onsessionclosed: (id: string) => endSession(id),
+    });
+    session.streamable = transport;
+    transport.onclose = () => transport.sessionId && endSession(transport.sessionId);
+    await server.connect(transport);
+    track(session, transport);
+    return session;
+  };
+
+  const handleMcp = async (request: Request): Promise<Response> => {
+    const id = request.headers.get("mcp-session-id");
+    if (request.method === "POST") {
+      let body: string;
+      try {
+        body = await readBodyCapped(request, options.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) return refusalResponse(tooLarge(error.limit));
+        throw error;
+      }
+      const parsed = parseJsonRpc(body);
+      if (!parsed.ok) return refusalResponse(parsed.refusal);
+      const ids = parsed.messages.filter(isRequest).map((m) => m.id as string | number);
+      if (!id) {
+        if (!parsed.messages.some((m) => m.method === "initialize")) {
+          return refusalResponse({
+            status: 400,
+            code: -32000,
+            message: "bad request: no Mcp-Session-Id header; send initialize first",
+          });
+        }
+        if (sessions.size >= maxSessions) {
+          return refusalResponse({
+            status: 503,
+            code: -32000,
+            message: "too many sessions: try again later",
+            headers: { "retry-after": "5" },
+          });
+        }
+        const session = await newStreamable();
+        const response = await session.streamable!.handleRequest(request, {
+          parsedBody: parsed.raw,
+        });
+        if (!session.streamable!.sessionId) {
+          // initialize was refused: nothing to keep
+          session.dispose();
+          void session.server.close().catch(() => {});
+        }
+        return response;
+      }
+      const session = sessions.get(id);
+      if (!session || session.kind !== "streamable") return unknownSession();
+      session.lastSeen = clock.now();
+      const response = await session.streamable!.handleRequest(request, {
+        parsedBody: parsed.raw,
+      });
+      return cancelOnDisconnect(response, session, ids);
+    }
+    if (request.method === "GET" || request.method === "DELETE") {
+      const session = id ? sessions.get(id) : undefined;
+      if (!session || session.kind !== "streamable") {
+        return id ? unknownSession() : refusalResponse({
+          status: 400,
+          code: -32000,
+          message: "bad request: no Mcp-Session-Id header",
+        });
+      }
+      session.lastSeen = clock.now();
+      return await session.streamable!.handleRequest(request);
+    }
+    return refusalResponse({
+      status: 405,
+      code: -32000,
+      message: "method not allowed: use POST, GET or DELETE on /mcp",
+      headers: { allow: "GET, POST, DELETE" },
+    });
+  };
+
+  const handleSseOpen = async (): Promise<Response> => {
+    if (sessions.size >= maxSessions) {
+      return refusalResponse({ status: 503, code: -32000, message: "too many sessions" });
+    }
+    const id = newSessionId();
+    const { server, dispose } = options.createServer();
+    const transport = new LegacySseTransport(id, "/messages");
+    const session: Session = {
+      kind: "sse",
+      server,
+      dispose,
+      lastSeen: clock.now(),
+      inFlight: new Set(),
+      sse: transport,
+    };
+    sessions.set(id, session);
+    transport.onclose = () => endSession(id);
+    await server.connect(transport);
+    track(session, transport);
+    return transport.response();
+  };
+
+  const handleSseMessage = async (request: Request, url: URL): Promise<Response> => {
+    const id = url.searchParams.get("sessionId") ?? "";
+    const session = sessions.get(id);
+    if (!session || session.kind !== "sse" || session.sse!.closed) return unknownSession();
+    let body: string;
+    try {
+      body = await readBodyCapped(request, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return refusalResponse(tooLarge(error.limit));
+      throw error;
+    }
+    const parsed = parseJsonRpc(body);
+    if (!parsed.ok) return refusalResponse(parsed.refusal);
+    session.lastSeen = clock.now();
+    session.sse!.receive(parsed.messages as JSONRPCMessage[]);
+    return new Response("Accepted", { status: 202 });
+  };
+
+  const route = async (request: Request, remote: string): Promise<Response> => {
+    const origin = request.headers.get("origin");
+    const originRefusal = bound.policy!.check(request.headers.get("host"), origin);
+    if (originRefusal) return refusalResponse(originRefusal);
+    // Past the policy, an Origin is an allowed browser page: answer its preflight, and let
+    // it read our answers (CORS). Without Origin (non-browser clients) nothing changes.
+    if (request.method === "OPTIONS" && origin) {
+      return cors(new Response(null, { status: 204 }), origin);
+    }
+    const response = await routeAllowed(request, remote);
+    return origin ? cors(response, origin) : response;
+  };
+
+  const routeAllowed = async (request: Request, remote: string): Promise<Response> => {
+    const url = new URL(request.url);
+    const refusal: Refusal | undefined = checkBearer(
+      request.headers.get("authorization"),
+      options.token,
+    );
+    if (refusal) return refusalResponse(refusal);
+    const sessionKey = request.headers.get("mcp-session-id") ?? url.searchParams.get("sessionId");
+    const limited = limiter.take(sessionKey && sessions.has(sessionKey) ? sessionKey : remote);
+    if (limited) return refusalResponse(limited);
+    switch (url.pathname) {
+      case "/mcp":
+        return await handleMcp(request);
+      case "/sse":
+        if (request.method !== "GET") break;
+        return await handleSseOpen();
+      case "/messages":
+        if (request.method !== "POST") break;
+        return await handleSseMessage(request, url);
+    }
+    return refusalResponse({
+      status: 404,
+      code: -32000,
+      message: "not found: MCP is served on /mcp (streamable HTTP) and /sse (legacy SSE)",
+    });
+  };
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = serve();
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(
+        `${options.hostname}:${options.port} is already in use: pick another port with --port ` +
+          "(0 lets the system choose) or stop what is listening there",
+      );
+    }
+    throw error;
+  }
+  function serve() {
+    return Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      onListen: () => {},
+      onError: (error) => {
+        log(`request failed: ${publicMessage(error, secrets)}`);
+        return refusalResponse({ status: 500, code: -32603, message: "internal error" });
+      },
+    }, async (request, info) => {
+      try {
+        return await route(request, (info.remoteAddr as Deno.NetAddr).hostname ?? "unknown");
+      } catch (error) {
+        log(`request failed: ${publicMessage(error, secrets)}`);
+        return refusalResponse({ status: 500, code: -32603, message: "internal error" });
+      }
+    });
+  }
+  const addr = server.addr;
+  bound.policy = new OriginPolicy({
+    hostname: options.hostname,
+    port: addr.port,
+    allowedOrigins: options.allowedOrigins,
+  });
+
+  // Idle sessions are closed (a client that vanished without DELETE leaves no state behind).
+  let reaper: TimerHandle | undefined;
+  let stopped = false;
+  const reap = () => {
+    const cutoff = clock.now() - idleMs;
+    for (const [id, session] of sessions) {
+      if (session.lastSeen < cutoff && session.inFlight.size === 0) {
+        void (session.streamable ?? session.sse)?.close();
+        endSession(id);
+      }
+    }
+    schedule();
+  };
+  const schedule = () => {
+    if (stopped) return;
+    reaper = clock.setTimeout(reap, Math.min(idleMs, 60_000));
+    // A real timer must not keep the worker alive by itself.
+    if (clock === systemClock) Deno.unrefTimer(reaper);
+  };
+  schedule();
+
+  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  return Promise.resolve({
+    url: `http://${host}:${addr.port}/mcp`,
+    port: addr.port,
+    sessions: () => sessions.size,
+    shutdown: async () => {
+      stopped = true;
+      if (reaper !== undefined) clock.clearTimeout(reaper);
+      for (const [id, session] of [...sessions]) {
+        await (session.streamable ?? session.sse)?.close().catch(() => {});
+        endSession(id);
+      }
+      await server.shutdown();
+    },
+  });
+}
+
+/** CORS headers for an allowed browser origin. */
+function cors(response: Response, origin: string): Response {
+  const headers = new Headers(response.headers);
+  headers.set("access-control-allow-origin", origin);
+  headers.set("vary", "Origin");
+  headers.set("access-control-expose-headers", "Mcp-Session-Id, Mcp-Protocol-Version");
+  headers.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS");
+  headers.set(
+    "access-control-allow-headers",
+    "Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID",
+  );
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
+function unknownSession(): Response {
+  // 404 tells a streamable HTTP client to start a new session (spec: session management).
+  return refusalResponse({
+    status: 404,
+    code: -32001,
+    message: "session not found: it ended or never existed; initialize a new one",
+  });
+}

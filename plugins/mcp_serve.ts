@@ -1,0 +1,169 @@
+/**
+ * `mcp-serve`: mcpchat as an MCP server, in its own worker. It owns the
+ * protocol (the SDK's server classes) and the listening socket or stdio;
+ * the work behind each tool (chat loop, sessions, backends) is done by the
+ * host, reached with `ctx.call`. Permissions (`mcpServeSpec` in
+ * `plugins/manifest.ts`): HTTP → `net` for exactly the address it listens
+ * on; stdio → none (stdin/stdout need no permission).
+ *
+ * Host handlers it calls: `chat`, `newSession`, `listSessions`,
+ * `getHistory`, `clearHistory`, `checkBackend`, `backends`, `listServers`.
+ * Events from the host: `session-changed {sessionId, change}`,
+ * `chat-progress {progressId, progress, message}`. Events to the host:
+ * `listening {url}`, `closed` (stdio: the client went away).
+ *
+ * @module
+ */
+import "../lib/plugin/guard.ts";
+// define.ts, not mod.ts: this worker must stay small (no host/supervisor code).
+import { definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
+import type { ChatProgress, ServeBackend } from "../lib/serve/backend.ts";
+import { createServeApp, ServeHub } from "../lib/serve/app.ts";
+
+/** Start data of the serve plugin. */
+export interface McpServeInit {
+  transport: "stdio" | "http";
+  hostname: string;
+  port: number;
+  token?: string;
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  rateLimitPerSecond: number;
+  /** Serve the conformance fixture tools/resources/prompts too. */
+  fixtures: boolean;
+  version: string;
+}
+
+/** What `info` answers. */
+export interface ServeInfo {
+  transport: "stdio" | "http";
+  /** `http://host:port/mcp` when serving over HTTP. */
+  url?: string;
+  /** Connected MCP sessions. */
+  sessions: number;
+}
+
+/** The backend as RPC calls to the host; chat progress comes back as events. */
+function hostBackend(ctx: PluginContext): ServeBackend & {
+  progress(data: { progressId: string } & ChatProgress): void;
+  sessionsChanged(): void;
+} {
+  const sessionPages = new Map<
+    string,
+    { at: number; page: ReturnType<ServeBackend["listSessions"]> }
+  >();
+  const listeners = new Map<string, (step: ChatProgress) => void>();
+  let next = 0;
+  const call = <T>(method: string, params: unknown = {}) =>
+    ctx.call<T>(method, params, { timeoutMs: 60_000 });
+  return {
+    progress: (data) => listeners.get(data.progressId)?.(data),
+    sessionsChanged: () => sessionPages.clear(),
+    chat: async (params, options) => {
+      const progressId = `p${++next}`;
+      if (options.onProgress) listeners.set(progressId, options.onProgress);
+      try {
+        return await ctx.call("chat", { ...params, progressId }, {
+          signal: options.signal,
+          timeoutMs: Infinity, // the agent loop bounds itself (turn limit, LLM timeouts)
+        });
+      } finally {
+        listeners.delete(progressId);
+      }
+    },
+    newSession: (p) => call("newSession", p),
+    listSessions: (p) => {
+      // Answered from a short-lived cache: this process's own changes clear it at once
+      // (session-changed), another process's show within a second.
+      const key = JSON.stringify(p);
+      const hit = sessionPages.get(key);
+      if (hit && Date.now() - hit.at < 1_000) return hit.page;
+      const page = call<Awaited<ReturnType<ServeBackend["listSessions"]>>>("listSessions", p);
+      sessionPages.set(key, { at: Date.now(), page });
+      page.catch(() => sessionPages.delete(key));
+      return page;
+    },
+    getHistory: (p) => call("getHistory", p),
+    clearHistory: (p) => call("clearHistory", p),
+    checkBackend: (p) => call("checkBackend", p),
+    backends: () => call("backends"),
+    listServers: () => call("listServers"),
+  };
+}
+
+/** The serve plugin. */
+export const mcpServePlugin = definePlugin({
+  name: "mcp-serve",
+  async start(init: McpServeInit, ctx: PluginContext) {
+    const backend = hostBackend(ctx);
+    const hub = new ServeHub();
+    const fixtures = init.fixtures
+      ? (await import("../lib/serve/conformance_fixtures.ts")).addConformanceFixtures
+      : undefined;
+    const createServer = () =>
+      createServeApp({
+        backend,
+        hub,
+        fixtures,
+        version: init.version,
+        secrets: init.token ? [init.token] : [],
+      });
+    ctx.onEvent(
+      "chat-progress",
+      (d) => backend.progress(d as { progressId: string } & ChatProgress),
+    );
+    ctx.onEvent("session-changed", (d) => {
+      const { sessionId, change } = d as { sessionId: string; change: string };
+      backend.sessionsChanged();
+      hub.sessionChanged(sessionId, change);
+    });
+    const log = (message: string) =>
+      void Deno.stderr.write(new TextEncoder().encode(`mcpchat serve: ${message}\n`)).catch(
+        () => {},
+      );
+
+    if (init.transport === "stdio") {
+      const { stdioTransport } = await import("../lib/serve/stdio_transport.ts");
+      const { server, dispose } = createServer();
+      const transport = stdioTransport();
+      transport.onerror = (error) => log(`stdio: ${error.message}`);
+      const closed = new Promise<void>((resolve) => {
+        server.server.onclose = () => resolve();
+      });
+      await server.connect(transport);
+      void closed.then(() => {
+        dispose();
+        ctx.emit("closed", {});
+      });
+      return {
+        handlers: { info: (): ServeInfo => ({ transport: "stdio", sessions: hub.size }) },
+        stop: () => server.close(),
+      };
+    }
+
+    const { startHttpServer } = await import("../lib/serve/http_server.ts");
+    const handle = await startHttpServer({
+      hostname: init.hostname,
+      port: init.port,
+      token: init.token,
+      allowedOrigins: init.allowedOrigins,
+      maxBodyBytes: init.maxBodyBytes,
+      rateLimitPerSecond: init.rateLimitPerSecond,
+      createServer,
+      log,
+    });
+    ctx.emit("listening", { url: handle.url });
+    return {
+      handlers: {
+        info: (): ServeInfo => ({
+          transport: "http",
+          url: handle.url,
+          sessions: handle.sessions(),
+        }),
+      },
+      stop: () => handle.shutdown(),
+    };
+  },
+});
+
+serveWorker(mcpServePlugin);

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { startHttpServer } from "../../lib/serve/http_server.ts";
+import { createServeApp, ServeHub } from "../../lib/serve/app.ts";
+import type { ServeBackend, SessionSummary } from "../../lib/serve/backend.ts";
+import { fakeClock } from "../_helpers/fake_clock.ts";
+import { httpClient } from "./_helpers.ts";
+
+/** An in-memory backend: the HTTP layer is what is under test here. */
+function memoryBackend(): ServeBackend {
+  const sessions: SessionSummary[] = [];
+  return {
+    chat: () => Promise.reject(new Error("no model in this test")),
+    newSession: () => {
+      const s = {
+        id: `s${sessions.length}`,
+        title: "",
+        createdAt: 0,
+        lastActive: 0,
+        messageCount: 0,
+      };
+      sessions.push(s);
+      return Promise.resolve(s);
+    },
+    listSessions: () => Promise.resolve({ sessions, cursor: null }),
+    getHistory: () => Promise.reject(new Error("not here")),
+    clearHistory: (p) => Promise.resolve({ sessionId: p.sessionId }),
+    checkBackend: (p) => Promise.resolve({ backend: p.backend, configured: true }),
+    backends: () => Promise.resolve([]),
+    listServers: () => Promise.resolve([]),
+  };
+}
+
+Deno.test("http server: a session left idle is closed, and its id then answers 404", async () => {
+  const clock = fakeClock();
+  const hub = new ServeHub();
+  const backend = memoryBackend();
+  const handle = await startHttpServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    maxBodyBytes: 1 << 20,
+    rateLimitPerSecond: 0,
+    idleMs: 1_000,
+    clock,
+    createServer: () => createServeApp({ backend, hub, version: "test" }),
+  });
+  try {
+    const client = await httpClient(handle.url);
+    const sessionId = (client.transport as unknown as { sessionId: string }).sessionId;
+    assert.equal(handle.sessions(), 1);
+    assert.equal(hub.size, 1);
+    await clock.tick(500);
+    await client.listTools(); // activity keeps it
+    await clock.tick(1_200);
+    assert.equal(handle.sessions(), 1);
+    await clock.tick(2_100);
+    assert.equal(handle.sessions(), 0);
+    assert.equal(hub.size, 0, "its server instance is gone too");
+    const late = await fetch(handle.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-session-id": sessionId,
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/list" }),
+    });
+    assert.equal(late.status, 404);
+    await late.body?.cancel();
+    await client.close().catch(() => {});
+  } finally {
+    await handle.shutdown();
+  }
+});
+
+Deno.test("http server: DELETE ends a session at once", async () => {
+  const hub = new ServeHub();
+  const handle = await startHttpServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    maxBodyBytes: 1 << 20,
+    rateLimitPerSecond: 0,
+    createServer: () => createServeApp({ backend: memoryBackend(), hub, version: "test" }),
+  });
+  try {
+    const client = await httpClient(handle.url);
+    assert.equal(handle.sessions(), 1);
+    await (client.transport as unknown as { terminateSession(): Promise<void> }).terminateSession();
+    assert.equal(handle.sessions(), 0);
+    assert.equal(hub.size, 0);
+    await client.close();
+  } finally {
+    await handle.shutdown();
+  }
+});
