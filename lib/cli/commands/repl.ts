@@ -8,7 +8,7 @@
 
 import { LineReader, readLines } from "../lines.ts";
 import { linesReader, runRepl, type SlashCommand } from "../repl.ts";
-import { openTerminal, type ReplTerminal } from "../repl/terminal.ts";
+import type { ReplTerminal } from "../repl/terminal.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
@@ -27,7 +27,6 @@ import { replCompleter } from "../repl/complete.ts";
 import { markdownOutput, markdownWanted } from "../repl/render.ts";
 import { attach } from "../repl/attachments.ts";
 import { statusBar } from "../repl/status_bar.ts";
-import { ToolBlocks } from "../../ui/tool_blocks.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import type { Palette } from "../../ui/output.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
@@ -44,6 +43,9 @@ export async function startRepl(
   ctx: CommandContext,
   hooks: { onInterrupt(listener: () => void): () => void },
 ): Promise<number> {
+  // The line editor (and its width tables) loads while the config worker starts, and only
+  // when there is a terminal: other commands never pay for it.
+  const editorModule = ctx.io.interactive ? import("../repl/terminal.ts") : undefined;
   const config = await ctx.config();
   const runtime = await ctx.runtime();
   const { io } = ctx;
@@ -55,7 +57,9 @@ export async function startRepl(
   const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
   // On a terminal the line editor owns it (raw mode, history, completion); piped, plain lines.
   const terminal: ReplTerminal | undefined = ctx.io.interactive
-    ? await openTerminal(ctx, { complete: (text, cursor) => complete(text, cursor) })
+    ? await (await editorModule!).openTerminal(ctx, {
+      complete: (text, cursor) => complete(text, cursor),
+    })
     : undefined;
   const reader = terminal ? undefined : new LineReader(readLines(Deno.stdin.readable));
   /** Asks on the terminal; `null` at end of input. Answered before a pending prompt read. */
@@ -473,7 +477,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
   });
   // On a terminal, tool calls are drawn as blocks with live progress lines (lib/ui/tool_blocks.ts).
   const blocks = Deno.stderr.isTerminal()
-    ? new ToolBlocks({
+    ? new (await import("../../ui/tool_blocks.ts")).ToolBlocks({
       write: (text) => (rendered?.output ?? io).err(text),
       color: io.errColor,
       columns: () => terminalColumns(),
