@@ -321,13 +321,14 @@ export async function startRepl(
   io.err(ctx.profiler.reportOnce());
   // Behind the prompt: the LLM worker (and its provider library), background servers.
   // Deno's module-loading progress bar may clear the prompt's line when a worker loads: redraw.
-  queueMicrotask(() => {
+  // A macrotask: it runs once the prompt is drawn (the editor draws in microtasks).
+  setTimeout(() => {
     void runtime.llm(config).then((llm) => llm.call("preload", { backend }))
       .finally(() => terminal?.redraw()).catch(() => {});
     if (modes.includes("background")) {
       void startMcp().finally(() => terminal?.redraw()).catch(() => {});
     }
-  });
+  }, 0);
 
   const end = await runRepl(
     {
