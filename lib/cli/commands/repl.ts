@@ -163,6 +163,8 @@ export async function startRepl(
       readFile: (path) => Deno.readFile(path),
       readResource: async (server, uri) => {
         const read = await manager!.call("readResource", { server, uri }, { signal });
+        // Subscribed, so the cached copy follows the server's updates (when it offers them).
+        void manager!.call("subscribe", { server, uri }, { timeoutMs: 10_000 }).catch(() => {});
         return read.contents.map((c: { text?: unknown; mimeType?: string; uri: string }) =>
           typeof c.text === "string" ? c.text : `[${c.mimeType ?? "binary"} ${c.uri}]`
         ).join("\n");
