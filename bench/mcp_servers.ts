@@ -19,7 +19,7 @@
 
 import { startPlugin } from "../lib/plugin/mod.ts";
 import { createMcpHost } from "../lib/mcp/host_wiring.ts";
-import type { ServerConfig } from "../lib/mcp/config.ts";
+import type { ServerConfigInput as ServerConfig } from "../lib/mcp/config.ts";
 import type { McpManagerInit } from "../plugins/mcp_manager.ts";
 import { EVERYTHING } from "../tests/mcp/helpers.ts";
 import process from "node:process";

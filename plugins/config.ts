@@ -35,6 +35,7 @@ import {
   type LoadConfigResult,
   type PlannedEdit,
   planServerEdit,
+  readConfigText,
   readEnv,
   type ServerEdit,
   validateConfigFile,
@@ -107,7 +108,7 @@ export const configPlugin = definePlugin({
           return planServerEdit(edit, {
             configPath: configPath().path,
             serverOrigins,
-            readTextFile: (path) => Deno.readTextFile(path),
+            readTextFile: (path) => readConfigText(path),
           });
         },
       },

@@ -23,7 +23,7 @@ import type {
 import { McpManager, type McpManagerOptions, type ToolTarget } from "../lib/mcp/manager.ts";
 import { HostPortProvider } from "../lib/mcp/port_provider.ts";
 import type { AttachServerEvent, DetachServerEvent } from "../lib/mcp/host_wiring.ts";
-import type { ServerConfig } from "../lib/mcp/config.ts";
+import type { ServerConfigInput } from "../lib/mcp/config.ts";
 import type { NotificationCategory, NotificationFilter } from "../lib/mcp/notifications.ts";
 
 /** Init data of the manager plugin (the `[mcp]` config, mapped by the host). */
@@ -83,7 +83,7 @@ export const mcpManagerPlugin = definePlugin({
         servers: () => manager.servers(),
         connect: (p: { name: string }) => manager.connect(p.name),
         disconnect: (p: { name: string }) => manager.disconnect(p.name),
-        addServer: (p: { name: string; config: ServerConfig }) =>
+        addServer: (p: { name: string; config: ServerConfigInput }) =>
           manager.addServer(p.name, p.config),
         removeServer: (p: { name: string }) => manager.removeServer(p.name),
         listTools: (p: { server?: string; waitMs?: number }, c: CallContext) =>

@@ -89,8 +89,8 @@ export const storePlugin = definePlugin({
       const view = views.get(sessionId);
       if (!view || view.closed) {
         throw new StoreError(
-          `session ${sessionId} is not open in the store worker; open or create it first`,
           "SESSION_NOT_OPEN",
+          `session ${sessionId} is not open in the store worker; open or create it first`,
         );
       }
       return view;

@@ -154,8 +154,13 @@ export class Runtime {
    * @throws {RemoteError} a config error (code `CONFIG_*`, with file/line/column in `data`)
    */
   async loadConfig(): Promise<{ config: Config; sources: string[]; warnings: string[] }> {
-    await this.ensure(this.configRef);
-    const result = await this.configRef.call("load", {});
+    let result;
+    try {
+      await this.ensure(this.configRef);
+      result = await this.configRef.call("load", {});
+    } catch (error) {
+      throw configServiceFailure(error, this.configFile());
+    }
     this.#options.profiler?.mark("config loaded");
     return result;
   }
@@ -171,6 +176,19 @@ export class Runtime {
     this.#started.delete(this.configRef.name);
     await started.catch(() => {});
     await this.root.removeChild(this.configRef.name);
+  }
+
+  /**
+   * The config file the config service reads, worked out here so a message
+   * can name it even when the service itself has failed.
+   */
+  configFile(): string {
+    const env = this.#options.env;
+    try {
+      return this.#options.configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));
+    } catch {
+      return "the config file";
+    }
   }
 
   /** Adds `ref` to the root supervisor once, and waits until it runs. */
@@ -402,6 +420,34 @@ export class Runtime {
     if (id === this.#serve?.name) return this.#serve;
     return undefined;
   }
+}
+
+/**
+ * A failure of the config service itself (a crash, missed heartbeats, a
+ * timeout) as an error that names the file it was reading; config errors
+ * (`CONFIG_*`, already located in the file) pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { configServiceFailure } from "./runtime.ts";
+ * const e = configServiceFailure(new Error("config is not available: crashed"), "/c/config.toml");
+ * console.log(e.message); // config service failed while reading /c/config.toml: config is not available: crashed
+ * ```
+ */
+export function configServiceFailure(error: unknown, file: string): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Error && typeof code === "string" && code.startsWith("CONFIG_")) {
+    return error;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return Object.assign(
+    new Error(
+      `config service failed while reading ${file}: ${reason} ` +
+        `(check the file with: mcpchat config validate ${file})`,
+      { cause: error },
+    ),
+    { code: "SERVICE_FAILED" },
+  );
 }
 
 /**

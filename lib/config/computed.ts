@@ -12,7 +12,9 @@ import type { Config } from "./schema.ts";
 import { baseDirOf, formatKeyPath, type LoadState, place } from "./state.ts";
 
 function isSet(env: Env, name: string): boolean {
-  return (env[name] ?? "").trim() !== "";
+  // `api_key_env` is user text: "valueOf" must not find Object.prototype's.
+  const value = Object.hasOwn(env, name) ? env[name] : undefined;
+  return typeof value === "string" && value.trim() !== "";
 }
 
 /** Sets `configured` (and `missing`) on every backend from key presence, never values. */

@@ -11,8 +11,9 @@
 
 import { parse as parseToml, stringify } from "smol-toml";
 import { ConfigError, formatLocation } from "./errors.ts";
-import { type JsonValue, locateToml, parseJsonWithLocations } from "./locate.ts";
-import { validateServer } from "./load.ts";
+import { locateToml } from "./locate.ts";
+import { validateServer } from "./server.ts";
+import { formatKeyPath, tooDeep } from "./state.ts";
 import { closest } from "./suggest.ts";
 
 type Table = Record<string, unknown>;
@@ -20,7 +21,7 @@ type Table = Record<string, unknown>;
 /** A server as written in a file: `{command, args, env, cwd}` or `{type, url, headers}`, plus `startup_mode`, `enabled`. */
 export type ServerDefinition = Record<string, unknown>;
 
-function isTable(value: unknown): value is Table {
+export function isTable(value: unknown): value is Table {
   return typeof value === "object" && value !== null && !Array.isArray(value) &&
     !(value instanceof Date);
 }
@@ -38,7 +39,12 @@ function tomlValue(value: unknown): string {
   return stringify({ v: value }).trim().replace(/^v = /, "");
 }
 
-function editError(file: string, message: string, expected: string, at?: number): ConfigError {
+export function editError(
+  file: string,
+  message: string,
+  expected: string,
+  at?: number,
+): ConfigError {
   return new ConfigError("CONFIG_EDIT", `${formatLocation(file, at)}: ${message}`, {
     file,
     line: at,
@@ -76,9 +82,13 @@ function sortedKeys(_key: string, value: unknown): unknown {
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]]));
 }
 
+/** Deeper than any setting: comparing and copying such a document would overflow the stack. */
+const MAX_EDIT_DEPTH = 32;
+
 function parseTomlOrThrow(text: string, file: string): Table {
+  let document: Table;
   try {
-    return parseToml(text) as Table;
+    document = parseToml(text) as Table;
   } catch {
     throw editError(
       file,
@@ -86,6 +96,18 @@ function parseTomlOrThrow(text: string, file: string): Table {
       "valid TOML",
     );
   }
+  const deep = tooDeep(document, MAX_EDIT_DEPTH);
+  if (deep) {
+    const shown = formatKeyPath(deep.slice(0, 4)) + (deep.length > 4 ? "…" : "");
+    throw editError(
+      file,
+      `keys are nested more than ${MAX_EDIT_DEPTH} levels deep (${shown}); ` +
+        `fix the file first (mcpchat config validate ${file})`,
+      `keys nested at most ${MAX_EDIT_DEPTH} levels deep`,
+      locateToml(text).nearest(deep)?.location.key.line,
+    );
+  }
+  return document;
 }
 
 /**
@@ -236,7 +258,7 @@ export function removeServerFromToml(text: string, name: string, file: string): 
   return result;
 }
 
-function noSuchServer(file: string, name: string, names: string[]): ConfigError {
+export function noSuchServer(file: string, name: string, names: string[]): ConfigError {
   const near = closest(name, names);
   const hint = near ? ` (did you mean ${JSON.stringify(near)}?)` : "";
   const list = names.length ? names.map((n) => JSON.stringify(n)).join(", ") : "none";
@@ -245,72 +267,6 @@ function noSuchServer(file: string, name: string, names: string[]): ConfigError 
     `no server named ${JSON.stringify(name)} in this file${hint}; servers here: ${list}`,
     "the name of a server in this file",
   );
-}
-
-function jsonServers(document: JsonValue, file: string): { key: string; servers: Table } {
-  if (!isTable(document)) {
-    throw editError(file, "not a JSON object", 'a JSON object such as {"mcpServers": {}}', 1);
-  }
-  const key = "mcpServers" in document
-    ? "mcpServers"
-    : "servers" in document
-    ? "servers"
-    : undefined;
-  if (key === undefined) {
-    document.mcpServers = {};
-    return { key: "mcpServers", servers: document.mcpServers as Table };
-  }
-  const servers = document[key];
-  if (!isTable(servers)) {
-    throw editError(file, `${key} is not an object`, "an object mapping names to servers");
-  }
-  return { key, servers };
-}
-
-/**
- * Adds server `name` to a Claude-style JSON file (`mcpServers`, or VS Code's
- * `servers`), keeping every other member. The file is rewritten with
- * two-space indentation (comments in a JSONC file do not survive).
- *
- * @example
- * ```ts
- * import { addServerToJson } from "./edit.ts";
- * console.log(addServerToJson('{"mcpServers": {}}', "fs", { command: "npx" }, "mcp.json"));
- * ```
- */
-export function addServerToJson(
-  text: string,
-  name: string,
-  server: ServerDefinition,
-  file: string,
-): string {
-  validateServer(name, server, `new server ${JSON.stringify(name)}`);
-  const { value } = parseJsonWithLocations(text.trim() === "" ? "{}" : text, file, {
-    comments: true,
-  });
-  const { servers } = jsonServers(value, file);
-  if (name in servers) {
-    throw editError(file, `a server named ${JSON.stringify(name)} already exists`, "a new name");
-  }
-  servers[name] = server;
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-/**
- * Removes server `name` from a Claude-style JSON file.
- *
- * @example
- * ```ts
- * import { removeServerFromJson } from "./edit.ts";
- * console.log(removeServerFromJson('{"mcpServers": {"fs": {"command": "npx"}}}', "fs", "mcp.json"));
- * ```
- */
-export function removeServerFromJson(text: string, name: string, file: string): string {
-  const { value } = parseJsonWithLocations(text, file, { comments: true });
-  const { servers } = jsonServers(value, file);
-  if (!(name in servers)) throw noSuchServer(file, name, Object.keys(servers));
-  delete servers[name];
-  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /** A server edit to plan: add a definition, or remove one by name. */
@@ -363,17 +319,21 @@ export async function planServerEdit(
     }
   }
   const json = /\.jsonc?$/i.test(file);
+  // JSON files only: jsonc-parser is CommonJS, costly to load on every start.
+  const { addServerToJson, removeServerFromJson } = json
+    ? await import("./edit_json.ts")
+    : { addServerToJson: undefined, removeServerFromJson: undefined };
   if (edit.op === "add") {
     return {
       file,
-      text: json
+      text: addServerToJson
         ? addServerToJson(text, edit.name, edit.server, file)
         : addServerToToml(text, edit.name, edit.server, file),
     };
   }
   return {
     file,
-    text: json
+    text: removeServerFromJson
       ? removeServerFromJson(text, edit.name, file)
       : removeServerFromToml(text, edit.name, file),
   };

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { McpchatError } from "../util/errors.ts";
+
 /** Process exit code for any configuration error (usage and config errors exit 2). */
 export const CONFIG_ERROR_EXIT_CODE = 2;
 
@@ -87,9 +89,9 @@ export function formatIssue(issue: ConfigIssue): string {
  * }
  * ```
  */
-export class ConfigError extends Error {
+export class ConfigError extends McpchatError {
   /** Machine-readable error code. */
-  readonly code: ConfigErrorCode;
+  declare readonly code: ConfigErrorCode;
   /** The file (or `$ENV_VAR`) the error is about. */
   readonly file: string;
   /** 1-based line, when known. */
@@ -112,11 +114,11 @@ export class ConfigError extends Error {
       expected: string;
       keyPath?: string;
       cause?: unknown;
+      hint?: string;
     },
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, { cause: details.cause, hint: details.hint });
     this.name = "ConfigError";
-    this.code = code;
     this.file = details.file;
     this.line = details.line;
     this.column = details.column;

@@ -6,24 +6,16 @@
  */
 
 import { knownKeys } from "./introspect.ts";
+import { normalizeForeignServer } from "./server.ts";
 import type { KeyLocation } from "./locate.ts";
+import type { DuplicateKey } from "./json_locate.ts";
 import { describeValue } from "./issues.ts";
 import { formatKeyPath, isTable, type LoadState, type Source, type Table } from "./state.ts";
 import { closest } from "./suggest.ts";
 
-/** Keys other tools write into server entries that mcpchat ignores silently. */
-const FOREIGN_SERVER_KEYS = new Set([
-  "autoApprove",
-  "alwaysAllow",
-  "timeout",
-  "description",
-  "transportType",
-  "envFile",
-  "oauth",
-  "trust",
-  "includeTools",
-  "excludeTools",
-]);
+function knownServerKeys(): string[] {
+  return knownKeys(["mcp", "servers", "_"]) ?? [];
+}
 
 const JSON_SERVER_KEYS = ["mcpServers", "servers"] as const;
 
@@ -31,9 +23,15 @@ const JSON_SERVER_KEYS = ["mcpServers", "servers"] as const;
  * Turns a Claude Desktop / Claude Code (`mcpServers`) or VS Code (`servers`)
  * JSON document into `mcp.servers` entries, recording where each came from.
  */
-export function importJsonServers(state: LoadState, source: Source, document: unknown): Table {
+export function importJsonServers(
+  state: LoadState,
+  source: Source,
+  document: unknown,
+  duplicates: readonly DuplicateKey[] = [],
+): Table {
   const servers: Table = {};
   const locations = source.locations();
+  reportDuplicates(state, source, duplicates);
   if (!isTable(document)) {
     state.addIssue({
       code: "CONFIG_INVALID",
@@ -76,52 +74,48 @@ export function importJsonServers(state: LoadState, source: Source, document: un
     });
     return servers;
   }
-  const known = new Set(knownKeys(["mcp", "servers", "_"]) ?? []);
   for (const [name, entry] of Object.entries(entries)) {
     state.serverSources.set(name, { source, docPrefix: [key, name] });
     if (!isTable(entry)) {
       servers[name] = entry;
       continue;
     }
-    const server: Table = {};
-    let broken = false;
-    for (const [field, value] of Object.entries(entry)) {
-      const location = locations.get([key, name, field]);
-      const keyPath = `${key}.${formatKeyPath([name, field])}`;
-      if (field === "disabled" && typeof value === "boolean") {
-        if (entry.enabled === undefined) server.enabled = !value;
-        continue;
-      }
-      if (known.has(field)) {
-        server[field] = value;
-        warnUnexpanded(state, source, location, keyPath, value);
-        continue;
-      }
-      const suggestion = FOREIGN_SERVER_KEYS.has(field) ? undefined : closest(field, known);
-      if (suggestion) {
-        broken = true;
-        state.addIssue({
-          code: "CONFIG_UNKNOWN_KEY",
-          file: source.file,
-          line: location?.key.line,
-          column: location?.key.column,
-          keyPath,
-          expected: `a server key: ${[...known].join(", ")}`,
-          got: `unknown key ${JSON.stringify(field)}`,
-          hint: `did you mean "${suggestion}"?`,
-        });
-      } else {
-        state.warn(
-          source.file,
-          location?.key,
-          keyPath,
-          "ignored (not a setting mcpchat uses)",
-        );
-      }
+    // The same normaliser as `discover`: serverUrl, a type-less /sse URL, disabled.
+    const { server, from, ignored, misspelt } = normalizeForeignServer(entry);
+    const at = (field: string) => locations.get([key, name, field]);
+    const keyPathOf = (field: string) => `${key}.${formatKeyPath([name, field])}`;
+    for (const field of ignored) {
+      state.warn(
+        source.file,
+        at(field)?.key,
+        keyPathOf(field),
+        "ignored (not a setting mcpchat uses)",
+      );
+    }
+    for (const { key: field, suggestion } of misspelt) {
+      state.addIssue({
+        code: "CONFIG_UNKNOWN_KEY",
+        file: source.file,
+        line: at(field)?.key.line,
+        column: at(field)?.key.column,
+        keyPath: keyPathOf(field),
+        expected: `a server key: ${knownServerKeys().join(", ")}`,
+        got: `unknown key ${JSON.stringify(field)}`,
+        hint: `did you mean "${suggestion}"?`,
+      });
+    }
+    for (const [field, value] of Object.entries(server)) {
+      const written = from[field] ?? field;
+      warnUnexpanded(state, source, at(written), keyPathOf(written), value);
+    }
+    // Errors about a renamed key point where it is written (`serverUrl`, not `url`).
+    for (const [field, written] of Object.entries(from)) {
+      const location = at(written);
+      if (location) locations.set([key, name, field], location);
     }
     // A misspelt key is already reported; validating the rest would only add
     // a confusing second error ("command missing") for the same typo.
-    if (!broken) servers[name] = server;
+    if (misspelt.length === 0) servers[name] = server;
   }
   return servers;
 }
@@ -147,5 +141,32 @@ function warnUnexpanded(
       keyPath,
       "${VAR} is passed on literally: mcpchat does not expand variables in server definitions",
     );
+  }
+}
+
+/**
+ * A key written twice in one object of the servers section: `JSON.parse`
+ * keeps the last silently, smol-toml refuses it in TOML; here it is refused
+ * too, at the second one.
+ */
+function reportDuplicates(
+  state: LoadState,
+  source: Source,
+  duplicates: readonly DuplicateKey[],
+): void {
+  for (const { parent, key, at, first } of duplicates) {
+    // Only what mcpchat reads: a duplicate in another client's own settings is theirs.
+    if (!JSON_SERVER_KEYS.some((k) => k === parent[0])) continue;
+    const server = parent.length === 1;
+    state.addIssue({
+      code: "CONFIG_INVALID",
+      file: source.file,
+      line: at.line,
+      column: at.column,
+      keyPath: formatKeyPath([...parent, key]),
+      expected: server ? "each server name once" : "each key once in an object",
+      got: `${JSON.stringify(key)} again (first at line ${first.line}, column ${first.column})`,
+      hint: server ? "rename or remove one of the two servers" : "remove one of the two",
+    });
   }
 }

@@ -17,9 +17,11 @@ import { computeBackends, resolvePaths, warnStoredSecrets } from "./computed.ts"
 import { applyEnvOverrides, getPath } from "./env_overrides.ts";
 import { convertIssue } from "./issues.ts";
 import { importJsonServers } from "./json_import.ts";
-import { type KeyLocations, locateToml, parseJsonWithLocations } from "./locate.ts";
+import { type KeyLocations, locateToml } from "./locate.ts";
+import type { DuplicateKey } from "./json_locate.ts";
 import { defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
-import { type Config, ConfigSchema, type ServerConfig } from "./schema.ts";
+import { ConfigFileRefused, readConfigText } from "./read_file.ts";
+import { type Config, ConfigSchema } from "./schema.ts";
 import {
   baseDirOf,
   isTable,
@@ -31,6 +33,7 @@ import {
 } from "./state.ts";
 
 export { formatKeyPath } from "./state.ts";
+export { validateServer } from "./server.ts";
 export { parseEnvValue } from "./env_overrides.ts";
 
 /** Reads a text file (inject for tests; defaults to `Deno.readTextFile`). */
@@ -47,7 +50,7 @@ export interface LoadConfigOptions {
   path?: string;
   /** Environment snapshot (only the names the caller may read). */
   env: Env;
-  /** File reader; defaults to `Deno.readTextFile`. */
+  /** File reader; defaults to {@linkcode readConfigText} (regular files under a size cap). */
   readTextFile?: ReadTextFile;
   /**
    * Names the caller was able to read into `env` (a narrowed worker reads a
@@ -162,6 +165,15 @@ async function readSource(
         error,
       );
     }
+    if (error instanceof ConfigFileRefused) {
+      throw new ConfigReadError(
+        "CONFIG_READ",
+        file,
+        `${error.expected}${via}`,
+        error.reason,
+        error,
+      );
+    }
     if (error instanceof Deno.errors.IsADirectory) {
       throw new ConfigReadError("CONFIG_READ", file, `a file${via}`, "it is a directory", error);
     }
@@ -196,11 +208,19 @@ async function loadJsonSource(
   read: ReadTextFile,
   file: string,
   referencedBy?: string,
-): Promise<{ source: Source; document: unknown }> {
+): Promise<{ source: Source; document: unknown; duplicates: DuplicateKey[] }> {
   const text = await readSource(read, file, true, referencedBy);
   // Comments are accepted: VS Code's mcp.json is JSONC, and they harm nothing.
-  const { value, locations } = parseJsonWithLocations(text ?? "", file, { comments: true });
-  return { source: { file, format: "json", locations: () => locations }, document: value };
+  // Loaded here, not at start: jsonc-parser is CommonJS, costly to load in a worker.
+  const { parseJsonWithLocations } = await import("./json_locate.ts");
+  const { value, locations, duplicates } = parseJsonWithLocations(text ?? "", file, {
+    comments: true,
+  });
+  return {
+    source: { file, format: "json", locations: () => locations },
+    document: value,
+    duplicates,
+  };
 }
 
 async function importServersFile(state: LoadState, raw: Table, read: ReadTextFile): Promise<void> {
@@ -226,10 +246,10 @@ async function importServersFile(state: LoadState, raw: Table, read: ReadTextFil
   const referencedBy = `mcp.servers_file at ${
     formatLocation(where.file, where.line, where.column)
   }`;
-  const { source, document } = await loadJsonSource(read, file, referencedBy);
+  const { source, document, duplicates } = await loadJsonSource(read, file, referencedBy);
   state.sources.push(file);
   const before = new Map(state.serverSources);
-  const merged = importJsonServers(state, source, document);
+  const merged = importJsonServers(state, source, document, duplicates);
   for (const [name, server] of Object.entries(own ?? {})) {
     // An entry defined in the main file keeps its location there.
     const previous = before.get(name);
@@ -243,32 +263,6 @@ async function importServersFile(state: LoadState, raw: Table, read: ReadTextFil
   }
   mcp.servers = merged;
   mcp.servers_file = file;
-}
-
-/**
- * Validates one server definition (as written in TOML or `mcpServers` JSON)
- * before it is added to a file, e.g. by `mcpchat servers add`.
- *
- * @throws {ConfigValidationError} messages name `label` and the key path.
- * @example
- * ```ts
- * import { validateServer } from "./load.ts";
- * console.log(validateServer("fs", { command: "npx", args: ["-y", "x"] }).type); // stdio
- * ```
- */
-export function validateServer(name: string, server: unknown, label = "server"): ServerConfig {
-  const state = new LoadState({}, label);
-  const result = ConfigSchema.safeParse({ mcp: { servers: { [name]: server } } }, {
-    reportInput: true,
-  });
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      for (const converted of convertIssue(state, issue)) state.addIssue(converted);
-    }
-  }
-  throwIfIssues(state);
-  if (!result.success) throw new Error("unreachable: schema failed without issues");
-  return result.data.mcp.servers[name];
 }
 
 /**
@@ -288,17 +282,17 @@ export function validateServer(name: string, server: unknown, label = "server"):
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfigResult> {
   const env = options.env;
-  const read = options.readTextFile ?? ((path: string) => Deno.readTextFile(path));
+  const read = options.readTextFile ?? ((path: string) => readConfigText(path));
   const state = new LoadState(env);
   const explicit = options.path ?? (env.MCPCHAT_CONFIG?.trim() || undefined);
   const file = explicit ?? defaultConfigPath(env);
   let raw: Table = {};
 
   if (explicit !== undefined && isJsonPath(file)) {
-    const { source, document } = await loadJsonSource(read, file);
+    const { source, document, duplicates } = await loadJsonSource(read, file);
     state.main = source;
     state.sources.push(file);
-    raw = { mcp: { servers: importJsonServers(state, source, document) } };
+    raw = { mcp: { servers: importJsonServers(state, source, document, duplicates) } };
   } else {
     const text = await readSource(read, file, explicit !== undefined);
     if (text !== undefined) {

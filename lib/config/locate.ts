@@ -5,13 +5,12 @@
  *
  * The TOML locator runs only on text that `smol-toml` has already parsed, so it
  * can be a small forgiving scanner; it never throws, and returns what it found.
- * The JSON side is a complete validating parser that records positions as it
- * goes and reports syntax errors with an exact line, column and expectation.
+ * The JSON side is json_locate.ts (jsonc-parser, loaded only when a JSON file
+ * is read). Both record into a trie, so the work is linear in the text
+ * however long a dotted key is.
  *
  * @module
  */
-
-import { ConfigSyntaxError } from "./errors.ts";
 
 /** A 1-based position in a text. */
 export interface Position {
@@ -32,21 +31,99 @@ export interface KeyLocation {
 /** A path into a parsed document: object keys and array indexes. */
 export type DocPath = readonly (string | number)[];
 
-/** Positions of every key and value found in a document. */
+/** A node of the location trie: one path segment, its children, where it is written. */
+export class LocationNode {
+  children?: Map<string | number, LocationNode>;
+  location?: KeyLocation;
+  /** Offsets of key and value, turned into a location on first read (the JSON fast path). */
+  offsets?: { key: number; value: number };
+
+  child(segment: string | number): LocationNode {
+    this.children ??= new Map();
+    let node = this.children.get(segment);
+    if (!node) {
+      node = new LocationNode();
+      this.children.set(segment, node);
+    }
+    return node;
+  }
+
+  /** Records `location` here unless something was recorded first (the first definition wins). */
+  mark(location: KeyLocation): void {
+    this.location ??= location;
+  }
+
+  /** Whether anything is recorded here. */
+  get marked(): boolean {
+    return this.location !== undefined || this.offsets !== undefined;
+  }
+}
+
+/**
+ * Positions of every key and value found in a document, in a trie of path
+ * segments: recording or finding a path costs its length, so a 30,000-part
+ * dotted key is located in linear time (a map keyed by the whole path made it
+ * cubic: every prefix re-serialised).
+ */
 export class KeyLocations {
-  readonly #map = new Map<string, KeyLocation>();
+  /** The document root (internal to lib/config: the scanners walk it directly). */
+  readonly root = new LocationNode();
   /** TOML only: every table header (`[a.b]`, `[[c]]`) in order, with its resolved path. */
   readonly headers: { line: number; path: (string | number)[] }[] = [];
+  #size = 0;
+  readonly #lines?: LineIndex;
+
+  /** `lines` resolves locations recorded as offsets ({@linkcode markOffsets}). */
+  constructor(lines?: LineIndex) {
+    this.#lines = lines;
+  }
 
   /** Records `location` for `path` (the first definition wins). */
   set(path: DocPath, location: KeyLocation): void {
-    const id = pathId(path);
-    if (!this.#map.has(id)) this.#map.set(id, location);
+    let node = this.root;
+    for (const segment of path) node = node.child(segment);
+    this.mark(node, location);
+  }
+
+  /** Records `location` at `node` (internal: the scanners' fast path). */
+  mark(node: LocationNode, location: KeyLocation): void {
+    if (!node.marked) this.#size++;
+    node.mark(location);
+  }
+
+  /**
+   * Records where a key and its value start, as offsets: a large JSON file
+   * pays for line and column only where a message needs them.
+   */
+  markOffsets(node: LocationNode, key: number, value: number): void {
+    if (node.marked) return;
+    this.#size++;
+    node.offsets = { key, value };
+  }
+
+  /** The first key offset recorded at `node`, if it was recorded as offsets. */
+  keyOffset(node: LocationNode): number | undefined {
+    return node.offsets?.key;
+  }
+
+  #resolve(node: LocationNode): KeyLocation | undefined {
+    if (node.location === undefined && node.offsets !== undefined && this.#lines) {
+      node.location = {
+        key: this.#lines.position(node.offsets.key),
+        value: this.#lines.position(node.offsets.value),
+      };
+    }
+    return node.location;
   }
 
   /** The location of exactly `path`, if it is written in the document. */
   get(path: DocPath): KeyLocation | undefined {
-    return this.#map.get(pathId(path));
+    let node: LocationNode | undefined = this.root;
+    for (const segment of path) {
+      node = node.children?.get(segment);
+      if (!node) return undefined;
+    }
+    return this.#resolve(node);
   }
 
   /**
@@ -54,21 +131,25 @@ export class KeyLocations {
    * `[mcp.servers.x]` header for a key missing from that table).
    */
   nearest(path: DocPath): { location: KeyLocation; exact: boolean } | undefined {
-    for (let n = path.length; n >= 0; n--) {
-      const found = this.#map.get(pathId(path.slice(0, n)));
-      if (found) return { location: found, exact: n === path.length };
+    let node: LocationNode | undefined = this.root;
+    let best = this.root.marked ? this.root : undefined;
+    let bestDepth = 0;
+    for (let depth = 0; depth < path.length; depth++) {
+      node = node.children?.get(path[depth]);
+      if (!node) break;
+      if (node.marked) {
+        best = node;
+        bestDepth = depth + 1;
+      }
     }
-    return undefined;
+    const location = best && this.#resolve(best);
+    return location ? { location, exact: bestDepth === path.length } : undefined;
   }
 
   /** Number of recorded paths. */
   get size(): number {
-    return this.#map.size;
+    return this.#size;
   }
-}
-
-function pathId(path: DocPath): string {
-  return JSON.stringify(path);
 }
 
 /** Maps offsets in a text to 1-based line/column. */
@@ -116,8 +197,8 @@ class TomlScanner {
   readonly #text: string;
   readonly #lines: LineIndex;
   readonly #out = new KeyLocations();
-  /** Current length of each array of tables, by resolved path. */
-  readonly #arrayTables = new Map<string, number>();
+  /** Current length of each array of tables, by its node. */
+  readonly #arrayTables = new Map<LocationNode, number>();
   #i = 0;
 
   constructor(text: string) {
@@ -160,33 +241,32 @@ class TomlScanner {
   }
 
   #document(): void {
-    let table: (string | number)[] = [];
+    let table = this.#out.root;
     while (true) {
       this.#skipSpaces(true);
       if (this.#eof()) return;
       const start = this.#i;
       if (this.#peek() === "[" && this.#peek(1) === "[") {
         this.#i += 2;
-        const key = this.#resolve(this.#key());
+        const { path, node } = this.#resolve(this.#key(), undefined);
         this.#skipSpaces(false);
         this.#i += 2; // "]]"
-        const id = pathId(key);
-        const index = this.#arrayTables.get(id) ?? 0;
-        this.#arrayTables.set(id, index + 1);
-        this.#out.set(key, { key: this.#pos(start) });
-        table = [...key, index];
-        this.#out.headers.push({ line: this.#pos(start).line, path: table });
-        this.#out.set(table, { key: this.#pos(start) });
+        const index = this.#arrayTables.get(node) ?? 0;
+        this.#arrayTables.set(node, index + 1);
+        const at = { key: this.#pos(start) };
+        this.#out.mark(node, at);
+        table = node.child(index);
+        this.#out.headers.push({ line: at.key.line, path: [...path, index] });
+        this.#out.mark(table, at);
       } else if (this.#peek() === "[") {
         this.#i++;
-        table = this.#resolve(this.#key());
+        // `[a.b.c]` also defines `a` and `a.b` here, unless they were written earlier.
+        const at = { key: this.#pos(start) };
+        const { path, node } = this.#resolve(this.#key(), at);
+        table = node;
         this.#skipSpaces(false);
         this.#i++; // "]"
-        // `[a.b.c]` also defines `a` and `a.b` here, unless they were written earlier.
-        for (let n = 1; n <= table.length; n++) {
-          this.#out.set(table.slice(0, n), { key: this.#pos(start) });
-        }
-        this.#out.headers.push({ line: this.#pos(start).line, path: table });
+        this.#out.headers.push({ line: at.key.line, path });
       } else {
         this.#keyValue(table);
       }
@@ -194,15 +274,28 @@ class TomlScanner {
     }
   }
 
-  /** Appends the current index of every array of tables a header walks through. */
-  #resolve(key: string[]): (string | number)[] {
-    const out: (string | number)[] = [];
+  /**
+   * Walks a header's key from the root, stepping into the current element of
+   * every array of tables on the way (and marking each step with `mark`).
+   */
+  #resolve(
+    key: string[],
+    mark: KeyLocation | undefined,
+  ): { path: (string | number)[]; node: LocationNode } {
+    const path: (string | number)[] = [];
+    let node = this.#out.root;
     for (const part of key) {
-      const parentIndex = this.#arrayTables.get(pathId(out));
-      if (parentIndex !== undefined && out.length > 0) out.push(parentIndex - 1);
-      out.push(part);
+      const length = this.#arrayTables.get(node);
+      if (length !== undefined && path.length > 0) {
+        path.push(length - 1);
+        node = node.child(length - 1);
+        if (mark) this.#out.mark(node, mark);
+      }
+      path.push(part);
+      node = node.child(part);
+      if (mark) this.#out.mark(node, mark);
     }
-    return out;
+    return { path, node };
   }
 
   #skipToLineEnd(): void {
@@ -215,7 +308,7 @@ class TomlScanner {
     }
   }
 
-  #keyValue(table: readonly (string | number)[]): void {
+  #keyValue(table: LocationNode): void {
     const keyStart = this.#i;
     const key = this.#key();
     if (key.length === 0) {
@@ -225,14 +318,16 @@ class TomlScanner {
     this.#skipSpaces(false);
     if (this.#peek() === "=") this.#i++;
     this.#skipSpaces(false);
-    const path = [...table, ...key];
     const keyPos = this.#pos(keyStart);
+    let node = table;
     // Every dotted prefix (`a.b` in `a.b.c = 1`) is located at the key too.
-    for (let n = table.length + 1; n < path.length; n++) {
-      this.#out.set(path.slice(0, n), { key: keyPos });
+    for (let n = 0; n < key.length - 1; n++) {
+      node = node.child(key[n]);
+      this.#out.mark(node, { key: keyPos });
     }
-    this.#out.set(path, { key: keyPos, value: this.#pos(this.#i) });
-    this.#value(path);
+    node = node.child(key[key.length - 1]);
+    this.#out.mark(node, { key: keyPos, value: this.#pos(this.#i) });
+    this.#value(node);
   }
 
   #key(): string[] {
@@ -300,28 +395,29 @@ class TomlScanner {
     }
   }
 
-  #value(path: readonly (string | number)[]): void {
+  #value(node: LocationNode): void {
     const c = this.#peek();
     if (this.#text.startsWith('"""', this.#i)) this.#multiline('"');
     else if (this.#text.startsWith("'''", this.#i)) this.#multiline("'");
     else if (c === '"') this.#basicString();
     else if (c === "'") this.#literalString();
-    else if (c === "[") this.#array(path);
-    else if (c === "{") this.#inlineTable(path);
+    else if (c === "[") this.#array(node);
+    else if (c === "{") this.#inlineTable(node);
     else {
       while (!this.#eof() && !",]}\n#".includes(this.#peek())) this.#i++;
     }
   }
 
-  #array(path: readonly (string | number)[]): void {
+  #array(node: LocationNode): void {
     this.#i++;
     for (let index = 0; !this.#eof(); index++) {
       this.#skipSpaces(true);
       if (this.#peek() === "]") break;
       const at = this.#pos(this.#i);
-      this.#out.set([...path, index], { key: at, value: at });
+      const element = node.child(index);
+      this.#out.mark(element, { key: at, value: at });
       const before = this.#i;
-      this.#value([...path, index]);
+      this.#value(element);
       this.#skipSpaces(true);
       if (this.#peek() === ",") this.#i++;
       else if (this.#i === before) break;
@@ -329,13 +425,13 @@ class TomlScanner {
     this.#i++;
   }
 
-  #inlineTable(path: readonly (string | number)[]): void {
+  #inlineTable(node: LocationNode): void {
     this.#i++;
     while (!this.#eof()) {
       this.#skipSpaces(true);
       if (this.#peek() === "}") break;
       const before = this.#i;
-      this.#keyValue(path);
+      this.#keyValue(node);
       this.#skipSpaces(true);
       if (this.#peek() === ",") this.#i++;
       else if (this.#i === before) break;
@@ -357,264 +453,4 @@ class TomlScanner {
  */
 export function locateToml(text: string): KeyLocations {
   return new TomlScanner(text).scan();
-}
-
-// ------------------------------------------------------------------ JSON
-
-/** A JSON value as parsed (objects are plain `{}` objects). */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
-
-const MAX_JSON_DEPTH = 256;
-const JSON_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-
-class JsonFailure {
-  constructor(readonly offset: number, readonly reason: string, readonly expected: string) {}
-}
-
-class JsonParser {
-  readonly #text: string;
-  readonly #lines: LineIndex;
-  readonly locations = new KeyLocations();
-  readonly #comments: boolean;
-  #i = 0;
-
-  constructor(text: string, comments: boolean) {
-    this.#text = text;
-    this.#lines = new LineIndex(text);
-    this.#comments = comments;
-  }
-
-  parse(): JsonValue {
-    // A UTF-8 byte order mark is common in files saved by Windows editors.
-    if (this.#text.charCodeAt(0) === 0xfeff) this.#i = 1;
-    this.#ws();
-    if (this.#i >= this.#text.length) {
-      throw new JsonFailure(this.#i, "empty document", 'a JSON object such as {"mcpServers": {}}');
-    }
-    const value = this.#value([], 0);
-    this.#ws();
-    if (this.#i < this.#text.length) {
-      throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, "end of file");
-    }
-    return value;
-  }
-
-  #describe(): string {
-    if (this.#i >= this.#text.length) return "end of file";
-    return JSON.stringify(this.#text[this.#i]);
-  }
-
-  #ws(): void {
-    while (this.#i < this.#text.length) {
-      const c = this.#text.charCodeAt(this.#i);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.#i++;
-      else if (this.#comments && c === 0x2f && this.#text[this.#i + 1] === "/") {
-        while (this.#i < this.#text.length && this.#text[this.#i] !== "\n") this.#i++;
-      } else if (this.#comments && c === 0x2f && this.#text[this.#i + 1] === "*") {
-        const end = this.#text.indexOf("*/", this.#i + 2);
-        if (end === -1) throw new JsonFailure(this.#i, "unterminated /* comment", '"*/"');
-        this.#i = end + 2;
-      } else return;
-    }
-  }
-
-  #value(path: (string | number)[], depth: number): JsonValue {
-    if (depth > MAX_JSON_DEPTH) {
-      throw new JsonFailure(this.#i, "nesting too deep", `at most ${MAX_JSON_DEPTH} levels`);
-    }
-    const c = this.#text[this.#i];
-    if (c === "{") return this.#object(path, depth);
-    if (c === "[") return this.#array(path, depth);
-    if (c === '"') return this.#string();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
-      if (this.#text.startsWith(word, this.#i)) {
-        this.#i += word.length;
-        return value;
-      }
-    }
-    JSON_NUMBER.lastIndex = this.#i;
-    const number = JSON_NUMBER.exec(this.#text);
-    if (number && number[0] !== "-") {
-      this.#i += number[0].length;
-      return Number(number[0]);
-    }
-    const hint = c === "'" ? "; JSON strings need double quotes" : "";
-    throw new JsonFailure(
-      this.#i,
-      `unexpected ${this.#describe()}${hint}`,
-      'a value (an object, array, "string", number, true, false or null)',
-    );
-  }
-
-  #object(path: (string | number)[], depth: number): { [key: string]: JsonValue } {
-    const result: { [key: string]: JsonValue } = {};
-    this.#i++;
-    this.#ws();
-    if (this.#text[this.#i] === "}") {
-      this.#i++;
-      return result;
-    }
-    while (true) {
-      this.#ws();
-      if (this.#text[this.#i] !== '"') {
-        const trailing = this.#text[this.#i] === "}" ? " (JSON allows no trailing comma)" : "";
-        throw new JsonFailure(
-          this.#i,
-          `unexpected ${this.#describe()}${trailing}`,
-          "a double-quoted property name",
-        );
-      }
-      const keyStart = this.#i;
-      const key = this.#string();
-      if (key === "__proto__") {
-        throw new JsonFailure(keyStart, 'unsafe property name "__proto__"', "another name");
-      }
-      this.#ws();
-      if (this.#text[this.#i] !== ":") {
-        throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, `":" after the name`);
-      }
-      this.#i++;
-      this.#ws();
-      const childPath = [...path, key];
-      this.locations.set(childPath, {
-        key: this.#lines.position(keyStart),
-        value: this.#lines.position(this.#i),
-      });
-      result[key] = this.#value(childPath, depth + 1);
-      this.#ws();
-      const c = this.#text[this.#i];
-      if (c === ",") {
-        this.#i++;
-        continue;
-      }
-      if (c === "}") {
-        this.#i++;
-        return result;
-      }
-      throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, `"," or "}"`);
-    }
-  }
-
-  #array(path: (string | number)[], depth: number): JsonValue[] {
-    const result: JsonValue[] = [];
-    this.#i++;
-    this.#ws();
-    if (this.#text[this.#i] === "]") {
-      this.#i++;
-      return result;
-    }
-    while (true) {
-      this.#ws();
-      if (this.#text[this.#i] === "]") {
-        throw new JsonFailure(
-          this.#i,
-          'unexpected "]" (JSON allows no trailing comma)',
-          "a value",
-        );
-      }
-      const childPath = [...path, result.length];
-      const at = this.#lines.position(this.#i);
-      this.locations.set(childPath, { key: at, value: at });
-      result.push(this.#value(childPath, depth + 1));
-      this.#ws();
-      const c = this.#text[this.#i];
-      if (c === ",") {
-        this.#i++;
-        continue;
-      }
-      if (c === "]") {
-        this.#i++;
-        return result;
-      }
-      throw new JsonFailure(this.#i, `unexpected ${this.#describe()}`, `"," or "]"`);
-    }
-  }
-
-  #string(): string {
-    const start = this.#i;
-    this.#i++;
-    while (true) {
-      if (this.#i >= this.#text.length) {
-        throw new JsonFailure(start, "unterminated string", 'a closing "');
-      }
-      const c = this.#text.charCodeAt(this.#i);
-      if (c === 0x22) break;
-      if (c < 0x20) {
-        throw new JsonFailure(
-          this.#i,
-          "control character in string",
-          c === 0x0a ? 'a closing " on the same line (or \\n)' : "an escaped character",
-        );
-      }
-      if (c === 0x5c) {
-        const next = this.#text[this.#i + 1] ?? "";
-        if (next === "u") {
-          if (!/^[0-9A-Fa-f]{4}$/.test(this.#text.slice(this.#i + 2, this.#i + 6))) {
-            throw new JsonFailure(this.#i, "invalid \\u escape", "four hex digits after \\u");
-          }
-          this.#i += 6;
-          continue;
-        }
-        if (!'"\\/bfnrt'.includes(next) || next === "") {
-          throw new JsonFailure(
-            this.#i,
-            `invalid escape \\${next}`,
-            'one of \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX',
-          );
-        }
-        this.#i += 2;
-        continue;
-      }
-      this.#i++;
-    }
-    this.#i++;
-    return JSON.parse(this.#text.slice(start, this.#i)) as string;
-  }
-
-  position(offset: number): Position {
-    return this.#lines.position(offset);
-  }
-}
-
-/**
- * Parses JSON text, recording where each key and array element is written.
- * With `comments`, `//` and `/* *\/` comments count as whitespace (VS Code's
- * `mcp.json` is JSON with comments); trailing commas stay errors.
- *
- * @throws {ConfigSyntaxError} `CONFIG_JSON_SYNTAX` with the exact line, column
- *   and what was expected.
- * @example
- * ```ts
- * import { parseJsonWithLocations } from "./locate.ts";
- * const { value, locations } = parseJsonWithLocations('{"a": [1, 2]}', "x.json");
- * console.log(value, locations.get(["a", 1])); // { a: [1, 2] } { key: {line:1,column:11}, ... }
- * ```
- */
-export function parseJsonWithLocations(
-  text: string,
-  file: string,
-  options: { comments?: boolean } = {},
-): { value: JsonValue; locations: KeyLocations } {
-  const parser = new JsonParser(text, options.comments ?? false);
-  try {
-    const value = parser.parse();
-    return { value, locations: parser.locations };
-  } catch (error) {
-    if (!(error instanceof JsonFailure)) throw error;
-    const { line, column } = parser.position(error.offset);
-    throw new ConfigSyntaxError(
-      "CONFIG_JSON_SYNTAX",
-      file,
-      line,
-      column,
-      error.reason,
-      error.expected,
-    );
-  }
 }

@@ -55,12 +55,11 @@ export {
   validateServer,
 } from "./load.ts";
 export { formatConfig, type FormatConfigOptions } from "./format.ts";
+export { ConfigFileRefused, MAX_CONFIG_BYTES, readConfigText } from "./read_file.ts";
 export {
-  addServerToJson,
   addServerToToml,
   type PlannedEdit,
   planServerEdit,
-  removeServerFromJson,
   removeServerFromToml,
   renderServerToml,
   type ServerDefinition,

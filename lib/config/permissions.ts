@@ -9,6 +9,7 @@
 import { dirnamePath as dirname } from "./pathutil.ts";
 import { configEnvNames } from "./env_names.ts";
 import { configDir, defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
+import { readConfigText } from "./read_file.ts";
 
 /** Deno permissions for the config worker (the shape `lib/plugin` takes). */
 export interface ConfigWorkerPermissions {
@@ -89,7 +90,8 @@ export async function discoverExtraReads(options: {
   readTextFile?: (path: string) => Promise<string>;
 }): Promise<string[]> {
   const env = options.env;
-  const read = options.readTextFile ?? ((path: string) => Deno.readTextFile(path));
+  // Never Deno.readTextFile here: a FIFO named as the config would block start-up.
+  const read = options.readTextFile ?? ((path: string) => readConfigText(path));
   let file: string;
   try {
     file = options.configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));

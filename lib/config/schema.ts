@@ -394,6 +394,9 @@ export const ServerSchema = z.pipe(
   }),
 );
 
+/** A server definition as written (every key optional): what `ServerSchema` accepts. */
+export type ServerConfigInput = z.input<typeof ServerSchema>;
+
 const ServerNameSchema = z.string().check(z.refine((v) => SERVER_NAME_PATTERN.test(v), {
   params: {
     expected: "a server name of 1-64 letters, digits, '_', '-' or '.', " +

@@ -181,3 +181,26 @@ export function throwIfIssues(state: LoadState): void {
   );
   throw new ConfigValidationError(sorted.map((s) => s.issue));
 }
+
+/**
+ * The first path in `value` nested deeper than `limit` tables or arrays, or
+ * `undefined`. Iterative, so a 30,000-part dotted key is measured, not a
+ * stack overflow (`JSON.stringify` and `structuredClone` recurse).
+ *
+ * @example
+ * ```ts
+ * import { tooDeep } from "./state.ts";
+ * console.log(tooDeep({ a: { b: { c: 1 } } }, 2)); // ["a", "b", "c"]
+ * ```
+ */
+export function tooDeep(value: unknown, limit: number): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current !== "object" || current === null || current instanceof Date) continue;
+    if (path.length >= limit) return path.concat(Object.keys(current).slice(0, 1));
+    const entries = Array.isArray(current) ? current.entries() : Object.entries(current);
+    for (const [key, child] of entries) stack.push({ value: child, path: [...path, key] });
+  }
+  return undefined;
+}

@@ -6,34 +6,33 @@
  * @module
  */
 
+import { McpchatError, type McpchatErrorOptions } from "../util/errors.ts";
+
 /**
  * Base class of every LLM error.
  *
  * @example
  * ```ts
  * import { LlmError } from "./errors.ts";
- * const e = new LlmError("anthropic: boom", "LLM_ERROR", "anthropic");
+ * const e = new LlmError("LLM_ERROR", "anthropic: boom", { backend: "anthropic" });
  * console.log(e.code, e.backend);
  * ```
  */
-export class LlmError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: string;
+export class LlmError extends McpchatError {
   /** Backend name the error concerns. */
   readonly backend: string;
   /** True when trying again later may succeed (429, 5xx, connection errors). */
   readonly retryable: boolean;
+  /** Creates the error: `code`, `message`, then the backend it concerns. */
   constructor(
-    message: string,
     code: string,
-    backend: string,
-    options?: ErrorOptions & { retryable?: boolean },
+    message: string,
+    options: McpchatErrorOptions & { backend: string; retryable?: boolean },
   ) {
-    super(message, options);
+    super(code, message, options);
     this.name = "LlmError";
-    this.code = code;
-    this.backend = backend;
-    this.retryable = options?.retryable ?? false;
+    this.backend = options.backend;
+    this.retryable = options.retryable ?? false;
   }
 }
 
@@ -57,12 +56,10 @@ export class LlmHttpError extends LlmError {
     },
   ) {
     const detail = options?.providerMessage ? ` (${options.providerMessage})` : "";
-    super(
-      `${backend}: ${status} ${statusText(status)}${detail} — ${advice}`,
-      code,
+    super(code, `${backend}: ${status} ${statusText(status)}${detail} — ${advice}`, {
+      ...options,
       backend,
-      options,
-    );
+    });
     this.name = "LlmHttpError";
     this.status = status;
     this.retryAfterMs = options?.retryAfterMs;
@@ -155,10 +152,9 @@ export class LlmBadRequestError extends LlmHttpError {
 export class LlmConnectionError extends LlmError {
   constructor(backend: string, url: string, detail: string, options?: ErrorOptions) {
     super(
-      `${backend}: cannot reach ${url} (${detail}) — check the network and base_url`,
       "LLM_CONNECTION",
-      backend,
-      { ...options, retryable: true },
+      `${backend}: cannot reach ${url} (${detail}) — check the network and base_url`,
+      { ...options, retryable: true, backend },
     );
     this.name = "LlmConnectionError";
   }
@@ -168,10 +164,9 @@ export class LlmConnectionError extends LlmError {
 export class LlmPermissionError extends LlmError {
   constructor(backend: string, detail: string, options?: ErrorOptions) {
     super(
-      `${backend}: the llm service is not allowed to reach this provider (${detail}) — backends added or changed after start need a restart of mcpchat`,
       "LLM_NOT_PERMITTED",
-      backend,
-      options,
+      `${backend}: the llm service is not allowed to reach this provider (${detail}) — backends added or changed after start need a restart of mcpchat`,
+      { ...options, backend },
     );
     this.name = "LlmPermissionError";
   }
@@ -181,10 +176,9 @@ export class LlmPermissionError extends LlmError {
 export class LlmStreamInterruptedError extends LlmError {
   constructor(backend: string, detail: string, options?: ErrorOptions) {
     super(
-      `${backend}: the response stream broke off mid-answer (${detail}); the partial answer is kept — ask again to continue`,
       "LLM_STREAM_INTERRUPTED",
-      backend,
-      options,
+      `${backend}: the response stream broke off mid-answer (${detail}); the partial answer is kept — ask again to continue`,
+      { ...options, backend },
     );
     this.name = "LlmStreamInterruptedError";
   }
@@ -206,10 +200,9 @@ export class LlmTimeoutError extends LlmError {
       : `the call took longer than ${timeoutMs / 1000} s`;
     const knob = kind === "idle" ? "llm.idle_timeout_seconds" : "llm.timeout_seconds";
     super(
-      `${backend}: timed out (${what}) — the provider is slow or stuck; retry, or raise ${knob}`,
       "LLM_TIMEOUT",
-      backend,
-      { ...options, retryable: true },
+      `${backend}: timed out (${what}) — the provider is slow or stuck; retry, or raise ${knob}`,
+      { ...options, retryable: true, backend },
     );
     this.name = "LlmTimeoutError";
     this.kind = kind;
@@ -220,7 +213,7 @@ export class LlmTimeoutError extends LlmError {
 /** The caller cancelled (Ctrl-C). */
 export class LlmCancelledError extends LlmError {
   constructor(backend: string, options?: ErrorOptions) {
-    super(`${backend}: cancelled`, "LLM_CANCELLED", backend, options);
+    super("LLM_CANCELLED", `${backend}: cancelled`, { ...options, backend });
     this.name = "AbortError";
   }
 }
@@ -231,11 +224,11 @@ export class LlmCircuitOpenError extends LlmError {
   readonly retryInMs: number;
   constructor(backend: string, retryInMs: number) {
     super(
+      "LLM_CIRCUIT_OPEN",
       `${backend}: temporarily disabled after repeated failures; next try in ${
         Math.ceil(retryInMs / 1000)
       } s (see /health), or switch with /backend`,
-      "LLM_CIRCUIT_OPEN",
-      backend,
+      { backend },
     );
     this.name = "LlmCircuitOpenError";
     this.retryInMs = retryInMs;
@@ -245,7 +238,7 @@ export class LlmCircuitOpenError extends LlmError {
 /** The backend lacks a key or setting. */
 export class LlmUnconfiguredError extends LlmError {
   constructor(backend: string, missing: string) {
-    super(`${backend}: not configured — ${missing}`, "LLM_UNCONFIGURED", backend);
+    super("LLM_UNCONFIGURED", `${backend}: not configured — ${missing}`, { backend });
     this.name = "LlmUnconfiguredError";
   }
 }
@@ -254,11 +247,11 @@ export class LlmUnconfiguredError extends LlmError {
 export class LlmUnknownBackendError extends LlmError {
   constructor(backend: string, known: string[]) {
     super(
+      "LLM_UNKNOWN_BACKEND",
       `unknown backend "${backend}" — use one of: ${
         known.join(", ")
       }, or add [llm.backends.${backend}] with type and base_url`,
-      "LLM_UNKNOWN_BACKEND",
-      backend,
+      { backend },
     );
     this.name = "LlmUnknownBackendError";
   }
@@ -268,9 +261,9 @@ export class LlmUnknownBackendError extends LlmError {
 export class LlmNoModelError extends LlmError {
   constructor(backend: string) {
     super(
-      `${backend}: no model chosen — set llm.backends.${backend}.model, pass -m, or use /model`,
       "LLM_NO_MODEL",
-      backend,
+      `${backend}: no model chosen — set llm.backends.${backend}.model, pass -m, or use /model`,
+      { backend },
     );
     this.name = "LlmNoModelError";
   }
@@ -279,7 +272,7 @@ export class LlmNoModelError extends LlmError {
 /** The provider answered with something we cannot use (malformed stream, error event). */
 export class LlmProviderError extends LlmError {
   constructor(backend: string, detail: string, options?: ErrorOptions & { retryable?: boolean }) {
-    super(`${backend}: ${detail}`, "LLM_PROVIDER", backend, options);
+    super("LLM_PROVIDER", `${backend}: ${detail}`, { ...options, backend });
     this.name = "LlmProviderError";
   }
 }

@@ -8,7 +8,9 @@
  * @module
  */
 
-import { type ServerConfig, validateServerConfig } from "./config.ts";
+import type { ParseError } from "jsonc-parser";
+import type { ServerConfig } from "./config.ts";
+import { ConfigValidationError } from "../config/errors.ts";
 
 /** Where a candidate was found. */
 export type DiscoverySource =
@@ -30,6 +32,8 @@ export interface DiscoveredServer {
   path: string;
   /** The entry converted to mcpchat's config shape and validated. */
   config: ServerConfig;
+  /** The entry as mcpchat would write it (other clients' keys dropped, nothing defaulted). */
+  definition: Record<string, unknown>;
   /** Things the user should know before importing (e.g. unresolved `${input:…}`). */
   warnings: string[];
   /** Other files declaring the same server with the same config. */
@@ -136,64 +140,36 @@ function asRecord(v: unknown): Record<string, unknown> {
 }
 
 /**
- * Parses JSON with comments and trailing commas (VS Code's settings format).
+ * Parses JSON with comments and trailing commas (VS Code's settings format)
+ * with Microsoft's `jsonc-parser`, the parser VS Code itself uses.
  *
+ * @throws {SyntaxError} naming the first problem and its line and column.
  * @example
  * ```ts
  * import { parseJsonc } from "./discover.ts";
- * parseJsonc('{ // c\n "a": [1, 2,], }'); // { a: [1, 2] }
+ * await parseJsonc('{ // c\n "a": [1, 2,], }'); // { a: [1, 2] }
  * ```
  */
-export function parseJsonc(text: string): unknown {
-  let out = "";
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === '"') {
-      const start = i++;
-      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-      out += text.slice(start, ++i);
-    } else if (ch === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-    } else if (ch === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      i = end === -1 ? text.length : end + 2;
-    } else {
-      out += ch;
-      i++;
-    }
+export async function parseJsonc(text: string): Promise<unknown> {
+  // Loaded on first use: discover is off the start-up path.
+  const { parse, printParseErrorCode } = await import("jsonc-parser");
+  const errors: ParseError[] = [];
+  let value: unknown;
+  try {
+    value = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  } catch (error) {
+    // Its recursive descent runs out of stack on pathological nesting.
+    if (error instanceof RangeError) throw new SyntaxError("nested too deeply");
+    throw error;
   }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, "$1"));
-}
-
-/** Converts another client's entry to our config shape. */
-function normalize(entry: Record<string, unknown>): Record<string, unknown> {
-  const e = { ...entry };
-  if (e.type === "stdio" || (e.type === undefined && typeof e.command === "string")) {
-    delete e.type;
-  } else if (e.type === "streamable-http" || e.type === "streamableHttp" || e.type === "http") {
-    e.type = "http";
-  } else if (e.type === undefined && typeof e.url === "string") {
-    // Claude Desktop / Cursor remote entries without a type: streamable HTTP unless the path says SSE.
-    e.type = /\/sse\/?$/.test(e.url as string) ? "sse" : "http";
+  const first = errors[0];
+  if (first) {
+    const before = text.slice(0, first.offset);
+    const line = before.split("\n").length;
+    const column = first.offset - before.lastIndexOf("\n");
+    throw new SyntaxError(`${printParseErrorCode(first.error)} at line ${line}, column ${column}`);
   }
-  if (typeof e.serverUrl === "string" && e.url === undefined) e.url = e.serverUrl;
-  // Keys other clients use that we do not: keep the config minimal.
-  for (
-    const k of [
-      "disabled",
-      "autoApprove",
-      "alwaysAllow",
-      "serverUrl",
-      "envFile",
-      "timeout",
-      "description",
-    ]
-  ) {
-    delete e[k];
-  }
-  if (entry.disabled === true) e.enabled = false;
-  return e;
+  return value;
 }
 
 function variableWarnings(config: unknown): string[] {
@@ -231,6 +207,8 @@ export async function discoverServers(
   const servers: DiscoveredServer[] = [];
   const problems: DiscoveryProblem[] = [];
   const byKey = new Map<string, DiscoveredServer>();
+  // The config loader's own normaliser and schema (zod: loaded when discover runs).
+  const { normalizeForeignServer, validateServer } = await import("../config/server.ts");
   for (const loc of locations(options)) {
     let text: string | undefined;
     try {
@@ -242,18 +220,33 @@ export async function discoverServers(
     if (text === undefined) continue;
     let doc: Record<string, unknown>;
     try {
-      doc = asRecord(parseJsonc(text));
+      doc = asRecord(await parseJsonc(text));
     } catch (error) {
       problems.push({ path: loc.path, message: `not valid JSON: ${(error as Error).message}` });
       continue;
     }
     for (const map of loc.pick(doc)) {
       for (const [name, raw] of Object.entries(map)) {
+        const { server: definition, misspelt } = normalizeForeignServer(asRecord(raw));
         let config: ServerConfig;
         try {
-          config = validateServerConfig(name, normalize(asRecord(raw)));
+          if (misspelt.length > 0) {
+            const { key, suggestion } = misspelt[0];
+            throw new Error(
+              `mcp.servers.${name}: unknown key ${
+                JSON.stringify(key)
+              } (did you mean "${suggestion}"?)`,
+            );
+          }
+          config = validateServer(name, definition, loc.path);
         } catch (error) {
-          problems.push({ path: loc.path, name, message: (error as Error).message });
+          const message = error instanceof ConfigValidationError
+            ? error.issues.map((i) =>
+              `${i.keyPath}: expected ${i.expected}${i.got ? `, got ${i.got}` : ""}`
+            )
+              .join("; ")
+            : (error as Error).message;
+          problems.push({ path: loc.path, name, message });
           continue;
         }
         const key = `${name}\u0000${JSON.stringify(config)}`;
@@ -267,6 +260,7 @@ export async function discoverServers(
           source: loc.source,
           path: loc.path,
           config,
+          definition,
           warnings: variableWarnings(config),
           alsoIn: [],
         };

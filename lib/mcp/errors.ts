@@ -6,6 +6,8 @@
  * @module
  */
 
+import { McpchatError, type McpchatErrorOptions } from "../util/errors.ts";
+
 /**
  * Base class of every MCP client error.
  *
@@ -16,16 +18,12 @@
  * console.log(e.code);
  * ```
  */
-export class McpClientError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: string;
+export class McpClientError extends McpchatError {
   /** Server the error concerns, when known. */
   readonly server?: string;
   /** Creates the error; the message says what to do. */
-  constructor(code: string, message: string, options?: { server?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
+  constructor(code: string, message: string, options?: McpchatErrorOptions & { server?: string }) {
+    super(code, message, options);
     this.server = options?.server;
   }
 }

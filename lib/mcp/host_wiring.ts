@@ -21,7 +21,7 @@
 import { startPlugin } from "../plugin/mod.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import type { PluginHandle } from "../plugin/mod.ts";
-import { netPermissionFor, type ServerConfig, validateServerConfig } from "./config.ts";
+import { netPermissionFor, type ServerConfig } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
 import type { OAuthStorage } from "./oauth.ts";
 import { transportSpecFor } from "./transport_spec.ts";
@@ -148,6 +148,8 @@ export class McpTransportHost {
 
   /** (Re)starts the transport worker of a server and attaches a fresh port to the manager. */
   async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
+    // Checked here too: the manager worker asks, the main thread grants permissions.
+    const { validateServerConfig } = await import("./server_check.ts");
     const valid = validateServerConfig(name, config);
     await this.stop(name);
     const spec = transportSpecFor(name, valid, this.#opts.getEnv ?? safeEnvGet, {

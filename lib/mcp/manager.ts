@@ -19,12 +19,8 @@ import type {
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
-import {
-  type ReconnectOptions,
-  type ServerConfig,
-  type StartupMode,
-  validateServerConfig,
-} from "./config.ts";
+import type { ReconnectOptions, ServerConfig, ServerConfigInput, StartupMode } from "./config.ts";
+import { validateServerConfig } from "./server_check.ts";
 import {
   type McpHostCallbacks,
   ServerConnection,
@@ -71,7 +67,7 @@ export interface McpManagerEvents {
 /** Options of {@linkcode McpManager}. */
 export interface McpManagerOptions {
   /** `mcp.servers`, validated at construction. */
-  servers?: Record<string, ServerConfig>;
+  servers?: Record<string, ServerConfigInput>;
   /** Default startup mode (default `lazy`). */
   startup_mode?: StartupMode;
   /** Where transports come from (the host, or in-process wiring in tests). */
@@ -242,7 +238,7 @@ export class McpManager {
   }
 
   /** Adds a server at run time; connects it unless its mode is lazy. */
-  async addServer(name: string, config: ServerConfig): Promise<ServerInfo> {
+  async addServer(name: string, config: ServerConfigInput): Promise<ServerInfo> {
     if (this.#conns.has(name)) {
       throw new McpConfigError(name, `a server named "${name}" already exists; remove it first`);
     }

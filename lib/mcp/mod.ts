@@ -41,6 +41,7 @@ export * from "./port_protocol.ts";
 export * from "./port_provider.ts";
 export * from "./resource_cache.ts";
 export * from "./schema_validator.ts";
+export * from "./server_check.ts";
 export * from "./stdio_process.ts";
 export * from "./tool_names.ts";
 export * from "./transport_relay.ts";

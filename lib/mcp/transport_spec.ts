@@ -17,7 +17,11 @@ import type { TransportSpec } from "./port_protocol.ts";
  * @example
  * ```ts
  * import { transportSpecFor } from "./transport_spec.ts";
- * const spec = transportSpecFor("mem", { command: "node", args: ["x.js"] }, (k) => k === "PATH" ? "/usr/bin" : undefined);
+ * const spec = transportSpecFor(
+ *   "mem",
+ *   { type: "stdio", command: "node", args: ["x.js"], env: {}, enabled: true },
+ *   (k) => k === "PATH" ? "/usr/bin" : undefined,
+ * );
  * console.log(spec.kind); // "stdio"
  * ```
  */

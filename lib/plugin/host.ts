@@ -8,6 +8,7 @@
 
 import type { ChildHandle, ExitReason } from "../supervisor/types.ts";
 import { RemoteError } from "../rpc/errors.ts";
+import { McpchatError } from "../util/errors.ts";
 import type { MessageEndpoint } from "../rpc/protocol.ts";
 import { RpcPeer } from "../rpc/peer.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
@@ -51,10 +52,9 @@ export interface PluginSpec<Init = unknown> {
 }
 
 /** The plugin could not start: load error, `start()` threw, or no ready in time. */
-export class PluginStartError extends Error {
-  readonly code = "PLUGIN_START_FAILED";
+export class PluginStartError extends McpchatError {
   constructor(readonly plugin: string, message: string, options?: ErrorOptions) {
-    super(`${plugin}: failed to start: ${message}`, options);
+    super("PLUGIN_START_FAILED", `${plugin}: failed to start: ${message}`, options);
     this.name = "PluginStartError";
   }
 }

@@ -14,7 +14,7 @@ import { type PluginHandle, type PluginSpec, startPlugin } from "./host.ts";
 /** The plugin is not running and did not come back within the wait. */
 export class PluginUnavailableError extends RpcError {
   constructor(readonly plugin: string, detail: string) {
-    super(`${plugin} is not available: ${detail}`, "PLUGIN_UNAVAILABLE");
+    super("PLUGIN_UNAVAILABLE", `${plugin} is not available: ${detail}`);
     this.name = "PluginUnavailableError";
   }
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { McpchatError, type McpchatErrorOptions } from "../util/errors.ts";
+
 /** Plain-data form of an error, safe to send through `postMessage`. */
 export interface SerializedError {
   name: string;
@@ -21,16 +23,14 @@ export interface SerializedError {
  * @example
  * ```ts
  * import { RpcError } from "./errors.ts";
- * try { throw new RpcError("boom", "EXAMPLE"); } catch (e) { if (e instanceof RpcError) console.log(e.code); }
+ * try { throw new RpcError("EXAMPLE", "boom"); } catch (e) { if (e instanceof RpcError) console.log(e.code); }
  * ```
  */
-export class RpcError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: string;
-  constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, options);
+export class RpcError extends McpchatError {
+  /** Creates the error: machine-readable `code`, then `message`. */
+  constructor(code: string, message: string, options?: McpchatErrorOptions) {
+    super(code, message, options);
     this.name = "RpcError";
-    this.code = code;
   }
 }
 
@@ -47,8 +47,8 @@ export class RpcError extends Error {
 export class RpcTimeoutError extends RpcError {
   constructor(readonly peer: string, readonly method: string, readonly timeoutMs: number) {
     super(
-      `${peer}: call "${method}" timed out after ${timeoutMs} ms (the ${peer} service is slow or stuck; try again, or run "mcpchat doctor")`,
       "RPC_TIMEOUT",
+      `${peer}: call "${method}" timed out after ${timeoutMs} ms (the ${peer} service is slow or stuck; try again, or run "mcpchat doctor")`,
     );
     this.name = "RpcTimeoutError";
   }
@@ -65,7 +65,7 @@ export class RpcTimeoutError extends RpcError {
  */
 export class RpcCancelledError extends RpcError {
   constructor(readonly peer: string, readonly method: string, options?: ErrorOptions) {
-    super(`${peer}: call "${method}" was cancelled`, "RPC_CANCELLED", options);
+    super("RPC_CANCELLED", `${peer}: call "${method}" was cancelled`, options);
     this.name = "AbortError";
   }
 }
@@ -82,7 +82,7 @@ export class RpcCancelledError extends RpcError {
  */
 export class PeerClosedError extends RpcError {
   constructor(readonly peer: string, readonly reason: string) {
-    super(`${peer} is not available: ${reason}`, "PEER_CLOSED");
+    super("PEER_CLOSED", `${peer} is not available: ${reason}`);
     this.name = "PeerClosedError";
   }
 }
@@ -104,7 +104,10 @@ export class RemoteError extends RpcError {
   readonly data?: Record<string, unknown>;
   readonly remoteStack?: string;
   constructor(readonly peer: string, error: SerializedError) {
-    super(error.message, error.code ?? "REMOTE_ERROR");
+    // The remote error's hint (an own field, so in `data`) stays a hint here.
+    super(error.code ?? "REMOTE_ERROR", error.message, {
+      hint: typeof error.data?.hint === "string" ? error.data.hint : undefined,
+    });
     this.name = "RemoteError";
     this.remoteName = error.name;
     this.data = error.data;
@@ -115,7 +118,7 @@ export class RemoteError extends RpcError {
 /** A method the peer does not offer. */
 export class MethodNotFoundError extends RpcError {
   constructor(readonly peer: string, readonly method: string) {
-    super(`${peer}: no such method "${method}"`, "METHOD_NOT_FOUND");
+    super("METHOD_NOT_FOUND", `${peer}: no such method "${method}"`);
     this.name = "MethodNotFoundError";
   }
 }

@@ -293,8 +293,8 @@ export class RpcPeer<Remote = Record<string, never>> {
         call.cleanup();
         reject(
           new RpcError(
-            `${this.name}: cannot send "${method}": ${(error as Error).message}`,
             "RPC_UNSENDABLE",
+            `${this.name}: cannot send "${method}": ${(error as Error).message}`,
           ),
         );
       }
@@ -390,7 +390,7 @@ export class RpcPeer<Remote = Record<string, never>> {
       );
       if (isAsyncIterable(result)) {
         if (!stream) {
-          throw new RpcError(`"${method}" streams its result: call it with stream()`, "RPC_USAGE");
+          throw new RpcError("RPC_USAGE", `"${method}" streams its result: call it with stream()`);
         }
         const iterator = result[Symbol.asyncIterator]();
         const onAbort = () => void iterator.return?.();
@@ -426,7 +426,7 @@ export class RpcPeer<Remote = Record<string, never>> {
     } catch (error) {
       this.#respondError(
         id,
-        new RpcError(`result cannot be sent: ${(error as Error).message}`, "RPC_UNSENDABLE"),
+        new RpcError("RPC_UNSENDABLE", `result cannot be sent: ${(error as Error).message}`),
       );
     }
   }

@@ -6,25 +6,24 @@
  * @module
  */
 
+import { McpchatError, type McpchatErrorOptions } from "../util/errors.ts";
+
 /**
  * Base class of every store error.
  *
  * @example
  * ```ts
  * import { StoreError } from "./errors.ts";
- * try { throw new StoreError("boom", "STORE_ERROR"); } catch (e) {
+ * try { throw new StoreError("STORE_ERROR", "boom"); } catch (e) {
  *   if (e instanceof StoreError) console.log(e.code);
  * }
  * ```
  */
-export class StoreError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: string;
-  /** Creates an error with `message` and machine-readable `code`. */
-  constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, options);
+export class StoreError extends McpchatError {
+  /** Creates an error with machine-readable `code` and `message`. */
+  constructor(code: string, message: string, options?: McpchatErrorOptions) {
+    super(code, message, options);
     this.name = "StoreError";
-    this.code = code;
   }
 }
 
@@ -44,10 +43,10 @@ export class ForeignKvFileError extends StoreError {
   /** Creates the error for `path`, explaining `reason`. */
   constructor(path: string, reason: string) {
     super(
+      "STORE_FOREIGN_FILE",
       `the session store ${path} is not an mcpchat/Deno KV database (${reason}); ` +
         `it was left untouched. Move it away (e.g. mv "${path}" "${path}.bak") or point ` +
         `mcpchat at another location with MCPCHAT_DATA_DIR or [session] data_dir`,
-      "STORE_FOREIGN_FILE",
     );
     this.name = "ForeignKvFileError";
     this.path = path;
@@ -69,9 +68,9 @@ export class StoreCorruptedError extends StoreError {
   /** Creates the error for `path`, with the underlying `reason`. */
   constructor(path: string, reason: string, options?: ErrorOptions) {
     super(
+      "STORE_CORRUPTED",
       `the session store ${path} could not be read (${reason}); it was left untouched. ` +
         `Move it away (e.g. mv "${path}" "${path}.bak") to start a fresh store, or restore a backup`,
-      "STORE_CORRUPTED",
       options,
     );
     this.name = "StoreCorruptedError";
@@ -92,9 +91,9 @@ export class StoreVersionError extends StoreError {
   /** Creates the error for a store at schema `found` when this code knows up to `supported`. */
   constructor(location: string, found: number, supported: number) {
     super(
+      "STORE_VERSION",
       `the session store ${location} has schema version ${found}, but this mcpchat supports ` +
         `up to ${supported}; upgrade mcpchat, or use another data directory (MCPCHAT_DATA_DIR)`,
-      "STORE_VERSION",
     );
     this.name = "StoreVersionError";
   }
@@ -112,7 +111,7 @@ export class StoreVersionError extends StoreError {
 export class KvLocationError extends StoreError {
   /** Creates the error with an actionable `message`. */
   constructor(message: string) {
-    super(message, "STORE_LOCATION");
+    super("STORE_LOCATION", message);
     this.name = "KvLocationError";
   }
 }
@@ -130,9 +129,9 @@ export class StoreLockedError extends StoreError {
   /** Creates the error after `attempts` tries. */
   constructor(attempts: number, options?: ErrorOptions) {
     super(
+      "STORE_LOCKED",
       `the session store stayed locked by other processes after ${attempts} attempts; ` +
         `close other mcpchat instances that use the same data directory and try again`,
-      "STORE_LOCKED",
       options,
     );
     this.name = "StoreLockedError";
@@ -151,7 +150,7 @@ export class StoreLockedError extends StoreError {
 export class StoreClosedError extends StoreError {
   /** Creates the error. */
   constructor() {
-    super("the session store is closed", "STORE_CLOSED");
+    super("STORE_CLOSED", "the session store is closed");
     this.name = "StoreClosedError";
   }
 }
@@ -171,8 +170,8 @@ export class SessionNotFoundError extends StoreError {
   /** Creates the error for `ref`. */
   constructor(ref: string) {
     super(
-      `no session matches "${ref}"; run \`mcpchat sessions list\` (or /sessions) to see the ids`,
       "SESSION_NOT_FOUND",
+      `no session matches "${ref}"; run \`mcpchat sessions list\` (or /sessions) to see the ids`,
     );
     this.name = "SessionNotFoundError";
     this.ref = ref;
@@ -192,8 +191,8 @@ export class AmbiguousSessionError extends StoreError {
   /** Creates the error for `ref` matching `candidates`. */
   constructor(ref: string, candidates: string[]) {
     super(
-      `"${ref}" matches several sessions (${candidates.join(", ")}); type more of the id`,
       "SESSION_AMBIGUOUS",
+      `"${ref}" matches several sessions (${candidates.join(", ")}); type more of the id`,
     );
     this.name = "AmbiguousSessionError";
   }
@@ -228,11 +227,11 @@ export class SessionBusyError extends StoreError {
   /** Creates the error for `sessionId` held by `holder`. */
   constructor(sessionId: string, holder: LeaseHolder) {
     super(
+      "SESSION_BUSY",
       `session ${sessionId} is open in another mcpchat (pid ${holder.pid} on host ${holder.host}) ` +
         `since ${new Date(holder.acquiredAt).toISOString()}; use --resume with a new session or ` +
         `close the other one (if that process crashed, its lease lapses at ` +
         `${new Date(holder.expiresAt).toISOString()})`,
-      "SESSION_BUSY",
     );
     this.name = "SessionBusyError";
     this.sessionId = sessionId;
@@ -254,9 +253,9 @@ export class SessionLeaseLostError extends StoreError {
   /** Creates the error for `sessionId`. */
   constructor(sessionId: string) {
     super(
+      "SESSION_LEASE_LOST",
       `session ${sessionId} was taken over by another mcpchat after this one's lease lapsed; ` +
         `the last message was not saved here. Start a new session (/new) or resume it again (-r ${sessionId})`,
-      "SESSION_LEASE_LOST",
     );
     this.name = "SessionLeaseLostError";
   }
@@ -275,8 +274,8 @@ export class SessionDeletedError extends StoreError {
   /** Creates the error for `sessionId`. */
   constructor(sessionId: string) {
     super(
-      `session ${sessionId} was deleted while open; start a new one with /new`,
       "SESSION_DELETED",
+      `session ${sessionId} was deleted while open; start a new one with /new`,
     );
     this.name = "SessionDeletedError";
   }
@@ -295,9 +294,9 @@ export class SessionExistsError extends StoreError {
   /** Creates the error for `sessionId`. */
   constructor(sessionId: string) {
     super(
+      "SESSION_EXISTS",
       `a session with id ${sessionId} already exists; import it as a new session ` +
         `(onConflict: "new-id") or delete the existing one first`,
-      "SESSION_EXISTS",
     );
     this.name = "SessionExistsError";
   }
@@ -316,8 +315,8 @@ export class SessionNameTakenError extends StoreError {
   /** Creates the error for `name` held by `ownerId`. */
   constructor(name: string, ownerId: string) {
     super(
-      `the name "${name}" is already used by session ${ownerId}; pick another name or rename that session`,
       "SESSION_NAME_TAKEN",
+      `the name "${name}" is already used by session ${ownerId}; pick another name or rename that session`,
     );
     this.name = "SessionNameTakenError";
   }
@@ -335,7 +334,7 @@ export class SessionNameTakenError extends StoreError {
 export class StoreValidationError extends StoreError {
   /** Creates the error with `message` saying what was expected. */
   constructor(message: string) {
-    super(message, "STORE_INVALID");
+    super("STORE_INVALID", message);
     this.name = "StoreValidationError";
   }
 }
@@ -353,8 +352,8 @@ export class SessionReadOnlyError extends StoreError {
   /** Creates the error for `sessionId`. */
   constructor(sessionId: string) {
     super(
-      `session ${sessionId} is open read-only here; resume it (-r ${sessionId}) to write to it`,
       "SESSION_READ_ONLY",
+      `session ${sessionId} is open read-only here; resume it (-r ${sessionId}) to write to it`,
     );
     this.name = "SessionReadOnlyError";
   }

@@ -212,6 +212,58 @@ export async function* exportMarkdown(
   for await (const m of messages) yield messageMarkdown(m);
 }
 
+/**
+ * Deepest nesting of objects and arrays accepted in an import file: the
+ * export's own structure (about 6 levels) plus the 64 levels the store
+ * allows inside a tool call's arguments or result, with room to spare.
+ */
+export const MAX_IMPORT_DEPTH = 80;
+/** Largest import file read: 256 MiB (a 100,000-message session is well under). */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Checks an import file's nesting in one linear pass before anything parses
+ * or copies it: a deeply nested file would otherwise overflow the stack of
+ * the structured clone to the store worker (or of a recursive validator).
+ *
+ * @throws {StoreValidationError} naming the line and column where the
+ *   nesting goes too deep.
+ * @example
+ * ```ts
+ * import { checkImportNesting } from "./export.ts";
+ * checkImportNesting('{"messages": [[1]]}'); // fine
+ * try { checkImportNesting("[".repeat(100)); } catch (e) { console.log((e as Error).message); }
+ * ```
+ */
+export function checkImportNesting(text: string, maxDepth = MAX_IMPORT_DEPTH): void {
+  let depth = 0;
+  let inString = false;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+    if (inString) {
+      if (c === 0x5c) i++; // skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) {
+        throw new StoreValidationError(
+          `import: the file nests objects and arrays more than ${maxDepth} levels deep ` +
+            `(at line ${line}, column ${i - lineStart + 1}); an mcpchat export never does: ` +
+            "export a session with `mcpchat sessions export ID --format json`",
+        );
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -221,6 +273,15 @@ function num(v: unknown, path: string): number {
     throw new StoreValidationError(`import: ${path} must be a non-negative number`);
   }
   return v;
+}
+
+function importedName(name: unknown): string {
+  try {
+    return validateSessionName(name);
+  } catch (error) {
+    if (!(error instanceof StoreValidationError)) throw error;
+    throw new StoreValidationError(`import: session.name: ${error.message}`);
+  }
 }
 
 function optString(v: unknown, path: string): string | undefined {
@@ -247,6 +308,7 @@ function optString(v: unknown, path: string): string | undefined {
 export function parseSessionExport(input: unknown): SessionExport {
   let data = input;
   if (typeof input === "string") {
+    checkImportNesting(input);
     try {
       data = JSON.parse(input);
     } catch (e) {
@@ -259,6 +321,12 @@ export function parseSessionExport(input: unknown): SessionExport {
   if (!isRecord(data) || data.format !== EXPORT_FORMAT) {
     throw new StoreValidationError(
       `import: not an mcpchat session export (expected "format": "${EXPORT_FORMAT}")`,
+    );
+  }
+  if (data.version === undefined) {
+    throw new StoreValidationError(
+      `import: the export has no "version" (expected "version": ${EXPORT_VERSION}); ` +
+        "export a session with `mcpchat sessions export ID --format json`",
     );
   }
   if (data.version !== EXPORT_VERSION) {
@@ -281,7 +349,7 @@ export function parseSessionExport(input: unknown): SessionExport {
   }
   const tokens = s.tokens;
   if (!isRecord(tokens)) throw new StoreValidationError("import: session.tokens must be an object");
-  const name = s.name === undefined ? undefined : validateSessionName(s.name);
+  const name = s.name === undefined ? undefined : importedName(s.name);
   const model = optString(s.model, "session.model");
   const backend = optString(s.backend, "session.backend");
   const systemPrompt = optString(s.systemPrompt, "session.systemPrompt");

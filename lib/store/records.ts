@@ -129,7 +129,7 @@ export async function changeRecord(
     }
   }
   throw new StoreError(
-    `session ${id} kept changing under this write (${MAX_CONFLICTS} conflicts); try again`,
     "STORE_CONFLICT",
+    `session ${id} kept changing under this write (${MAX_CONFLICTS} conflicts); try again`,
   );
 }

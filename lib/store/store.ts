@@ -295,10 +295,10 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
   } catch (e) {
     if (location.kind === "local" && isAccessProblem(e)) {
       throw new StoreError(
+        "STORE_PERMISSION",
         `cannot open the session store ${target}: ${(e as Error).message}; make sure ` +
           `${location.dir} is yours and writable (and that the store worker may read and write ` +
           `it), or choose another directory with MCPCHAT_DATA_DIR or [session] data_dir`,
-        "STORE_PERMISSION",
         { cause: e },
       );
     }
@@ -308,9 +308,9 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
     }
     if (location.kind === "remote") {
       throw new StoreError(
+        "STORE_REMOTE",
         `cannot open the remote session store ${target}: ${(e as Error).message}; check ` +
           `MCPCHAT_KV_URL and DENO_KV_ACCESS_TOKEN`,
-        "STORE_REMOTE",
         { cause: e },
       );
     }
@@ -1007,8 +1007,8 @@ export class MessageStore {
       const res = await ctx.retry(() => op.commit());
       if (!res.ok) {
         throw new StoreError(
-          `import of session ${id} raced with another write; try again`,
           "STORE_CONFLICT",
+          `import of session ${id} raced with another write; try again`,
         );
       }
       ctx.emit({ sessionId: id, change: "imported", session: record });

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import {
-  addServerToJson,
   addServerToToml,
   ConfigError,
   ConfigValidationError,
   loadConfig,
-  removeServerFromJson,
   removeServerFromToml,
 } from "../../lib/config/mod.ts";
+import { addServerToJson, removeServerFromJson } from "../../lib/config/edit_json.ts";
 import { HOME, memoryFiles } from "./_helpers.ts";
 
 const BASE = `# my mcpchat config

@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { stringify } from "smol-toml";
 import { ConfigSyntaxError } from "../../lib/config/mod.ts";
-import {
-  type DocPath,
-  locateToml,
-  offsetToPosition,
-  parseJsonWithLocations,
-} from "../../lib/config/locate.ts";
+import { type DocPath, locateToml, offsetToPosition } from "../../lib/config/locate.ts";
+import { parseJsonWithLocations } from "../../lib/config/json_locate.ts";
 
 /** The text at a 1-based line/column. */
 function at(text: string, line: number, column: number): string {

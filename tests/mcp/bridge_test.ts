@@ -170,7 +170,7 @@ Deno.test("pagination: every page of tools/list, with a connection over the brid
   });
   const conn = new ServerConnection({
     name: "paged",
-    config: { command: "unused" },
+    config: { type: "stdio", command: "unused", args: [], env: {}, enabled: true },
     ports: {
       acquire: () => Promise.resolve(port1),
       invalidate: () => {},

@@ -61,7 +61,7 @@ Deno.test("discover: every client's file, normalized, deduplicated, problems rep
   assert.equal(problems.length, 2);
   assert.match(
     problems.find((p) => p.name === "broken")!.message,
-    /mcp.servers.broken: `command` must be/,
+    /mcp.servers.broken: expected "command" \(a stdio server\) or "url"/,
   );
   assert.match(
     problems.find((p) => p.path.endsWith(".cursor/mcp.json"))!.message,
@@ -96,8 +96,8 @@ Deno.test("discover: macOS and Windows paths", () => {
   );
 });
 
-Deno.test("parseJsonc: comments, trailing commas, strings containing // and /*", () => {
-  assert.deepEqual(parseJsonc('{"u": "http://x/*y*/", // c\n "a": [1,],}'), {
+Deno.test("parseJsonc: comments, trailing commas, strings containing // and /*", async () => {
+  assert.deepEqual(await parseJsonc('{"u": "http://x/*y*/", // c\n "a": [1,],}'), {
     u: "http://x/*y*/",
     a: [1],
   });

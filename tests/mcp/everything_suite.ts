@@ -11,7 +11,7 @@ import type {
   ElicitRequest,
   ElicitResult,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { ServerConfig } from "../../lib/mcp/config.ts";
+import type { ServerConfigInput as ServerConfig } from "../../lib/mcp/config.ts";
 import type { McpHostCallbacks } from "../../lib/mcp/connection.ts";
 import { harness, until, within } from "./helpers.ts";
 

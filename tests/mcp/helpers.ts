@@ -12,7 +12,7 @@ import {
   type McpManagerEvents,
   type McpManagerOptions,
 } from "../../lib/mcp/manager.ts";
-import type { ServerConfig } from "../../lib/mcp/config.ts";
+import type { ServerConfigInput as ServerConfig } from "../../lib/mcp/config.ts";
 
 /** Path of the installed test peers. */
 export const PEERS = new URL("../peers/node_modules/", import.meta.url).pathname;

@@ -9,7 +9,7 @@ import {
 } from "../../lib/mcp/notifications.ts";
 import { ResourceCache } from "../../lib/mcp/resource_cache.ts";
 import { MODEL_TOOL_NAME_RE, namespaceTools } from "../../lib/mcp/tool_names.ts";
-import { validateServerConfig } from "../../lib/mcp/config.ts";
+import { validateServerConfig } from "../../lib/mcp/server_check.ts";
 import type { Clock } from "../../lib/util/clock.ts";
 
 function fakeClock() {
@@ -206,9 +206,12 @@ Deno.test("tool names: sanitized, ≤ 64 chars, collisions resolved deterministi
 Deno.test("config: clear errors for bad server entries; mcpServers shapes accepted", () => {
   assert.throws(
     () => validateServerConfig("x", { args: [] }),
-    /mcp.servers.x: `command` must be a non-empty string/,
+    /mcp.servers.x: expected "command" \(a stdio server\) or "url"/,
   );
-  assert.throws(() => validateServerConfig("x", { type: "http", url: "nope" }), /not a valid URL/);
+  assert.throws(
+    () => validateServerConfig("x", { type: "http", url: "nope" }),
+    /url: expected an http:\/\/ or https:\/\/ URL/,
+  );
   assert.throws(
     () => validateServerConfig("x", { command: "a", startup_mode: "soon" }),
     /startup_mode/,

@@ -6,6 +6,7 @@
 
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
+import { configServiceFailure } from "../runtime.ts";
 
 /**
  * Runs a `config` subcommand.
@@ -44,7 +45,8 @@ export async function configCommand(ctx: CommandContext, words: string[]): Promi
     case "validate": {
       // main.ts made FILE the --config file, so the config worker may read it.
       const target = ctx.configPath ?? (await runtime.configRef.call("path", undefined)).path;
-      const report = await runtime.configRef.call("validate", { path: target });
+      const report = await runtime.configRef.call("validate", { path: target })
+        .catch((error) => Promise.reject(configServiceFailure(error, target)));
       if (json) ctx.io.out(JSON.stringify({ file: target, ...report }) + "\n");
       for (const warning of report.warnings) {
         ctx.io.err(ctx.io.errColor.yellow(`warning: ${warning}\n`));

@@ -12,7 +12,7 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { configMayNameServers, type McpSurface } from "../runtime.ts";
+import { configMayNameServers, configServiceFailure, type McpSurface } from "../runtime.ts";
 import type { Config } from "../../config/schema.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { LineReader, readLines } from "../lines.ts";
@@ -509,7 +509,7 @@ export async function applyServerEdit(
     if (error instanceof RemoteError && error.code.startsWith("CONFIG_")) {
       throw new CommandError(error.message, ExitCode.Usage, error.code);
     }
-    throw error;
+    throw configServiceFailure(error, runtime.configFile());
   }
   await writeFileAtomic(planned.file, planned.text);
   return { file: planned.file };

@@ -13,6 +13,7 @@ import type { McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { applyServerEdit, parseToolArguments, renderContent } from "./mcp.ts";
 import { discoverServers } from "../../mcp/discover.ts";
+import { readConfigText } from "../../config/read_file.ts";
 import type { DiscoveredServer } from "../../mcp/discover.ts";
 
 export const MCP_USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
@@ -53,7 +54,10 @@ export function mcpSlashCommand(
             platform: Deno.build.os,
             appData: env.APPDATA,
             xdgConfigHome: env.XDG_CONFIG_HOME,
-            readFile: (path) => Deno.readTextFile(path).catch(() => undefined),
+            // Regular files only (a FIFO would block), capped: ~/.claude.json can be large.
+            readFile: (path) =>
+              readConfigText(path, { maxBytes: 64 * 1024 * 1024, what: "client config" })
+                .catch((e) => e instanceof Deno.errors.NotFound ? undefined : Promise.reject(e)),
           });
           discovered = result.servers.filter((s) => !configured().includes(s.name));
           if (discovered.length === 0) {
@@ -82,7 +86,7 @@ export function mcpSlashCommand(
             const { file } = await applyServerEdit(ctx, {
               op: "add",
               name,
-              server: found.config as unknown as Record<string, unknown>,
+              server: found.definition,
             });
             io.err(`imported ${name} into ${file}\n`);
             // Live too: the running manager takes the server now (lazy ones connect on first use).
@@ -91,7 +95,7 @@ export function mcpSlashCommand(
               signal,
               timeoutMs: 60_000,
             });
-            config.mcp.servers[name] = asConfigEntry(found.config);
+            config.mcp.servers[name] = found.config;
             io.out(`${name}: ${info.status}\n`);
           }
           return;
@@ -248,25 +252,5 @@ export function mcpSlashCommand(
           io.err(`unknown /mcp command "${sub}"\nusage: ${MCP_USAGE}\n`);
       }
     },
-  };
-}
-
-/** A discovered server in the shape the loaded config holds (defaults filled in). */
-function asConfigEntry(server: DiscoveredServer["config"]): Config["mcp"]["servers"][string] {
-  if ("command" in server) {
-    return {
-      type: "stdio",
-      command: server.command,
-      args: server.args ?? [],
-      env: server.env ?? {},
-      ...(server.cwd ? { cwd: server.cwd } : {}),
-      enabled: server.enabled ?? true,
-    };
-  }
-  return {
-    type: server.type,
-    url: server.url,
-    headers: server.headers ?? {},
-    enabled: server.enabled ?? true,
   };
 }

@@ -9,6 +9,9 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { storeFailure } from "../sessions.ts";
 import type { SessionRecord } from "../../store/types.ts";
+import { checkImportNesting, MAX_IMPORT_BYTES } from "../../store/export.ts";
+import { StoreValidationError } from "../../store/errors.ts";
+import { ConfigFileRefused, readConfigText } from "../../config/read_file.ts";
 
 /**
  * Runs a `sessions` subcommand.
@@ -88,8 +91,16 @@ export async function sessionsCommand(ctx: CommandContext, words: string[]): Pro
           ? ctx.args.flags.output
           : undefined;
         if (output) {
-          await Deno.mkdir(dirname(output), { recursive: true });
-          const file = await Deno.open(output, { write: true, create: true, truncate: true });
+          await Deno.mkdir(dirname(output), { recursive: true, mode: 0o700 });
+          // A transcript is as private as the store it came from (0700/0600).
+          const file = await Deno.open(output, {
+            write: true,
+            create: true,
+            truncate: true,
+            mode: 0o600,
+          });
+          // `mode` applies to a new file only: an existing one is narrowed too.
+          if (Deno.build.os !== "windows") await Deno.chmod(output, 0o600);
           const writer = file.writable.getWriter();
           const encoder = new TextEncoder();
           try {
@@ -118,12 +129,7 @@ export async function sessionsCommand(ctx: CommandContext, words: string[]): Pro
         if (!ref) {
           throw new CommandError("missing FILE: mcpchat sessions import FILE", ExitCode.Usage);
         }
-        let data: unknown;
-        try {
-          data = JSON.parse(await Deno.readTextFile(ref));
-        } catch (error) {
-          throw new CommandError(`${ref}: ${(error as Error).message}`, ExitCode.Usage);
-        }
+        const data = await readImportFile(ref);
         const session = await store.call("import", { data });
         if (json) ctx.io.out(JSON.stringify({ session }) + "\n");
         else ctx.io.err(`imported ${session.messageCount} messages as session ${session.id}\n`);
@@ -137,5 +143,32 @@ export async function sessionsCommand(ctx: CommandContext, words: string[]): Pro
     }
   } catch (error) {
     storeFailure(error);
+  }
+}
+
+/**
+ * Reads and parses a session export for `sessions import`: a regular file
+ * under {@linkcode MAX_IMPORT_BYTES}, nested at most
+ * {@linkcode MAX_IMPORT_DEPTH} levels (checked on the text, before parsing),
+ * so what is sent to the store worker can always be copied there.
+ */
+async function readImportFile(file: string): Promise<unknown> {
+  try {
+    const text = await readConfigText(file, {
+      maxBytes: MAX_IMPORT_BYTES,
+      what: "session export",
+    });
+    checkImportNesting(text);
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof ConfigFileRefused
+      ? `${error.reason} (expected ${error.expected})`
+      : error instanceof StoreValidationError
+      ? error.message.replace(/^import: /, "")
+      : error instanceof SyntaxError
+      ? `not valid JSON (${error.message}); export a session with ` +
+        "`mcpchat sessions export ID --format json`"
+      : (error as Error).message;
+    throw new CommandError(`${file}: ${message}`, ExitCode.Usage);
   }
 }
