@@ -1,8 +1,9 @@
 /**
  * Tool call latency: the bare SDK client in-process (SDK stdio transport)
- * versus mcpchat's path (SDK client → `WorkerBridgeTransport` → thin
- * transport worker → child), and the full production path (host → manager
- * plugin worker → thin worker → child). Same server (server-everything,
+ * versus mcpchat's path (SDK client → `WorkerBridgeTransport` → pooled
+ * transport worker → child), and the full production path booted through
+ * the app's Runtime (host → manager plugin worker → pooled worker → child
+ * in its sandbox). Same server (server-everything,
  * `echo`), same machine. Prints medians and p90, and the median added.
  * Budget: < 0.3 ms added at the median.
  *
@@ -13,9 +14,8 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { startPlugin } from "../lib/plugin/mod.ts";
-import { createMcpHost } from "../lib/mcp/host_wiring.ts";
-import type { McpManagerInit } from "../plugins/mcp_manager.ts";
+import { Runtime } from "../lib/cli/runtime.ts";
+import { isolatedEnv } from "../tests/_helpers/cli.ts";
 import { EVERYTHING, harness } from "../tests/mcp/helpers.ts";
 
 const N = Number(Deno.args[0] ?? 1000);
@@ -55,36 +55,34 @@ const hopTimes = await timeCalls(() =>
 );
 await h.close();
 
-// 3. Production layout: host → mcp-manager worker (RPC) → thin worker → child.
-const mcp = createMcpHost<McpManagerInit>({
-  init: {
-    servers: { ev: { command: "node", args: [EVERYTHING, "stdio"] } },
-    startup_mode: "eager",
-    ping_interval_ms: 0,
-  },
-  heartbeat: false,
-});
-const manager = await startPlugin({ ...mcp.spec(), heartbeat: false });
-mcp.bind(manager);
-const peer = manager.peer as unknown as { call(m: string, p: unknown): Promise<unknown> };
-await peer.call("startServers", {});
-const fullTimes = await timeCalls(() =>
-  peer.call("callTool", { server: "ev", tool: "echo", arguments: args })
+// 3. Production layout, booted like the app: host → mcp-manager worker (RPC) → pooled
+// transport worker → sandboxed child.
+const env = await isolatedEnv();
+const file = `${env.HOME}/config.toml`;
+await Deno.writeTextFile(
+  file,
+  `[mcp.servers.ev]\ncommand = "node"\nargs = [${JSON.stringify(EVERYTHING)}, "stdio"]\n`,
 );
-await manager.stop();
-await mcp.transports.stopAll();
+const runtime = await Runtime.boot({ env, cwd: env.HOME, configPath: file });
+const manager = await runtime.mcp((await runtime.loadConfig()).config);
+await manager.call("connect", { name: "ev" });
+const fullTimes = await timeCalls(() =>
+  manager.call("callTool", { server: "ev", tool: "echo", arguments: args })
+);
+await runtime.shutdown();
+await Deno.remove(env.HOME, { recursive: true }).catch(() => {});
 
 const b = stats(bareTimes), o = stats(hopTimes), f = stats(fullTimes);
 const fmt = (x: number) => `${x.toFixed(3)} ms`;
 console.log(`tool call (echo), ${N} calls after ${WARMUP} warm-up, server-everything over stdio`);
 console.log(`  bare SDK client, in-process stdio     median ${fmt(b.median)}  p90 ${fmt(b.p90)}`);
 console.log(
-  `  client + thin transport worker        median ${fmt(o.median)}  p90 ${fmt(o.p90)}  added ${
+  `  client + pooled transport worker      median ${fmt(o.median)}  p90 ${fmt(o.p90)}  added ${
     fmt(o.median - b.median)
   }`,
 );
 console.log(
-  `  host → manager worker → thin worker   median ${fmt(f.median)}  p90 ${fmt(f.p90)}  added ${
+  `  host → manager → pooled worker (app)  median ${fmt(f.median)}  p90 ${fmt(f.p90)}  added ${
     fmt(f.median - b.median)
   }`,
 );

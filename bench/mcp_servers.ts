@@ -1,16 +1,16 @@
 /**
- * What each MCP server costs in our process (RSS of the Deno process only;
- * the servers' node processes are excluded), in the production layout: host
- * → `mcp-manager` worker (holds the one SDK) → one thin `mcp-server:<name>`
- * worker per server. Prints:
- * - the base cost (manager worker with the SDK loaded, no server);
- * - per server added (10 stdio servers, added one by one, connected):
- *   RSS and time (spawn worker + process + initialize);
- * - 10 eager servers connected in parallel: time to all ready;
- * - `background` mode with 3 servers: time `startServers` takes (what the
- *   prompt waits), and the worst main-thread stall while they connect.
- * Budgets: ≤ 10 MB and ≤ 30 ms in our process per server; background adds
- * < 20 ms to the time to the prompt.
+ * What each MCP server costs in our process, in the production layout
+ * (host → `mcp-manager` worker with the one SDK → the pooled transport worker,
+ * one actor per server → each server process in its sandbox). Each figure
+ * comes from a fresh process booted through the app's Runtime
+ * (bench/fixtures/mcp_pool_probe.ts) with 1, 10 and 30 stdio servers:
+ * - per added server: RSS and CPU time of our process (all its threads; the
+ *   servers' own processes excluded), from the 1 → 10 → 30 differences;
+ * - same-run baseline: the RSS of one more empty narrowed worker (the floor
+ *   of the former one-worker-per-server layout);
+ * - launch → REPL prompt with 30 servers configured (lazy and background)
+ *   against none.
+ * Budgets: ≤ 3 MB and ≤ 10 ms per added server; prompt ≤ 150 ms with 30 servers.
  *
  * Run: `deno run --no-prompt -A bench/mcp_servers.ts`.
  *
@@ -18,202 +18,141 @@
  */
 
 import { startPlugin } from "../lib/plugin/mod.ts";
-import { createMcpHost } from "../lib/mcp/host_wiring.ts";
-import type { ServerConfigInput as ServerConfig } from "../lib/mcp/config.ts";
-import type { McpManagerInit } from "../plugins/mcp_manager.ts";
-import { EVERYTHING } from "../tests/mcp/helpers.ts";
-import process from "node:process";
+import { cliArgs, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
 
-const COUNT = 10;
-const server: ServerConfig = { command: "node", args: [EVERYTHING, "stdio"] };
+const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
+const probe = new URL("./fixtures/mcp_pool_probe.ts", import.meta.url).pathname;
+const spy = new URL("../tests/fixtures/mcp/spy_server.mjs", import.meta.url).pathname;
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+interface Sample {
+  n: number;
+  ready: number;
+  rssBefore: number;
+  rssAfter: number;
+  cpuMs: number;
+  wallMs: number;
+}
+
+async function sample(n: number): Promise<Sample> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "-A", probe, String(n)],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+  const s = JSON.parse(text) as Sample;
+  if (s.ready !== n) throw new Error(`only ${s.ready} of ${n} servers became ready`);
+  return s;
+}
+
+const counts = [1, 10, 30];
+const results = new Map<number, Sample[]>(counts.map((n) => [n, []]));
+await sample(1); // warm the module cache
+for (let r = 0; r < RUNS; r++) for (const n of counts) results.get(n)!.push(await sample(n));
+const m = (n: number, k: keyof Sample) => median(results.get(n)!.map((s) => s[k]));
+const added = (n: number, k: "rssAfter" | "cpuMs" | "wallMs") => (m(n, k) - m(1, k)) / (n - 1);
+
+// Same-run baseline: an empty narrowed worker (the floor of one worker per server).
 const MB = 1024 * 1024;
-const rss = () => Deno.memoryUsage().rss / MB;
-const settle = () => new Promise((r) => setTimeout(r, 150));
-
-type Peer = { call(m: string, p: unknown, o?: { timeoutMs?: number }): Promise<unknown> };
-
-async function startManager(init: McpManagerInit) {
-  const mcp = createMcpHost<McpManagerInit>({
-    init: { ping_interval_ms: 0, ...init },
-    heartbeat: false,
-  });
-  const handle = await startPlugin({ ...mcp.spec(), heartbeat: false });
-  mcp.bind(handle);
-  const peer = handle.peer as unknown as Peer;
-  return {
-    peer,
-    async stop() {
-      await handle.stop();
-      await mcp.transports.stopAll();
-    },
-  };
+const settle = () => new Promise((r) => setTimeout(r, 300));
+await settle();
+const w0 = Deno.memoryUsage().rss / MB;
+const workers = [];
+for (let i = 0; i < 10; i++) {
+  workers.push(
+    await startPlugin({
+      name: `probe-${i}`,
+      module: new URL("../tests/fixtures/plugins/probe.ts", import.meta.url),
+      permissions: {},
+      init: {},
+      heartbeat: false,
+    }),
+  );
 }
-
-// Base: the manager worker with the SDK loaded and no server.
 await settle();
-const rss0 = rss();
-const t0 = performance.now();
-const m = await startManager({ servers: {} });
-await m.peer.call("servers", {});
-const baseMs = performance.now() - t0;
-await settle();
-const rssBase = rss();
+const perWorker = (Deno.memoryUsage().rss / MB - w0) / 10;
+for (const w of workers) await w.stop();
 
-// One by one.
-const perRss: number[] = [];
-const perMs: number[] = [];
-const perCpu: number[] = [];
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-let prev = rss();
-for (let i = 0; i < COUNT; i++) {
-  const t = performance.now();
-  const c0 = cpu();
-  const info = (await m.peer.call(
-    "addServer",
-    { name: `s${i}`, config: { ...server, startup_mode: "eager" } },
-    {
-      timeoutMs: 30_000,
-    },
-  )) as { state: { status: string } };
-  perMs.push(performance.now() - t);
-  perCpu.push(cpu() - c0);
-  if (info.state.status !== "ready") {
-    throw new Error(`s${i} not ready: ${JSON.stringify(info.state)}`);
+/** Launch → the REPL prompt, with a config of `n` servers in `mode`. */
+async function timeToPrompt(n: number, mode: string): Promise<number> {
+  const env = await isolatedEnv();
+  const file = `${env.HOME}/config.toml`;
+  let toml = `[mcp]\nstartup_mode = "${mode}"\n`;
+  for (let i = 0; i < n; i++) {
+    toml += `[mcp.servers.s${i}]\ncommand = "node"\nargs = [${JSON.stringify(spy)}]\n`;
   }
-  await settle();
-  const now = rss();
-  perRss.push(now - prev);
-  prev = now;
-}
-const rssAll = rss();
-await m.stop();
-
-// HTTP servers: the thin worker loads the SDK's StreamableHTTPClientTransport.
-const HTTP_COUNT = 5;
-const httpPort = (() => {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const p = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return p;
-})();
-const httpServer = new Deno.Command("node", {
-  args: [EVERYTHING, "streamableHttp"],
-  env: { PORT: String(httpPort) },
-  stdout: "null",
-  stderr: "null",
-}).spawn();
-for (let i = 0; i < 100; i++) {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port: httpPort })).close();
-    break;
-  } catch {
-    await new Promise((r) => setTimeout(r, 50));
+  await Deno.writeTextFile(file, toml);
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["--config", file]),
+    cwd: ROOT,
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let seen = "";
+  let ms = NaN;
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+    if (seen.includes("› ")) {
+      ms = performance.now() - started;
+      break;
+    }
   }
+  await child.stdin.close();
+  reader.releaseLock();
+  await child.stdout.cancel();
+  await child.status;
+  await Deno.remove(env.HOME, { recursive: true }).catch(() => {});
+  return ms;
 }
-await settle();
-const mh = await startManager({ servers: {} });
-await mh.peer.call("servers", {});
-await settle();
-const httpRss: number[] = [];
-const httpMs: number[] = [];
-const httpCpu: number[] = [];
-let prevH = rss();
-for (let i = 0; i < HTTP_COUNT; i++) {
-  const t = performance.now();
-  const c0 = cpu();
-  await mh.peer.call("addServer", {
-    name: `h${i}`,
-    config: { type: "http", url: `http://127.0.0.1:${httpPort}/mcp`, startup_mode: "eager" },
-  }, { timeoutMs: 30_000 });
-  httpMs.push(performance.now() - t);
-  httpCpu.push(cpu() - c0);
-  await settle();
-  const now = rss();
-  httpRss.push(now - prevH);
-  prevH = now;
+
+await timeToPrompt(0, "lazy");
+const prompt: Record<string, number[]> = { none: [], lazy30: [], background30: [] };
+for (let r = 0; r < Math.max(5, RUNS); r++) {
+  prompt.none.push(await timeToPrompt(0, "lazy"));
+  prompt.lazy30.push(await timeToPrompt(30, "lazy"));
+  prompt.background30.push(await timeToPrompt(30, "background"));
 }
-await mh.stop();
-httpServer.kill("SIGTERM");
-await httpServer.status;
 
-// Ten eager servers at once.
-await settle();
-const servers = Object.fromEntries(Array.from({ length: COUNT }, (_, i) => [`p${i}`, server]));
-const tp = performance.now();
-const par = await startManager({ servers, startup_mode: "eager" });
-await par.peer.call("startServers", {}, { timeoutMs: 60_000 });
-const parallelMs = performance.now() - tp;
-await par.stop();
-
-// Background: what the prompt waits for, and the main thread's worst stall meanwhile.
-await settle();
-const bg = await startManager({
-  servers: { b0: server, b1: server, b2: server },
-  startup_mode: "background",
-});
-let worstStall = 0;
-let last = performance.now();
-const probe = setInterval(() => {
-  const now = performance.now();
-  worstStall = Math.max(worstStall, now - last - 1);
-  last = now;
-}, 1);
-const tb = performance.now();
-await bg.peer.call("startServers", {});
-const backgroundMs = performance.now() - tb;
-const deadline = Date.now() + 30_000;
-while (Date.now() < deadline) {
-  const s = (await bg.peer.call("servers", {})) as { state: { status: string } }[];
-  if (s.every((x) => x.state.status === "ready")) break;
-  await new Promise((r) => setTimeout(r, 20));
-}
-clearInterval(probe);
-await bg.stop();
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const f = (x: number, u: string) => `${x.toFixed(1)} ${u}`;
+const f = (x: number, unit: string) => `${x.toFixed(unit === "MB" ? 2 : 1)} ${unit}`;
+console.log(`## MCP servers: cost per server in our process (${RUNS} runs each, medians)\n`);
+console.log("| measure | 1 server | 10 servers | 30 servers | per added server | budget |");
+console.log("|---|---|---|---|---|---|");
 console.log(
-  `MCP servers in our process (RSS of the Deno process only), ${COUNT} × server-everything stdio`,
+  `| RSS after all connected | ${f(m(1, "rssAfter"), "MB")} | ${f(m(10, "rssAfter"), "MB")} | ${
+    f(m(30, "rssAfter"), "MB")
+  } | ${f(added(10, "rssAfter"), "MB")} (1→10), ${
+    f(added(30, "rssAfter"), "MB")
+  } (1→30) | ≤ 3 MB |`,
 );
 console.log(
-  `  manager worker + SDK, no server:   +${f(rssBase - rss0, "MB")}, ${f(baseMs, "ms")} to ready`,
+  `| CPU of our process to connect all | ${f(m(1, "cpuMs"), "ms")} | ${f(m(10, "cpuMs"), "ms")} | ${
+    f(m(30, "cpuMs"), "ms")
+  } | ${f(added(10, "cpuMs"), "ms")} (1→10), ${f(added(30, "cpuMs"), "ms")} (1→30) | ≤ 10 ms |`,
 );
 console.log(
-  `  per server added (one by one):     RSS mean ${f(mean(perRss), "MB")} (median ${
-    f(median(perRss), "MB")
-  }, total ${f(rssAll - rssBase, "MB")})`,
+  `| wall time to all ready (servers start in parallel on 2 cores) | ${f(m(1, "wallMs"), "ms")} | ${
+    f(m(10, "wallMs"), "ms")
+  } | ${f(m(30, "wallMs"), "ms")} | ${f(added(30, "wallMs"), "ms")} (1→30) | |`,
 );
 console.log(
-  `                                     time median ${f(median(perMs), "ms")} (min ${
-    f(Math.min(...perMs), "ms")
-  }, includes node start + initialize)`,
+  `| baseline, same run: one more empty narrowed worker (the old per-server floor) | | | | ${
+    f(perWorker, "MB")
+  } | |`,
 );
+console.log(`\n| launch → REPL prompt | median | budget |`);
+console.log("|---|---|---|");
+console.log(`| no MCP servers (baseline) | ${f(median(prompt.none), "ms")} | |`);
+console.log(`| 30 stdio servers, lazy | ${f(median(prompt.lazy30), "ms")} | ≤ 150 ms |`);
 console.log(
-  `                                     CPU time of our process median ${
-    f(median(perCpu), "ms")
-  } (all threads: spawn worker, relay, initialize)`,
-);
-console.log(
-  `  per HTTP server (thin worker + SDK StreamableHTTPClientTransport): RSS mean ${
-    f(mean(httpRss), "MB")
-  }, connect median ${f(median(httpMs), "ms")}, CPU median ${f(median(httpCpu), "ms")}`,
-);
-console.log(
-  `  ${COUNT} eager servers in parallel:     ${f(parallelMs, "ms")} to all ready (${
-    f(parallelMs / COUNT, "ms")
-  } per server)`,
-);
-console.log(
-  `  background mode, 3 servers:        startServers returns in ${
-    f(backgroundMs, "ms")
-  }; worst main-thread stall ${f(worstStall, "ms")}`,
-);
-console.log(
-  `  budgets: ≤ 10 MB/server ${mean(perRss) <= 10 ? "met" : "NOT met"}; ≤ 30 ms CPU/server ${
-    median(perCpu) <= 30 ? "met" : "NOT met"
-  }; background < 20 ms ${backgroundMs < 20 ? "met" : "NOT met"}`,
+  `| 30 stdio servers, background | ${f(median(prompt.background30), "ms")} | ≤ 150 ms |`,
 );

@@ -16,6 +16,7 @@ import type { ConfigInit } from "./config.ts";
 import type { McpManagerInit } from "./mcp_manager.ts";
 import type { LlmInit } from "./llm.ts";
 import type { StoreInit } from "./store.ts";
+import type { HealthInit } from "./health.ts";
 import type { McpServeInit } from "./mcp_serve.ts";
 import { type KvLocation, resolveKvLocation } from "../lib/store/location.ts";
 import { storeWorkerPermissions } from "../lib/store/permissions.ts";
@@ -27,7 +28,8 @@ export const PLUGIN_MODULES = {
   store: new URL("./store.ts", import.meta.url),
   llm: new URL("./llm.ts", import.meta.url),
   mcpManager: new URL("./mcp_manager.ts", import.meta.url),
-  mcpServer: new URL("./mcp_server.ts", import.meta.url),
+  mcpTransports: new URL("./mcp_transports.ts", import.meta.url),
+  health: new URL("./health.ts", import.meta.url),
   mcpServe: new URL("./mcp_serve.ts", import.meta.url),
 } as const;
 
@@ -179,6 +181,41 @@ export function storeSpec(
       pageSize: config.session.page_size,
       owner: { pid: Deno.pid, host: Deno.hostname() },
       ownerId,
+    },
+  };
+}
+
+/**
+ * The health service: inline on the main thread (it needs the supervisors'
+ * view and the authority to restart), no permissions of its own. Checks run
+ * at the heartbeat interval against `[health]`; a worker unhealthy for three
+ * checks in a row is restarted.
+ *
+ * @example
+ * ```ts
+ * import { healthSpec } from "./manifest.ts";
+ * const spec = healthSpec(undefined, {});
+ * console.log(spec.mode, (await spec.init).thresholds.maxQueue); // inline 1000
+ * ```
+ */
+export function healthSpec(config: Config | undefined, handlers: object): PluginSpec<HealthInit> {
+  const { intervalMs, missed } = heartbeatOf(config);
+  return {
+    name: "health",
+    module: PLUGIN_MODULES.health,
+    mode: "inline",
+    loadDefinition: () => import("./health.ts").then((m) => m.healthPlugin as never),
+    permissions: {},
+    handlers,
+    heartbeat: false,
+    init: {
+      intervalMs,
+      thresholds: {
+        maxHeapBytes: (config?.health.max_heap_mb ?? 100) * 2 ** 20,
+        maxQueue: config?.health.max_queue ?? 1_000,
+        missedHeartbeats: missed,
+        restartAfterChecks: 3,
+      },
     },
   };
 }

@@ -10,6 +10,7 @@ import type { ApprovalDecision, ToolCallRequest } from "../chat/approval.ts";
 import type { PluginRef } from "../plugin/ref.ts";
 import type { LlmSurface, McpSurface } from "./runtime.ts";
 import type { SessionRecorder } from "./sessions.ts";
+import { traced, tracedStream } from "../telemetry/mod.ts";
 
 /** How long a chat turn waits for servers that are still connecting. */
 export const TOOL_LIST_WAIT_MS = 10_000;
@@ -40,7 +41,25 @@ export interface AgentServices {
 export function agentDeps(services: AgentServices): AgentDeps {
   const { llm, mcp, recorder } = services;
   return {
-    chat: (request, signal) => llm.stream("chat", request, { signal, timeoutMs: Infinity }),
+    // Each boundary is a span and a metric when OTEL_DENO=true (lib/telemetry).
+    chat: (request, signal) =>
+      tracedStream(
+        {
+          span: "mcpchat.chat",
+          metric: "mcpchat.llm",
+          attributes: {
+            "mcpchat.backend": request.backend ?? "default",
+            "mcpchat.model": request.model ?? "default",
+          },
+        },
+        llm.stream("chat", request, { signal, timeoutMs: Infinity }),
+        (event, span) => {
+          if (event.type === "usage") {
+            span.setAttribute("gen_ai.usage.input_tokens", event.inputTokens);
+            span.setAttribute("gen_ai.usage.output_tokens", event.outputTokens);
+          }
+        },
+      ),
     tools: async (signal) => {
       if (!mcp) return [];
       // A server still connecting after this long is left out of this call, not waited for.
@@ -73,9 +92,27 @@ export function agentDeps(services: AgentServices): AgentDeps {
           new Error(`no MCP servers: cannot call ${call.server}__${call.tool}`),
         );
       }
-      return mcp.call("callTool", call, { signal, timeoutMs: Infinity });
+      return traced(
+        {
+          span: "mcpchat.tool",
+          metric: "mcpchat.tool",
+          attributes: { "mcpchat.server": call.server, "mcpchat.tool": call.tool },
+        },
+        () => mcp.call("callTool", call, { signal, timeoutMs: Infinity }),
+      );
     },
     approve: services.approve,
-    record: recorder ? (message, meta) => recorder.append(message, meta) : undefined,
+    record: recorder
+      ? (message, meta) =>
+        traced(
+          {
+            span: "mcpchat.store",
+            metric: "mcpchat.store",
+            counter: "operations",
+            attributes: { "mcpchat.store.op": "append", "mcpchat.message.role": message.role },
+          },
+          () => recorder.append(message, meta),
+        )
+      : undefined,
   };
 }

@@ -15,6 +15,7 @@ import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "
 import { startRepl } from "./commands/repl.ts";
 import { oneShot } from "./commands/oneshot.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { healthCommand } from "./commands/health.ts";
 import { sessionsCommand } from "./commands/sessions.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
@@ -111,6 +112,8 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
       return await sessionsCommand(ctx, words);
     case "doctor":
       return await doctorCommand(ctx);
+    case "health":
+      return await healthCommand(ctx, words);
     case "completions":
       return completionsCommand(ctx, words);
     case "serve":

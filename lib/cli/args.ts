@@ -62,6 +62,7 @@ export const COMMANDS = [
   "config",
   "serve",
   "doctor",
+  "health",
   "help",
   "completions",
 ] as const;

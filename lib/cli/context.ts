@@ -15,6 +15,7 @@ import type { ParsedArgs } from "./args.ts";
 import { ExitCode } from "./exit_codes.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { Runtime } from "./runtime.ts";
+import { alertLine } from "../health/render.ts";
 
 /** A failure a command reports with an exit code (and no stack trace). */
 export class CommandError extends Error {
@@ -74,6 +75,7 @@ export class CommandContext {
       profiler: this.profiler,
       onEvent: (event) => this.#reportSupervisorEvent(event),
       notify: (message) => this.io.err(message),
+      onHealthAlert: (alert) => this.io.err(this.io.errColor.yellow(`\n${alertLine(alert)}\n`)),
     });
     return this.#starting;
   }

@@ -18,11 +18,12 @@ Commands:
   tools list|call            list MCP tools, or call one: tools call SERVER TOOL [JSON | key=value…]
   resources list|read        list or read MCP resources
   prompts list|get           list or fetch MCP prompts
-  servers list|add|remove|test   manage configured MCP servers
+  servers list|add|remove|test|sandbox   manage configured MCP servers
   sessions list|show|export|import|delete   stored chat sessions
   config path|show|validate  where the config is, what it says, whether it is valid
   serve --stdio|--http       run mcpchat as an MCP server (its chat and sessions as tools)
   doctor                     check config, keys, servers and store; print what to fix
+  health [--json]            services' heap, queues, heartbeats, restarts and alerts
   completions bash|zsh|fish  print a shell completion script
   help [command]             help on a command
 
@@ -63,7 +64,7 @@ Example: mcpchat tools call everything echo message=hello
 `,
   resources: `Usage:
   mcpchat resources list [SERVER] [--json]
-  mcpchat resources read SERVER URI [--json]
+  mcpchat resources read SERVER URI [--json] [-o FILE]   (-o saves the content, binary included)
 `,
   prompts: `Usage:
   mcpchat prompts list [SERVER] [--json]
@@ -72,6 +73,7 @@ Example: mcpchat tools call everything echo message=hello
   servers: `Usage:
   mcpchat servers list [--json]                 configured servers and their transport
   mcpchat servers test [NAME] [--json]          connect and report capabilities and timing
+  mcpchat servers sandbox NAME [--json]         the OS sandbox policy the server runs under
   mcpchat servers add NAME -- COMMAND [ARGS…]   add a stdio server (--env K=V, --cwd DIR)
   mcpchat servers add NAME URL [--transport http|sse] [--header "K: V"]
   mcpchat servers remove NAME
@@ -129,6 +131,15 @@ Over HTTP (mcpchat serve --http running):
 --conformance-fixtures adds the tools, resources and prompts the MCP conformance
 suite's server scenarios expect (for testing only).
 `,
+  health: `Usage:
+  mcpchat health [--json]
+
+Starts the services (session store, LLM worker, and the MCP servers when some
+are configured), asks every worker for a heartbeat, and checks each against
+[health]: max_heap_mb, max_queue, missed_heartbeats. Prints one table, or with --json one object with the
+workers, LLM circuit breakers, MCP servers, and the restarts and alerts since
+start. Exits 1 when a service is unhealthy, a breaker is open or a server failed.
+In the chat, /health shows the same table for the running session.`,
   doctor: `Usage:
   mcpchat doctor [--json]
 

@@ -13,18 +13,36 @@ import {
   Supervisor,
   type SupervisorEvent,
 } from "../supervisor/mod.ts";
-import { PluginRef, type PluginSpec, type SurfaceOf } from "../plugin/mod.ts";
+import {
+  armFaults,
+  PluginHandle,
+  PluginRef,
+  type PluginSpec,
+  type SurfaceOf,
+} from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import { McpTransportHost, type SpawnTransportParams } from "../mcp/host_wiring.ts";
-import { configSpec, llmSpec, mcpManagerSpec, storeSpec } from "../../plugins/manifest.ts";
+import {
+  configSpec,
+  healthSpec,
+  llmSpec,
+  mcpManagerSpec,
+  PLUGIN_MODULES,
+  storeSpec,
+} from "../../plugins/manifest.ts";
+import type { healthPlugin } from "../../plugins/health.ts";
+import type { HealthAlert, McpServerSample, WorkerSample } from "../health/types.ts";
 import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
 import type { storePlugin } from "../../plugins/store.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
+import { recordRestart } from "../telemetry/mod.ts";
 import { defaultConfigPath } from "../config/paths.ts";
+import { SandboxHost } from "../mcp/sandbox/host.ts";
+import { sandboxHostOptions } from "./sandbox_setup.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -36,6 +54,9 @@ export type LlmSurface = SurfaceOf<typeof llmPlugin>;
 
 /** RPC surface of the store plugin. */
 export type StoreSurface = SurfaceOf<typeof storePlugin>;
+
+/** RPC surface of the health plugin. */
+export type HealthSurface = SurfaceOf<typeof healthPlugin>;
 
 /** Host-side answers to requests from MCP servers (sampling, elicitation). */
 export interface McpHostHandlers {
@@ -74,6 +95,8 @@ export interface RuntimeOptions {
   onEvent?: (event: SupervisorEvent) => void;
   /** Shows a message to the user (stderr). */
   notify?: (message: string) => void;
+  /** Receives the health service's alerts (the REPL shows each as a line). */
+  onHealthAlert?: (alert: HealthAlert) => void;
 }
 
 /**
@@ -96,9 +119,11 @@ export class Runtime {
   #mcp?: PluginRef<McpSurface>;
   #llm?: PluginRef<LlmSurface>;
   #store?: PluginRef<StoreSurface>;
+  #health?: PluginRef<HealthSurface>;
   #storeOwnerId = crypto.randomUUID();
   #serve?: PluginRef<unknown>;
   #transports?: McpTransportHost;
+  #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
 
@@ -113,7 +138,13 @@ export class Runtime {
     this.root.subscribe((event) => {
       if (event.type === "gave-up") this.#refFor(event.id)?.markFailed(event.error);
       options.onEvent?.(event);
+      this.#health?.emit("supervisor", event);
+      if (event.type === "restarted") void recordRestart(event.id, event.supervisor, "restarted");
     });
+    // Test hook of the reliability suite: kill a worker in the middle of a call.
+    if (options.env.MCPCHAT_TEST_FAULT) {
+      armFaults(options.env.MCPCHAT_TEST_FAULT, (target) => this.#pluginHandle(target));
+    }
     this.configRef = new PluginRef<ConfigSurface>(
       configSpec({ env: options.env, configPath: options.configPath, extraRead }),
     );
@@ -162,6 +193,8 @@ export class Runtime {
       throw configServiceFailure(error, this.configFile());
     }
     this.#options.profiler?.mark("config loaded");
+    // The health service watches from now on (inline: no worker to wait for).
+    void this.health(result.config).catch(() => undefined);
     return result;
   }
 
@@ -278,6 +311,7 @@ export class Runtime {
         onStart: (handle) =>
           void handle.exited.then(() => transportsReady.then((t) => t.stopAll(), () => {})),
       });
+      this.#mcp.on("server-state", (data) => this.#health?.emit("mcp-server-state", data));
     }
     const mcp = this.#mcp;
     // Both start at once; the supervisor's start is only waited for after the config.
@@ -305,6 +339,9 @@ export class Runtime {
         authorize: (server, url) => this.#authorize(server, url),
       },
       emitToManager: (event, data, transfer) => this.#mcp?.emit(event, data, transfer),
+      module: PLUGIN_MODULES.mcpTransports,
+      // The pooled transport worker starts with permissions for every configured server.
+      servers: config.mcp.servers,
       heartbeat: {
         intervalMs: config.health.heartbeat_ms,
         missed: config.health.missed_heartbeats,
@@ -312,9 +349,14 @@ export class Runtime {
       // After stdin closes a server gets this long to exit, then SIGTERM, then as long
       // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
       killGraceMs: 250,
+      // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
+      sandbox: this.#sandbox = new SandboxHost(sandboxHostOptions(config, this.#options)),
     });
     this.#transports = transports;
-    transports.supervisor.subscribe((event) => this.#options.onEvent?.(event));
+    transports.supervisor.subscribe((event) => {
+      this.#options.onEvent?.(event);
+      this.#health?.emit("supervisor", event);
+    });
     return transports;
   }
 
@@ -340,9 +382,12 @@ export class Runtime {
   }
 
   #llmRef(config: Config): PluginRef<LlmSurface> {
-    this.#llm ??= new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
-      waitMs: 15_000,
-    });
+    if (!this.#llm) {
+      this.#llm = new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
+        waitMs: 15_000,
+      });
+      this.#llm.on("breaker", (data) => this.#health?.emit("breaker", data));
+    }
     return this.#llm;
   }
 
@@ -357,6 +402,101 @@ export class Runtime {
     await this.ensure(this.#store);
     this.#options.profiler?.mark("store ready");
     return this.#store;
+  }
+
+  /**
+   * The health service (inline), started once; `loadConfig` starts it.
+   * Its alerts go to `onHealthAlert`.
+   */
+  async health(config: Config): Promise<PluginRef<HealthSurface>> {
+    if (!this.#health) {
+      this.#health = new PluginRef<HealthSurface>(() => healthSpec(config, this.#healthHandlers()));
+      this.#health.on("alert", (data) => this.#options.onHealthAlert?.(data as HealthAlert));
+    }
+    await this.ensure(this.#health);
+    return this.#health;
+  }
+
+  /** What the health service asks of the host: samples, and restarts. */
+  #healthHandlers(): object {
+    return {
+      healthSamples: (): WorkerSample[] => this.workerSamples(),
+      healthRestart: (p: { id: string; supervisor: string; reason: string }) => {
+        const handle = this.#pluginHandle(p.id);
+        // Ended as a crash: its supervisor restarts it (or, for a server's
+        // transport worker, the manager reconnects through a new one).
+        handle?.end({ kind: "crash", error: `restarted by the health service: ${p.reason}` });
+        return { restarted: handle !== undefined };
+      },
+      healthBreakers: async () => {
+        const llm = this.#llm?.current ? this.#llm : undefined;
+        if (!llm) return [];
+        return (await llm.call("health", undefined, { timeoutMs: 5_000 })).map((b) => ({
+          backend: b.backend,
+          state: b.state,
+          consecutiveFailures: b.consecutiveFailures,
+          retryInMs: b.retryInMs,
+        }));
+      },
+      healthMcpServers: async (): Promise<McpServerSample[]> => {
+        const mcp = this.#mcp?.current ? this.#mcp : undefined;
+        if (!mcp) return [];
+        return (await mcp.call("servers", undefined, { timeoutMs: 5_000 })).map((s) => ({
+          name: s.name,
+          status: s.status,
+          state: s.state.status,
+        }));
+      },
+    };
+  }
+
+  /**
+   * Asks every worker for a heartbeat now and waits up to `waitMs` for the
+   * answers, so a health check right after start sees everyone's figures.
+   */
+  async refreshVitals(waitMs = 1_000): Promise<void> {
+    const handles = this.#allHandles().filter((h) => h.inWorker);
+    const before = new Map(handles.map((h) => [h, h.vitals?.at]));
+    for (const handle of handles) handle.pingNow();
+    const deadline = Date.now() + waitMs;
+    while (
+      Date.now() < deadline && handles.some((h) => !h.ended && h.vitals?.at === before.get(h))
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  #allHandles(): PluginHandle<unknown>[] {
+    const supervisors = [this.root, this.#transports?.supervisor].filter((s) => s !== undefined);
+    return supervisors.flatMap((s) => s.children().map((c) => s.handleOf(c.id)))
+      .filter((h): h is PluginHandle<unknown> => h instanceof PluginHandle);
+  }
+
+  /**
+   * Every supervised child of the root and of the MCP server supervisor, with
+   * the figures of its worker's last heartbeat and its queue of calls.
+   */
+  workerSamples(): WorkerSample[] {
+    const supervisors = [this.root, this.#transports?.supervisor].filter((s) => s !== undefined);
+    return supervisors.flatMap((supervisor) =>
+      supervisor.children().map((child) => {
+        const handle = supervisor.handleOf(child.id);
+        const plugin = handle instanceof PluginHandle ? handle : undefined;
+        return {
+          id: child.id,
+          supervisor: supervisor.name,
+          state: child.state,
+          restarts: child.restarts,
+          lastError: child.lastError,
+          inWorker: plugin?.inWorker ?? false,
+          inline: plugin ? !plugin.inWorker : undefined,
+          heapUsed: plugin?.inWorker ? plugin.vitals?.heapUsed : undefined,
+          queued: plugin?.inWorker ? plugin.queuedCalls : undefined,
+          outgoing: plugin?.vitals?.pendingCalls,
+          unansweredHeartbeats: plugin?.inWorker ? plugin.unansweredHeartbeats : undefined,
+        };
+      })
+    );
   }
 
   /**
@@ -390,6 +530,7 @@ export class Runtime {
     this.#stopping ??= (async () => {
       await this.root.stop(reason);
       await this.#transports?.stopAll?.();
+      this.#sandbox?.close();
     })();
     return this.#stopping;
   }
@@ -412,11 +553,18 @@ export class Runtime {
     });
   }
 
+  /** The running plugin instance called `name`, in any supervisor. */
+  #pluginHandle(name: string): PluginHandle<unknown> | undefined {
+    const handle = this.root.handleOf(name) ?? this.#transports?.supervisor.handleOf(name);
+    return handle instanceof PluginHandle ? handle : undefined;
+  }
+
   #refFor(id: string): PluginRef<unknown> | undefined {
     if (id === this.configRef.name) return this.configRef as PluginRef<unknown>;
     if (id === this.#mcp?.name) return this.#mcp as PluginRef<unknown>;
     if (id === this.#llm?.name) return this.#llm as PluginRef<unknown>;
     if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
+    if (id === this.#health?.name) return this.#health as PluginRef<unknown>;
     if (id === this.#serve?.name) return this.#serve;
     return undefined;
   }

@@ -14,6 +14,7 @@
 // on the way to the first prompt (bench/config_load.ts has the figures).
 import { z } from "zod/mini";
 import { BACKEND_KINDS } from "../llm/types.ts";
+import { type SandboxConfig, SandboxSchema } from "./sandbox_schema.ts";
 
 /** When MCP servers connect: before the prompt, right after it, or on first use. */
 export const STARTUP_MODES = ["lazy", "eager", "background"] as const;
@@ -228,7 +229,10 @@ const OAuthSchema = z.strictObject({
   redirect_url: z.optional(httpUrl()),
   client_name: z.optional(nonEmptyString()),
   scope: z.optional(nonEmptyString()),
-  grant: z.optional(z.enum(["authorization_code", "client_credentials"])),
+  grant: z.optional(z.enum(["authorization_code", "client_credentials", "cross_app_access"])),
+  idp_token_endpoint: z.optional(httpUrl()),
+  idp_client_id: z.optional(nonEmptyString()),
+  id_token: z.optional(nonEmptyString()),
   private_key_pem: z.optional(nonEmptyString()),
   signing_algorithm: z.optional(nonEmptyString()),
   client_metadata_url: z.optional(httpUrl()),
@@ -251,11 +255,12 @@ const ServerInputSchema = z.strictObject({
   oauth: z.optional(OAuthSchema),
   startup_mode: z.optional(StartupModeSchema),
   enabled: z._default(z.boolean(), true),
+  sandbox: z.optional(SandboxSchema),
 });
 
 type ServerInput = z.output<typeof ServerInputSchema>;
 
-const STDIO_ONLY = ["args", "env", "cwd"] as const;
+const STDIO_ONLY = ["args", "env", "cwd", "sandbox"] as const;
 
 function checkServer(server: ServerInput, ctx: z.core.$RefinementCtx<ServerInput>): void {
   const remote = server.type !== undefined && server.type !== "stdio";
@@ -342,6 +347,8 @@ export interface StdioServerConfig {
   startup_mode?: StartupMode;
   /** `false` keeps it configured but never connects. */
   enabled: boolean;
+  /** OS sandbox of its process (omitted: the default policy; `false`: none). */
+  sandbox?: SandboxConfig;
 }
 
 /** A server reached over streamable HTTP (`"http"`) or legacy HTTP+SSE (`"sse"`). */
@@ -381,6 +388,7 @@ export const ServerSchema = z.pipe(
         args: server.args ?? [],
         env: server.env ?? {},
         ...(server.cwd !== undefined ? { cwd: server.cwd } : {}),
+        ...(server.sandbox !== undefined ? { sandbox: server.sandbox } : {}),
         ...common,
       };
     }

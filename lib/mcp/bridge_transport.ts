@@ -83,6 +83,8 @@ export class WorkerBridgeTransport implements Transport {
   sessionId?: string;
   /** Process id of a stdio server's child, once started. */
   pid?: number;
+  /** The last send that failed with a transport's own code (e.g. 401/403), for connect errors. */
+  sendFailure?: { code: string; message: string };
   /** How it closed, once closed. */
   closeInfo?: BridgeCloseInfo;
 
@@ -204,6 +206,9 @@ export class WorkerBridgeTransport implements Transport {
       case "error": {
         const error = new McpConnectionError(this.#server, msg.message);
         this.onerror?.(error);
+        if (msg.id !== undefined && msg.code && msg.code !== "MCP_SEND") {
+          this.sendFailure = { code: msg.code, message: msg.message };
+        }
         if (msg.id !== undefined) {
           // A request could not be delivered: fail it now instead of at its timeout.
           this.onmessage?.({

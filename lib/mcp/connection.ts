@@ -39,6 +39,10 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { systemClock } from "../util/clock.ts";
+import { PausableDeadline } from "./deadline.ts";
+
+/** The longest delay a timer takes (the SDK's own timeout is then never the one that fires). */
+const MAX_TIMER_MS = 2_147_483_647;
 import { type BridgePort, newSessionNumber, WorkerBridgeTransport } from "./bridge_transport.ts";
 import type { ReconnectOptions, ServerConfig } from "./config.ts";
 import {
@@ -174,6 +178,10 @@ export class ServerConnection {
   readonly lifecycle: ServerLifecycle;
   readonly #opts: ServerConnectionOptions;
   readonly #clock: Clock;
+  /** Deadlines of calls in flight (stopped while the user is asked). */
+  readonly #deadlines = new Set<PausableDeadline>();
+  /** Sampling / elicitation requests of this server waiting for the user. */
+  #askingUser = 0;
   #transport?: WorkerBridgeTransport;
   #pingTimer?: TimerHandle;
   #tools?: Tool[];
@@ -296,17 +304,52 @@ export class ServerConnection {
     options: { signal?: AbortSignal; onProgress?: (p: Progress) => void; timeoutMs?: number } = {},
   ): Promise<CallToolResult> {
     await this.ensureReady(options.signal);
-    return await this.#request(
-      "tools/call",
-      async () =>
-        (await this.client.callTool({ name: tool, arguments: args }, undefined, {
-          signal: options.signal,
-          onprogress: options.onProgress ?? (() => {}),
-          timeout: options.timeoutMs ?? this.#timeout(),
-          resetTimeoutOnProgress: true,
-        })) as CallToolResult,
-      options.signal,
+    // Our own deadline instead of the SDK's: it stops while the user answers a sampling
+    // approval or an elicitation form this server asked for during the call.
+    const timeoutMs = options.timeoutMs ?? this.#timeout();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    const deadline = new PausableDeadline(
+      timeoutMs,
+      () =>
+        controller.abort(
+          new McpError(ErrorCode.RequestTimeout, "Request timed out", { timeout: timeoutMs }),
+        ),
+      this.#clock,
     );
+    if (this.#askingUser > 0) deadline.pause();
+    this.#deadlines.add(deadline);
+    try {
+      return await this.#request(
+        "tools/call",
+        async () =>
+          (await this.client.callTool({ name: tool, arguments: args }, undefined, {
+            signal: controller.signal,
+            onprogress: (p: Progress) => {
+              deadline.touch();
+              options.onProgress?.(p);
+            },
+            timeout: MAX_TIMER_MS,
+          })) as CallToolResult,
+        options.signal,
+      );
+    } finally {
+      deadline.clear();
+      this.#deadlines.delete(deadline);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Runs a request to the user (sampling, elicitation) with every call deadline stopped. */
+  async #askUser<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#askingUser++ === 0) { for (const d of this.#deadlines) d.pause(); }
+    try {
+      return await work();
+    } finally {
+      if (--this.#askingUser === 0) { for (const d of this.#deadlines) d.resume(); }
+    }
   }
 
   /** All resources (every page). */
@@ -568,10 +611,19 @@ export class ServerConnection {
     try {
       port = await this.#opts.ports.acquire(this.name, this.config);
     } catch (error) {
-      throw new McpConnectionError(
-        this.name,
-        `could not start the transport worker: ${(error as Error).message}`,
-        error,
+      // A permanent refusal from the host (e.g. a required sandbox is missing) keeps its code.
+      const code = (error as { code?: unknown }).code;
+      const own = typeof code === "string" && code.startsWith("MCP_");
+      throw Object.assign(
+        new McpConnectionError(
+          this.name,
+          // The host's own errors (command not found, sandbox required) say it all.
+          own
+            ? (error as Error).message
+            : `could not start the transport worker: ${(error as Error).message}`,
+          error,
+        ),
+        own ? { transportCode: code } : {},
       );
     }
     const transport = new WorkerBridgeTransport(port, {
@@ -591,9 +643,11 @@ export class ServerConnection {
       if (error instanceof McpError && (error as McpError).code === ErrorCode.RequestTimeout) {
         throw new McpInitializeTimeoutError(this.name, timeoutMs);
       }
-      const code = (error as { transportCode?: string }).transportCode ?? info?.code;
+      const failure = transport.sendFailure;
+      const code = (error as { transportCode?: string }).transportCode ?? info?.code ??
+        failure?.code;
       if (code === "MCP_TRANSPORT_TIMEOUT") this.#opts.ports.invalidate(this.name);
-      const reason = info?.reason ?? (error as Error).message;
+      const reason = info?.reason ?? failure?.message ?? (error as Error).message;
       throw Object.assign(new McpConnectionError(this.name, reason, error), {
         transportCode: code ?? "MCP_CONNECTION",
       });
@@ -668,7 +722,9 @@ export class ServerConnection {
             maxTokens: req.params.maxTokens,
             messages: req.params.messages.length,
           });
-          return await sampling({ server: this.name, params: req.params }, extra.signal);
+          return await this.#askUser(() =>
+            sampling({ server: this.name, params: req.params }, extra.signal)
+          );
         },
       );
     }
@@ -680,7 +736,9 @@ export class ServerConnection {
           ev.notification(this.name, "mcpchat/elicitation_request", {
             message: req.params.message,
           });
-          const result = await elicit({ server: this.name, params: req.params }, extra.signal);
+          const result = await this.#askUser(() =>
+            elicit({ server: this.name, params: req.params }, extra.signal)
+          );
           return applyElicitationDefaults(req.params, result);
         },
       );

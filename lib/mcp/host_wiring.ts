@@ -1,30 +1,46 @@
 /**
- * Host-side wiring of the thin transport workers. The host (main thread)
- * spawns them because a nested worker cannot have more permissions than its
- * parent and the manager has none. Protocol:
+ * Host-side wiring of the MCP transports. The host (main thread) starts them
+ * because a worker cannot grant more permissions than it has, and the
+ * manager has none. Every server's transport lives in ONE pooled worker
+ * (`plugins/mcp_transports.ts`), each server an actor there; the OS sandbox
+ * (bubblewrap) is the boundary around each server process, so a worker per
+ * server bought little and cost ~10 MB each. Protocol:
  *
  * 1. The manager calls the host: `spawnTransport {name, config}` →
- *    `{generation}`. The host (re)starts the plugin `mcp-server:<name>`
- *    narrowed to that server's permissions, creates a `MessageChannel`,
- *    sends one end to the transport worker (event `port`) and the other to
- *    the manager (event `attach-server {name, generation, port}`, port
- *    transferred), then answers.
- * 2. When a transport worker crashes, the host emits
- *    `detach-server {name, generation, reason}` to the manager.
+ *    `{generation}`. The host resolves the server's spec (command looked up
+ *    on the server's own PATH, wrapped in its sandbox), makes sure the pool
+ *    runs with permissions covering it, creates a `MessageChannel`, sends one
+ *    end to the pool (event `open {name, spec, port}`) and the other to the
+ *    manager (event `attach-server {name, generation, port}`), then answers.
+ * 2. When the pool worker dies, the host emits
+ *    `detach-server {name, generation, reason}` for each of its servers.
  * 3. The manager calls `stopTransport {name}` when a server is removed or
- *    disconnected for good; the host stops the worker gracefully (which
- *    reaps the child), then terminates it.
+ *    disconnected for good; the pool closes that server's transport (which
+ *    reaps its child), and the host kills what is left of its process group.
+ *
+ * Each server is a `temporary` child `mcp-server:<name>` of the dynamic
+ * server supervisor (for ordered shutdown, lifecycle events and `/health`);
+ * reconnecting with backoff is the manager's job, per server.
  *
  * @module
  */
 
 import { startPlugin } from "../plugin/mod.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
+import type { ChildHandle, ExitReason } from "../supervisor/types.ts";
 import type { PluginHandle } from "../plugin/mod.ts";
-import { netPermissionFor, type ServerConfig } from "./config.ts";
+import {
+  isStdioConfig,
+  netPermissionFor,
+  type ServerConfig,
+  type StdioServerConfig,
+} from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
 import type { OAuthStorage } from "./oauth.ts";
 import { transportSpecFor } from "./transport_spec.ts";
+import type { SandboxHost } from "./sandbox/host.ts";
+import { McpCommandNotFoundError } from "./errors.ts";
+import { discoverAuthHosts } from "./oauth_discovery.ts";
 
 /**
  * The permissions of a server's transport worker, in plugin form.
@@ -49,12 +65,6 @@ export interface TransportPermissions {
   net?: string[];
 }
 
-/** The manager plugin's handle, as far as the wiring needs it (a `PluginHandle`). */
-export interface ManagerEndpoint {
-  /** Sends an event to the manager plugin (ports are transferred). */
-  peer: { emit(event: string, data: unknown, transfer?: Transferable[]): void };
-}
-
 /** Params of the host handler `spawnTransport`. */
 export interface SpawnTransportParams {
   /** Server name. */
@@ -77,7 +87,7 @@ export interface AttachServerEvent {
 export interface DetachServerEvent {
   /** Server name. */
   name: string;
-  /** Generation of the worker that ended. */
+  /** Generation of the transport that ended. */
   generation: number;
   /** What happened to it. */
   reason: string;
@@ -89,12 +99,22 @@ export interface McpTransportHostOptions {
   emitToManager: (event: string, data: unknown, transfer?: Transferable[]) => void;
   /** Environment lookup for the child's inherited variables (default `Deno.env.get`). */
   getEnv?: (key: string) => string | undefined;
-  /** Transport plugin module (default `plugins/mcp_server.ts`). */
-  module?: URL;
-  /** Heartbeats of the transport workers (default the plugin host's). */
+  /** The configured servers: the pool starts with permissions for all of them at once. */
+  servers?: Record<string, ServerConfig>;
+  /**
+   * The pool plugin's module (`plugins/mcp_transports.ts`, from
+   * `plugins/manifest.ts`): passed in, because no `lib/` area but `lib/cli`
+   * reaches `plugins/`.
+   */
+  module: URL;
+  /** Heartbeats of the pool worker (default the plugin host's). */
   heartbeat?: { intervalMs: number; missed: number } | false;
   /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
   killGraceMs?: number;
+  /** OS sandbox of stdio server processes (omitted: servers run unsandboxed). */
+  sandbox?: SandboxHost;
+  /** Finds an OAuth server's authorization hosts (default: RFC 9728 / 8414 discovery). */
+  discoverAuthHosts?: (url: string) => Promise<string[]>;
   /** OAuth for HTTP servers: token storage (KV) and the browser step. */
   oauth?: {
     storage: OAuthStorage;
@@ -103,9 +123,24 @@ export interface McpTransportHostOptions {
   };
 }
 
+/** The running pool worker. */
+interface Pool {
+  handle: PluginHandle;
+  permissions: Required<TransportPermissions>;
+}
+
+/** One server's actor, as the host tracks it. */
+interface ActorRecord {
+  generation: number;
+  pool: Pool;
+  settle(reason: ExitReason): void;
+}
+
+const POOL_ID = "mcp-transports";
+
 /**
- * Runs the transport workers for the manager: register its methods as the
- * manager plugin's host handlers.
+ * Runs the pooled transport worker for the manager: register its methods as
+ * the manager plugin's host handlers.
  *
  * @example
  * ```ts ignore
@@ -118,15 +153,19 @@ export interface McpTransportHostOptions {
 export class McpTransportHost {
   readonly #opts: McpTransportHostOptions;
   /**
-   * The dynamic server supervisor: one `temporary` child per server's
-   * transport worker. Reconnecting is the manager's job (it knows the
-   * protocol state), so a dead worker is not restarted here; the supervisor
+   * The dynamic server supervisor: the pool worker, then one `temporary`
+   * child per server actor. Reconnecting is the manager's job (it knows the
+   * protocol state), so a dead actor is not restarted here; the supervisor
    * gives ordered, bounded shutdown and lifecycle events.
    */
   readonly supervisor: Supervisor;
-  readonly #workers = new Map<string, { handle: PluginHandle; generation: number }>();
+  readonly #actors = new Map<string, ActorRecord>();
   /** Process groups of stdio children, per server. */
   readonly #groups = new Map<string, Set<number>>();
+  /** Group kills under way (SIGTERM sent, SIGKILL pending). */
+  readonly #reaping = new Set<Promise<void>>();
+  #pool?: Pool;
+  #poolLock: Promise<unknown> = Promise.resolve();
   #generation = 0;
 
   /** Creates the host side; nothing is spawned until the manager asks. */
@@ -146,100 +185,246 @@ export class McpTransportHost {
     };
   }
 
-  /** (Re)starts the transport worker of a server and attaches a fresh port to the manager. */
-  async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
+  /** The spec a server's actor runs: command resolved on its own PATH, sandbox applied. */
+  async specFor(name: string, config: ServerConfig): Promise<TransportSpec> {
     // Checked here too: the manager worker asks, the main thread grants permissions.
     const { validateServerConfig } = await import("./server_check.ts");
     const valid = validateServerConfig(name, config);
+    const getEnv = this.#opts.getEnv ?? safeEnvGet;
+    let spec = transportSpecFor(name, valid, getEnv, { killGraceMs: this.#opts.killGraceMs });
+    if (spec.kind !== "stdio" && spec.oauth) {
+      // The authorization servers the resource names are allowed without a hand-written
+      // oauth.allowed_hosts: the pool's `net` is fixed when it starts.
+      const found = await (this.#opts.discoverAuthHosts ?? discoverAuthHosts)(spec.url);
+      // Cross-app access also talks to the identity provider.
+      const idp = spec.oauth.idp_token_endpoint
+        ? [netPermissionFor(spec.oauth.idp_token_endpoint)]
+        : [];
+      const allowed = [...new Set([...(spec.oauth.allowed_hosts ?? []), ...found, ...idp])];
+      return { ...spec, oauth: { ...spec.oauth, allowed_hosts: allowed } };
+    }
+    if (spec.kind !== "stdio" || !isStdioConfig(valid)) return spec;
+    // The server's own PATH (nvm/asdf setups set one in env) decides which program runs.
+    const command = resolveCommand(spec.command, spec.env.PATH ?? getEnv("PATH") ?? "", spec.cwd);
+    if (!command) {
+      throw new McpCommandNotFoundError(
+        name,
+        valid.env?.PATH ? `${spec.command} on the PATH its env sets` : spec.command,
+      );
+    }
+    spec = { ...spec, command };
+    // The pool then runs bubblewrap, which runs the server inside the sandbox.
+    if (this.#opts.sandbox) spec = await this.#opts.sandbox.wrap(spec, valid.sandbox);
+    return spec;
+  }
+
+  /** (Re)starts a server's actor in the pool and attaches a fresh port to the manager. */
+  async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
     await this.stop(name);
-    const spec = transportSpecFor(name, valid, this.#opts.getEnv ?? safeEnvGet, {
-      killGraceMs: this.#opts.killGraceMs,
-    });
-    let handle!: PluginHandle;
+    const spec = await this.specFor(name, config);
+    const pool = await this.#ensurePool(transportPluginPermissions(spec));
+    const generation = ++this.#generation;
+    let settle!: (reason: ExitReason) => void;
+    const exited = new Promise<ExitReason>((resolve) => (settle = resolve));
+    const record: ActorRecord = { generation, pool, settle };
+    void pool.handle.exited.then((reason) =>
+      settle(
+        reason.kind === "crash"
+          ? { kind: "crash", error: `transport worker crashed: ${reason.error}` }
+          : {
+            kind: "crash",
+            error: `transport worker ended: ${reason.kind === "shutdown" ? reason.reason : "exit"}`,
+          },
+      )
+    );
     const grace = this.#opts.killGraceMs ?? 1_000;
+    const actor: ChildHandle = {
+      exited,
+      stop: async (reason) => {
+        await pool.handle.peer.call("close", { name }, { timeoutMs: 2 * grace + 2_000 })
+          .catch(() => {});
+        settle({ kind: "shutdown", reason });
+      },
+      kill: () => {
+        void pool.handle.peer.call("close", { name }).catch(() => {});
+        settle({ kind: "shutdown", reason: "killed" });
+      },
+    };
     await this.supervisor.startChild({
       id: `mcp-server:${name}`,
       restart: "temporary",
       // Room for the child's own stop: stdin EOF, grace, SIGTERM, grace, SIGKILL.
       shutdownMs: 2 * grace + 2_000,
-      start: async () => {
-        handle = await startPlugin({
-          name: `mcp-server:${name}`,
-          module: this.#opts.module ?? new URL("../../plugins/mcp_server.ts", import.meta.url),
-          permissions: transportPluginPermissions(spec),
-          init: spec,
-          heartbeat: this.#opts.heartbeat,
-          handlers: this.#oauthHandlers(name),
-        });
-        return handle;
-      },
+      start: () => Promise.resolve(actor),
     });
-    const generation = ++this.#generation;
-    this.#workers.set(name, { handle, generation });
-    handle.peer.on("child", (data) => {
-      const { pid, alive } = data as { pid: number; alive: boolean };
-      const groups = this.#groups.get(name) ?? new Set<number>();
-      this.#groups.set(name, groups);
-      if (alive) groups.add(pid);
-      else {
-        // The leader ended; anything left in its group is an orphan.
-        groups.delete(pid);
-        void killProcessGroup(pid);
-      }
-    });
+    this.#actors.set(name, record);
     const { port1, port2 } = new MessageChannel();
-    handle.peer.emit("port", { port: port1 }, [port1]);
+    pool.handle.peer.emit("open", { name, spec, port: port1 }, [port1]);
     this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
-    void handle.exited.then((reason) => {
-      const current = this.#workers.get(name);
+    void exited.then((reason) => {
+      const current = this.#actors.get(name);
       if (current?.generation !== generation) return;
-      this.#workers.delete(name);
+      this.#actors.delete(name);
+      void this.supervisor.removeChild(`mcp-server:${name}`).catch(() => {});
       void this.#reapGroups(name);
-      // Any exit we did not ask for (crash, missed heartbeats, kill): the
-      // manager's port is dead; tell it so it reconnects through a new worker.
+      // Any end we did not ask for (the pool crashed, missed heartbeats, was
+      // killed): the manager's port is dead; tell it so it reconnects.
       this.#opts.emitToManager(
         "detach-server",
         {
           name,
           generation,
-          reason: reason.kind === "crash"
-            ? `transport worker crashed: ${reason.error}`
-            : `transport worker ended: ${reason.kind === "shutdown" ? reason.reason : "exit"}`,
+          reason: reason.kind === "crash" ? reason.error : "transport worker ended",
         } satisfies DetachServerEvent,
       );
     });
     return { generation };
   }
 
-  #oauthHandlers(name: string): object {
+  /**
+   * The pool, started (or restarted with wider permissions) so it may run
+   * `needed`. It starts with permissions for every configured server, so a
+   * restart happens only for a server added while running.
+   */
+  #ensurePool(needed: TransportPermissions): Promise<Pool> {
+    // One at a time: concurrent spawns share the pool one of them starts.
+    const next = this.#poolLock.then(() => this.#ensurePoolNow(needed));
+    this.#poolLock = next.catch(() => {});
+    return next;
+  }
+
+  async #ensurePoolNow(needed: TransportPermissions): Promise<Pool> {
+    const current = this.#pool;
+    if (current && covers(current.permissions, needed)) return current;
+    const wanted = union(current?.permissions ?? await this.#configuredPermissions(), needed);
+    if (current) {
+      this.#pool = undefined;
+      await this.supervisor.removeChild(POOL_ID).catch(() => {});
+    }
+    let handle!: PluginHandle;
+    await this.supervisor.startChild({
+      id: POOL_ID,
+      restart: "temporary",
+      shutdownMs: 2 * (this.#opts.killGraceMs ?? 1_000) + 3_000,
+      start: async () => {
+        handle = await startPlugin({
+          name: POOL_ID,
+          module: this.#opts.module,
+          permissions: wanted,
+          init: {},
+          heartbeat: this.#opts.heartbeat,
+          handlers: this.#poolHandlers(),
+        });
+        return handle;
+      },
+    });
+    handle.peer.on("child", (data) => this.#onChild(data as ChildEvent));
+    const pool: Pool = { handle, permissions: wanted };
+    this.#pool = pool;
+    void handle.exited.then(() => {
+      if (this.#pool === pool) {
+        this.#pool = undefined;
+        // A dead pool's record would block the id of its successor.
+        void this.supervisor.removeChild(POOL_ID).catch(() => {});
+      }
+    });
+    return pool;
+  }
+
+  /** Permissions for every configured, enabled server (what the pool starts with). */
+  async #configuredPermissions(): Promise<Required<TransportPermissions>> {
+    let all: Required<TransportPermissions> = { run: [], net: [] };
+    const specs = await Promise.all(
+      Object.entries(this.#opts.servers ?? {}).filter(([, c]) => c.enabled !== false).map(
+        ([name, config]) =>
+          (isStdioConfig(config)
+            ? this.#stdioSpecWithoutSideEffects(name, config)
+            : this.specFor(name, config))
+            // A server that cannot start fails on its own spawn, with its own message.
+            .catch(() => undefined),
+      ),
+    );
+    for (const spec of specs) if (spec) all = union(all, transportPluginPermissions(spec));
+    return all;
+  }
+
+  /** The run permission a stdio server will need, without creating its sandbox's directories. */
+  async #stdioSpecWithoutSideEffects(
+    name: string,
+    config: StdioServerConfig,
+  ): Promise<TransportSpec> {
+    const availability = await this.#opts.sandbox?.availability();
+    const sandboxed = this.#opts.sandbox && config.sandbox !== false && availability?.available;
+    if (sandboxed && availability?.features) {
+      return { kind: "stdio", name, command: availability.features.bwrap, args: [], env: {} };
+    }
+    const getEnv = this.#opts.getEnv ?? safeEnvGet;
+    const command = resolveCommand(
+      config.command,
+      config.env?.PATH ?? getEnv("PATH") ?? "",
+      config.cwd,
+    );
+    return { kind: "stdio", name, command: command ?? config.command, args: [], env: {} };
+  }
+
+  #onChild(data: ChildEvent): void {
+    const { name, pid, alive } = data;
+    const groups = this.#groups.get(name) ?? new Set<number>();
+    this.#groups.set(name, groups);
+    if (alive) groups.add(pid);
+    else {
+      // The leader ended; anything left in its group is an orphan. Tracked, so an
+      // exit waits for the SIGKILL of members that ignore SIGTERM.
+      groups.delete(pid);
+      const reap = killProcessGroup(pid).finally(() => this.#reaping.delete(reap));
+      this.#reaping.add(reap);
+    }
+  }
+
+  #poolHandlers(): object {
     const oauth = this.#opts.oauth;
-    const missing = () => {
+    const missing = (name: string) => {
       throw new Error(`mcp.servers.${name} needs OAuth, but this host has no OAuth storage set up`);
     };
     return {
-      oauthStorage: async (p: { op: "get" | "set" | "delete"; key: string; value?: unknown }) => {
-        if (!oauth) return missing();
-        // The worker may only touch its own server's keys.
-        if (!p.key.startsWith(`mcp-oauth/${name}/`)) {
-          throw new Error(`key ${p.key} is not ${name}'s`);
+      oauthStorage: async (
+        p: { server: string; op: "get" | "set" | "delete"; key: string; value?: unknown },
+      ) => {
+        if (!oauth) return missing(p.server);
+        // A server's transport may only touch its own server's keys.
+        if (!p.key.startsWith(`mcp-oauth/${p.server}/`)) {
+          throw new Error(`key ${p.key} is not ${p.server}'s`);
         }
         if (p.op === "get") return { value: await oauth.storage.get(p.key) };
         if (p.op === "set") await oauth.storage.set(p.key, p.value);
         else await oauth.storage.delete(p.key);
         return {};
       },
-      oauthAuthorize: (p: { url: string }) =>
-        oauth ? oauth.authorize(name, new URL(p.url)) : missing(),
+      oauthAuthorize: async (p: { server: string; url: string }) => {
+        if (!oauth) return missing(p.server);
+        try {
+          return await oauth.authorize(p.server, new URL(p.url));
+        } catch (error) {
+          // Permanent: the server fails once instead of reconnecting, and the browser is not
+          // opened again on every attempt. An explicit connect tries again.
+          throw Object.assign(
+            new Error(
+              `signing in to ${p.server} failed: ${(error as Error).message} ` +
+                `(/mcp connect ${p.server} or mcpchat servers test ${p.server} tries again)`,
+            ),
+            { code: "MCP_AUTH_REQUIRED" },
+          );
+        }
+      },
     };
   }
 
-  /** Stops a server's transport worker gracefully (reaping its child). */
+  /** Stops a server's actor gracefully (reaping its child and its process group). */
   async stop(name: string): Promise<boolean> {
-    const w = this.#workers.get(name);
-    if (!w) return false;
-    this.#workers.delete(name);
-    // Graceful stop (which closes the child's stdin), bounded, then terminate.
-    await this.supervisor.removeChild(`mcp-server:${name}`);
+    const actor = this.#actors.get(name);
+    if (!actor) return false;
+    this.#actors.delete(name);
+    await this.supervisor.removeChild(`mcp-server:${name}`).catch(() => {});
     await this.#reapGroups(name);
     return true;
   }
@@ -250,23 +435,88 @@ export class McpTransportHost {
     await Promise.all([...groups ?? []].map((pgid) => killProcessGroup(pgid)));
   }
 
-  /** Terminates a server's transport worker at once (as a crash would; for admin and tests). */
+  /**
+   * Terminates the pool worker at once, as a crash would (for admin and
+   * tests): every server detaches and the manager reconnects each.
+   * Returns whether `name` had an actor.
+   */
   kill(name: string): boolean {
-    const w = this.#workers.get(name);
-    if (!w) return false;
-    w.handle.kill();
+    const actor = this.#actors.get(name);
+    if (!actor) return false;
+    actor.pool.handle.kill();
     return true;
   }
 
-  /** Stops every transport worker. */
+  /** Stops every server's actor, then the pool worker; resolves once every process group is reaped. */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#workers.keys()].map((n) => this.stop(n)));
+    await Promise.all([...this.#actors.keys()].map((n) => this.stop(n)));
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool) await this.supervisor.removeChild(POOL_ID).catch(() => {});
+    await Promise.all([...this.#groups.keys()].map((n) => this.#reapGroups(n)));
+    await Promise.all([...this.#reaping]);
   }
 
-  /** Names with a running transport worker. */
+  /** Names with a running actor. */
   running(): string[] {
-    return [...this.#workers.keys()];
+    return [...this.#actors.keys()];
   }
+
+  /** The pool's current permissions (diagnostics, tests). */
+  poolPermissions(): Required<TransportPermissions> | undefined {
+    return this.#pool?.permissions;
+  }
+}
+
+/** `child` event of the pool. */
+interface ChildEvent {
+  name: string;
+  pid: number;
+  alive: boolean;
+}
+
+function covers(have: Required<TransportPermissions>, needed: TransportPermissions): boolean {
+  return (needed.run ?? []).every((r) => have.run.includes(r)) &&
+    (needed.net ?? []).every((n) => have.net.includes(n));
+}
+
+function union(
+  a: Required<TransportPermissions>,
+  b: TransportPermissions,
+): Required<TransportPermissions> {
+  return {
+    run: [...new Set([...a.run, ...(b.run ?? [])])],
+    net: [...new Set([...a.net, ...(b.net ?? [])])],
+  };
+}
+
+/**
+ * The absolute path of `command` on `path` (a `PATH` value), the way a shell
+ * finds it; a command with a `/` is taken as it is (relative to `cwd`).
+ * `undefined` when nothing executable is found.
+ *
+ * @example
+ * ```ts ignore
+ * import { resolveCommand } from "./host_wiring.ts";
+ * resolveCommand("node", "/home/ada/.nvm/versions/node/v22/bin:/usr/bin"); // "/home/ada/.nvm/…/bin/node"
+ * ```
+ */
+export function resolveCommand(command: string, path: string, cwd?: string): string | undefined {
+  if (command.includes("/")) {
+    if (command.startsWith("/") || !cwd) return command;
+    return `${cwd.replace(/\/+$/, "")}/${command}`;
+  }
+  for (const dir of path.split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir.replace(/\/+$/, "")}/${command}`;
+    try {
+      const s = Deno.statSync(candidate);
+      if (s.isFile && ((s.mode ?? 0o111) & 0o111) !== 0) return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -290,10 +540,9 @@ export async function killProcessGroup(pgid: number, graceMs = 300): Promise<voi
     }
   };
   if (!signal("SIGTERM")) return;
-  await new Promise<void>((resolve) => {
-    const id = setTimeout(resolve, graceMs);
-    Deno.unrefTimer(id);
-  });
+  // A referenced timer: at exit, the process must wait for the SIGKILL of a
+  // grandchild that ignores SIGTERM (an unref'd one let it exit first).
+  await new Promise<void>((resolve) => setTimeout(resolve, graceMs));
   signal("SIGKILL");
 }
 
@@ -303,91 +552,4 @@ function safeEnvGet(key: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** What the host answers for servers' sampling and elicitation requests. */
-export interface McpHostHandlers {
-  /** `sampling {server, params}` → `CreateMessageResult` (ask the user, then the model). */
-  sampling?: (p: { server: string; params: unknown }) => Promise<unknown>;
-  /** `elicit {server, params}` → `ElicitResult` (ask the user). */
-  elicit?: (p: { server: string; params: unknown }) => Promise<unknown>;
-}
-
-/** Options of {@linkcode createMcpHost}. */
-export interface CreateMcpHostOptions<Init> {
-  /** Manager init (the `[mcp]` config mapped by the host; see `plugins/mcp_manager.ts`). */
-  init: Init;
-  /** Sampling and elicitation handlers (advertised to servers only when given). */
-  handlers?: McpHostHandlers;
-  /** Environment lookup for stdio children (default `Deno.env.get`). */
-  getEnv?: (key: string) => string | undefined;
-  /** Heartbeats of the transport workers. */
-  heartbeat?: { intervalMs: number; missed: number } | false;
-  /** Grace period after closing a child's stdin, and after SIGTERM. */
-  killGraceMs?: number;
-}
-
-/**
- * Everything the host needs to run the MCP client: the manager plugin's spec
- * (no permissions at all) with the host handlers it calls, and the transport
- * host that spawns the thin per-server workers. Call `bind(handle)` after
- * every (re)start of the manager so attach/detach events reach it.
- *
- * @example
- * ```ts ignore
- * import { createMcpHost } from "./host_wiring.ts";
- * import { startPlugin } from "../plugin/mod.ts";
- * const mcp = createMcpHost({ init: { servers, startup_mode: "background", roots } });
- * const manager = await startPlugin(mcp.spec());
- * mcp.bind(manager);
- * await manager.peer.call("startServers", {}); // eager servers ready; background ones connecting
- * const { tools } = await manager.peer.call("listTools", {});
- * ```
- */
-export function createMcpHost<Init>(options: CreateMcpHostOptions<Init>): {
-  spec(): {
-    name: string;
-    module: URL;
-    permissions: TransportPermissions;
-    init: Init & { sampling: boolean; elicitation: boolean };
-    handlers: object;
-    heartbeat?: { intervalMs: number; missed: number } | false;
-  };
-  bind(handle: ManagerEndpoint): void;
-  transports: McpTransportHost;
-} {
-  let current: ManagerEndpoint | undefined;
-  const transports = new McpTransportHost({
-    emitToManager: (event, data, transfer) => current?.peer.emit(event, data, transfer),
-    getEnv: options.getEnv,
-    heartbeat: options.heartbeat,
-    killGraceMs: options.killGraceMs,
-  });
-  return {
-    transports,
-    bind(handle) {
-      // A new manager instance (restart after a crash): the transports belong
-      // to the old one; stop them (reaping children), the new one respawns.
-      if (current && current !== handle) void transports.stopAll();
-      current = handle;
-    },
-    spec() {
-      return {
-        name: "mcp-manager",
-        module: new URL("../../plugins/mcp_manager.ts", import.meta.url),
-        // The manager touches nothing itself: transports run in their own workers.
-        permissions: {},
-        init: {
-          ...options.init,
-          sampling: options.handlers?.sampling !== undefined,
-          elicitation: options.handlers?.elicit !== undefined,
-        },
-        handlers: {
-          ...transports.handlers(),
-          ...(options.handlers?.sampling ? { sampling: options.handlers.sampling } : {}),
-          ...(options.handlers?.elicit ? { elicit: options.handlers.elicit } : {}),
-        },
-      };
-    },
-  };
 }

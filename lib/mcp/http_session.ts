@@ -45,8 +45,23 @@ export async function openHttpSession(
   options: HttpSessionOptions = {},
 ): Promise<{ session: RelaySession; sessionId?: string }> {
   if (spec.kind === "stdio") throw new TypeError("openHttpSession needs an http or sse spec");
+  const remote = spec;
   const url = new URL(spec.url);
   const requestInit: RequestInit | undefined = spec.headers ? { headers: spec.headers } : undefined;
+  // The SDK opens the listening GET stream right after `notifications/initialized` without
+  // waiting; in-process, the client's next request comes later. Relayed, it can overtake the
+  // GET, and what the server sends on that stream meanwhile is lost. So: note when a GET
+  // stream has answered, and hold later sends until then (bounded).
+  let listened!: () => void;
+  const listening = new Promise<void>((resolve) => (listened = resolve));
+  const baseFetch = options.fetch ?? fetch;
+  const watchedFetch: typeof fetch = (input, init) => {
+    const response = baseFetch(input, init);
+    if ((init?.method ?? "GET").toUpperCase() === "GET") {
+      response.then(() => listened(), () => listened());
+    }
+    return response;
+  };
   const make = (): Transport & { finishAuth(code: string): Promise<void> } =>
     spec.kind === "sse"
       ? new SSEClientTransport(url, {
@@ -66,7 +81,7 @@ export async function openHttpSession(
       : new StreamableHTTPClientTransport(url, {
         requestInit,
         authProvider: options.authProvider,
-        fetch: options.fetch,
+        fetch: watchedFetch,
       });
   let transport = make();
   const provider = options.authProvider;
@@ -84,6 +99,8 @@ export async function openHttpSession(
     return true;
   };
   let closed = false;
+  /** Sends wait on this while `initialized` and the listening stream are under way. */
+  let gate: Promise<void> = Promise.resolve();
   const wire = () => {
     transport.onmessage = (m: JSONRPCMessage) =>
       sink.message(m as unknown as Record<string, unknown>);
@@ -112,35 +129,91 @@ export async function openHttpSession(
       { code: "MCP_HTTP_CONNECT" },
     );
   }
-  const sendOnce = async (message: JSONRPCMessage) => {
-    try {
-      await transport.send(message);
-    } catch (error) {
-      // Streamable HTTP authorizes on the first POST: authorize, then retry once.
-      if (!(await reauthorize(error))) throw error;
-      await transport.send(message);
-    }
-  };
-  // Sending `notifications/initialized` is what opens the server's standalone GET stream. The
-  // SDK client awaits that send before its next message; here messages arrive from the manager
-  // without waiting, so hold later ones until it is done, or a request sent at once (a tool
-  // call whose server asks for elicitation) overtakes the stream its answer needs.
-  let initialized: Promise<unknown> = Promise.resolve();
   return {
     sessionId: transport.sessionId,
     session: {
       send: async (json) => {
         const message = JSON.parse(json) as JSONRPCMessage;
-        if ("method" in message && message.method === "notifications/initialized") {
-          const sent = sendOnce(message);
-          initialized = sent.catch(() => {});
-          return await sent;
+        if (spec.kind === "http" && "method" in message) {
+          if (message.method === "notifications/initialized") {
+            const previous = gate;
+            const sent = (async () => {
+              await previous;
+              await deliver(message);
+              await Promise.race([listening, delay(listenWaitMs)]);
+            })();
+            // Later sends wait for it, but do not fail because it did.
+            gate = sent.catch(() => {});
+            return await sent;
+          }
+          await gate;
         }
-        await initialized;
-        await sendOnce(message);
+        return await deliver(message);
       },
       setProtocolVersion: (v) => transport.setProtocolVersion?.(v),
       close: () => transport.close(),
     },
   };
+
+  async function deliver(message: JSONRPCMessage): Promise<void> {
+    try {
+      try {
+        await transport.send(message);
+      } catch (error) {
+        // Streamable HTTP authorizes on the first POST: authorize, then retry once.
+        if (!(await reauthorize(error))) throw error;
+        await transport.send(message);
+      }
+    } catch (error) {
+      throw refusal(remote, error) ?? error;
+    }
+  }
+}
+
+/** How long sends wait for the listening stream after `initialized` (a server may refuse GET). */
+const listenWaitMs = 2_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => Deno.unrefTimer(setTimeout(resolve, ms)));
+}
+
+/**
+ * A 401 or 403 as one clear, permanent error (no retry can fix it), or
+ * `undefined` for other failures.
+ *
+ * @example
+ * ```ts
+ * import { refusal } from "./http_session.ts";
+ * const e = refusal({ name: "gh", url: "https://x.test/mcp" }, Object.assign(new Error("Error POSTing to endpoint (HTTP 403): no"), { code: 403 }));
+ * console.log(e?.code); // "MCP_NOT_ALLOWED"
+ * ```
+ */
+export function refusal(
+  spec: { name: string; url: string },
+  error: unknown,
+): (Error & { code: string }) | undefined {
+  const e = error as { code?: unknown; message?: string; name?: string };
+  const status = typeof e?.code === "number"
+    ? e.code
+    : Number(/HTTP (40[13])\b/.exec(e?.message ?? "")?.[1] ?? 0);
+  const key = `mcp.servers.${spec.name}`;
+  if (status === 401 || e?.name === "UnauthorizedError") {
+    return Object.assign(
+      new Error(
+        `${spec.url} answered 401 Unauthorized: it needs credentials — set ${key}.headers ` +
+          `(e.g. Authorization = "Bearer …") or [${key}.oauth]`,
+      ),
+      { code: "MCP_AUTH_REQUIRED" },
+    );
+  }
+  if (status === 403) {
+    return Object.assign(
+      new Error(
+        `${spec.url} answered 403 Forbidden: the credentials were refused — check ${key}.headers ` +
+          `or [${key}.oauth] (scope)`,
+      ),
+      { code: "MCP_NOT_ALLOWED" },
+    );
+  }
+  return undefined;
 }

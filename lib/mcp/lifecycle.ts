@@ -40,6 +40,7 @@ export const PERMANENT_ERROR_CODES: ReadonlySet<string> = new Set([
   "MCP_CONFIG",
   "MCP_AUTH_REQUIRED",
   "MCP_NOT_ALLOWED",
+  "MCP_SANDBOX_REQUIRED",
 ]);
 
 /**

@@ -123,6 +123,12 @@ export interface ModelTool {
   annotations?: Tool["annotations"];
   /** Human-readable title. */
   title?: string;
+  /** How the tool runs (e.g. `taskSupport`), as the server sent it. */
+  execution?: Tool["execution"];
+  /** Icons, as the server sent them. */
+  icons?: Tool["icons"];
+  /** The server's metadata. */
+  _meta?: Tool["_meta"];
 }
 
 /** A per-server failure in an aggregate listing. */
@@ -307,14 +313,11 @@ export class McpManager {
     for (const { server, tools } of lists) {
       for (const t of tools) {
         out.push({
+          // Every field the server sent (execution, icons, _meta…), then our names.
+          ...t,
           name: names.toModel.get(`${server}\u0000${t.name}`) ?? `${server}__${t.name}`,
           server,
           tool: t.name,
-          title: t.title,
-          description: t.description,
-          inputSchema: t.inputSchema,
-          outputSchema: t.outputSchema,
-          annotations: t.annotations,
         });
       }
     }

@@ -4,9 +4,9 @@
  * - {@linkcode McpManager}: every server, startup modes, namespaced tools,
  *   resources (cache, subscriptions), prompts, completion, logging,
  *   notifications and progress.
- * - Host wiring: {@linkcode createMcpHost}, {@linkcode McpTransportHost}
- *   (thin per-server transport workers with exactly that server's
- *   permissions).
+ * - Host wiring: {@linkcode McpTransportHost} (one pooled transport
+ *   worker, each server an actor; stdio server processes in their OS
+ *   sandbox, `sandbox/`). The app boots it through `lib/cli/runtime.ts`.
  * - Pure parts: {@linkcode WorkerBridgeTransport}, {@linkcode LineSplitter},
  *   {@linkcode ServerLifecycle}, {@linkcode ResourceCache},
  *   {@linkcode NotificationHistory}, {@linkcode namespaceTools},
@@ -14,11 +14,9 @@
  *
  * @example
  * ```ts ignore
- * import { createMcpHost } from "./mod.ts";
- * import { startPlugin } from "../plugin/mod.ts";
- * const mcp = createMcpHost({ init: { servers, startup_mode: "background" } });
- * const manager = await startPlugin(mcp.spec());
- * mcp.bind(manager);
+ * import { McpTransportHost } from "./mod.ts";
+ * const transports = new McpTransportHost({ emitToManager: (e, d, t) => manager.peer.emit(e, d, t) });
+ * const manager = await startPlugin({ ...managerSpec, handlers: transports.handlers() });
  * await manager.peer.call("startServers", {});
  * ```
  *

@@ -244,6 +244,86 @@ export async function clientCredentialsProvider(
 }
 
 /**
+ * The provider of SEP-990 cross-app access (enterprise-managed
+ * authorization): no browser; the user's ID token from the identity
+ * provider is exchanged there for an ID-JAG (RFC 8693 token exchange), which
+ * the authorization server takes as a JWT-bearer grant (RFC 7523), the client
+ * authenticating with `client_secret_basic`. Tokens stay in memory.
+ *
+ * @example
+ * ```ts ignore
+ * import { crossAppAccessProvider } from "./oauth.ts";
+ * const p = await crossAppAccessProvider("https://mcp.example.com/mcp", {
+ *   grant: "cross_app_access", client_id: "app", client_secret: "s",
+ *   idp_token_endpoint: "https://idp.example.com/token", idp_client_id: "app-at-idp", id_token: "eyJ…",
+ * });
+ * ```
+ */
+export async function crossAppAccessProvider(
+  resourceUrl: string,
+  settings: OAuthSettings,
+  options: { fetch?: typeof fetch } = {},
+): Promise<OAuthClientProvider> {
+  const missing = ["client_id", "client_secret", "idp_token_endpoint", "id_token"].filter((k) =>
+    !settings[k as keyof OAuthSettings]
+  );
+  if (missing.length) {
+    throw new Error(
+      `oauth.grant = "cross_app_access" needs ${missing.map((k) => `oauth.${k}`).join(", ")}`,
+    );
+  }
+  const { ClientCredentialsProvider } = await import(
+    "@modelcontextprotocol/sdk/client/auth-extensions.js"
+  );
+  const { authorizationServerOf } = await import("./oauth_discovery.ts");
+  const doFetch = options.fetch ?? fetch;
+  const provider = new ClientCredentialsProvider({
+    clientId: settings.client_id!,
+    clientSecret: settings.client_secret!,
+    clientName: settings.client_name,
+    scope: settings.scope,
+  });
+  // The grant differs from client_credentials only in the token request.
+  (provider.clientMetadata as { grant_types?: string[] }).grant_types = [JWT_BEARER];
+  provider.prepareTokenRequest = async (scope?: string) => {
+    const audience = await authorizationServerOf(resourceUrl, { fetch: doFetch });
+    const exchange = new URLSearchParams({
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      requested_token_type: "urn:ietf:params:oauth:token-type:id-jag",
+      subject_token: settings.id_token!,
+      subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+      audience,
+      resource: resourceUrl,
+      ...(settings.idp_client_id ? { client_id: settings.idp_client_id } : {}),
+      ...(scope ? { scope } : {}),
+    });
+    const response = await doFetch(settings.idp_token_endpoint!, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: exchange,
+    });
+    const body = await response.json().catch(() => ({})) as {
+      access_token?: string;
+      error?: string;
+      error_description?: string;
+    };
+    if (!response.ok || !body.access_token) {
+      throw new Error(
+        `the identity provider refused the token exchange: ${
+          body.error_description ?? body.error ?? `HTTP ${response.status}`
+        }`,
+      );
+    }
+    const params = new URLSearchParams({ grant_type: JWT_BEARER, assertion: body.access_token });
+    if (scope) params.set("scope", scope);
+    return params;
+  };
+  return provider;
+}
+
+const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/**
  * The authorization server sent the user back with an error, or nobody came
  * back in time.
  *

@@ -18,7 +18,18 @@ export interface OAuthSettings {
    * `client_credentials` (machine to machine, with `client_secret` or
    * `private_key_pem`; no user, tokens kept in memory).
    */
-  grant?: "authorization_code" | "client_credentials";
+  grant?: "authorization_code" | "client_credentials" | "cross_app_access";
+  /**
+   * For `cross_app_access` (SEP-990, enterprise-managed authorization): the
+   * identity provider's token endpoint, where the user's ID token is
+   * exchanged (RFC 8693) for an ID-JAG that the authorization server takes
+   * as a JWT-bearer grant (RFC 7523), with `client_id` / `client_secret`.
+   */
+  idp_token_endpoint?: string;
+  /** For `cross_app_access`: this client's id at the identity provider. */
+  idp_client_id?: string;
+  /** For `cross_app_access`: the user's ID token from the identity provider. */
+  id_token?: string;
   /** For `client_credentials` with `private_key_jwt`: PEM private key and its algorithm (e.g. ES256). */
   private_key_pem?: string;
   /** JWS algorithm of `private_key_pem` (default ES256). */

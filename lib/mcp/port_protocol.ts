@@ -11,6 +11,7 @@
  */
 
 import type { OAuthSettings } from "./oauth_settings.ts";
+import type { SandboxSummary } from "./sandbox/explain.ts";
 
 /** What the transport worker should connect to. Sent once, in `init`. */
 export type TransportSpec =
@@ -27,6 +28,8 @@ export type TransportSpec =
     killGraceMs?: number;
     /** Characters of stderr kept for error messages. */
     stderrChars?: number;
+    /** Set when the process runs in an OS sandbox: what the worker needs to explain a denial. */
+    sandbox?: SandboxSummary;
   }
   | {
     kind: "http" | "sse";

@@ -12,6 +12,12 @@
 
 import type { FromTransport, ToTransport, TransportSpec } from "./port_protocol.ts";
 import { StdioProcess } from "./stdio_process.ts";
+import {
+  commandNotFoundIn,
+  explainDenial,
+  mayBeDenial,
+  type SandboxSummary,
+} from "./sandbox/explain.ts";
 
 /** Minimal port surface (a `MessagePort`, or a test double). */
 export interface PortLike {
@@ -77,14 +83,26 @@ export function openStdioSession(
     killGraceMs: spec.killGraceMs,
     stderrChars: spec.stderrChars,
   }, {
-    onLine: (line) => sink.message(line),
+    onLine: (line) =>
+      sink.message(spec.sandbox && mayBeDenial(line) ? annotateDenial(line, spec.sandbox) : line),
     onError: (e) => sink.error(e.message, "MCP_LINE_TOO_LONG"),
     onExit: (exit) => {
       hooks.onExit?.(proc.pid);
       if (exit.requested) return sink.closed("stopped", "MCP_STOPPED", exit.stderr);
+      const missing = spec.sandbox ? commandNotFoundIn(exit.stderr) : undefined;
+      if (missing) {
+        return sink.closed(
+          `command not found: ${missing} (looked up on the server's PATH; ` +
+            `check mcp.servers.${spec.name}.command, or set PATH in its env)`,
+          "MCP_COMMAND_NOT_FOUND",
+          exit.stderr,
+        );
+      }
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      const hint = spec.sandbox ? explainDenial(exit.stderr, spec.sandbox) : undefined;
       sink.closed(
-        `process ${how}` + (exit.stderr ? `; stderr: ${exit.stderr}` : ""),
+        `process ${how}` + (exit.stderr ? `; stderr: ${exit.stderr}` : "") +
+          (hint ? `\n${hint}` : ""),
         "MCP_PROCESS_EXITED",
         exit.stderr,
       );
@@ -100,6 +118,46 @@ export function openStdioSession(
       },
     },
   });
+}
+
+/**
+ * Adds the sandbox's explanation to a server's error reply: one more text
+ * item on a tool result with `isError`, or a second line on a JSON-RPC
+ * error. Anything else (or a line that is not JSON) passes unchanged.
+ *
+ * @example
+ * ```ts
+ * import { annotateDenial } from "./transport_relay.ts";
+ * const line = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { isError: true,
+ *   content: [{ type: "text", text: "EROFS: read-only file system, open '/etc/x'" }] } });
+ * const out = JSON.parse(annotateDenial(line, { server: "s", denyRead: [], write: [], networkOpen: true }));
+ * console.log(out.result.content[1].text); // sandbox: writing /etc/x was denied; …
+ * ```
+ */
+export function annotateDenial(line: string, sandbox: SandboxSummary): string {
+  let msg: {
+    result?: { isError?: boolean; content?: { type: string; text?: string }[] };
+    error?: { message?: string };
+  };
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (msg.result?.isError === true && Array.isArray(msg.result.content)) {
+    const text = msg.result.content.map((c) => c.text ?? "").join("\n");
+    const hint = explainDenial(text, sandbox);
+    if (!hint) return line;
+    msg.result.content.push({ type: "text", text: hint });
+    return JSON.stringify(msg);
+  }
+  if (typeof msg.error?.message === "string") {
+    const hint = explainDenial(msg.error.message, sandbox);
+    if (!hint) return line;
+    msg.error.message += `\n${hint}`;
+    return JSON.stringify(msg);
+  }
+  return line;
 }
 
 /**
@@ -183,12 +241,13 @@ export function serveTransport(
           post({ t: "error", s: msg.s, message: "transport is not open", code: "MCP_NOT_OPEN" });
           return;
         }
-        c.session.send(msg.m).catch((e: Error) =>
+        c.session.send(msg.m).catch((e: Error & { code?: unknown }) =>
           post({
             t: "error",
             s: msg.s,
             message: e.message,
-            code: "MCP_SEND",
+            // A transport's own code (e.g. MCP_AUTH_REQUIRED: permanent) travels as is.
+            code: typeof e.code === "string" ? e.code : "MCP_SEND",
             id: requestIdOf(msg.m),
           })
         );

@@ -5,9 +5,22 @@
  * @module
  */
 
-import { networkEnv } from "../util/network_env.ts";
+import { NETWORK_ENV_NAMES } from "../util/network_env.ts";
 import { DEFAULT_INHERITED_ENV, isStdioConfig, type ServerConfig } from "./config.ts";
 import type { TransportSpec } from "./port_protocol.ts";
+
+/**
+ * Variables every stdio server inherits besides the defaults: the CA and
+ * proxy variables (without them `npx -y` behind a corporate proxy or a
+ * private CA fails: `invalid peer certificate: UnknownIssuer`), npm's
+ * registry, and the locale.
+ */
+export const PASSTHROUGH_ENV: readonly string[] = [
+  ...NETWORK_ENV_NAMES,
+  "npm_config_registry",
+  "LANG",
+  "LC_ALL",
+];
 
 /**
  * Builds the spec a transport worker receives. The child's environment is
@@ -33,13 +46,12 @@ export function transportSpecFor(
 ): TransportSpec {
   if (isStdioConfig(config)) {
     const env: Record<string, string> = {};
-    for (const key of DEFAULT_INHERITED_ENV) {
+    for (const key of [...DEFAULT_INHERITED_ENV, ...PASSTHROUGH_ENV]) {
       const value = getEnv(key);
       // Like the SDK: skip exported shell functions.
       if (value !== undefined && !value.startsWith("()")) env[key] = value;
     }
-    // CA bundles and proxies, so `npx -y …` can download behind a TLS proxy.
-    Object.assign(env, networkEnv(getEnv), config.env ?? {});
+    Object.assign(env, config.env ?? {});
     return {
       kind: "stdio",
       name,

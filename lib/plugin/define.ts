@@ -9,6 +9,7 @@ import { type CallOptions, RpcPeer } from "../rpc/peer.ts";
 import { serializeError } from "../rpc/errors.ts";
 import type { MessageEndpoint } from "../rpc/protocol.ts";
 import { isLifecycleMessage, isWorkerContext, type LifecycleMessage } from "./lifecycle.ts";
+import { setTelemetryEnabled, traceHandlers } from "../telemetry/mod.ts";
 
 /** What a running plugin can do towards its host. */
 export interface PluginContext {
@@ -117,7 +118,7 @@ export function servePlugin<Init, Handlers extends object>(
       if (!isLifecycleMessage(data)) return;
       switch (data.kind) {
         case "init":
-          void start(data.name, data.init as Init);
+          void start(data.name, data.init as Init, data.otel === true);
           break;
         case "ping": {
           send({
@@ -132,11 +133,38 @@ export function servePlugin<Init, Handlers extends object>(
         case "stop":
           void stop(data.reason);
           break;
+        case "fault":
+          // Test hook: an uncaught error (the guard reports the crash), or a silent exit.
+          if (data.method) armFault(data.method, () => die(data.fault));
+          else die(data.fault);
+          break;
       }
     },
   });
 
-  async function start(name: string, init: Init): Promise<void> {
+  let served: object = {};
+  function die(fault: "crash" | "exit"): void {
+    if (fault === "exit") close();
+    else throw new Error("injected fault (test hook): worker crashed on purpose");
+  }
+  /** The next call of `method` starts, then the worker dies: deterministically mid-call. */
+  function armFault(method: string, fire: () => void): void {
+    const handlers = served as Record<string, unknown>;
+    const original = handlers[method];
+    if (typeof original !== "function") return;
+    peer.setHandlers({
+      ...handlers,
+      [method]: (...args: unknown[]) => {
+        peer.setHandlers(handlers);
+        const result = original.apply(handlers, args);
+        // Before any I/O the call waits for can complete.
+        queueMicrotask(fire);
+        return result;
+      },
+    });
+  }
+
+  async function start(name: string, init: Init, otel: boolean): Promise<void> {
     const ctx: PluginContext = {
       name,
       signal: stopController.signal,
@@ -151,7 +179,12 @@ export function servePlugin<Init, Handlers extends object>(
     };
     try {
       instance = await definition.start(init, ctx);
-      peer.setHandlers(instance.handlers);
+      if (otel && isWorkerContext()) {
+        // Each call served here becomes a span exported by this worker itself.
+        setTelemetryEnabled(true);
+        served = traceHandlers(name, instance.handlers);
+      } else served = instance.handlers;
+      peer.setHandlers(served);
       send({ t: "sys", kind: "ready", methods: Object.keys(instance.handlers) });
     } catch (error) {
       send({ t: "sys", kind: "start-failed", error: serializeError(error) });

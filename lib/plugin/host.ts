@@ -14,7 +14,8 @@ import { RpcPeer } from "../rpc/peer.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 import type { PluginDefinition } from "./define.ts";
 import { servePlugin } from "./define.ts";
-import { isLifecycleMessage, type LifecycleMessage } from "./lifecycle.ts";
+import { currentTraceparent, telemetryEnabled } from "../telemetry/mod.ts";
+import { isLifecycleMessage, type LifecycleMessage, type PluginFault } from "./lifecycle.ts";
 import { type PluginPermissions, workerPermissions } from "./permissions.ts";
 
 /** Heartbeat schedule: a ping every `intervalMs`; `missed` unanswered pings = dead. */
@@ -79,6 +80,12 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
   methods: string[] = [];
   /** Last heartbeat figures, if any. */
   vitals?: PluginVitals;
+  /** Heartbeats sent and not answered yet (the plugin is declared dead at the limit). */
+  unansweredHeartbeats = 0;
+  /** Whether this instance runs in a Web Worker (`false`: inline on the main thread). */
+  readonly inWorker: boolean;
+  /** Sends a heartbeat now (fresh figures for a health check); no-op without heartbeats. */
+  pingNow: () => void = () => {};
   #resolveExit!: (reason: ExitReason) => void;
   #ended = false;
   #stopped?: () => void;
@@ -90,8 +97,10 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
     peer: RpcPeer<Remote>,
     post: (message: LifecycleMessage) => void,
     terminate: () => void,
+    inWorker = true,
   ) {
     this.name = name;
+    this.inWorker = inWorker;
     this.peer = peer;
     this.#post = post;
     this.#terminate = terminate;
@@ -115,6 +124,28 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
   /** Terminates the plugin at once. */
   kill(): void {
     this.end({ kind: "shutdown", reason: "killed" });
+  }
+
+  /**
+   * Calls into the plugin that wait for an answer (its pending RPC queue, seen
+   * from the host).
+   */
+  get queuedCalls(): number {
+    return this.peer.pendingCount;
+  }
+
+  /**
+   * Test hook: makes a worker plugin die as a real fault would (`crash`: an
+   * uncaught error; `exit`: a silent `close()`, noticed by heartbeats): at
+   * once, or with `method`, right after the next call of that method has
+   * started (so it is in flight). Inline plugins share the main thread and
+   * ignore it.
+   */
+  injectFault(fault: PluginFault, method?: string): void {
+    if (this.#ended || !this.inWorker) return;
+    this.#post(
+      method ? { t: "sys", kind: "fault", fault, method } : { t: "sys", kind: "fault", fault },
+    );
   }
 
   /** @internal lifecycle: the plugin said it stopped. */
@@ -177,6 +208,8 @@ export async function startPlugin<Remote = Record<string, never>>(
     handlers: spec.handlers,
     defaultTimeoutMs: spec.callTimeoutMs ?? 30_000,
     clock,
+    // Calls carry the caller's trace context, so spans inside the worker join its trace.
+    traceparent: telemetryEnabled() ? currentTraceparent : undefined,
     onOtherMessage: (data) => {
       if (!isLifecycleMessage(data)) return;
       switch (data.kind) {
@@ -192,6 +225,7 @@ export async function startPlugin<Remote = Record<string, never>>(
           break;
         case "pong":
           lastPong = data.seq;
+          handle.unansweredHeartbeats = sentPings - lastPong;
           handle.vitals = {
             heapUsed: data.heapUsed,
             pendingCalls: data.pendingCalls,
@@ -213,6 +247,7 @@ export async function startPlugin<Remote = Record<string, never>>(
     peer,
     (message) => endpoint.postMessage(message),
     terminate,
+    spec.mode !== "inline",
   );
   onCrashEvent((message) => {
     settleStart(new Error(message));
@@ -229,7 +264,14 @@ export async function startPlugin<Remote = Record<string, never>>(
   });
   const failure = await Promise.race([
     loadedSignal.then(() => spec.init).then((init) => {
-      endpoint.postMessage({ t: "sys", kind: "init", name: spec.name, init });
+      endpoint.postMessage({
+        t: "sys",
+        kind: "init",
+        name: spec.name,
+        init,
+        // A worker cannot read OTEL_DENO itself: tell it whether to trace its calls.
+        otel: telemetryEnabled(),
+      });
       return startOutcome;
     }, (error: unknown) => error instanceof Error ? error : new Error(String(error))),
     startOutcome,
@@ -253,9 +295,16 @@ export async function startPlugin<Remote = Record<string, never>>(
         });
         return;
       }
-      sentPings++;
-      endpoint.postMessage({ t: "sys", kind: "ping", seq: sentPings });
+      ping();
       timer = clock.setTimeout(beat, heartbeat.intervalMs);
+    };
+    const ping = () => {
+      sentPings++;
+      handle.unansweredHeartbeats = sentPings - lastPong;
+      endpoint.postMessage({ t: "sys", kind: "ping", seq: sentPings });
+    };
+    handle.pingNow = () => {
+      if (!handle.ended) ping();
     };
     timer = clock.setTimeout(beat, heartbeat.intervalMs);
     void handle.exited.then(() => timer !== undefined && clock.clearTimeout(timer));

@@ -12,7 +12,7 @@ export type LifecycleMessage =
   /** plugin → host: module evaluated, send `init`. */
   | { t: "sys"; kind: "loaded" }
   /** host → plugin: start with this data. */
-  | { t: "sys"; kind: "init"; name: string; init: unknown }
+  | { t: "sys"; kind: "init"; name: string; init: unknown; otel?: boolean }
   /** plugin → host: started, RPC surface is live. */
   | { t: "sys"; kind: "ready"; methods: string[] }
   /** plugin → host: `start()` threw. */
@@ -26,7 +26,16 @@ export type LifecycleMessage =
   /** plugin → host: stopped cleanly, may be terminated. */
   | { t: "sys"; kind: "stopped" }
   /** plugin → host: an uncaught error or unhandled rejection; the plugin is dead. */
-  | { t: "sys"; kind: "crash"; error: SerializedError };
+  | { t: "sys"; kind: "crash"; error: SerializedError }
+  /**
+   * host → plugin, tests only ({@linkcode PluginHandle.injectFault}): die by an
+   * uncaught error (`crash`) or silently (`exit`, seen through heartbeats); now,
+   * or with `method`, as soon as the next call of it has started.
+   */
+  | { t: "sys"; kind: "fault"; fault: PluginFault; method?: string };
+
+/** A fault a test can inject into a running worker plugin. */
+export type PluginFault = "crash" | "exit";
 
 /**
  * Whether `value` is a lifecycle message.

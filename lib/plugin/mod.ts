@@ -27,6 +27,7 @@ export * from "./host.ts";
 export * from "./lifecycle.ts";
 export * from "./permissions.ts";
 export * from "./ref.ts";
+export { armFaults, parseFaults } from "./fault.ts";
 export type { CallContext, CallOptions } from "../rpc/peer.ts";
 export {
   PeerClosedError,

@@ -10,6 +10,7 @@ import { RpcError } from "../rpc/errors.ts";
 import type { CallOptions, ChunkOf, ParamsOf, ResultOf, StreamingMethods } from "../rpc/peer.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type PluginHandle, type PluginSpec, startPlugin } from "./host.ts";
+import { takeFault } from "./fault.ts";
 
 /** The plugin is not running and did not come back within the wait. */
 export class PluginUnavailableError extends RpcError {
@@ -105,7 +106,10 @@ export class PluginRef<Remote = Record<string, never>> {
     options?: CallOptions,
   ): Promise<ResultOf<Remote, K>> {
     const handle = await this.#ready(options?.signal);
-    return handle.peer.call(method, params, options);
+    const afterSend = takeFault(this.name, method, params);
+    const result = handle.peer.call(method, params, options);
+    afterSend?.();
+    return result;
   }
 
   /** Streams a method's chunks; waits a bounded time if the plugin is restarting. */
@@ -115,7 +119,13 @@ export class PluginRef<Remote = Record<string, never>> {
     options?: CallOptions,
   ): AsyncGenerator<ChunkOf<Remote, K>, void, undefined> {
     const handle = await this.#ready(options?.signal);
-    yield* handle.peer.stream(method, params, options);
+    const afterSend = takeFault(this.name, method, params);
+    let first = true;
+    for await (const chunk of handle.peer.stream(method, params, options)) {
+      if (first) afterSend?.();
+      first = false;
+      yield chunk;
+    }
   }
 
   /** Sends a one-way event to the current instance (dropped while it is down). */

@@ -23,6 +23,8 @@ import { isRpcMessage, type MessageEndpoint, type RpcMessage } from "./protocol.
 export interface CallContext {
   /** Aborted when the caller cancels, times out, or the peer closes. */
   signal: AbortSignal;
+  /** The caller's trace context (W3C `traceparent`), when it sent one. */
+  traceparent?: string;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface RpcPeerOptions {
   handlers?: object;
   /** Default per-call timeout in ms (default 30 000). */
   defaultTimeoutMs?: number;
+  /** The trace context to send with each request (telemetry; absent: none is sent). */
+  traceparent?: () => string | undefined;
   /** Clock for timeouts (injected in tests). */
   clock?: Clock;
   /** Receives messages on the channel that are not RPC (host lifecycle traffic). */
@@ -122,6 +126,7 @@ export class RpcPeer<Remote = Record<string, never>> {
   #listeners = new Map<string, Set<EventListenerFn>>();
   #closed: string | undefined;
   #onMessage = (event: MessageEvent) => this.#receive(event);
+  #traceparent?: () => string | undefined;
 
   constructor(endpoint: MessageEndpoint, options: RpcPeerOptions) {
     this.name = options.name;
@@ -130,6 +135,7 @@ export class RpcPeer<Remote = Record<string, never>> {
     this.#clock = options.clock ?? systemClock;
     this.#defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#onOther = options.onOtherMessage;
+    this.#traceparent = options.traceparent;
     endpoint.addEventListener("message", this.#onMessage);
     (endpoint as { start?: () => void }).start?.();
   }
@@ -286,7 +292,12 @@ export class RpcPeer<Remote = Record<string, never>> {
       this.#armTimer(id, call);
       signal?.addEventListener("abort", onAbort, { once: true });
       try {
-        this.#post({ t: "req", id, method, params, stream });
+        const trace = this.#traceparent?.();
+        this.#post(
+          trace
+            ? { t: "req", id, method, params, stream, trace }
+            : { t: "req", id, method, params, stream },
+        );
       } catch (error) {
         // Params that structured clone refuses are the caller's bug: say so.
         this.#pending.delete(id);
@@ -331,7 +342,7 @@ export class RpcPeer<Remote = Record<string, never>> {
     }
     switch (message.t) {
       case "req":
-        void this.#serve(message.id, message.method, message.params, message.stream);
+        void this.#serve(message.id, message.method, message.params, message.stream, message.trace);
         break;
       case "chunk": {
         const call = this.#pending.get(message.id);
@@ -372,7 +383,13 @@ export class RpcPeer<Remote = Record<string, never>> {
     }
   }
 
-  async #serve(id: number, method: string, params: unknown, stream: boolean): Promise<void> {
+  async #serve(
+    id: number,
+    method: string,
+    params: unknown,
+    stream: boolean,
+    traceparent?: string,
+  ): Promise<void> {
     const handler = Object.hasOwn(this.#handlers, method)
       ? (this.#handlers as Record<string, unknown>)[method]
       : undefined;
@@ -386,7 +403,7 @@ export class RpcPeer<Remote = Record<string, never>> {
       const result = await (handler as (p: unknown, c: CallContext) => unknown).call(
         this.#handlers,
         params,
-        { signal: controller.signal },
+        traceparent ? { signal: controller.signal, traceparent } : { signal: controller.signal },
       );
       if (isAsyncIterable(result)) {
         if (!stream) {

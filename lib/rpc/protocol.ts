@@ -13,6 +13,8 @@ export interface RequestMessage {
   method: string;
   params: unknown;
   stream: boolean;
+  /** W3C `traceparent` of the caller's active span, when telemetry is on. */
+  trace?: string;
 }
 
 /** One piece of a streamed result. */

@@ -279,7 +279,7 @@ Deno.test("REPL: /health, /stats and /mcp views; /mcp discover and import (real 
       ["/cache entries", /1\/\d+ entries.*hits 1, misses 1[^\n]*\n\s+everything demo:\/\/resource/],
       ["/notification logging off", /logging: off/],
       ["/notification", /seen: /],
-      ["/health", /llm\s+running\s+restarts 0/],
+      ["/health", /\nllm\s+running\s+0\s+\d+\.\d MB/],
       ["/context", /4 messages, ~\d+ tokens of 95904 .* strategy sliding_window/],
       ["/strategy smart", /strategy: smart/],
       ['/system "answer in French"', /system prompt set/],

@@ -254,7 +254,7 @@ Deno.test("JSON schema errors point into the JSON file with JSON key paths", asy
     '/m.json:4:36: mcpServers.web.url: expected an http:// or https:// URL such as "https://example.com/mcp", got "ftp://x"',
     '/m.json:5:25: mcpServers.both.command: expected either "command" (stdio) or "url" (http), not both, got "x"',
     '/m.json:6:16: mcpServers.neither: expected "command" (a stdio server) or "url" (an http/sse server)',
-    '/m.json:7:14: mcpServers.typo.comand: expected a server key: type, command, args, env, cwd, url, headers, oauth, startup_mode, enabled, got unknown key "comand" (did you mean "command"?)',
+    '/m.json:7:14: mcpServers.typo.comand: expected a server key: type, command, args, env, cwd, url, headers, oauth, startup_mode, enabled, sandbox, got unknown key "comand" (did you mean "command"?)',
   ]);
 });
 

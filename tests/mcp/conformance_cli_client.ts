@@ -22,6 +22,10 @@ interface ScenarioContext {
   client_secret?: string;
   private_key_pem?: string;
   signing_algorithm?: string;
+  /** SEP-990 cross-app access: the identity provider and the user's ID token. */
+  idp_client_id?: string;
+  idp_id_token?: string;
+  idp_token_endpoint?: string;
 }
 
 function toml(value: unknown): string {
@@ -33,9 +37,15 @@ export function scenarioConfig(scenario: string, url: string, context: ScenarioC
   const lines = ["[mcp.servers.conf]", `type = "http"`, `url = ${toml(url)}`];
   if (scenario.startsWith("auth/")) {
     const oauth: Record<string, string | string[] | undefined> = {
-      // The conformance authorization server runs on another localhost port.
-      allowed_hosts: ["localhost", "127.0.0.1"],
-      grant: scenario.startsWith("auth/client-credentials") ? "client_credentials" : undefined,
+      // No allowed_hosts: the authorization server (another localhost port) is discovered.
+      grant: scenario.startsWith("auth/client-credentials")
+        ? "client_credentials"
+        : scenario.startsWith("auth/cross-app-access")
+        ? "cross_app_access"
+        : undefined,
+      idp_token_endpoint: context.idp_token_endpoint,
+      idp_client_id: context.idp_client_id,
+      id_token: context.idp_id_token,
       client_id: context.client_id,
       client_secret: context.client_secret,
       private_key_pem: context.private_key_pem,

@@ -5,7 +5,7 @@ const CONFORMANCE = `${PEERS}@modelcontextprotocol/conformance/dist/index.js`;
 // The client under test is the real CLI: `mcpchat tools list` and `tools call` in a child process.
 const CLIENT = new URL("./conformance_cli_client.ts", import.meta.url).pathname;
 
-/** Every client scenario of conformance 0.1.16 (`conformance list`); all pass through the CLI. */
+/** Every client scenario of conformance 0.1.16 (`conformance list`): all 26 pass through the CLI. */
 const SCENARIOS = [
   "initialize",
   "tools_call",
@@ -32,6 +32,7 @@ const SCENARIOS = [
   "auth/offline-access-not-supported",
   "auth/client-credentials-jwt",
   "auth/client-credentials-basic",
+  "auth/cross-app-access-complete-flow",
 ];
 
 for (const scenario of SCENARIOS) {

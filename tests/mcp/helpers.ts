@@ -45,6 +45,7 @@ export function harness(
   let ports: HostPortProvider;
   const box: { manager?: McpManager } = {};
   const transports = new McpTransportHost({
+    module: new URL("../../plugins/mcp_transports.ts", import.meta.url),
     heartbeat: false,
     killGraceMs: 500,
     ...transportOptions,

@@ -5,6 +5,7 @@ import {
   MemoryOAuthStorage,
 } from "../../lib/mcp/oauth.ts";
 import { transportPluginPermissions } from "../../lib/mcp/host_wiring.ts";
+import { harness, until } from "./helpers.ts";
 
 Deno.test("oauth provider: state in pluggable storage, per server, invalidation", async () => {
   const storage = new MemoryOAuthStorage();
@@ -104,4 +105,76 @@ Deno.test("oauth: the loopback redirect step returns the code, checks state, rep
     authorizeInBrowser(authUrl, { redirectUrl: "https://example.com/cb", open: () => {} }),
     /must be a loopback http URL/,
   );
+});
+
+Deno.test("oauth: a failed sign-in fails the server once; the browser is not reopened on every reconnect", async () => {
+  let base = "";
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen() {},
+  }, async (req): Promise<Response> => {
+    const u = new URL(req.url);
+    await req.body?.cancel();
+    if (u.pathname === "/mcp") {
+      return new Response("sign in", {
+        status: 401,
+        headers: {
+          "www-authenticate":
+            `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`,
+        },
+      });
+    }
+    if (u.pathname.startsWith("/.well-known/oauth-protected-resource")) {
+      return Response.json({ resource: `${base}/mcp`, authorization_servers: [base] });
+    }
+    if (u.pathname === "/.well-known/oauth-authorization-server") {
+      return Response.json({
+        issuer: base,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/token`,
+        registration_endpoint: `${base}/register`,
+        response_types_supported: ["code"],
+        code_challenge_methods_supported: ["S256"],
+      });
+    }
+    if (u.pathname === "/register") {
+      return Response.json({
+        client_id: "c1",
+        redirect_uris: ["http://127.0.0.1:8976/callback"],
+      }, { status: 201 });
+    }
+    return new Response("not found", { status: 404 });
+  });
+  base = `http://127.0.0.1:${server.addr.port}`;
+  let browserOpened = 0;
+  const url = `${base}/mcp`;
+  const h = harness(
+    { locked: { type: "http", url, oauth: { redirect_url: "http://127.0.0.1:8976/callback" } } },
+    { reconnect: { max_attempts: 5, base_ms: 20, max_ms: 50 } },
+    {
+      oauth: {
+        storage: new MemoryOAuthStorage(),
+        authorize: () => {
+          browserOpened++;
+          return Promise.reject(new Error("the user closed the browser"));
+        },
+      },
+    },
+  );
+  try {
+    await h.manager.connect("locked").catch(() => {});
+    await until(() => h.manager.servers()[0].state.status === "failed", 10_000, "failed");
+    assert.match(
+      h.manager.servers()[0].status,
+      /signing in to locked failed: .*closed the browser/,
+    );
+    // Past the whole backoff schedule: still one sign-in.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(browserOpened, 1);
+    assert.equal(h.manager.servers()[0].state.status, "failed");
+  } finally {
+    await h.close();
+    await server.shutdown();
+  }
 });

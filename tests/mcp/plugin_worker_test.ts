@@ -1,65 +1,62 @@
 import assert from "node:assert/strict";
-import { startPlugin } from "../../lib/plugin/mod.ts";
-import { createMcpHost } from "../../lib/mcp/host_wiring.ts";
-import type { McpManagerInit } from "../../plugins/mcp_manager.ts";
-import { EVERYTHING, until, within } from "./helpers.ts";
+import { Runtime } from "../../lib/cli/runtime.ts";
+import { isolatedEnv } from "../_helpers/cli.ts";
+import { EVERYTHING, within } from "./helpers.ts";
 
-Deno.test("mcp-manager as a narrowed plugin worker (no permissions), transports spawned by the host", async () => {
+Deno.test("the app's runtime: mcp-manager worker with no permissions, transports in the pooled worker", async () => {
+  const env = await isolatedEnv();
+  await Deno.mkdir(`${env.HOME}/.config/mcpchat`, { recursive: true });
+  await Deno.writeTextFile(
+    `${env.HOME}/.config/mcpchat/config.toml`,
+    `[mcp]\nstartup_mode = "eager"\n[mcp.servers.everything]\ncommand = "node"\nargs = [${
+      JSON.stringify(EVERYTHING)
+    }, "stdio"]\n`,
+  );
   const sampled: unknown[] = [];
-  const mcp = createMcpHost<McpManagerInit>({
-    init: {
-      servers: { everything: { command: "node", args: [EVERYTHING, "stdio"] } },
-      startup_mode: "eager",
-      roots: [{ uri: "file:///tmp", name: "tmp" }],
-      ping_interval_ms: 0,
-    },
-    heartbeat: false,
-    handlers: {
-      sampling: (p) => {
-        sampled.push(p);
-        return Promise.resolve({
-          role: "assistant",
-          model: "stub",
-          content: { type: "text", text: "from the host via RPC" },
-        });
-      },
-    },
+  // --config, as the CLI passes it: the config worker reads the process's own environment.
+  const runtime = await Runtime.boot({
+    env,
+    cwd: env.HOME,
+    configPath: `${env.HOME}/.config/mcpchat/config.toml`,
   });
-  const spec = mcp.spec();
-  assert.deepEqual(spec.permissions, {});
-  const events: { name: string; data: unknown }[] = [];
-  const manager = await within(startPlugin({ ...spec, heartbeat: false }), 30_000, "manager start");
-  mcp.bind(manager);
-  for (const e of ["server-state", "progress", "notifications"]) {
-    manager.peer.on(e, (data) => events.push({ name: e, data }));
-  }
   try {
-    const call = manager.peer as unknown as {
-      call(method: string, params: unknown, opts?: { timeoutMs?: number }): Promise<unknown>;
-    };
-    const servers = (await call.call("startServers", {}, { timeoutMs: 30_000 })) as {
-      state: { status: string };
-    }[];
+    const { config } = await runtime.loadConfig();
+    const mcp = await within(
+      runtime.mcp(config, {
+        sampling: (p) => {
+          sampled.push(p);
+          return Promise.resolve({
+            role: "assistant",
+            model: "stub",
+            content: { type: "text", text: "from the host via RPC" },
+          });
+        },
+      }),
+      30_000,
+      "manager start",
+    );
+    const servers = await mcp.call("startServers", {}, { timeoutMs: 30_000 });
     assert.equal(servers[0].state.status, "ready", "eager server ready when startServers resolves");
-    assert.ok(events.some((e) => e.name === "server-state"));
-    const { tools } = (await call.call("listTools", {})) as { tools: { name: string }[] };
+    const { tools } = await mcp.call("listTools", {});
     assert.ok(tools.some((t) => t.name === "everything__echo"));
-    const r = (await call.call("callTool", {
+    const r = await mcp.call("callTool", {
       name: "everything__trigger-long-running-operation",
       arguments: { duration: 0.5, steps: 5 },
       callId: "c1",
-    }, { timeoutMs: 20_000 })) as { content: unknown[] };
+    }, { timeoutMs: 20_000 });
     assert.match(JSON.stringify(r.content), /completed/i);
-    await until(() => events.some((e) => e.name === "progress"), 2_000, "progress event");
-    const sampledR = (await call.call("callTool", {
+    const sampledR = await mcp.call("callTool", {
       name: "everything__trigger-sampling-request",
       arguments: { prompt: "hi", maxTokens: 5 },
-    }, { timeoutMs: 20_000 })) as { content: unknown[] };
+    }, { timeoutMs: 20_000 });
     assert.match(JSON.stringify(sampledR.content), /from the host via RPC/);
     assert.equal(sampled.length, 1);
-    assert.equal(mcp.transports.running().length, 1);
+    // One pooled transport worker and one actor per server under the server supervisor.
+    const ids = runtime.services().map((s) => s.id);
+    assert.ok(ids.includes("mcp-manager"));
+    assert.ok(ids.includes("mcp-servers"));
   } finally {
-    await manager.stop();
-    await mcp.transports.stopAll();
+    await runtime.shutdown();
+    await Deno.remove(env.HOME, { recursive: true }).catch(() => {});
   }
 });

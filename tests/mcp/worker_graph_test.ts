@@ -44,8 +44,8 @@ async function staticRuntimeGraph(entry: string): Promise<{ local: string[]; rem
   return { local: [...seen].filter((s) => s.startsWith("file:")), remote };
 }
 
-Deno.test("the thin transport worker loads no npm code at all (the SDK only via the HTTP path's dynamic import)", async () => {
-  const entry = new URL("../../plugins/mcp_server.ts", import.meta.url).href;
+Deno.test("the pooled transport worker loads no npm code at all (the SDK only via the HTTP path's dynamic import)", async () => {
+  const entry = new URL("../../plugins/mcp_transports.ts", import.meta.url).href;
   const { local, remote } = await staticRuntimeGraph(entry);
   assert.deepEqual(remote, [], `static npm/remote imports: ${remote.join(", ")}`);
   assert.ok(local.some((s) => s.endsWith("lib/mcp/stdio_process.ts")));

@@ -13,11 +13,12 @@ export const SUBCOMMANDS: Record<string, string[]> = {
   tools: ["list", "call"],
   resources: ["list", "read"],
   prompts: ["list", "get"],
-  servers: ["list", "add", "remove", "test"],
+  servers: ["list", "add", "remove", "test", "sandbox"],
   sessions: ["list", "show", "export", "import", "delete"],
   config: ["path", "show", "validate"],
   serve: [],
   doctor: [],
+  health: [],
   completions: ["bash", "zsh", "fish"],
   help: [],
 };

@@ -9,6 +9,8 @@ import type { CommandContext } from "../context.ts";
 import { CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { Config } from "../../config/schema.ts";
+import { doctorHealth } from "./health.ts";
+import { detectSandbox, systemDetectDeps } from "../../mcp/sandbox/detect.ts";
 
 /** The verdict of one check. */
 export interface DoctorCheck {
@@ -79,7 +81,22 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   if (config) {
     await checkStore(ctx, config, add);
     await checkBackends(ctx, config, add);
+    await checkSandbox(ctx, config, add);
     await checkServers(ctx, config, add);
+    // Health last: it sees every service the checks above started.
+    const health = await doctorHealth(await ctx.runtime(), config).catch((error) => ({
+      status: "warn" as const,
+      detail: `the health service did not answer: ${
+        error instanceof Error ? error.message : error
+      }`,
+    }));
+    add({
+      area: "runtime",
+      name: "health",
+      status: health.status,
+      detail: health.detail,
+      fix: health.status === "warn" ? "see mcpchat health, or /health in the chat" : undefined,
+    });
   }
   const failed = checks.filter((c) => c.status === "fail").length;
   const warned = checks.filter((c) => c.status === "warn").length;
@@ -179,6 +196,56 @@ async function checkBackends(
   }
 }
 
+/** Whether stdio servers can run in the OS sandbox, and which ones opt out. */
+async function checkSandbox(
+  ctx: CommandContext,
+  config: Config,
+  add: (check: DoctorCheck) => void,
+): Promise<void> {
+  const a = await detectSandbox(systemDetectDeps(ctx.env.PATH ?? ""));
+  const stdio = Object.entries(config.mcp.servers).filter(([, s]) => s.type === "stdio");
+  const settings = (s: (typeof stdio)[number][1]) => (s.type === "stdio" ? s.sandbox : undefined);
+  const required = stdio.filter(([, s]) =>
+    settings(s) && (settings(s) as { required: boolean }).required
+  );
+  const domains = stdio.filter(([, s]) => {
+    const x = settings(s);
+    return x && x.network !== undefined && x.network.length > 0;
+  });
+  if (a.available) {
+    add({
+      area: "mcp",
+      name: "sandbox",
+      status: domains.length > 0 && !a.socat ? "warn" : "ok",
+      detail: `bubblewrap ${a.features?.version}: stdio servers run sandboxed` +
+        (a.socat ? "" : "; socat is missing, so strict servers get no network at all") +
+        " (mcpchat servers sandbox NAME shows a policy)",
+      fix: domains.length > 0 && !a.socat ? a.install : undefined,
+    });
+  } else {
+    add({
+      area: "mcp",
+      name: "sandbox",
+      status: required.length > 0 ? "fail" : "warn",
+      detail: `not available: ${a.reason}; stdio servers run unsandboxed` +
+        (required.length > 0
+          ? ` except ${required.map(([n]) => n).join(", ")}, which require it and will not start`
+          : ""),
+      fix: a.install,
+    });
+  }
+  for (const [name, s] of stdio) {
+    if (settings(s) !== false) continue;
+    add({
+      area: "mcp",
+      name: `${name} sandbox`,
+      status: "warn",
+      detail: "runs without a sandbox (sandbox = false): it can read your keys and write anywhere",
+      fix: `remove mcp.servers.${name}.sandbox = false, and allow what it needs instead`,
+    });
+  }
+}
+
 async function checkServers(
   ctx: CommandContext,
   config: Config,
@@ -197,7 +264,8 @@ async function checkServers(
   }
   for (const [name, server] of servers) {
     if (server.type !== "stdio") continue;
-    const found = await which(server.command, ctx.env.PATH ?? "");
+    // The server's own PATH (nvm/asdf setups set one in env) decides where its command is.
+    const found = await which(server.command, server.env.PATH ?? ctx.env.PATH ?? "");
     if (!found) {
       add({
         area: "mcp",

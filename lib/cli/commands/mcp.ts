@@ -248,21 +248,64 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
     return reportServerErrors(ctx, errors);
   }
   if (sub === "read") {
-    const usage = "mcpchat resources read SERVER URI";
+    const usage = "mcpchat resources read SERVER URI [-o FILE]";
     requireServer(server, usage);
     if (!uri) throw new CommandError(`missing URI: ${usage}`, ExitCode.Usage);
     const mcp = await manager(ctx);
     const result = await mcp.call("readResource", { server, uri }, { signal: ctx.signal });
+    const output = ctx.args.flags.output;
+    if (typeof output === "string") {
+      return await saveContents(ctx, result.contents, output);
+    }
     if (json) printJson(ctx, result);
     else {
       for (const content of result.contents) {
         if ("text" in content && typeof content.text === "string") ctx.io.out(content.text + "\n");
-        else ctx.io.out(c.dim(`[${content.mimeType ?? "binary"} ${content.uri}]\n`));
+        else {
+          const size = "blob" in content && typeof content.blob === "string"
+            ? ` ${
+              Math.floor(content.blob.length * 3 / 4) -
+              (/={1,2}$/.exec(content.blob)?.[0].length ?? 0)
+            } bytes;`
+            : "";
+          ctx.io.out(
+            c.dim(`[${content.mimeType ?? "binary"} ${content.uri}${size} save it with -o FILE]\n`),
+          );
+        }
       }
     }
     return ExitCode.Ok;
   }
   throw unknownSubcommand("resources", sub, "list, read");
+}
+
+/**
+ * `resources read … -o FILE`: the content as bytes (text as UTF-8, a blob
+ * decoded from base64); several contents go to FILE, FILE.2, FILE.3…
+ */
+async function saveContents(
+  ctx: CommandContext,
+  contents: { uri: string; mimeType?: string; text?: unknown; blob?: unknown }[],
+  file: string,
+): Promise<number> {
+  if (contents.length === 0) throw new CommandError("the resource has no content to save");
+  for (const [i, content] of contents.entries()) {
+    const target = i === 0 ? file : `${file}.${i + 1}`;
+    const bytes = typeof content.blob === "string"
+      ? Uint8Array.from(atob(content.blob), (ch) => ch.charCodeAt(0))
+      : new TextEncoder().encode(typeof content.text === "string" ? content.text : "");
+    try {
+      await Deno.writeFile(target, bytes);
+    } catch (error) {
+      throw new CommandError(`cannot write ${target}: ${(error as Error).message}`);
+    }
+    ctx.io.err(
+      `saved ${bytes.length} bytes${
+        content.mimeType ? ` (${content.mimeType})` : ""
+      } to ${target}\n`,
+    );
+  }
+  return ExitCode.Ok;
 }
 
 /** `mcpchat prompts list [SERVER]` and `mcpchat prompts get SERVER PROMPT [key=value…]`. */
@@ -388,8 +431,12 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Runtime;
   }
   if (sub === "add" || sub === "remove") return await editServers(ctx, sub, words.slice(1));
+  if (sub === "sandbox") {
+    const { serversSandboxCommand } = await import("./servers_sandbox.ts");
+    return await serversSandboxCommand(ctx, name);
+  }
   throw new CommandError(
-    `unknown servers command "${sub}" (list, test, add, remove)`,
+    `unknown servers command "${sub}" (list, test, add, remove, sandbox)`,
     ExitCode.Usage,
   );
 }

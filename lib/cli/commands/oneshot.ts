@@ -9,6 +9,7 @@
 import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
 import { agentDeps } from "../agent_deps.ts";
+import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
 import type { LlmMessage } from "../../llm/types.ts";
@@ -122,7 +123,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     },
   });
 
-  const loop = runAgentTurn(history, prompt, deps, {
+  const loop = tracedTurn(runAgentTurn(history, prompt, deps, {
     backend,
     model,
     system,
@@ -134,7 +135,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     },
     maxTokens: config.llm.max_tokens,
     temperature: config.llm.temperature,
-  }, ctx.signal);
+  }, ctx.signal));
   /** The stream-json form of each event. */
   const emitEvent = (event: AgentEvent) => {
     switch (event.type) {

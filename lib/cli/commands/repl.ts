@@ -14,6 +14,7 @@ import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
 import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mod.ts";
 import { agentDeps } from "../agent_deps.ts";
+import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
@@ -424,7 +425,7 @@ interface TurnContext {
 async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext): Promise<void> {
   const { io } = ctx;
   const c = io.errColor;
-  const loop = runAgentTurn(
+  const loop = tracedTurn(runAgentTurn(
     turn.history,
     turn.text,
     agentDeps({
@@ -472,7 +473,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       system: turn.system,
     },
     turn.signal,
-  );
+  ));
   const rendered = turn.markdown ? await markdownOutput(io) : undefined;
   const view = new TurnView(rendered?.output ?? io, {
     statusEnabled: Deno.stderr.isTerminal(),

@@ -15,10 +15,13 @@ import { applyServerEdit, parseToolArguments, renderContent } from "./mcp.ts";
 import { discoverServers } from "../../mcp/discover.ts";
 import { readConfigText } from "../../config/read_file.ts";
 import type { DiscoveredServer } from "../../mcp/discover.ts";
+import { sanitizeLine } from "../../ui/sanitize.ts";
 
 export const MCP_USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
      resources [SERVER] | resource SERVER URI | prompts [SERVER] | prompt SERVER NAME [k=v…]
      capabilities SERVER | notify [N] | connect NAME | disconnect NAME
+     ping SERVER | log-level [SERVER] LEVEL | subscribe SERVER URI | unsubscribe SERVER URI
+     complete SERVER prompt NAME|resource URI ARG [VALUE] [k=v…]
      (/mcp prompt sends the prompt's text to the model)
      discover | import NAME…`;
 
@@ -246,6 +249,75 @@ export function mcpSlashCommand(
           if (!rest[0]) return void io.err(`usage: /mcp ${sub} NAME\n`);
           const info = await mcp.call(sub, { name: rest[0] }, { signal, timeoutMs: 60_000 });
           io.out(`${info.name}: ${info.status}\n`);
+          return;
+        }
+        case "ping": {
+          if (!rest[0]) return void io.err("usage: /mcp ping SERVER\n");
+          const { ms } = await mcp.call("ping", { server: rest[0] }, { signal, timeoutMs: 60_000 });
+          io.out(`${rest[0]}: pong in ${ms.toFixed(1)} ms\n`);
+          return;
+        }
+        case "log-level": {
+          const [server, level] = rest.length >= 2 ? rest : [undefined, rest[0]];
+          if (!level) {
+            return void io.err("usage: /mcp log-level [SERVER] LEVEL (debug … emergency)\n");
+          }
+          const levels = [
+            "debug",
+            "info",
+            "notice",
+            "warning",
+            "error",
+            "critical",
+            "alert",
+            "emergency",
+          ];
+          if (!levels.includes(level)) {
+            return void io.err(`unknown level "${level}": one of ${levels.join(", ")}\n`);
+          }
+          const r = await mcp.call("setLogLevel", { server, level: level as "debug" }, {
+            signal,
+            timeoutMs: 60_000,
+          });
+          io.out(
+            r.set.length ? `log level ${level}: ${r.set.join(", ")}\n` : "no ready server to set\n",
+          );
+          for (const e of r.errors) io.err(`${e.server}: ${e.message}\n`);
+          return;
+        }
+        case "subscribe":
+        case "unsubscribe": {
+          const [server, uri] = rest;
+          if (!server || !uri) return void io.err(`usage: /mcp ${sub} SERVER URI\n`);
+          await mcp.call(sub, { server, uri }, { signal, timeoutMs: 60_000 });
+          io.out(
+            sub === "subscribe"
+              ? `subscribed to ${uri} (updates show in /mcp notify and refresh the cache)\n`
+              : `unsubscribed from ${uri}\n`,
+          );
+          return;
+        }
+        case "complete": {
+          const [server, kind, target, argument, value = "", ...context] = rest;
+          if (!server || (kind !== "prompt" && kind !== "resource") || !target || !argument) {
+            return void io.err(
+              "usage: /mcp complete SERVER prompt NAME|resource URI ARG [VALUE] [k=v…]\n",
+            );
+          }
+          const r = await mcp.call("complete", {
+            server,
+            ref: kind === "prompt"
+              ? { type: "ref/prompt", name: target }
+              : { type: "ref/resource", uri: target },
+            argument: { name: argument, value },
+            ...(context.length
+              ? { context: { arguments: parseToolArguments(context) as Record<string, string> } }
+              : {}),
+          }, { signal, timeoutMs: 60_000 });
+          const values = r.completion.values;
+          if (values.length === 0) io.err("no completions\n");
+          for (const v of values) io.out(sanitizeLine(v) + "\n");
+          if (r.completion.hasMore) io.err(c.dim(`(${r.completion.total ?? "more"} in all)\n`));
           return;
         }
         default:

@@ -5,41 +5,14 @@
  */
 
 import type { ReplCommand } from "../state.ts";
+import { showHealth } from "../../commands/health.ts";
 
 /** `/health`. */
 export const healthCommand: ReplCommand = {
   name: "health",
-  summary: "services, restarts, heap; LLM circuit breakers; MCP server states",
+  summary: "services, heap, queues, heartbeats, restarts; LLM breakers; MCP servers",
   group: "status",
-  run: async (s) => {
-    const { io } = s;
-    const c = io.color;
-    for (const x of s.runtime.services()) {
-      const heap = x.heapUsed !== undefined ? `${(x.heapUsed / 2 ** 20).toFixed(1)} MB heap` : "";
-      const pending = x.pendingCalls ? `, ${x.pendingCalls} pending` : "";
-      const state = x.state === "running" ? c.green(x.state) : c.yellow(x.state);
-      io.out(
-        `${c.bold(x.id.padEnd(12))} ${state}  restarts ${x.restarts}  ${heap}${pending}` +
-          (x.lastError ? c.dim(`  last error: ${x.lastError}`) : "") + "\n",
-      );
-    }
-    if (s.runtime.started("llm")) {
-      const llm = await s.runtime.llm(s.config);
-      for (const b of await llm.call("health", undefined)) {
-        const state = b.state === "closed" ? c.green(b.state) : c.red(b.state);
-        io.out(
-          `  llm ${b.backend}: breaker ${state}, ${b.consecutiveFailures} consecutive failures` +
-            (b.retryInMs ? `, retry in ${Math.ceil(b.retryInMs / 1000)} s` : "") + "\n",
-        );
-      }
-    }
-    const mcp = s.mcp();
-    if (mcp) {
-      for (const x of await (await mcp).call("servers", undefined)) {
-        io.out(`  mcp ${x.name}: ${x.state.status === "ready" ? c.green(x.status) : x.status}\n`);
-      }
-    }
-  },
+  run: (s) => showHealth(s.runtime, s.config, s.io),
 };
 
 /** `/stats`. */

@@ -24,6 +24,11 @@ const SUBCOMMANDS = [
   "notify",
   "connect",
   "disconnect",
+  "ping",
+  "log-level",
+  "subscribe",
+  "unsubscribe",
+  "complete",
   "discover",
   "import",
 ];
@@ -37,6 +42,10 @@ const TAKES_SERVER = new Set([
   "capabilities",
   "connect",
   "disconnect",
+  "ping",
+  "subscribe",
+  "unsubscribe",
+  "complete",
 ]);
 
 const bound = new WeakMap<ReplState, SlashCommand>();

@@ -1,0 +1,172 @@
+/**
+ * Whether an OS sandbox can run here, and what to install when it cannot.
+ * On Linux: `bwrap` on PATH that can make its namespaces (tried once), and
+ * `socat` for strict servers that reach a few domains. macOS's Seatbelt is
+ * not wired yet: reported as unavailable, so servers run unsandboxed with a
+ * warning (or refuse, with `required = true`).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { BwrapFeatures } from "./bwrap.ts";
+
+/** The outcome of {@linkcode detectSandbox}. */
+export interface SandboxAvailability {
+  /** Whether stdio servers can be sandboxed. */
+  available: boolean;
+  /** `"bubblewrap"` on Linux. */
+  backend?: "bubblewrap";
+  /** bubblewrap's version and features (when available). */
+  features?: BwrapFeatures & { version: string };
+  /** `socat` (needed for strict servers with `network` domains), when found. */
+  socat?: string;
+  /** Why not (when unavailable). */
+  reason?: string;
+  /** What to run to make it available (or to enable strict network filtering). */
+  install?: string;
+}
+
+/** What detection may touch (injected for tests). */
+export interface DetectDeps {
+  /** `Deno.build.os`. */
+  os: string;
+  /** The user's PATH. */
+  path: string;
+  /** Whether a file exists and is executable. */
+  isExecutable(path: string): boolean;
+  /** Runs a program; resolves with its exit code and output. */
+  run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Whether this process runs as root. */
+  root: boolean;
+}
+
+/**
+ * Installs the packages named (Debian/Ubuntu, Fedora, Arch), said once.
+ *
+ * @example
+ * ```ts
+ * import { installHint } from "./detect.ts";
+ * installHint(["bubblewrap", "socat"]); // "sudo apt-get install -y bubblewrap socat (Debian/Ubuntu), sudo dnf install -y bubblewrap socat (Fedora), sudo pacman -S bubblewrap socat (Arch)"
+ * ```
+ */
+export function installHint(packages: string[]): string {
+  const p = packages.join(" ");
+  return `sudo apt-get install -y ${p} (Debian/Ubuntu), sudo dnf install -y ${p} (Fedora), ` +
+    `sudo pacman -S ${p} (Arch)`;
+}
+
+/**
+ * Looks for bubblewrap and tries it once.
+ *
+ * @example
+ * ```ts ignore
+ * import { detectSandbox, systemDetectDeps } from "./detect.ts";
+ * const a = await detectSandbox(systemDetectDeps());
+ * console.log(a.available ? a.features?.version : a.install);
+ * ```
+ */
+export async function detectSandbox(deps: DetectDeps): Promise<SandboxAvailability> {
+  if (deps.os === "darwin") {
+    return {
+      available: false,
+      reason: "the macOS (Seatbelt) sandbox is not supported by this version of mcpchat yet",
+      install: "none yet; set sandbox = false on servers you trust to silence this warning",
+    };
+  }
+  if (deps.os !== "linux") {
+    return { available: false, reason: `no OS sandbox for ${deps.os}` };
+  }
+  const find = (name: string) =>
+    deps.path.split(":").filter((d) => d !== "").map((d) => join(d, name)).find((p) =>
+      deps.isExecutable(p)
+    );
+  const bwrap = find("bwrap");
+  const socat = find("socat");
+  if (!bwrap) {
+    return {
+      available: false,
+      reason: "bubblewrap (bwrap) is not installed",
+      install: installHint(socat ? ["bubblewrap"] : ["bubblewrap", "socat"]),
+      socat,
+    };
+  }
+  const version = (await deps.run(bwrap, ["--version"]).catch(() => undefined))?.stdout
+    .trim().replace(/^bubblewrap\s+/, "") ?? "unknown";
+  const probe = await deps.run(bwrap, [
+    "--unshare-user",
+    "--unshare-pid",
+    "--die-with-parent",
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "true",
+  ]).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
+  if (probe.code !== 0) {
+    return {
+      available: false,
+      reason: `bubblewrap cannot create its namespaces here: ${probe.stderr.trim().split("\n")[0]}`,
+      install: "allow unprivileged user namespaces (e.g. Ubuntu 24.04: " +
+        "sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0), " +
+        "or run inside a container that permits them",
+      socat,
+    };
+  }
+  const [major = 0, minor = 0] = version.split(".").map((n) => Number.parseInt(n, 10) || 0);
+  return {
+    available: true,
+    backend: "bubblewrap",
+    features: {
+      bwrap,
+      version,
+      disableUserns: major > 0 || minor >= 8,
+      root: deps.root,
+    },
+    socat,
+    ...(socat ? {} : { install: installHint(["socat"]) + " (for strict servers with domains)" }),
+  };
+}
+
+/**
+ * Detection against this machine (the host has the permissions; a worker does not).
+ *
+ * @example
+ * ```ts ignore
+ * import { systemDetectDeps } from "./detect.ts";
+ * const deps = systemDetectDeps();
+ * ```
+ */
+export function systemDetectDeps(path = Deno.env.get("PATH") ?? ""): DetectDeps {
+  return {
+    os: Deno.build.os,
+    path,
+    root: safe(() => Deno.uid() === 0, false),
+    isExecutable: (p) =>
+      safe(() => {
+        const s = Deno.statSync(p);
+        return s.isFile && ((s.mode ?? 0o111) & 0o111) !== 0;
+      }, false),
+    run: async (command, args) => {
+      const out = await new Deno.Command(command, {
+        args,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder();
+      return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+    },
+  };
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
