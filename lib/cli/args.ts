@@ -26,6 +26,8 @@ export interface GlobalOptions {
   allowTool: string[];
   yes: boolean;
   noSave: boolean;
+  /** Show answers raw instead of rendering markdown. */
+  noMarkdown: boolean;
   json: boolean;
   profileStartup: boolean;
   color: "auto" | "always" | "never";
@@ -80,6 +82,7 @@ const OPTION_SPEC = {
   "allow-tool": { type: "string", multiple: true },
   yes: { type: "boolean", short: "y" },
   "no-save": { type: "boolean" },
+  "no-markdown": { type: "boolean" },
   json: { type: "boolean" },
   "profile-startup": { type: "boolean" },
   color: { type: "string" },
@@ -199,6 +202,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       allowTool: v["allow-tool"] ?? [],
       yes: v.yes ?? false,
       noSave: v["no-save"] ?? false,
+      noMarkdown: v["no-markdown"] ?? false,
       json: v.json ?? false,
       profileStartup: v["profile-startup"] ?? false,
       color: color as GlobalOptions["color"],

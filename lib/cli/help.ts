@@ -40,6 +40,7 @@ Options:
       --allow-tool GLOB      allow tools matching GLOB (server__tool) without asking; repeatable
   -y, --yes                  approve every tool call
       --no-save              do not store this run as a session
+      --no-markdown          show answers raw (no markdown rendering)
       --system TEXT          system prompt for this session
       --json                 machine-readable output for commands
       --color WHEN           auto (default), always, never; NO_COLOR is honoured

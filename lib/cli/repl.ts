@@ -1,14 +1,14 @@
 /**
  * The interactive loop: reads lines, runs slash commands, sends everything
- * else to the chat. Ctrl-C cancels the current thing, Ctrl-D or /exit quits.
- *
- * This is the first REPL; the full line editor, completion and TUI come with
- * the chat issue, behind the same {@linkcode SlashCommand} table.
+ * else to the chat. Ctrl-C cancels the current thing; at an empty prompt it
+ * says how to quit and a second one within 2 s quits; Ctrl-D or /exit quits.
  *
  * @module
  */
 
 import type { Output } from "../ui/output.ts";
+import type { ReadResult } from "../ui/editor.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { shellWords, TokenizeError } from "./shell_words.ts";
 
 /** One slash command. */
@@ -19,6 +19,8 @@ export interface SlashCommand {
   summary: string;
   /** Usage details for `/help <name>`. */
   usage?: string;
+  /** Heading it is listed under in `/help`. */
+  group?: string;
   /** Runs the command; returning `"exit"` ends the REPL. */
   run(args: string[], signal: AbortSignal): Promise<void | "exit"> | void | "exit";
 }
@@ -26,10 +28,43 @@ export interface SlashCommand {
 /** What the REPL needs from its surroundings (injected for tests). */
 export interface ReplIo {
   output: Output;
-  /** Lines typed by the user; ends at Ctrl-D (EOF). */
-  lines: AsyncIterator<string>;
-  /** Subscribes to Ctrl-C; returns an unsubscribe function. */
+  /** Shows the prompt and reads a line: Ctrl-D is `eof`, Ctrl-C on an empty line `interrupt`. */
+  read(prompt: string): Promise<ReadResult>;
+  /** Subscribes to Ctrl-C while something runs; returns an unsubscribe function. */
   onInterrupt(listener: () => void): () => void;
+  clock?: Clock;
+}
+
+/** How the REPL ended: `/exit`, end of input (Ctrl-D), or Ctrl-C twice at the prompt. */
+export type ReplEnd = "exit" | "eof" | "interrupt";
+
+/** Two Ctrl-C at the prompt within this time quit. */
+export const QUIT_WINDOW_MS = 2000;
+
+/**
+ * A {@linkcode ReplIo.read} over plain lines (stdin not a terminal): the
+ * prompt is written, a line read, `null` is the end.
+ *
+ * @example
+ * ```ts
+ * import { linesReader } from "./repl.ts";
+ * const read = linesReader(() => Promise.resolve("hi"), () => {});
+ * console.log(await read("› ")); // { kind: "line", text: "hi" }
+ * ```
+ */
+export function linesReader(
+  next: () => Promise<string | null>,
+  write: (text: string) => void,
+): (prompt: string) => Promise<ReadResult> {
+  return async (prompt) => {
+    write(prompt);
+    const line = await next();
+    if (line === null) {
+      write("\n");
+      return { kind: "eof" };
+    }
+    return { kind: "line", text: line };
+  };
 }
 
 /** Options of {@linkcode runRepl}. */
@@ -44,6 +79,20 @@ export interface ReplOptions {
   /** Looks up an alias: its command lines, or `undefined`. */
   aliases?: (name: string) => Promise<string[] | undefined> | string[] | undefined;
 }
+
+/** The keys of the prompt, as `/help` lists them. */
+const KEYS_HELP = [
+  "Enter send · Alt-Enter or Ctrl-J new line · \\ at the end continues · paste is one message",
+  "Tab complete (again: next) · Up/Down history · Ctrl-R search history",
+  "Ctrl-A/E line start/end · Alt-B/F word · Ctrl-W/U/K/Y cut word/start/end, paste back · Ctrl-L clear",
+  "Ctrl-C cancel (at the prompt twice: quit) · Ctrl-D quit",
+];
+
+const GROUP_ORDER = ["chat", "session", "mcp", "status", "other"];
+const groupRank = (group: string) => {
+  const i = GROUP_ORDER.indexOf(group);
+  return i < 0 ? GROUP_ORDER.length : i;
+};
 
 /** How deep aliases may call aliases. */
 const MAX_ALIAS_DEPTH = 8;
@@ -90,7 +139,7 @@ export function expandAlias(lines: readonly string[], args: readonly string[]): 
  * await runRepl(io, { commands, onMessage: (text) => chat.send(text) });
  * ```
  */
-export async function runRepl(io: ReplIo, options: ReplOptions): Promise<void> {
+export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd> {
   const { output } = io;
   const c = output.color;
   const table = new Map<string, SlashCommand>();
@@ -99,6 +148,7 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<void> {
       name: "help",
       summary: "list commands, or /help <command> for details",
       usage: "/help [command]",
+      group: "other",
       run: ([name]) => {
         if (name) {
           const command = table.get(name.replace(/^\//, ""));
@@ -111,16 +161,27 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<void> {
           return;
         }
         const width = Math.max(...[...table.keys()].map((n) => n.length));
+        const groups = new Map<string, SlashCommand[]>();
         for (const command of table.values()) {
-          output.out(`  ${c.cyan(`/${command.name.padEnd(width)}`)}  ${command.summary}\n`);
+          const group = command.group ?? "other";
+          groups.set(group, [...groups.get(group) ?? [], command]);
         }
+        for (
+          const [group, commands] of [...groups].sort(([a], [b]) => groupRank(a) - groupRank(b))
+        ) {
+          output.out(`${c.bold(group)}\n`);
+          for (const command of commands) {
+            output.out(`  ${c.cyan(`/${command.name.padEnd(width)}`)}  ${command.summary}\n`);
+          }
+        }
+        output.out(c.bold("keys") + "\n" + KEYS_HELP.map((k) => `  ${k}\n`).join(""));
         output.out(
-          c.dim("Anything else you type is sent to the model. Ctrl-C cancels, Ctrl-D exits.\n"),
+          c.dim("Anything else you type is sent to the model. /help NAME explains a command.\n"),
         );
       },
     },
-    { name: "exit", summary: "leave mcpchat", run: () => "exit" },
-    { name: "quit", summary: "leave mcpchat", run: () => "exit" },
+    { name: "exit", summary: "leave mcpchat", group: "other", run: () => "exit" },
+    { name: "quit", summary: "leave mcpchat", group: "other", run: () => "exit" },
   ];
   for (const command of [...builtins, ...options.commands]) table.set(command.name, command);
 
@@ -131,9 +192,10 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<void> {
       output.err(c.dim("\n(cancelled)\n"));
     } else {
       output.err(c.dim("\n(Ctrl-D or /exit to quit)\n"));
-      output.out(options.prompt?.() ?? "› ");
     }
   });
+  const clock = io.clock ?? systemClock;
+  let lastInterrupt = -Infinity;
   /**
    * Runs one line: a slash command, an alias (expanded, each of its lines run
    * in turn), or a chat message. `via` is the chain of aliases being expanded.
@@ -174,17 +236,19 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<void> {
   try {
     if (options.banner) output.err(options.banner);
     while (true) {
-      output.out(options.prompt?.() ?? "› ");
-      const next = await io.lines.next();
-      if (next.done) {
-        output.out("\n");
-        break;
+      const next = await io.read(options.prompt?.() ?? "› ");
+      if (next.kind === "eof") return "eof";
+      if (next.kind === "interrupt") {
+        if (clock.now() - lastInterrupt <= QUIT_WINDOW_MS) return "interrupt";
+        lastInterrupt = clock.now();
+        output.err(c.dim("(press Ctrl-C again to quit, or Ctrl-D, or type /exit)\n"));
+        continue;
       }
-      const line = next.value.trim();
+      const line = next.text.trim();
       if (!line) continue;
       current = new AbortController();
       try {
-        if (await execute(line, current.signal, []) === "exit") break;
+        if (await execute(line, current.signal, []) === "exit") return "exit";
       } catch (error) {
         if (current.signal.aborted) continue;
         output.err(

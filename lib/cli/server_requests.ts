@@ -17,7 +17,7 @@
 
 import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
 import { describeSampling, sample } from "../chat/sampling.ts";
-import { type Ask, type ElicitForm, fillForm } from "../chat/elicitation.ts";
+import { type ElicitForm, fillForm } from "../chat/elicitation.ts";
 import type { ChatRequest, LlmEvent } from "../llm/types.ts";
 import { sanitizeLine, sanitizeText } from "../ui/sanitize.ts";
 import type { Output } from "../ui/output.ts";
@@ -28,8 +28,11 @@ export interface ServerRequestOptions {
   io: Output;
   /** `--yes`: with nobody to ask, sampling requests are approved. */
   approveAll: boolean;
-  /** Asks the person one line (`null` at end of input); absent when nobody can be asked. */
-  askLine?: Ask;
+  /**
+   * Asks the person one line (`null` at end of input, or when `signal` aborts because the
+   * server gave up on its request); absent when nobody can be asked.
+   */
+  askLine?: (question: string, signal?: AbortSignal) => Promise<string | null>;
   /** Streams a chat request from the configured model. */
   chat: (request: Omit<ChatRequest, "signal">, signal: AbortSignal) => AsyncIterable<LlmEvent>;
   /** The backend and model the chat uses now (read at each request). */
@@ -40,8 +43,8 @@ export interface ServerRequestOptions {
 export function serverRequestHandlers(options: ServerRequestOptions): McpHostHandlers {
   const { io, askLine } = options;
   const c = io.errColor;
-  const yes = async (question: string) =>
-    /^y(es)?$/i.test((await askLine?.(question))?.trim() ?? "");
+  const yes = async (question: string, signal: AbortSignal) =>
+    /^y(es)?$/i.test((await askLine?.(question, signal))?.trim() ?? "");
   return {
     sampling: async (request, { signal }) => {
       const { server, params } = request as { server: string; params: CreateMessageRequestParams };
@@ -49,6 +52,7 @@ export function serverRequestHandlers(options: ServerRequestOptions): McpHostHan
       if (askLine) {
         const allowed = await yes(
           `${c.yellow("?")} ${sanitizeLine(description)}\n  allow? [y]es [n]o: `,
+          signal,
         );
         if (!allowed) throw new Error("the user declined the sampling request");
       } else if (options.approveAll) {
@@ -63,7 +67,7 @@ export function serverRequestHandlers(options: ServerRequestOptions): McpHostHan
       }
       return await sample(params, options.chat, signal, options.target());
     },
-    elicit: async (request) => {
+    elicit: async (request, { signal }) => {
       const { server, params } = request as {
         server: string;
         params: ElicitForm & { mode?: string; url?: string };
@@ -77,13 +81,13 @@ export function serverRequestHandlers(options: ServerRequestOptions): McpHostHan
       }
       if (params.mode === "url") {
         io.err(`${name} asks you to open: ${sanitizeLine(params.url ?? "")}\n`);
-        return { action: await yes("  done? [y]es [n]o: ") ? "accept" : "decline" };
+        return { action: await yes("  done? [y]es [n]o: ", signal) ? "accept" : "decline" };
       }
       io.err(`${c.yellow("?")} ${c.bold(name)} asks for input\n`);
       // The form's message and field titles are the server's words.
       return await fillForm(
         params,
-        (question) => askLine(sanitizeText(question)),
+        (question) => askLine(sanitizeText(question), signal),
         (text) => io.err(sanitizeText(text)),
       );
     },

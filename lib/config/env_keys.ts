@@ -124,6 +124,7 @@ export const MCPCHAT_ENV_SETTINGS: Readonly<
   MCPCHAT_UI_COLOR: { path: ["ui", "color"], kind: "string" },
   MCPCHAT_UI_MARKDOWN: { path: ["ui", "markdown"], kind: "boolean" },
   MCPCHAT_UI_PROGRESS_INTERVAL_MS: { path: ["ui", "progress_interval_ms"], kind: "number" },
+  MCPCHAT_UI_CACHE_REFRESH_MS: { path: ["ui", "cache_refresh_ms"], kind: "number" },
   MCPCHAT_CONTEXT_STRATEGY: { path: ["context", "strategy"], kind: "string" },
   MCPCHAT_CONTEXT_MAX_TOKENS: { path: ["context", "max_tokens"], kind: "number" },
   MCPCHAT_CONTEXT_RESERVE_TOKENS: { path: ["context", "reserve_tokens"], kind: "number" },

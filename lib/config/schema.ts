@@ -450,6 +450,8 @@ const UiSchema = z.strictObject({
   color: z._default(z.enum(COLOR_MODES), "auto"),
   markdown: z._default(z.boolean(), true),
   progress_interval_ms: z._default(positiveInt(), 100),
+  /** How often `/cache watch` refreshes. */
+  cache_refresh_ms: z._default(positiveInt(), 1000),
 });
 
 const ContextSchema = z.strictObject({

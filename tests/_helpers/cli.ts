@@ -151,13 +151,18 @@ export class PtySession {
   }
 
   /** Starts `mcpchat ARGS…` on a new pseudo-terminal. */
-  static async start(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  static async start(
+    args: string[],
+    options: { env?: Record<string, string>; cwd?: string; deno?: string[] } = {},
+  ) {
     const env = options.env ?? await isolatedEnv();
-    const inner = [Deno.execPath(), ...cliArgs(args)]
+    // `deno` replaces the way Deno runs the CLI (e.g. `task -q chat`); `args` follow it.
+    const inner = [Deno.execPath(), ...(options.deno ? [...options.deno, ...args] : cliArgs(args))]
       .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
     const child = new Deno.Command("script", {
       // exec: no shell in between to die of Ctrl-C in the program's place.
-      args: ["-qfec", `exec ${inner}`, "/dev/null"],
+      // A sized terminal, as a person's is (Deno draws its progress bar only on one).
+      args: ["-qfec", `stty cols 100 rows 30 2>/dev/null; exec ${inner}`, "/dev/null"],
       cwd: options.cwd ?? ROOT,
       env: { ...env, TERM: "xterm-256color", COLUMNS: "100", LINES: "30" },
       clearEnv: true,

@@ -231,9 +231,9 @@ Deno.test("the REPL starts, answers /help, survives Ctrl-C and exits on /exit (r
     let mark = await pty.waitFor("› ");
     await pty.type("/help\r");
     mark = await pty.waitFor("/exit", mark);
-    await pty.waitFor("Ctrl-C cancels", mark);
+    await pty.waitFor("Ctrl-C cancel", mark);
     await pty.type("\x03");
-    mark = await pty.waitFor("Ctrl-D or /exit to quit", mark);
+    mark = await pty.waitFor("press Ctrl-C again to quit, or Ctrl-D", mark);
     await pty.type("hello model\r");
     mark = await pty.waitFor("no model configured", mark);
     await pty.waitFor("ANTHROPIC_API_KEY", mark);

@@ -58,7 +58,12 @@ Deno.test("no config file at all: a complete default config, no sources, no warn
     max_body_bytes: 4 * 1024 * 1024,
     rate_limit_per_second: 50,
   });
-  assert.deepEqual(config.ui, { color: "auto", markdown: true, progress_interval_ms: 100 });
+  assert.deepEqual(config.ui, {
+    color: "auto",
+    markdown: true,
+    progress_interval_ms: 100,
+    cache_refresh_ms: 1000,
+  });
   assert.deepEqual(config.context, {
     strategy: "sliding_window",
     max_tokens: 100_000,
@@ -391,7 +396,12 @@ Deno.test("full sample TOML: every section is read", async () => {
     max_body_bytes: 4 * 1024 * 1024,
     rate_limit_per_second: 50,
   });
-  assert.deepEqual(config.ui, { color: "never", markdown: false, progress_interval_ms: 250 });
+  assert.deepEqual(config.ui, {
+    color: "never",
+    markdown: false,
+    progress_interval_ms: 250,
+    cache_refresh_ms: 1000,
+  });
   assert.deepEqual(config.context, { strategy: "smart", max_tokens: 64_000, reserve_tokens: 2048 });
   // A relative data_dir is relative to the config file's directory.
   assert.deepEqual(config.session, {

@@ -96,10 +96,14 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
   // A person at a terminal can approve sampling and fill forms; a script cannot.
   let reader: LineReader | undefined;
   const askLine = Deno.stdin.isTerminal() && Deno.stderr.isTerminal()
-    ? async (question: string) => {
+    ? async (question: string, signal?: AbortSignal) => {
       ctx.io.err(question);
       reader ??= new LineReader(readLines(Deno.stdin.readable));
-      return (await reader.read())?.trim() ?? null;
+      // The server may give up on its request while the question waits.
+      const gaveUp = new Promise<null>((resolve) =>
+        signal?.addEventListener("abort", () => resolve(null), { once: true })
+      );
+      return (await Promise.race([reader.read(), gaveUp]))?.trim() ?? null;
     }
     : undefined;
   // Servers ask only once they run, so after the config loaded.

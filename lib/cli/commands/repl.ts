@@ -7,35 +7,31 @@
  */
 
 import { LineReader, readLines } from "../lines.ts";
-import { runRepl, type SlashCommand } from "../repl.ts";
+import { linesReader, runRepl, type SlashCommand } from "../repl.ts";
+import type { ReplTerminal } from "../repl/terminal.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
-import {
-  ApprovalPolicy,
-  type ContextOptions,
-  estimateTokens,
-  runAgentTurn,
-} from "../../chat/mod.ts";
+import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mod.ts";
 import { agentDeps, chatFaultForTests } from "../agent_deps.ts";
+import { ChatSupervisor } from "../../chat/supervisor.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
-import { sanitizeLine } from "../../ui/sanitize.ts";
-import { ChatSupervisor } from "../../chat/supervisor.ts";
-import {
-  interruptionMark,
-  openSessionRecorder,
-  resumeNote,
-  type SessionRecorder,
-} from "../sessions.ts";
+import { openSessionRecorder, resumeNote, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
-import { mcpSlashCommand } from "./repl_mcp.ts";
-import { showHealth } from "./health.ts";
+import type { ReplState } from "../repl/state.ts";
+import { REPL_COMMANDS } from "../repl/commands/mod.ts";
+import { aliasNames } from "../repl/commands/alias.ts";
+import { replCompleter } from "../repl/complete.ts";
+import { markdownOutput, markdownWanted } from "../repl/render.ts";
+import { attach } from "../repl/attachments.ts";
+import { statusBar } from "../repl/status_bar.ts";
+import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
+import type { Palette } from "../../ui/output.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
-import { NOTIFICATION_CATEGORIES } from "../../mcp/notifications.ts";
 
 /**
  * Runs the REPL until the user leaves.
@@ -49,6 +45,9 @@ export async function startRepl(
   ctx: CommandContext,
   hooks: { onInterrupt(listener: () => void): () => void },
 ): Promise<number> {
+  // The line editor (and its width tables) loads while the config worker starts, and only
+  // when there is a terminal: other commands never pay for it.
+  const editorModule = ctx.io.interactive ? import("../repl/terminal.ts") : undefined;
   const config = await ctx.config();
   const runtime = await ctx.runtime();
   const { io } = ctx;
@@ -58,13 +57,21 @@ export async function startRepl(
   let model = options.model;
   const servers = Object.values(config.mcp.servers).filter((s) => s.enabled);
   const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
-  const reader = new LineReader(readLines(Deno.stdin.readable));
+  // On a terminal the line editor owns it (raw mode, history, completion); piped, plain lines.
+  const terminal: ReplTerminal | undefined = ctx.io.interactive
+    ? await (await editorModule!).openTerminal(ctx, {
+      complete: (text, cursor) => complete(text, cursor),
+    })
+    : undefined;
+  const reader = terminal ? undefined : new LineReader(readLines(Deno.stdin.readable));
   /** Asks on the terminal; `null` at end of input. Answered before a pending prompt read. */
-  const askLine = async (question: string): Promise<string | null> => {
+  const askLine = async (question: string, signal?: AbortSignal): Promise<string | null> => {
+    if (terminal) return await terminal.ask(question, signal);
     io.err(question);
-    return (await reader.read())?.trim() ?? null;
+    return (await reader!.read())?.trim() ?? null;
   };
-  const ask = async (question: string): Promise<string> => (await askLine(question)) ?? "";
+  const ask = async (question: string, signal?: AbortSignal): Promise<string> =>
+    (await askLine(question, signal)) ?? "";
   // Servers' requests to the client: the model (after the user agrees) and the user.
   const hostHandlers = serverRequestHandlers({
     io,
@@ -76,6 +83,8 @@ export async function startRepl(
     },
     target: () => ({ backend, model }),
   });
+  /** Each server's state, for the status line. */
+  const serverStates = new Map<string, string>();
   /** Tells the user when a server goes down for good, or comes back after trouble. */
   const watchServers = (manager: PluginRef<McpSurface>) => {
     const troubled = new Set<string>();
@@ -85,6 +94,9 @@ export async function startRepl(
         state: { status: string };
         status: string;
       };
+      // A server's worker has loaded by now: Deno's progress bar may have erased the prompt's line.
+      terminal?.redraw();
+      serverStates.set(name, state.status);
       if (state.status === "failed") {
         troubled.add(name);
         io.err(
@@ -142,6 +154,41 @@ export async function startRepl(
     notify: (line) => io.err(c.yellow(`\n! ${line}\n`)),
     afterTurn: chatFaultForTests(ctx.env),
   });
+  let statusLine = false;
+  let markdown = markdownWanted({
+    terminal: Deno.stdout.isTerminal(),
+    color: io.color.bold("x") !== "x",
+    configured: config.ui.markdown,
+    flag: options.noMarkdown,
+  });
+
+  /** `@path` and `@server:uri` in a message attach that file or resource. */
+  const withAttachments = async (
+    text: string,
+    manager: PluginRef<McpSurface> | undefined,
+    signal: AbortSignal,
+  ): Promise<string> => {
+    if (!text.includes("@")) return text;
+    const result = await attach(text, {
+      servers: manager
+        ? Object.entries(config.mcp.servers).filter(([, s]) => s.enabled).map(([name]) => name)
+        : [],
+      cwd: ctx.cwd,
+      home: ctx.env.HOME,
+      readFile: (path) => Deno.readFile(path),
+      readResource: async (server, uri) => {
+        const read = await manager!.call("readResource", { server, uri }, { signal });
+        // Subscribed, so the cached copy follows the server's updates (when it offers them).
+        void manager!.call("subscribe", { server, uri }, { timeoutMs: 10_000 }).catch(() => {});
+        return read.contents.map((c: { text?: unknown; mimeType?: string; uri: string }) =>
+          typeof c.text === "string" ? c.text : `[${c.mimeType ?? "binary"} ${c.uri}]`
+        ).join("\n");
+      },
+    });
+    if (result.attached.length) io.err(c.dim(`(attached ${result.attached.join(", ")})\n`));
+    for (const e of result.errors) io.err(c.yellow(`${e}\n`));
+    return result.text;
+  };
 
   /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
   const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
@@ -161,6 +208,7 @@ export async function startRepl(
     }
     historyCursor = undefined;
     const manager = servers.length ? await startMcp() : undefined;
+    text = await withAttachments(text, manager, signal);
     await chat.run(() =>
       chatTurn(ctx, config, {
         text,
@@ -175,377 +223,111 @@ export async function startRepl(
         context,
         system: systemPrompt,
         ask,
+        choose: terminal?.choose,
         totals,
+        markdown,
       })
     );
   };
 
-  const reservedNames = () => new Set(["help", "exit", "quit", ...commands.map((c) => c.name)]);
-  const commands: SlashCommand[] = [
-    {
-      name: "backend",
-      summary: "show or switch the LLM backend",
-      usage: "/backend [NAME]",
-      run: async ([name]) => {
-        const llm = await runtime.llm(config);
-        const status = await llm.call("status", undefined);
-        if (!name) {
-          for (const b of status) {
-            const mark = b.name === backend ? io.color.green("●") : " ";
-            io.out(
-              `${mark} ${b.name}  ${b.kind}  ${b.model}${
-                b.configured ? "" : io.color.dim(`  (${b.missing})`)
-              }\n`,
-            );
-          }
-          return;
-        }
-        if (!status.some((b) => b.name === name)) return void io.err(`no backend "${name}"\n`);
-        backend = name;
-        model = undefined;
-        io.err(`backend: ${name}\n`);
-      },
+  // What the slash commands (lib/cli/repl/commands/) share; the locals above stay the truth.
+  const state: ReplState = {
+    ctx,
+    config,
+    runtime,
+    io,
+    history,
+    totals,
+    context,
+    policy,
+    get markdown() {
+      return markdown;
     },
-    {
-      name: "model",
-      summary: "show or switch the model",
-      usage: "/model [MODEL]",
-      run: ([name]) => {
-        if (name) model = name;
-        io.out(`${backend} · ${model ?? config.llm.backends[backend]?.model ?? "(default)"}\n`);
-      },
+    set markdown(on) {
+      markdown = on;
     },
-    {
-      name: "models",
-      summary: "list the models of the current backend",
-      run: async (_args, signal) => {
-        const llm = await runtime.llm(config);
-        const list = await llm.call("listModels", { backend }, { signal });
-        for (const m of list.models) io.out(`${m.id}\n`);
-        if (list.error) io.err(io.errColor.dim(`(built-in list: ${list.error})\n`));
-      },
+    get backend() {
+      return backend;
     },
-    {
-      name: "cost",
-      summary: "tokens and cost of this session",
-      run: () => {
-        const cost = totals.cost === "unknown"
-          ? "unknown (model not in the pricing table)"
-          : `$${totals.cost.toFixed(4)}`;
-        io.out(`${totals.input} input, ${totals.output} output tokens · ${cost}\n`);
-      },
+    set backend(name) {
+      backend = name;
     },
-    {
-      name: "context",
-      summary: "how much of the context budget the conversation uses",
-      run: () => {
-        const used = history.reduce((sum, m) => sum + estimateTokens(m), 0);
-        io.out(
-          `${history.length} messages, ~${used} tokens of ${
-            context.maxTokens - context.reserveTokens
-          }` +
-            ` (${context.maxTokens} minus ${context.reserveTokens} reserved) · strategy ${context.strategy}\n`,
+    get model() {
+      return model;
+    },
+    set model(name) {
+      model = name;
+    },
+    get systemPrompt() {
+      return systemPrompt;
+    },
+    set systemPrompt(text) {
+      systemPrompt = text;
+    },
+    get recorder() {
+      return recorder;
+    },
+    set recorder(next) {
+      recorder = next;
+    },
+    get historyCursor() {
+      return historyCursor;
+    },
+    set historyCursor(cursor) {
+      historyCursor = cursor;
+    },
+    get statusLine() {
+      return statusLine;
+    },
+    setStatusLine: terminal
+      ? (on) => {
+        statusLine = on;
+        terminal.setFooter(
+          on ? () => statusBar(state, serverStates, servers.length, c) : undefined,
         );
-      },
-    },
-    {
-      name: "strategy",
-      summary: "show or set the context strategy: sliding_window or smart",
-      usage: "/strategy [sliding_window|smart]",
-      run: ([name]) => {
-        if (name === "sliding_window" || name === "smart") context.strategy = name;
-        else if (name) return void io.err("strategies: sliding_window, smart\n");
-        io.out(`strategy: ${context.strategy}\n`);
-      },
-    },
-    {
-      name: "system",
-      summary: "show or set the system prompt of this session",
-      usage: '/system ["PROMPT"]',
-      run: async (words) => {
-        if (words.length === 0) return void io.out(`${systemPrompt ?? "(none)"}\n`);
-        systemPrompt = words.join(" ");
-        if (recorder) {
-          await (await runtime.store(config)).call("update", {
-            ref: recorder.sessionId,
-            patch: { systemPrompt },
-          });
-        }
-        io.err("system prompt set\n");
-      },
-    },
-    {
-      name: "tokens",
-      summary: "tokens used in this session, and by the last turn",
-      run: () => {
-        io.out(
-          `session: ${totals.input} input + ${totals.output} output tokens` +
-            (totals.last ? ` · last turn: ${totals.last.input} + ${totals.last.output}` : "") +
-            "\n",
-        );
-      },
-    },
-    {
-      name: "new",
-      summary: "start a new session",
-      run: async () => {
-        await recorder?.close();
-        recorder = undefined;
-        systemPrompt = options.system;
-        historyCursor = undefined;
-        history.length = 0;
-        totals.input = totals.output = 0;
-        totals.cost = 0;
-        io.err("new session\n");
-      },
-    },
-    {
-      name: "save",
-      summary: "name this session so /load NAME finds it",
-      usage: "/save NAME",
-      run: async ([name]) => {
-        if (!name) return void io.err("usage: /save NAME\n");
-        if (!recorder) {
-          recorder = await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {});
-        }
-        const store = await runtime.store(config);
-        const saved = await store.call("save", { ref: recorder.sessionId, name });
-        io.err(`saved session ${saved.id} as "${name}"\n`);
-      },
-    },
-    {
-      name: "load",
-      summary: "switch to a stored session (id, unique prefix or saved name)",
-      usage: "/load ID|NAME",
-      run: async ([ref]) => {
-        if (!ref) return void io.err("usage: /load ID|NAME\n");
-        const next = await openSessionRecorder(ctx, config, { backend, model }, { ref });
-        await recorder?.close();
-        recorder = next;
-        systemPrompt = next.systemPrompt ?? options.system;
-        history.length = 0;
-        history.push(...await next.history());
-        io.err(`loaded session ${next.sessionId} (${history.length} recent messages)\n`);
-      },
-    },
-    {
-      name: "clear",
-      summary: "forget this session's messages (the session, its cost and totals stay)",
-      run: async () => {
-        history.length = 0;
-        if (recorder) {
-          await (await runtime.store(config)).call("clear", { ref: recorder.sessionId });
-        }
-        io.err("cleared\n");
-      },
-    },
-    {
-      name: "history",
-      summary: "show earlier messages, a page at a time",
-      usage: "/history [N]  (again: the page before)",
-      run: async ([count]) => {
-        if (!recorder) return void io.err("nothing stored yet\n");
-        const store = await runtime.store(config);
-        const limit = Math.max(1, Math.min(200, Number(count ?? 20) || 20));
-        const page = await store.call("history", {
-          sessionId: recorder.sessionId,
-          before: historyCursor ?? undefined,
-          limit,
-        });
-        for (const m of page.messages) {
-          const text = typeof m.content === "string"
-            ? m.content
-            : m.content.map((p) =>
-              p.type === "text"
-                ? p.text
-                : p.type === "tool-call"
-                ? `[call ${p.name}]`
-                : "[tool result]"
-            ).join(" ");
-          io.out(
-            `${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${sanitizeLine(text)}${
-              io.color.yellow(interruptionMark(m))
-            }\n`,
-          );
-        }
-        historyCursor = page.nextBefore;
-        if (historyCursor === null) io.err(io.errColor.dim("(start of session)\n"));
-      },
-    },
-    {
-      name: "export",
-      summary: "write this session as markdown or JSON",
-      usage: "/export [markdown|json] [FILE]",
-      run: async ([format = "markdown", file], signal) => {
-        if (!recorder) return void io.err("nothing stored yet\n");
-        if (format !== "markdown" && format !== "json") {
-          return void io.err("usage: /export [markdown|json] [FILE]\n");
-        }
-        const store = await runtime.store(config);
-        const method = format === "json" ? "exportJson" : "exportMarkdown";
-        let text = "";
-        for await (const piece of store.stream(method, { ref: recorder.sessionId }, { signal })) {
-          text += piece;
-        }
-        if (file) {
-          await Deno.writeTextFile(file, text);
-          io.err(`exported to ${file}\n`);
-        } else io.out(text);
-      },
-    },
-    {
-      name: "sessions",
-      summary: "list stored sessions",
-      run: async () => {
-        const store = await runtime.store(config);
-        const { sessions } = await store.call("list", { limit: 20 });
-        for (const s of sessions) {
-          io.out(`${s.id}  ${String(s.messageCount).padStart(4)} msgs  ${s.title}\n`);
-        }
-      },
-    },
-    mcpSlashCommand(ctx, config, startMcp, sendMessage),
-    {
-      name: "alias",
-      summary: "name a sequence of commands or messages; $1…$9 and $* take its arguments",
-      usage:
-        '/alias add NAME "LINE; LINE…" | /alias add NAME "LINE" "LINE"… | /alias remove NAME | /alias',
-      run: async ([sub = "list", name, ...lines]) => {
-        const store = await runtime.store(config);
-        if (sub === "list") {
-          const stored = await store.call("listAliases", undefined);
-          const all = new Map<string, string[]>(Object.entries(config.aliases));
-          for (const a of stored) all.set(a.name, a.commands);
-          if (all.size === 0) return void io.err('no aliases; /alias add NAME "COMMANDS"\n');
-          for (const [aliasName, commands] of all) {
-            io.out(`${io.color.cyan(`/${aliasName}`)}  ${commands.join(" ; ")}\n`);
-          }
-          return;
-        }
-        if (!name) return void io.err('usage: /alias add NAME "COMMANDS" | /alias remove NAME\n');
-        if (sub === "remove") {
-          const { deleted } = await store.call("deleteAlias", { name });
-          return void io.err(deleted ? `removed /${name}\n` : `no stored alias /${name}\n`);
-        }
-        if (sub !== "add") return void io.err(`unknown /alias command "${sub}"\n`);
-        if (reservedNames().has(name)) {
-          return void io.err(`/${name} is a command; pick another name\n`);
-        }
-        const commands = (lines.length === 1 ? lines[0].split(";") : lines)
-          .map((l) => l.trim()).filter(Boolean);
-        if (commands.length === 0) return void io.err("an alias needs at least one command\n");
-        await store.call("setAlias", { name, commands });
-        io.err(`/${name} → ${commands.join(" ; ")}\n`);
-      },
-    },
-    {
-      name: "cache",
-      summary: "the MCP resource cache: hits, misses, size; /cache entries; /cache clear",
-      usage: "/cache [entries|clear]",
-      run: async ([sub]) => {
-        if (!mcp) return void io.err("no MCP server has been used yet\n");
-        const manager = await mcp;
-        if (sub === "clear") {
-          await manager.call("clearCache", undefined);
-          return void io.err("resource cache cleared\n");
-        }
-        const st = await manager.call("cacheStats", undefined);
-        const reads = st.hits + st.misses;
-        io.out(
-          `${st.entries}/${st.maxEntries} entries, ${(st.bytes / 1024).toFixed(1)} of ` +
-            `${(st.maxBytes / 2 ** 20).toFixed(0)} MiB · hits ${st.hits}, misses ${st.misses}` +
-            (reads ? ` (${Math.round((100 * st.hits) / reads)}% hit rate)` : "") +
-            ` · evictions ${st.evictions}\n`,
-        );
-        if (sub === "entries") {
-          for (const e of await manager.call("cacheEntries", undefined)) {
-            io.out(`  ${e.server} ${e.uri}  ${(e.bytes / 1024).toFixed(1)} KiB\n`);
-          }
-        }
-      },
-    },
-    {
-      name: "notification",
-      summary: "MCP notifications: recent ones, filtered; switch categories on and off",
-      usage: "/notification [CATEGORY on|off] | [list [TEXT]]",
-      run: async ([first, second]) => {
-        if (!mcp) return void io.err("no MCP server has been used yet\n");
-        const manager = await mcp;
-        if (first && (second === "on" || second === "off")) {
-          const category = NOTIFICATION_CATEGORIES.find((name) => name === first);
-          if (!category) {
-            return void io.err(
-              `no category "${first}"; one of ${NOTIFICATION_CATEGORIES.join(", ")}\n`,
-            );
-          }
-          const categories = await manager.call("setNotificationCategory", {
-            category,
-            enabled: second === "on",
-          });
-          io.out(
-            Object.entries(categories).map(([k, v]) => `${k}: ${v ? "on" : "off"}`).join(", ") +
-              "\n",
-          );
-          return;
-        }
-        const records = await manager.call("notifications", {
-          limit: 30,
-          text: first === "list" ? second : first,
-        });
-        for (const r of records) {
-          const detail = JSON.stringify(r.params);
-          io.out(
-            `${new Date(r.at).toISOString().slice(11, 19)} ${r.server} ${r.category} ${r.method} ` +
-              `${detail.length > 100 ? `${detail.slice(0, 100)}…` : detail}\n`,
-          );
-        }
-        const stats = await manager.call("notificationStats", undefined);
-        io.err(io.errColor.dim(
-          `seen: ${
-            Object.entries(stats.seen).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(
-              ", ",
-            ) || "none"
-          }` +
-            ` · off: ${
-              Object.entries(stats.categories).filter(([, on]) => !on).map(([k]) => k).join(", ") ||
-              "none"
-            }\n`,
-        ));
-      },
-    },
-    {
-      name: "health",
-      summary: "services, heap, queues, heartbeats, restarts; LLM breakers; MCP servers",
-      run: () => showHealth(runtime, config, io),
-    },
-    {
-      name: "stats",
-      summary: "LLM calls and connections, MCP cache and notifications",
-      run: async () => {
-        if (runtime.started("llm")) {
-          const stats = await (await runtime.llm(config)).call("stats", undefined);
-          io.out(
-            `llm: ${stats.calls} calls (${stats.succeeded} ok, ${stats.failed} failed, ` +
-              `${stats.cancelled} cancelled, ${stats.retries} retries)\n`,
-          );
-          for (const p of stats.pools) {
-            io.out(
-              `  ${p.origin}: ${p.requests} requests, ${p.openConnections} open connections, ` +
-                `${p.inFlight} in flight, ${(p.bytesReceived / 1024).toFixed(0)} KiB received\n`,
-            );
-          }
-        }
-        if (mcp) {
-          const manager = await mcp;
-          const cache = await manager.call("cacheStats", undefined);
-          io.out(`resource cache: ${JSON.stringify(cache)}\n`);
-          const notes = await manager.call("notificationStats", undefined);
-          io.out(`notifications: ${JSON.stringify(notes)}\n`);
-        }
-      },
-    },
-  ];
+      }
+      : undefined,
+    mcp: () => mcp,
+    startMcp,
+    send: sendMessage,
+    ensureRecorder: async () =>
+      recorder ??= await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {}),
+    commandNames: () => new Set(["help", "exit", "quit", ...REPL_COMMANDS.map((c) => c.name)]),
+  };
+  const commands: SlashCommand[] = REPL_COMMANDS.map((command) => ({
+    name: command.name,
+    summary: command.summary,
+    usage: command.usage,
+    group: command.group,
+    run: (args, signal) => command.run(state, args, signal),
+  }));
+  const builtinNames = [{ name: "help", complete: () => REPL_COMMANDS.map((c) => c.name) }, {
+    name: "exit",
+  }, { name: "quit" }];
+  const complete = replCompleter(
+    state,
+    () => [...builtinNames, ...REPL_COMMANDS],
+    () => aliasNames(state),
+  );
 
+  /** The servers and their state, as far as known when the banner is drawn. */
+  function serversLine(): string {
+    const names = Object.entries(config.mcp.servers).filter(([, s]) => s.enabled);
+    if (names.length === 0) {
+      return c.dim("No MCP servers yet (mcpchat servers add, /mcp discover)\n");
+    }
+    const parts = names.map(([name, s]) => {
+      const state = serverStates.get(name) ??
+        ((s.startup_mode ?? config.mcp.startup_mode) === "lazy" ? "on first use" : "starting");
+      const shown = state === "ready"
+        ? c.green(state)
+        : state === "failed"
+        ? c.red(state)
+        : c.dim(state);
+      return `${sanitizeLine(name)} ${shown}`;
+    });
+    return c.dim("MCP: ") + parts.join(c.dim(", ")) + "\n";
+  }
   const chosen = config.llm.backends[backend];
   // Said up front, so nobody types a question only to learn there is no model.
   const keyHint = chosen && !chosen.configured
@@ -553,17 +335,33 @@ export async function startRepl(
       c.dim(" (or pick one with /backend; MCP commands work without)\n")
     : "";
   const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${backend}`)}\n` + keyHint +
-    c.dim("Type /help for commands, Ctrl-D to exit.\n");
+    serversLine() + c.dim("Type /help for commands, Ctrl-D to exit.\n");
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
   // Behind the prompt: the LLM worker (and its provider library), background servers.
-  queueMicrotask(() => {
-    void runtime.llm(config).then((llm) => llm.call("preload", { backend })).catch(() => {});
-    if (modes.includes("background")) void startMcp().catch(() => {});
-  });
+  // Deno's module-loading progress bar may clear the prompt's line when a worker loads: redraw.
+  // A macrotask: it runs once the prompt is drawn (the editor draws in microtasks).
+  setTimeout(() => {
+    void runtime.llm(config).then((llm) => llm.call("preload", { backend }))
+      .finally(() => terminal?.redraw()).catch(() => {});
+    if (modes.includes("background")) {
+      void startMcp().finally(() => terminal?.redraw()).catch(() => {});
+    }
+  }, 0);
 
-  await runRepl(
-    { output: io, lines: reader.iterator(), onInterrupt: hooks.onInterrupt },
+  const end = await runRepl(
+    {
+      output: io,
+      read: terminal?.read ?? linesReader(() => reader!.read(), (text) => io.out(text)),
+      onInterrupt: (listener) => {
+        const offSignal = hooks.onInterrupt(listener);
+        const offKey = terminal?.onInterrupt(listener);
+        return () => {
+          offSignal();
+          offKey?.();
+        };
+      },
+    },
     {
       commands,
       banner,
@@ -574,11 +372,47 @@ export async function startRepl(
           config.aliases[name],
       onMessage: sendMessage,
     },
-  );
+  ).finally(() => terminal?.close());
   await chat.stop();
   await recorder?.close();
+  if (end !== "exit" || terminal) io.err(goodbye(totals, recorder?.sessionId, io.errColor));
   return ExitCode.Ok;
 }
+
+/**
+ * The line shown on leaving: tokens, cost, and how to come back.
+ *
+ * @example
+ * ```ts
+ * import { goodbye } from "./repl.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * goodbye({ input: 1200, output: 340, cost: 0.0123 }, "k3v9x2", memoryOutput().errColor);
+ * // "1,200 in + 340 out tokens · $0.0123 · session k3v9x2 · resume: mcpchat -r k3v9x2\n"
+ * ```
+ */
+export function goodbye(
+  totals: { input: number; output: number; cost: number | "unknown" },
+  sessionId: string | undefined,
+  c: Palette,
+): string {
+  const cost = totals.cost === "unknown" ? "cost unknown" : `$${totals.cost.toFixed(4)}`;
+  const tokens = `${totals.input.toLocaleString("en-US")} in + ${
+    totals.output.toLocaleString("en-US")
+  } out tokens`;
+  const session = sessionId
+    ? ` · session ${sessionId} · resume: ${c.bold(`mcpchat -r ${sessionId}`)}`
+    : " · nothing saved";
+  return c.dim(`${tokens} · ${cost}`) + session + "\n";
+}
+
+/** The approval menu's keys. */
+const APPROVAL_CHOICES = [
+  { key: "y", label: "yes" },
+  { key: "n", label: "no" },
+  { key: "a", label: "always this tool" },
+  { key: "s", label: "always this server" },
+  { key: "d", label: "details" },
+] as const;
 
 interface TurnContext {
   text: string;
@@ -593,6 +427,10 @@ interface TurnContext {
   context: ContextOptions;
   system?: string;
   ask(question: string): Promise<string>;
+  /** A one-key menu (on a terminal); the chosen key, `null` on Ctrl-C. */
+  choose?(question: string, choices: typeof APPROVAL_CHOICES): Promise<string | null>;
+  /** Render the answer as markdown. */
+  markdown?: boolean;
   totals: {
     input: number;
     output: number;
@@ -616,12 +454,28 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       },
       approve: async (call) => {
         if (turn.policy.isAllowed(call)) return "allow";
-        const answer = (await turn.ask(
-          `${c.yellow("?")} run ${c.bold(`${call.server} ${call.tool}`)} ${
-            c.dim(JSON.stringify(call.arguments))
-          }\n` +
-            `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
-        )).toLowerCase();
+        blocks?.suspend();
+        const name = c.bold(`${sanitizeLine(call.server)} ${sanitizeLine(call.tool)}`);
+        const args = sanitizeLine(JSON.stringify(call.arguments) ?? "");
+        let answer: string;
+        if (turn.choose) {
+          // One key: y, n, a, s; d shows the arguments whole and asks again.
+          while (true) {
+            answer = await turn.choose(
+              `${c.yellow("?")} run ${name} ${
+                c.dim(args.length > 60 ? `${args.slice(0, 60)}…` : args)
+              }\n  `,
+              APPROVAL_CHOICES,
+            ) ?? "n";
+            if (answer !== "d") break;
+            io.err(sanitizeText(JSON.stringify(call.arguments, null, 2) ?? "") + "\n");
+          }
+        } else {
+          answer = (await turn.ask(
+            `${c.yellow("?")} run ${name} ${c.dim(args)}\n` +
+              `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
+          )).toLowerCase();
+        }
         const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
         return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
       },
@@ -637,21 +491,47 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     },
     turn.signal,
   ));
-  const view = new TurnView(io, {
+  const rendered = turn.markdown ? await markdownOutput(io) : undefined;
+  const view = new TurnView(rendered?.output ?? io, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
   });
-  const offProgress = turn.manager?.on("progress", (data) => view.progress(data as ProgressEvent));
+  // On a terminal, tool calls are drawn as blocks with live progress lines (lib/ui/tool_blocks.ts).
+  const blocks = Deno.stderr.isTerminal()
+    ? new (await import("../../ui/tool_blocks.ts")).ToolBlocks({
+      write: (text) => (rendered?.output ?? io).err(text),
+      color: io.errColor,
+      columns: () => terminalColumns(),
+      live: true,
+    })
+    : undefined;
+  const offProgress = turn.manager?.on("progress", (data) => {
+    if (blocks) blocks.progress(data as ProgressEvent);
+    else view.progress(data as ProgressEvent);
+  });
   let step;
   try {
     step = await loop.next();
     while (!step.done) {
-      view.show(step.value);
+      const event = step.value;
+      if (blocks && event.type === "tool-start") {
+        view.finish(); // ends the answer's line, clears the status line
+        blocks.start(event);
+      } else if (blocks && event.type === "tool-end") blocks.end(event.call);
+      else if (blocks && event.type === "model-call") {
+        view.finish(); // the answer so far ends its line
+        blocks.thinking();
+      } else {
+        blocks?.suspend();
+        view.show(event);
+      }
       step = await loop.next();
     }
   } finally {
     offProgress?.();
+    blocks?.finish();
     view.finish();
+    rendered?.end();
   }
   const result = step.value;
   turn.totals.last = { input: result.usage.inputTokens, output: result.usage.outputTokens };
@@ -662,5 +542,14 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     : turn.totals.cost + result.cost;
   if (result.stopReason === "max-turns") {
     io.err(c.yellow(`stopped after ${result.turns} model calls (the turn limit)\n`));
+  }
+}
+
+/** The terminal's width (stderr), 80 when unknown. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
   }
 }

@@ -17,7 +17,7 @@ import { readConfigText } from "../../config/read_file.ts";
 import type { DiscoveredServer } from "../../mcp/discover.ts";
 import { sanitizeLine } from "../../ui/sanitize.ts";
 
-const USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
+export const MCP_USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
      resources [SERVER] | resource SERVER URI | prompts [SERVER] | prompt SERVER NAME [k=v…]
      capabilities SERVER | notify [N] | connect NAME | disconnect NAME
      ping SERVER | log-level [SERVER] LEVEL | subscribe SERVER URI | unsubscribe SERVER URI
@@ -46,7 +46,7 @@ export function mcpSlashCommand(
   return {
     name: "mcp",
     summary: "MCP servers, tools, resources, prompts; discover servers of other clients",
-    usage: USAGE,
+    usage: MCP_USAGE,
     run: async ([sub = "servers", ...rest], signal) => {
       switch (sub) {
         case "discover": {
@@ -321,7 +321,7 @@ export function mcpSlashCommand(
           return;
         }
         default:
-          io.err(`unknown /mcp command "${sub}"\nusage: ${USAGE}\n`);
+          io.err(`unknown /mcp command "${sub}"\nusage: ${MCP_USAGE}\n`);
       }
     },
   };

@@ -1,0 +1,96 @@
+/**
+ * Tab completion at the REPL's prompt: slash commands and aliases, then each
+ * command's own arguments (subcommands, servers, tools, prompts and their
+ * arguments through MCP `completion/complete`, backends, models, session ids,
+ * alias names, file paths).
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import type { Completer, Completion } from "../../ui/editor.ts";
+import type { ReplCommand, ReplState } from "./state.ts";
+
+/** How long a completion may wait for a server or the store. */
+const COMPLETION_TIMEOUT_MS = 3000;
+
+/**
+ * The prompt's completer over a command table.
+ *
+ * @example
+ * ```ts ignore
+ * const complete = replCompleter(state, () => commands, () => aliasNames(state));
+ * await complete("/al", 3); // { from: 0, items: ["/alias"] }
+ * ```
+ */
+export function replCompleter(
+  state: ReplState,
+  commands: () => readonly Pick<ReplCommand, "name" | "complete">[],
+  aliases: () => Promise<string[]>,
+): Completer {
+  return async (text, cursor): Promise<Completion> => {
+    const before = text.slice(0, cursor);
+    const mention = /(?:^|\s)@(\S*)$/.exec(before);
+    if (mention && !before.startsWith("/")) {
+      const partial = mention[1];
+      const items = await completeMention(state, partial).catch(() => []);
+      return { from: cursor - partial.length - 1, items: items.map((i) => `@${i}`) };
+    }
+    if (!before.startsWith("/")) return { from: cursor, items: [] };
+    if (/^\/\S*$/.test(before)) {
+      const names = commands().map((c) => c.name);
+      const more = await aliases().catch(() => []);
+      return { from: 0, items: [...names, ...more].map((n) => `/${n}`).sort() };
+    }
+    const words = before.slice(1).split(/\s+/);
+    const partial = words.pop() ?? "";
+    const [name, ...args] = words;
+    const command = commands().find((c) => c.name === name);
+    const signal = AbortSignal.timeout(COMPLETION_TIMEOUT_MS);
+    const items = command?.complete ? await command.complete(state, args, partial, signal) : [];
+    return { from: cursor - partial.length, items };
+  };
+}
+
+/** `@server:uri` resources and `@path` files for a mention being typed. */
+async function completeMention(state: ReplState, partial: string): Promise<string[]> {
+  const servers = Object.keys(state.config.mcp.servers);
+  const colon = partial.indexOf(":");
+  if (colon > 0 && servers.includes(partial.slice(0, colon))) {
+    const server = partial.slice(0, colon);
+    const mcp = await state.startMcp();
+    const { resources } = await mcp.call("listResources", { server }, {
+      signal: AbortSignal.timeout(COMPLETION_TIMEOUT_MS),
+      timeoutMs: COMPLETION_TIMEOUT_MS,
+    });
+    return resources.map((r) => `${server}:${r.uri}`);
+  }
+  const paths = await completePath(partial, state.ctx.cwd, state.ctx.env.HOME);
+  return [...servers.map((s) => `${s}:`), ...paths];
+}
+
+/**
+ * File paths that start with `partial` (directories end in `/`), relative to
+ * `cwd`; `~/` is the home directory.
+ *
+ * @example
+ * ```ts ignore
+ * await completePath("lib/c", "/repo"); // ["lib/chat/", "lib/cli/", "lib/config/"]
+ * ```
+ */
+export async function completePath(partial: string, cwd: string, home = ""): Promise<string[]> {
+  const slash = partial.lastIndexOf("/");
+  const dir = slash >= 0 ? partial.slice(0, slash + 1) : "";
+  const base = dir.startsWith("~/") && home ? join(home, dir.slice(2)) : resolve(cwd, dir || ".");
+  const items: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(base)) {
+      if (entry.name.startsWith(".") && !partial.slice(slash + 1).startsWith(".")) continue;
+      items.push(dir + entry.name + (entry.isDirectory ? "/" : ""));
+      if (items.length > 500) break;
+    }
+  } catch {
+    // not a directory, or not readable: nothing to offer
+  }
+  return items.filter((i) => i.startsWith(partial)).sort();
+}

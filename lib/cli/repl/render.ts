@@ -1,0 +1,70 @@
+/**
+ * Whether and how the REPL renders answers as markdown: on a terminal with
+ * colour, unless `--no-markdown`, `[ui] markdown = false` or `/markdown off`.
+ * The renderer (and its libraries) is loaded on the first answer only.
+ *
+ * @module
+ */
+
+import type { Output } from "../../ui/output.ts";
+
+/** An Output for one turn whose answer text is rendered; `end()` renders what is left. */
+export interface RenderedOutput {
+  output: Output;
+  end(): void;
+}
+
+/**
+ * Wraps `io` for one turn: stdout text goes through the markdown renderer;
+ * stderr (tool calls, status) is written as is, after the renderer lets go
+ * of a half-shown line.
+ *
+ * @example
+ * ```ts ignore
+ * const rendered = await markdownOutput(io);
+ * const view = new TurnView(rendered.output, options);
+ * // … the turn …
+ * rendered.end();
+ * ```
+ */
+export async function markdownOutput(io: Output): Promise<RenderedOutput> {
+  const { MarkdownStream } = await import("../../ui/markdown.ts");
+  const size = () => {
+    try {
+      return Deno.consoleSize();
+    } catch {
+      return { columns: 80, rows: 24 };
+    }
+  };
+  const stream = new MarkdownStream({
+    write: (text) => io.out(text),
+    columns: () => size().columns || 80,
+    rows: () => size().rows || 24,
+  });
+  return {
+    output: {
+      ...io,
+      out: (text) => stream.push(text),
+      err: (text) => {
+        if (text.includes("\n")) stream.interrupted();
+        io.err(text);
+      },
+    },
+    end: () => stream.end(),
+  };
+}
+
+/**
+ * Whether answers are rendered: stdout a terminal, colour on, not switched off.
+ *
+ * @example
+ * ```ts
+ * import { markdownWanted } from "./render.ts";
+ * markdownWanted({ terminal: true, color: true, configured: true, flag: false }); // true
+ * ```
+ */
+export function markdownWanted(
+  o: { terminal: boolean; color: boolean; configured: boolean; flag: boolean },
+): boolean {
+  return o.terminal && o.color && o.configured && !o.flag;
+}

@@ -1,0 +1,94 @@
+/**
+ * The REPL's hold on a real terminal: the line editor with the history file,
+ * every write of the session routed through it (so a message arriving while
+ * the prompt waits appears above the prompt instead of inside it), and the
+ * terminal restored at the end.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { stateDir } from "../../config/paths.ts";
+import type { CommandContext } from "../context.ts";
+import { type Completer, denoTerminal, LineEditor, type ReadResult } from "../../ui/editor.ts";
+import { History } from "./history.ts";
+
+/** The editor, as the REPL uses it. */
+export interface ReplTerminal {
+  /** Reads at the main prompt (history, completion). */
+  read(prompt: string): Promise<ReadResult>;
+  /** Asks a question (no history); `null` at the end of input or on Ctrl-C. */
+  ask(question: string, signal?: AbortSignal): Promise<string | null>;
+  /** A one-key menu; resolves with the chosen key, `null` at the end of input or on Ctrl-C. */
+  choose(
+    question: string,
+    choices: readonly { key: string; label: string }[],
+    signal?: AbortSignal,
+  ): Promise<string | null>;
+  /** Ctrl-C while something runs. */
+  onInterrupt(listener: () => void): () => void;
+  /** Sets (or removes) the status line under the prompt. */
+  setFooter(footer: (() => string | undefined) | undefined): void;
+  /** Draws the prompt again (after something else wrote over it). */
+  redraw(): void;
+  /** Restores the terminal and the output. */
+  close(): Promise<void>;
+}
+
+/** Lines of history kept. */
+const HISTORY_LIMIT = 1000;
+
+/**
+ * Opens the editor on the process's terminal, with the history in
+ * `$XDG_STATE_HOME/mcpchat/history`.
+ *
+ * @example
+ * ```ts ignore
+ * const terminal = await openTerminal(ctx, { complete });
+ * const line = await terminal.read("› ");
+ * await terminal.close();
+ * ```
+ */
+export async function openTerminal(
+  ctx: CommandContext,
+  options: { complete?: Completer },
+): Promise<ReplTerminal> {
+  const history = await History.open(join(stateDir(ctx.env), "history"), {
+    limit: HISTORY_LIMIT,
+  });
+  const editor = new LineEditor(denoTerminal(), { history });
+  // Everything this run writes goes through the editor while it owns the terminal.
+  const { out, err } = ctx.io;
+  ctx.io.out = (text) => editor.print(text);
+  ctx.io.err = (text) => editor.print(text);
+  editor.start();
+  // However the process ends, the terminal gets its modes back (bracketed paste off).
+  const restore = () => editor.close();
+  globalThis.addEventListener("unload", restore);
+  let footer: (() => string | undefined) | undefined;
+  return {
+    read: (prompt) =>
+      editor.read({ prompt, history: true, complete: options.complete, footer: () => footer?.() }),
+    setFooter: (next) => {
+      footer = next;
+      editor.refresh();
+    },
+    ask: async (question, signal) => {
+      const result = await editor.read({ prompt: question, signal });
+      return result.kind === "line" ? result.text.trim() : null;
+    },
+    choose: async (question, choices, signal) => {
+      const result = await editor.read({ prompt: question, choices, signal });
+      return result.kind === "line" ? result.text : null;
+    },
+    onInterrupt: (listener) => editor.onInterrupt(listener),
+    redraw: () => editor.redraw(),
+    close: async () => {
+      globalThis.removeEventListener("unload", restore);
+      editor.close();
+      ctx.io.out = out;
+      ctx.io.err = err;
+      await history.flush();
+    },
+  };
+}

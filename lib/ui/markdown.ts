@@ -1,0 +1,326 @@
+/**
+ * Streamed markdown on a terminal, rendered as it arrives: each line is
+ * shown raw while it is being typed out, then replaced by its rendered form
+ * when its newline comes (headings, emphasis, code spans, links, lists, block
+ * quotes, rules); fenced code is highlighted line by line; a table is shown
+ * raw row by row, then drawn aligned when it ends. Text is wrapped to the
+ * terminal's width. Everything passes through the sanitiser first.
+ *
+ * Loaded lazily (dynamic import) only when an answer is rendered, with its
+ * libraries: `marked` (inline lexer), `lowlight` (highlight.js grammars,
+ * returning a tree we colour), `wrap-ansi` and `string-width`.
+ *
+ * @module
+ */
+
+import { Lexer, type Token } from "marked";
+// @ts-types="./lowlight.d.ts"
+import { common, createLowlight } from "lowlight";
+import wrapAnsi from "wrap-ansi";
+import stringWidth from "string-width";
+import pc from "picocolors";
+import { sanitizeText } from "./sanitize.ts";
+
+/** Where rendered text goes. */
+export interface MarkdownSink {
+  write(text: string): void;
+  /** Width to wrap to. */
+  columns(): number;
+  /** Height of the screen (a raw region taller than this cannot be redrawn). */
+  rows(): number;
+}
+
+const c = pc.createColors(true);
+let lowlight: ReturnType<typeof createLowlight> | undefined;
+
+const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w+#.-]*)/;
+const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
+const RULE = /^\s{0,3}([-*_])(?:\s*\1){2,}\s*$/;
+const QUOTE = /^\s{0,3}>\s?(.*)$/;
+const ITEM = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;
+const TABLE_ROW = /^\s*\|.*\|\s*$/;
+const TABLE_RULE = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
+
+/**
+ * A markdown stream: `push` the answer's text as it comes, `end` at the end.
+ *
+ * @example
+ * ```ts
+ * import { MarkdownStream } from "./markdown.ts";
+ * let out = "";
+ * const md = new MarkdownStream({ write: (t) => void (out += t), columns: () => 80, rows: () => 24 });
+ * md.push("# Title\nsome **bold** text\n");
+ * md.end();
+ * console.log(out.includes("**")); // false
+ * ```
+ */
+export class MarkdownStream {
+  #sink: MarkdownSink;
+  #line = "";
+  /** Raw text of the current line already on screen. */
+  #shown = "";
+  #fence: { marker: string; lang: string } | undefined;
+  #table: string[] = [];
+  #tableRows = 0;
+
+  constructor(sink: MarkdownSink) {
+    this.#sink = sink;
+  }
+
+  /** Adds streamed text. */
+  push(text: string): void {
+    let rest = text;
+    let newline: number;
+    while ((newline = rest.indexOf("\n")) >= 0) {
+      this.#line += rest.slice(0, newline);
+      rest = rest.slice(newline + 1);
+      this.#complete(this.#line);
+      this.#line = "";
+    }
+    if (rest) {
+      this.#line += rest;
+      // The line in progress is shown raw, to be replaced when it is complete.
+      const raw = sanitizeText(rest);
+      this.#sink.write(raw);
+      this.#shown += raw;
+    }
+  }
+
+  /** Something else wrote to the terminal: the raw text shown so far stays as it is. */
+  interrupted(): void {
+    if (this.#shown) {
+      this.#sink.write("\n");
+      this.#shown = "";
+    }
+    this.#tableRows = 0;
+  }
+
+  /** Renders what is left (a last line without newline, an open table). */
+  end(): void {
+    if (this.#line) {
+      const line = this.#line;
+      this.#line = "";
+      this.#complete(line, false);
+    }
+    this.#flushTable();
+    this.#fence = undefined;
+  }
+
+  #complete(raw: string, newline = true): void {
+    const line = sanitizeText(raw);
+    this.#eraseShown();
+    if (!this.#fence && TABLE_ROW.test(line)) {
+      this.#table.push(line);
+      const text = line + "\n";
+      this.#sink.write(text);
+      this.#tableRows += this.#rowsOf(line);
+      return;
+    }
+    this.#flushTable();
+    const out = this.#render(line);
+    this.#sink.write(out + (newline ? "\n" : ""));
+  }
+
+  #render(line: string): string {
+    const width = Math.max(20, this.#sink.columns());
+    if (this.#fence) {
+      if (line.trim().startsWith(this.#fence.marker) && line.trim().replace(/[`~]/g, "") === "") {
+        this.#fence = undefined;
+        return c.dim("└");
+      }
+      return c.dim("│ ") + highlight(line, this.#fence.lang);
+    }
+    const fence = FENCE.exec(line);
+    if (fence) {
+      this.#fence = { marker: fence[2], lang: fence[3] };
+      return c.dim(`┌ ${fence[3]}`.trimEnd());
+    }
+    if (line.trim() === "") return "";
+    const heading = HEADING.exec(line);
+    if (heading) {
+      const text = inline(heading[2]);
+      const styled = heading[1].length <= 2 ? c.bold(c.underline(text)) : c.bold(text);
+      return wrap(heading[1].length === 1 ? c.magenta(styled) : styled, width, "");
+    }
+    if (RULE.test(line)) return c.dim("─".repeat(Math.min(width, 80)));
+    const quote = QUOTE.exec(line);
+    if (quote) return wrap(c.italic(inline(quote[1])), width, c.dim("│ "));
+    const item = ITEM.exec(line);
+    if (item) {
+      const indent = " ".repeat(Math.min(item[1].length, 12));
+      let text = item[3];
+      let bullet = /\d/.test(item[2]) ? `${item[2]}` : "•";
+      const task = /^\[([ xX])\]\s+(.*)$/.exec(text);
+      if (task) {
+        bullet = task[1] === " " ? "☐" : "☑";
+        text = task[2];
+      }
+      const first = `${indent}${c.cyan(bullet)} `;
+      return wrap(inline(text), width, first, " ".repeat(stringWidth(first)));
+    }
+    return wrap(inline(line), width, "");
+  }
+
+  #flushTable(): void {
+    if (this.#table.length === 0) return;
+    const rows = this.#table;
+    this.#table = [];
+    // Drawn again aligned, if the raw rows are still on screen.
+    if (this.#tableRows > 0 && this.#tableRows < this.#sink.rows()) {
+      this.#sink.write(`\x1b[${this.#tableRows}A\r\x1b[J`);
+      this.#sink.write(renderTable(rows, Math.max(20, this.#sink.columns())));
+    }
+    this.#tableRows = 0;
+  }
+
+  #eraseShown(): void {
+    if (!this.#shown) return;
+    const rows = this.#rowsOf(this.#shown);
+    this.#sink.write(`${rows > 1 ? `\x1b[${rows - 1}A` : ""}\r\x1b[J`);
+    this.#shown = "";
+  }
+
+  #rowsOf(text: string): number {
+    const columns = Math.max(1, this.#sink.columns());
+    return Math.max(1, Math.ceil(stringWidth(text) / columns));
+  }
+}
+
+/** Inline markdown of one line as terminal styling. */
+function inline(text: string): string {
+  // Most lines have no inline markup at all: skip the lexer for them.
+  if (!/[*_`[\]!<~\\&]|https?:|www\./.test(text)) return text;
+  return tokens(Lexer.lexInline(text));
+}
+
+function tokens(list: Token[]): string {
+  return list.map((t) => {
+    const children = "tokens" in t && Array.isArray(t.tokens) ? tokens(t.tokens as Token[]) : "";
+    switch (t.type) {
+      case "strong":
+        return c.bold(children);
+      case "em":
+        return c.italic(children);
+      case "del":
+        return c.strikethrough(children);
+      case "codespan":
+        return c.cyan(unescape(t.text));
+      case "link": {
+        const label = children || t.href;
+        return c.underline(c.blue(label)) +
+          (t.href && t.href !== t.text ? c.dim(` (${t.href})`) : "");
+      }
+      case "image":
+        return c.dim(`[image: ${t.text || "untitled"}] (${t.href})`);
+      case "br":
+        return "\n";
+      case "text":
+      case "escape":
+        return children || unescape(t.text);
+      default:
+        return "raw" in t ? String(t.raw) : "";
+    }
+  }).join("");
+}
+
+function unescape(text: string): string {
+  return text.replaceAll("&amp;", "&").replaceAll("&lt;", "<").replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"').replaceAll("&#39;", "'");
+}
+
+/** Wraps styled text to the width; `first` starts the first row, `rest` the others. */
+function wrap(text: string, width: number, first: string, rest = first): string {
+  const room = Math.max(10, width - stringWidth(first));
+  // Short enough as it is (escape codes only make `length` larger than the width): no wrapping.
+  if (!text.includes("\n") && (text.length <= room / 2 || stringWidth(text) <= room)) {
+    return first + text;
+  }
+  const lines = wrapAnsi(text, room, { hard: true, trim: false }).split("\n");
+  return lines.map((l, i) => (i === 0 ? first : rest) + l).join("\n");
+}
+
+const HLJS_COLOURS: Record<string, (s: string) => string> = {
+  keyword: c.magenta,
+  built_in: c.cyan,
+  type: c.cyan,
+  literal: c.yellow,
+  number: c.yellow,
+  string: c.green,
+  regexp: c.red,
+  comment: c.gray,
+  doc: c.gray,
+  meta: c.gray,
+  title: c.blue,
+  "title.function": c.blue,
+  "title.class": c.blue,
+  attr: c.cyan,
+  property: c.cyan,
+  params: (s) => s,
+  symbol: c.yellow,
+  variable: (s) => s,
+  tag: c.blue,
+  name: c.blue,
+  "selector-tag": c.magenta,
+  addition: c.green,
+  deletion: c.red,
+};
+
+interface HastNode {
+  type: string;
+  value?: string;
+  properties?: { className?: string[] };
+  children?: HastNode[];
+}
+
+/** One line of code, coloured by its language's grammar (plain when unknown). */
+function highlight(code: string, lang: string): string {
+  lowlight ??= createLowlight(common);
+  const language = lang && lowlight.registered(lang) ? lang : undefined;
+  if (!language) return code;
+  const tree = lowlight.highlight(language, code) as unknown as HastNode;
+  const walk = (node: HastNode): string => {
+    if (node.type === "text") return node.value ?? "";
+    const inner = (node.children ?? []).map(walk).join("");
+    const cls = node.properties?.className?.[0]?.replace(/^hljs-/, "");
+    const colour = cls ? HLJS_COLOURS[cls] ?? HLJS_COLOURS[cls.split(".")[0]] : undefined;
+    return colour ? colour(inner) : inner;
+  };
+  return walk(tree);
+}
+
+/** A markdown table, its columns aligned (cells' inline markdown rendered). */
+function renderTable(lines: string[], width: number): string {
+  const rows = lines.filter((l) => !TABLE_RULE.test(l)).map((l) =>
+    l.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((cell) => inline(cell.trim()))
+  );
+  const count = Math.max(...rows.map((r) => r.length));
+  const widths = Array.from(
+    { length: count },
+    (_, i) => Math.max(...rows.map((r) => stringWidth(r[i] ?? ""))),
+  );
+  // Too wide: every column gets its share.
+  const total = widths.reduce((a, b) => a + b, 0) + 3 * count + 1;
+  if (total > width) {
+    const share = Math.max(4, Math.floor((width - 3 * count - 1) / count));
+    for (let i = 0; i < count; i++) widths[i] = Math.min(widths[i], share);
+  }
+  const fit = (text: string, w: number) => {
+    const cut = stringWidth(text) > w
+      ? wrapAnsi(text, w - 1, { hard: true }).split("\n")[0] + "…"
+      : text;
+    return cut + " ".repeat(Math.max(0, w - stringWidth(cut)));
+  };
+  const line = (l: string, m: string, r: string) =>
+    c.dim(l + widths.map((w) => "─".repeat(w + 2)).join(m) + r);
+  const out = [line("┌", "┬", "┐")];
+  rows.forEach((row, i) => {
+    const cells = widths.map((w, j) => fit(row[j] ?? "", w));
+    out.push(
+      c.dim("│ ") + cells.map((cell) => (i === 0 ? c.bold(cell) : cell)).join(c.dim(" │ ")) +
+        c.dim(" │"),
+    );
+    if (i === 0 && rows.length > 1) out.push(line("├", "┼", "┤"));
+  });
+  out.push(line("└", "┴", "┘"));
+  return out.join("\n") + "\n";
+}

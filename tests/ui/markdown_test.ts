@@ -1,0 +1,59 @@
+// deno-lint-ignore-file no-control-regex -- the tests read what the terminal received
+import assert from "node:assert/strict";
+import { MarkdownStream } from "../../lib/ui/markdown.ts";
+
+/** Renders `text` fed in pieces of `size`; returns what stays on screen, styling removed. */
+function render(text: string, size = 3, columns = 40) {
+  let out = "";
+  const md = new MarkdownStream({
+    write: (t) => void (out += t),
+    columns: () => columns,
+    rows: () => 24,
+  });
+  for (let i = 0; i < text.length; i += size) md.push(text.slice(i, i + size));
+  md.end();
+  // A raw line is erased by "\r ESC[J" (after moving up) and drawn again rendered.
+  let screen: string[] = [];
+  for (const piece of out.split(/(?=\x1b\[\d+A\r\x1b\[J)|(?=\r\x1b\[J)/)) {
+    const up = /^\x1b\[(\d+)A\r\x1b\[J/.exec(piece);
+    if (up) screen = screen.slice(0, Math.max(0, screen.length - Number(up[1])));
+    const body = piece.replace(/^(?:\x1b\[\d+A)?\r\x1b\[J/, "");
+    const lines = body.split("\n");
+    if (!up && piece.startsWith("\r\x1b[J")) screen.pop();
+    if (screen.length && !up && !piece.startsWith("\r\x1b[J")) {
+      screen[screen.length - 1] += lines.shift();
+    } else if (up) screen.push(lines.shift()!);
+    else screen.push(lines.shift()!);
+    screen.push(...lines);
+  }
+  return { raw: out, screen: screen.join("\n").replace(/\x1b\[[\d;]*m/g, "") };
+}
+
+Deno.test("markdown: emphasis, code, links, headings, lists and quotes lose their marks", () => {
+  const { screen, raw } = render(
+    "# Title\n**bold** _em_ `code` [site](https://x.y)\n- a\n1. b\n> said\n- [x] done\n",
+  );
+  assert.equal(
+    screen,
+    "Title\nbold em code site (https://x.y)\n• a\n1. b\n│ said\n☑ done\n",
+  );
+  assert.match(raw, /\x1b\[1mbold\x1b\[22m/);
+});
+
+Deno.test("markdown: a table is drawn aligned when it ends; fenced code keeps its text", () => {
+  const { screen } = render("| name | n |\n|---|---|\n| ada | 1 |\n\n```js\nlet a = 1;\n```\n");
+  assert.match(screen, /│ name │ n │\n├─+┼─+┤\n│ ada {2}│ 1 │/);
+  assert.match(screen, /┌ js\n│ let a = 1;\n└/);
+});
+
+Deno.test("markdown: long lines wrap to the width; escape sequences from the model never pass", () => {
+  const { screen, raw } = render(
+    `${"word ".repeat(20)}\nevil \x1b]52;c;aGk=\x07\x1b[2Jtext\n`,
+    4,
+    30,
+  );
+  for (const line of screen.split("\n")) assert.ok(line.length <= 30, line);
+  assert.equal(raw.includes("\x1b]52"), false);
+  assert.equal(raw.includes("\x1b[2J"), false);
+  assert.match(screen, /evil text/);
+});

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { ToolBlocks } from "../../lib/ui/tool_blocks.ts";
+import { memoryOutput } from "../../lib/ui/output.ts";
+import type { Clock } from "../../lib/util/clock.ts";
+
+/** A clock the test moves by hand. */
+function manualClock() {
+  let now = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  let next = 1;
+  const clock: Clock = {
+    now: () => now,
+    setTimeout: (fn, ms) => {
+      timers.set(next, { at: now + ms, fn });
+      return next++;
+    },
+    clearTimeout: (id) => void timers.delete(id),
+  };
+  const advance = (ms: number) => {
+    const until = now + ms;
+    while (true) {
+      const due = [...timers.entries()].filter(([, t]) =>
+        t.at <= until
+      ).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      timers.delete(due[0]);
+      now = due[1].at;
+      due[1].fn();
+    }
+    now = until;
+  };
+  return { clock, advance };
+}
+
+function setup(columns = 40) {
+  let out = "";
+  const { clock, advance } = manualClock();
+  const blocks = new ToolBlocks({
+    write: (t) => void (out += t),
+    color: memoryOutput().color,
+    columns: () => columns,
+    live: true,
+    clock,
+  });
+  return { blocks, advance, out: () => out };
+}
+
+Deno.test("tool blocks: a call's header, live progress lines cut to the width, then its result", () => {
+  const { blocks, advance, out } = setup(40);
+  blocks.start({
+    id: "a",
+    server: "everything",
+    tool: "long-running-operation",
+    arguments: { n: 1 },
+  });
+  blocks.start({
+    id: "b",
+    server: "everything",
+    tool: "echo",
+    arguments: { message: "x".repeat(80) },
+  });
+  blocks.progress({ callId: "a", progress: 1, total: 4, message: "step one of a long series" });
+  advance(1500);
+  const live = out().slice(out().lastIndexOf("\r\x1b[J"));
+  for (const line of live.slice(4).split("\n")) assert.ok(line.length <= 39, JSON.stringify(line));
+  assert.match(live, /1 s · 25% long-running-operation/);
+  assert.match(live, /Ctrl-C to cancel/);
+  blocks.end({
+    id: "b",
+    server: "everything",
+    tool: "echo",
+    status: "ok",
+    isError: false,
+    durationMs: 1500,
+    result: "1\n2\n3\n4\n5\n6\n7",
+  });
+  blocks.finish();
+  const text = out();
+  assert.match(text, /⏺ echo · everything\n {2}\{\n {4}"message": "x{20,}…/);
+  assert.match(text, /⎿ ✓ 1\.5 s · echo\n {4}1\n {4}2\n {4}3\n {4}4\n {4}5\n {4}… 2 more lines\n/);
+  assert.ok(text.endsWith("\r\x1b[J"), "nothing live is left");
+});
+
+Deno.test("tool blocks: waiting for the model shows a spinner only after a moment", () => {
+  const { blocks, advance, out } = setup();
+  blocks.thinking();
+  advance(200);
+  assert.equal(out(), "");
+  advance(1000);
+  assert.match(out(), /waiting for the model · 1 s\nCtrl-C to cancel/);
+  blocks.suspend();
+  assert.ok(out().endsWith("\x1b[1A\r\x1b[J"));
+  const before = out();
+  advance(1000);
+  assert.equal(out(), before, "no redraw after it was erased");
+});
