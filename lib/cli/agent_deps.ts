@@ -114,7 +114,24 @@ export function agentDeps(services: AgentServices): AgentDeps {
           () => recorder.append(message, meta),
         )
       : undefined,
-    answer: recorder ? () => recorder.answer() : undefined,
+    // Each checkpoint and the final form of a streamed answer is a store operation too.
+    answer: recorder
+      ? () =>
+        recorder.answer((write) => (message, meta) =>
+          traced(
+            {
+              span: "mcpchat.store",
+              metric: "mcpchat.store",
+              counter: "operations",
+              attributes: {
+                "mcpchat.store.op": meta === undefined ? "checkpoint" : "answer",
+                "mcpchat.message.role": "assistant",
+              },
+            },
+            () => write(message, meta),
+          )
+        )
+      : undefined,
   };
 }
 

@@ -34,7 +34,7 @@ export interface SessionRecorder {
    * Starts one streamed answer: stored at its first checkpoint, rewritten at
    * each later one and when it ends (followed by SIGTERM/SIGHUP handlers).
    */
-  answer(): AnswerCheckpoint;
+  answer(wrap?: (write: AnswerWriter) => AnswerWriter): AnswerCheckpoint;
   close(): Promise<void>;
 }
 
@@ -285,8 +285,9 @@ export function sessionRecorder(
     append: async (message, meta) => {
       await appendStored(toStoredMessage(message, Date.now(), meta));
     },
-    answer: () => {
-      const answer = new AnswerCheckpoint(answerWriter());
+    answer: (wrap) => {
+      const write = answerWriter();
+      const answer = new AnswerCheckpoint(wrap ? wrap(write) : write);
       return open ? open.track(answer) : answer;
     },
     close: async () => {
