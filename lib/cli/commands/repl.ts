@@ -199,7 +199,7 @@ export async function startRepl(
         `${c.yellow("no model configured")}: ${
           status?.missing ?? `backend "${backend}" is unknown`
         }` +
-          ` (or set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, OLLAMA_HOST; /backend lists them).\n`,
+          `; or switch with /backend (it lists every backend and what each needs).\n`,
       );
       return;
     }
