@@ -18,7 +18,8 @@
  */
 
 import { startPlugin } from "../lib/plugin/mod.ts";
-import { cliArgs, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
+import { isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
+import { cliOnPipes, timeToPrompt } from "./_prompt.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 const probe = new URL("./fixtures/mcp_pool_probe.ts", import.meta.url).pathname;
@@ -77,7 +78,7 @@ const perWorker = (Deno.memoryUsage().rss / MB - w0) / 10;
 for (const w of workers) await w.stop();
 
 /** Launch → the REPL prompt, with a config of `n` servers in `mode`. */
-async function timeToPrompt(n: number, mode: string): Promise<number> {
+async function launchToPrompt(n: number, mode: string): Promise<number> {
   const env = await isolatedEnv();
   const file = `${env.HOME}/config.toml`;
   let toml = `[mcp]\nstartup_mode = "${mode}"\n`;
@@ -85,42 +86,17 @@ async function timeToPrompt(n: number, mode: string): Promise<number> {
     toml += `[mcp.servers.s${i}]\ncommand = "node"\nargs = [${JSON.stringify(spy)}]\n`;
   }
   await Deno.writeTextFile(file, toml);
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs(["--config", file]),
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  let ms = NaN;
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    if (seen.includes("› ")) {
-      ms = performance.now() - started;
-      break;
-    }
-  }
-  await child.stdin.close();
-  reader.releaseLock();
-  await child.stdout.cancel();
-  await child.status;
+  const { ms } = await timeToPrompt(cliOnPipes(["--config", file], env));
   await Deno.remove(env.HOME, { recursive: true }).catch(() => {});
   return ms;
 }
 
-await timeToPrompt(0, "lazy");
+await launchToPrompt(0, "lazy");
 const prompt: Record<string, number[]> = { none: [], lazy30: [], background30: [] };
 for (let r = 0; r < Math.max(5, RUNS); r++) {
-  prompt.none.push(await timeToPrompt(0, "lazy"));
-  prompt.lazy30.push(await timeToPrompt(30, "lazy"));
-  prompt.background30.push(await timeToPrompt(30, "background"));
+  prompt.none.push(await launchToPrompt(0, "lazy"));
+  prompt.lazy30.push(await launchToPrompt(30, "lazy"));
+  prompt.background30.push(await launchToPrompt(30, "background"));
 }
 
 const f = (x: number, unit: string) => `${x.toFixed(unit === "MB" ? 2 : 1)} ${unit}`;

@@ -17,6 +17,7 @@
  */
 
 import { cliArgs, currentDenoDir, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
+import { timeToPrompt } from "./_prompt.ts";
 import { type EditorTerminal, LineEditor } from "../lib/ui/editor.ts";
 import { MarkdownStream } from "../lib/ui/markdown.ts";
 import { History } from "../lib/cli/repl/history.ts";
@@ -39,69 +40,17 @@ async function toPrompt(argv: string[], env: Record<string, string>, piped = fal
   const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   // piped: stdin is not the terminal, so the REPL reads plain lines (no editor).
   const inner = piped ? `sh -c "sleep 60 | ${quoted.replaceAll('"', '\\"')}"` : quoted;
-  const started = performance.now();
-  const child = new Deno.Command("script", {
-    args: ["-qfec", `stty cols 100 rows 30; exec ${inner}`, "/dev/null"],
-    cwd: ROOT,
-    env: { ...env, TERM: "xterm-256color" },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  let ms = NaN;
-  let rssMb = NaN;
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    if (seen.includes("› ")) {
-      ms = performance.now() - started;
-      // The Deno process under script (directly, or under sh when piped).
-      const pid = denoUnder(child.pid);
-      if (pid) {
-        const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-        rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-      }
-      break;
-    }
-  }
-  reader.releaseLock();
-  try {
-    child.kill("SIGKILL");
-  } catch {
-    // gone
-  }
-  await child.stdout.cancel().catch(() => {});
-  await child.stdin.close().catch(() => {});
-  await child.status;
-  return { ms, rssMb };
-}
-
-/** The first `deno` process among the descendants of `pid`. */
-function denoUnder(pid: number): number | undefined {
-  const queue = [pid];
-  while (queue.length) {
-    const next = queue.shift()!;
-    let kids: number[] = [];
-    try {
-      kids = Deno.readTextFileSync(`/proc/${next}/task/${next}/children`).trim().split(/\s+/)
-        .filter(Boolean).map(Number);
-    } catch {
-      continue;
-    }
-    for (const kid of kids) {
-      try {
-        if (Deno.readTextFileSync(`/proc/${kid}/comm`).trim() === "deno") return kid;
-      } catch {
-        // gone
-      }
-      queue.push(kid);
-    }
-  }
-  return undefined;
+  return await timeToPrompt(
+    new Deno.Command("script", {
+      args: ["-qfec", `stty cols 100 rows 30; exec ${inner}`, "/dev/null"],
+      cwd: ROOT,
+      env: { ...env, TERM: "xterm-256color" },
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }),
+  );
 }
 
 const env = await isolatedEnv({ DENO_DIR: await currentDenoDir() });

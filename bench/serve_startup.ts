@@ -10,44 +10,14 @@
  * @module
  */
 
-import { cliArgs, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
+import { isolatedEnv } from "../tests/_helpers/cli.ts";
+import { cliOnPipes, timeToPrompt } from "./_prompt.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 15);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function timeToPrompt(env: Record<string, string>, config: string): Promise<number> {
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs(["--config", config]),
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  let ms = NaN;
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    if (seen.includes("› ")) {
-      ms = performance.now() - started;
-      break;
-    }
-  }
-  await child.stdin.close();
-  reader.releaseLock();
-  await child.stdout.cancel();
-  await child.status;
-  if (Number.isNaN(ms)) throw new Error(`no prompt: ${seen}`);
-  return ms;
 }
 
 const env = await isolatedEnv();
@@ -62,14 +32,18 @@ await Deno.writeTextFile(configs.none, base);
 await Deno.writeTextFile(configs.disabled, base + "[mcp_server]\nhttp_enabled = false\n");
 await Deno.writeTextFile(configs.enabled, base + "[mcp_server]\nhttp_enabled = true\nport = 0\n");
 
-for (const config of Object.values(configs)) await timeToPrompt(env, config); // warm caches
+for (const config of Object.values(configs)) {
+  await timeToPrompt(cliOnPipes(["--config", config], env)); // warm caches
+}
 const times = { none: [] as number[], disabled: [] as number[], enabled: [] as number[] };
 const order = Object.entries(configs);
 for (let i = 0; i < RUNS; i++) {
   // Rotated each round, so no config always runs first (or last) on a busy machine.
   for (let j = 0; j < order.length; j++) {
     const [name, config] = order[(i + j) % order.length];
-    times[name as keyof typeof times].push(await timeToPrompt(env, config));
+    times[name as keyof typeof times].push(
+      (await timeToPrompt(cliOnPipes(["--config", config], env))).ms,
+    );
   }
 }
 const none = median(times.none);

@@ -16,6 +16,7 @@ import { startPlugin } from "../lib/plugin/mod.ts";
 import type { SurfaceOf } from "../lib/plugin/mod.ts";
 import type { probePlugin } from "../tests/fixtures/plugins/probe.ts";
 import { cliArgs, currentDenoDir, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
+import { cliOnPipes, timeToPrompt } from "./_prompt.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 15);
 
@@ -60,45 +61,6 @@ async function peakRssOf(args: string[], env: Record<string, string>): Promise<n
   return kb / 1024;
 }
 
-function rssOf(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-/** Spawns the REPL on pipes and times until its prompt appears; reads RSS then. */
-async function timeToPrompt(env: Record<string, string>): Promise<{ ms: number; rssMb: number }> {
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs([]),
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let seen = "";
-  let ms = NaN;
-  let rssMb = NaN;
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-    if (seen.includes("› ")) {
-      ms = performance.now() - started;
-      rssMb = Deno.build.os === "linux" ? rssOf(child.pid) : NaN;
-      break;
-    }
-  }
-  await child.stdin.close();
-  reader.releaseLock();
-  await child.stdout.cancel();
-  await child.status;
-  return { ms, rssMb };
-}
-
 const denoDir = await currentDenoDir();
 const env = await isolatedEnv({ DENO_DIR: denoDir });
 const lines: string[] = [];
@@ -107,7 +69,7 @@ const report = (name: string, value: string, budget: string, baseline = "") =>
 
 // Warm the module cache once so every run measures start-up, not compilation.
 await timeCommand(cliArgs(["--version"]), env);
-await timeToPrompt(env);
+await timeToPrompt(cliOnPipes([], env));
 
 const evalTimes: number[] = [];
 const versionTimes: number[] = [];
@@ -119,7 +81,7 @@ for (let i = 0; i < RUNS; i++) {
   versionTimes.push(
     await timeCommand(cliArgs(["--version"]), env),
   );
-  const prompt = await timeToPrompt(env);
+  const prompt = await timeToPrompt(cliOnPipes([], env));
   promptTimes.push(prompt.ms);
   promptRss.push(prompt.rssMb);
   evalRss.push(await peakRssOf(["eval", "0"], env));

@@ -98,24 +98,3 @@ export const SandboxSchema = z.pipe(
     };
   }),
 );
-
-/**
- * The settings of a server without a `sandbox` key.
- *
- * @example
- * ```ts
- * import { defaultSandboxSettings } from "./sandbox_schema.ts";
- * console.log(defaultSandboxSettings().mode); // "default"
- * ```
- */
-export function defaultSandboxSettings(): SandboxSettings {
-  return {
-    mode: "default",
-    read: [],
-    deny_read: [],
-    write: [],
-    env: [],
-    presets: [],
-    required: false,
-  };
-}

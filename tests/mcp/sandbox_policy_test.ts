@@ -1,12 +1,16 @@
 /** The sandbox policy, its bubblewrap form, denial messages and detection, without spawning. */
 
 import assert from "node:assert/strict";
-import { type PolicyInput, resolvePolicy } from "../../lib/mcp/sandbox/policy.ts";
+import {
+  defaultSandboxSettings,
+  type PolicyInput,
+  resolvePolicy,
+} from "../../lib/mcp/sandbox/policy.ts";
 import { bwrapArgs } from "../../lib/mcp/sandbox/bwrap.ts";
 import { commandNotFoundIn, explainDenial } from "../../lib/mcp/sandbox/explain.ts";
 import { type DetectDeps, detectSandbox } from "../../lib/mcp/sandbox/detect.ts";
 import { domainAllowed } from "../../lib/mcp/sandbox/net_proxy.ts";
-import { defaultSandboxSettings, SandboxSchema } from "../../lib/config/sandbox_schema.ts";
+import { SandboxSchema } from "../../lib/config/sandbox_schema.ts";
 import { ConfigSchema } from "../../lib/config/schema.ts";
 const parseConfig = (v: unknown) => ConfigSchema.parse(v);
 

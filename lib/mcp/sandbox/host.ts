@@ -11,7 +11,6 @@
 import { join } from "node:path";
 import type { TransportSpec } from "../port_protocol.ts";
 import type { SandboxSettings } from "../../config/sandbox_schema.ts";
-import { defaultSandboxSettings } from "../../config/sandbox_schema.ts";
 import { bwrapArgs, proxyEnv, type SandboxHostFiles } from "./bwrap.ts";
 import {
   detectSandbox,
@@ -20,7 +19,7 @@ import {
   systemDetectDeps,
 } from "./detect.ts";
 import { type DomainProxy, startDomainProxy } from "./net_proxy.ts";
-import { resolvePolicy, type SandboxPolicy } from "./policy.ts";
+import { defaultSandboxSettings, resolvePolicy, type SandboxPolicy } from "./policy.ts";
 import type { SandboxSummary } from "./explain.ts";
 
 /** A stdio spec (the only kind a sandbox applies to). */

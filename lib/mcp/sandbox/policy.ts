@@ -360,3 +360,24 @@ class PathSet {
     return [...this.#entries].map(([path, why]) => ({ path, why }));
   }
 }
+
+/**
+ * The settings of a server without a `sandbox` key.
+ *
+ * @example
+ * ```ts
+ * import { defaultSandboxSettings } from "./policy.ts";
+ * console.log(defaultSandboxSettings().mode); // "default"
+ * ```
+ */
+export function defaultSandboxSettings(): SandboxSettings {
+  return {
+    mode: "default",
+    read: [],
+    deny_read: [],
+    write: [],
+    env: [],
+    presets: [],
+    required: false,
+  };
+}

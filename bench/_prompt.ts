@@ -1,0 +1,92 @@
+/**
+ * One way for benchmarks to time "launch → prompt": start the command, read
+ * its output until the `› ` prompt appears, note the time and the Deno
+ * process's memory, then end it.
+ *
+ * @module
+ */
+
+import { cliArgs, ROOT } from "../tests/_helpers/cli.ts";
+
+/** What {@linkcode timeToPrompt} measured. */
+export interface PromptTiming {
+  /** Milliseconds from spawn to the prompt on screen. */
+  ms: number;
+  /** Resident memory of the Deno process at the prompt (MB; NaN off Linux). */
+  rssMb: number;
+}
+
+/** Resident set size of `pid` in MB, from `/proc` (NaN where there is none). */
+export function rssOf(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The first `deno` process among `pid` and its descendants (under `script` or `sh`). */
+export function denoUnder(pid: number): number | undefined {
+  const queue = [pid];
+  while (queue.length) {
+    const next = queue.shift()!;
+    try {
+      if (Deno.readTextFileSync(`/proc/${next}/comm`).trim() === "deno") return next;
+      queue.push(
+        ...Deno.readTextFileSync(`/proc/${next}/task/${next}/children`).trim().split(/\s+/)
+          .filter(Boolean).map(Number),
+      );
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Spawns `command` (stdin and stdout piped), waits for the prompt, and ends
+ * the process. Throws with what was printed when no prompt came.
+ */
+export async function timeToPrompt(command: Deno.Command): Promise<PromptTiming> {
+  const started = performance.now();
+  const child = command.spawn();
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  let timing: PromptTiming | undefined;
+  while (!timing) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+    if (seen.includes("› ")) {
+      const ms = performance.now() - started;
+      const pid = Deno.build.os === "linux" ? denoUnder(child.pid) : undefined;
+      timing = { ms, rssMb: pid === undefined ? NaN : rssOf(pid) };
+    }
+  }
+  reader.releaseLock();
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // already gone
+  }
+  await child.stdout.cancel().catch(() => {});
+  await child.stdin.close().catch(() => {});
+  await child.status;
+  if (!timing) throw new Error(`no prompt; the program printed:\n${seen}`);
+  return timing;
+}
+
+/** The CLI started on pipes with `args` and a cleared `env`, ready for {@linkcode timeToPrompt}. */
+export function cliOnPipes(args: string[], env: Record<string, string>): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    cwd: ROOT,
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  });
+}
