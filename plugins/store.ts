@@ -119,6 +119,8 @@ export const storePlugin = definePlugin({
         },
         append: (p: { sessionId: string; message: unknown }) =>
           viewOf(p.sessionId).append(p.message),
+        replaceLast: (p: { sessionId: string; seq: number; message: unknown }) =>
+          viewOf(p.sessionId).replaceLast(p.seq, p.message),
         appendMany: (p: { sessionId: string; messages: unknown[] }) =>
           viewOf(p.sessionId).appendMany(p.messages),
         recent: (p: { sessionId: string }) => [...viewOf(p.sessionId).recent],

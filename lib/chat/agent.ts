@@ -19,7 +19,8 @@ import type {
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { ApprovalDecision, ToolCallRequest } from "./approval.ts";
 import { type ToolResultLike, toolResultText } from "./convert.ts";
-import { type ContextOptions, fitContext } from "./context.ts";
+import { type ContextOptions, modelView } from "./context.ts";
+import type { AnswerCheckpoint } from "./checkpoint.ts";
 
 /** A tool the model may call, with where it lives. */
 export interface AgentTool extends LlmToolSpec {
@@ -52,6 +53,12 @@ export interface AgentDeps {
   ): Promise<ToolResultLike>;
   /** Decides whether a call may run (policy, then the user if one is there). */
   approve(call: ToolCallRequest, signal: AbortSignal): Promise<ApprovalDecision>;
+  /**
+   * Starts committing one streamed answer (see `AnswerCheckpoint`): it is
+   * stored while it streams and finally as complete or interrupted. Without
+   * it, answers go through `record` when they end.
+   */
+  answer?(): AnswerCheckpoint;
   /** Persists a message as soon as it exists (the store commits it). */
   record?(
     message: LlmMessage,
@@ -69,7 +76,7 @@ export interface AgentOptions {
   maxTokens?: number;
   /** Model calls allowed in this turn (default 25). */
   maxTurns?: number;
-  /** Keep the conversation within this budget (oldest turns dropped from `history`). */
+  /** Keep what the model is sent within this budget (a view: `history` keeps everything). */
   context?: ContextOptions;
 }
 
@@ -126,7 +133,11 @@ const UNKNOWN_TOOL = (name: string) =>
 /**
  * Runs one user turn through the tool loop, yielding events as they happen
  * and returning the result. `history` is extended in place with every
- * message of the turn (user, assistant, tool results).
+ * message of the turn (user, assistant, tool results) and never trimmed:
+ * the model is sent a view of it ({@linkcode modelView}). An answer cut
+ * short (Ctrl-C, a stream error) is still added and stored, marked
+ * interrupted with the reason, and a tool call left without a result gets
+ * one saying so, before the error is rethrown.
  *
  * @example
  * ```ts ignore
@@ -168,76 +179,96 @@ export async function* runAgentTurn(
       description,
       inputSchema,
     }));
-    if (options.context) {
-      // Trimmed in place: what the model no longer sees is not kept in memory either
-      // (every message is in the store already).
-      const kept = fitContext(history, options.context);
-      if (kept.length < history.length) history.splice(0, history.length, ...kept);
-    }
     yield { type: "model-call", turn };
     let text = "";
     const calls: (LlmToolCall & { error?: string })[] = [];
     let turnUsage: LlmUsage | undefined;
     let turnCost: Cost | undefined;
     let finish: string | undefined;
-    for await (
-      const event of deps.chat({
-        backend: options.backend,
-        model: options.model,
-        system,
-        messages: history,
-        tools: specs.length ? specs : undefined,
-        temperature: options.temperature,
-        maxTokens: options.maxTokens,
-      }, signal)
-    ) {
-      yield event;
-      switch (event.type) {
-        case "start":
-          backend = event.backend;
-          model = event.model;
-          break;
-        case "text-delta":
-          text += event.text;
-          break;
-        case "tool-call":
-          calls.push({
-            id: event.id,
-            name: event.name,
-            arguments: event.arguments,
-            error: event.error,
-          });
-          break;
-        case "usage":
-          turnUsage = event;
-          turnCost = event.cost;
-          usage.inputTokens += event.inputTokens;
-          usage.outputTokens += event.outputTokens;
-          usage.cachedInputTokens = (usage.cachedInputTokens ?? 0) + (event.cachedInputTokens ?? 0);
-          cost = cost === "unknown" || event.cost === "unknown" ? "unknown" : cost + event.cost;
-          break;
-        case "finish":
-          finish = event.reason;
-          break;
-      }
-    }
-    const assistant: LlmMessage = {
+    const draft = deps.answer?.();
+    const soFar = (): LlmMessage & { role: "assistant" } => ({
       role: "assistant",
       content: text,
       ...(calls.length
         ? { toolCalls: calls.map(({ id, name, arguments: a }) => ({ id, name, arguments: a })) }
         : {}),
-    };
-    history.push(assistant);
-    await deps.record?.(assistant, {
-      model,
-      usage: turnUsage && {
-        inputTokens: turnUsage.inputTokens,
-        outputTokens: turnUsage.outputTokens,
-        cachedInputTokens: turnUsage.cachedInputTokens,
-      },
-      cost: typeof turnCost === "number" ? turnCost : undefined,
     });
+    let ended = false;
+    let failure: unknown;
+    try {
+      for await (
+        const event of deps.chat({
+          backend: options.backend,
+          model: options.model,
+          system,
+          messages: modelView(history, options.context),
+          tools: specs.length ? specs : undefined,
+          temperature: options.temperature,
+          maxTokens: options.maxTokens,
+        }, signal)
+      ) {
+        yield event;
+        switch (event.type) {
+          case "start":
+            backend = event.backend;
+            model = event.model;
+            break;
+          case "text-delta":
+            text += event.text;
+            draft?.update(soFar());
+            break;
+          case "tool-call":
+            calls.push({
+              id: event.id,
+              name: event.name,
+              arguments: event.arguments,
+              error: event.error,
+            });
+            draft?.update(soFar());
+            break;
+          case "usage":
+            turnUsage = event;
+            turnCost = event.cost;
+            usage.inputTokens += event.inputTokens;
+            usage.outputTokens += event.outputTokens;
+            usage.cachedInputTokens = (usage.cachedInputTokens ?? 0) +
+              (event.cachedInputTokens ?? 0);
+            cost = cost === "unknown" || event.cost === "unknown" ? "unknown" : cost + event.cost;
+            break;
+          case "finish":
+            finish = event.reason;
+            break;
+        }
+      }
+      ended = true;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      if (!ended) {
+        // What was shown is kept: the partial answer, marked with why it stopped (its
+        // tool calls never ran, so they are not part of it).
+        const partial: LlmMessage = {
+          role: "assistant",
+          content: text,
+          interrupted: interruptionReason(failure, signal),
+        };
+        history.push(partial);
+        const meta = { model, usage: turnUsage && usageOf(turnUsage) };
+        // A store failing on the way out is not reported over the reason the turn stopped.
+        const stored = draft ? draft.finish(partial, meta) : deps.record?.(partial, meta);
+        await stored?.catch(() => {});
+      }
+    }
+    const assistant = soFar();
+    history.push(assistant);
+    const meta = {
+      model,
+      usage: turnUsage && usageOf(turnUsage),
+      cost: typeof turnCost === "number" ? turnCost : undefined,
+    };
+    if (draft) await draft.finish(assistant, meta);
+    else await deps.record?.(assistant, meta);
     if (text) answer = text;
     if (calls.length === 0) {
       stopReason = finish === "length"
@@ -247,91 +278,116 @@ export async function* runAgentTurn(
         : "answered";
       break;
     }
-    // Approvals are asked one at a time (a person answers them); approved calls then run in parallel.
-    const plans: {
-      call: LlmToolCall & { error?: string };
-      tool?: AgentTool;
-      verdict: "run" | "denied" | "invalid";
-      reason?: string;
-    }[] = [];
-    for (const call of calls) {
-      const tool = byName.get(call.name);
-      if (call.error || !tool) {
-        plans.push({
-          call,
-          tool,
-          verdict: "invalid",
-          reason: call.error ?? UNKNOWN_TOOL(call.name),
-        });
-        continue;
-      }
-      const decision = await deps.approve(
-        { name: call.name, server: tool.server, tool: tool.tool, arguments: call.arguments },
-        signal,
-      );
-      plans.push({ call, tool, verdict: decision === "allow" ? "run" : "denied" });
-    }
-    const running = plans.map(async (plan): Promise<ToolCallRecord> => {
-      const { call, tool } = plan;
-      const base = {
-        id: call.id,
-        name: call.name,
-        server: tool?.server ?? "",
-        tool: tool?.tool ?? call.name,
-        arguments: call.arguments,
-      };
-      if (plan.verdict === "invalid") {
-        return { ...base, result: plan.reason, isError: true, status: "invalid", durationMs: 0 };
-      }
-      if (plan.verdict === "denied") {
-        return {
-          ...base,
-          result: "The user did not approve this tool call.",
-          isError: true,
-          status: "denied",
-          durationMs: 0,
-        };
-      }
-      const started = clock.now();
-      try {
-        const args = typeof call.arguments === "object" && call.arguments !== null &&
-            !Array.isArray(call.arguments)
-          ? call.arguments as Record<string, unknown>
-          : {};
-        const result = await deps.callTool(
-          { server: base.server, tool: base.tool, arguments: args, callId: call.id },
+    let finished: ToolCallRecord[] = [];
+    let toolsEnded = false;
+    let toolFailure: unknown;
+    try {
+      // Approvals are asked one at a time (a person answers them); approved calls then run in parallel.
+      const plans: {
+        call: LlmToolCall & { error?: string };
+        tool?: AgentTool;
+        verdict: "run" | "denied" | "invalid";
+        reason?: string;
+      }[] = [];
+      for (const call of calls) {
+        const tool = byName.get(call.name);
+        if (call.error || !tool) {
+          plans.push({
+            call,
+            tool,
+            verdict: "invalid",
+            reason: call.error ?? UNKNOWN_TOOL(call.name),
+          });
+          continue;
+        }
+        const decision = await deps.approve(
+          { name: call.name, server: tool.server, tool: tool.tool, arguments: call.arguments },
           signal,
         );
-        return {
-          ...base,
-          result: toolResultText(result),
-          isError: result.isError === true,
-          status: result.isError ? "error" : "ok",
-          durationMs: clock.now() - started,
+        plans.push({ call, tool, verdict: decision === "allow" ? "run" : "denied" });
+      }
+      const running = plans.map(async (plan): Promise<ToolCallRecord> => {
+        const { call, tool } = plan;
+        const base = {
+          id: call.id,
+          name: call.name,
+          server: tool?.server ?? "",
+          tool: tool?.tool ?? call.name,
+          arguments: call.arguments,
         };
-      } catch (error) {
-        if (signal.aborted) throw error;
-        return {
-          ...base,
-          result: `Tool call failed: ${error instanceof Error ? error.message : String(error)}`,
-          isError: true,
-          status: "error",
-          durationMs: clock.now() - started,
+        if (plan.verdict === "invalid") {
+          return { ...base, result: plan.reason, isError: true, status: "invalid", durationMs: 0 };
+        }
+        if (plan.verdict === "denied") {
+          return {
+            ...base,
+            result: "The user did not approve this tool call.",
+            isError: true,
+            status: "denied",
+            durationMs: 0,
+          };
+        }
+        const started = clock.now();
+        try {
+          const args = typeof call.arguments === "object" && call.arguments !== null &&
+              !Array.isArray(call.arguments)
+            ? call.arguments as Record<string, unknown>
+            : {};
+          const result = await deps.callTool(
+            { server: base.server, tool: base.tool, arguments: args, callId: call.id },
+            signal,
+          );
+          return {
+            ...base,
+            result: toolResultText(result),
+            isError: result.isError === true,
+            status: result.isError ? "error" : "ok",
+            durationMs: clock.now() - started,
+          };
+        } catch (error) {
+          if (signal.aborted) throw error;
+          return {
+            ...base,
+            result: `Tool call failed: ${error instanceof Error ? error.message : String(error)}`,
+            isError: true,
+            status: "error",
+            durationMs: clock.now() - started,
+          };
+        }
+      });
+      for (const plan of plans) {
+        if (plan.verdict !== "run") continue;
+        yield {
+          type: "tool-start",
+          id: plan.call.id,
+          name: plan.call.name,
+          server: plan.tool!.server,
+          tool: plan.tool!.tool,
+          arguments: plan.call.arguments,
         };
       }
-    });
-    for (const plan of plans) {
-      if (plan.verdict !== "run") continue;
-      yield {
-        type: "tool-start",
-        id: plan.call.id,
-        name: plan.call.name,
-        server: plan.tool!.server,
-        tool: plan.tool!.tool,
-        arguments: plan.call.arguments,
-      };
+      finished = await Promise.all(running);
+      toolsEnded = true;
+    } catch (error) {
+      toolFailure = error;
+      throw error;
+    } finally {
+      if (!toolsEnded) {
+        // Every call gets a result, or the next request would be rejected by the provider.
+        const why = interruptionReason(toolFailure, signal);
+        for (const call of calls) {
+          const message: LlmMessage = {
+            role: "tool",
+            toolCallId: call.id,
+            name: call.name,
+            content: `The tool call did not finish: ${why}.`,
+            isError: true,
+          };
+          history.push(message);
+          await deps.record?.(message, {});
+        }
+      }
     }
-    const finished = await Promise.all(running);
     for (const record of finished) {
       records.push(record);
       yield { type: "tool-end", call: record };
@@ -347,4 +403,39 @@ export async function* runAgentTurn(
     }
   }
   return { answer, toolCalls: records, usage, cost, turns: turn, stopReason, backend, model };
+}
+
+function usageOf(u: LlmUsage): LlmUsage {
+  return {
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cachedInputTokens: u.cachedInputTokens,
+  };
+}
+
+/**
+ * Why a turn stopped early, in words for the session: the abort's reason
+ * (Ctrl-C, a signal) or the error (a broken stream, a timeout).
+ *
+ * @example
+ * ```ts
+ * import { interruptionReason } from "./agent.ts";
+ * interruptionReason(new Error("the stream ended early"), new AbortController().signal);
+ * // "the stream ended early"
+ * ```
+ */
+export function interruptionReason(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted) {
+    const reason = signal.reason;
+    const message = reason instanceof Error ? reason.message : String(reason ?? "");
+    if (
+      !message || message === "interrupted" ||
+      /^(the operation was aborted|signal is aborted)/i.test(message)
+    ) {
+      return "cancelled by Ctrl-C";
+    }
+    return message;
+  }
+  if (error === undefined) return "the turn was stopped";
+  return error instanceof Error ? error.message : String(error);
 }

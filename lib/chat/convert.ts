@@ -73,15 +73,18 @@ export function toStoredMessage(
     case "user":
       return { role: message.role, content: message.content, createdAt, ...extra };
     case "assistant": {
+      const status = message.interrupted === undefined
+        ? { status: "complete" as const }
+        : { status: "interrupted" as const, interruption: message.interrupted };
       if (!message.toolCalls?.length) {
-        return { role: "assistant", content: message.content, createdAt, ...extra };
+        return { role: "assistant", content: message.content, createdAt, ...extra, ...status };
       }
       const parts: ContentPart[] = [];
       if (message.content) parts.push({ type: "text", text: message.content });
       for (const call of message.toolCalls) {
         parts.push({ type: "tool-call", id: call.id, name: call.name, arguments: call.arguments });
       }
-      return { role: "assistant", content: parts, createdAt, ...extra };
+      return { role: "assistant", content: parts, createdAt, ...extra, ...status };
     }
     case "tool":
       return {
@@ -123,7 +126,14 @@ export function fromStoredMessage(message: Message): LlmMessage[] {
         const call = p as Extract<ContentPart, { type: "tool-call" }>;
         return { id: call.id, name: call.name, arguments: call.arguments };
       });
-      return [{ role: "assistant", content: text, ...(toolCalls.length ? { toolCalls } : {}) }];
+      return [{
+        role: "assistant",
+        content: text,
+        ...(toolCalls.length ? { toolCalls } : {}),
+        ...(message.status === "interrupted"
+          ? { interrupted: message.interruption ?? "interrupted" }
+          : {}),
+      }];
     }
     case "tool":
       return parts.filter((p) => p.type === "tool-result").map((p) => {

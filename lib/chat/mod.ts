@@ -18,3 +18,5 @@ export * from "./convert.ts";
 export * from "./sampling.ts";
 export * from "./elicitation.ts";
 export * from "./context.ts";
+export * from "./checkpoint.ts";
+export * from "./supervisor.ts";

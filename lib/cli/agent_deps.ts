@@ -114,5 +114,49 @@ export function agentDeps(services: AgentServices): AgentDeps {
           () => recorder.append(message, meta),
         )
       : undefined,
+    // Each checkpoint and the final form of a streamed answer is a store operation too.
+    answer: recorder
+      ? () =>
+        recorder.answer((write) => (message, meta) =>
+          traced(
+            {
+              span: "mcpchat.store",
+              metric: "mcpchat.store",
+              counter: "operations",
+              attributes: {
+                "mcpchat.store.op": meta === undefined ? "checkpoint" : "answer",
+                "mcpchat.message.role": "assistant",
+              },
+            },
+            () => write(message, meta),
+          )
+        )
+      : undefined,
+  };
+}
+
+/**
+ * TEST HOOK ONLY, for the ChatSupervisor's tests: with
+ * `MCPCHAT_TEST_CHAT_FAULT=throw@N` (or `reject@N`) the Nth chat turn of a
+ * REPL ends in a `TypeError`, thrown (or left as an unhandled rejection),
+ * after its answer was stored. Unset, as in all normal use: undefined.
+ *
+ * @example
+ * ```ts
+ * import { chatFaultForTests } from "./agent_deps.ts";
+ * chatFaultForTests({}); // undefined
+ * ```
+ */
+export function chatFaultForTests(
+  env: Record<string, string | undefined>,
+): ((turn: number) => void) | undefined {
+  const spec = /^(throw|reject)@(\d+)$/.exec(env.MCPCHAT_TEST_CHAT_FAULT ?? "");
+  if (!spec) return undefined;
+  const [, how, at] = spec;
+  return (turn) => {
+    if (turn !== Number(at)) return;
+    const fault = new TypeError(`test fault injected after turn ${turn}`);
+    if (how === "throw") throw fault;
+    void Promise.reject(fault);
   };
 }

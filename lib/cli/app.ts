@@ -20,6 +20,7 @@ import { sessionsCommand } from "./commands/sessions.ts";
 import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
+import { sanitizeText } from "../ui/sanitize.ts";
 
 /**
  * Runs the parsed command line and resolves with the exit code. Every
@@ -62,7 +63,11 @@ export async function runApp(parsed: ParsedArgs): Promise<number> {
   const terminators = new Map<Deno.Signal, () => void>(
     (Deno.build.os === "windows" ? [] : [["SIGTERM", 143], ["SIGHUP", 129]] as const).map((
       [signal, code],
-    ) => [signal, () => void ctx.shutdown().finally(() => Deno.exit(code))]),
+    ) => [signal, () =>
+      // What was shown is kept: a streaming answer is committed as interrupted first.
+      void ctx.answers.interruptAll(`mcpchat was stopped (${signal})`, 3_000)
+        .finally(() => ctx.shutdown()).finally(() => Deno.exit(code))]
+    ),
   );
   Deno.addSignalListener("SIGINT", onSigint);
   for (const [signal, listener] of terminators) Deno.addSignalListener(signal, listener);
@@ -149,7 +154,8 @@ function reportError(io: Output, error: unknown, json: boolean): number {
     // Errors go to stderr in the output's own format, so scripts can parse both.
     io.err(JSON.stringify({ error: { code: kind, message, exit_code: code } }) + "\n");
   } else {
-    io.err(`${io.errColor.red("error")}: ${message}\n`);
+    // Error texts carry servers' and models' words: sanitised (JSON escapes them itself).
+    io.err(`${io.errColor.red("error")}: ${sanitizeText(message)}\n`);
   }
   return code;
 }

@@ -15,6 +15,7 @@ import type { ParsedArgs } from "./args.ts";
 import { ExitCode } from "./exit_codes.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { Runtime } from "./runtime.ts";
+import { OpenAnswers } from "../chat/checkpoint.ts";
 import { alertLine } from "../health/render.ts";
 
 /** A failure a command reports with an exit code (and no stack trace). */
@@ -27,6 +28,29 @@ export class CommandError extends Error {
   }
 }
 
+/**
+ * The config service may read only the well-known key variables, so a
+ * backend's custom `api_key_env` comes back "cannot be checked". This
+ * process can read it: say configured when it is set, "set VAR" when not.
+ *
+ * @example
+ * ```ts ignore
+ * settleUncheckedKeys(config, Deno.env.toObject());
+ * ```
+ */
+export function settleUncheckedKeys(config: Config, env: Env): void {
+  for (const backend of Object.values(config.llm.backends)) {
+    const variable = backend.api_key_env;
+    if (!variable || !backend.missing?.startsWith(`${variable} cannot be checked`)) continue;
+    if (env[variable]) {
+      backend.configured = true;
+      delete backend.missing;
+    } else {
+      backend.missing = `set ${variable}`;
+    }
+  }
+}
+
 /** Shared state of one mcpchat invocation. */
 export class CommandContext {
   readonly args: ParsedArgs;
@@ -36,6 +60,8 @@ export class CommandContext {
   readonly profiler: StartupProfiler;
   /** Aborted by Ctrl-C in one-shot commands. */
   readonly signal: AbortSignal;
+  /** Answers streaming now: SIGTERM/SIGHUP commit them as interrupted before exiting. */
+  readonly answers: OpenAnswers = new OpenAnswers();
   #starting?: Promise<Runtime>;
   #runtime?: Promise<Runtime>;
   #config?: Promise<Config>;
@@ -101,6 +127,7 @@ export class CommandContext {
         for (const warning of warnings) {
           this.io.err(this.io.errColor.yellow(`warning: ${warning}\n`));
         }
+        settleUncheckedKeys(config, this.env);
         return config;
       } catch (error) {
         if (error instanceof RemoteError && error.code.startsWith("CONFIG_")) {

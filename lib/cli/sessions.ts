@@ -6,11 +6,13 @@
  */
 
 import type { Config } from "../config/schema.ts";
+import { sanitizeLine } from "../ui/sanitize.ts";
 import type { LlmMessage, LlmUsage } from "../llm/types.ts";
 import { fromStoredMessage, toStoredMessage } from "../chat/convert.ts";
+import { AnswerCheckpoint, type AnswerWriter, type OpenAnswers } from "../chat/checkpoint.ts";
 import { PeerClosedError, RemoteError } from "../rpc/errors.ts";
 import { PluginUnavailableError } from "../plugin/ref.ts";
-import type { Message } from "../store/types.ts";
+import type { Message, MessageEntry } from "../store/types.ts";
 import { type CommandContext, CommandError } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import type { StoreSurface } from "./runtime.ts";
@@ -22,10 +24,17 @@ export interface SessionRecorder {
   readonly systemPrompt?: string;
   /** The session's recent messages (for `-c` / `-r`), as the model takes them. */
   history(): Promise<LlmMessage[]>;
+  /** The session's recent messages as the store has them now (after a chat crash). */
+  reload(): Promise<LlmMessage[]>;
   append(
     message: LlmMessage,
     meta: { model?: string; usage?: LlmUsage; cost?: number },
   ): Promise<void>;
+  /**
+   * Starts one streamed answer: stored at its first checkpoint, rewritten at
+   * each later one and when it ends (followed by SIGTERM/SIGHUP handlers).
+   */
+  answer(wrap?: (write: AnswerWriter) => AnswerWriter): AnswerCheckpoint;
   close(): Promise<void>;
 }
 
@@ -48,6 +57,41 @@ export function resumableHistory(messages: readonly Message[]): LlmMessage[] {
     m.role === "system" && (firstUser < 0 || i < firstUser)
   );
   return firstUser < 0 ? system : [...system, ...converted.slice(firstUser)];
+}
+
+/**
+ * How a stored answer that stopped early is marked where history is listed:
+ * `" [interrupted: REASON]"`, or nothing.
+ *
+ * @example
+ * ```ts
+ * import { interruptionMark } from "./sessions.ts";
+ * interruptionMark({ role: "assistant", content: "Hel", createdAt: 0, status: "interrupted", interruption: "cancelled by Ctrl-C" });
+ * // " [interrupted: cancelled by Ctrl-C]"
+ * ```
+ */
+export function interruptionMark(message: Message): string {
+  if (message.status !== "interrupted") return "";
+  const why = message.interruption ? `: ${sanitizeLine(message.interruption)}` : "";
+  return ` [interrupted${why}]`;
+}
+
+/**
+ * What to say when a resumed session's last answer was cut short, or nothing.
+ *
+ * @example
+ * ```ts
+ * import { resumeNote } from "./sessions.ts";
+ * resumeNote([{ role: "user", content: "q" }, { role: "assistant", content: "Hal", interrupted: "cancelled by Ctrl-C" }]);
+ * // "the last answer was interrupted (cancelled by Ctrl-C); what was shown is kept and the model sees it"
+ * ```
+ */
+export function resumeNote(history: readonly LlmMessage[]): string | undefined {
+  const last = history.findLast((m) => m.role === "assistant");
+  if (last?.role !== "assistant" || last.interrupted === undefined) return undefined;
+  return `the last answer was interrupted (${
+    sanitizeLine(last.interrupted)
+  }); what was shown is kept and the model sees it`;
 }
 
 /**
@@ -132,8 +176,17 @@ export async function openSessionRecorder(
   } catch (error) {
     storeFailure(error);
   }
-  return sessionRecorder(store, opened.session.id, opened.session.systemPrompt, opened.recent);
+  return sessionRecorder(
+    store,
+    opened.session.id,
+    opened.session.systemPrompt,
+    opened.recent,
+    ctx.answers,
+  );
 }
+
+/** Why a draft was emptied: its answer was too large to rewrite and was stored after it. */
+export const SUPERSEDED = "superseded by the next message";
 
 /** The store worker that held the session is gone (crashed, restarted). */
 function storeWorkerGone(error: unknown): boolean {
@@ -158,23 +211,84 @@ export function sessionRecorder(
   sessionId: string,
   systemPrompt: string | undefined,
   recent: readonly Message[],
+  open?: OpenAnswers,
 ): SessionRecorder {
   let closed = false;
+  /** Runs a write; when the store worker was restarted, reopens the session and runs it again. */
+  const reopening = async <T>(
+    write: () => Promise<T>,
+    landed: (last?: MessageEntry) => T | undefined,
+  ) => {
+    try {
+      return await write();
+    } catch (error) {
+      if (!storeWorkerGone(error)) throw error;
+      const reopened = await store.call("open", { ref: sessionId });
+      const done = landed(reopened.recent.at(-1));
+      if (done !== undefined) return done;
+      return await write();
+    }
+  };
+  const appendStored = (stored: Message) =>
+    reopening(
+      () => store.call("append", { sessionId, message: stored }),
+      // A message whose commit landed just before the crash is not written twice.
+      (last) =>
+        last?.createdAt === stored.createdAt && last.role === stored.role ? last : undefined,
+    );
+  const answerWriter = (): AnswerWriter => {
+    let seq: number | undefined;
+    let tooLarge = false;
+    const createdAt = Date.now();
+    return async (message, meta) => {
+      const stored = toStoredMessage(message, createdAt, meta ?? {});
+      if (seq === undefined) {
+        seq = (await appendStored(stored)).seq;
+        return;
+      }
+      const at = seq;
+      const replace = (message: Message) =>
+        reopening(
+          () => store.call("replaceLast", { sessionId, seq: at, message }),
+          () => undefined,
+        );
+      // Past one commit's size a checkpoint cannot rewrite the draft: keep the last one.
+      if (tooLarge && meta === undefined) return;
+      try {
+        await replace(stored);
+      } catch (error) {
+        if (!(error instanceof RemoteError && error.code === "MESSAGE_TOO_LARGE_TO_REWRITE")) {
+          throw error;
+        }
+        tooLarge = true;
+        if (meta === undefined) return;
+        // Over one commit (600 KB): the draft becomes an empty stub and the answer a new message.
+        await replace({
+          role: "assistant",
+          content: "",
+          createdAt,
+          status: "interrupted",
+          interruption: SUPERSEDED,
+        });
+        seq = (await appendStored(stored)).seq;
+      }
+    };
+  };
   return {
     sessionId,
     systemPrompt,
     history: () => Promise.resolve(resumableHistory(recent)),
+    reload: async () =>
+      resumableHistory(
+        await reopening(() => store.call("recent", { sessionId }), () => undefined),
+      ),
     append: async (message, meta) => {
-      const stored = toStoredMessage(message, Date.now(), meta);
-      try {
-        await store.call("append", { sessionId, message: stored });
-      } catch (error) {
-        if (!storeWorkerGone(error)) throw error;
-        const reopened = await store.call("open", { ref: sessionId });
-        const last = reopened.recent.at(-1);
-        if (last?.createdAt === stored.createdAt && last.role === stored.role) return;
-        await store.call("append", { sessionId, message: stored });
-      }
+      await appendStored(toStoredMessage(message, Date.now(), meta));
+    },
+    answer: (wrap) => {
+      const write = answerWriter();
+      const answer = new AnswerCheckpoint(wrap ? wrap(write) : write);
+      return open ? open.track(answer) : answer;
     },
     close: async () => {
       if (closed) return;

@@ -11,6 +11,7 @@ import {
   LlmBadRequestError,
   LlmConnectionError,
   LlmError,
+  LlmHtmlResponseError,
   LlmNotFoundError,
   LlmPermissionError,
   LlmProviderError,
@@ -95,6 +96,9 @@ export function classifyError(
   emitted: boolean,
 ): LlmError {
   if (error instanceof LlmError) return error;
+  // Our own fetch guard's verdict, wrapped by the provider library on its way out.
+  const ours = findInCauses(error, (e) => e instanceof LlmError);
+  if (ours) return ours as LlmError;
   const name = backend.name;
   if (isApiCallError(error) && error.statusCode !== undefined && error.statusCode >= 400) {
     const status = error.statusCode;
@@ -141,6 +145,41 @@ function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return /connection|ECONNRESET|ECONNREFUSED|socket|network|body from connection|unexpected end|incomplete/i
     .test(describe(error));
+}
+
+/** The first error in `error`'s cause chain that `test` accepts. */
+function findInCauses(error: unknown, test: (e: Error) => boolean): Error | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (test(e)) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A `fetch` that turns an HTML answer (any status) into
+ * {@linkcode LlmHtmlResponseError}: no provider's API sends HTML, so the
+ * base_url points at a web page.
+ *
+ * @example
+ * ```ts ignore
+ * const guarded = htmlGuard(fetch, "local", "http://localhost:8080/v1");
+ * ```
+ */
+export function htmlGuard(
+  fetch: typeof globalThis.fetch,
+  backend: string,
+  baseUrl: string,
+): typeof globalThis.fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const type = response.headers.get("content-type") ?? "";
+    if (/^\s*text\/html/i.test(type)) {
+      await response.body?.cancel().catch(() => {});
+      throw new LlmHtmlResponseError(backend, baseUrl, response.status);
+    }
+    return response;
+  };
 }
 
 /** Deno's permission error, anywhere in the cause chain. */

@@ -9,7 +9,7 @@
 
 import { type Clock, sleep, systemClock } from "../util/clock.ts";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "./breaker.ts";
-import { classifyError } from "./classify.ts";
+import { classifyError, htmlGuard } from "./classify.ts";
 import {
   backendNames,
   BUILTIN_BACKENDS,
@@ -210,6 +210,12 @@ export class LlmClient {
           let error = call.signal.aborted && call.signal.reason instanceof LlmError
             ? call.signal.reason
             : classifyError(raw, backend, model, this.#clock.now(), emitted);
+          if (error instanceof LlmTimeoutError && emitted) {
+            error = new LlmTimeoutError(backend.name, error.kind, error.timeoutMs, {
+              cause: error,
+              afterOutput: true,
+            });
+          }
           if (error instanceof LlmStreamInterruptedError && !emitted) {
             // Nothing reached the user yet: a dropped connection, safe to retry.
             error = new LlmConnectionError(backend.name, backend.baseUrl, error.message, {
@@ -361,7 +367,10 @@ export class LlmClient {
   #provider(backend: ResolvedBackend): Promise<ModelFactory> {
     let factory = this.#providers.get(backend.name);
     if (!factory) {
-      factory = loadProvider(backend, this.#pool.fetchFor(backend.baseUrl));
+      factory = loadProvider(
+        backend,
+        htmlGuard(this.#pool.fetchFor(backend.baseUrl), backend.name, backend.baseUrl),
+      );
       factory.then(() => this.#loadedKinds.add(backend.kind), () => {});
       // A failed import may succeed later (e.g. cache filled); do not keep the rejection.
       factory.catch(() => this.#providers.delete(backend.name));
@@ -401,7 +410,12 @@ export class LlmClient {
   /** Models of a backend: from its API where one exists, else a known list. */
   listModels(backend?: string, signal?: AbortSignal): Promise<ModelList> {
     const b = this.backend(backend);
-    return listModels(b, this.#pool.fetchFor(b.baseUrl), this.#pricing, signal);
+    return listModels(
+      b,
+      htmlGuard(this.#pool.fetchFor(b.baseUrl), b.name, b.baseUrl),
+      this.#pricing,
+      signal,
+    );
   }
 
   /** Every backend, configured or not, with what to set. */

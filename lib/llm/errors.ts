@@ -160,6 +160,21 @@ export class LlmConnectionError extends LlmError {
   }
 }
 
+/**
+ * The endpoint answered with a web page (a proxy's error page, a login
+ * portal, a wrong path), not the provider's API. Not retried.
+ */
+export class LlmHtmlResponseError extends LlmError {
+  constructor(backend: string, url: string, status: number, options?: ErrorOptions) {
+    super(
+      "LLM_HTML_RESPONSE",
+      `${backend} returned an HTML page, not an API response: check base_url (${url}, HTTP ${status})`,
+      { ...options, backend },
+    );
+    this.name = "LlmHtmlResponseError";
+  }
+}
+
 /** The worker may not reach the provider's host (not in its `net` permission). */
 export class LlmPermissionError extends LlmError {
   constructor(backend: string, detail: string, options?: ErrorOptions) {
@@ -193,16 +208,19 @@ export class LlmTimeoutError extends LlmError {
     backend: string,
     kind: "idle" | "overall",
     timeoutMs: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { afterOutput?: boolean },
   ) {
     const what = kind === "idle"
       ? `no data for ${timeoutMs / 1000} s`
       : `the call took longer than ${timeoutMs / 1000} s`;
     const knob = kind === "idle" ? "llm.idle_timeout_seconds" : "llm.timeout_seconds";
+    // After output was shown, the answer so far is in the session (marked interrupted).
+    const { afterOutput, ...rest } = options ?? {};
+    const kept = afterOutput ? "; the partial answer is kept" : "";
     super(
       "LLM_TIMEOUT",
-      `${backend}: timed out (${what}) — the provider is slow or stuck; retry, or raise ${knob}`,
-      { ...options, retryable: true, backend },
+      `${backend}: timed out (${what})${kept} — the provider is slow or stuck; retry, or raise ${knob}`,
+      { ...rest, retryable: true, backend },
     );
     this.name = "LlmTimeoutError";
     this.kind = kind;

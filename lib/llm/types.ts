@@ -49,6 +49,12 @@ export interface LlmAssistantMessage {
   role: "assistant";
   content: string;
   toolCalls?: LlmToolCall[];
+  /**
+   * Set when the answer stopped early (Ctrl-C, a stream error, mcpchat
+   * stopped): why. `content` is then what had streamed. Not sent as such:
+   * the chat's model view turns it into a note.
+   */
+  interrupted?: string;
 }
 
 /** The result of one tool call, sent back to the model. */

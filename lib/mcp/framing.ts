@@ -11,7 +11,8 @@
 export const DEFAULT_MAX_LINE_CHARS = 10 * 1024 * 1024;
 
 /**
- * A line longer than the limit arrived; the partial line is dropped.
+ * A line longer than the limit arrived and no request id could be found in
+ * it (a notification, or garbage); it was dropped.
  *
  * @example
  * ```ts
@@ -23,15 +24,54 @@ export class LineTooLongError extends Error {
   /** Stable code. */
   readonly code = "MCP_LINE_TOO_LONG";
   /** Creates it with the given limit. */
-  constructor(limit: number) {
-    super(`a message from the server exceeded ${limit} characters without a newline; dropped`);
+  constructor(limit: number, server?: string) {
+    super(
+      `a message from ${server ?? "the server"} exceeded ${sizeText(limit)} ` +
+        `without a newline; dropped`,
+    );
     this.name = "LineTooLongError";
   }
 }
 
+/** JSON-RPC error code of the reply that stands in for an oversized one. */
+export const OVERSIZED_REPLY_CODE = -32001;
+
+function sizeText(chars: number): string {
+  return chars >= 1024 * 1024 && chars % (1024 * 1024) === 0
+    ? `${chars / (1024 * 1024)} MB`
+    : `${chars} characters`;
+}
+
+/** How much of each end of an oversized line is kept to find its request id. */
+const EDGE = 512;
+const ID = String.raw`("(?:[^"\\]|\\.)*"|-?\d+)`;
+const ID_AT_START = new RegExp(
+  String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*` + ID,
+);
+const ID_AT_END = new RegExp(String.raw`"id"\s*:\s*` + ID + String.raw`\s*\}\s*$`);
+
+/** The request id of a JSON-RPC message seen only by its two ends. */
+function idOf(head: string, tail: string): string | number | undefined {
+  const m = ID_AT_START.exec(head) ?? ID_AT_END.exec(tail);
+  if (!m) return undefined;
+  return JSON.parse(m[1]) as string | number;
+}
+
+/** Options of {@linkcode LineSplitter}. */
+export interface LineSplitterOptions {
+  /** Server name, for the error of an oversized reply. */
+  server?: string;
+  /** Told about an oversized line that could not be tied to a request. */
+  onDropped?(error: LineTooLongError): void;
+}
+
 /**
  * Incremental splitter: feed it text, get complete lines (without the `\n`
- * or a trailing `\r`). Empty lines are skipped.
+ * or a trailing `\r`). Empty lines are skipped. A line over the limit is
+ * never buffered whole: it is skipped up to its newline, and when its request
+ * id can be read at either end, an error reply for that id takes its place
+ * ("reply from SERVER exceeded 10 MB"), so the request fails at once instead
+ * of waiting for its timeout.
  *
  * @example
  * ```ts
@@ -44,20 +84,33 @@ export class LineTooLongError extends Error {
 export class LineSplitter {
   #pending: string[] = [];
   #pendingLength = 0;
+  /** The oversized line being skipped: its first and last characters, its length. */
+  #skipping: { head: string; tail: string; length: number } | undefined;
   readonly #max: number;
+  readonly #options: LineSplitterOptions;
 
   /** Creates it with the given limit. */
-  constructor(maxLineChars = DEFAULT_MAX_LINE_CHARS) {
+  constructor(maxLineChars = DEFAULT_MAX_LINE_CHARS, options: LineSplitterOptions = {}) {
     this.#max = maxLineChars;
+    this.#options = options;
   }
 
-  /** Adds a chunk; returns the lines it completed. Throws {@linkcode LineTooLongError}. */
+  /** Adds a chunk; returns the lines it completed. */
   push(chunk: string): string[] {
     const lines: string[] = [];
     let start = 0;
     let nl = chunk.indexOf("\n");
     while (nl !== -1) {
-      let line = chunk.slice(start, nl);
+      const segment = chunk.slice(start, nl);
+      start = nl + 1;
+      nl = chunk.indexOf("\n", start);
+      if (this.#skipping) {
+        const s = this.#skipping;
+        this.#skipping = undefined;
+        this.#oversized(s.head, (s.tail + segment).slice(-EDGE), s.length + segment.length, lines);
+        continue;
+      }
+      let line = segment;
       if (this.#pendingLength > 0) {
         this.#pending.push(line);
         line = this.#pending.join("");
@@ -65,27 +118,54 @@ export class LineSplitter {
         this.#pendingLength = 0;
       }
       if (line.endsWith("\r")) line = line.slice(0, -1);
-      if (line.length > this.#max) throw new LineTooLongError(this.#max);
-      if (line.length > 0) lines.push(line);
-      start = nl + 1;
-      nl = chunk.indexOf("\n", start);
+      if (line.length > this.#max) {
+        this.#oversized(line.slice(0, EDGE), line.slice(-EDGE), line.length, lines);
+      } else if (line.length > 0) lines.push(line);
     }
     if (start < chunk.length) {
       const rest = chunk.slice(start);
-      this.#pendingLength += rest.length;
-      if (this.#pendingLength > this.#max) {
-        this.#pending = [];
-        this.#pendingLength = 0;
-        throw new LineTooLongError(this.#max);
+      if (this.#skipping) {
+        this.#skipping.tail = (this.#skipping.tail + rest).slice(-EDGE);
+        this.#skipping.length += rest.length;
+      } else {
+        this.#pendingLength += rest.length;
+        this.#pending.push(rest);
+        if (this.#pendingLength > this.#max) {
+          const text = this.#pending.join("");
+          this.#skipping = {
+            head: text.slice(0, EDGE),
+            tail: text.slice(-EDGE),
+            length: text.length,
+          };
+          this.#pending = [];
+          this.#pendingLength = 0;
+        }
       }
-      this.#pending.push(rest);
     }
     return lines;
   }
 
+  #oversized(head: string, tail: string, length: number, lines: string[]): void {
+    const id = idOf(head, tail.replace(/\r$/, ""));
+    if (id === undefined) {
+      this.#options.onDropped?.(new LineTooLongError(this.#max, this.#options.server));
+      return;
+    }
+    const server = this.#options.server ?? "the server";
+    lines.push(JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      error: {
+        code: OVERSIZED_REPLY_CODE,
+        message: `reply from ${server} exceeded ${sizeText(this.#max)} ` +
+          `(${(length / (1024 * 1024)).toFixed(1)} MB); the request failed`,
+      },
+    }));
+  }
+
   /** Text received after the last newline (an unterminated line). */
   get remainder(): string {
-    return this.#pending.join("");
+    return this.#skipping ? "" : this.#pending.join("");
   }
 }
 

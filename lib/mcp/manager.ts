@@ -51,6 +51,7 @@ import {
   type ResourceCacheStats,
 } from "./resource_cache.ts";
 import { namespaceTools, type ToolRef } from "./tool_names.ts";
+import { screenTools } from "./tool_screen.ts";
 
 /** Events the manager emits (names as sent to the UI). */
 export interface McpManagerEvents {
@@ -167,6 +168,8 @@ export class McpManager {
   readonly #clock: Clock;
   #roots: Root[];
   #toolNames?: ReturnType<typeof namespaceTools>;
+  /** Servers whose tools were (partly) set aside at the last listing, and why. */
+  #degraded = new Map<string, string>();
   #callIds = new Map<string, string>();
   #callSeq = 0;
   #started?: Promise<void>;
@@ -222,9 +225,18 @@ export class McpManager {
     await Promise.all(eager);
   }
 
-  /** Every server with its state. */
-  servers(): ServerInfo[] {
-    return [...this.#conns.values()].map((c) => c.info());
+  /**
+   * Every server with its state. A server whose tools were (partly) set
+   * aside says so in `degraded` and in its status line.
+   */
+  servers(): (ServerInfo & { degraded?: string })[] {
+    return [...this.#conns.values()].map((c) => {
+      const info = c.info();
+      const degraded = this.#degraded.get(c.name);
+      return degraded
+        ? { ...info, degraded, status: `${info.status}, degraded: ${degraded}` }
+        : info;
+    });
   }
 
   /** Connects a server now (also re-enables a disabled one); returns its info. */
@@ -310,6 +322,21 @@ export class McpManager {
     }));
     const names = this.#names();
     const out: ModelTool[] = [];
+    for (const listed of lists) {
+      // Before anything recursive (cloning to another worker, a provider library) sees them.
+      const { kept, problem } = screenTools(listed.tools);
+      listed.tools = kept;
+      if (problem) {
+        const first = this.#degraded.get(listed.server) !== problem;
+        this.#degraded.set(listed.server, problem);
+        // Said once per problem, not at every turn.
+        if (first || params.server) {
+          errors.push({ server: listed.server, code: "MCP_TOOLS_SET_ASIDE", message: problem });
+        }
+      } else if (listed.tools.length > 0 || !errors.some((e) => e.server === listed.server)) {
+        this.#degraded.delete(listed.server);
+      }
+    }
     for (const { server, tools } of lists) {
       for (const t of tools) {
         out.push({

@@ -90,7 +90,7 @@ export class StdioProcess {
     this.#grace = options.killGraceMs ?? 1000;
     this.#stderr = new TailBuffer(options.stderrChars ?? 8192);
     this.#writer = child.stdin.getWriter();
-    const stdoutDone = this.#pumpStdout(events);
+    const stdoutDone = this.#pumpStdout(events, options.name);
     const stderrDone = this.#pumpStderr();
     this.#exited = this.#waitExit(stdoutDone, stderrDone);
     this.#exited.then((exit) => events.onExit(exit));
@@ -197,8 +197,9 @@ export class StdioProcess {
     }
   }
 
-  async #pumpStdout(events: StdioProcessEvents): Promise<void> {
-    const splitter = new LineSplitter();
+  async #pumpStdout(events: StdioProcessEvents, server: string): Promise<void> {
+    // An oversized reply becomes an error reply for its request (see LineSplitter).
+    const splitter = new LineSplitter(undefined, { server, onDropped: (e) => events.onError?.(e) });
     // A streaming TextDecoder keeps partial UTF-8 sequences across chunks
     // (as TextDecoderStream does) without a second stream stage per chunk.
     const decoder = new TextDecoder();

@@ -165,7 +165,10 @@ const ROLE_TITLE: Record<Message["role"], string> = {
 export function messageMarkdown(m: MessageEntry): string {
   const when = new Date(m.createdAt).toISOString();
   const model = m.model ? ` (${m.model})` : "";
-  const head = `## ${ROLE_TITLE[m.role]}${model} · ${when}\n\n`;
+  const cut = m.status === "interrupted"
+    ? ` · interrupted${m.interruption ? `: ${m.interruption}` : ""}`
+    : "";
+  const head = `## ${ROLE_TITLE[m.role]}${model} · ${when}${cut}\n\n`;
   const body = typeof m.content === "string"
     ? `${m.content}\n`
     : m.content.map(partMarkdown).join("\n");

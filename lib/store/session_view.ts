@@ -6,15 +6,22 @@
  * @module
  */
 
-import { COMMIT_BUDGET, type EncodedMessage, encodeMessage, estimateSize } from "./codec.ts";
+import {
+  COMMIT_BUDGET,
+  type EncodedMessage,
+  encodeMessage,
+  estimateSize,
+  type StoredMessage,
+} from "./codec.ts";
 import { readMessages, type StoreContext } from "./context.ts";
 import {
   SessionLeaseLostError,
   SessionReadOnlyError,
   StoreClosedError,
+  StoreError,
   StoreValidationError,
 } from "./errors.ts";
-import { messageKey, prewriteKey } from "./keys.ts";
+import { chunkKey, messageKey, prewriteKey } from "./keys.ts";
 import type { SessionLease } from "./lease.ts";
 import { changeRecord, readRecord, type VersionedRecord } from "./records.ts";
 import type { HistoryPage, Message, MessageEntry, SessionPatch, SessionRecord } from "./types.ts";
@@ -100,6 +107,38 @@ export function accumulate(record: SessionRecord, messages: Message[], now: numb
   next.nextSeq += messages.length;
   next.lastActive = Math.max(now, record.lastActive);
   return next;
+}
+
+/**
+ * The record after message `previous` was rewritten as `next`: totals move
+ * by the difference of their usage and cost; the count stays.
+ *
+ * @example
+ * ```ts ignore
+ * const after = reaccumulate(record, draft, final, Date.now());
+ * ```
+ */
+export function reaccumulate(
+  record: SessionRecord,
+  previous: Message | undefined,
+  next: Message,
+  now: number,
+): SessionRecord {
+  const out: SessionRecord = { ...record, tokens: { ...record.tokens } };
+  const sign = (m: Message | undefined, k: number) => {
+    if (!m) return;
+    if (m.usage) {
+      out.tokens.input += k * m.usage.inputTokens;
+      out.tokens.output += k * m.usage.outputTokens;
+      out.tokens.cachedInput += k * (m.usage.cachedInputTokens ?? 0);
+    }
+    if (m.cost !== undefined) out.cost = Math.round((out.cost + k * m.cost) * 1e10) / 1e10;
+  };
+  sign(previous, -1);
+  sign(next, 1);
+  if (next.model && next.role === "assistant") out.model = next.model;
+  out.lastActive = Math.max(now, record.lastActive);
+  return out;
 }
 
 /**
@@ -266,6 +305,71 @@ export class SessionView {
       }
       if (batch.length > 0) out.push(...await this.#commitBatch(batch));
       return out;
+    });
+  }
+
+  /**
+   * Rewrites the newest message (`seq` must be the session's last) in one
+   * atomic commit with the counters: a streamed answer is appended at its
+   * first checkpoint and rewritten at each later one and when it ends. Token
+   * and cost totals move by the difference between the two versions. An
+   * answer whose encoding exceeds one commit (600 KB) is refused: it cannot
+   * be swapped atomically.
+   *
+   * @example
+   * ```ts ignore
+   * const draft = await view.append({ role: "assistant", content: "Hel", status: "interrupted" });
+   * await view.replaceLast(draft.seq, { role: "assistant", content: "Hello", status: "complete" });
+   * ```
+   */
+  async replaceLast(seq: number, message: unknown): Promise<MessageEntry> {
+    this.#writable();
+    const valid = validateMessage(message, "message", this.#ctx.clock.now());
+    return await this.#serialize(async () => {
+      const lease = this.#writable();
+      const id = this.id;
+      const encoded = encodeMessage(id, seq, valid);
+      if (encoded.size > COMMIT_BUDGET) {
+        throw new StoreError(
+          "MESSAGE_TOO_LARGE_TO_REWRITE",
+          `message ${seq} is too large to rewrite in place (${encoded.size} bytes); append it`,
+        );
+      }
+      const result = await changeRecord(this.#ctx, id, async (record) => {
+        if (seq !== record.nextSeq - 1 || seq < record.firstSeq) {
+          throw new StoreValidationError(
+            `message ${seq} is not the newest of session ${id}: only the newest can be rewritten`,
+          );
+        }
+        // The newest message is in memory (this view wrote it); KV only when it is not.
+        let previous: Message | undefined = this.#recent.findLast((m) => m.seq === seq);
+        let oldChunks: number;
+        if (previous) oldChunks = encodeMessage(id, seq, previous).chunks.length;
+        else {
+          const raw = await this.#ctx.retry(() =>
+            this.#ctx.kv.get<StoredMessage>(messageKey(id, seq))
+          );
+          for await (const m of readMessages(this.#ctx, id, { from: seq, to: seq + 1 })) {
+            previous = m;
+          }
+          oldChunks = raw.value && "chunks" in raw.value ? raw.value.chunks : 0;
+        }
+        return {
+          next: reaccumulate(record, previous, valid, this.#ctx.clock.now()),
+          mutate: (op) => {
+            op.set(messageKey(id, seq), encoded.value);
+            for (const c of encoded.chunks) op.set(c.key, c.value);
+            for (let i = encoded.chunks.length; i < oldChunks; i++) op.delete(chunkKey(id, seq, i));
+          },
+        };
+      }, { lease, cached: this.#current, missing: "deleted" });
+      this.#current = { record: result.record!, versionstamp: result.versionstamp! };
+      const entry: MessageEntry = { seq, ...valid };
+      const at = this.#recent.findIndex((m) => m.seq === seq);
+      if (at >= 0) this.#recent[at] = entry;
+      else this.#remember([entry]);
+      this.#ctx.emit({ sessionId: id, change: "appended", session: this.record, seqs: [seq] });
+      return entry;
     });
   }
 

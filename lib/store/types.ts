@@ -75,7 +75,18 @@ export interface Message {
   usage?: Usage;
   /** Cost in USD of the call that produced it. */
   cost?: number;
+  /**
+   * An assistant answer committed while it streamed: `interrupted` until it
+   * ends well (then `complete`). Absent on other messages and on answers
+   * stored before streaming was checkpointed (complete).
+   */
+  status?: MessageStatus;
+  /** Why an `interrupted` answer stopped (Ctrl-C, SIGTERM, a stream error…). */
+  interruption?: string;
 }
+
+/** Whether a streamed answer ended well. */
+export type MessageStatus = "complete" | "interrupted";
 
 /** A stored message with its position in the session. */
 export interface MessageEntry extends Message {
@@ -303,6 +314,16 @@ export function validateMessage(input: unknown, path: string, now: number): Mess
       fail(`${path}.cost`, "a non-negative number");
     }
     out.cost = input.cost;
+  }
+  if (input.status !== undefined) {
+    if (input.status !== "complete" && input.status !== "interrupted") {
+      fail(`${path}.status`, '"complete" or "interrupted"');
+    }
+    out.status = input.status;
+  }
+  if (input.interruption !== undefined) {
+    if (typeof input.interruption !== "string") fail(`${path}.interruption`, "a string");
+    out.interruption = input.interruption;
   }
   return out;
 }

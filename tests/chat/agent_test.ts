@@ -280,3 +280,42 @@ Deno.test("MCP servers' instructions join the system prompt of every model call"
   await drive(runAgentTurn([], "x", deps, { system: "Be brief." }, new AbortController().signal));
   assert.deepEqual(systems, ["Be brief.\n\nUse tool X first."]);
 });
+
+Deno.test("Ctrl-C while tools run: every call gets a result saying it did not finish; history stays valid", async () => {
+  const controller = new AbortController();
+  const { deps, recorded } = scripted([[
+    { type: "tool-call", id: "a", name: "math__add", arguments: { a: 1, b: 2 } },
+    { type: "finish", reason: "tool-calls" },
+  ]]);
+  deps.callTool = (_call, signal) =>
+    new Promise((_, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason));
+      controller.abort(new DOMException("cancelled by Ctrl-C", "AbortError"));
+    });
+  const history: LlmMessage[] = [];
+  await assert.rejects(() => drive(runAgentTurn(history, "add", deps, {}, controller.signal)));
+  assert.deepEqual(history.map((m) => m.role), ["user", "assistant", "tool"]);
+  const result = history[2] as Extract<LlmMessage, { role: "tool" }>;
+  assert.equal(result.toolCallId, "a");
+  assert.equal(result.content, "The tool call did not finish: cancelled by Ctrl-C.");
+  assert.deepEqual(recorded.map((m) => m.role), ["user", "assistant", "tool"]);
+});
+
+Deno.test("a stream that fails mid-answer: the partial answer is recorded as interrupted, then the error", async () => {
+  const { deps, recorded } = scripted([]);
+  deps.chat = async function* () {
+    yield { type: "text-delta", text: "Half" };
+    throw new Error("stream broke");
+  };
+  const history: LlmMessage[] = [];
+  await assert.rejects(
+    () => drive(runAgentTurn(history, "q", deps, {}, new AbortController().signal)),
+    /stream broke/,
+  );
+  assert.deepEqual(history.at(-1), {
+    role: "assistant",
+    content: "Half",
+    interrupted: "stream broke",
+  });
+  assert.deepEqual(recorded.at(-1), history.at(-1));
+});

@@ -64,6 +64,30 @@ Deno.test("the store worker dies mid-session: it is restarted and the session is
   }
 });
 
+Deno.test("the store worker dies while an answer streams: its checkpoints and final form carry on", async () => {
+  const { runtime, config, events } = await boot();
+  try {
+    const store = await runtime.store(config);
+    const opened = await store.call("create", { init: {} });
+    const recorder = sessionRecorder(store, opened.session.id, undefined, opened.recent);
+    await recorder.append({ role: "user", content: "q" }, {});
+    const answer = recorder.answer();
+    answer.update({ role: "assistant", content: "Hel" });
+    await new Promise((r) => setTimeout(r, 300));
+    store.current!.kill();
+    await restarted(events, "store");
+    answer.update({ role: "assistant", content: "Hello, wor" });
+    await answer.finish({ role: "assistant", content: "Hello, world" }, { model: "m" });
+    const { messages } = await store.call("history", { sessionId: opened.session.id, limit: 10 });
+    assert.deepEqual(messages.map((m) => [m.role, m.content, m.status]), [
+      ["user", "q", undefined],
+      ["assistant", "Hello, world", "complete"],
+    ]);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 Deno.test("the LLM worker dies mid-stream: the caller gets a clear error, the next call works", async () => {
   const { fake, runtime, config, events } = await boot();
   try {

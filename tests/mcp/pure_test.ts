@@ -43,9 +43,22 @@ Deno.test("framing: lines split across chunks, CRLF, empty lines, UTF-8 split mi
 });
 
 Deno.test("framing: an oversized line is dropped with a typed error, the next line still parses", () => {
-  const s = new LineSplitter(10);
-  assert.throws(() => s.push("x".repeat(11)), LineTooLongError);
-  assert.deepEqual(s.push("ok\n"), ["ok"]);
+  const dropped: LineTooLongError[] = [];
+  const s = new LineSplitter(10, { onDropped: (e) => dropped.push(e) });
+  assert.deepEqual(s.push("x".repeat(11)), []);
+  assert.deepEqual(s.push("xx\nok\n"), ["ok"]);
+  assert.equal(dropped.length, 1);
+  assert.ok(dropped[0] instanceof LineTooLongError);
+  // A reply with an id, at either end, becomes an error reply for that request.
+  const r = new LineSplitter(20, { server: "big" });
+  const atEnd = r.push(`{"result":"${"y".repeat(40)}`).concat(
+    r.push(`","jsonrpc":"2.0","id":7}\n`),
+  );
+  assert.equal(atEnd.length, 1);
+  assert.equal(JSON.parse(atEnd[0]).id, 7);
+  assert.match(JSON.parse(atEnd[0]).error.message, /^reply from big exceeded 20 characters/);
+  const atStart = r.push(`{"jsonrpc":"2.0","id":"a\\"b","result":"${"y".repeat(40)}"}\n`);
+  assert.equal(JSON.parse(atStart[0]).id, 'a"b');
   const t = new TailBuffer(10);
   t.write("line one\nline two\n");
   assert.equal(t.text().length, 10);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sanitizeLine } from "../../ui/sanitize.ts";
 import type { CommandContext } from "../context.ts";
 import { CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
@@ -287,6 +288,23 @@ async function checkServers(
     try {
       const info = await mcp.call("connect", { name }, { signal: ctx.signal, timeoutMs: 60_000 });
       const ms = Math.round(performance.now() - started);
+      // Listing the tools screens them: a server with tools set aside is degraded.
+      const degraded = info.state.status === "ready"
+        ? (await mcp.call("listTools", { server: name }, { signal: ctx.signal }).catch(() => ({
+          errors: [],
+        }))).errors.find((e) => e.code === "MCP_TOOLS_SET_ASIDE")
+        : undefined;
+      if (degraded) {
+        add({
+          area: "mcp",
+          name,
+          status: "warn",
+          detail: `degraded: ${sanitizeLine(degraded.message)}`,
+          fix:
+            `the server's other tools work; tell its authors, or disable it (mcp.servers.${name}.enabled = false)`,
+        });
+        return;
+      }
       add(
         info.state.status === "ready"
           ? {
@@ -330,6 +348,11 @@ function printCheck(ctx: CommandContext, check: DoctorCheck): void {
     : check.status === "warn"
     ? c.yellow("!")
     : c.red("✗");
-  ctx.io.out(`${mark} ${c.bold(`${check.area}: ${check.name}`)}  ${check.detail}\n`);
-  if (check.fix) ctx.io.out(`    ${c.dim(`fix: ${check.fix}`)}\n`);
+  // Details quote servers (their stderr, their errors): sanitised on the way to the terminal.
+  ctx.io.out(
+    `${mark} ${c.bold(`${check.area}: ${sanitizeLine(check.name)}`)}  ${
+      sanitizeLine(check.detail)
+    }\n`,
+  );
+  if (check.fix) ctx.io.out(`    ${c.dim(`fix: ${sanitizeLine(check.fix)}`)}\n`);
 }

@@ -8,6 +8,7 @@
 
 import { dirname } from "node:path";
 import { flagValues } from "../args.ts";
+import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
@@ -155,12 +156,25 @@ function printJson(ctx: CommandContext, value: unknown): void {
 
 function reportServerErrors(
   ctx: CommandContext,
-  errors: { server: string; message: string }[],
+  errors: { server: string; message: string; code?: string }[],
 ): number {
+  let failed = 0;
   for (const e of errors) {
-    ctx.io.err(`${ctx.io.errColor.red("error")}: ${e.server}: ${e.message}\n`);
+    // Tools set aside leave the server degraded, not failed: its other tools were listed.
+    if (e.code === "MCP_TOOLS_SET_ASIDE") {
+      ctx.io.err(
+        `${ctx.io.errColor.yellow("warning")}: ${sanitizeLine(e.server)} degraded: ${
+          sanitizeLine(e.message)
+        }\n`,
+      );
+      continue;
+    }
+    failed++;
+    ctx.io.err(
+      `${ctx.io.errColor.red("error")}: ${sanitizeLine(e.server)}: ${sanitizeLine(e.message)}\n`,
+    );
   }
-  return errors.length > 0 ? ExitCode.Runtime : ExitCode.Ok;
+  return failed > 0 ? ExitCode.Runtime : ExitCode.Ok;
 }
 
 /** `mcpchat tools list [SERVER]` and `mcpchat tools call SERVER TOOL [ARGS…]`. */
@@ -178,9 +192,11 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
     if (json) printJson(ctx, { tools, errors });
     else {
       for (const t of tools) {
-        const summary = (t.description ?? "").split("\n")[0];
+        const summary = sanitizeLine((t.description ?? "").split("\n")[0]);
         ctx.io.out(
-          `${c.bold(t.server)} ${c.cyan(t.tool)}${summary ? `  ${c.dim(summary)}` : ""}\n`,
+          `${c.bold(sanitizeLine(t.server))} ${c.cyan(sanitizeLine(t.tool))}${
+            summary ? `  ${c.dim(summary)}` : ""
+          }\n`,
         );
       }
       if (tools.length === 0 && errors.length === 0) ctx.io.err("no tools\n");
@@ -204,7 +220,8 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
         message?: string;
       };
       if (update.callId === callId) {
-        status.set(ctx.io.errColor.dim(progressText(server!, tool, update)));
+        const message = update.message === undefined ? undefined : sanitizeLine(update.message);
+        status.set(ctx.io.errColor.dim(progressText(server!, tool, { ...update, message })));
       }
     });
     let result;
@@ -243,10 +260,18 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
     if (json) printJson(ctx, { resources, templates: templates.resourceTemplates, errors });
     else {
       for (const r of resources) {
-        ctx.io.out(`${c.bold(r.server)} ${c.cyan(r.uri)}${r.name ? `  ${c.dim(r.name)}` : ""}\n`);
+        ctx.io.out(
+          `${c.bold(sanitizeLine(r.server))} ${c.cyan(sanitizeLine(r.uri))}${
+            r.name ? `  ${c.dim(sanitizeLine(r.name))}` : ""
+          }\n`,
+        );
       }
       for (const t of templates.resourceTemplates as { server: string; uriTemplate: string }[]) {
-        ctx.io.out(`${c.bold(t.server)} ${c.magenta(t.uriTemplate)}  ${c.dim("(template)")}\n`);
+        ctx.io.out(
+          `${c.bold(sanitizeLine(t.server))} ${c.magenta(sanitizeLine(t.uriTemplate))}  ${
+            c.dim("(template)")
+          }\n`,
+        );
       }
     }
     return reportServerErrors(ctx, errors);
@@ -264,8 +289,9 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
     if (json) printJson(ctx, result);
     else {
       for (const content of result.contents) {
-        if ("text" in content && typeof content.text === "string") ctx.io.out(content.text + "\n");
-        else {
+        if ("text" in content && typeof content.text === "string") {
+          ctx.io.out(sanitizeText(content.text) + "\n");
+        } else {
           const size = "blob" in content && typeof content.blob === "string"
             ? ` ${
               Math.floor(content.blob.length * 3 / 4) -
@@ -273,7 +299,11 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
             } bytes;`
             : "";
           ctx.io.out(
-            c.dim(`[${content.mimeType ?? "binary"} ${content.uri}${size} save it with -o FILE]\n`),
+            c.dim(
+              `[${sanitizeLine(content.mimeType ?? "binary")} ${
+                sanitizeLine(content.uri)
+              }${size} save it with -o FILE]\n`,
+            ),
           );
         }
       }
@@ -328,10 +358,10 @@ export async function promptsCommand(ctx: CommandContext, words: string[]): Prom
       for (const p of prompts) {
         const args = (p.arguments ?? []).map((
           a: { name: string; required?: boolean },
-        ) => (a.required ? a.name : `[${a.name}]`)).join(" ");
+        ) => (a.required ? a.name : `[${a.name}]`)).map(sanitizeLine).join(" ");
         ctx.io.out(
-          `${c.bold(p.server)} ${c.cyan(p.name)} ${args}${
-            p.description ? `  ${c.dim(p.description)}` : ""
+          `${c.bold(sanitizeLine(p.server))} ${c.cyan(sanitizeLine(p.name))} ${args}${
+            p.description ? `  ${c.dim(sanitizeLine(p.description))}` : ""
           }\n`,
         );
       }
@@ -354,7 +384,7 @@ export async function promptsCommand(ctx: CommandContext, words: string[]): Prom
     if (json) printJson(ctx, result);
     else {
       for (const message of result.messages) {
-        ctx.io.out(`${c.bold(message.role)}: ${renderContent([message.content])}\n`);
+        ctx.io.out(`${c.bold(sanitizeLine(message.role))}: ${renderContent([message.content])}\n`);
       }
     }
     return ExitCode.Ok;
@@ -426,9 +456,11 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     else {
       for (const r of results) {
         const mark = r.ok ? c.green("ok") : c.red("FAIL");
-        const detail = "tools" in r && r.ok
-          ? `${r.server?.name ?? ""} ${r.server?.version ?? ""}, ${r.tools} tools, ${r.ms} ms`
-          : r.status;
+        const detail = sanitizeLine(
+          "tools" in r && r.ok
+            ? `${r.server?.name ?? ""} ${r.server?.version ?? ""}, ${r.tools} tools, ${r.ms} ms`
+            : r.status,
+        );
         ctx.io.out(`${mark}  ${c.bold(r.name)}  ${detail}\n`);
       }
     }
@@ -574,8 +606,12 @@ async function writeFileAtomic(path: string, text: string): Promise<void> {
   await Deno.rename(temp, path);
 }
 
-/** Renders MCP content blocks as terminal text. */
+/** Renders MCP content blocks as terminal text (sanitised: servers' text drives no terminal). */
 export function renderContent(content: readonly unknown[]): string {
+  return sanitizeText(renderContentRaw(content));
+}
+
+function renderContentRaw(content: readonly unknown[]): string {
   return content.map((block) => {
     const b = block as {
       type?: string;

@@ -14,10 +14,11 @@ import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import { readAllText } from "../lines.ts";
+import { sanitizeLine } from "../../ui/sanitize.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import type { SessionRecorder } from "../sessions.ts";
-import { openSessionRecorder } from "../sessions.ts";
+import { openSessionRecorder, resumeNote } from "../sessions.ts";
 import { configMayNameServers } from "../runtime.ts";
 
 /**
@@ -74,6 +75,10 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
 
   const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
   const backend = backendFlag ?? config.llm.default;
+  if (!config.llm.backends[backend]?.configured) {
+    // A configuration problem, found before anything starts: exit 2, as documented.
+    throw new CommandError(unconfiguredHint(config, backend), ExitCode.Usage, "LLM_UNCONFIGURED");
+  }
   // The provider library loads while the MCP servers start.
   void runtime.preloadLlm(config, backend)
     .then(() => ctx.profiler.mark("llm provider loaded"), () => {});
@@ -98,6 +103,8 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     io.err(io.errColor.dim(`session ${recorder.sessionId}\n`));
   }
   const history: LlmMessage[] = recorder ? await recorder.history() : [];
+  const note = format === "text" && (options.continue || options.resume) && resumeNote(history);
+  if (note) io.err(io.errColor.dim(`${note}\n`));
   const system = options.system ?? recorder?.systemPrompt;
   if (mcp) {
     mcp.on("progress", (data) => {
@@ -111,13 +118,19 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     mcp,
     recorder,
     onToolErrors: (errors) => {
-      for (const e of errors) io.err(io.errColor.yellow(`warning: ${e.server}: ${e.message}\n`));
+      for (const e of errors) {
+        io.err(
+          io.errColor.yellow(`warning: ${sanitizeLine(e.server)}: ${sanitizeLine(e.message)}\n`),
+        );
+      }
     },
     approve: (call) => {
       if (policy.isAllowed(call)) return Promise.resolve("allow");
       io.err(
-        `${io.errColor.yellow("refused")} tool call ${call.name}: not allowed in one-shot mode ` +
-          `(allow it with --allow-tool '${call.name}', or --yes)\n`,
+        `${io.errColor.yellow("refused")} tool call ${
+          sanitizeLine(call.name)
+        }: not allowed in one-shot mode ` +
+          `(allow it with --allow-tool '${sanitizeLine(call.name)}', or --yes)\n`,
       );
       return Promise.resolve("deny");
     },
@@ -191,10 +204,11 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   } finally {
     offProgress?.();
     view?.finish();
+    // Also after an error or Ctrl-C: the partial answer is committed by now; free the session.
+    await recorder?.close().catch(() => {});
   }
   const result: AgentResult = step.value;
   const sessionId = recorder?.sessionId ?? null;
-  await recorder?.close();
   const final = {
     answer: result.answer,
     tool_calls: result.toolCalls.map(snake),
@@ -240,8 +254,16 @@ function snake(call: AgentResult["toolCalls"][number]) {
 /** Used by the REPL too: how to say that a backend is not configured. */
 export function unconfiguredHint(config: Config, backend: string): string {
   const b = config.llm.backends[backend];
-  const variable = b?.api_key_env;
-  return variable
-    ? `backend "${backend}" has no API key: set ${variable}, or pick another backend with -b`
-    : `backend "${backend}" is not configured (see mcpchat config path)`;
+  if (!b) {
+    return `there is no backend "${backend}" (known: ${
+      Object.keys(config.llm.backends).join(", ")
+    }; add one under [llm.backends.${backend}])`;
+  }
+  const variable = b.api_key_env;
+  if (variable && b.missing === `set ${variable}`) {
+    return `backend "${backend}" has no API key: set ${variable}, or pick another backend with -b`;
+  }
+  return `backend "${backend}" is not configured: ${
+    b.missing ?? "see mcpchat config path"
+  } (or pick another backend with -b)`;
 }

@@ -13,12 +13,13 @@ import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
 import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mod.ts";
-import { agentDeps } from "../agent_deps.ts";
+import { agentDeps, chatFaultForTests } from "../agent_deps.ts";
+import { ChatSupervisor } from "../../chat/supervisor.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
-import { openSessionRecorder, type SessionRecorder } from "../sessions.ts";
+import { openSessionRecorder, resumeNote, type SessionRecorder } from "../sessions.ts";
 import type { LlmSurface, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import type { ReplState } from "../repl/state.ts";
@@ -132,6 +133,8 @@ export async function startRepl(
     history.push(...await recorder.history());
     systemPrompt ??= recorder.systemPrompt;
     io.err(c.dim(`resumed session ${recorder.sessionId} (${history.length} messages)\n`));
+    const note = resumeNote(history);
+    if (note) io.err(c.yellow(`${note}\n`));
   }
   const totals: TurnContext["totals"] = { input: 0, output: 0, cost: 0 };
   const context: ContextOptions = {
@@ -140,6 +143,17 @@ export async function startRepl(
     reserveTokens: config.context.reserve_tokens,
   };
   let historyCursor: number | null | undefined;
+  // The chat loop is supervised: a fault restarts it with the session restored from the store.
+  const chat = await ChatSupervisor.start({
+    restore: async () => {
+      if (!recorder) return undefined;
+      const restored = await recorder.reload();
+      history.splice(0, history.length, ...restored);
+      return restored.length;
+    },
+    notify: (line) => io.err(c.yellow(`\n! ${line}\n`)),
+    afterTurn: chatFaultForTests(ctx.env),
+  });
   let statusLine = false;
   let markdown = markdownWanted({
     terminal: Deno.stdout.isTerminal(),
@@ -195,23 +209,25 @@ export async function startRepl(
     historyCursor = undefined;
     const manager = servers.length ? await startMcp() : undefined;
     text = await withAttachments(text, manager, signal);
-    await chatTurn(ctx, config, {
-      text,
-      signal,
-      history,
-      backend,
-      model,
-      manager,
-      llm,
-      recorder,
-      policy,
-      context,
-      system: systemPrompt,
-      ask,
-      choose: terminal?.choose,
-      totals,
-      markdown,
-    });
+    await chat.run(() =>
+      chatTurn(ctx, config, {
+        text,
+        signal,
+        history,
+        backend,
+        model,
+        manager,
+        llm,
+        recorder,
+        policy,
+        context,
+        system: systemPrompt,
+        ask,
+        choose: terminal?.choose,
+        totals,
+        markdown,
+      })
+    );
   };
 
   // What the slash commands (lib/cli/repl/commands/) share; the locals above stay the truth.
@@ -357,6 +373,7 @@ export async function startRepl(
       onMessage: sendMessage,
     },
   ).finally(() => terminal?.close());
+  await chat.stop();
   await recorder?.close();
   if (end !== "exit" || terminal) io.err(goodbye(totals, recorder?.sessionId, io.errColor));
   return ExitCode.Ok;

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { storeFailure } from "../sessions.ts";
+import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import type { SessionRecord } from "../../store/types.ts";
 import { checkImportNesting, MAX_IMPORT_BYTES } from "../../store/export.ts";
 import { StoreValidationError } from "../../store/errors.ts";
@@ -52,8 +53,8 @@ export async function sessionsCommand(ctx: CommandContext, words: string[]): Pro
             const cost = s.cost ? ` $${s.cost.toFixed(4)}` : "";
             ctx.io.out(
               `${c.cyan(s.id)}  ${when}  ${String(s.messageCount).padStart(5)} msgs${cost}  ${
-                c.dim(s.model ?? s.backend ?? "")
-              }  ${s.name ? c.bold(s.name) + " " : ""}${s.title}\n`,
+                c.dim(sanitizeLine(s.model ?? s.backend ?? ""))
+              }  ${s.name ? c.bold(s.name) + " " : ""}${sanitizeLine(s.title)}\n`,
             );
           }
         }
@@ -67,8 +68,9 @@ export async function sessionsCommand(ctx: CommandContext, words: string[]): Pro
           ctx.io.out(JSON.stringify({ session, recent: history.messages }, null, 2) + "\n");
           return ExitCode.Ok;
         }
+        // A transcript for reading: what models and servers wrote drives no terminal.
         for await (const piece of store.stream("exportMarkdown", { ref: session.id })) {
-          ctx.io.out(piece);
+          ctx.io.out(sanitizeText(piece));
         }
         return ExitCode.Ok;
       }
@@ -112,8 +114,10 @@ export async function sessionsCommand(ctx: CommandContext, words: string[]): Pro
           }
           ctx.io.err(`exported ${ref} to ${output}\n`);
         } else {
+          // Byte-exact into a pipe or file; sanitised only when a terminal would interpret it.
+          const clean = Deno.stdout.isTerminal() ? sanitizeText : (text: string) => text;
           for await (const piece of store.stream(method, { ref }, { signal: ctx.signal })) {
-            ctx.io.out(piece);
+            ctx.io.out(clean(piece));
           }
         }
         return ExitCode.Ok;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { openSessionRecorder } from "../../sessions.ts";
+import { interruptionMark, openSessionRecorder } from "../../sessions.ts";
 import { sanitizeLine, sanitizeText } from "../../../ui/sanitize.ts";
 import type { ReplCommand, ReplState } from "../state.ts";
 import { completePath } from "../complete.ts";
@@ -109,7 +109,11 @@ export const historyCommand: ReplCommand = {
         : m.content.map((p) =>
           p.type === "text" ? p.text : p.type === "tool-call" ? `[call ${p.name}]` : "[tool result]"
         ).join(" ");
-      io.out(`${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${sanitizeText(text)}\n`);
+      io.out(
+        `${io.color.dim(`#${m.seq}`)} ${io.color.bold(m.role)}: ${sanitizeText(text)}${
+          io.color.yellow(interruptionMark(m))
+        }\n`,
+      );
     }
     s.historyCursor = page.nextBefore;
     if (s.historyCursor === null) io.err(io.errColor.dim("(start of session)\n"));
