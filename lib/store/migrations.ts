@@ -139,6 +139,11 @@ export async function runMigrations(
         if (!res.ok) continue; // someone else initialised it: re-read
         return { from: first ?? 0, to: target, applied };
       }
+      // Not empty: a store of the first layout, or one that another process stamped between
+      // our read and the listing (the stamp is what we found). Migrating the latter would
+      // rebuild its index under that process's writes and leave stale entries: re-read.
+      const again = await retry(() => kv.get<number>(SCHEMA_VERSION_KEY));
+      if (again.versionstamp !== null) continue;
       version = 1;
     }
     first ??= version;

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  activeIndexKey,
   AmbiguousSessionError,
   chunkPrefix,
   openMessageStore,
+  runMigrations,
+  SCHEMA_VERSION,
+  SCHEMA_VERSION_KEY,
   SESSION_PREFIX,
   SessionDeletedError,
   SessionExistsError,
@@ -587,4 +591,33 @@ Deno.test("chunks a crash left behind without a message header are removed at th
     "the header commit removes the marker",
   );
   kv3.close();
+});
+
+Deno.test("a store another process stamped between our read and our look is not migrated again", async () => {
+  // The race seen with three writers opening one new store: one process read "no version",
+  // another stamped the store and wrote a session, the first found data, took it for the
+  // first layout, and rebuilt the index under the other's writes (a session listed twice).
+  const kv = await Deno.openKv(":memory:");
+  await kv.set(SCHEMA_VERSION_KEY, SCHEMA_VERSION);
+  await kv.set(activeIndexKey(7, "live"), { id: "live" });
+  let reads = 0;
+  const racing = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "get") {
+        return (key: Deno.KvKey) =>
+          key.join("/") === SCHEMA_VERSION_KEY.join("/") && reads++ === 0
+            ? Promise.resolve({ key, value: null, versionstamp: null }) // read before the stamp
+            : target.get(key);
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const report = await runMigrations(racing, { location: ":memory:", retry: (op) => op() });
+  assert.deepEqual(report.applied, [], "no migration ran on a stamped store");
+  assert.equal(report.to, SCHEMA_VERSION);
+  const index = [];
+  for await (const e of kv.list({ prefix: ["session_active"] })) index.push(e.key);
+  assert.deepEqual(index, [activeIndexKey(7, "live")], "the live index is untouched");
+  kv.close();
 });
