@@ -250,3 +250,17 @@ export async function peersConfig(servers: string[] = ["everything"]): Promise<s
   await Deno.writeTextFile(path, JSON.stringify({ mcpServers }, null, 2));
   return path;
 }
+
+/**
+ * The TOML of a config whose model is a local OpenAI-compatible provider at
+ * `providerUrl` (e.g. `FakeProvider`'s) and whose MCP server is the real
+ * server-everything, for tests that go through the CLI.
+ */
+export async function localChatConfig(providerUrl: string): Promise<string> {
+  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
+  return `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
+    `base_url = "${providerUrl}/v1"\nmodel = "gpt-4.1"\n` +
+    `[mcp.servers.everything]\ncommand = "node"\nargs = ${
+      JSON.stringify(peers.mcpServers.everything.args)
+    }\n`;
+}

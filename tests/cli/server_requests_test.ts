@@ -1,22 +1,14 @@
 import assert from "node:assert/strict";
 import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { isolatedEnv, peersConfig, runCli } from "../_helpers/cli.ts";
+import { isolatedEnv, localChatConfig, runCli } from "../_helpers/cli.ts";
 
 /** A config with a local OpenAI-compatible provider and server-everything. */
 async function setup() {
   const fake = await FakeProvider.start("text/event-stream");
   const env = await isolatedEnv();
   const config = `${env.HOME}/config.toml`;
-  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
-      `[mcp.servers.everything]\ncommand = "node"\nargs = ${
-        JSON.stringify(peers.mcpServers.everything.args)
-      }\n`,
-  );
+  await Deno.writeTextFile(config, await localChatConfig(fake.url));
   return { fake, env, config };
 }
 

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { FakeProvider } from "../fixtures/llm/server.ts";
-import { isolatedEnv, peersConfig, runCli } from "../_helpers/cli.ts";
+import { isolatedEnv, localChatConfig, runCli } from "../_helpers/cli.ts";
 
 async function setup(): Promise<
   { fake: FakeProvider; env: Record<string, string>; config: string }
@@ -14,15 +14,7 @@ async function setup(): Promise<
   const fake = await FakeProvider.start("text/event-stream");
   const env = await isolatedEnv();
   const config = `${env.HOME}/config.toml`;
-  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
-      `[mcp.servers.everything]\ncommand = "node"\nargs = ${
-        JSON.stringify(peers.mcpServers.everything.args)
-      }\n`,
-  );
+  await Deno.writeTextFile(config, await localChatConfig(fake.url));
   return { fake, env, config };
 }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { OtlpReceiver } from "../fixtures/otlp_receiver.ts";
-import { isolatedEnv, peersConfig, runCli } from "../_helpers/cli.ts";
+import { isolatedEnv, localChatConfig, runCli } from "../_helpers/cli.ts";
 
 Deno.test("a chat turn with a tool call exports spans and metrics from the main thread and the workers", async () => {
   const fake = await FakeProvider.start("text/event-stream");
@@ -20,15 +20,7 @@ Deno.test("a chat turn with a tool call exports spans and metrics from the main 
       OTEL_SERVICE_NAME: "mcpchat-test",
     });
     const config = `${env.HOME}/config.toml`;
-    const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
-    await Deno.writeTextFile(
-      config,
-      `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-        `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
-        `[mcp.servers.everything]\ncommand = "node"\nargs = ${
-          JSON.stringify(peers.mcpServers.everything.args)
-        }\n`,
-    );
+    await Deno.writeTextFile(config, await localChatConfig(fake.url));
     fake.reply(
       {
         chunks: openaiChunks({
