@@ -6,6 +6,7 @@
  */
 
 import { networkEnv } from "../../lib/util/network_env.ts";
+import { FakeProvider } from "../fixtures/llm/server.ts";
 
 /** Absolute path of the CLI entry. */
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -251,16 +252,40 @@ export async function peersConfig(servers: string[] = ["everything"]): Promise<s
   return path;
 }
 
-/**
- * The TOML of a config whose model is a local OpenAI-compatible provider at
- * `providerUrl` (e.g. `FakeProvider`'s) and whose MCP server is the real
- * server-everything, for tests that go through the CLI.
- */
-export async function localChatConfig(providerUrl: string): Promise<string> {
+/** The real server-everything as `[mcp.servers.everything]` TOML. */
+export async function everythingToml(): Promise<string> {
   const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
-  return `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-    `base_url = "${providerUrl}/v1"\nmodel = "gpt-4.1"\n` +
-    `[mcp.servers.everything]\ncommand = "node"\nargs = ${
-      JSON.stringify(peers.mcpServers.everything.args)
-    }\n`;
+  return `[mcp.servers.everything]\ncommand = "node"\nargs = ${
+    JSON.stringify(peers.mcpServers.everything.args)
+  }\n`;
+}
+
+/** What {@linkcode localChat} set up. */
+export interface LocalChat {
+  /** The local OpenAI-compatible provider the config points at. */
+  fake: FakeProvider;
+  /** A private environment (see {@linkcode isolatedEnv}). */
+  env: Record<string, string>;
+  /** Path of the config file. */
+  config: string;
+}
+
+/**
+ * A local fake provider, a private environment, and a config whose default
+ * model is that provider (`local`, model `gpt-4.1`); `toml` is appended
+ * (servers, other sections). One setup for the tests that chat through the CLI.
+ */
+export async function localChat(
+  toml = "",
+  extraEnv: Record<string, string> = {},
+): Promise<LocalChat> {
+  const fake = await FakeProvider.start("text/event-stream");
+  const env = await isolatedEnv(extraEnv);
+  const config = `${env.HOME}/config.toml`;
+  await Deno.writeTextFile(
+    config,
+    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
+      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` + toml,
+  );
+  return { fake, env, config };
 }

@@ -4,24 +4,18 @@
  * a marker; the session keeps it whole; later turns carry the whole history.
  */
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { isolatedEnv, PtySession, runCli } from "../_helpers/cli.ts";
+import { localChat, PtySession, runCli } from "../_helpers/cli.ts";
 
 const FIXTURE = new URL("../fixtures/mcp/misbehaving.mjs", import.meta.url).pathname;
 
 type Sent = { role: string; content: string | null; tool_calls?: unknown[] }[];
 
 Deno.test("a 1 MB tool result, then three more turns: the history stays whole, the result is cut with a marker", async () => {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv();
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
-      `[mcp.servers.big]\ncommand = "node"\nargs = ${JSON.stringify([FIXTURE, "big-result"])}\n`,
+  const { fake, env, config } = await localChat(
+    `[mcp.servers.big]\ncommand = "node"\nargs = ${JSON.stringify([FIXTURE, "big-result"])}\n`,
   );
+
   fake.reply(
     {
       chunks: openaiChunks({

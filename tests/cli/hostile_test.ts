@@ -4,9 +4,8 @@
  * `--output-format json|stream-json` stay byte-exact.
  */
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { isolatedEnv, runCli } from "../_helpers/cli.ts";
+import { localChat, runCli } from "../_helpers/cli.ts";
 
 const FIXTURE = new URL("../fixtures/mcp/misbehaving.mjs", import.meta.url).pathname;
 const ESC = "\x1b";
@@ -20,18 +19,10 @@ function assertInert(text: string, where: string): void {
   assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, `${where}: ${JSON.stringify(text)}`);
 }
 
-async function setup() {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv();
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
-      `[mcp.servers.hostile]\ncommand = "node"\nargs = ${JSON.stringify([FIXTURE, "hostile"])}\n`,
+const setup = () =>
+  localChat(
+    `[mcp.servers.hostile]\ncommand = "node"\nargs = ${JSON.stringify([FIXTURE, "hostile"])}\n`,
   );
-  return { fake, env, config };
-}
 
 Deno.test("a hostile server's names, descriptions, results, resources and prompts reach the terminal inert", async () => {
   const { fake, env, config } = await setup();

@@ -4,25 +4,13 @@
  * talking to the local fake provider and a real MCP server.
  */
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
+import type { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { DENO_JSON, isolatedEnv, peersConfig, PtySession } from "../_helpers/cli.ts";
+import { DENO_JSON, everythingToml, localChat, PtySession } from "../_helpers/cli.ts";
 
-async function setup() {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv();
-  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
-      `[mcp]\nstartup_mode = "background"\n[mcp.servers.everything]\ncommand = "node"\nargs = ${
-        JSON.stringify(peers.mcpServers.everything.args)
-      }\n`,
-  );
-  return { fake, env, config };
-}
+/** A local provider and the real server-everything, connected in the background. */
+const setup = async () =>
+  localChat(`[mcp]\nstartup_mode = "background"\n${await everythingToml()}`);
 
 /** What the model received as the last user message of request `i`. */
 function lastUser(fake: FakeProvider, i: number): string {

@@ -1,23 +1,17 @@
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { cliArgs, isolatedEnv, peersConfig, PtySession, ROOT } from "../_helpers/cli.ts";
+import {
+  cliArgs,
+  everythingToml,
+  localChat,
+  peersConfig,
+  PtySession,
+  ROOT,
+} from "../_helpers/cli.ts";
 
-async function setup() {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv();
-  const peers = JSON.parse(await Deno.readTextFile(await peersConfig(["everything"])));
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
-      `[mcp]\nstartup_mode = "background"\n[mcp.servers.everything]\ncommand = "node"\nargs = ${
-        JSON.stringify(peers.mcpServers.everything.args)
-      }\n`,
-  );
-  return { fake, env, config };
-}
+/** A local provider and the real server-everything, connected in the background. */
+const setup = async () =>
+  localChat(`[mcp]\nstartup_mode = "background"\n${await everythingToml()}`);
 
 const echo = (id: string, message: string) => ({
   chunks: openaiChunks({ toolCalls: [{ id, name: "everything__echo", args: { message } }] }),

@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { isolatedEnv, localChatConfig, runCli } from "../_helpers/cli.ts";
+import { everythingToml, localChat, runCli } from "../_helpers/cli.ts";
 
-/** A config with a local OpenAI-compatible provider and server-everything. */
-async function setup() {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv();
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(config, await localChatConfig(fake.url));
-  return { fake, env, config };
-}
+/** A local provider and the real server-everything. */
+const setup = async () => localChat(await everythingToml());
 
 Deno.test("tools list: the CLI offers sampling and elicitation, so servers show the tools that need them", async () => {
   const { fake, env, config } = await setup();

@@ -4,21 +4,10 @@
  * `mcpchat health --json`, and the health check of `doctor`.
  */
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { isolatedEnv, PtySession, runCli } from "../_helpers/cli.ts";
+import { localChat, PtySession, runCli } from "../_helpers/cli.ts";
 
-async function setup(extraToml = "", extraEnv: Record<string, string> = {}) {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv(extraEnv);
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` + extraToml,
-  );
-  return { fake, env, config };
-}
+const setup = localChat;
 
 Deno.test("REPL: the LLM worker dies mid-turn; the user is told, the next turn works, the session is intact, /health counts the restart", async () => {
   const { fake, env, config } = await setup("", { MCPCHAT_TEST_FAULT: "llm@chat" });

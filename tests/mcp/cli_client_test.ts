@@ -5,18 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
-import { isolatedEnv, localChatConfig, runCli } from "../_helpers/cli.ts";
+import { everythingToml, isolatedEnv, localChat, runCli } from "../_helpers/cli.ts";
 
-async function setup(): Promise<
-  { fake: FakeProvider; env: Record<string, string>; config: string }
-> {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv();
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(config, await localChatConfig(fake.url));
-  return { fake, env, config };
-}
+/** A local provider and the real server-everything. */
+const setup = async () => localChat(await everythingToml());
 
 Deno.test("tools list --json: sampling/elicitation tools are offered, every field is kept", async () => {
   const { fake, env, config } = await setup();

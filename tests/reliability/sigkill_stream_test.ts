@@ -5,20 +5,13 @@
  * cleanly, and the session can be continued.
  */
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { isolatedEnv, runCli, spawnCli } from "../_helpers/cli.ts";
+import { localChat, runCli, spawnCli } from "../_helpers/cli.ts";
 import { recordFigure } from "./_figures.ts";
 
 Deno.test("SIGKILL mid-stream: the acknowledged messages survive and the session continues", async () => {
-  const fake = await FakeProvider.start("text/event-stream");
-  const env = await isolatedEnv();
-  const config = `${env.HOME}/config.toml`;
-  await Deno.writeTextFile(
-    config,
-    `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
-      `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n`,
-  );
+  const { fake, env, config } = await localChat();
+
   try {
     // A first, complete turn: acknowledged for sure.
     fake.reply({ chunks: openaiChunks({ text: ["First answer."] }) });

@@ -4,23 +4,19 @@
  * Deno's built-in OpenTelemetry to a local OTLP/HTTP receiver.
  */
 import assert from "node:assert/strict";
-import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { OtlpReceiver } from "../fixtures/otlp_receiver.ts";
-import { isolatedEnv, localChatConfig, runCli } from "../_helpers/cli.ts";
+import { everythingToml, localChat, runCli } from "../_helpers/cli.ts";
 
 Deno.test("a chat turn with a tool call exports spans and metrics from the main thread and the workers", async () => {
-  const fake = await FakeProvider.start("text/event-stream");
   const receiver = OtlpReceiver.start();
+  const { fake, env, config } = await localChat(await everythingToml(), {
+    OTEL_DENO: "true",
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_SERVICE_NAME: "mcpchat-test",
+  });
   try {
-    const env = await isolatedEnv({
-      OTEL_DENO: "true",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_SERVICE_NAME: "mcpchat-test",
-    });
-    const config = `${env.HOME}/config.toml`;
-    await Deno.writeTextFile(config, await localChatConfig(fake.url));
     fake.reply(
       {
         chunks: openaiChunks({
