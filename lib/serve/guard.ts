@@ -348,3 +348,27 @@ export class RateLimiter {
     this.#buckets.delete(key);
   }
 }
+
+/**
+ * Reads a POST body under the size cap and parses it as JSON-RPC: the
+ * messages, or the refusal to answer with (413 over the cap, 400 malformed).
+ *
+ * @example
+ * ```ts
+ * import { readJsonRpcBody } from "./guard.ts";
+ * const body = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
+ * const parsed = await readJsonRpcBody(new Request("http://x/", { method: "POST", body }), 10);
+ * console.log(parsed.ok ? "parsed" : parsed.refusal.status); // 413
+ * ```
+ */
+export async function readJsonRpcBody(
+  request: Request,
+  limit: number,
+): Promise<ReturnType<typeof parseJsonRpc>> {
+  try {
+    return parseJsonRpc(await readBodyCapped(request, limit));
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return { ok: false, refusal: tooLarge(error.limit) };
+    throw error;
+  }
+}

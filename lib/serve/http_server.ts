@@ -14,16 +14,13 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
-  BodyTooLargeError,
   checkBearer,
   type JsonRpcLike,
   OriginPolicy,
-  parseJsonRpc,
   RateLimiter,
-  readBodyCapped,
+  readJsonRpcBody,
   type Refusal,
   refusalResponse,
-  tooLarge,
 } from "./guard.ts";
 import { LegacySseTransport } from "./sse_transport.ts";
 import { MemoryEventStore } from "./event_store.ts";
@@ -195,14 +192,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
   const handleMcp = async (request: Request): Promise<Response> => {
     const id = request.headers.get("mcp-session-id");
     if (request.method === "POST") {
-      let body: string;
-      try {
-        body = await readBodyCapped(request, options.maxBodyBytes);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) return refusalResponse(tooLarge(error.limit));
-        throw error;
-      }
-      const parsed = parseJsonRpc(body);
+      const parsed = await readJsonRpcBody(request, options.maxBodyBytes);
       if (!parsed.ok) return refusalResponse(parsed.refusal);
       const ids = parsed.messages.filter(isRequest).map((m) => m.id as string | number);
       if (!id) {
@@ -286,14 +276,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     const id = url.searchParams.get("sessionId") ?? "";
     const session = sessions.get(id);
     if (!session || session.kind !== "sse" || session.sse!.closed) return unknownSession();
-    let body: string;
-    try {
-      body = await readBodyCapped(request, options.maxBodyBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return refusalResponse(tooLarge(error.limit));
-      throw error;
-    }
-    const parsed = parseJsonRpc(body);
+    const parsed = await readJsonRpcBody(request, options.maxBodyBytes);
     if (!parsed.ok) return refusalResponse(parsed.refusal);
     session.lastSeen = clock.now();
     session.sse!.receive(parsed.messages as JSONRPCMessage[]);
