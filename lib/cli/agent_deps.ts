@@ -6,6 +6,8 @@
  */
 
 import type { AgentDeps, AgentTool } from "../chat/agent.ts";
+import type { ContextOptions } from "../chat/context.ts";
+import type { Config } from "../config/schema.ts";
 import type { ApprovalDecision, ToolCallRequest } from "../chat/approval.ts";
 import type { PluginRef } from "../plugin/ref.ts";
 import type { LlmSurface, McpSurface } from "./runtime.ts";
@@ -158,5 +160,25 @@ export function chatFaultForTests(
     const fault = new TypeError(`test fault injected after turn ${turn}`);
     if (how === "throw") throw fault;
     void Promise.reject(fault);
+  };
+}
+
+/**
+ * The context budget of a chat turn, from `[context]`: one reading for the
+ * REPL, one-shot mode and server mode.
+ *
+ * @example
+ * ```ts
+ * import { contextOptions } from "./agent_deps.ts";
+ * import type { Config } from "../config/schema.ts";
+ * const config = { context: { strategy: "smart", max_tokens: 8000, reserve_tokens: 1000 } } as Config;
+ * console.log(contextOptions(config)); // { strategy: "smart", maxTokens: 8000, reserveTokens: 1000 }
+ * ```
+ */
+export function contextOptions(config: Config): ContextOptions {
+  return {
+    strategy: config.context.strategy,
+    maxTokens: config.context.max_tokens,
+    reserveTokens: config.context.reserve_tokens,
   };
 }

@@ -22,7 +22,7 @@ import type {
   SessionSummary,
 } from "../serve/backend.ts";
 import type { MessageEntry, SessionRecord } from "../store/types.ts";
-import { agentDeps } from "./agent_deps.ts";
+import { agentDeps, contextOptions } from "./agent_deps.ts";
 import type { McpHostHandlers, Runtime, StoreSurface } from "./runtime.ts";
 import { resumableHistory, type SessionRecorder, sessionRecorder } from "./sessions.ts";
 
@@ -215,11 +215,7 @@ export class ServeHost implements ServeBackend {
         model: params.model ?? (params.backend ? undefined : chat.model ?? model),
         system: chat.recorder.systemPrompt,
         maxTurns: 25,
-        context: {
-          strategy: config.context.strategy,
-          maxTokens: config.context.max_tokens,
-          reserveTokens: config.context.reserve_tokens,
-        },
+        context: contextOptions(config),
         maxTokens: config.llm.max_tokens,
         temperature: config.llm.temperature,
       }, options.signal);

@@ -8,7 +8,7 @@
 
 import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
-import { agentDeps } from "../agent_deps.ts";
+import { agentDeps, contextOptions } from "../agent_deps.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
@@ -141,11 +141,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     model,
     system,
     maxTurns: options.maxTurns ?? 25,
-    context: {
-      strategy: config.context.strategy,
-      maxTokens: config.context.max_tokens,
-      reserveTokens: config.context.reserve_tokens,
-    },
+    context: contextOptions(config),
     maxTokens: config.llm.max_tokens,
     temperature: config.llm.temperature,
   }, ctx.signal));

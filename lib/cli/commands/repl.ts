@@ -13,7 +13,7 @@ import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
 import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mod.ts";
-import { agentDeps, chatFaultForTests } from "../agent_deps.ts";
+import { agentDeps, chatFaultForTests, contextOptions } from "../agent_deps.ts";
 import { ChatSupervisor } from "../../chat/supervisor.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
 import { type ProgressEvent, TurnView } from "../turn_view.ts";
@@ -137,11 +137,7 @@ export async function startRepl(
     if (note) io.err(c.yellow(`${note}\n`));
   }
   const totals: TurnContext["totals"] = { input: 0, output: 0, cost: 0 };
-  const context: ContextOptions = {
-    strategy: config.context.strategy,
-    maxTokens: config.context.max_tokens,
-    reserveTokens: config.context.reserve_tokens,
-  };
+  const context: ContextOptions = contextOptions(config);
   let historyCursor: number | null | undefined;
   // The chat loop is supervised: a fault restarts it with the session restored from the store.
   const chat = await ChatSupervisor.start({
