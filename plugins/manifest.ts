@@ -128,8 +128,8 @@ function mcpManagerInit(
 
 /**
  * The LLM plugin: network access to exactly the configured providers'
- * host:port, their key variables only, and `sys: hostname` (needed by the AI
- * SDK at import). Provider libraries load lazily inside it.
+ * host:port and their key variables only. Provider libraries load lazily
+ * inside it.
  *
  * @example
  * ```ts ignore

@@ -7,12 +7,15 @@
  * @module
  */
 
-import type { LanguageModel } from "ai";
+import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { ResolvedBackend } from "./config.ts";
 import type { FetchFunction } from "./pool.ts";
 
-/** Makes a language model of one backend. */
-export type ModelFactory = (modelId: string) => LanguageModel;
+/**
+ * Makes a language model of one backend: the provider interface
+ * (`LanguageModelV4`) whose `doStream` speaks the backend's wire format.
+ */
+export type ModelFactory = (modelId: string) => LanguageModelV4;
 
 /**
  * Imports the provider library of `backend` and returns a model factory

@@ -1,6 +1,6 @@
 /**
  * The `llm` plugin in a real narrowed worker (net = the fake provider's
- * host:port, env = its key variable, sys = hostname) against local servers.
+ * host:port, env = its key variable, nothing else) against local servers.
  */
 import assert from "node:assert/strict";
 import { startPlugin } from "../../lib/plugin/mod.ts";
@@ -57,7 +57,6 @@ Deno.test("llm worker: streams a chat, reports status and stats, maps errors", a
     assert.deepEqual(permissions, {
       net: [new URL(server.url).host],
       env: ["ANTHROPIC_BASE_URL", KEY_VAR],
-      sys: ["hostname"],
     });
     server.reply({
       chunks: wire.anthropicChunks({
