@@ -15,7 +15,7 @@ import { parseToolCall, providerTools } from "../../lib/llm/tool_calls.ts";
 import { hostPort, llmWorkerPermissions } from "../../lib/llm/permissions.ts";
 import { CostTracker, formatCost, PricingTable } from "../../lib/llm/pricing.ts";
 import { DEFAULT_RETRY, parseRetryAfter, retryDelay } from "../../lib/llm/retry.ts";
-import { classifyError } from "../../lib/llm/classify.ts";
+import { classifyError, ProviderStreamError, streamError } from "../../lib/llm/classify.ts";
 
 const none = () => undefined;
 const envOf = (vars: Record<string, string>) => (n: string) => vars[n];
@@ -433,5 +433,29 @@ Deno.test("model references: backend:model only when the prefix is a backend", (
     splitModelRef("qwen2.5:7b", names),
     { model: "qwen2.5:7b" },
     "Ollama tags stay whole",
+  );
+});
+
+Deno.test("streamError: a provider's error payload in a stream becomes an Error that classifies", () => {
+  const plain = streamError({ type: "overloaded_error", message: "Overloaded" });
+  assert.ok(plain instanceof ProviderStreamError);
+  assert.equal(plain.message, "Overloaded");
+  const nested = streamError({ type: "error", error: { message: "quota", code: 429 } });
+  assert.ok(nested instanceof Error && nested.message === "quota");
+  const deep = streamError({ response: { error: { message: "bad", status: 500 } } });
+  assert.ok(deep instanceof ProviderStreamError && deep.statusCode === 500);
+  const own = new Error("x");
+  assert.equal(streamError(own), own);
+  assert.equal(streamError("text"), "text");
+  const shapeless = { foo: 1 };
+  assert.equal(streamError(shapeless), shapeless);
+  // The library's own verdict on retrying wins over the message's words.
+  const b = resolveBackend("anthropic", {}, () => "k");
+  const marked = streamError({ message: "Overloaded", isRetryable: false });
+  assert.equal(classifyError(marked, b, "m", 0, false).retryable, false);
+  assert.equal(classifyError(plain, b, "m", 0, false).retryable, true);
+  assert.equal(
+    classifyError(streamError({ message: "odd", isRetryable: true }), b, "m", 0, false).retryable,
+    true,
   );
 });
