@@ -126,6 +126,7 @@ export class Runtime {
   #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
+  #stdinGraceMs?: number;
 
   private constructor(options: RuntimeOptions, extraRead: string[]) {
     this.#options = options;
@@ -209,6 +210,18 @@ export class Runtime {
     this.#started.delete(this.configRef.name);
     await started.catch(() => {});
     await this.root.removeChild(this.configRef.name);
+  }
+
+  /**
+   * For a run whose output is complete when it stops (a one-shot run): at
+   * shutdown a stdio server gets SIGTERM right after its stdin closes,
+   * instead of a grace period first, as the MCP stdio transport allows
+   * ("if the server does not exit within a reasonable time"). Many servers
+   * ignore stdin EOF, and nothing more is wanted from them. Call it before
+   * {@linkcode Runtime.mcp}.
+   */
+  exitPromptly(): void {
+    this.#stdinGraceMs = 0;
   }
 
   /**
@@ -349,6 +362,7 @@ export class Runtime {
       // After stdin closes a server gets this long to exit, then SIGTERM, then as long
       // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
       killGraceMs: 250,
+      stdinGraceMs: this.#stdinGraceMs,
       // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
       sandbox: this.#sandbox = new SandboxHost(sandboxHostOptions(config, this.#options)),
     });

@@ -111,6 +111,8 @@ export interface McpTransportHostOptions {
   heartbeat?: { intervalMs: number; missed: number } | false;
   /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
   killGraceMs?: number;
+  /** Grace period after stdin closes before SIGTERM, when not `killGraceMs` (see `StdioProcess`). */
+  stdinGraceMs?: number;
   /** OS sandbox of stdio server processes (omitted: servers run unsandboxed). */
   sandbox?: SandboxHost;
   /** Finds an OAuth server's authorization hosts (default: RFC 9728 / 8414 discovery). */
@@ -191,7 +193,10 @@ export class McpTransportHost {
     const { validateServerConfig } = await import("./server_check.ts");
     const valid = validateServerConfig(name, config);
     const getEnv = this.#opts.getEnv ?? safeEnvGet;
-    let spec = transportSpecFor(name, valid, getEnv, { killGraceMs: this.#opts.killGraceMs });
+    let spec = transportSpecFor(name, valid, getEnv, {
+      killGraceMs: this.#opts.killGraceMs,
+      stdinGraceMs: this.#opts.stdinGraceMs,
+    });
     if (spec.kind !== "stdio" && spec.oauth) {
       // The authorization servers the resource names are allowed without a hand-written
       // oauth.allowed_hosts: the pool's `net` is fixed when it starts.

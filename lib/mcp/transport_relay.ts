@@ -81,6 +81,7 @@ export function openStdioSession(
     env: spec.env,
     cwd: spec.cwd,
     killGraceMs: spec.killGraceMs,
+    stdinGraceMs: spec.stdinGraceMs,
     stderrChars: spec.stderrChars,
   }, {
     onLine: (line) =>

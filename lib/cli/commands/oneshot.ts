@@ -47,6 +47,8 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   // MCP SDK while the config loads); then the LLM worker with its provider, the
   // MCP server processes and the session store at once.
   const runtime = await ctx.runtimeStarting();
+  // The answer is printed before anything stops: servers need no time to wind down.
+  runtime.exitPromptly();
   const configLoading = ctx.config();
   configLoading.catch(() => {}); // awaited just below
   const { backend: backendFlag, model } = options;
