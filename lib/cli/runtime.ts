@@ -42,6 +42,11 @@ import { discoverExtraReads } from "../config/permissions.ts";
 import { recordRestart } from "../telemetry/mod.ts";
 import { defaultConfigPath } from "../config/paths.ts";
 import { SandboxHost } from "../mcp/sandbox/host.ts";
+import {
+  detectSandbox,
+  type SandboxAvailability,
+  systemDetectDeps,
+} from "../mcp/sandbox/detect.ts";
 import { sandboxHostOptions } from "./sandbox_setup.ts";
 
 /** RPC surface of the config plugin. */
@@ -273,15 +278,33 @@ export class Runtime {
    * Given the config still loading (a promise), the manager's worker is
    * spawned at once and loads the MCP SDK while the config loads: it needs no
    * permission, only its init waits for the config.
+   *
+   * With `startServers` (a command that uses every server at once, like a
+   * one-shot run), the enabled stdio servers' processes start as soon as the
+   * config is read, while the manager is still loading; it then connects to
+   * the processes already running.
    */
   async mcp(
     configOrLoading: Config | Promise<Config>,
     hostHandlers: McpHostHandlers = {},
+    options: { startServers?: boolean } = {},
   ): Promise<PluginRef<McpSurface>> {
     if (!this.#mcp) {
       const loading = Promise.resolve(configOrLoading);
       const store = async () => this.store(await loading);
-      const transportsReady = loading.then((config) => this.#transportHost(config, store));
+      // Servers to start early need the sandbox probe first: it starts now, beside the config.
+      const detecting = options.startServers
+        ? detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""))
+        : undefined;
+      detecting?.catch(() => {}); // a failed probe means "unavailable", reported by the host
+      const transportsReady = loading.then((config) => {
+        const transports = this.#transportHost(config, store, detecting);
+        if (options.startServers) {
+          void transports.prestart(config.mcp.servers)
+            .then(() => this.#options.profiler?.mark("mcp servers spawned"));
+        }
+        return transports;
+      });
       transportsReady.catch(() => {}); // reported by the manager's start
       // The server supervisor starts before the manager, so the root stops it after.
       // It exists once the config is known: until then the root holds a stand-in.
@@ -335,7 +358,11 @@ export class Runtime {
     return mcp;
   }
 
-  #transportHost(config: Config, store: () => Promise<PluginRef<StoreSurface>>): McpTransportHost {
+  #transportHost(
+    config: Config,
+    store: () => Promise<PluginRef<StoreSurface>>,
+    detecting?: Promise<SandboxAvailability>,
+  ): McpTransportHost {
     const transports = new McpTransportHost({
       // OAuth tokens of remote servers live in the session store, keyed per server.
       oauth: {
@@ -364,7 +391,10 @@ export class Runtime {
       killGraceMs: 250,
       stdinGraceMs: this.#stdinGraceMs,
       // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
-      sandbox: this.#sandbox = new SandboxHost(sandboxHostOptions(config, this.#options)),
+      sandbox: this.#sandbox = new SandboxHost({
+        ...sandboxHostOptions(config, this.#options),
+        ...(detecting ? { detect: () => detecting } : {}),
+      }),
     });
     this.#transports = transports;
     transports.supervisor.subscribe((event) => {

@@ -18,6 +18,12 @@
  *    disconnected for good; the pool closes that server's transport (which
  *    reaps its child), and the host kills what is left of its process group.
  *
+ * A command that will use every server at once (a one-shot run) may
+ * {@linkcode McpTransportHost.prestart} them as soon as the config is read:
+ * the processes start while the manager still loads the MCP SDK, and the
+ * manager's later `spawnTransport` for the same config gets the waiting port
+ * (nothing is sent to a server before the manager's `initialize`).
+ *
  * Each server is a `temporary` child `mcp-server:<name>` of the dynamic
  * server supervisor (for ordered shutdown, lifecycle events and `/health`);
  * reconnecting with backoff is the manager's job, per server.
@@ -136,6 +142,11 @@ interface ActorRecord {
   generation: number;
   pool: Pool;
   settle(reason: ExitReason): void;
+  /**
+   * Set while a prestarted server waits for the manager: its config (as
+   * JSON, to match the manager's request) and the manager's end of the channel.
+   */
+  waiting?: { config: string; port: MessagePort };
 }
 
 const POOL_ID = "mcp-transports";
@@ -182,16 +193,25 @@ export class McpTransportHost {
     stopTransport: (p: { name: string }) => Promise<{ stopped: boolean }>;
   } {
     return {
-      spawnTransport: (p) => this.spawn(p.name, p.config),
+      spawnTransport: (p) => this.claim(p.name, p.config) ?? this.spawn(p.name, p.config),
       stopTransport: async (p) => ({ stopped: await this.stop(p.name) }),
     };
   }
 
-  /** The spec a server's actor runs: command resolved on its own PATH, sandbox applied. */
-  async specFor(name: string, config: ServerConfig): Promise<TransportSpec> {
+  /**
+   * The spec a server's actor runs: command resolved on its own PATH, sandbox
+   * applied. `validated`: the config comes straight from the config loader
+   * (which checked it against the same schema), not from the manager.
+   */
+  async specFor(
+    name: string,
+    config: ServerConfig,
+    options: { validated?: boolean } = {},
+  ): Promise<TransportSpec> {
     // Checked here too: the manager worker asks, the main thread grants permissions.
-    const { validateServerConfig } = await import("./server_check.ts");
-    const valid = validateServerConfig(name, config);
+    const valid = options.validated
+      ? config
+      : (await import("./server_check.ts")).validateServerConfig(name, config);
     const getEnv = this.#opts.getEnv ?? safeEnvGet;
     let spec = transportSpecFor(name, valid, getEnv, {
       killGraceMs: this.#opts.killGraceMs,
@@ -223,10 +243,53 @@ export class McpTransportHost {
     return spec;
   }
 
+  /**
+   * Starts the servers' actors now (their processes start), before the
+   * manager asks: each one's port waits for the manager's `spawnTransport`
+   * of the same config ({@linkcode McpTransportHost.claim}). A server that
+   * cannot start is left to fail on the manager's own request, with its own
+   * message. Resolves when every process was started (or failed to).
+   */
+  async prestart(servers: Record<string, ServerConfig>): Promise<void> {
+    const enabled = Object.entries(servers).filter(([, c]) =>
+      c.enabled !== false && isStdioConfig(c)
+    );
+    if (enabled.length === 0) return;
+    // The pool worker starts (with permissions for every configured server) while the
+    // servers' specs are worked out.
+    void this.#ensurePool({}).catch(() => {});
+    await Promise.all(
+      enabled.map(([name, config]) =>
+        this.spawn(name, config, { attach: false, validated: true }).catch(() => undefined)
+      ),
+    );
+  }
+
+  /**
+   * Hands a prestarted server's waiting port to the manager when it asks for
+   * the same config; `undefined` when there is none (then it is spawned).
+   */
+  claim(name: string, config: ServerConfig): Promise<{ generation: number }> | undefined {
+    const record = this.#actors.get(name);
+    const waiting = record?.waiting;
+    if (!record || !waiting || waiting.config !== JSON.stringify(config)) return undefined;
+    record.waiting = undefined;
+    this.#opts.emitToManager(
+      "attach-server",
+      { name, generation: record.generation, port: waiting.port },
+      [waiting.port],
+    );
+    return Promise.resolve({ generation: record.generation });
+  }
+
   /** (Re)starts a server's actor in the pool and attaches a fresh port to the manager. */
-  async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
+  async spawn(
+    name: string,
+    config: ServerConfig,
+    options: { attach?: boolean; validated?: boolean } = {},
+  ): Promise<{ generation: number }> {
     await this.stop(name);
-    const spec = await this.specFor(name, config);
+    const spec = await this.specFor(name, config, { validated: options.validated });
     const pool = await this.#ensurePool(transportPluginPermissions(spec));
     const generation = ++this.#generation;
     let settle!: (reason: ExitReason) => void;
@@ -265,8 +328,11 @@ export class McpTransportHost {
     this.#actors.set(name, record);
     const { port1, port2 } = new MessageChannel();
     pool.handle.peer.emit("open", { name, spec, port: port1 }, [port1]);
-    this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
+    if (options.attach === false) record.waiting = { config: JSON.stringify(config), port: port2 };
+    else this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
     void exited.then((reason) => {
+      record.waiting?.port.close();
+      record.waiting = undefined;
       const current = this.#actors.get(name);
       if (current?.generation !== generation) return;
       this.#actors.delete(name);

@@ -64,8 +64,10 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     },
     target: () => ({ backend: backendFlag ?? loaded.config?.llm.default, model }),
   });
+  // Every server is used at once (the first turn lists all tools): their processes start
+  // as soon as the config names them, while the manager loads.
   const mcpEarly = await configMayNameServers(ctx.env, ctx.configPath)
-    ? runtime.mcp(configLoading, mcpHandlers)
+    ? runtime.mcp(configLoading, mcpHandlers, { startServers: true })
     : undefined;
   mcpEarly?.catch(() => {}); // a config error is reported by the config load
   const config = loaded.config = await configLoading;
@@ -94,7 +96,9 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   recorderOpening?.catch(() => {}); // awaited below
   const [llm, mcp] = await Promise.all([
     llmReady,
-    hasServers ? mcpEarly ?? runtime.mcp(config, mcpHandlers) : Promise.resolve(undefined),
+    hasServers
+      ? mcpEarly ?? runtime.mcp(config, mcpHandlers, { startServers: true })
+      : Promise.resolve(undefined),
   ]);
   const policy = new ApprovalPolicy({
     allow: [...config.tools.allow, ...options.allowTool],
