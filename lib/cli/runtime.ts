@@ -27,6 +27,7 @@ import {
   configSpec,
   healthSpec,
   llmSpec,
+  llmWarmSpec,
   mcpManagerSpec,
   PLUGIN_MODULES,
   storeSpec,
@@ -48,6 +49,16 @@ import {
   systemDetectDeps,
 } from "../mcp/sandbox/detect.ts";
 import { sandboxHostOptions } from "./sandbox_setup.ts";
+import {
+  type LlmWarmRecord,
+  readWarmRecord,
+  samePermissions,
+  warmKey,
+  warmRecordPath,
+  writeWarmRecord,
+} from "./llm_warm.ts";
+import { backendKind } from "../llm/config.ts";
+import { llmWorkerPermissions } from "../llm/permissions.ts";
 
 /** RPC surface of the config plugin. */
 export type ConfigSurface = SurfaceOf<typeof configPlugin>;
@@ -123,6 +134,13 @@ export class Runtime {
   #started = new Map<string, Promise<void>>();
   #mcp?: PluginRef<McpSurface>;
   #llm?: PluginRef<LlmSurface>;
+  #llmReady?: Promise<PluginRef<LlmSurface>>;
+  /** The config the LLM worker gets (set by the first `llm()`). */
+  #llmConfig?: Config;
+  /** A warm start under way, from the last run's record (see `warmLlm`). */
+  #llmWarm?: { record: LlmWarmRecord; state: "starting" | "used" | "replaced" };
+  /** The config files the last load read (for the warm-start record). */
+  #configFiles: string[] = [];
   #store?: PluginRef<StoreSurface>;
   #health?: PluginRef<HealthSurface>;
   #storeOwnerId = crypto.randomUUID();
@@ -199,6 +217,7 @@ export class Runtime {
       throw configServiceFailure(error, this.configFile());
     }
     this.#options.profiler?.mark("config loaded");
+    this.#configFiles = result.sources.filter((s) => !s.startsWith("$"));
     // The health service watches from now on (inline: no worker to wait for).
     void this.health(result.config).catch(() => undefined);
     return result;
@@ -405,12 +424,71 @@ export class Runtime {
   }
 
   /**
-   * The LLM plugin, started on first use (its provider library loads on the
-   * first call, or on `preload`).
+   * Starts the LLM worker now, before the config is read, with what the last
+   * run's config gave it (`lib/cli/llm_warm.ts`), when that record still
+   * fits the config files and variables: the worker and its provider
+   * library load while the config does. {@linkcode Runtime.llm} checks its
+   * permissions against the loaded config before it gets the config or any
+   * request, and replaces it when they differ. Does nothing without a
+   * fitting record.
    */
-  async llm(config: Config): Promise<PluginRef<LlmSurface>> {
-    const llm = this.#llmRef(config);
-    await this.ensure(llm);
+  async warmLlm(): Promise<void> {
+    if (this.#llm) return;
+    const env = this.#options.env;
+    try {
+      const record = await readWarmRecord(warmRecordPath(env));
+      if (!record || this.#llm) return;
+      const key = await warmKey(record.files, record.permissions.env, env, this.#warmExtra());
+      if (key !== record.key || this.#llm) return;
+      this.#llmWarm = { record, state: "starting" };
+    } catch {
+      return; // no HOME, an unreadable cache: start the usual way
+    }
+    void this.ensure(this.#llmRef()).catch(() => {}); // a failed start is retried by llm()
+  }
+
+  /**
+   * The LLM plugin, started on first use (its provider library loads on the
+   * first call, or on `preload`). A warm-started worker gets its config here,
+   * once its permissions proved equal to the ones `config` gives; otherwise
+   * it is replaced by one started from `config`.
+   */
+  llm(config: Config): Promise<PluginRef<LlmSurface>> {
+    this.#llmReady ??= this.#startLlm(config);
+    return this.#llmReady;
+  }
+
+  async #startLlm(config: Config): Promise<PluginRef<LlmSurface>> {
+    this.#llmConfig = config;
+    const llm = this.#llmRef();
+    const warm = this.#llmWarm;
+    if (warm?.state === "starting") {
+      // Exactly what each worker is granted: the warm one's spec against the config's.
+      const wanted = llmSpec(config, this.#options.env).permissions;
+      const granted = llmWarmSpec(warm.record.permissions, warm.record.kinds).permissions;
+      let used = false;
+      if (samePermissions(granted, wanted)) {
+        try {
+          await this.ensure(llm);
+          await llm.call("configure", { config: config.llm });
+          used = true;
+        } catch {
+          // Could not start or take its config: a worker from the config replaces it.
+        }
+      }
+      warm.state = used ? "used" : "replaced";
+      if (!used) {
+        this.#started.delete(llm.name);
+        await this.root.removeChild(llm.name).catch(() => {});
+      }
+      this.#options.profiler?.mark(used ? "llm warm start used" : "llm warm start replaced");
+    }
+    try {
+      await this.ensure(llm);
+    } catch (error) {
+      this.#llmReady = undefined; // a later call tries again
+      throw error;
+    }
     this.#options.profiler?.mark("llm worker ready");
     return llm;
   }
@@ -418,21 +496,50 @@ export class Runtime {
   /**
    * Starts the LLM plugin and loads the backend's provider library in it as
    * soon as the worker runs, without waiting for other services' starts.
+   * Also records what the next run's warm start needs.
    */
   async preloadLlm(config: Config, backend: string): Promise<void> {
-    const llm = this.#llmRef(config);
-    void this.ensure(llm).catch(() => {}); // a start failure is reported by llm()
+    const llm = await this.llm(config);
+    void this.#rememberLlm(config, backendKind(backend, config.llm.backends[backend]))
+      .catch(() => {}); // only a head start is lost
     await llm.call("preload", { backend });
   }
 
-  #llmRef(config: Config): PluginRef<LlmSurface> {
+  /** Writes the warm-start record for the next run, when it changed. */
+  async #rememberLlm(config: Config, kind: LlmWarmRecord["kinds"][number]): Promise<void> {
+    const env = this.#options.env;
+    const permissions = llmWorkerPermissions(config.llm, (name) => env[name]);
+    const files = this.#configFiles;
+    const record: LlmWarmRecord = {
+      key: await warmKey(files, permissions.env, env, this.#warmExtra()),
+      files,
+      permissions: { net: permissions.net, env: permissions.env },
+      kinds: [kind],
+    };
+    const had = this.#llmWarm?.record;
+    if (had && JSON.stringify(had) === JSON.stringify(record)) return;
+    await writeWarmRecord(warmRecordPath(env), record);
+  }
+
+  /** What else the warm-start key depends on: the `--config` argument and the directory. */
+  #warmExtra(): string[] {
+    return [this.#options.configPath ?? "", this.#options.cwd];
+  }
+
+  #llmRef(): PluginRef<LlmSurface> {
     if (!this.#llm) {
-      this.#llm = new PluginRef<LlmSurface>(() => llmSpec(config, this.#options.env), {
-        waitMs: 15_000,
-      });
+      this.#llm = new PluginRef<LlmSurface>(() => this.#llmSpec(), { waitMs: 15_000 });
       this.#llm.on("breaker", (data) => this.#health?.emit("breaker", data));
     }
     return this.#llm;
+  }
+
+  /** The LLM worker's spec: the warm start's while it is under way, else from the config. */
+  #llmSpec(): PluginSpec {
+    const warm = this.#llmWarm;
+    if (warm?.state === "starting") return llmWarmSpec(warm.record.permissions, warm.record.kinds);
+    if (!this.#llmConfig) throw new Error("the llm service needs the config first");
+    return llmSpec(this.#llmConfig, this.#options.env);
   }
 
   /** The session store (Deno KV), started on first use. */

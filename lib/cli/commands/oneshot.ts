@@ -47,6 +47,9 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   // MCP SDK while the config loads); then the LLM worker with its provider, the
   // MCP server processes and the session store at once.
   const runtime = await ctx.runtimeStarting();
+  // The LLM worker and its provider library load beside the config, when the last run left
+  // a record of what the config gives it (checked against the loaded config before use).
+  void runtime.warmLlm();
   // The answer is printed before anything stops: servers need no time to wind down.
   runtime.exitPromptly();
   const configLoading = ctx.config();
