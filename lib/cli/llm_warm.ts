@@ -12,7 +12,9 @@
  * replacing the worker when they differ. A worker started from it never runs
  * a request with more than the config grants.
  *
- * Stored as `$XDG_CACHE_HOME/mcpchat/llm-worker.json`, mode 0600.
+ * Stored as `$XDG_CACHE_HOME/mcpchat/llm-worker.json`, mode 0600: one record
+ * per `--config` argument (the default config's is `""`), the last
+ * {@linkcode WARM_RECORDS} used.
  *
  * @module
  */
@@ -24,8 +26,13 @@ import type { LlmWorkerPermissions } from "../llm/permissions.ts";
 import type { PluginPermissions } from "../plugin/permissions.ts";
 import { BACKEND_KINDS, type BackendKind } from "../llm/types.ts";
 
+/** How many configs' records the file keeps (the most recently used). */
+export const WARM_RECORDS = 8;
+
 /** What the last run's config gave the LLM worker. */
 export interface LlmWarmRecord {
+  /** The `--config` argument of that run (`""`: the default config). */
+  for: string;
   /** {@linkcode warmKey} of the inputs below, as they were then. */
   key: string;
   /** The config files the last run read. */
@@ -44,8 +51,8 @@ export function warmRecordPath(env: Env): string {
 /**
  * A digest of what the permissions derive from: each file's path, size and
  * mtime (a missing one counts as missing), the values of the variables the
- * config loader and the worker read, and `extra` (the `--config` argument,
- * the working directory). Values are hashed, never kept.
+ * config loader and the worker read, and `extra` (the `--config`
+ * argument). Values are hashed, never kept.
  *
  * @example
  * ```ts
@@ -75,22 +82,35 @@ export async function warmKey(
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The stored record, or `undefined` when there is none or it is not one. */
-export async function readWarmRecord(path: string): Promise<LlmWarmRecord | undefined> {
-  let parsed: unknown;
+/** The stored records, most recent first; what is not a record is left out. */
+async function readAll(path: string): Promise<LlmWarmRecord[]> {
   try {
-    parsed = JSON.parse(await Deno.readTextFile(path));
+    const parsed: unknown = JSON.parse(await Deno.readTextFile(path));
+    const records = (parsed as { records?: unknown } | null)?.records;
+    return Array.isArray(records) ? records.filter(isWarmRecord) : [];
   } catch {
-    return undefined;
+    return [];
   }
-  return isWarmRecord(parsed) ? parsed : undefined;
 }
 
-/** Stores the record (owner-only), replacing the file in one step. */
+/** The stored record for a `--config` argument (`""`: the default config), if any. */
+export async function readWarmRecord(
+  path: string,
+  configArg = "",
+): Promise<LlmWarmRecord | undefined> {
+  return (await readAll(path)).find((r) => r.for === configArg);
+}
+
+/**
+ * Stores the record (owner-only) in place of the one for the same `--config`
+ * argument, replacing the file in one step.
+ */
 export async function writeWarmRecord(path: string, record: LlmWarmRecord): Promise<void> {
+  const records = [record, ...(await readAll(path)).filter((r) => r.for !== record.for)]
+    .slice(0, WARM_RECORDS);
   await Deno.mkdir(join(path, ".."), { recursive: true, mode: 0o700 });
   const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  await Deno.writeTextFile(temp, JSON.stringify(record), { mode: 0o600 });
+  await Deno.writeTextFile(temp, JSON.stringify({ records }), { mode: 0o600 });
   await Deno.rename(temp, path);
 }
 
@@ -120,6 +140,7 @@ function isWarmRecord(value: unknown): value is LlmWarmRecord {
   const r = value as Partial<LlmWarmRecord> | null;
   const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string");
   return typeof r === "object" && r !== null && typeof r.key === "string" &&
+    typeof r.for === "string" &&
     strings(r.files) && typeof r.permissions === "object" && r.permissions !== null &&
     strings(r.permissions.net) && strings(r.permissions.env) &&
     Array.isArray(r.kinds) &&

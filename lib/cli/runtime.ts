@@ -436,7 +436,7 @@ export class Runtime {
     if (this.#llm) return;
     const env = this.#options.env;
     try {
-      const record = await readWarmRecord(warmRecordPath(env));
+      const record = await readWarmRecord(warmRecordPath(env), this.#options.configPath ?? "");
       if (!record || this.#llm) return;
       const key = await warmKey(record.files, record.permissions.env, env, this.#warmExtra());
       if (key !== record.key || this.#llm) return;
@@ -511,6 +511,7 @@ export class Runtime {
     const permissions = llmWorkerPermissions(config.llm, (name) => env[name]);
     const files = this.#configFiles;
     const record: LlmWarmRecord = {
+      for: this.#options.configPath ?? "",
       key: await warmKey(files, permissions.env, env, this.#warmExtra()),
       files,
       permissions: { net: permissions.net, env: permissions.env },
@@ -521,9 +522,9 @@ export class Runtime {
     await writeWarmRecord(warmRecordPath(env), record);
   }
 
-  /** What else the warm-start key depends on: the `--config` argument and the directory. */
+  /** What else the warm-start key depends on: the `--config` argument. */
   #warmExtra(): string[] {
-    return [this.#options.configPath ?? "", this.#options.cwd];
+    return [this.#options.configPath ?? ""];
   }
 
   #llmRef(): PluginRef<LlmSurface> {

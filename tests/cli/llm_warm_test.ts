@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   readWarmRecord,
   samePermissions,
+  WARM_RECORDS,
   warmKey,
   warmRecordPath,
   writeWarmRecord,
@@ -15,6 +16,7 @@ Deno.test("warm record: stored owner-only, read back; anything else reads as non
   const path = warmRecordPath({ HOME: dir });
   assert.ok(path.startsWith(`${dir}/.cache/mcpchat/`));
   const record = {
+    for: "",
     key: "k",
     files: [`${dir}/config.toml`],
     permissions: { net: ["127.0.0.1:1"], env: ["X_KEY"] },
@@ -23,7 +25,17 @@ Deno.test("warm record: stored owner-only, read back; anything else reads as non
   await writeWarmRecord(path, record);
   assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
   assert.deepEqual(await readWarmRecord(path), record);
-  await Deno.writeTextFile(path, JSON.stringify({ ...record, kinds: ["not-a-kind"] }));
+  // One record per --config argument, the most recent ones kept.
+  const other = { ...record, for: "/etc/other.toml", key: "o" };
+  await writeWarmRecord(path, other);
+  assert.deepEqual(await readWarmRecord(path, "/etc/other.toml"), other);
+  assert.deepEqual(await readWarmRecord(path), record);
+  for (let i = 0; i < WARM_RECORDS; i++) await writeWarmRecord(path, { ...record, for: `/c${i}` });
+  assert.equal(await readWarmRecord(path), undefined, "the oldest record made way");
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ records: [{ ...record, kinds: ["not-a-kind"] }] }),
+  );
   assert.equal(await readWarmRecord(path), undefined);
   await Deno.writeTextFile(path, "{");
   assert.equal(await readWarmRecord(path), undefined);
@@ -35,16 +47,16 @@ Deno.test("warm key: changes with a config file's content, a variable's value, t
   const file = `${dir}/config.toml`;
   await Deno.writeTextFile(file, "a = 1\n");
   const env = { OPENAI_API_KEY: "one", MY_KEY: "x" };
-  const key = () => warmKey([file], ["MY_KEY"], env, ["", dir]);
+  const key = () => warmKey([file], ["MY_KEY"], env, [""]);
   const first = await key();
   assert.equal(await key(), first, "same inputs, same key");
   await Deno.writeTextFile(file, "a = 22\n");
   const edited = await key();
   assert.notEqual(edited, first);
-  assert.notEqual(await warmKey([file], ["MY_KEY"], { ...env, MY_KEY: "y" }, ["", dir]), edited);
+  assert.notEqual(await warmKey([file], ["MY_KEY"], { ...env, MY_KEY: "y" }, [""]), edited);
   // A loader variable counts even when the record does not list it.
-  assert.notEqual(await warmKey([file], [], { ...env, OPENAI_API_KEY: "two" }, ["", dir]), edited);
-  assert.notEqual(await warmKey([file], ["MY_KEY"], env, ["/other.toml", dir]), edited);
+  assert.notEqual(await warmKey([file], [], { ...env, OPENAI_API_KEY: "two" }, [""]), edited);
+  assert.notEqual(await warmKey([file], ["MY_KEY"], env, ["/other.toml"]), edited);
   await Deno.remove(file);
   assert.notEqual(await key(), edited, "a removed file counts");
   // The key holds no value: only a digest.
@@ -74,7 +86,7 @@ Deno.test("one-shot: the second run starts the LLM worker early from the first r
     const first = await oneShot(chat);
     assert.equal(first.stdout, "hi there\n");
     assert.doesNotMatch(first.profile, /warm start/);
-    const record = await readWarmRecord(warmRecordPath(chat.env));
+    const record = await readWarmRecord(warmRecordPath(chat.env), chat.config);
     assert.ok(record, "the first run left a record");
     assert.deepEqual(record.kinds, ["openai-compatible"]);
     assert.deepEqual(record.files, [chat.config]);
@@ -88,7 +100,7 @@ Deno.test("one-shot: the second run starts the LLM worker early from the first r
     const third = await oneShot(chat, { OPENAI_API_KEY: "sk-new" });
     assert.equal(third.stdout, "hi there\n");
     assert.doesNotMatch(third.profile, /warm start/);
-    assert.notEqual((await readWarmRecord(warmRecordPath(chat.env)))?.key, record.key);
+    assert.notEqual((await readWarmRecord(warmRecordPath(chat.env), chat.config))?.key, record.key);
   } finally {
     await chat.fake.close();
   }
@@ -99,7 +111,7 @@ Deno.test("one-shot: a record granting more than the config is never used, and i
   try {
     await oneShot(chat);
     const path = warmRecordPath(chat.env);
-    const record = await readWarmRecord(path);
+    const record = await readWarmRecord(path, chat.config);
     assert.ok(record);
     // Same key (so the warm start is tried), wider network than the config gives.
     await writeWarmRecord(path, {
@@ -112,7 +124,7 @@ Deno.test("one-shot: a record granting more than the config is never used, and i
     assert.doesNotMatch(run.profile, /llm warm start used/);
     // The request went to the provider once, from the worker started from the config.
     assert.equal(chat.fake.requests.length, 2);
-    assert.deepEqual((await readWarmRecord(path))?.permissions, record.permissions);
+    assert.deepEqual((await readWarmRecord(path, chat.config))?.permissions, record.permissions);
   } finally {
     await chat.fake.close();
   }
