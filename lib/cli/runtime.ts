@@ -150,6 +150,7 @@ export class Runtime {
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
   #stdinGraceMs?: number;
+  #sandboxProbe?: Promise<SandboxAvailability>;
 
   private constructor(options: RuntimeOptions, extraRead: string[]) {
     this.#options = options;
@@ -237,6 +238,16 @@ export class Runtime {
   }
 
   /**
+   * Starts the probe of the OS sandbox (bubblewrap's version and a trial
+   * run: two short processes) now, so servers started soon need not wait
+   * for it; the MCP host uses its result.
+   */
+  probeSandbox(): Promise<SandboxAvailability> {
+    this.#sandboxProbe ??= detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""));
+    return this.#sandboxProbe;
+  }
+
+  /**
    * For a run whose output is complete when it stops (a one-shot run): at
    * shutdown a stdio server gets SIGTERM right after its stdin closes,
    * instead of a grace period first, as the MCP stdio transport allows
@@ -311,11 +322,8 @@ export class Runtime {
     if (!this.#mcp) {
       const loading = Promise.resolve(configOrLoading);
       const store = async () => this.store(await loading);
-      // Servers to start early need the sandbox probe first: it starts now, beside the config.
-      const detecting = options.startServers
-        ? detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""))
-        : undefined;
-      detecting?.catch(() => {}); // a failed probe means "unavailable", reported by the host
+      // Servers to start early need the sandbox probe first (begun by now, when asked for).
+      const detecting = options.startServers ? this.probeSandbox() : this.#sandboxProbe;
       const transportsReady = loading.then((config) => {
         const transports = this.#transportHost(config, store, detecting);
         if (options.startServers) {
