@@ -13,6 +13,11 @@
  * 3. List 1,000 sessions (one range read of the last-active index), and
  *    the first page of 50. Budget: < 50 ms.
  *
+ * Each figure is followed by its ratio to a floor measured in the same run:
+ * a bare `kv.atomic().set().commit()` of the same value (append), a bare
+ * `kv.list` of the same number of entries (list), `deno eval 0` (fresh
+ * process). The ratio is what the store's own work costs on this machine now.
+ *
  * @module
  */
 
@@ -30,6 +35,7 @@ function report(
   samples: number[],
   budgetMs?: number,
   budgetOn: "median" | "p99" = "median",
+  floor?: { name: string; median: number },
 ) {
   const med = quantile(samples, 0.5);
   const p99 = quantile(samples, 0.99);
@@ -42,6 +48,24 @@ function report(
       p99.toFixed(3).padStart(8)
     } ms   (n=${samples.length})${verdict}`,
   );
+  if (floor) {
+    console.log(
+      `${"".padEnd(4)}${(med / floor.median).toFixed(2)}× ${floor.name} (median ${
+        floor.median.toFixed(3)
+      } ms, same run)`,
+    );
+  }
+}
+
+/** Median of `n` timed runs of `fn`. */
+async function medianOf(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    samples.push(performance.now() - t);
+  }
+  return quantile(samples, 0.5);
 }
 
 const body = "The quick brown fox jumps over the lazy dog. ".repeat(11); // ~500 B
@@ -51,6 +75,35 @@ try {
   console.log(
     `store benchmark (Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)\n`,
   );
+
+  // Floors, measured in this run: what bare Deno KV and a bare Deno process cost here.
+  const kvFloor = await Deno.openKv(`${dir}/floor.kv`);
+  const message = { role: "user", content: body, createdAt: Date.now() };
+  for (let i = 0; i < 200; i++) await kvFloor.set(["warm", i], message);
+  const appendFloor = {
+    name: "a bare KV commit of the same value",
+    median: await medianOf(
+      3000,
+      (i) => kvFloor.atomic().set(["m", "s", BigInt(i)], { m: message }).commit(),
+    ),
+  };
+  for (let i = 0; i < 1000; i++) {
+    await kvFloor.set(["list", i], { id: i, title: body.slice(0, 80) });
+  }
+  const listFloor = {
+    name: "a bare kv.list of 1,000 small entries",
+    median: await medianOf(50, async () => {
+      for await (const _ of kvFloor.list({ prefix: ["list"] })) { /* read */ }
+    }),
+  };
+  kvFloor.close();
+  const processFloor = {
+    name: "`deno eval 0`",
+    median: await medianOf(
+      8,
+      () => new Deno.Command(Deno.execPath(), { args: ["eval", "0"] }).output(),
+    ),
+  };
 
   // 1. Append.
   {
@@ -68,7 +121,7 @@ try {
       });
       samples.push(performance.now() - t);
     }
-    report("append 500 B message (in process)", samples, 2);
+    report("append 500 B message (in process)", samples, 2, "median", appendFloor);
     const big: number[] = [];
     const result = "x".repeat(100_000);
     for (let i = 0; i < 200; i++) {
@@ -107,7 +160,7 @@ try {
       });
       samples.push(performance.now() - t);
     }
-    report("append 500 B message (through the store worker)", samples, 2);
+    report("append 500 B message (through the store worker)", samples, 2, "median", appendFloor);
     await worker.stop();
   }
 
@@ -157,7 +210,13 @@ try {
     }
     report("resume 10,000-message session, fresh process: store part", resumes, 100);
     report("  same, including loading the lib/store modules", totals, 100);
-    report("  whole process: deno start + load + resume + exit", processes);
+    report(
+      "  whole process: deno start + load + resume + exit",
+      processes,
+      undefined,
+      "median",
+      processFloor,
+    );
   }
 
   // 3. List 1,000 sessions.
@@ -191,7 +250,7 @@ try {
       await store.list({ limit: 50 });
       first.push(performance.now() - t);
     }
-    report("list 1,000 sessions (newest first, full records)", all, 50);
+    report("list 1,000 sessions (newest first, full records)", all, 50, "median", listFloor);
     report("list first page of 50 of 1,000", first, 50);
     await store.close();
   }
