@@ -108,7 +108,7 @@ try {
   // 1. Append.
   {
     const store = await openMessageStore({ path: `${dir}/append.kv` });
-    const view = await store.create();
+    const view = await store.sessions.create();
     for (let i = 0; i < 200; i++) await view.append({ role: "user", content: body }); // warm-up
     const samples: number[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -169,7 +169,7 @@ try {
   let resumeId: string;
   {
     const store = await openMessageStore({ path: resumePath });
-    const view = await store.create({ title: "long" });
+    const view = await store.sessions.create({ title: "long" });
     resumeId = view.id;
     for (let i = 0; i < 10_000; i += 50) {
       await view.appendMany(
@@ -184,7 +184,7 @@ try {
     for (let i = 0; i < 30; i++) {
       const t = performance.now();
       const s = await openMessageStore({ path: resumePath });
-      const v = await s.open(resumeId);
+      const v = await s.sessions.open(resumeId);
       if (v.recentSize !== 200) throw new Error("last page not loaded");
       samples.push(performance.now() - t);
       await s.close();
@@ -223,7 +223,7 @@ try {
   {
     const store = await openMessageStore({ path: `${dir}/list.kv` });
     for (let i = 0; i < 1000; i++) {
-      const v = await store.create({ model: "claude-sonnet", backend: "anthropic" });
+      const v = await store.sessions.create({ model: "claude-sonnet", backend: "anthropic" });
       await v.appendMany([
         {
           role: "user",
@@ -243,11 +243,11 @@ try {
     const first: number[] = [];
     for (let i = 0; i < 50; i++) {
       let t = performance.now();
-      const page = await store.list({ limit: 1000 });
+      const page = await store.sessions.list({ limit: 1000 });
       all.push(performance.now() - t);
       if (page.sessions.length !== 1000) throw new Error(`listed ${page.sessions.length}`);
       t = performance.now();
-      await store.list({ limit: 50 });
+      await store.sessions.list({ limit: 50 });
       first.push(performance.now() - t);
     }
     report("list 1,000 sessions (newest first, full records)", all, 50, "median", listFloor);
