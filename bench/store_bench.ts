@@ -13,10 +13,12 @@
  * 3. List 1,000 sessions (one range read of the last-active index), and
  *    the first page of 50. Budget: < 50 ms.
  *
- * Each figure is followed by its ratio to a floor measured in the same run:
- * a bare `kv.atomic().set().commit()` of the same value (append), a bare
- * `kv.list` of the same number of entries (list), `deno eval 0` (fresh
- * process). The ratio is what the store's own work costs on this machine now.
+ * Each figure with a floor is followed by its ratio to that floor, timed
+ * in the same run and interleaved sample by sample with the figure (so both
+ * meet the same load on a shared machine): a bare `kv.atomic().set().commit()`
+ * of the same value (append), a bare `kv.list` of as many session-sized
+ * entries (list), `deno eval 0` (fresh process). The ratio is what the
+ * store's own work costs on top of Deno KV and Deno here and now.
  *
  * @module
  */
@@ -35,7 +37,7 @@ function report(
   samples: number[],
   budgetMs?: number,
   budgetOn: "median" | "p99" = "median",
-  floor?: { name: string; median: number },
+  floor?: { name: string; samples: number[] },
 ) {
   const med = quantile(samples, 0.5);
   const p99 = quantile(samples, 0.99);
@@ -49,23 +51,20 @@ function report(
     } ms   (n=${samples.length})${verdict}`,
   );
   if (floor) {
+    const floorMedian = quantile(floor.samples, 0.5);
     console.log(
-      `${"".padEnd(4)}${(med / floor.median).toFixed(2)}× ${floor.name} (median ${
-        floor.median.toFixed(3)
-      } ms, same run)`,
+      `${"".padEnd(4)}${(med / floorMedian).toFixed(2)}× ${floor.name} (median ${
+        floorMedian.toFixed(3)
+      } ms, interleaved in this run)`,
     );
   }
 }
 
-/** Median of `n` timed runs of `fn`. */
-async function medianOf(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn(i);
-    samples.push(performance.now() - t);
-  }
-  return quantile(samples, 0.5);
+/** Elapsed ms of `fn`. */
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
 }
 
 const body = "The quick brown fox jumps over the lazy dog. ".repeat(11); // ~500 B
@@ -76,34 +75,27 @@ try {
     `store benchmark (Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores)\n`,
   );
 
-  // Floors, measured in this run: what bare Deno KV and a bare Deno process cost here.
+  // Floors, timed alternately with the figures: bare Deno KV and a bare Deno process.
   const kvFloor = await Deno.openKv(`${dir}/floor.kv`);
   const message = { role: "user", content: body, createdAt: Date.now() };
-  for (let i = 0; i < 200; i++) await kvFloor.set(["warm", i], message);
+  let floorSeq = 0n;
+  const bareCommit = () =>
+    kvFloor.atomic().set(["m", "s", floorSeq++], { m: message }).set(["s"], { n: floorSeq })
+      .commit();
+  for (let i = 0; i < 200; i++) await bareCommit(); // warm-up
   const appendFloor = {
-    name: "a bare KV commit of the same value",
-    median: await medianOf(
-      3000,
-      (i) => kvFloor.atomic().set(["m", "s", BigInt(i)], { m: message }).commit(),
-    ),
+    name: "a bare KV commit of the same message and a small record",
+    samples: [] as number[],
   };
-  for (let i = 0; i < 1000; i++) {
-    await kvFloor.set(["list", i], { id: i, title: body.slice(0, 80) });
-  }
+  const workerFloor = {
+    name: "a bare KV commit of the same message and a small record",
+    samples: [] as number[],
+  };
   const listFloor = {
-    name: "a bare kv.list of 1,000 small entries",
-    median: await medianOf(50, async () => {
-      for await (const _ of kvFloor.list({ prefix: ["list"] })) { /* read */ }
-    }),
+    name: "a bare kv.list of 1,000 record-sized entries",
+    samples: [] as number[],
   };
-  kvFloor.close();
-  const processFloor = {
-    name: "`deno eval 0`",
-    median: await medianOf(
-      8,
-      () => new Deno.Command(Deno.execPath(), { args: ["eval", "0"] }).output(),
-    ),
-  };
+  const processFloor = { name: "`deno eval 0`", samples: [] as number[] };
 
   // 1. Append.
   {
@@ -112,14 +104,17 @@ try {
     for (let i = 0; i < 200; i++) await view.append({ role: "user", content: body }); // warm-up
     const samples: number[] = [];
     for (let i = 0; i < 3000; i++) {
-      const t = performance.now();
-      await view.append({
-        role: i % 2 ? "assistant" : "user",
-        content: body,
-        usage: { inputTokens: 120, outputTokens: 40 },
-        cost: 0.0004,
-      });
-      samples.push(performance.now() - t);
+      appendFloor.samples.push(await timed(bareCommit));
+      samples.push(
+        await timed(() =>
+          view.append({
+            role: i % 2 ? "assistant" : "user",
+            content: body,
+            usage: { inputTokens: 120, outputTokens: 40 },
+            cost: 0.0004,
+          })
+        ),
+      );
     }
     report("append 500 B message (in process)", samples, 2, "median", appendFloor);
     const big: number[] = [];
@@ -153,14 +148,17 @@ try {
     }
     const samples: number[] = [];
     for (let i = 0; i < 2000; i++) {
-      const t = performance.now();
-      await worker.peer.call("append", {
-        sessionId: session.id,
-        message: { role: "user", content: body },
-      });
-      samples.push(performance.now() - t);
+      workerFloor.samples.push(await timed(bareCommit));
+      samples.push(
+        await timed(() =>
+          worker.peer.call("append", {
+            sessionId: session.id,
+            message: { role: "user", content: body },
+          })
+        ),
+      );
     }
-    report("append 500 B message (through the store worker)", samples, 2, "median", appendFloor);
+    report("append 500 B message (through the store worker)", samples, 2, "median", workerFloor);
     await worker.stop();
   }
 
@@ -197,6 +195,9 @@ try {
     const processes: number[] = [];
     const child = new URL("./fixtures/store_resume_child.ts", import.meta.url).pathname;
     for (let i = 0; i < 8; i++) {
+      processFloor.samples.push(
+        await timed(() => new Deno.Command(Deno.execPath(), { args: ["eval", "0"] }).output()),
+      );
       const t = performance.now();
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["run", "--no-prompt", "-A", child, resumePath, resumeId],
@@ -239,9 +240,18 @@ try {
       ]);
       await v.close();
     }
+    const records = (await store.sessions.list({ limit: 1000 })).sessions;
+    for (let i = 0; i < records.length; i++) await kvFloor.set(["list", i], records[i]);
     const all: number[] = [];
     const first: number[] = [];
     for (let i = 0; i < 50; i++) {
+      listFloor.samples.push(
+        await timed(async () => {
+          for await (const _ of kvFloor.list({ prefix: ["list"] }, { batchSize: 500 })) {
+            // read only
+          }
+        }),
+      );
       let t = performance.now();
       const page = await store.sessions.list({ limit: 1000 });
       all.push(performance.now() - t);
@@ -254,6 +264,7 @@ try {
     report("list first page of 50 of 1,000", first, 50);
     await store.close();
   }
+  kvFloor.close();
 } finally {
   await Deno.remove(dir, { recursive: true });
 }

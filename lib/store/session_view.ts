@@ -457,17 +457,11 @@ export class SessionView {
   }
 
   /**
-   * Runs a record change under this view's lease (used by the store for
-   * names, clear and delete of an open session). Internal.
+   * Runs a record change under this view's lease, in turn with its writes
+   * (used by `store.sessions` to update, save or clear a session open
+   * here). Internal.
    */
   mutateRecord(
-    change: Parameters<typeof changeRecord>[2],
-    kind: "updated" | "cleared",
-  ): Promise<SessionRecord> {
-    return this.#mutate(change, kind);
-  }
-
-  #mutate(
     change: Parameters<typeof changeRecord>[2],
     kind: "updated" | "cleared",
   ): Promise<SessionRecord> {
