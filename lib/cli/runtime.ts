@@ -291,8 +291,10 @@ export class Runtime {
         },
       });
       this.#started.set(ref.name, started);
+      const attempt = started;
       started.catch(() => {
-        this.#started.delete(ref.name);
+        // Only this attempt's entry: a replacement may have been started meanwhile.
+        if (this.#started.get(ref.name) === attempt) this.#started.delete(ref.name);
         // Refused before its turn (a stopped supervisor): end what was started early.
         void headStart?.then((handle) => handle.kill(), () => {});
       });
@@ -311,13 +313,14 @@ export class Runtime {
    *
    * With `startServers` (a command that uses every server at once, like a
    * one-shot run), the enabled stdio servers' processes start as soon as the
-   * config is read, while the manager is still loading; it then connects to
-   * the processes already running.
+   * config is read (when the predicate, if one is given, accepts it), while
+   * the manager is still loading; it then connects to the processes already
+   * running.
    */
   async mcp(
     configOrLoading: Config | Promise<Config>,
     hostHandlers: McpHostHandlers = {},
-    options: { startServers?: boolean } = {},
+    options: { startServers?: boolean | ((config: Config) => boolean) } = {},
   ): Promise<PluginRef<McpSurface>> {
     if (!this.#mcp) {
       const loading = Promise.resolve(configOrLoading);
@@ -326,7 +329,8 @@ export class Runtime {
       const detecting = options.startServers ? this.probeSandbox() : this.#sandboxProbe;
       const transportsReady = loading.then((config) => {
         const transports = this.#transportHost(config, store, detecting);
-        if (options.startServers) {
+        const start = options.startServers;
+        if (typeof start === "function" ? start(config) : start) {
           void transports.prestart(config.mcp.servers)
             .then(() => this.#options.profiler?.mark("mcp servers spawned"));
         }

@@ -71,8 +71,11 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     },
     target: () => ({ backend: backendFlag ?? loaded.config?.llm.default, model }),
   });
+  // Not for a run that stops at once because its backend is not configured.
+  const startServers = (c: Config) =>
+    c.llm.backends[backendFlag ?? c.llm.default]?.configured === true;
   const mcpEarly = mayNameServers
-    ? runtime.mcp(configLoading, mcpHandlers, { startServers: true })
+    ? runtime.mcp(configLoading, mcpHandlers, { startServers })
     : undefined;
   mcpEarly?.catch(() => {}); // a config error is reported by the config load
   const config = loaded.config = await configLoading;
