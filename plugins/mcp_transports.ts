@@ -58,13 +58,19 @@ export const mcpTransportsPlugin = definePlugin({
     };
 
     ctx.onEvent("open", (data) => {
-      const { name, spec, port } = data as { name: string; spec: TransportSpec; port: PortLike };
+      const { name, spec, port, prestart } = data as {
+        name: string;
+        spec: TransportSpec;
+        port: PortLike;
+        /** Start the server now; the manager's first `start` adopts it. */
+        prestart?: boolean;
+      };
       // A new port replaces the old one (the manager restarted, or a respawn): drop the old.
       void end(name);
       opened.count++;
       actors.set(name, {
         port,
-        shutdown: serveTransport(port, spec, (s, sink) => open(name, s, sink)),
+        shutdown: serveTransport(port, spec, (s, sink) => open(name, s, sink), { prestart }),
       });
     });
 

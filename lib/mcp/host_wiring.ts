@@ -20,9 +20,11 @@
  *
  * A command that will use every server at once (a one-shot run) may
  * {@linkcode McpTransportHost.prestart} them as soon as the config is read:
- * the processes start while the manager still loads the MCP SDK, and the
- * manager's later `spawnTransport` for the same config gets the waiting port
- * (nothing is sent to a server before the manager's `initialize`).
+ * the pool opens their transports at once (event `open` with `prestart`: the
+ * processes start) while the manager still loads the MCP SDK; the manager's
+ * later `spawnTransport` for the same config gets the waiting port, and its
+ * first `start` on it adopts the running process (nothing is sent to a
+ * server before the manager's `initialize`).
  *
  * Each server is a `temporary` child `mcp-server:<name>` of the dynamic
  * server supervisor (for ordered shutdown, lifecycle events and `/health`);
@@ -327,8 +329,10 @@ export class McpTransportHost {
     });
     this.#actors.set(name, record);
     const { port1, port2 } = new MessageChannel();
-    pool.handle.peer.emit("open", { name, spec, port: port1 }, [port1]);
-    if (options.attach === false) record.waiting = { config: JSON.stringify(config), port: port2 };
+    // A prestarted server's process starts now; the manager's first `start` adopts it.
+    const prestart = options.attach === false;
+    pool.handle.peer.emit("open", { name, spec, port: port1, prestart }, [port1]);
+    if (prestart) record.waiting = { config: JSON.stringify(config), port: port2 };
     else this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
     void exited.then((reason) => {
       record.waiting?.port.close();

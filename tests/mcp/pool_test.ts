@@ -41,7 +41,8 @@ Deno.test("pool: servers share one worker; one needing another command widens it
 
 Deno.test("prestart: a server started before the manager asks is handed over, not started again", async () => {
   // As the config loader hands them over: checked and normalised.
-  const a = validateServerConfig("a", { command: "node", args: [SPY] });
+  const tag = `prestart-${crypto.randomUUID()}`;
+  const a = validateServerConfig("a", { command: "node", args: [SPY, tag] });
   const off = validateServerConfig("off", { command: "node", args: [SPY], enabled: false });
   const h = harness({ a, off });
   const spawnCalls: string[] = [];
@@ -53,9 +54,12 @@ Deno.test("prestart: a server started before the manager asks is handed over, no
   try {
     await within(h.transports.prestart({ a, off }), 20_000, "prestart");
     assert.deepEqual(h.transports.running(), ["a"], "disabled servers are not started");
+    // The process runs before the manager asked for anything.
+    await until(() => running(tag), 10_000, "the prestarted process");
     spawnCalls.length = 0;
     await within(h.manager.connect("a"), 20_000, "connect a");
     assert.deepEqual(spawnCalls, [], "the waiting process was used");
+    assert.equal(pgrep(tag).length, 1, "one process: the prestarted one was adopted");
     const r = await within(
       h.manager.callTool({ server: "a", tool: "env", arguments: { name: "HOME" } }),
       10_000,
@@ -92,3 +96,13 @@ Deno.test("prestart: when the manager asks with another config, the early proces
     await h.close();
   }
 });
+
+/** Pids of processes whose command line contains `tag`. */
+function pgrep(tag: string): string[] {
+  const out = new Deno.Command("pgrep", { args: ["-f", tag], stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim() !== "");
+}
+
+function running(tag: string): boolean {
+  return pgrep(tag).length > 0;
+}
