@@ -18,7 +18,7 @@ export const cacheCommand: ReplCommand = {
     words.length === 0 ? ["entries", "watch", "clear"] : words[0] === "watch" ? ["entries"] : [],
   run: async (s, [sub, detail], signal) => {
     const { io } = s;
-    const mcp = s.mcp();
+    const mcp = s.mcp;
     if (!mcp) return void io.err("no MCP server has been used yet\n");
     const manager = await mcp;
     if (sub === "clear") {
