@@ -243,6 +243,7 @@ export async function startRepl(
         system: state.systemPrompt,
         ask,
         choose: terminal?.choose,
+        live: terminal?.live,
         totals: state.totals,
         markdown: state.markdown,
       })
@@ -388,6 +389,8 @@ interface TurnContext {
   choose?(question: string, choices: typeof APPROVAL_CHOICES): Promise<string | null>;
   /** Render the answer as markdown. */
   markdown?: boolean;
+  /** The editor's live region: the rendered answer is drawn again after a resize. */
+  live?: ReplTerminal["live"];
   totals: {
     input: number;
     output: number;
@@ -448,7 +451,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     },
     turn.signal,
   ));
-  const rendered = turn.markdown ? await markdownOutput(io) : undefined;
+  const rendered = turn.markdown ? await markdownOutput(io, turn.live) : undefined;
   const view = new TurnView(rendered?.output ?? io, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
