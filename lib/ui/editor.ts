@@ -686,12 +686,15 @@ export class LineEditor {
     if (!live && (this.#drawnRow < 0 || !drawn)) return;
     const cursorRow = await this.#cursorRow();
     if (this.#ended) return;
-    // Rows of the screen above the cursor: all of them when the terminal does not say.
+    // Rows of the screen above the cursor. When the terminal does not say, the answer is
+    // not drawn again (its top may be in the scrollback); the prompt is.
     const onScreen = cursorRow ?? Math.max(0, (this.#term.rows?.() ?? 24) - 1);
     const prompt = this.#drawnRow >= 0 && drawn
       ? rowsAboveCursor(drawn.widths, this.#drawnRow, drawn.cursorColumn, columns)
       : 0;
-    const region = live && this.#live === live ? live.rowsAbove(columns) : Infinity;
+    const region = live && this.#live === live && cursorRow !== undefined
+      ? live.rowsAbove(columns)
+      : Infinity;
     let up: number;
     let text = "";
     if (prompt + region <= onScreen) {

@@ -103,8 +103,12 @@ export class TmuxSession {
   }
 }
 
-/** The shell command line that runs this checkout's mcpchat with `args`. */
+/**
+ * The shell command line that runs this checkout's mcpchat with `args`, as
+ * `deno task chat` does (`-q`: no module-loading progress bar on the screen).
+ */
 export function commandLine(args: string[]): string {
-  return [Deno.execPath(), ...cliArgs(args)]
+  const [run, ...rest] = cliArgs(args);
+  return [Deno.execPath(), run, "-q", ...rest]
     .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
 }

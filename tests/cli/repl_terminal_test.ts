@@ -42,9 +42,9 @@ Deno.test("REPL resize: the last answer is re-rendered at the new width, the pro
     await tmux.resize(40, 30);
     // Wrapped at word boundaries for 40 columns (the terminal's own reflow would cut
     // "its" / "width" and leave the list item's second row unindented).
-    let screen = await tmux.waitFor(/^dog while the terminal changes its width$/m);
+    let screen = await tmux.waitFor(/^• a list item that is long enough to\n {2}wrap/m);
     assert.ok(lines(screen).every((l) => l.length <= 40), screen);
-    assert.match(screen, /^• a list item that is long enough to\n {2}wrap/m);
+    assert.match(screen, /^ under it, again and again, without$/m);
     assert.equal(count(screen, /^› draft$/), 1, screen);
     assert.equal(count(screen, /Resizing/), 1, screen);
     // Wider again: the paragraph takes the room.
@@ -84,8 +84,8 @@ Deno.test("REPL resize: an answer still streaming is re-rendered at the new widt
     await tmux.type("tell me about resizing", "Enter");
     await tmux.waitFor(/^and then/m);
     await tmux.resize(40, 30);
-    let screen = await tmux.waitFor(/^dog while the terminal changes its width$/m);
-    assert.match(screen, /^• a list item that is long enough to\n {2}wrap/m);
+    let screen = await tmux.waitFor(/^• a list item that is long enough to\n {2}wrap/m);
+    assert.match(screen, /^ under it, again and again, without$/m);
     assert.equal(count(screen, /Resizing/), 1, screen);
     assert.equal(count(screen, /^and then$/), 1, screen);
     // Ctrl-C still cancels it; the prompt comes back below the answer.
@@ -137,4 +137,23 @@ Deno.test("REPL Ctrl-Z: the shell gets the terminal, fg brings the prompt back w
   }
   const sent = (fake.requests[0].body as { messages: { content: string }[] }).messages.at(-1);
   assert.equal(sent?.content, "hello draft again");
+});
+
+Deno.test("REPL Ctrl-Z without job control (nothing could continue it): the prompt simply stays (tmux)", async () => {
+  const { env, config } = await colourChat();
+  const tmux = await TmuxSession.start(["--config", config], env, 80, 20);
+  try {
+    await tmux.waitFor(/^›/m);
+    await tmux.type("kept");
+    await tmux.waitFor(/^› kept$/m);
+    await tmux.type("C-z");
+    // The stop was ignored by the kernel (an orphaned process group): the prompt is drawn again.
+    await tmux.waitFor(/^› kept\^Z\n› kept$/m);
+    await tmux.type(" still here");
+    await tmux.waitFor(/^› kept still here$/m);
+    await tmux.type("C-u", "/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+  }
 });
