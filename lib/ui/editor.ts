@@ -23,6 +23,7 @@ import stringWidth from "string-width";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineBuffer } from "./line_buffer.ts";
 import { rowsAboveCursor } from "./reflow.ts";
+import { suspendJob } from "./job_control.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 
 /** What a read at the prompt ends with. */
@@ -52,11 +53,11 @@ export interface EditorTerminal {
   /** Subscribes to window size changes; returns an unsubscribe function. */
   onResize?(listener: () => void): () => void;
   /**
-   * Stops the process group as Ctrl-Z does in a shell (the terminal is already
-   * restored); returns once the job is continued (`fg`), or at once when
-   * nothing can continue it (no job control).
+   * Stops the job as Ctrl-Z does in a shell (the terminal is already
+   * restored); returns `true` once it is continued (`fg`), `false` at once
+   * when nothing could continue it (no job control).
    */
-  suspend?(): void;
+  suspend?(): boolean;
   /** Subscribes to SIGCONT (continued after a stop); returns an unsubscribe function. */
   onContinue?(listener: () => void): () => void;
 }
@@ -751,10 +752,12 @@ export class LineEditor {
     } catch {
       // the terminal is gone
     }
-    this.#ownStops++;
+    let stopped = false;
     try {
-      this.#term.suspend();
+      stopped = this.#term.suspend();
     } finally {
+      if (stopped) this.#ownStops++;
+      else this.#term.write("(Ctrl-Z: no job control here, nothing could resume mcpchat)\r\n");
       this.#resume();
     }
   }
@@ -1039,10 +1042,7 @@ export function denoTerminal(): EditorTerminal {
       Deno.addSignalListener("SIGWINCH", listener);
       return () => Deno.removeSignalListener("SIGWINCH", listener);
     },
-    // SIGTSTP to the whole process group (pid 0), as the terminal would send it: a `deno task`
-    // parent and the MCP servers' processes stop too, and the shell sees the job stopped.
-    // The stop happens before `kill` returns; an orphaned group (no job control) ignores it.
-    suspend: Deno.build.os === "windows" ? undefined : () => Deno.kill(0, "SIGTSTP"),
+    suspend: Deno.build.os === "windows" ? undefined : suspendJob,
     onContinue: (listener) => {
       if (Deno.build.os === "windows") return () => {};
       Deno.addSignalListener("SIGCONT", listener);

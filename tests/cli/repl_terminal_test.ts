@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { localChat } from "../_helpers/cli.ts";
+import { everythingToml, localChat } from "../_helpers/cli.ts";
 import { commandLine, TmuxSession } from "../_helpers/tmux.ts";
 
 const PARAGRAPH = "The quick brown fox jumps over the lazy dog while the terminal changes its " +
@@ -139,7 +139,7 @@ Deno.test("REPL Ctrl-Z: the shell gets the terminal, fg brings the prompt back w
   assert.equal(sent?.content, "hello draft again");
 });
 
-Deno.test("REPL Ctrl-Z without job control (nothing could continue it): the prompt simply stays (tmux)", async () => {
+Deno.test("REPL Ctrl-Z without job control (nothing could continue it): it says so and the prompt stays (tmux)", async () => {
   const { env, config } = await colourChat();
   const tmux = await TmuxSession.start(["--config", config], env, 80, 20);
   try {
@@ -147,13 +147,48 @@ Deno.test("REPL Ctrl-Z without job control (nothing could continue it): the prom
     await tmux.type("kept");
     await tmux.waitFor(/^› kept$/m);
     await tmux.type("C-z");
-    // The stop was ignored by the kernel (an orphaned process group): the prompt is drawn again.
-    await tmux.waitFor(/^› kept\^Z\n› kept$/m);
+    // Nothing could resume it (no shell above it): it says so and the prompt is drawn again.
+    await tmux.waitFor(/^› kept\^Z\n\(Ctrl-Z: no job control here[^\n]*\n› kept$/m);
     await tmux.type(" still here");
     await tmux.waitFor(/^› kept still here$/m);
     await tmux.type("C-u", "/exit", "Enter");
     await tmux.waitFor(/nothing saved|mcpchat -r/);
   } finally {
     await tmux.close();
+  }
+});
+
+Deno.test("REPL Ctrl-Z under deno task with a real MCP server: the whole job stops, and after fg the server still answers (tmux, bash)", async () => {
+  const chat = await localChat(`[mcp]\nstartup_mode = "background"\n${await everythingToml()}`);
+  const { NO_COLOR: _, ...env } = chat.env;
+  const echo = (id: string, message: string) => ({
+    chunks: openaiChunks({ toolCalls: [{ id, name: "everything__echo", args: { message } }] }),
+  });
+  chat.fake.reply(
+    echo("c1", "before-stop"),
+    { chunks: openaiChunks({ text: ["First echo back."] }) },
+    echo("c2", "after-fg"),
+    { chunks: openaiChunks({ text: ["Second echo back."] }) },
+  );
+  const tmux = await TmuxSession.shell(env, 100, 30);
+  try {
+    await tmux.type(`deno task -q chat --config '${chat.config}' --yes`, "Enter");
+    await tmux.waitFor(/^›/m);
+    await tmux.type("echo once", "Enter");
+    await tmux.waitFor(/First echo back\.\n+›\s*$/m);
+    await tmux.type("typed");
+    await tmux.type("C-z");
+    // The task runner, mcpchat and the server's process: the shell reports the job stopped.
+    await tmux.waitFor(/Stopped +deno task[\s\S]*\n\$\s*$/m);
+    await tmux.type("fg", "Enter");
+    await tmux.waitFor(/^› typed$/m);
+    await tmux.type("C-u", "echo again", "Enter");
+    const screen = await tmux.waitFor(/Second echo back\.\n+›\s*$/m);
+    assert.match(screen, /Echo: after-fg/);
+    await tmux.type("/exit", "Enter");
+    await tmux.waitFor(/(nothing saved|mcpchat -r)[\s\S]*\n\$\s*$/m);
+  } finally {
+    await tmux.close();
+    await chat.fake.close();
   }
 });

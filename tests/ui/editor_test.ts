@@ -31,7 +31,10 @@ function fakeTerminal(columns = 80) {
     },
     columns: () => columns,
     rows: () => 24,
-    suspend: () => void stops.push(written),
+    suspend: () => {
+      stops.push(written);
+      return true;
+    },
     onContinue: (listener) => {
       continued.add(listener);
       return () => continued.delete(listener);
