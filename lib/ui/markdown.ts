@@ -68,10 +68,10 @@ export class MarkdownStream {
   #tableRaw = 0;
   /**
    * What is on screen since the segment began (the stream's start or its last
-   * interruption): the widths of the rows ended by a newline, then the row
-   * being written. A resize draws the segment again from its source.
+   * interruption): the rows ended by a newline (measured only on a resize),
+   * then the row being written. A resize draws the segment again from its source.
    */
-  #rows: number[] = [];
+  #rows: string[] = [];
   #partial = "";
   #segment: {
     fence: { marker: string; lang: string } | undefined;
@@ -134,7 +134,7 @@ export class MarkdownStream {
   rowsAbove(columns: number): number {
     if (this.#rows.length > 4 * Math.max(24, this.#sink.rows())) return Infinity;
     let rows = 0;
-    for (const width of this.#rows) rows += rowsAt(width, columns);
+    for (const row of this.#rows) rows += rowsAt(stringWidth(row), columns);
     return rows + (this.#partial ? rowsAt(stringWidth(this.#partial), columns) - 1 : 0);
   }
 
@@ -183,7 +183,7 @@ export class MarkdownStream {
     this.#sink.write(text);
     const rows = text.split("\n");
     for (let i = 0; i < rows.length - 1; i++) {
-      this.#rows.push(stringWidth(this.#partial + rows[i]));
+      this.#rows.push(this.#partial + rows[i]);
       this.#partial = "";
     }
     this.#partial += rows.at(-1)!;
@@ -253,7 +253,7 @@ export class MarkdownStream {
     this.#table = [];
     // Drawn again aligned, if the raw rows are still on screen.
     const raw = this.#rows.slice(this.#rows.length - this.#tableRaw);
-    const onScreen = raw.reduce((sum, width) => sum + rowsAt(width, this.#width()), 0);
+    const onScreen = raw.reduce((sum, row) => sum + rowsAt(stringWidth(row), this.#width()), 0);
     if (this.#tableRaw > 0 && !this.#partial && onScreen < this.#sink.rows()) {
       this.#sink.write(`\x1b[${onScreen}A\r\x1b[J`);
       this.#rows.length -= this.#tableRaw;
