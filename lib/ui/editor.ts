@@ -121,6 +121,8 @@ const AT_LINE_START = /(?:\n|\r|\r\x1b\[2K|\x1b\[J)(?:\x1b\[[\d;]*m)*$/;
 const MENU_ROWS = 6;
 /** How long a resize waits for the terminal to say where the cursor is. */
 const CURSOR_REPORT_WAIT_MS = 300;
+/** SIGCONTs this soon after coming back from Ctrl-Z are that stop's own. */
+const OWN_CONTINUE_MS = 2_000;
 
 /**
  * A line editor.
@@ -156,8 +158,11 @@ export class LineEditor {
   #resizing = false;
   /** The width everything on screen was last drawn at. */
   #columns = 0;
-  /** Stops this editor made itself (Ctrl-Z): their SIGCONT needs nothing more. */
-  #ownStops = 0;
+  /**
+   * Until when a SIGCONT belongs to a stop this editor made itself (Ctrl-Z), which
+   * needs nothing more: `deno task` forwards the shell's SIGCONT, so it may come twice.
+   */
+  #ownContinueUntil = -Infinity;
   #atLineStart = true;
   #ended = false;
   #continuation: string;
@@ -756,7 +761,7 @@ export class LineEditor {
     try {
       stopped = this.#term.suspend();
     } finally {
-      if (stopped) this.#ownStops++;
+      if (stopped) this.#ownContinueUntil = this.#clock.now() + OWN_CONTINUE_MS;
       else this.#term.write("(Ctrl-Z: no job control here, nothing could resume mcpchat)\r\n");
       this.#resume();
     }
@@ -778,11 +783,7 @@ export class LineEditor {
 
   /** SIGCONT: after a stop this editor did not make (kill -STOP), the terminal is ours again. */
   #continued(): void {
-    if (this.#ownStops > 0) {
-      this.#ownStops--;
-      return;
-    }
-    if (this.#ended) return;
+    if (this.#ended || this.#clock.now() <= this.#ownContinueUntil) return;
     // Whatever the shell printed meanwhile is below the old prompt: draw it on a new line.
     if (this.#drawnRow >= 0) this.#term.write("\r\n");
     this.#detachLive();

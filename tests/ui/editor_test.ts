@@ -48,6 +48,11 @@ function fakeTerminal(columns = 80) {
     term,
     raw,
     stops,
+    /** The process gets SIGCONT. */
+    continue: async () => {
+      for (const listener of continued) listener();
+      await new Promise((r) => setTimeout(r, 5));
+    },
     /** The window becomes `to` columns wide; the cursor is then on `row` of the screen. */
     resize: async (to: number, row?: number) => {
       columns = to;
@@ -246,6 +251,11 @@ Deno.test("editor: Ctrl-Z gives the terminal back, stops, and on fg draws the pr
   const after = t.written.slice(t.stops[0].length);
   assert.match(after, /^\x1b\[\?2004h/);
   assert.match(after, /› half typed/);
+  // The SIGCONT of that stop (twice under deno task, which forwards it) draws nothing more.
+  const drawn = t.written;
+  await t.continue();
+  await t.continue();
+  assert.equal(t.written, drawn);
   await t.type(" and more\r");
   assert.deepEqual(await line, { kind: "line", text: "half typed and more" });
   editor.close();
