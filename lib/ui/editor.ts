@@ -709,8 +709,11 @@ export class LineEditor {
     } else if (this.#drawnRow >= 0) {
       up = Math.min(prompt, onScreen);
     } else return; // the answer reaches into the scrollback: left as the terminal wrapped it
+    // While an answer streams, the cursor is saved again where it now ends: an inline waiting
+    // mark after a half-written line is taken back by restoring the saved cursor (TurnView).
+    const save = text && this.#reads.length === 0 ? "\x1b7" : "";
     this.#term.write(
-      `\x1b[?25l${up > 0 ? `\x1b[${up}A` : ""}\r\x1b[J${text}\x1b[?25h`,
+      `\x1b[?25l${up > 0 ? `\x1b[${up}A` : ""}\r\x1b[J${text}${save}\x1b[?25h`,
     );
     this.#drawnRow = -1;
     this.#atLineStart = text === "" || AT_LINE_START.test(text);

@@ -310,3 +310,21 @@ Deno.test("editor: a resize draws the live region above the prompt again, unless
   assert.equal(detached, 1);
   editor.close();
 });
+
+Deno.test("editor: while an answer streams (no prompt) a resize draws it again where it began", async () => {
+  const { t, editor } = setup();
+  const region: LiveRegion = {
+    rowsAbove: () => 3,
+    redraw: (columns) => `drawn again at ${columns}, still stream`,
+    detach: () => {},
+  };
+  editor.print("first rows of the answer, still stream", region);
+  t.clear();
+  await t.resize(50, 20);
+  // Up to its first row, erase, the new text; the cursor saved where the answer now ends.
+  assert.match(t.written, /\x1b\[3A\r\x1b\[Jdrawn again at 50, still stream\x1b7/);
+  // More of the answer follows from there.
+  editor.print("ing", region);
+  assert.ok(t.written.endsWith("ing"));
+  editor.close();
+});
