@@ -104,7 +104,11 @@ export function suspendJob(): boolean {
       // gone already; the group signal below still stops this process
     }
   }
-  // The stop takes effect before kill returns; this line runs again after `fg`.
-  Deno.kill(0, "SIGTSTP");
+  try {
+    // The stop takes effect before kill returns; this line runs again after `fg`.
+    Deno.kill(0, "SIGTSTP");
+  } catch {
+    return false; // not allowed to signal (run without -A): no stop
+  }
   return true;
 }
