@@ -86,7 +86,7 @@ const KEYS_HELP = [
   "Enter send · Alt-Enter or Ctrl-J new line · \\ at the end continues · paste is one message",
   "Tab complete (again: next) · Up/Down history · Ctrl-R search history",
   "Ctrl-A/E line start/end · Alt-B/F word · Ctrl-W/U/K/Y cut word/start/end, paste back · Ctrl-L clear",
-  "Ctrl-C cancel (at the prompt twice: quit) · Ctrl-D quit",
+  "Ctrl-C cancel (at the prompt twice: quit) · Ctrl-D quit · Ctrl-Z suspend (fg resumes)",
 ];
 
 const GROUP_ORDER = ["chat", "session", "mcp", "status", "other"];
