@@ -257,7 +257,14 @@ export class LlmClient {
     const onCallAbort = () => attempt.abort(callSignal.reason);
     if (callSignal.aborted) attempt.abort(callSignal.reason);
     callSignal.addEventListener("abort", onCallAbort, { once: true });
-    const onIdle = () => attempt.abort(new LlmTimeoutError(backend.name, "idle", idleMs));
+    // One timer for the idle limit, moved on only when it fires: a part just notes the time
+    // (re-arming a timer for each of hundreds of parts a second costs more than the parsing).
+    let lastPart = this.#clock.now();
+    const onIdle = () => {
+      const quiet = this.#clock.now() - lastPart;
+      if (quiet >= idleMs) attempt.abort(new LlmTimeoutError(backend.name, "idle", idleMs));
+      else idleTimer = this.#clock.setTimeout(onIdle, idleMs - quiet);
+    };
     let idleTimer = this.#clock.setTimeout(onIdle, idleMs);
     let completed = false;
     let reader: ReadableStreamDefaultReader<LanguageModelV4StreamPart> | undefined;
@@ -295,8 +302,7 @@ export class LlmClient {
         }
         if (next.done) break;
         const part = next.value;
-        this.#clock.clearTimeout(idleTimer);
-        idleTimer = this.#clock.setTimeout(onIdle, idleMs);
+        lastPart = this.#clock.now();
         switch (part.type) {
           case "text-delta":
             if (part.delta) yield { type: "text-delta", text: part.delta };
