@@ -28,13 +28,6 @@ import type { LlmConfig } from "../lib/llm/config.ts";
 import { importProviderLibrary } from "../lib/llm/providers.ts";
 import { LlmError } from "../lib/llm/errors.ts";
 import type { BackendKind, ChatRequest, LlmEvent, LlmUsage } from "../lib/llm/types.ts";
-import { config as zodConfig } from "zod/v4/core";
-
-// The provider libraries check every streamed chunk with zod, and a turn parses a few
-// dozen chunks per schema: compiling zod's per-schema fast paths (`new Function`) on first
-// use costs more than it saves (~15 ms on the first call of a run). Only this worker's zod
-// (the one the provider libraries share) is affected.
-zodConfig({ jitless: true });
 
 /** Start data of the `llm` plugin: its config, or (warm start) the libraries to import meanwhile. */
 export type LlmInit = { config: LlmConfig } | { warm: BackendKind[] };
