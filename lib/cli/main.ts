@@ -67,11 +67,10 @@ export async function main(
 export type AppModule = typeof import("./app.ts");
 
 /**
- * Loads the app when the caller gave no loader. The entry (`main.ts`) gives
- * one: Deno prepares a dynamic import together with the dynamic imports it
- * can see behind it, so this module names the app only here, in a form that
- * preparing it does not follow, and `--version` never waits for the npm
- * packages the app uses.
+ * Loads the app. Deno prepares a dynamic import together with every dynamic
+ * import it can read behind it, so the app is named in a form it does not
+ * read ahead (see `lib/util/on_demand.ts`): `--version` and `--help` never
+ * wait for the app's modules or the npm packages it uses.
  */
 function loadAppModule(): Promise<AppModule> {
   return import(new URL("./app.ts", import.meta.url).href);
