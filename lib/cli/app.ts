@@ -178,9 +178,8 @@ function defaultCommand(options: ParsedArgs["options"]): CommandEntry {
   if (options.listSessions) {
     return {
       services: true,
-      load: () => COMMANDS.sessions.load().then((run) => (ctx, _words, hooks) =>
-        run(ctx, ["list"], hooks)
-      ),
+      load: () =>
+        COMMANDS.sessions.load().then((run) => (ctx, _words, hooks) => run(ctx, ["list"], hooks)),
     };
   }
   if (options.print !== undefined) {
@@ -214,6 +213,11 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
   const [name, ...words] = ctx.args.command;
   const entry = name === undefined ? defaultCommand(ctx.args.options) : COMMANDS[name];
   if (!entry) throw new CommandError(`unknown command "${name}"`, ExitCode.Usage);
+  if (entry.services) {
+    // The config worker boots on its own thread while this one reads the command's modules
+    // (the command asks for the same runtime: it is started once).
+    ctx.runtimeStarting().catch(() => {}); // a failure is the command's to report
+  }
   const run = await entry.load();
   ctx.profiler.mark("command loaded");
   return await run(ctx, words, hooks);
