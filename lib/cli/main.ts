@@ -6,7 +6,6 @@
  * @module
  */
 
-import { parseCommandLine, UsageError } from "./args.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { helpText } from "./help.ts";
 import { VERSION } from "./version.ts";
@@ -36,6 +35,14 @@ export async function main(
   io: MainIo = processIo,
   loadApp: () => Promise<AppModule> = loadAppModule,
 ): Promise<number> {
+  const quick = quickAnswer(argv);
+  if (quick !== undefined) {
+    io.out(quick);
+    return ExitCode.Ok;
+  }
+  // The parser (node:util's parseArgs) loads only when there is more to parse: Node's
+  // compatibility layer costs a few ms the two commonest quick answers do without.
+  const { parseCommandLine, UsageError } = await import("./args.ts");
   let parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -61,6 +68,17 @@ export async function main(
   }
   const { runApp } = await loadApp();
   return await runApp(parsed);
+}
+
+/**
+ * `mcpchat --version` and `mcpchat --help` alone: the same answers the
+ * parsed command line gives, without parsing.
+ */
+function quickAnswer(argv: readonly string[]): string | undefined {
+  if (argv.length !== 1) return undefined;
+  if (argv[0] === "--version" || argv[0] === "-V") return `mcpchat ${VERSION}\n`;
+  if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") return helpText(undefined);
+  return undefined;
 }
 
 /** The module behind every command but the quick paths. */
