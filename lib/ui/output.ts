@@ -73,7 +73,8 @@ const ansi: Palette = {
   gray: sgr("\x1b[90m", "\x1b[39m"),
 };
 
-const plain: Palette = {
+/** The palette with colour off: every function returns its text unchanged. */
+export const plainPalette: Palette = {
   bold: String,
   dim: String,
   red: String,
@@ -137,7 +138,7 @@ export function consoleOutput(options: { colorFlag?: "auto" | "always" | "never"
       : options.colorFlag === "never"
       ? false
       : wantsColor(env, tty);
-  const palette = (on: boolean): Palette => (on ? ansi : plain);
+  const palette = (on: boolean): Palette => (on ? ansi : plainPalette);
   return {
     out: (text) => writeAll(Deno.stdout, text),
     err: (text) => writeAll(Deno.stderr, text),
@@ -164,8 +165,8 @@ export function memoryOutput(): Output & { stdout(): string; stderr(): string } 
   return {
     out: (text) => void (stdout += text),
     err: (text) => void (stderr += text),
-    color: plain,
-    errColor: plain,
+    color: plainPalette,
+    errColor: plainPalette,
     interactive: false,
     stdout: () => stdout,
     stderr: () => stderr,
