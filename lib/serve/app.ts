@@ -161,9 +161,31 @@ function renderHistory(session: SessionSummary, messages: HistoryMessage[]): str
  * Builds the MCP server for one client.
  *
  * @example
- * ```ts ignore
- * const { server, dispose } = createServeApp({ backend, hub: new ServeHub() });
- * await server.connect(transport);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { createServeApp, ServeHub } from "./app.ts";
+ * import type { ServeBackend } from "./backend.ts";
+ * const unused = () => Promise.reject(new Error("not used here"));
+ * const backend: ServeBackend = {
+ *   chat: unused, newSession: unused, getHistory: unused, clearHistory: unused,
+ *   checkBackend: unused,
+ *   listSessions: () => Promise.resolve({ sessions: [], cursor: null }),
+ *   backends: () => Promise.resolve(["local"]),
+ *   listServers: () => Promise.resolve([{ name: "everything", status: "ready" }]),
+ * };
+ * const { server, dispose } = createServeApp({ backend, hub: new ServeHub(), version: "0.1.0" });
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ * const client = new Client({ name: "example", version: "0" });
+ * await client.connect(clientSide);
+ * const result = await client.callTool({ name: "list_servers", arguments: {} });
+ * assert.deepEqual(result.structuredContent, {
+ *   servers: [{ name: "everything", status: "ready" }],
+ * });
+ * await client.close();
+ * dispose();
  * ```
  */
 export function createServeApp(options: ServeAppOptions): { server: McpServer; dispose(): void } {
