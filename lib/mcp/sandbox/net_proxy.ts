@@ -51,10 +51,20 @@ export interface DomainProxy {
  * Starts a filtering proxy on a Unix socket.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { startDomainProxy } from "./net_proxy.ts";
- * const proxy = await startDomainProxy("/run/user/1000/mcpchat-sandbox/net-gh.sock", "gh", ["api.github.com"]);
+ * const dir = await Deno.makeTempDir();
+ * const proxy = await startDomainProxy(`${dir}/net-gh.sock`, "gh", ["api.github.com"]);
+ * // What a client in the sandbox sends (through socat) for a host not on the list:
+ * const conn = await Deno.connect({ transport: "unix", path: proxy.socketPath });
+ * await conn.write(new TextEncoder().encode("CONNECT evil.example.com:443 HTTP/1.1\r\n\r\n"));
+ * const answer = await new Response(conn.readable).text();
+ * assert.match(answer, /^HTTP\/1.1 403/);
+ * assert.match(answer, /mcp.servers.gh.sandbox.network = \["evil.example.com"\]/);
+ * assert.deepEqual(proxy.refused, ["evil.example.com:443"]);
  * proxy.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startDomainProxy(
