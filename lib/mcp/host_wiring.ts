@@ -496,9 +496,15 @@ function union(
  * `undefined` when nothing executable is found.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveCommand } from "./host_wiring.ts";
- * resolveCommand("node", "/home/ada/.nvm/versions/node/v22/bin:/usr/bin"); // "/home/ada/.nvm/…/bin/node"
+ * const bin = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${bin}/my-server`, "#!/bin/sh\n", { mode: 0o755 });
+ * assert.equal(resolveCommand("my-server", `/no/such/dir:${bin}`), `${bin}/my-server`);
+ * assert.equal(resolveCommand("./server.js", "", "/home/ada/project"), "/home/ada/project/./server.js");
+ * assert.equal(resolveCommand("not-installed", bin), undefined);
+ * await Deno.remove(bin, { recursive: true });
  * ```
  */
 export function resolveCommand(command: string, path: string, cwd?: string): string | undefined {
@@ -524,9 +530,15 @@ export function resolveCommand(command: string, path: string, cwd?: string): str
  * Silently does nothing when the group is gone (or signalling is not allowed).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { killProcessGroup } from "./host_wiring.ts";
- * await killProcessGroup(12345);
+ * if (Deno.build.os !== "windows") {
+ *   // A child in its own process group (pgid = pid), as stdio servers are started.
+ *   const child = new Deno.Command("sleep", { args: ["30"], detached: true }).spawn();
+ *   await killProcessGroup(child.pid, 50);
+ *   assert.equal((await child.status).signal, "SIGTERM");
+ * }
  * ```
  */
 export async function killProcessGroup(pgid: number, graceMs = 300): Promise<void> {
