@@ -27,8 +27,32 @@ export interface DoctorCheck {
  * Runs every check; exits 1 when one fails (warnings alone exit 0).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { doctorCommand } from "./doctor.ts";
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "doctor", "--json"]),
+ *   io,
+ *   env: { HOME: home, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
  * const code = await doctorCommand(ctx);
+ * const { ok, checks } = JSON.parse(io.stdout());
+ * assert.equal(code, ok ? 0 : 1);
+ * const names = checks.map((c: { name: string }) => c.name);
+ * assert.ok(names.includes("config file") && names.includes("health"));
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function doctorCommand(ctx: CommandContext): Promise<number> {

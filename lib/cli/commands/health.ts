@@ -26,7 +26,8 @@ import type { HealthReport } from "../../health/types.ts";
  * import { memoryOutput } from "../../ui/output.ts";
  * import { showHealth } from "./health.ts";
  * const home = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${home}/config.toml`, ""); // defaults
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
  * const io = memoryOutput();
  * const ctx = new CommandContext({
  *   args: parseCommandLine(["--config", `${home}/config.toml`]),
@@ -71,7 +72,8 @@ export function isHealthy(report: HealthReport): boolean {
  * import { memoryOutput } from "../../ui/output.ts";
  * import { healthCommand } from "./health.ts";
  * const home = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${home}/config.toml`, ""); // defaults
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
  * const io = memoryOutput();
  * const ctx = new CommandContext({
  *   args: parseCommandLine(["--config", `${home}/config.toml`, "health", "--json"]),
@@ -131,7 +133,8 @@ export async function healthCommand(ctx: CommandContext, words: string[]): Promi
  * import { memoryOutput } from "../../ui/output.ts";
  * import { doctorHealth } from "./health.ts";
  * const home = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${home}/config.toml`, ""); // defaults
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
  * const io = memoryOutput();
  * const ctx = new CommandContext({
  *   args: parseCommandLine(["--config", `${home}/config.toml`, "doctor"]),

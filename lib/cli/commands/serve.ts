@@ -93,7 +93,8 @@ export function serveInit(
  * import { memoryOutput } from "../../ui/output.ts";
  * import { serveInit, startServing } from "./serve.ts";
  * const home = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${home}/config.toml`, "");
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
  * const io = memoryOutput();
  * const ctx = new CommandContext({
  *   args: parseCommandLine(["--config", `${home}/config.toml`, "serve", "--http"]),
@@ -160,7 +161,8 @@ export async function startServing(
  * import { serveCommand } from "./serve.ts";
  * const stop = new AbortController(); // Ctrl-C
  * const home = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${home}/config.toml`, "");
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
  * const io = memoryOutput();
  * const ctx = new CommandContext({
  *   args: parseCommandLine(["--config", `${home}/config.toml`, "serve", "--http", "--port", "0"]),
@@ -252,7 +254,10 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
  * import { memoryOutput } from "../../ui/output.ts";
  * import { serveBesideRepl } from "./serve.ts";
  * const home = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${home}/config.toml`, '[mcp_server]\nhttp_enabled = true\nport = 0\n');
+ * await Deno.writeTextFile(
+ *   `${home}/config.toml`,
+ *   `[session]\ndata_dir = "${home}/data"\n[mcp_server]\nhttp_enabled = true\nport = 0\n`,
+ * );
  * const io = memoryOutput();
  * const ctx = new CommandContext({
  *   args: parseCommandLine(["--config", `${home}/config.toml`, "serve"]),
