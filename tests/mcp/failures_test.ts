@@ -282,6 +282,14 @@ Deno.test("listing tools with waitMs leaves a slow server out instead of waiting
     { initialize_timeout_ms: 20_000 },
   );
   try {
+    // The first listing starts both connecting; on a loaded machine even the
+    // ready server may take longer than waitMs, so wait until it is ready.
+    await within(h.manager.listTools({ waitMs: 2_000 }), 15_000, "first listing");
+    await until(
+      () => h.manager.servers().find((s) => s.name === "ev")?.state.status === "ready",
+      20_000,
+      "ev ready",
+    );
     const { tools, errors } = await within(
       h.manager.listTools({ waitMs: 2_000 }),
       15_000,
