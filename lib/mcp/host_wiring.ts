@@ -143,11 +143,33 @@ const POOL_ID = "mcp-transports";
  * the manager plugin's host handlers.
  *
  * @example
- * ```ts ignore
- * import { McpTransportHost } from "./host_wiring.ts";
- * let manager!: PluginHandle;
- * const transports = new McpTransportHost({ emitToManager: (e, d, t) => manager.peer.emit(e, d, t) });
- * manager = await startPlugin({ ..., handlers: transports.handlers() });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AttachServerEvent, McpTransportHost } from "./host_wiring.ts";
+ * import { newSessionNumber, WorkerBridgeTransport } from "./bridge_transport.ts";
+ * import type { ServerConfig } from "./config.ts";
+ * const attached = Promise.withResolvers<AttachServerEvent>();
+ * const transports = new McpTransportHost({
+ *   module: new URL("../../plugins/mcp_transports.ts", import.meta.url),
+ *   // mcpchat sends these to the manager plugin, whose host calls are `transports.handlers()`.
+ *   emitToManager: (event, data) => {
+ *     if (event === "attach-server") attached.resolve(data as AttachServerEvent);
+ *   },
+ * });
+ * // `cat` stands in for a stdio server: it sends every message back.
+ * const config: ServerConfig = { type: "stdio", command: "cat", args: [], env: {}, enabled: true };
+ * await transports.spawn("echo", config);
+ * const { port } = await attached.promise;
+ * const bridge = new WorkerBridgeTransport(port, { server: "echo", session: newSessionNumber() });
+ * const echoed = Promise.withResolvers<unknown>();
+ * bridge.onmessage = echoed.resolve;
+ * await bridge.start();
+ * await bridge.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+ * assert.deepEqual(await echoed.promise, { jsonrpc: "2.0", method: "notifications/initialized" });
+ * assert.deepEqual(transports.running(), ["echo"]);
+ * await bridge.close();
+ * await transports.stopAll();
+ * port.close();
  * ```
  */
 export class McpTransportHost {
