@@ -25,6 +25,7 @@ export interface TransportHostCalls {
  * ```ts
  * import assert from "node:assert/strict";
  * import { HostPortProvider } from "./port_provider.ts";
+ * import type { ServerConfig } from "./config.ts";
  * // In the manager worker the calls go to the host (`ctx.call("spawnTransport", p)`) and
  * // the port arrives with its `attach-server` event; here a host that attaches at once.
  * const { port1, port2 } = new MessageChannel();
@@ -36,12 +37,12 @@ export interface TransportHostCalls {
  *   },
  *   stopTransport: ({ name }) => Promise.resolve(void stopped.push(name)),
  * });
- * const config = { type: "stdio", command: "cat", args: [], env: {}, enabled: true } as const;
- * assert.equal(await ports.acquire("echo", { ...config, args: [] }), port2);
+ * const config: ServerConfig = { type: "stdio", command: "cat", args: [], env: {}, enabled: true };
+ * assert.equal(await ports.acquire("echo", config), port2);
  * // An older generation's port that arrives late is closed, not used.
  * const late = new MessageChannel();
  * ports.attach({ name: "echo", generation: 0, port: late.port1 });
- * assert.equal(await ports.acquire("echo", { ...config, args: [] }), port2);
+ * assert.equal(await ports.acquire("echo", config), port2);
  * await ports.release("echo");
  * assert.deepEqual(stopped, ["echo"]);
  * port1.close();
