@@ -95,13 +95,14 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
       detail: exists ? `${path} is valid` : `no file at ${path}: defaults apply`,
     });
   } catch (error) {
-    add({
-      area: "config",
-      name: "config file",
-      status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
-      fix: "correct the file at the line and column shown (mcpchat config validate)",
-    });
+    add(
+      failure(
+        "config",
+        "config file",
+        error,
+        "correct the file at the line and column shown (mcpchat config validate)",
+      ),
+    );
   }
   if (config) {
     await checkStore(ctx, config, add);
@@ -139,6 +140,17 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   return failed ? ExitCode.Runtime : ExitCode.Ok;
 }
 
+/** A failed check that says what went wrong: the error's message. */
+function failure(
+  area: DoctorCheck["area"],
+  name: string,
+  error: unknown,
+  fix?: string,
+): DoctorCheck {
+  const detail = error instanceof Error ? error.message : String(error);
+  return { area, name, status: "fail", detail, fix };
+}
+
 async function checkStore(
   ctx: CommandContext,
   config: Config,
@@ -156,13 +168,14 @@ async function checkStore(
       fix: info.warnings.length ? "see the warning; e.g. chmod 700 the data directory" : undefined,
     });
   } catch (error) {
-    add({
-      area: "store",
-      name: "sessions",
-      status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
-      fix: "move the file aside or set MCPCHAT_DATA_DIR to another directory",
-    });
+    add(
+      failure(
+        "store",
+        "sessions",
+        error,
+        "move the file aside or set MCPCHAT_DATA_DIR to another directory",
+      ),
+    );
   }
 }
 
@@ -212,12 +225,7 @@ async function checkBackends(
       });
     }
   } catch (error) {
-    add({
-      area: "llm",
-      name: "llm service",
-      status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
-    });
+    add(failure("llm", "llm service", error));
   }
 }
 
@@ -342,13 +350,7 @@ async function checkServers(
           : { area: "mcp", name, status: "fail", detail: info.status },
       );
     } catch (error) {
-      add({
-        area: "mcp",
-        name,
-        status: "fail",
-        detail: error instanceof Error ? error.message : String(error),
-        fix: `check mcp.servers.${name} (mcpchat servers test ${name})`,
-      });
+      add(failure("mcp", name, error, `check mcp.servers.${name} (mcpchat servers test ${name})`));
     }
   }));
 }
