@@ -11,6 +11,8 @@
  * @module
  */
 
+import { concatBytes } from "../../util/bytes.ts";
+
 /** The port `socat` listens on inside the sandbox. */
 export const SANDBOX_PROXY_PORT = 3128;
 
@@ -143,7 +145,7 @@ async function serve(
     const line = `${method} ${url.pathname}${url.search} ${version}`;
     const head2 = [line, ...headerLines.filter((h) => !/^proxy-/i.test(h))].join("\r\n") +
       "\r\n\r\n";
-    forward = concat(new TextEncoder().encode(head2), rest);
+    forward = concatBytes([new TextEncoder().encode(head2), rest]);
   }
   if (!domainAllowed(host, port, allowed)) {
     refused.push(`${host}:${port}`);
@@ -189,7 +191,7 @@ async function readHead(conn: Deno.Conn): Promise<{ head: string; rest: Uint8Arr
   while (buf.length < MAX_HEAD) {
     const n = await conn.read(chunk);
     if (n === null) break;
-    buf = concat(buf, chunk.subarray(0, n));
+    buf = concatBytes([buf, chunk.subarray(0, n)]);
     const end = indexOfHeadEnd(buf);
     if (end >= 0) {
       return {
@@ -206,13 +208,6 @@ function indexOfHeadEnd(buf: Uint8Array): number {
     if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
   }
   return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
