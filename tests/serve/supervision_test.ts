@@ -29,7 +29,7 @@ Deno.test("mcp-serve is a permanent child of the root supervisor: a crashed serv
       allowTools: [],
       emit: (event, data) => target.ref?.emit(event, data),
     });
-    const ref = await runtime.serve<McpServeSurface>(() =>
+    const ref = await runtime.serve(() =>
       mcpServeSpec(
         {
           transport: "http",

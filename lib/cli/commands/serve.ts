@@ -10,17 +10,16 @@
 import type { Config } from "../../config/schema.ts";
 import { isLoopback } from "../../serve/guard.ts";
 import { mcpServeSpec } from "../../../plugins/manifest.ts";
-import type { McpServeInit, mcpServePlugin } from "../../../plugins/mcp_serve.ts";
-import type { SurfaceOf } from "../../plugin/mod.ts";
+import type { McpServeInit } from "../../../plugins/mcp_serve.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
+import type { McpServeSurface } from "../runtime.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { ServeHost } from "../serve_host.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
 import { VERSION } from "../version.ts";
 
-/** RPC surface of the serve plugin. */
-export type McpServeSurface = SurfaceOf<typeof mcpServePlugin>;
+export type { McpServeSurface };
 
 /** The variable the config reads the server token from (`mcp_server.token`). */
 export const TOKEN_VARIABLE = "MCPCHAT_MCP_SERVER_TOKEN";
@@ -80,7 +79,7 @@ export function serveInit(
  * @example
  * ```ts ignore
  * const { ref } = await startServing(ctx, config, serveInit(config, {}, "http"));
- * console.log((await ref.call("info", undefined as never)).url);
+ * console.log((await ref.call("info", undefined)).url);
  * ```
  */
 export async function startServing(
@@ -110,9 +109,7 @@ export async function startServing(
       target: () => ({ backend: options.backend, model: options.model }),
     }),
   });
-  const ref = await runtime.serve<McpServeSurface>(() =>
-    mcpServeSpec(init, host.handlers(), config)
-  );
+  const ref = await runtime.serve(() => mcpServeSpec(init, host.handlers(), config));
   target.ref = ref;
   return { ref, host };
 }
@@ -166,7 +163,7 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
       ref.on("closed", () => resolve());
     });
     if (transport === "http") {
-      const info = await ref.call("info", undefined as never);
+      const info = await ref.call("info", undefined);
       // The URL is this command's output (stdout); everything else goes to stderr.
       ctx.io.out(`${info.url}\n`);
       ctx.io.err(
@@ -203,7 +200,7 @@ export async function serveBesideRepl(ctx: CommandContext, config: Config): Prom
   try {
     const init = serveInit(config, {}, "http");
     const { ref } = await startServing(ctx, config, init);
-    const info = await ref.call("info", undefined as never);
+    const info = await ref.call("info", undefined);
     ctx.io.err(ctx.io.errColor.dim(`serving MCP on ${info.url}\n`));
   } catch (error) {
     ctx.io.err(ctx.io.errColor.yellow(
