@@ -212,13 +212,7 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
     const status = statusLine(ctx);
     status.set(ctx.io.errColor.dim(`running ${server} ${tool}…`));
     const callId = "cli";
-    const off = mcp.on("progress", (data) => {
-      const update = data as {
-        callId?: string;
-        progress: number;
-        total?: number;
-        message?: string;
-      };
+    const off = mcp.on("progress", (update) => {
       if (update.callId === callId) {
         const message = update.message === undefined ? undefined : sanitizeLine(update.message);
         status.set(ctx.io.errColor.dim(progressText(server!, tool, { ...update, message })));
@@ -266,7 +260,7 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
           }\n`,
         );
       }
-      for (const t of templates.resourceTemplates as { server: string; uriTemplate: string }[]) {
+      for (const t of templates.resourceTemplates) {
         ctx.io.out(
           `${c.bold(sanitizeLine(t.server))} ${c.magenta(sanitizeLine(t.uriTemplate))}  ${
             c.dim("(template)")

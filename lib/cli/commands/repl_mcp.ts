@@ -158,9 +158,7 @@ export function mcpSlashCommand(
           for (const r of resources) {
             io.out(`${c.bold(r.server)} ${c.cyan(r.uri)}  ${c.dim(r.name ?? "")}\n`);
           }
-          for (
-            const t of templates.resourceTemplates as { server: string; uriTemplate: string }[]
-          ) {
+          for (const t of templates.resourceTemplates) {
             io.out(`${c.bold(t.server)} ${c.magenta(t.uriTemplate)}  ${c.dim("(template)")}\n`);
           }
           for (const e of errors) io.err(`${e.server}: ${e.message}\n`);
@@ -230,17 +228,13 @@ export function mcpSlashCommand(
         case "notify": {
           const limit = Number(rest[0] ?? 20) || 20;
           const records = await mcp.call("notifications", { limit });
-          for (
-            const r of records as {
-              at: number;
-              server: string;
-              category: string;
-              method: string;
-              summary?: string;
-            }[]
-          ) {
+          for (const r of records) {
             const when = new Date(r.at).toISOString().slice(11, 19);
-            io.out(`${c.dim(when)} ${c.bold(r.server)} ${r.category} ${r.summary ?? r.method}\n`);
+            // The method is the server's word: one line, sanitised.
+            io.out(
+              `${c.dim(when)} ${c.bold(sanitizeLine(r.server))} ${r.category} ` +
+                `${sanitizeLine(r.method)}\n`,
+            );
           }
           return;
         }
