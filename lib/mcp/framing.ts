@@ -50,11 +50,50 @@ const ID_AT_START = new RegExp(
 );
 const ID_AT_END = new RegExp(String.raw`"id"\s*:\s*` + ID + String.raw`\s*\}\s*$`);
 
-/** The request id of a JSON-RPC message seen only by its two ends. */
-function idOf(head: string, tail: string): string | number | undefined {
+/**
+ * The request id of a JSON-RPC message seen only by its two ends (the first
+ * and last few hundred characters), or `undefined` when neither shows one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestIdOf } from "./framing.ts";
+ * assert.equal(requestIdOf('{"jsonrpc":"2.0","id":3,"result":{"text":"…', '…"}}'), 3);
+ * assert.equal(requestIdOf('{"jsonrpc":"2.0","result":{"a":"…', '…"},"id":"q"}'), "q");
+ * ```
+ */
+export function requestIdOf(head: string, tail: string): string | number | undefined {
   const m = ID_AT_START.exec(head) ?? ID_AT_END.exec(tail);
   if (!m) return undefined;
   return JSON.parse(m[1]) as string | number;
+}
+
+/**
+ * The error reply that stands in for a reply over the limit.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { oversizedReply } from "./framing.ts";
+ * const reply = oversizedReply(3, "big", 10 * 1024 * 1024, 12 * 1024 * 1024);
+ * assert.equal(reply.error.message, "reply from big exceeded 10 MB (12.0 MB); the request failed");
+ * ```
+ */
+export function oversizedReply(
+  id: string | number,
+  server: string,
+  limit: number,
+  length: number,
+): { jsonrpc: "2.0"; id: string | number; error: { code: number; message: string } } {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: {
+      code: OVERSIZED_REPLY_CODE,
+      message: `reply from ${server} exceeded ${sizeText(limit)} ` +
+        `(${(length / (1024 * 1024)).toFixed(1)} MB); the request failed`,
+    },
+  };
 }
 
 /** Options of {@linkcode LineSplitter}. */
@@ -146,21 +185,14 @@ export class LineSplitter {
   }
 
   #oversized(head: string, tail: string, length: number, lines: string[]): void {
-    const id = idOf(head, tail.replace(/\r$/, ""));
+    const id = requestIdOf(head, tail.replace(/\r$/, ""));
     if (id === undefined) {
       this.#options.onDropped?.(new LineTooLongError(this.#max, this.#options.server));
       return;
     }
-    const server = this.#options.server ?? "the server";
-    lines.push(JSON.stringify({
-      jsonrpc: "2.0",
-      id,
-      error: {
-        code: OVERSIZED_REPLY_CODE,
-        message: `reply from ${server} exceeded ${sizeText(this.#max)} ` +
-          `(${(length / (1024 * 1024)).toFixed(1)} MB); the request failed`,
-      },
-    }));
+    lines.push(
+      JSON.stringify(oversizedReply(id, this.#options.server ?? "the server", this.#max, length)),
+    );
   }
 
   /** Text received after the last newline (an unterminated line). */

@@ -16,6 +16,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { TransportSpec } from "./port_protocol.ts";
 import type { RelaySession, RelaySink } from "./transport_relay.ts";
+import { cappedFetch } from "./reply_cap.ts";
 
 /** Extra options of an HTTP session. */
 export interface HttpSessionOptions {
@@ -54,7 +55,11 @@ export async function openHttpSession(
   // stream has answered, and hold later sends until then (bounded).
   let listened!: () => void;
   const listening = new Promise<void>((resolve) => (listened = resolve));
-  const baseFetch = options.fetch ?? fetch;
+  // Every response passes the size limit of one message (as a stdio line does).
+  const baseFetch = cappedFetch(options.fetch ?? fetch, {
+    server: spec.name,
+    onDropped: (error) => sink.error(error.message, "MCP_LINE_TOO_LONG"),
+  });
   const watchedFetch: typeof fetch = (input, init) => {
     const response = baseFetch(input, init);
     if ((init?.method ?? "GET").toUpperCase() === "GET") {
@@ -67,11 +72,11 @@ export async function openHttpSession(
       ? new SSEClientTransport(url, {
         requestInit,
         authProvider: options.authProvider,
-        fetch: options.fetch,
+        fetch: baseFetch,
         eventSourceInit: spec.headers
           ? {
             fetch: (input: string | URL | Request, init?: RequestInit) =>
-              (options.fetch ?? fetch)(input, {
+              baseFetch(input, {
                 ...init,
                 headers: { ...Object.fromEntries(new Headers(init?.headers)), ...spec.headers },
               }),

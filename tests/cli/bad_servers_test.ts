@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { FakeProvider } from "../fixtures/llm/server.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { isolatedEnv, PtySession, runCli } from "../_helpers/cli.ts";
+import { startFloodServer } from "../fixtures/mcp/flood_http.ts";
 
 const FIXTURE = new URL("../fixtures/mcp/misbehaving.mjs", import.meta.url).pathname;
 
@@ -86,6 +87,38 @@ Deno.test("a reply over 10 MB fails its request at once, naming the server", asy
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /ok hi/);
 });
+
+for (
+  const [transport, path, type] of [
+    ["streamable HTTP, JSON reply", "/mcp", "http"],
+    ["streamable HTTP, SSE reply", "/mcp?sse=1", "http"],
+    ["legacy SSE", "/sse", "sse"],
+  ] as const
+) {
+  Deno.test(`a reply over 10 MB over ${transport} fails its request at once, naming the server`, async () => {
+    const flood = startFloodServer();
+    try {
+      const { env, config } = await configWith(
+        `[mcp.servers.flood]\ntype = "${type}"\nurl = "${flood.url}${path}"\n`,
+      );
+      const r = await runCli(["--config", config, "tools", "call", "flood", "flood"], {
+        env,
+        timeoutMs: 90_000,
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /reply from flood exceeded 10 MB \(11\.0 MB\)/);
+      assert.doesNotMatch(r.stderr, /timed out/i);
+      const again = await runCli(
+        ["--config", config, "tools", "call", "flood", "fine", "text=hi"],
+        { env },
+      );
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /ok hi/);
+    } finally {
+      await flood.close();
+    }
+  });
+}
 
 Deno.test("doctor and /mcp servers show a server with tools set aside as degraded", async () => {
   const { env, config } = await configWith(server("deep", "deep-schema") + server("good", "x"));
