@@ -585,8 +585,10 @@ export class Runtime {
  * ```
  */
 export function configServiceFailure(error: unknown, file: string): Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof Error && typeof code === "string" && code.startsWith("CONFIG_")) {
+  if (
+    error instanceof Error && "code" in error && typeof error.code === "string" &&
+    error.code.startsWith("CONFIG_")
+  ) {
     return error;
   }
   const reason = error instanceof Error ? error.message : String(error);

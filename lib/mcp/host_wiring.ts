@@ -484,7 +484,9 @@ export class McpTransportHost {
           // opened again on every attempt. An explicit connect tries again.
           throw Object.assign(
             new Error(
-              `signing in to ${p.server} failed: ${(error as Error).message} ` +
+              `signing in to ${p.server} failed: ${
+                error instanceof Error ? error.message : String(error)
+              } ` +
                 `(/mcp connect ${p.server} or mcpchat servers test ${p.server} tries again)`,
             ),
             { code: "MCP_AUTH_REQUIRED" },

@@ -14,7 +14,12 @@ import {
 } from "../rpc/peer.ts";
 import { serializeError } from "../rpc/errors.ts";
 import type { MessageEndpoint } from "../rpc/protocol.ts";
-import { isLifecycleMessage, isWorkerContext, type LifecycleMessage } from "./lifecycle.ts";
+import {
+  isLifecycleMessage,
+  isWorkerContext,
+  type LifecycleMessage,
+  workerScope,
+} from "./lifecycle.ts";
 import { setTelemetryEnabled, traceHandlers } from "../telemetry/mod.ts";
 
 /** No events, or no host calls: the default of a plugin that declares none. */
@@ -179,8 +184,8 @@ export function serveWorker<
   HostEvents extends object,
   HostCalls extends object,
 >(definition: PluginDefinition<Init, Handlers, Events, HostEvents, HostCalls>): void {
-  if (!isWorkerContext()) return;
-  const scope = globalThis as unknown as MessageEndpoint & { close(): void };
+  const scope = workerScope();
+  if (!scope) return;
   servePlugin(definition, scope, () => scope.close());
 }
 
@@ -251,14 +256,16 @@ export function servePlugin<
   }
   /** The next call of `method` starts, then the worker dies: deterministically mid-call. */
   function armFault(method: string, fire: () => void): void {
-    const handlers = served as Record<string, unknown>;
-    const original = handlers[method];
+    const handlers = served;
+    const original: unknown = Object.hasOwn(handlers, method)
+      ? Reflect.get(handlers, method)
+      : undefined;
     if (typeof original !== "function") return;
     peer.setHandlers({
       ...handlers,
       [method]: (...args: unknown[]) => {
         peer.setHandlers(handlers);
-        const result = original.apply(handlers, args);
+        const result: unknown = Reflect.apply(original, handlers, args);
         // Before any I/O the call waits for can complete.
         queueMicrotask(fire);
         return result;

@@ -178,7 +178,8 @@ export class RpcPeer<
     this.#onOther = options.onOtherMessage;
     this.#traceparent = options.traceparent;
     endpoint.addEventListener("message", this.#onMessage);
-    (endpoint as { start?: () => void }).start?.();
+    // A MessagePort delivers nothing until started (a Worker has no start()).
+    if ("start" in endpoint && typeof endpoint.start === "function") endpoint.start();
   }
 
   /** Whether {@linkcode RpcPeer.close} was called. */
@@ -356,7 +357,7 @@ export class RpcPeer<
         reject(
           new RpcError(
             "RPC_UNSENDABLE",
-            `${this.name}: cannot send "${method}": ${(error as Error).message}`,
+            `${this.name}: cannot send "${method}": ${messageOf(error)}`,
           ),
         );
       }
@@ -445,8 +446,8 @@ export class RpcPeer<
     stream: boolean,
     traceparent?: string,
   ): Promise<void> {
-    const handler = Object.hasOwn(this.#handlers, method)
-      ? (this.#handlers as Record<string, unknown>)[method]
+    const handler: unknown = Object.hasOwn(this.#handlers, method)
+      ? Reflect.get(this.#handlers, method)
       : undefined;
     if (typeof handler !== "function") {
       this.#respondError(id, new MethodNotFoundError("this side", method));
@@ -455,11 +456,11 @@ export class RpcPeer<
     const controller = new AbortController();
     this.#incoming.set(id, controller);
     try {
-      const result = await (handler as (p: unknown, c: CallContext) => unknown).call(
-        this.#handlers,
-        params,
-        traceparent ? { signal: controller.signal, traceparent } : { signal: controller.signal },
-      );
+      const context: CallContext = traceparent
+        ? { signal: controller.signal, traceparent }
+        : { signal: controller.signal };
+      // The params are what the method's declaration says (the caller compiled against it).
+      const result: unknown = await Reflect.apply(handler, this.#handlers, [params, context]);
       if (isAsyncIterable(result)) {
         if (!stream) {
           throw new RpcError("RPC_USAGE", `"${method}" streams its result: call it with stream()`);
@@ -498,7 +499,7 @@ export class RpcPeer<
     } catch (error) {
       this.#respondError(
         id,
-        new RpcError("RPC_UNSENDABLE", `result cannot be sent: ${(error as Error).message}`),
+        new RpcError("RPC_UNSENDABLE", `result cannot be sent: ${messageOf(error)}`),
       );
     }
   }
@@ -507,6 +508,10 @@ export class RpcPeer<
     if (this.#closed !== undefined) return;
     this.#post({ t: "res", id, ok: false, error: serializeError(error) });
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -204,7 +204,9 @@ export async function serveBesideRepl(ctx: CommandContext, config: Config): Prom
     ctx.io.err(ctx.io.errColor.dim(`serving MCP on ${info.url}\n`));
   } catch (error) {
     ctx.io.err(ctx.io.errColor.yellow(
-      `warning: MCP server mode did not start: ${(error as Error).message}\n`,
+      `warning: MCP server mode did not start: ${
+        error instanceof Error ? error.message : String(error)
+      }\n`,
     ));
   }
 }
