@@ -304,9 +304,7 @@ export function mcpSlashCommand(
               ? { type: "ref/prompt", name: target }
               : { type: "ref/resource", uri: target },
             argument: { name: argument, value },
-            ...(context.length
-              ? { context: { arguments: parseToolArguments(context) as Record<string, string> } }
-              : {}),
+            ...(context.length ? { context: { arguments: completionContext(context) } } : {}),
           }, { signal, timeoutMs: 60_000 });
           const values = r.completion.values;
           if (values.length === 0) io.err("no completions\n");
@@ -319,4 +317,16 @@ export function mcpSlashCommand(
       }
     },
   };
+}
+
+/**
+ * `key=value` words of a completion's context as MCP wants them: every value a
+ * string (`n=3` is parsed as JSON like a tool argument, then sent as `"3"`).
+ */
+function completionContext(words: string[]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(parseToolArguments(words)).map((
+      [key, value],
+    ) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
 }
