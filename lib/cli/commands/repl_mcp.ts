@@ -320,7 +320,7 @@ export function mcpSlashCommand(
 }
 
 /**
- * `key=value` words of a completion's context as MCP wants them: every value a
+ * `key=value` words of a completion's context the way MCP wants them: every value a
  * string (`n=3` is parsed as JSON like a tool argument, then sent as `"3"`).
  */
 function completionContext(words: string[]): Record<string, string> {
