@@ -25,7 +25,7 @@ export interface TransportHostCalls {
  * ```ts ignore
  * import { HostPortProvider } from "./port_provider.ts";
  * const ports = new HostPortProvider({ spawnTransport: (p) => ctx.call("spawnTransport", p), stopTransport: (p) => ctx.call("stopTransport", p) });
- * ctx.onEvent("attach-server", (e) => ports.attach(e as AttachServerEvent));
+ * ctx.onEvent("attach-server", (e) => ports.attach(e));
  * ```
  */
 export class HostPortProvider implements TransportPortProvider {

@@ -23,7 +23,7 @@ import {
 import { setTelemetryEnabled, traceHandlers } from "../telemetry/mod.ts";
 
 /** No events, or no host calls: the default of a plugin that declares none. */
-export type None = Record<never, never>;
+export type NoneDeclared = Record<never, never>;
 
 /**
  * A type a plugin declares (its events, the host's events and calls it
@@ -53,9 +53,9 @@ export function declared<T>(): Declared<T> {
  * `Events` it emits, `HostEvents` it listens to, `HostCalls` it makes.
  */
 export interface PluginContext<
-  Events extends object = None,
-  HostEvents extends object = None,
-  HostCalls extends object = None,
+  Events extends object = NoneDeclared,
+  HostEvents extends object = NoneDeclared,
+  HostCalls extends object = NoneDeclared,
 > {
   /** The instance name given by the host, e.g. `"mcp-server:fs"`. */
   readonly name: string;
@@ -94,9 +94,9 @@ export interface PluginInstance<Handlers extends object> {
 export interface PluginDefinition<
   Init,
   Handlers extends object,
-  Events extends object = None,
-  HostEvents extends object = None,
-  HostCalls extends object = None,
+  Events extends object = NoneDeclared,
+  HostEvents extends object = NoneDeclared,
+  HostCalls extends object = NoneDeclared,
 > {
   name: string;
   /** Events the plugin emits (`ctx.emit`), payload by name. */
@@ -157,9 +157,9 @@ export type InitOf<D> = D extends
 export function definePlugin<
   Init,
   Handlers extends object,
-  Events extends object = None,
-  HostEvents extends object = None,
-  HostCalls extends object = None,
+  Events extends object = NoneDeclared,
+  HostEvents extends object = NoneDeclared,
+  HostCalls extends object = NoneDeclared,
 >(
   definition: PluginDefinition<Init, Handlers, Events, HostEvents, HostCalls>,
 ): PluginDefinition<Init, Handlers, Events, HostEvents, HostCalls> {
