@@ -98,7 +98,7 @@ export const healthPlugin = definePlugin({
     const check = (): Promise<void> =>
       running ??= (async () => {
         try {
-          const samples = await ctx.call("healthSamples", undefined);
+          const samples = await ctx.call("healthSamples");
           const outcome = monitor.check(samples);
           for (const alert of outcome.alerts) raise(alert);
           for (const { id, supervisor, reason } of outcome.restart) {
@@ -112,8 +112,8 @@ export const healthPlugin = definePlugin({
     const fullCheck = async (): Promise<void> => {
       await check();
       const [breakers, mcpServers] = await Promise.all([
-        ctx.call("healthBreakers", undefined).catch(() => []),
-        ctx.call("healthMcpServers", undefined).catch(() => []),
+        ctx.call("healthBreakers").catch(() => []),
+        ctx.call("healthMcpServers").catch(() => []),
       ]);
       last = { ...last, breakers, mcpServers };
     };

@@ -113,7 +113,7 @@ export interface RuntimeOptions {
  * const runtime = await Runtime.boot({ env: Deno.env.toObject(), cwd: Deno.cwd() });
  * const { config } = await runtime.loadConfig();
  * const mcp = await runtime.mcp(config, {});
- * console.log(await mcp.call("servers", undefined));
+ * console.log(await mcp.call("servers"));
  * await runtime.shutdown();
  * ```
  */

@@ -362,7 +362,7 @@ export class ServeHost implements ServeBackend {
     const names = Object.keys(config.mcp.servers);
     if (names.length === 0) return [];
     const mcp = await runtime.mcp(config, this.#o.mcpHandlers);
-    const servers = await mcp.call("servers", undefined);
+    const servers = await mcp.call("servers");
     return servers.map((s) => ({
       name: s.name,
       status: s.status,

@@ -5,13 +5,7 @@
  * @module
  */
 
-import {
-  type CallOptions,
-  type ParamsOf,
-  type ResultOf,
-  RpcPeer,
-  type Surface,
-} from "../rpc/peer.ts";
+import { type CallArgs, type ResultOf, RpcPeer, type Surface } from "../rpc/peer.ts";
 import { serializeError } from "../rpc/errors.ts";
 import type { MessageEndpoint } from "../rpc/protocol.ts";
 import {
@@ -66,8 +60,7 @@ export interface PluginContext<
   /** Calls a handler the host registered for this plugin. */
   call<K extends keyof HostCalls & string>(
     method: K,
-    params: ParamsOf<HostCalls, K>,
-    options?: CallOptions,
+    ...args: CallArgs<HostCalls, K>
   ): Promise<ResultOf<HostCalls, K>>;
   /**
    * Listens to events from the host (e.g. a transferred `MessagePort`).
@@ -278,7 +271,7 @@ export function servePlugin<
       name,
       signal: stopController.signal,
       emit: (event, data, transfer) => peer.emit(event, data, transfer),
-      call: (method, params, options) => peer.call(method, params, options),
+      call: (method, ...args) => peer.call(method, ...args),
       onEvent: (event, listener) => peer.on(event, listener),
     };
     try {

@@ -9,6 +9,7 @@ import type { ChildSpec, RestartType } from "../supervisor/types.ts";
 import { RpcError } from "../rpc/errors.ts";
 import type {
   AcceptsOf,
+  CallArgs,
   CallOptions,
   ChunkOf,
   EmitsOf,
@@ -112,12 +113,12 @@ export class PluginRef<Remote = Record<string, never>> {
   /** Calls a method; waits a bounded time if the plugin is restarting. */
   async call<K extends keyof Remote & string>(
     method: K,
-    params: ParamsOf<Remote, K>,
-    options?: CallOptions,
+    ...args: CallArgs<Remote, K>
   ): Promise<ResultOf<Remote, K>> {
+    const [params, options] = args;
     const handle = await this.#ready(options?.signal);
     const afterSend = takeFault(this.name, method, params);
-    const result = handle.peer.call(method, params, options);
+    const result = handle.peer.call(method, ...args);
     afterSend?.();
     return result;
   }

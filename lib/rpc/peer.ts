@@ -42,6 +42,14 @@ export type ParamsOf<S, K extends keyof S> = NonNullable<S[K]> extends
   (params: infer P, ctx: CallContext) => unknown ? P
   : never;
 
+/**
+ * The arguments of a call of method `K`: its params, then options. The
+ * params may be left out when the method takes none (or takes `undefined`).
+ */
+export type CallArgs<S, K extends keyof S> = undefined extends ParamsOf<S, K>
+  ? [params?: ParamsOf<S, K>, options?: CallOptions]
+  : [params: ParamsOf<S, K>, options?: CallOptions];
+
 /** Final result of method `K` of surface `S` (`void` for streaming methods). */
 export type ResultOf<S, K extends keyof S> = NonNullable<S[K]> extends (...args: never[]) => infer R
   ? R extends AsyncIterable<unknown> ? void : Awaited<R>
@@ -207,8 +215,7 @@ export class RpcPeer<
    */
   call<K extends keyof Remote & string>(
     method: K,
-    params: ParamsOf<Remote, K>,
-    options: CallOptions = {},
+    ...[params, options = {}]: CallArgs<Remote, K>
   ): Promise<ResultOf<Remote, K>> {
     return this.#request(method, params, false, options) as Promise<ResultOf<Remote, K>>;
   }

@@ -71,7 +71,7 @@ Deno.test("declared events and host calls reach both ends with their declared ty
     const ticks: number[] = [];
     counter.peer.on("tick", (tick) => ticks.push(tick.n));
     counter.peer.emit("step", { by: 2 });
-    const { reached } = await counter.peer.call("countToLimit", undefined);
+    const { reached } = await counter.peer.call("countToLimit");
     assert.equal(reached, 3);
     assert.deepEqual(asked, ["c"]);
     assert.deepEqual(ticks, [2, 3]);

@@ -79,7 +79,7 @@ export function serveInit(
  * @example
  * ```ts ignore
  * const { ref } = await startServing(ctx, config, serveInit(config, {}, "http"));
- * console.log((await ref.call("info", undefined)).url);
+ * console.log((await ref.call("info")).url);
  * ```
  */
 export async function startServing(
@@ -163,7 +163,7 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
       ref.on("closed", () => resolve());
     });
     if (transport === "http") {
-      const info = await ref.call("info", undefined);
+      const info = await ref.call("info");
       // The URL is this command's output (stdout); everything else goes to stderr.
       ctx.io.out(`${info.url}\n`);
       ctx.io.err(
@@ -200,7 +200,7 @@ export async function serveBesideRepl(ctx: CommandContext, config: Config): Prom
   try {
     const init = serveInit(config, {}, "http");
     const { ref } = await startServing(ctx, config, init);
-    const info = await ref.call("info", undefined);
+    const info = await ref.call("info");
     ctx.io.err(ctx.io.errColor.dim(`serving MCP on ${info.url}\n`));
   } catch (error) {
     ctx.io.err(ctx.io.errColor.yellow(
