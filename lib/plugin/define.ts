@@ -218,6 +218,7 @@ export function servePlugin<
       if (!isLifecycleMessage(data)) return;
       switch (data.kind) {
         case "init":
+          // Trust boundary: the host built the init from this plugin's `InitOf`.
           void start(data.name, data.init as Init, data.otel === true);
           break;
         case "ping": {

@@ -217,6 +217,7 @@ export class RpcPeer<
     method: K,
     ...[params, options = {}]: CallArgs<Remote, K>
   ): Promise<ResultOf<Remote, K>> {
+    // Trust boundary: the answer is what the method's declaration returns (see `on`).
     return this.#request(method, params, false, options) as Promise<ResultOf<Remote, K>>;
   }
 
@@ -253,6 +254,7 @@ export class RpcPeer<
     try {
       while (true) {
         if (queue.length > 0) {
+          // Trust boundary: a chunk is what the method's declaration yields.
           yield queue.shift() as ChunkOf<Remote, K>;
           continue;
         }
