@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { FromTransport, ToTransport, TransportSpec } from "./port_protocol.ts";
+import { type FromTransport, isToTransport, type TransportSpec } from "./port_protocol.ts";
 import { StdioProcess } from "./stdio_process.ts";
 import {
   commandNotFoundIn,
@@ -191,7 +191,9 @@ export function serveTransport(
   };
 
   port.onmessage = (event: MessageEvent) => {
-    const msg = event.data as ToTransport;
+    // From the manager's isolate: anything that is not the port protocol is ignored.
+    if (!isToTransport(event.data)) return;
+    const msg = event.data;
     switch (msg.t) {
       case "start": {
         const s = msg.s;
