@@ -51,7 +51,7 @@ interface Run {
 }
 
 async function checkpointed(tokens: number, tokenText: string): Promise<Run> {
-  const view = await store.create({});
+  const view = await store.sessions.create({});
   await view.append({ role: "user", content: "go" });
   const clock = steppingClock();
   let seq: number | undefined;
@@ -80,7 +80,7 @@ async function checkpointed(tokens: number, tokenText: string): Promise<Run> {
 }
 
 async function once(tokens: number, tokenText: string): Promise<Run> {
-  const view = await store.create({});
+  const view = await store.sessions.create({});
   await view.append({ role: "user", content: "go" });
   const started = performance.now();
   await view.append(

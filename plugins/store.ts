@@ -23,7 +23,6 @@ import {
   type ListOptions,
   type MessageEntry,
   type MessageStore,
-  type OAuthPatch,
   openMessageStore,
   type SessionChangedEvent,
   type SessionInit,
@@ -109,10 +108,16 @@ export const storePlugin = definePlugin({
       handlers: {
         info: () => store.info(),
         create: async (p: { init?: SessionInit & { id?: string } } = {}) =>
-          keep(await store.create(p.init ?? {})),
+          keep(await store.sessions.create(p.init ?? {})),
         open: async (
           p: { ref: string; readOnly?: boolean; takeOverFrom?: { pid: number; host: string } },
-        ) => keep(await store.open(p.ref, { readOnly: p.readOnly, takeOverFrom: p.takeOverFrom })),
+        ) =>
+          keep(
+            await store.sessions.open(p.ref, {
+              readOnly: p.readOnly,
+              takeOverFrom: p.takeOverFrom,
+            }),
+          ),
         close: async (p: { sessionId: string }) => {
           const view = views.get(p.sessionId);
           views.delete(p.sessionId);
@@ -129,48 +134,42 @@ export const storePlugin = definePlugin({
         history: async (p: { sessionId: string; before?: number; limit?: number }) => {
           const open = views.get(p.sessionId);
           if (open && !open.closed) return open.history(p);
-          const view = await store.open(p.sessionId, { readOnly: true, preload: false });
+          const view = await store.sessions.open(p.sessionId, { readOnly: true, preload: false });
           try {
             return await view.history(p);
           } finally {
             await view.close();
           }
         },
-        get: (p: { ref: string }) => store.get(p.ref),
-        resolve: async (p: { ref: string }) => ({ id: await store.resolve(p.ref) }),
-        list: (p: ListOptions = {}) => store.list(p),
-        last: (p: { skipEmpty?: boolean } = {}) => store.last(p),
-        update: (p: { ref: string; patch: SessionPatch }) => store.update(p.ref, p.patch),
-        rename: (p: { ref: string; title: string }) => store.rename(p.ref, p.title),
-        save: (p: { ref: string; name: string | null }) => store.save(p.ref, p.name),
-        clear: (p: { ref: string }) => store.clear(p.ref),
+        get: (p: { ref: string }) => store.sessions.get(p.ref),
+        resolve: async (p: { ref: string }) => ({ id: await store.sessions.resolve(p.ref) }),
+        list: (p: ListOptions = {}) => store.sessions.list(p),
+        last: (p: { skipEmpty?: boolean } = {}) => store.sessions.last(p),
+        update: (p: { ref: string; patch: SessionPatch }) => store.sessions.update(p.ref, p.patch),
+        save: (p: { ref: string; name: string | null }) => store.sessions.save(p.ref, p.name),
+        clear: (p: { ref: string }) => store.sessions.clear(p.ref),
         delete: async (p: { ref: string }) => {
-          const result = await store.delete(p.ref);
+          const result = await store.sessions.delete(p.ref);
           views.delete(result.id);
           return result;
         },
         exportJson: (p: { ref: string }, call: CallContext) =>
-          abortable(store.exportJson(p.ref), call),
+          abortable(store.transfer.exportJson(p.ref), call),
         exportMarkdown: (p: { ref: string }, call: CallContext) =>
-          abortable(store.exportMarkdown(p.ref), call),
+          abortable(store.transfer.exportMarkdown(p.ref), call),
         import: (p: { data: unknown } & ImportOptions) =>
-          store.importSession(p.data, { onConflict: p.onConflict }),
-        setAlias: (p: { name: string; commands: string[] }) => store.setAlias(p.name, p.commands),
-        getAlias: (p: { name: string }) => store.getAlias(p.name),
-        listAliases: () => store.listAliases(),
-        deleteAlias: async (p: { name: string }) => ({ deleted: await store.deleteAlias(p.name) }),
-        getOAuth: (p: { serverUrl: string }) => store.getOAuth(p.serverUrl),
-        setOAuth: (
-          p: { serverUrl: string; patch: { [K in keyof OAuthPatch]?: OAuthPatch[K] | null } },
-        ) => store.setOAuth(p.serverUrl, p.patch),
-        deleteOAuth: async (p: { serverUrl: string }) => ({
-          deleted: await store.deleteOAuth(p.serverUrl),
+          store.transfer.import(p.data, { onConflict: p.onConflict }),
+        setAlias: (p: { name: string; commands: string[] }) =>
+          store.aliases.set(p.name, p.commands),
+        getAlias: (p: { name: string }) => store.aliases.get(p.name),
+        listAliases: () => store.aliases.list(),
+        deleteAlias: async (p: { name: string }) => ({
+          deleted: await store.aliases.delete(p.name),
         }),
-        listOAuthServers: () => store.listOAuthServers(),
         oauthStorage: async (p: { op: "get" | "set" | "delete"; key: string; value?: unknown }) => {
-          if (p.op === "get") return { value: await store.oauthKvGet(p.key) };
-          if (p.op === "set") await store.oauthKvSet(p.key, p.value);
-          else await store.oauthKvDelete(p.key);
+          if (p.op === "get") return { value: await store.oauth.get(p.key) };
+          if (p.op === "set") await store.oauth.set(p.key, p.value);
+          else await store.oauth.delete(p.key);
           return {};
         },
       },

@@ -1,16 +1,16 @@
 /**
- * Shared internals of an open store: the KV handle with its retry policy,
- * the clock, the event sink, and the message reader used by views, export
- * and sweeps. Internal to `lib/store`.
+ * What every part of an open store shares: the KV handle with its lock
+ * retry, the clock and random source, the `session-changed` event sink, and
+ * whether the store is still open. One per {@linkcode openMessageStore}
+ * call; internal to `lib/store`.
  *
  * @module
  */
 
 import type { Clock } from "../util/clock.ts";
-import { decodeMessage, type StoredMessage } from "./codec.ts";
-import { StoreCorruptedError } from "./errors.ts";
-import { chunkPrefix, messageKey, messagePrefix } from "./keys.ts";
-import type { MessageEntry, SessionRecord } from "./types.ts";
+import { StoreClosedError } from "./errors.ts";
+import { withLockRetry } from "./retry.ts";
+import type { SessionRecord } from "./types.ts";
 
 /** What changed in a session (payload of the `session-changed` event). */
 export interface SessionChangedEvent {
@@ -24,145 +24,113 @@ export interface SessionChangedEvent {
   seqs?: number[];
 }
 
-/** Internals shared by the store, its views and helpers. */
-export interface StoreContext {
-  /** The open database. */
+/** Options of {@linkcode StoreContext}. */
+export interface StoreContextOptions {
+  /** The open, migrated database. */
   kv: Deno.Kv;
-  /** Human description of where the store is (path or URL), for errors. */
+  /** Human description of where the store is (path, URL or `:memory:`), for errors. */
   location: string;
   /** Time source. */
   clock: Clock;
-  /** Runs a KV operation with lock retry. */
-  retry<T>(op: () => Promise<T>): Promise<T>;
-  /** Reports a change. */
-  emit(event: SessionChangedEvent): void;
+  /** Random source in [0, 1) for ids and retry jitter. */
+  random: () => number;
+  /** Receives `session-changed` events; a throwing listener is ignored. */
+  onEvent?: (event: SessionChangedEvent) => void;
 }
 
-/** A range of sequence numbers, `[from, to)`. */
-export interface SeqRange {
-  /** First sequence number (inclusive). */
-  from: number;
-  /** End (exclusive). */
-  to: number;
-  /** Newest first when true. */
-  reverse?: boolean;
-  /** Maximum number of messages. */
-  limit?: number;
-  /** KV read batch size (default 100). */
-  batchSize?: number;
-}
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /**
- * Reads and decodes the messages of session `id` in `range`, streaming:
- * only one KV batch is in memory at a time.
+ * The shared internals of one open store.
  *
  * @example
- * ```ts ignore
- * for await (const m of readMessages(ctx, "k3v9", { from: 0, to: 100 })) console.log(m.seq);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { StoreContext } from "./context.ts";
+ * import { systemClock } from "../util/clock.ts";
+ * const events: string[] = [];
+ * const ctx = new StoreContext({
+ *   kv: await Deno.openKv(":memory:"),
+ *   location: ":memory:",
+ *   clock: systemClock,
+ *   random: Math.random,
+ *   onEvent: (e) => events.push(e.change),
+ * });
+ * await ctx.retry(() => ctx.kv.set(["k"], 1));
+ * ctx.emit({ sessionId: "s1", change: "created" });
+ * assert.deepEqual(events, ["created"]);
+ * assert.match(ctx.randomId(12), /^[0-9a-z]{12}$/);
+ * ctx.close();
+ * assert.throws(() => ctx.ensureOpen(), /closed/);
  * ```
  */
-export async function* readMessages(
-  ctx: StoreContext,
-  id: string,
-  range: SeqRange,
-): AsyncGenerator<MessageEntry> {
-  const reverse = range.reverse ?? false;
-  const batchSize = Math.max(1, range.batchSize ?? 100);
-  let remaining = range.limit ?? Infinity;
-  let from = range.from;
-  let to = range.to;
-  // Reads one bounded batch at a time, each restartable as a whole under the lock
-  // retry, and continues after the last key seen.
-  while (to > from && remaining > 0) {
-    const limit = Math.min(batchSize, remaining);
-    const batch: Array<Deno.KvEntry<StoredMessage>> = [];
-    await ctx.retry(async () => {
-      batch.length = 0;
-      for await (
-        const e of ctx.kv.list<StoredMessage>(
-          { start: messageKey(id, from), end: messageKey(id, to) },
-          { reverse, limit, batchSize: limit },
-        )
-      ) batch.push(e);
-    });
-    for (const entry of batch) {
-      const seq = Number(entry.key[2] as bigint);
-      const message = await decodeMessage(
-        entry.value,
-        (count) => readChunks(ctx, id, seq, count),
-        ctx.location,
-      );
-      yield { seq, ...message };
-    }
-    if (batch.length < limit) return;
-    remaining -= batch.length;
-    const last = Number(batch[batch.length - 1].key[2] as bigint);
-    if (reverse) to = last;
-    else from = last + 1;
+export class StoreContext {
+  /** The open database. */
+  readonly kv: Deno.Kv;
+  /** Human description of where the store is (path or URL), for errors. */
+  readonly location: string;
+  /** Time source. */
+  readonly clock: Clock;
+  /** Random source in [0, 1). */
+  readonly random: () => number;
+  #onEvent: ((event: SessionChangedEvent) => void) | undefined;
+  #lockRetries = 0;
+  #closed = false;
+
+  /** Wraps an open database. */
+  constructor(options: StoreContextOptions) {
+    this.kv = options.kv;
+    this.location = options.location;
+    this.clock = options.clock;
+    this.random = options.random;
+    this.#onEvent = options.onEvent;
   }
-}
 
-async function readChunks(
-  ctx: StoreContext,
-  id: string,
-  seq: number,
-  count: number,
-): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  await ctx.retry(async () => {
-    out.length = 0;
-    for await (
-      const e of ctx.kv.list<Uint8Array>({ prefix: chunkPrefix(id, seq) }, { limit: count })
-    ) {
-      if (!(e.value instanceof Uint8Array)) {
-        throw new StoreCorruptedError(ctx.location, `chunk ${String(e.key)} is not binary`);
-      }
-      out.push(e.value);
-    }
-  });
-  return out;
-}
+  /** Runs a KV operation, retrying while another process holds the database lock. */
+  readonly retry = <T>(op: () => Promise<T>): Promise<T> =>
+    withLockRetry(op, {
+      clock: this.clock,
+      random: this.random,
+      onRetry: () => this.#lockRetries++,
+    });
 
-/**
- * Deletes the message and chunk keys of session `id` with seq in `[from, to)`
- * (everything when `to` is Infinity), in atomic batches. Idempotent.
- *
- * @example
- * ```ts ignore
- * await deleteMessages(ctx, "k3v9", 0, Infinity);
- * ```
- */
-export async function deleteMessages(
-  ctx: StoreContext,
-  id: string,
-  from: number,
-  to: number,
-): Promise<number> {
-  let deleted = 0;
-  const BATCH = 200;
-  const sweepPrefix = async (selector: Deno.KvListSelector) => {
-    for (;;) {
-      const keys: Deno.KvKey[] = [];
-      await ctx.retry(async () => {
-        keys.length = 0;
-        for await (const e of ctx.kv.list(selector, { limit: BATCH })) keys.push(e.key);
-      });
-      if (keys.length === 0) return;
-      await ctx.retry(() => keys.reduce((op, k) => op.delete(k), ctx.kv.atomic()).commit());
-      if (selector === msgSelector) deleted += keys.length;
-      if (keys.length < BATCH) return;
+  /** Reports a change that has committed. */
+  emit(event: SessionChangedEvent): void {
+    try {
+      this.#onEvent?.(event);
+    } catch {
+      // A listener's failure must not fail the write that already committed.
     }
-  };
-  const all = to === Infinity;
-  const msgSelector: Deno.KvListSelector = all
-    ? { prefix: messagePrefix(id) }
-    : { start: messageKey(id, from), end: messageKey(id, to) };
-  const chunkSelector: Deno.KvListSelector = all
-    ? { prefix: chunkPrefix(id) }
-    : { start: [...chunkPrefix(id), BigInt(from)], end: [...chunkPrefix(id), BigInt(to)] };
-  // Headers first: a header never points at chunks already gone; the range is
-  // no longer referenced by the session record, so leftovers are invisible.
-  await sweepPrefix(msgSelector);
-  await sweepPrefix(chunkSelector);
-  return deleted;
+  }
+
+  /** A random id of `length` characters from an unambiguous lower-case alphabet. */
+  randomId(length: number): string {
+    let s = "";
+    for (let i = 0; i < length; i++) {
+      s += ID_ALPHABET[Math.floor(this.random() * ID_ALPHABET.length)];
+    }
+    return s;
+  }
+
+  /** Operations retried because another process held the database lock. */
+  get lockRetries(): number {
+    return this.#lockRetries;
+  }
+
+  /** Throws {@linkcode StoreClosedError} once the store is closed. */
+  ensureOpen(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+
+  /** True once {@linkcode StoreContext.close} ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the database. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.kv.close();
+  }
 }

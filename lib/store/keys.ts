@@ -16,7 +16,6 @@
  * | `["sweep", id]`                       | pending bulk delete (crash-safe) |
  * | `["prewrite", id]`                    | `{ from, to }` seqs whose chunks are being pre-written |
  * | `["alias", name]`                     | alias record                  |
- * | `["oauth", serverUrl]`                | OAuth record of an MCP server |
  * | `["oauth_kv", key]`                   | OAuth value of the MCP layer's storage (`mcp-oauth/<server>/<kind>`) |
  *
  * @module
@@ -188,22 +187,6 @@ export function aliasKey(name: string): Deno.KvKey {
 
 /** Prefix of all aliases. */
 export const ALIAS_PREFIX: Deno.KvKey = ["alias"];
-
-/**
- * Key of the OAuth record of an MCP server, by normalized server URL.
- *
- * @example
- * ```ts
- * import { oauthKey } from "./keys.ts";
- * oauthKey("https://mcp.example.com/mcp");
- * ```
- */
-export function oauthKey(serverUrl: string): Deno.KvKey {
-  return ["oauth", serverUrl];
-}
-
-/** Prefix of all OAuth records. */
-export const OAUTH_PREFIX: Deno.KvKey = ["oauth"];
 
 /**
  * Key of a value of the MCP layer's OAuth storage (its keys look like

@@ -10,10 +10,11 @@
  * const dir = await Deno.makeTempDir();
  * const location = resolveKvLocation({ env: { MCPCHAT_DATA_DIR: dir } });
  * const store = await openMessageStore({ location });
- * const view = await store.create();
+ * const view = await store.sessions.create();
  * await view.append({ role: "user", content: "hello" });
  * const page = await view.history({ limit: 10 });
  * await store.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module
@@ -41,6 +42,10 @@ export {
 export type { LeaseOwner, LeaseValue } from "./lease.ts";
 export type { SessionChangedEvent } from "./context.ts";
 export { type HistoryOptions, MAX_BATCH_MESSAGES, MAX_PAGE, SessionView } from "./session_view.ts";
+export { type ListOptions, type OpenOptions, Sessions } from "./sessions.ts";
+export { type ImportOptions, SessionTransfer } from "./transfer.ts";
+export { Aliases } from "./aliases.ts";
+export { OAuthStorage } from "./oauth.ts";
 export {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -49,16 +54,11 @@ export {
   type SessionExport,
 } from "./export.ts";
 export {
-  type ImportOptions,
-  type ListOptions,
-  MessageStore,
+  type MessageStore,
   type MessageStoreOptions,
-  normalizeServerUrl,
-  type OAuthPatch,
-  type OAuthRecord,
   openMessageStore,
-  permissionWarnings,
   type StoreInfo,
 } from "./store.ts";
+export { permissionWarnings } from "./open_kv.ts";
 export { isLockedError, withLockRetry } from "./retry.ts";
 export { storeWorkerPermissions } from "./permissions.ts";

@@ -13,7 +13,7 @@ import {
   estimateSize,
   type StoredMessage,
 } from "./codec.ts";
-import { readMessages, type StoreContext } from "./context.ts";
+import type { StoreContext } from "./context.ts";
 import {
   SessionLeaseLostError,
   SessionReadOnlyError,
@@ -23,14 +23,19 @@ import {
 } from "./errors.ts";
 import { chunkKey, messageKey, prewriteKey } from "./keys.ts";
 import type { SessionLease } from "./lease.ts";
-import { changeRecord, readRecord, type VersionedRecord } from "./records.ts";
-import type { HistoryPage, Message, MessageEntry, SessionPatch, SessionRecord } from "./types.ts";
-import { titleFromMessage, validateMessage } from "./types.ts";
+import { readMessages, writeChunksAhead } from "./messages.ts";
+import {
+  accumulate,
+  changeRecord,
+  reaccumulate,
+  readRecord,
+  type VersionedRecord,
+} from "./records.ts";
+import type { HistoryPage, Message, MessageEntry, SessionRecord } from "./types.ts";
+import { validateMessage } from "./types.ts";
 
 /** Most messages committed in one atomic operation by {@linkcode SessionView.appendMany}. */
 export const MAX_BATCH_MESSAGES = 100;
-/** Chunks per pre-write commit for a huge message. */
-const CHUNKS_PER_COMMIT = 8;
 /** Largest page `history` returns. */
 export const MAX_PAGE = 1000;
 
@@ -54,96 +59,20 @@ export interface SessionViewOptions {
   onClose?: (view: SessionView) => void;
 }
 
-function validatePatchString(v: unknown, field: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "string") throw new StoreValidationError(`${field} must be a string`);
-  return v;
-}
-
 /**
- * Applies a patch of title/model/backend/systemPrompt to a record.
- *
- * @example
- * ```ts ignore
- * const next = applyPatch(record, { title: "Refactor" });
- * ```
- */
-export function applyPatch(record: SessionRecord, patch: SessionPatch): SessionRecord {
-  const next = { ...record };
-  const title = validatePatchString(patch.title, "title");
-  if (title !== undefined) next.title = title.trim().slice(0, 200);
-  const model = validatePatchString(patch.model, "model");
-  if (model !== undefined) next.model = model;
-  const backend = validatePatchString(patch.backend, "backend");
-  if (backend !== undefined) next.backend = backend;
-  const systemPrompt = validatePatchString(patch.systemPrompt, "systemPrompt");
-  if (systemPrompt !== undefined) next.systemPrompt = systemPrompt;
-  return next;
-}
-
-/**
- * The record after appending `messages` (counters, totals, last active, a
- * title from the first user message when there is none).
- *
- * @example
- * ```ts ignore
- * const next = accumulate(record, [{ role: "user", content: "hi", createdAt: 0 }], Date.now());
- * ```
- */
-export function accumulate(record: SessionRecord, messages: Message[], now: number): SessionRecord {
-  const next: SessionRecord = { ...record, tokens: { ...record.tokens } };
-  for (const m of messages) {
-    if (m.usage) {
-      next.tokens.input += m.usage.inputTokens;
-      next.tokens.output += m.usage.outputTokens;
-      next.tokens.cachedInput += m.usage.cachedInputTokens ?? 0;
-    }
-    // Rounded so float error does not accumulate over thousands of messages.
-    if (m.cost !== undefined) next.cost = Math.round((next.cost + m.cost) * 1e10) / 1e10;
-    if (m.model && m.role === "assistant") next.model = m.model;
-    if (next.title === "" && m.role === "user") next.title = titleFromMessage(m);
-  }
-  next.messageCount += messages.length;
-  next.nextSeq += messages.length;
-  next.lastActive = Math.max(now, record.lastActive);
-  return next;
-}
-
-/**
- * The record after message `previous` was rewritten as `next`: totals move
- * by the difference of their usage and cost; the count stays.
- *
- * @example
- * ```ts ignore
- * const after = reaccumulate(record, draft, final, Date.now());
- * ```
- */
-export function reaccumulate(
-  record: SessionRecord,
-  previous: Message | undefined,
-  next: Message,
-  now: number,
-): SessionRecord {
-  const out: SessionRecord = { ...record, tokens: { ...record.tokens } };
-  const sign = (m: Message | undefined, k: number) => {
-    if (!m) return;
-    if (m.usage) {
-      out.tokens.input += k * m.usage.inputTokens;
-      out.tokens.output += k * m.usage.outputTokens;
-      out.tokens.cachedInput += k * (m.usage.cachedInputTokens ?? 0);
-    }
-    if (m.cost !== undefined) out.cost = Math.round((out.cost + k * m.cost) * 1e10) / 1e10;
-  };
-  sign(previous, -1);
-  sign(next, 1);
-  if (next.model && next.role === "assistant") out.model = next.model;
-  out.lastActive = Math.max(now, record.lastActive);
-  return out;
-}
-
-/**
- * An open session. Obtain one from `MessageStore.create` / `open`. Writes
+ * An open session. Obtain one from `store.sessions.create` / `open`. Writes
  * are serialized per view; memory holds at most `pageSize` messages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openMessageStore } from "./store.ts";
+ * const store = await openMessageStore({ location: { kind: "memory" }, pageSize: 2 });
+ * const view = await store.sessions.create();
+ * for (const content of ["a", "b", "c"]) await view.append({ role: "user", content });
+ * assert.deepEqual(view.recent.map((m) => m.content), ["b", "c"], "one page in memory");
+ * await store.close();
+ * ```
  */
 export class SessionView {
   #ctx: StoreContext;
@@ -175,7 +104,7 @@ export class SessionView {
 
   /**
    * Loads session `current` with its last page of messages. Internal: use
-   * the store's `create`/`open`.
+   * `store.sessions.create` / `open`.
    */
   static async load(
     ctx: StoreContext,
@@ -259,8 +188,16 @@ export class SessionView {
    * Resolves once it is durable, with its sequence number.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openMessageStore } from "./store.ts";
+   * const store = await openMessageStore({ location: { kind: "memory" } });
+   * const view = await store.sessions.create();
    * const entry = await view.append({ role: "user", content: "hello" });
+   * assert.equal(entry.seq, 0);
+   * assert.equal(view.record.title, "hello");
+   * await assert.rejects(view.append({ role: "robot", content: "x" }), /role/);
+   * await store.close();
    * ```
    */
   async append(message: unknown): Promise<MessageEntry> {
@@ -274,8 +211,18 @@ export class SessionView {
    * counters.
    *
    * @example
-   * ```ts ignore
-   * await view.appendMany([{ role: "user", content: "a" }, { role: "assistant", content: "b" }]);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openMessageStore } from "./store.ts";
+   * const store = await openMessageStore({ location: { kind: "memory" } });
+   * const view = await store.sessions.create();
+   * const entries = await view.appendMany([
+   *   { role: "user", content: "a" },
+   *   { role: "assistant", content: "b", usage: { inputTokens: 3, outputTokens: 1 } },
+   * ]);
+   * assert.deepEqual(entries.map((e) => e.seq), [0, 1]);
+   * assert.equal(view.record.tokens.output, 1);
+   * await store.close();
    * ```
    */
   async appendMany(messages: unknown[]): Promise<MessageEntry[]> {
@@ -317,9 +264,18 @@ export class SessionView {
    * be swapped atomically.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openMessageStore } from "./store.ts";
+   * const store = await openMessageStore({ location: { kind: "memory" } });
+   * const view = await store.sessions.create();
    * const draft = await view.append({ role: "assistant", content: "Hel", status: "interrupted" });
    * await view.replaceLast(draft.seq, { role: "assistant", content: "Hello", status: "complete" });
+   * assert.equal((await view.history()).messages[0].content, "Hello");
+   * assert.equal(view.record.messageCount, 1);
+   * await view.append({ role: "user", content: "next" });
+   * await assert.rejects(view.replaceLast(draft.seq, { role: "assistant", content: "x" }), /newest/);
+   * await store.close();
    * ```
    */
   async replaceLast(seq: number, message: unknown): Promise<MessageEntry> {
@@ -384,7 +340,16 @@ export class SessionView {
         encoded = batch.map((m, i) => encodeMessage(id, record.nextSeq + i, m));
         const total = encoded.reduce((n, e) => n + e.size, 0);
         inlineChunks = total <= COMMIT_BUDGET;
-        if (!inlineChunks) await this.#prewriteChunks(encoded, record.nextSeq, batch.length);
+        if (!inlineChunks) {
+          // Invisible until the header commit; the marker (removed by that commit) lets the
+          // next open drop chunks a crash left without a header.
+          const marker = { from: record.nextSeq, to: record.nextSeq + batch.length };
+          await writeChunksAhead(
+            this.#ctx,
+            encoded.flatMap((e) => e.chunks),
+            (op) => op.set(prewriteKey(id), marker),
+          );
+        }
         encodedFor = record.nextSeq;
       }
       const next = accumulate(record, batch, this.#ctx.clock.now());
@@ -412,21 +377,6 @@ export class SessionView {
     return entries;
   }
 
-  /**
-   * Writes the chunks of huge messages before the header commit; invisible
-   * until then. A marker `["prewrite", id]` (removed by the header commit)
-   * lets the next open clean up chunks a crash left without a header.
-   */
-  async #prewriteChunks(encoded: EncodedMessage[], from: number, count: number): Promise<void> {
-    const chunks = encoded.flatMap((e) => e.chunks);
-    for (let i = 0; i < chunks.length; i += CHUNKS_PER_COMMIT) {
-      const part = chunks.slice(i, i + CHUNKS_PER_COMMIT);
-      const op = this.#ctx.kv.atomic();
-      if (i === 0) op.set(prewriteKey(this.id), { from, to: from + count });
-      await this.#ctx.retry(() => part.reduce((o, c) => o.set(c.key, c.value), op).commit());
-    }
-  }
-
   #remember(entries: MessageEntry[]): void {
     this.#recent.push(...entries);
     if (this.#recent.length > this.#pageSize) {
@@ -439,9 +389,21 @@ export class SessionView {
    * first, served from memory when the recent page covers it, else from KV.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openMessageStore } from "./store.ts";
+   * const store = await openMessageStore({ location: { kind: "memory" } });
+   * const view = await store.sessions.create();
+   * for (let i = 0; i < 120; i++) await view.append({ role: "user", content: `m${i}` });
+   * const seqs: number[] = [];
    * let page = await view.history({ limit: 50 });
-   * while (page.nextBefore !== null) page = await view.history({ before: page.nextBefore, limit: 50 });
+   * seqs.unshift(...page.messages.map((m) => m.seq));
+   * while (page.nextBefore !== null) {
+   *   page = await view.history({ before: page.nextBefore, limit: 50 });
+   *   seqs.unshift(...page.messages.map((m) => m.seq));
+   * }
+   * assert.deepEqual(seqs, Array.from({ length: 120 }, (_, i) => i));
+   * await store.close();
    * ```
    */
   async history(options: HistoryOptions = {}): Promise<HistoryPage> {
@@ -477,8 +439,16 @@ export class SessionView {
    * Streams every stored message, oldest first, one KV batch at a time.
    *
    * @example
-   * ```ts ignore
-   * for await (const m of view.messages()) console.log(m.seq, m.role);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openMessageStore } from "./store.ts";
+   * const store = await openMessageStore({ location: { kind: "memory" } });
+   * const view = await store.sessions.create();
+   * await view.appendMany([{ role: "user", content: "a" }, { role: "assistant", content: "b" }]);
+   * const roles: string[] = [];
+   * for await (const m of view.messages()) roles.push(m.role);
+   * assert.deepEqual(roles, ["user", "assistant"]);
+   * await store.close();
    * ```
    */
   messages(): AsyncGenerator<MessageEntry> {
@@ -487,29 +457,11 @@ export class SessionView {
   }
 
   /**
-   * Changes title, model, backend or system prompt.
-   *
-   * @example
-   * ```ts ignore
-   * await view.update({ title: "Auth refactor" });
-   * ```
-   */
-  async update(patch: SessionPatch): Promise<SessionRecord> {
-    return await this.#mutate((r) => ({ next: applyPatch(r, patch) }), "updated");
-  }
-
-  /**
-   * Runs a record change under this view's lease (used by the store for
-   * names, clear and delete of an open session). Internal.
+   * Runs a record change under this view's lease, in turn with its writes
+   * (used by `store.sessions` to update, save or clear a session open
+   * here). Internal.
    */
   mutateRecord(
-    change: Parameters<typeof changeRecord>[2],
-    kind: "updated" | "cleared",
-  ): Promise<SessionRecord> {
-    return this.#mutate(change, kind);
-  }
-
-  #mutate(
     change: Parameters<typeof changeRecord>[2],
     kind: "updated" | "cleared",
   ): Promise<SessionRecord> {
@@ -532,8 +484,16 @@ export class SessionView {
    * releases the lease. Idempotent.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { openMessageStore } from "./store.ts";
+   * const store = await openMessageStore({ location: { kind: "memory" } });
+   * const view = await store.sessions.create();
    * await view.close();
+   * assert.ok(view.closed);
+   * const again = await store.sessions.open(view.id); // the lease was released
+   * assert.notEqual(again, view);
+   * await store.close();
    * ```
    */
   async close(): Promise<void> {

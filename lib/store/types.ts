@@ -134,18 +134,6 @@ export interface SessionRecord {
   cost: number;
 }
 
-/** Fields a caller may set when creating a session. */
-export interface SessionInit {
-  /** Title; defaults to the first user line. */
-  title?: string;
-  /** Model in use. */
-  model?: string;
-  /** Backend in use. */
-  backend?: string;
-  /** System prompt. */
-  systemPrompt?: string;
-}
-
 /** Fields a caller may change on an existing session. */
 export interface SessionPatch {
   /** New title. */
@@ -157,6 +145,9 @@ export interface SessionPatch {
   /** New system prompt. */
   systemPrompt?: string;
 }
+
+/** Fields a caller may set when creating a session: the same as those it may change later. */
+export type SessionInit = SessionPatch;
 
 /** A command alias. */
 export interface AliasRecord {

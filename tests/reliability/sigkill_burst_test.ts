@@ -52,7 +52,7 @@ Deno.test("SIGKILL during bursts of message writes through the store worker lose
   let lost = 0;
   try {
     for (const [id, seqs] of acked) {
-      const view = await store.open(id, { readOnly: true });
+      const view = await store.sessions.open(id, { readOnly: true });
       const stored = new Set<number>();
       for await (const m of view.messages()) {
         const match = /^burst message (\d+)/.exec(m.content as string);

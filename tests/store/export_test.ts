@@ -16,7 +16,7 @@ async function collect(gen: AsyncGenerator<string>): Promise<string> {
 }
 
 async function seed(store: MessageStore) {
-  const view = await store.create({
+  const view = await store.sessions.create({
     backend: "anthropic",
     model: "claude-x",
     systemPrompt: "Be terse.",
@@ -55,7 +55,7 @@ async function seed(store: MessageStore) {
     usage: { inputTokens: 200, outputTokens: 8 },
     cost: 0.002,
   });
-  await store.save(view.id, "files-demo");
+  await store.sessions.save(view.id, "files-demo");
   await view.close();
   return view.id;
 }
@@ -66,7 +66,7 @@ Deno.test("JSON export re-imports into another store and exports byte-identical"
   const clock = fakeClock();
   const src = await openAt(a.dir, { clock });
   const id = await seed(src);
-  const json = await collect(src.exportJson(id));
+  const json = await collect(src.transfer.exportJson(id));
   const parsed = JSON.parse(json);
   assert.equal(parsed.format, EXPORT_FORMAT);
   assert.equal(parsed.version, 1);
@@ -74,28 +74,28 @@ Deno.test("JSON export re-imports into another store and exports byte-identical"
   assert.equal(parsed.session.name, "files-demo");
 
   const dst = await openAt(b.dir, { clock });
-  const imported = await dst.importSession(json);
+  const imported = await dst.transfer.import(json);
   assert.equal(imported.id, id);
   assert.equal(imported.messageCount, 7);
-  const original = await src.get(id);
+  const original = await src.sessions.get(id);
   assert.deepEqual(
     { ...imported, firstSeq: 0 },
     { ...original, firstSeq: 0 },
     "record (title, name, model, backend, totals, times) survives",
   );
-  assert.equal(await collect(dst.exportJson(id)), json, "identical after the round trip");
-  assert.equal(await dst.resolve("files-demo"), id);
-  assert.equal((await dst.list()).sessions[0].id, id);
+  assert.equal(await collect(dst.transfer.exportJson(id)), json, "identical after the round trip");
+  assert.equal(await dst.sessions.resolve("files-demo"), id);
+  assert.equal((await dst.sessions.list()).sessions[0].id, id);
 
   // Importing again into the same store: refused, or as a new session, or replacing.
-  await assert.rejects(dst.importSession(json), SessionExistsError);
-  const copy = await dst.importSession(json, { onConflict: "new-id" });
+  await assert.rejects(dst.transfer.import(json), SessionExistsError);
+  const copy = await dst.transfer.import(json, { onConflict: "new-id" });
   assert.notEqual(copy.id, id);
   assert.equal(copy.name, undefined, "the unique name stays with the original");
   assert.equal(copy.messageCount, 7);
-  const replaced = await dst.importSession(json, { onConflict: "replace" });
+  const replaced = await dst.transfer.import(json, { onConflict: "replace" });
   assert.equal(replaced.id, id);
-  assert.equal((await dst.list()).sessions.length, 2);
+  assert.equal((await dst.sessions.list()).sessions.length, 2);
   await src.close();
   await dst.close();
 });
@@ -104,7 +104,7 @@ Deno.test("markdown export shows the turns, tool calls with arguments, and tool 
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir, { clock: fakeClock() });
   const id = await seed(store);
-  const md = await collect(store.exportMarkdown(id));
+  const md = await collect(store.transfer.exportMarkdown(id));
   assert.match(md, /^# List the files in \/tmp and read ``notes\.md``\n/);
   assert.match(md, /- Session: `[0-9a-z]{12}`/);
   assert.match(md, /- Name: files-demo/);
@@ -164,23 +164,23 @@ Deno.test("bad import files get actionable errors and write nothing", async () =
     ],
   ];
   for (const [input, pattern] of cases) {
-    await assert.rejects(store.importSession(input), (e: unknown) => {
+    await assert.rejects(store.transfer.import(input), (e: unknown) => {
       assert.ok(e instanceof StoreValidationError, String(e));
       assert.match(e.message, pattern);
       return true;
     });
   }
-  assert.equal((await store.list()).sessions.length, 0);
+  assert.equal((await store.sessions.list()).sessions.length, 0);
   assert.equal(parseSessionExport(good).messages.length, 1);
 
   // A name already used by another session is refused unless importing as a new id.
-  const other = await store.create();
-  await store.save(other.id, "taken");
+  const other = await store.sessions.create();
+  await store.sessions.save(other.id, "taken");
   await assert.rejects(
-    store.importSession({ ...good, session: { ...good.session, name: "taken" } }),
+    store.transfer.import({ ...good, session: { ...good.session, name: "taken" } }),
     SessionNameTakenError,
   );
-  assert.equal((await store.list()).sessions.length, 1);
+  assert.equal((await store.sessions.list()).sessions.length, 1);
   await store.close();
 });
 

@@ -62,7 +62,7 @@ Deno.test("another program's SQLite database is refused untouched (Deno.openKv w
 Deno.test("a damaged KV database gets a typed error naming the path, untouched", async () => {
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir);
-  const view = await store.create();
+  const view = await store.sessions.create();
   for (let i = 0; i < 200; i++) {
     await view.append({ role: "user", content: `m${i} ${"x".repeat(500)}` });
   }
@@ -90,14 +90,14 @@ Deno.test("new store: directory 0700, file 0600; empty file and real KV are acce
   const store = await openMessageStore({
     location: { kind: "local", dir, path: `${dir}/sessions.kv`, source: "XDG_DATA_HOME" },
   });
-  await (await store.create()).append({ role: "user", content: "x" });
+  await (await store.sessions.create()).append({ role: "user", content: "x" });
   await store.close();
   if (Deno.build.os !== "windows") {
     assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
     assert.equal((await Deno.stat(`${dir}/sessions.kv`)).mode! & 0o777, 0o600);
   }
   const again = await openMessageStore({ path: `${dir}/sessions.kv` });
-  assert.equal((await again.list()).sessions.length, 1);
+  assert.equal((await again.sessions.list()).sessions.length, 1);
   await again.close();
 
   const head = await Deno.readFile(`${dir}/sessions.kv`);

@@ -15,9 +15,9 @@ Deno.test("a second writer on the same session gets SessionBusyError naming pid,
   const clock = fakeClock();
   const a = await openAt(tmp.dir, { clock, owner: { pid: 4242, host: "laptop" }, leaseTtlMs: TTL });
   const b = await openAt(tmp.dir, { clock, owner: { pid: 77, host: "desktop" }, leaseTtlMs: TTL });
-  const view = await a.create();
+  const view = await a.sessions.create();
   await view.append({ role: "user", content: "mine" });
-  await assert.rejects(b.open(view.id), (e: unknown) => {
+  await assert.rejects(b.sessions.open(view.id), (e: unknown) => {
     assert.ok(e instanceof SessionBusyError);
     assert.equal(e.code, "SESSION_BUSY");
     assert.deepEqual(e.holder, {
@@ -35,14 +35,17 @@ Deno.test("a second writer on the same session gets SessionBusyError naming pid,
     return true;
   });
   // Deleting or clearing it from the other process is refused too; reading is fine.
-  await assert.rejects(b.delete(view.id), SessionBusyError);
-  await assert.rejects(b.clear(view.id), SessionBusyError);
-  assert.equal((await (await b.open(view.id, { readOnly: true })).history()).messages.length, 1);
+  await assert.rejects(b.sessions.delete(view.id), SessionBusyError);
+  await assert.rejects(b.sessions.clear(view.id), SessionBusyError);
+  assert.equal(
+    (await (await b.sessions.open(view.id, { readOnly: true })).history()).messages.length,
+    1,
+  );
   // Once the holder closes, the other may write.
   await view.close();
-  const taken = await b.open(view.id);
+  const taken = await b.sessions.open(view.id);
   await taken.append({ role: "user", content: "yours now" });
-  assert.equal((await b.get(view.id)).messageCount, 2);
+  assert.equal((await b.sessions.get(view.id)).messageCount, 2);
   await b.close();
   await a.close();
 });
@@ -52,7 +55,7 @@ Deno.test("the heartbeat keeps a live lease; a crashed holder's lease is taken o
   const clock = fakeClock();
   const a = await openAt(tmp.dir, { clock, owner: { pid: 1, host: "h" }, leaseTtlMs: TTL });
   const b = await openAt(tmp.dir, { clock, owner: { pid: 2, host: "h" }, leaseTtlMs: TTL });
-  const view = await a.create();
+  const view = await a.sessions.create();
   const lease = view.lease!;
   // Heartbeats every TTL/3 keep it alive well past one TTL.
   for (let i = 1; i <= 9; i++) {
@@ -61,14 +64,14 @@ Deno.test("the heartbeat keeps a live lease; a crashed holder's lease is taken o
     await until(() => lease.value.renewedAt === at);
   }
   assert.ok(clock.now() - lease.value.acquiredAt >= 3 * TTL);
-  await assert.rejects(b.open(view.id), SessionBusyError);
+  await assert.rejects(b.sessions.open(view.id), SessionBusyError);
 
   // "Crash": the holder stops renewing without releasing (as after SIGKILL).
   lease.abandon();
   await clock.tick(TTL - 1);
-  await assert.rejects(b.open(view.id), SessionBusyError, "not yet expired");
+  await assert.rejects(b.sessions.open(view.id), SessionBusyError, "not yet expired");
   await clock.tick(2);
-  const taken = await b.open(view.id);
+  const taken = await b.sessions.open(view.id);
   await taken.append({ role: "user", content: "after takeover" });
 
   // The old holder, if it wakes up, cannot write behind the new one.
@@ -90,9 +93,9 @@ Deno.test("a suspended holder notices on its next heartbeat that its lease was t
   const clockB = fakeClock();
   const a = await openAt(tmp.dir, { clock: clockA, leaseTtlMs: TTL });
   const b = await openAt(tmp.dir, { clock: clockB, leaseTtlMs: TTL });
-  const view = await a.create();
+  const view = await a.sessions.create();
   clockB.set(clockA.now() + TTL + 1); // A was suspended past its expiry
-  const taken = await b.open(view.id);
+  const taken = await b.sessions.open(view.id);
   await clockA.tick(TTL / 3); // A's heartbeat fires and fails its check
   await until(() => view.leaseLost);
   await assert.rejects(view.append({ role: "user", content: "x" }), SessionLeaseLostError);

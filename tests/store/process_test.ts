@@ -38,12 +38,12 @@ Deno.test("SIGKILL during a burst of writes loses nothing acknowledged; the stor
   const clock = fakeClock(Date.now() + 3_600_000);
   const store = await openAt(tmp.dir, { clock });
   assert.equal(store.info().schemaVersion, 2);
-  const listed = (await store.list()).sessions.map((s) => s.id).sort();
+  const listed = (await store.sessions.list()).sessions.map((s) => s.id).sort();
   assert.deepEqual(listed, ["crash-a", "crash-b", "crash-c", "crash-d"]);
   for (const { id } of rounds) {
     const seqs = acked.get(id)!;
-    const record = await store.get(id);
-    const view = await store.open(id); // the dead writer's lease has lapsed: taken over
+    const record = await store.sessions.get(id);
+    const view = await store.sessions.open(id); // the dead writer's lease has lapsed: taken over
     const stored: number[] = [];
     for await (const m of view.messages()) {
       stored.push(m.seq);
@@ -104,16 +104,16 @@ Deno.test("two processes appending to different sessions of one store lose nothi
   const store = await openAt(tmp.dir);
   for (const { id, seqs } of results) {
     assert.deepEqual(seqs, Array.from({ length: N }, (_, i) => i));
-    const record = await store.get(id);
+    const record = await store.sessions.get(id);
     assert.equal(record.messageCount, N);
     let n = 0;
-    const view = await store.open(id, { readOnly: true });
+    const view = await store.sessions.open(id, { readOnly: true });
     for await (const m of view.messages()) {
       assert.equal(m.seq, n++);
     }
     assert.equal(n, N);
   }
-  const listed = (await store.list()).sessions;
+  const listed = (await store.sessions.list()).sessions;
   assert.deepEqual(
     listed.map((s) => s.id).sort(),
     ["proc-1", "proc-2", "proc-3"],
@@ -137,7 +137,7 @@ Deno.test("a second process opening a session held by a live process gets Sessio
   if (pid === 0) assert.fail(`holder did not start: ${await errors}`);
   const store = await openAt(tmp.dir, { owner: { host: "this-host" } });
   try {
-    await assert.rejects(store.open("held"), (e: unknown) => {
+    await assert.rejects(store.sessions.open("held"), (e: unknown) => {
       assert.ok(e instanceof SessionBusyError);
       assert.equal(e.holder.pid, pid);
       assert.equal(e.holder.host, "fixture-host");
@@ -146,7 +146,7 @@ Deno.test("a second process opening a session held by a live process gets Sessio
       return true;
     });
     // Reading while the other process writes is allowed.
-    const ro = await store.open("held", { readOnly: true });
+    const ro = await store.sessions.open("held", { readOnly: true });
     assert.equal(ro.record.id, "held");
   } finally {
     holder.kill("SIGKILL");

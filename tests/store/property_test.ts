@@ -37,7 +37,7 @@ Deno.test("store history always equals a simple model (random appends, clears, r
       async (ops, pageSize) => {
         await using tmp = await tempDir();
         let store = await openAt(tmp.dir, { pageSize });
-        let view = await store.create();
+        let view = await store.sessions.create();
         const id = view.id;
         let model: Array<{ seq: number; content: string }> = [];
         let nextSeq = 0;
@@ -53,12 +53,12 @@ Deno.test("store history always equals a simple model (random appends, clears, r
               model.push(...messages.map((m, i) => ({ seq: nextSeq + i, content: m.content })));
               nextSeq += messages.length;
             } else if (o.kind === "clear") {
-              await store.clear(id);
+              await store.sessions.clear(id);
               model = [];
             } else if (o.kind === "reopen") {
               await store.close();
               store = await openAt(tmp.dir, { pageSize });
-              view = await store.open(id);
+              view = await store.sessions.open(id);
             } else {
               const page = await view.history({ before: o.before, limit: o.limit });
               const expected = model.filter((m) => m.seq < o.before).slice(-o.limit);
@@ -75,7 +75,7 @@ Deno.test("store history always equals a simple model (random appends, clears, r
               view.recent.map((m) => m.seq),
               model.slice(-pageSize).map((m) => m.seq),
             );
-            const record = await store.get(id);
+            const record = await store.sessions.get(id);
             assert.equal(record.messageCount, model.length);
             assert.equal(record.nextSeq, nextSeq);
           }

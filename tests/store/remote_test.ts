@@ -50,7 +50,7 @@ Deno.test("MCPCHAT_KV_URL: the same store code runs against a remote KV Connect 
     });
     assert.equal(laptop.info().kind, "remote");
     assert.equal(laptop.info().schemaVersion, 2);
-    const view = await laptop.create({ model: "m", backend: "anthropic" });
+    const view = await laptop.sessions.create({ model: "m", backend: "anthropic" });
     await view.append({ role: "user", content: "What is in /tmp?" });
     await view.append({
       role: "assistant",
@@ -61,7 +61,7 @@ Deno.test("MCPCHAT_KV_URL: the same store code runs against a remote KV Connect 
     const big = "listing ".repeat(20_000); // 160 KB: chunked over the wire too
     await view.append({ role: "tool", content: [{ type: "tool-result", id: "c1", content: big }] });
     for (let i = 0; i < 10; i++) await view.append({ role: "user", content: `follow-up ${i}` });
-    await laptop.save(view.id, "tmp-question");
+    await laptop.sessions.save(view.id, "tmp-question");
 
     // "Desktop", same time: the session is busy there.
     const desktop = await openMessageStore({
@@ -70,7 +70,7 @@ Deno.test("MCPCHAT_KV_URL: the same store code runs against a remote KV Connect 
       owner: { pid: 2, host: "desktop" },
       pageSize: 4,
     });
-    await assert.rejects(desktop.open(view.id), (e: unknown) => {
+    await assert.rejects(desktop.sessions.open(view.id), (e: unknown) => {
       assert.ok(e instanceof SessionBusyError);
       assert.match(e.message, /pid 1 on host laptop/);
       return true;
@@ -78,11 +78,11 @@ Deno.test("MCPCHAT_KV_URL: the same store code runs against a remote KV Connect 
     await laptop.close();
 
     // Later, on the desktop: --continue finds it, resumes, pages back to the tool result.
-    const last = await desktop.last();
+    const last = await desktop.sessions.last();
     assert.equal(last?.id, view.id);
     assert.equal(last?.messageCount, 13);
-    assert.equal(await desktop.resolve("tmp-question"), view.id);
-    const resumed = await desktop.open(view.id);
+    assert.equal(await desktop.sessions.resolve("tmp-question"), view.id);
+    const resumed = await desktop.sessions.open(view.id);
     assert.deepEqual(resumed.recent.map((m) => m.seq), [9, 10, 11, 12]);
     const older = await resumed.history({ before: 9, limit: 20 });
     assert.equal(older.messages.length, 9);
@@ -91,12 +91,12 @@ Deno.test("MCPCHAT_KV_URL: the same store code runs against a remote KV Connect 
     await resumed.append({ role: "assistant", content: "Resumed on the desktop." });
 
     let json = "";
-    for await (const piece of desktop.exportJson(view.id)) json += piece;
-    const copy = await desktop.importSession(json, { onConflict: "new-id" });
+    for await (const piece of desktop.transfer.exportJson(view.id)) json += piece;
+    const copy = await desktop.transfer.import(json, { onConflict: "new-id" });
     assert.equal(copy.messageCount, 14);
-    await desktop.clear(copy.id);
-    await desktop.delete(copy.id);
-    assert.deepEqual((await desktop.list()).sessions.map((s) => s.id), [view.id]);
+    await desktop.sessions.clear(copy.id);
+    await desktop.sessions.delete(copy.id);
+    assert.deepEqual((await desktop.sessions.list()).sessions.map((s) => s.id), [view.id]);
     await desktop.close();
 
     assert.ok((server.requests.get("/v2/atomic_write") ?? 0) > 20, "writes went over KV Connect");

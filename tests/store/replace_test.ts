@@ -5,7 +5,7 @@ Deno.test("replaceLast rewrites a streamed answer in place: counters move by the
   await using dir = await tempDir();
   const store = await openAt(dir.dir);
   try {
-    const view = await store.create({});
+    const view = await store.sessions.create({});
     await view.append({ role: "user", content: "hi" });
     const draft = await view.append({ role: "assistant", content: "He", status: "interrupted" });
     const big = "y".repeat(200_000);
@@ -18,7 +18,7 @@ Deno.test("replaceLast rewrites a streamed answer in place: counters move by the
       cost: 0.5,
     });
     await view.close();
-    const again = await store.open(view.id, { readOnly: true });
+    const again = await store.sessions.open(view.id, { readOnly: true });
     const record = again.record;
     assert.equal(record.messageCount, 2);
     assert.deepEqual(record.tokens, { input: 10, output: 2, cachedInput: 0 });
@@ -27,7 +27,7 @@ Deno.test("replaceLast rewrites a streamed answer in place: counters move by the
     assert.equal(page.messages[1].content, "Hello");
     assert.equal(page.messages[1].status, "complete");
     await again.close();
-    const writer = await store.open(view.id);
+    const writer = await store.sessions.open(view.id);
     await assert.rejects(
       () => writer.replaceLast(0, { role: "user", content: "x" }),
       /only the newest can be rewritten/,

@@ -24,7 +24,7 @@ Deno.test("append commits message and counters together; paging walks the whole 
   await using tmp = await tempDir();
   const clock = fakeClock();
   const store = await openAt(tmp.dir, { clock, pageSize: 10 });
-  const view = await store.create({ backend: "anthropic", model: "claude" });
+  const view = await store.sessions.create({ backend: "anthropic", model: "claude" });
   for (let i = 0; i < 95; i++) {
     await clock.tick(1000);
     await view.append({
@@ -34,7 +34,7 @@ Deno.test("append commits message and counters together; paging walks the whole 
       cost: 0.001,
     });
   }
-  const r = await store.get(view.id);
+  const r = await store.sessions.get(view.id);
   assert.equal(r.messageCount, 95);
   assert.equal(r.nextSeq, 95);
   assert.deepEqual(r.tokens, { input: 950, output: 475, cachedInput: 95 });
@@ -61,7 +61,7 @@ Deno.test("append commits message and counters together; paging walks the whole 
 
   // A read-only view in another store instance sees the same history from KV.
   const other = await openAt(tmp.dir, { clock });
-  const ro = await other.open(view.id, { readOnly: true });
+  const ro = await other.sessions.open(view.id, { readOnly: true });
   assert.ok(ro.readOnly);
   assert.deepEqual((await ro.history({ limit: 3 })).messages.map((m) => m.seq), [92, 93, 94]);
   await assert.rejects(ro.append({ role: "user", content: "x" }), SessionReadOnlyError);
@@ -72,7 +72,7 @@ Deno.test("append commits message and counters together; paging walks the whole 
 Deno.test("tool calls and 100 KB+ tool results round-trip (chunked past the 64 KiB value limit)", async () => {
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir);
-  const view = await store.create();
+  const view = await store.sessions.create();
   const huge = "ü".repeat(150_000) + "end"; // 300 KB of UTF-8
   const blocks = [{ type: "text", text: "x".repeat(90_000) }, {
     type: "image",
@@ -99,7 +99,7 @@ Deno.test("tool calls and 100 KB+ tool results round-trip (chunked past the 64 K
   await view.append({ role: "tool", content: [{ type: "tool-result", id: "c3", content: giant }] });
 
   const other = await openAt(tmp.dir);
-  const page = await (await other.open(view.id, { readOnly: true })).history();
+  const page = await (await other.sessions.open(view.id, { readOnly: true })).history();
   assert.equal(page.messages.length, 3);
   const [call, result, big] = page.messages;
   assert.deepEqual(call.content, [
@@ -119,7 +119,7 @@ Deno.test("tool calls and 100 KB+ tool results round-trip (chunked past the 64 K
 Deno.test("invalid messages are rejected with the offending field named and nothing is written", async () => {
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir);
-  const view = await store.create();
+  const view = await store.sessions.create();
   const cases: Array<[unknown, RegExp]> = [
     [{ role: "robot", content: "x" }, /message\.role must be one of system, user, assistant, tool/],
     [{ role: "user" }, /message\.content must be a string or an array/],
@@ -148,7 +148,7 @@ Deno.test("invalid messages are rejected with the offending field named and noth
     view.appendMany([{ role: "user", content: "ok" }, { role: "nope", content: "x" }]),
     /messages\[1\]\.role/,
   );
-  assert.equal((await store.get(view.id)).messageCount, 0);
+  assert.equal((await store.sessions.get(view.id)).messageCount, 0);
   await store.close();
 });
 
@@ -159,14 +159,14 @@ Deno.test("list is newest-first and paginated; last skips empty sessions; resolv
   const ids: string[] = [];
   for (let i = 0; i < 25; i++) {
     await clock.tick(1000);
-    const v = await store.create({ title: `s${i}` });
+    const v = await store.sessions.create({ title: `s${i}` });
     if (i % 5 !== 4) await v.append({ role: "user", content: `hi ${i}` });
     ids.push(v.id);
     await v.close();
   }
   // Touch an old session: it moves to the front.
   await clock.tick(1000);
-  const old = await store.open(ids[3]);
+  const old = await store.sessions.open(ids[3]);
   await old.append({ role: "user", content: "again" });
   await old.close();
 
@@ -174,7 +174,10 @@ Deno.test("list is newest-first and paginated; last skips empty sessions; resolv
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const page: Awaited<ReturnType<typeof store.list>> = await store.list({ limit: 10, cursor });
+    const page: Awaited<ReturnType<typeof store.sessions.list>> = await store.sessions.list({
+      limit: 10,
+      cursor,
+    });
     all.push(...page.sessions.map((s) => s.id));
     cursor = page.cursor;
     pages++;
@@ -182,40 +185,40 @@ Deno.test("list is newest-first and paginated; last skips empty sessions; resolv
   assert.equal(pages, 3);
   const expected = [ids[3], ...ids.filter((_, i) => i !== 3).reverse()];
   assert.deepEqual(all, expected);
-  const first = (await store.list({ limit: 1 })).sessions[0];
+  const first = (await store.sessions.list({ limit: 1 })).sessions[0];
   assert.equal(first.messageCount, 2);
   assert.equal(first.title, "s3");
 
   // The newest session (24) is empty: --continue picks the newest with messages.
-  assert.equal((await store.last())?.id, ids[3]);
-  assert.equal((await store.last({ skipEmpty: false }))?.id, ids[3]);
+  assert.equal((await store.sessions.last())?.id, ids[3]);
+  assert.equal((await store.sessions.last({ skipEmpty: false }))?.id, ids[3]);
   await clock.tick(1000);
-  const fresh = await store.create();
+  const fresh = await store.sessions.create();
   await fresh.close();
-  assert.equal((await store.last({ skipEmpty: false }))?.id, fresh.id);
-  assert.equal((await store.last())?.id, ids[3]);
+  assert.equal((await store.sessions.last({ skipEmpty: false }))?.id, fresh.id);
+  assert.equal((await store.sessions.last())?.id, ids[3]);
 
-  assert.equal(await store.resolve(ids[5]), ids[5]);
-  assert.equal(await store.resolve(ids[5].slice(0, 8)), ids[5]);
-  await store.save(ids[5], "work");
-  assert.equal(await store.resolve("work"), ids[5]);
-  assert.equal((await store.get("work")).name, "work");
-  await assert.rejects(store.save(ids[6], "work"), SessionNameTakenError);
-  await store.save(ids[5], "work2"); // renaming frees the old name
-  await store.save(ids[6], "work");
-  assert.equal(await store.resolve("work"), ids[6]);
-  await assert.rejects(store.resolve("nope-nope"), SessionNotFoundError);
-  await assert.rejects(store.save(ids[6], "has space"), StoreValidationError);
+  assert.equal(await store.sessions.resolve(ids[5]), ids[5]);
+  assert.equal(await store.sessions.resolve(ids[5].slice(0, 8)), ids[5]);
+  await store.sessions.save(ids[5], "work");
+  assert.equal(await store.sessions.resolve("work"), ids[5]);
+  assert.equal((await store.sessions.get("work")).name, "work");
+  await assert.rejects(store.sessions.save(ids[6], "work"), SessionNameTakenError);
+  await store.sessions.save(ids[5], "work2"); // renaming frees the old name
+  await store.sessions.save(ids[6], "work");
+  assert.equal(await store.sessions.resolve("work"), ids[6]);
+  await assert.rejects(store.sessions.resolve("nope-nope"), SessionNotFoundError);
+  await assert.rejects(store.sessions.save(ids[6], "has space"), StoreValidationError);
   // With 26 random ids, some single-character prefix is shared.
   const counts = new Map<string, number>();
   for (const id of [...ids, fresh.id]) counts.set(id[0], (counts.get(id[0]) ?? 0) + 1);
   const shared = [...counts].find(([, n]) => n > 1)![0];
-  await assert.rejects(store.resolve(shared), AmbiguousSessionError);
+  await assert.rejects(store.sessions.resolve(shared), AmbiguousSessionError);
 
-  const renamed = await store.update(ids[7], { title: "Renamed", model: "gpt" });
+  const renamed = await store.sessions.update(ids[7], { title: "Renamed", model: "gpt" });
   assert.equal(renamed.title, "Renamed");
   assert.equal(
-    (await store.list({ limit: 100 })).sessions.find((s) => s.id === ids[7])?.title,
+    (await store.sessions.list({ limit: 100 })).sessions.find((s) => s.id === ids[7])?.title,
     "Renamed",
   );
   await store.close();
@@ -224,13 +227,13 @@ Deno.test("list is newest-first and paginated; last skips empty sessions; resolv
 Deno.test("clear keeps the session and its totals; delete removes everything including chunks", async () => {
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir, { pageSize: 5 });
-  const view = await store.create();
+  const view = await store.sessions.create();
   for (let i = 0; i < 30; i++) await view.append({ role: "user", content: `m${i}`, cost: 0.5 });
   await view.append({
     role: "tool",
     content: [{ type: "tool-result", id: "x", content: "z".repeat(200_000) }],
   });
-  const cleared = await store.clear(view.id);
+  const cleared = await store.sessions.clear(view.id);
   assert.equal(cleared.messageCount, 0);
   assert.equal(cleared.cost, 15);
   assert.equal(view.recentSize, 0);
@@ -252,12 +255,12 @@ Deno.test("clear keeps the session and its totals; delete removes everything inc
     role: "tool",
     content: [{ type: "tool-result", id: "y", content: "q".repeat(200_000) }],
   });
-  await store.save(view.id, "doomed");
-  const removed = await store.delete(view.id);
+  await store.sessions.save(view.id, "doomed");
+  const removed = await store.sessions.delete(view.id);
   assert.deepEqual(removed, { id: view.id, messages: 2 });
   assert.ok(view.closed);
-  await assert.rejects(store.get(view.id), SessionNotFoundError);
-  await assert.rejects(store.resolve("doomed"), SessionNotFoundError);
+  await assert.rejects(store.sessions.get(view.id), SessionNotFoundError);
+  await assert.rejects(store.sessions.resolve("doomed"), SessionNotFoundError);
   for (
     const prefix of [
       ["message", view.id],
@@ -268,7 +271,7 @@ Deno.test("clear keeps the session and its totals; delete removes everything inc
   ) {
     assert.equal(await countKeys(prefix), 0, `nothing left under ${String(prefix)}`);
   }
-  assert.equal((await store.list()).sessions.length, 0);
+  assert.equal((await store.sessions.list()).sessions.length, 0);
   kv.close();
   await store.close();
 });
@@ -277,13 +280,13 @@ Deno.test("a session deleted by another process fails the next append with Sessi
   await using tmp = await tempDir();
   const clock = fakeClock();
   const a = await openAt(tmp.dir, { clock, leaseTtlMs: 1000 });
-  const view = await a.create();
+  const view = await a.sessions.create();
   await view.append({ role: "user", content: "x" });
   // The other process waits out the lease (e.g. this one was suspended), then deletes.
   view.lease!.abandon();
   clock.set(clock.now() + 5000);
   const b = await openAt(tmp.dir, { clock });
-  await b.delete(view.id);
+  await b.sessions.delete(view.id);
   await assert.rejects(view.append({ role: "user", content: "y" }), (e: unknown) => {
     assert.ok(e instanceof Error);
     assert.ok(
@@ -299,8 +302,8 @@ Deno.test("a session deleted by another process fails the next append with Sessi
 Deno.test("an interrupted delete or clear (crash mid-sweep) is finished at the next open", async () => {
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir);
-  const a = await store.create();
-  const b = await store.create();
+  const a = await store.sessions.create();
+  const b = await store.sessions.create();
   for (let i = 0; i < 20; i++) {
     await a.append({ role: "user", content: `a${i}` });
     await b.append({ role: "user", content: `b${i}` });
@@ -332,7 +335,7 @@ Deno.test("an interrupted delete or clear (crash mid-sweep) is finished at the n
     assert.equal(n, 0, String(prefix));
   }
   kv2.close();
-  assert.equal((await reopened.get(b.id)).messageCount, 0);
+  assert.equal((await reopened.sessions.get(b.id)).messageCount, 0);
   await reopened.close();
 });
 
@@ -366,12 +369,12 @@ Deno.test("migration v1 -> v2 builds the last-active index; a newer store is ref
     to: 2,
     applied: ["add the last-active session index"],
   });
-  const listed = (await store.list({ limit: 1000 })).sessions.map((s) => s.id);
+  const listed = (await store.sessions.list({ limit: 1000 })).sessions.map((s) => s.id);
   const expected = [...records].sort((x, y) =>
     y.lastActive - x.lastActive || (y.id < x.id ? -1 : 1)
   ).map((r) => r.id);
   assert.deepEqual(listed, expected);
-  const view = await store.open("old007", { readOnly: true });
+  const view = await store.sessions.open("old007", { readOnly: true });
   assert.equal((await view.history()).messages[0].content, "old 7");
   await store.close();
 
@@ -418,49 +421,40 @@ Deno.test("two stores migrating the same old store at once migrate it exactly on
   assert.ok(applied >= 1 && applied <= 2);
   assert.equal(a.info().schemaVersion, 2);
   assert.equal(b.info().schemaVersion, 2);
-  assert.deepEqual((await a.list()).sessions.map((s) => s.id), ["s1"]);
+  assert.deepEqual((await a.sessions.list()).sessions.map((s) => s.id), ["s1"]);
   await a.close();
   await b.close();
 });
 
-Deno.test("aliases and OAuth records persist across reopen", async () => {
+Deno.test("aliases and OAuth storage persist across reopen", async () => {
   await using tmp = await tempDir();
   const clock = fakeClock();
   const store = await openAt(tmp.dir, { clock });
-  await store.setAlias("gs", ["/mcp tools", "/cost"]);
-  await assert.rejects(store.setAlias("bad name", ["/x"]), StoreValidationError);
-  await assert.rejects(store.setAlias("empty", []), StoreValidationError);
+  await store.aliases.set("gs", ["/mcp tools", "/cost"]);
+  await assert.rejects(store.aliases.set("bad name", ["/x"]), StoreValidationError);
+  await assert.rejects(store.aliases.set("empty", []), StoreValidationError);
   const tokens = {
     access_token: "at",
     token_type: "Bearer",
     refresh_token: "rt",
     expires_in: 3600,
   };
-  await store.setOAuth("HTTPS://MCP.Example.com:443/mcp#frag", { tokens, codeVerifier: "v" });
-  await store.setOAuth("https://mcp.example.com/mcp", {
-    codeVerifier: null,
-    clientInformation: { client_id: "cid" },
-  });
+  await store.oauth.set("mcp-oauth/gh/tokens", tokens);
+  await store.oauth.set("mcp-oauth/gh/verifier", "v");
+  await store.oauth.set("mcp-oauth/gh/verifier", undefined); // undefined deletes
   await store.close();
 
   const again = await openAt(tmp.dir, { clock });
-  assert.deepEqual((await again.getAlias("gs"))?.commands, ["/mcp tools", "/cost"]);
-  assert.deepEqual((await again.listAliases()).map((a) => a.name), ["gs"]);
-  assert.equal(await again.deleteAlias("gs"), true);
-  assert.equal(await again.getAlias("gs"), null);
-  const oauth = await again.getOAuth("https://mcp.example.com/mcp");
-  assert.deepEqual(oauth, {
-    serverUrl: "https://mcp.example.com/mcp",
-    tokens,
-    clientInformation: { client_id: "cid" },
-    updatedAt: clock.now(),
-  });
-  assert.deepEqual(await again.listOAuthServers(), [
-    { serverUrl: "https://mcp.example.com/mcp", updatedAt: clock.now(), hasTokens: true },
-  ]);
-  assert.equal(await again.deleteOAuth("https://mcp.example.com/mcp"), true);
-  assert.equal(await again.getOAuth("https://mcp.example.com/mcp"), null);
-  await assert.rejects(again.getOAuth("not a url"), StoreValidationError);
+  assert.deepEqual((await again.aliases.get("gs"))?.commands, ["/mcp tools", "/cost"]);
+  assert.deepEqual((await again.aliases.list()).map((a) => a.name), ["gs"]);
+  assert.equal(await again.aliases.delete("gs"), true);
+  assert.equal(await again.aliases.get("gs"), null);
+  assert.deepEqual(await again.oauth.get("mcp-oauth/gh/tokens"), tokens);
+  assert.equal(await again.oauth.get("mcp-oauth/gh/verifier"), undefined);
+  await again.oauth.delete("mcp-oauth/gh/tokens");
+  assert.equal(await again.oauth.get("mcp-oauth/gh/tokens"), undefined);
+  await assert.rejects(again.oauth.get(""), StoreValidationError);
+  await assert.rejects(again.oauth.set("k".repeat(513), 1), StoreValidationError);
   await again.close();
 });
 
@@ -470,13 +464,13 @@ Deno.test("create with an existing id is refused; events report every change", a
   const store = await openAt(tmp.dir, {
     onEvent: (e) => events.push(`${e.change}:${e.seqs?.join(",") ?? ""}`),
   });
-  const view = await store.create({ id: "fixed" });
+  const view = await store.sessions.create({ id: "fixed" });
   await view.appendMany([{ role: "user", content: "a" }, { role: "assistant", content: "b" }]);
-  await store.update("fixed", { title: "T" });
-  await store.clear("fixed");
+  await store.sessions.update("fixed", { title: "T" });
+  await store.sessions.clear("fixed");
   await view.close();
-  await assert.rejects(store.create({ id: "fixed" }), SessionExistsError);
-  await store.delete("fixed");
+  await assert.rejects(store.sessions.create({ id: "fixed" }), SessionExistsError);
+  await store.sessions.delete("fixed");
   assert.deepEqual(events, ["created:", "appended:0,1", "updated:", "cleared:", "deleted:"]);
   await store.close();
 });
@@ -484,7 +478,7 @@ Deno.test("create with an existing id is refused; events report every change", a
 Deno.test("big batches are split under KV's per-commit limits (append and import)", async () => {
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir);
-  const view = await store.create();
+  const view = await store.sessions.create();
   // 100 inline messages of ~28 KB with two-byte characters (~56 KB serialized each).
   const messages = Array.from({ length: 100 }, (_, i) => ({
     role: "tool",
@@ -497,12 +491,12 @@ Deno.test("big batches are split under KV's per-commit limits (append and import
   const entries = await view.appendMany(messages);
   assert.deepEqual(entries.map((e) => e.seq), Array.from({ length: 101 }, (_, i) => i));
   let json = "";
-  for await (const piece of store.exportJson(view.id)) json += piece;
+  for await (const piece of store.transfer.exportJson(view.id)) json += piece;
   await view.close();
-  await store.delete(view.id);
-  const imported = await store.importSession(json);
+  await store.sessions.delete(view.id);
+  const imported = await store.transfer.import(json);
   assert.equal(imported.messageCount, 101);
-  const again = await store.open(imported.id, { readOnly: true });
+  const again = await store.sessions.open(imported.id, { readOnly: true });
   let n = 0;
   for await (const m of again.messages()) {
     assert.deepEqual(m.content, messages[n].content);
@@ -516,9 +510,9 @@ Deno.test("an in-memory store (autosave off, --no-save) has the same API and nee
   assert.deepEqual(storeWorkerPermissions({ kind: "memory" }), {});
   const store = await openMessageStore({ location: { kind: "memory" } });
   assert.equal(store.info().location, ":memory:");
-  const view = await store.create();
+  const view = await store.sessions.create();
   await view.append({ role: "user", content: "not saved" });
-  assert.equal((await store.last())?.messageCount, 1);
+  assert.equal((await store.sessions.last())?.messageCount, 1);
   await store.close();
 });
 
@@ -526,11 +520,11 @@ Deno.test("watch reports another store instance's changes to a session", async (
   await using tmp = await tempDir();
   const writer = await openAt(tmp.dir);
   const watcher = await openAt(tmp.dir);
-  const view = await writer.create();
+  const view = await writer.sessions.create();
   const controller = new AbortController();
   const seen: number[] = [];
   const watching = (async () => {
-    for await (const [record] of watcher.watch([view.id], controller.signal)) {
+    for await (const [record] of watcher.sessions.watch([view.id], controller.signal)) {
       seen.push(record?.messageCount ?? -1);
       if ((record?.messageCount ?? 0) >= 3) break;
     }
@@ -550,7 +544,7 @@ Deno.test("watch reports another store instance's changes to a session", async (
 Deno.test("chunks a crash left behind without a message header are removed at the next open", async () => {
   await using tmp = await tempDir();
   const store = await openAt(tmp.dir);
-  const view = await store.create();
+  const view = await store.sessions.create();
   await view.append({
     role: "tool",
     content: [{ type: "tool-result", id: "a", content: "a".repeat(100_000) }],
@@ -573,7 +567,7 @@ Deno.test("chunks a crash left behind without a message header are removed at th
   assert.deepEqual(keys, ["0,0", "0,1"], "only the committed message's chunks remain");
   assert.equal((await kv2.get(["prewrite", view.id])).versionstamp, null);
   kv2.close();
-  const again = await reopened.open(view.id);
+  const again = await reopened.sessions.open(view.id);
   assert.equal(
     ((await again.history()).messages[0].content as Array<{ content: string }>)[0].content.length,
     100_000,
