@@ -226,12 +226,12 @@ export function serveTransport(
             post({ t: "started", s, pid: opened.pid, sessionId: opened.sessionId });
           } catch (error) {
             if (current === entry) current = undefined;
-            const e = error as { message?: string; code?: string };
+            const e = typeof error === "object" && error !== null ? error : {};
             post({
               t: "closed",
               s,
-              reason: e.message ?? String(error),
-              code: e.code ?? "MCP_START",
+              reason: "message" in e && typeof e.message === "string" ? e.message : String(error),
+              code: "code" in e && typeof e.code === "string" ? e.code : "MCP_START",
             });
           }
         })();
