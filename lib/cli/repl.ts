@@ -10,6 +10,7 @@ import type { Output } from "../ui/output.ts";
 import type { ReadResult } from "../ui/editor.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { shellWords, TokenizeError } from "./shell_words.ts";
+import { sanitizeText } from "../ui/sanitize.ts";
 
 /** One slash command. */
 export interface SlashCommand {
@@ -85,7 +86,7 @@ const KEYS_HELP = [
   "Enter send · Alt-Enter or Ctrl-J new line · \\ at the end continues · paste is one message",
   "Tab complete (again: next) · Up/Down history · Ctrl-R search history",
   "Ctrl-A/E line start/end · Alt-B/F word · Ctrl-W/U/K/Y cut word/start/end, paste back · Ctrl-L clear",
-  "Ctrl-C cancel (at the prompt twice: quit) · Ctrl-D quit",
+  "Ctrl-C cancel (at the prompt twice: quit) · Ctrl-D quit · Ctrl-Z suspend (fg resumes)",
 ];
 
 const GROUP_ORDER = ["chat", "session", "mcp", "status", "other"];
@@ -251,9 +252,9 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd
         if (await execute(line, current.signal, []) === "exit") return "exit";
       } catch (error) {
         if (current.signal.aborted) continue;
-        output.err(
-          `${c.red("error")}: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
+        // Errors carry servers' and models' words: sanitised like everything foreign.
+        const message = sanitizeText(error instanceof Error ? error.message : String(error));
+        output.err(`${c.red("error")}: ${message}\n`);
       } finally {
         current = undefined;
       }

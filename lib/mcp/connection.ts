@@ -361,12 +361,22 @@ export class ServerConnection {
     });
   }
 
-  /** All resource templates (every page). */
+  /**
+   * All resource templates (every page). A server that offers resources but
+   * not the templates method (-32601, common among small servers) has none.
+   */
   async listResourceTemplates(signal?: AbortSignal): Promise<ResourceTemplate[]> {
     await this.#need("resources", signal);
     return await this.#paginate("resources/templates/list", signal, async (cursor, options) => {
-      const r = await this.client.listResourceTemplates(cursor ? { cursor } : undefined, options);
-      return { items: r.resourceTemplates, next: r.nextCursor };
+      try {
+        const r = await this.client.listResourceTemplates(cursor ? { cursor } : undefined, options);
+        return { items: r.resourceTemplates, next: r.nextCursor };
+      } catch (error) {
+        if (error instanceof McpError && (error as McpError).code === ErrorCode.MethodNotFound) {
+          return { items: [] };
+        }
+        throw error;
+      }
     });
   }
 

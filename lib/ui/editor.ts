@@ -22,6 +22,8 @@
 import stringWidth from "string-width";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineBuffer } from "./line_buffer.ts";
+import { rowsAboveCursor } from "./reflow.ts";
+import { suspendJob } from "./job_control.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 
 /** What a read at the prompt ends with. */
@@ -46,8 +48,33 @@ export interface EditorTerminal {
   setRaw(on: boolean): void;
   write(text: string): void;
   columns(): number;
+  /** Height of the screen (when known). */
+  rows?(): number;
   /** Subscribes to window size changes; returns an unsubscribe function. */
   onResize?(listener: () => void): () => void;
+  /**
+   * Stops the job as Ctrl-Z does in a shell (the terminal is already
+   * restored); returns `true` once it is continued (`fg`), `false` at once
+   * when nothing could continue it (no job control).
+   */
+  suspend?(): boolean;
+  /** Subscribes to SIGCONT (continued after a stop); returns an unsubscribe function. */
+  onContinue?(listener: () => void): () => void;
+}
+
+/**
+ * Output above the prompt that can draw itself again at another width: the
+ * answer being streamed, or the last one while nothing else was written
+ * after it. It writes through {@linkcode LineEditor.print} with itself as
+ * the source.
+ */
+export interface LiveRegion {
+  /** Rows from its first row to where its output ended, once reflowed to `columns`. */
+  rowsAbove(columns: number): number;
+  /** Its text drawn again at `columns` (the editor erased the old one and writes this). */
+  redraw(columns: number): string;
+  /** Something else was written after it (or a clear, or a job stop): what it drew is history. */
+  detach(): void;
 }
 
 /** Lines typed before, oldest first; `add` decides what is kept. */
@@ -92,6 +119,10 @@ const ESC_WAIT_MS = 40;
 // deno-lint-ignore no-control-regex -- escape sequences are what is matched
 const AT_LINE_START = /(?:\n|\r|\r\x1b\[2K|\x1b\[J)(?:\x1b\[[\d;]*m)*$/;
 const MENU_ROWS = 6;
+/** How long a resize waits for the terminal to say where the cursor is. */
+const CURSOR_REPORT_WAIT_MS = 300;
+/** SIGCONTs this soon after coming back from Ctrl-Z are that stop's own. */
+const OWN_CONTINUE_MS = 2_000;
 
 /**
  * A line editor.
@@ -116,8 +147,22 @@ export class LineEditor {
   #escTimer: TimerHandle | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #offResize: (() => void) | undefined;
+  #offContinue: (() => void) | undefined;
   /** Row of the cursor within what is drawn (0 = first row of the prompt); -1 when nothing is. */
   #drawnRow = -1;
+  /** What the last render drew: each row's width, the cursor's column, at which width. */
+  #drawn: { widths: number[]; cursorColumn: number } | undefined;
+  #live: LiveRegion | undefined;
+  /** Waiting for the terminal's cursor position report. */
+  #cursorReport: ((row: number) => void) | undefined;
+  #resizing = false;
+  /** The width everything on screen was last drawn at. */
+  #columns = 0;
+  /**
+   * Until when a SIGCONT belongs to a stop this editor made itself (Ctrl-Z), which
+   * needs nothing more: `deno task` forwards the shell's SIGCONT, so it may come twice.
+   */
+  #ownContinueUntil = -Infinity;
   #atLineStart = true;
   #ended = false;
   #continuation: string;
@@ -134,9 +179,15 @@ export class LineEditor {
 
   /** Raw mode, bracketed paste on, starts reading keys. */
   start(): void {
+    this.#columns = Math.max(10, this.#term.columns());
     this.#term.setRaw(true);
     this.#term.write("\x1b[?2004h");
-    this.#offResize = this.#term.onResize?.(() => this.#enqueue(() => this.#redraw()));
+    this.#offResize = this.#term.onResize?.(() => {
+      if (this.#resizing) return; // one is queued: it reads the size when it runs
+      this.#resizing = true;
+      this.#enqueue(() => this.#resized());
+    });
+    this.#offContinue = this.#term.onContinue?.(() => this.#enqueue(() => this.#continued()));
     void this.#pump();
   }
 
@@ -145,6 +196,7 @@ export class LineEditor {
     if (this.#ended) return;
     this.#ended = true;
     this.#offResize?.();
+    this.#offContinue?.();
     if (this.#escTimer !== undefined) this.#clock.clearTimeout(this.#escTimer);
     this.#term.write("\x1b[?2004l");
     try {
@@ -169,12 +221,18 @@ export class LineEditor {
 
   /**
    * Writes program output. While a prompt is on screen the text appears above
-   * it and the prompt is drawn again below.
+   * it and the prompt is drawn again below. Output from a live region
+   * (`source`) makes it the one redrawn after a resize, until something else
+   * writes a line.
    */
-  print(text: string): void {
+  print(text: string, source?: LiveRegion): void {
     if (text === "") return;
     // A transient status line ("\r…", no newline) is not drawn over a prompt.
     if (this.#reads.length > 0 && text.startsWith("\r") && !text.includes("\n")) return;
+    if (source && source !== this.#live) {
+      this.#detachLive();
+      this.#live = source;
+    } else if (!source && text.includes("\n")) this.#detachLive();
     if (this.#reads.length === 0 || this.#drawnRow < 0) {
       this.#term.write(text);
       this.#atLineStart = AT_LINE_START.test(text);
@@ -182,8 +240,15 @@ export class LineEditor {
     }
     this.#erase();
     this.#term.write(text.endsWith("\n") ? text : `${text}\n`);
+    if (!text.endsWith("\n")) this.#detachLive(); // the newline added here is not the region's
     this.#atLineStart = true;
     this.#render();
+  }
+
+  #detachLive(): void {
+    const live = this.#live;
+    this.#live = undefined;
+    live?.detach();
   }
 
   /**
@@ -206,6 +271,7 @@ export class LineEditor {
       this.#enqueue(() => {
         if (this.#reads.length > 0) this.#erase();
         if (!this.#atLineStart) {
+          this.#detachLive();
           this.#term.write("\n");
           this.#atLineStart = true;
         }
@@ -263,10 +329,16 @@ export class LineEditor {
   }
 
   #keys(keys: Key[]): void {
-    for (const key of keys) this.#enqueue(() => this.#handle(key));
+    for (const key of keys) {
+      // The terminal's answer to a question about the cursor, not a key: taken at once
+      // (the step that asked waits in the queue).
+      if (key.name === "cursor-position") this.#cursorReport?.(key.row! - 1);
+      else this.#enqueue(() => this.#handle(key));
+    }
   }
 
   #handle(key: Key): void | Promise<void> {
+    if (key.ctrl && !key.meta && key.name === "z") return this.#suspend();
     const read = this.#reads.at(-1);
     if (!read) {
       if (key.ctrl && key.name === "c") {
@@ -334,6 +406,7 @@ export class LineEditor {
           this.#historyMove(read, 1);
           break;
         case "l":
+          this.#detachLive();
           this.#term.write("\x1b[H\x1b[2J");
           this.#drawnRow = -1;
           break;
@@ -557,6 +630,7 @@ export class LineEditor {
       // A typed line is dropped (as in a shell); the prompt stays.
       read.search = undefined;
       this.#render(true);
+      this.#detachLive();
       this.#term.write("^C\n");
       this.#drawnRow = -1;
       read.buffer = new LineBuffer();
@@ -587,6 +661,7 @@ export class LineEditor {
       read.search = undefined;
       this.#render(true);
     }
+    this.#detachLive(); // the line typed stays above whatever comes next
     this.#term.write("\n");
     this.#drawnRow = -1;
     this.#atLineStart = true;
@@ -597,6 +672,125 @@ export class LineEditor {
 
   #redraw(): void {
     if (this.#reads.length > 0) this.#render();
+  }
+
+  /**
+   * The width changed. The terminal has re-wrapped what is on screen; the
+   * prompt is found again by that arithmetic (lib/ui/reflow.ts), erased and
+   * drawn at the new width, and the live region above it (the answer) is
+   * drawn again too when all of it is still on the screen: the terminal says
+   * where the cursor is, so nothing that went into the scrollback is touched.
+   */
+  async #resized(): Promise<void> {
+    this.#resizing = false;
+    const columns = Math.max(10, this.#term.columns());
+    const drawn = this.#drawn;
+    const live = this.#live;
+    const before = this.#columns;
+    this.#columns = columns;
+    if (columns === before) return this.#redraw(); // only the height changed
+    if (!live && (this.#drawnRow < 0 || !drawn)) return;
+    const cursorRow = await this.#cursorRow();
+    if (this.#ended) return;
+    // Rows of the screen above the cursor. When the terminal does not say, the answer is
+    // not drawn again (its top may be in the scrollback); the prompt is.
+    const onScreen = cursorRow ?? Math.max(0, (this.#term.rows?.() ?? 24) - 1);
+    const prompt = this.#drawnRow >= 0 && drawn
+      ? rowsAboveCursor(drawn.widths, this.#drawnRow, drawn.cursorColumn, columns)
+      : 0;
+    const region = live && this.#live === live && cursorRow !== undefined
+      ? live.rowsAbove(columns)
+      : Infinity;
+    let up: number;
+    let text = "";
+    if (prompt + region <= onScreen) {
+      up = prompt + region;
+      text = live!.redraw(columns);
+    } else if (this.#drawnRow >= 0) {
+      up = Math.min(prompt, onScreen);
+    } else return; // the answer reaches into the scrollback: left as the terminal wrapped it
+    // While an answer streams, the cursor is saved again where it now ends: an inline waiting
+    // mark after a half-written line is taken back by restoring the saved cursor (TurnView).
+    const save = text && this.#reads.length === 0 ? "\x1b7" : "";
+    this.#term.write(
+      `\x1b[?25l${up > 0 ? `\x1b[${up}A` : ""}\r\x1b[J${text}${save}\x1b[?25h`,
+    );
+    this.#drawnRow = -1;
+    this.#atLineStart = text === "" || AT_LINE_START.test(text);
+    if (this.#reads.length > 0) this.#render();
+  }
+
+  /** The cursor's row on the screen (from 0), as the terminal reports it; `undefined` if it does not. */
+  #cursorRow(): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const timer = this.#clock.setTimeout(() => {
+        this.#cursorReport = undefined;
+        resolve(undefined);
+      }, CURSOR_REPORT_WAIT_MS);
+      this.#cursorReport = (row) => {
+        this.#clock.clearTimeout(timer);
+        this.#cursorReport = undefined;
+        resolve(row);
+      };
+      this.#term.write("\x1b[6n");
+    });
+  }
+
+  /**
+   * Ctrl-Z: as in a shell program, the terminal gets its modes back (cooked,
+   * cursor shown, bracketed paste off) and the process group stops; on `fg`
+   * raw mode comes back and the prompt is drawn again with what was typed.
+   * What streams meanwhile waits in the pipes and is shown after.
+   */
+  #suspend(): void {
+    if (!this.#term.suspend) return;
+    const read = this.#reads.at(-1);
+    if (read && this.#drawnRow >= 0) {
+      read.menu = undefined;
+      this.#render(true);
+      this.#term.write("^Z");
+      this.#atLineStart = false;
+    }
+    this.#detachLive();
+    this.#term.write(`${this.#atLineStart ? "" : "\r\n"}\x1b[?2004l\x1b[?25h`);
+    this.#drawnRow = -1;
+    this.#atLineStart = true;
+    try {
+      this.#term.setRaw(false);
+    } catch {
+      // the terminal is gone
+    }
+    let stopped = false;
+    try {
+      stopped = this.#term.suspend();
+    } finally {
+      if (stopped) this.#ownContinueUntil = this.#clock.now() + OWN_CONTINUE_MS;
+      else this.#term.write("(Ctrl-Z: no job control here, nothing could resume mcpchat)\r\n");
+      this.#resume();
+    }
+  }
+
+  /** Back from a stop: raw mode and bracketed paste again, the prompt drawn anew. */
+  #resume(): void {
+    if (this.#ended) return;
+    try {
+      this.#term.setRaw(true);
+    } catch {
+      return; // no terminal any more
+    }
+    this.#term.write("\x1b[?2004h");
+    this.#drawnRow = -1;
+    this.#atLineStart = true;
+    this.#redraw();
+  }
+
+  /** SIGCONT: after a stop this editor did not make (kill -STOP), the terminal is ours again. */
+  #continued(): void {
+    if (this.#ended || this.#clock.now() <= this.#ownContinueUntil) return;
+    // Whatever the shell printed meanwhile is below the old prompt: draw it on a new line.
+    if (this.#drawnRow >= 0) this.#term.write("\r\n");
+    this.#detachLive();
+    this.#resume();
   }
 
   /** Draws the prompt again where it is (its content changed: a status line). */
@@ -719,6 +913,7 @@ export class LineEditor {
     out += "\r" + (cursorCol > 0 ? `\x1b[${cursorCol}C` : "") + "\x1b[?25h";
     this.#term.write(out);
     this.#drawnRow = cursorRow;
+    this.#drawn = { widths: rows.map((r) => stringWidth(r)), cursorColumn: cursorCol };
   }
 }
 
@@ -829,6 +1024,13 @@ export function denoTerminal(): EditorTerminal {
       let written = 0;
       while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
     },
+    rows: () => {
+      try {
+        return Deno.consoleSize().rows || 24;
+      } catch {
+        return 24;
+      }
+    },
     columns: () => {
       let columns = 0;
       try {
@@ -843,6 +1045,12 @@ export function denoTerminal(): EditorTerminal {
       if (Deno.build.os === "windows") return () => {};
       Deno.addSignalListener("SIGWINCH", listener);
       return () => Deno.removeSignalListener("SIGWINCH", listener);
+    },
+    suspend: Deno.build.os === "windows" ? undefined : suspendJob,
+    onContinue: (listener) => {
+      if (Deno.build.os === "windows") return () => {};
+      Deno.addSignalListener("SIGCONT", listener);
+      return () => Deno.removeSignalListener("SIGCONT", listener);
     },
   };
 }

@@ -18,7 +18,8 @@ export interface Key {
    * `char` for printable text (in `text`), `paste` for a bracketed paste (in
    * `text`), otherwise the key's name: `return`, `enter` (Ctrl-J / Alt-Enter),
    * `tab`, `backspace`, `delete`, `escape`, `up`, `down`, `left`, `right`,
-   * `home`, `end`, `pageup`, `pagedown`, `insert`, or a letter with `ctrl`/`meta`.
+   * `home`, `end`, `pageup`, `pagedown`, `insert`, or a letter with `ctrl`/`meta`;
+   * `cursor-position` is the terminal's answer to `ESC [6n` (in `row`/`column`).
    */
   name: string;
   ctrl?: boolean;
@@ -26,6 +27,9 @@ export interface Key {
   shift?: boolean;
   /** The text of a `char` or `paste` key. */
   text?: string;
+  /** A `cursor-position` report: the cursor's row and column, from 1. */
+  row?: number;
+  column?: number;
 }
 
 const PASTE_START = "\x1b[200~";
@@ -166,6 +170,11 @@ export class KeyDecoder {
 
 function csiKey(params: string, final: string): Key {
   const [first = "", modifier = ""] = params.split(";");
+  // A cursor position report (`ESC [ row ; column R`). Shift-F3 with modifiers has the same
+  // form (`ESC [1;2R`); the editor only takes a report while it waits for one.
+  if (final === "R" && first && modifier) {
+    return { name: "cursor-position", row: Number(first), column: Number(modifier) };
+  }
   const name = final === "~" ? CSI_TILDE[first] ?? `unknown` : CSI_FINAL[final] ?? "unknown";
   const key: Key = { name };
   if (final === "Z") key.shift = true;

@@ -4,7 +4,9 @@
  * when its newline comes (headings, emphasis, code spans, links, lists, block
  * quotes, rules); fenced code is highlighted line by line; a table is shown
  * raw row by row, then drawn aligned when it ends. Text is wrapped to the
- * terminal's width. Everything passes through the sanitiser first.
+ * terminal's width; after a resize the part still on screen since the last
+ * interruption is drawn again at the new width (`rowsAbove` / `redraw`, the
+ * editor's live region). Everything passes through the sanitiser first.
  *
  * Loaded lazily (dynamic import) only when an answer is rendered, with its
  * libraries: `marked` (inline lexer), `lowlight` (highlight.js grammars,
@@ -20,6 +22,7 @@ import wrapAnsi from "wrap-ansi";
 import stringWidth from "string-width";
 import pc from "picocolors";
 import { sanitizeText } from "./sanitize.ts";
+import { rowsAt } from "./reflow.ts";
 
 /** Where rendered text goes. */
 export interface MarkdownSink {
@@ -61,7 +64,24 @@ export class MarkdownStream {
   #shown = "";
   #fence: { marker: string; lang: string } | undefined;
   #table: string[] = [];
-  #tableRows = 0;
+  /** How many of the last rows on screen are the open table's raw rows. */
+  #tableRaw = 0;
+  /**
+   * What is on screen since the segment began (the stream's start or its last
+   * interruption): the rows ended by a newline (measured only on a resize),
+   * then the row being written. A resize draws the segment again from its source.
+   */
+  #rows: string[] = [];
+  #partial = "";
+  #segment: {
+    fence: { marker: string; lang: string } | undefined;
+    table: string[];
+    lines: string[];
+    /** The last line, rendered by `end()` without a newline. */
+    tail?: string;
+  } = { fence: undefined, table: [], lines: [] };
+  /** The width a redraw renders at (instead of the sink's). */
+  #columns: number | undefined;
 
   constructor(sink: MarkdownSink) {
     this.#sink = sink;
@@ -74,6 +94,7 @@ export class MarkdownStream {
     while ((newline = rest.indexOf("\n")) >= 0) {
       this.#line += rest.slice(0, newline);
       rest = rest.slice(newline + 1);
+      this.#segment.lines.push(this.#line);
       this.#complete(this.#line);
       this.#line = "";
     }
@@ -81,18 +102,68 @@ export class MarkdownStream {
       this.#line += rest;
       // The line in progress is shown raw, to be replaced when it is complete.
       const raw = sanitizeText(rest);
-      this.#sink.write(raw);
+      this.#write(raw);
       this.#shown += raw;
     }
   }
 
   /** Something else wrote to the terminal: the raw text shown so far stays as it is. */
   interrupted(): void {
-    if (this.#shown) {
-      this.#sink.write("\n");
+    if (this.#shown) this.#write("\n");
+    this.detach();
+  }
+
+  /**
+   * What was drawn is history now (something else was written after it, or
+   * the job stopped): a resize leaves it alone; the segment starts again here.
+   */
+  detach(): void {
+    // The part of the line shown raw stays on screen as it is; the rest follows on its own.
+    if (this.#shown) this.#line = "";
+    this.#shown = "";
+    this.#tableRaw = 0;
+    this.#rows = [];
+    this.#partial = "";
+    this.#segment = { fence: this.#fence, table: [...this.#table], lines: [] };
+  }
+
+  /**
+   * Rows from the segment's first row to the cursor once the terminal
+   * reflowed them to `columns` (`Infinity` when it is too tall to redraw).
+   */
+  rowsAbove(columns: number): number {
+    if (this.#rows.length > 4 * Math.max(24, this.#sink.rows())) return Infinity;
+    let rows = 0;
+    for (const row of this.#rows) rows += rowsAt(stringWidth(row), columns);
+    return rows + (this.#partial ? rowsAt(stringWidth(this.#partial), columns) - 1 : 0);
+  }
+
+  /** The segment rendered again at `columns` (the caller erased the old one and writes this). */
+  redraw(columns: number): string {
+    const sink = this.#sink;
+    const segment = this.#segment;
+    let out = "";
+    this.#sink = { ...sink, write: (text) => void (out += text) };
+    this.#columns = columns;
+    try {
+      this.#fence = segment.fence;
+      this.#table = [...segment.table];
+      this.#tableRaw = 0;
+      this.#rows = [];
+      this.#partial = "";
       this.#shown = "";
+      for (const line of segment.lines) this.#complete(line);
+      if (segment.tail !== undefined) this.#complete(segment.tail, false);
+      else if (this.#line) {
+        const raw = sanitizeText(this.#line);
+        this.#write(raw);
+        this.#shown = raw;
+      }
+    } finally {
+      this.#sink = sink;
+      this.#columns = undefined;
     }
-    this.#tableRows = 0;
+    return out;
   }
 
   /** Renders what is left (a last line without newline, an open table). */
@@ -100,10 +171,26 @@ export class MarkdownStream {
     if (this.#line) {
       const line = this.#line;
       this.#line = "";
+      this.#segment.tail = line;
       this.#complete(line, false);
     }
     this.#flushTable();
     this.#fence = undefined;
+  }
+
+  /** Writes text that adds to the screen, and keeps the rows' widths. */
+  #write(text: string): void {
+    this.#sink.write(text);
+    const rows = text.split("\n");
+    for (let i = 0; i < rows.length - 1; i++) {
+      this.#rows.push(this.#partial + rows[i]);
+      this.#partial = "";
+    }
+    this.#partial += rows.at(-1)!;
+  }
+
+  #width(): number {
+    return this.#columns ?? this.#sink.columns();
   }
 
   #complete(raw: string, newline = true): void {
@@ -111,18 +198,17 @@ export class MarkdownStream {
     this.#eraseShown();
     if (!this.#fence && TABLE_ROW.test(line)) {
       this.#table.push(line);
-      const text = line + "\n";
-      this.#sink.write(text);
-      this.#tableRows += this.#rowsOf(line);
+      this.#write(line + "\n");
+      this.#tableRaw++;
       return;
     }
     this.#flushTable();
     const out = this.#render(line);
-    this.#sink.write(out + (newline ? "\n" : ""));
+    this.#write(out + (newline ? "\n" : ""));
   }
 
   #render(line: string): string {
-    const width = Math.max(20, this.#sink.columns());
+    const width = Math.max(20, this.#width());
     if (this.#fence) {
       if (line.trim().startsWith(this.#fence.marker) && line.trim().replace(/[`~]/g, "") === "") {
         this.#fence = undefined;
@@ -166,23 +252,22 @@ export class MarkdownStream {
     const rows = this.#table;
     this.#table = [];
     // Drawn again aligned, if the raw rows are still on screen.
-    if (this.#tableRows > 0 && this.#tableRows < this.#sink.rows()) {
-      this.#sink.write(`\x1b[${this.#tableRows}A\r\x1b[J`);
-      this.#sink.write(renderTable(rows, Math.max(20, this.#sink.columns())));
+    const raw = this.#rows.slice(this.#rows.length - this.#tableRaw);
+    const onScreen = raw.reduce((sum, row) => sum + rowsAt(stringWidth(row), this.#width()), 0);
+    if (this.#tableRaw > 0 && !this.#partial && onScreen < this.#sink.rows()) {
+      this.#sink.write(`\x1b[${onScreen}A\r\x1b[J`);
+      this.#rows.length -= this.#tableRaw;
+      this.#write(renderTable(rows, Math.max(20, this.#width())));
     }
-    this.#tableRows = 0;
+    this.#tableRaw = 0;
   }
 
   #eraseShown(): void {
     if (!this.#shown) return;
-    const rows = this.#rowsOf(this.#shown);
+    const rows = rowsAt(stringWidth(this.#shown), this.#width());
     this.#sink.write(`${rows > 1 ? `\x1b[${rows - 1}A` : ""}\r\x1b[J`);
     this.#shown = "";
-  }
-
-  #rowsOf(text: string): number {
-    const columns = Math.max(1, this.#sink.columns());
-    return Math.max(1, Math.ceil(stringWidth(text) / columns));
+    this.#partial = "";
   }
 }
 

@@ -27,7 +27,8 @@ export interface Output {
   interactive: boolean;
 }
 
-const plain: Palette = {
+/** The palette with colour off: every function returns its text unchanged. */
+export const plainPalette: Palette = {
   bold: String,
   dim: String,
   red: String,
@@ -91,7 +92,7 @@ export function consoleOutput(options: { colorFlag?: "auto" | "always" | "never"
       : options.colorFlag === "never"
       ? false
       : wantsColor(env, tty);
-  const palette = (on: boolean): Palette => (on ? pc.createColors(true) : plain);
+  const palette = (on: boolean): Palette => (on ? pc.createColors(true) : plainPalette);
   return {
     out: (text) => writeAll(Deno.stdout, text),
     err: (text) => writeAll(Deno.stderr, text),
@@ -118,8 +119,8 @@ export function memoryOutput(): Output & { stdout(): string; stderr(): string } 
   return {
     out: (text) => void (stdout += text),
     err: (text) => void (stderr += text),
-    color: plain,
-    errColor: plain,
+    color: plainPalette,
+    errColor: plainPalette,
     interactive: false,
     stdout: () => stdout,
     stderr: () => stderr,

@@ -14,6 +14,7 @@
 
 import stringWidth from "string-width";
 import { sanitizeLine, sanitizeText } from "./sanitize.ts";
+import { rowsAboveCursor } from "./reflow.ts";
 import type { Palette } from "./output.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 
@@ -61,7 +62,8 @@ export class ToolBlocks {
   #o: ToolBlocksOptions;
   #clock: Clock;
   #running = new Map<string, Running>();
-  #liveRows = 0;
+  /** Widths of the live rows on screen (the cursor at the end of the last). */
+  #live: number[] = [];
   #timer: TimerHandle | undefined;
   #frame = 0;
   #thinkingSince: number | undefined;
@@ -199,7 +201,7 @@ export class ToolBlocks {
     let out = this.#eraseSequence();
     out += rows.join("\n");
     this.#o.write(out);
-    this.#liveRows = rows.length;
+    this.#live = rows.map((row) => stringWidth(row));
     this.#schedule();
   }
 
@@ -213,16 +215,19 @@ export class ToolBlocks {
   }
 
   #eraseSequence(): string {
-    if (this.#liveRows === 0) return "";
-    return `${this.#liveRows > 1 ? `\x1b[${this.#liveRows - 1}A` : ""}\r\x1b[J`;
+    if (this.#live.length === 0) return "";
+    // Counted at the width now: after a resize the terminal has re-wrapped these rows.
+    const last = this.#live.length - 1;
+    const up = rowsAboveCursor(this.#live, last, this.#live[last], this.#width());
+    return `${up > 0 ? `\x1b[${up}A` : ""}\r\x1b[J`;
   }
 
   #clearLive(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#liveRows === 0) return;
+    if (this.#live.length === 0) return;
     this.#o.write(this.#eraseSequence());
-    this.#liveRows = 0;
+    this.#live = [];
   }
 }
 

@@ -108,3 +108,31 @@ Deno.test("one-shot text: a model's and a tool's escapes are inert; json and str
   assert.equal(events.filter((e) => e.type === "text").map((e) => e.text).join(""), answer);
   await fake.close();
 });
+
+Deno.test("in the chat, /mcp listings, contents and the error line of a failed turn are inert", async () => {
+  const { fake, env, config } = await setup();
+  // A provider error whose message carries escapes (400: no retries to wait for).
+  fake.reply({ status: 400, json: { error: { message: `bad${HOSTILE}`, type: "x" } } });
+  const lines = [
+    "/mcp servers",
+    "/mcp tools",
+    "/mcp resources",
+    "/mcp resource hostile evil://r",
+    "/mcp prompts",
+    "/mcp prompt hostile p",
+    "hello",
+  ];
+  const r = await runCli(["--config", config, "--no-save"], {
+    env,
+    stdin: lines.join("\n") + "\n",
+  });
+  assertInert(r.stdout, "chat stdout");
+  assertInert(r.stderr, "chat stderr");
+  assert.match(r.stdout, /hostile evil {2}harmless␍\? run evil/); // /mcp tools: shown, inert
+  assert.match(r.stdout, /hostile evil:\/\/r {2}res␍/); // /mcp resources, though it has no
+  assert.doesNotMatch(r.stderr, /templates\/list/); // templates method (-32601): none, no error
+  assert.match(r.stdout, /contents␍\? run evil/); // /mcp resource
+  assert.match(r.stdout, /prompt␍\? run evil/); // /mcp prompts
+  assert.match(r.stderr, /error: .*bad␍\? run evil/); // the failed turn's error line
+  await fake.close();
+});

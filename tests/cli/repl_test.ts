@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import {
-  cliArgs,
-  everythingToml,
-  localChat,
-  peersConfig,
-  PtySession,
-  ROOT,
-} from "../_helpers/cli.ts";
+import { everythingToml, localChat, peersConfig, PtySession } from "../_helpers/cli.ts";
+import { TmuxSession } from "../_helpers/tmux.ts";
 
 /** A local provider and the real server-everything, connected in the background. */
 const setup = async () =>
@@ -332,71 +326,6 @@ Deno.test("REPL: a long tool call is a block with live progress; at 40 columns n
     await tmux.close();
   }
 });
-
-/** The REPL in a tmux window of a given size: what the screen shows, as a person sees it. */
-class TmuxSession {
-  static #next = 0;
-  private constructor(readonly socket: string, readonly name: string) {}
-
-  static async start(args: string[], env: Record<string, string>, columns: number, rows: number) {
-    const session = new TmuxSession(`mcpchat-test-${Deno.pid}-${TmuxSession.#next++}`, "t");
-    session.env = env;
-    const inner = [Deno.execPath(), ...cliArgs(args)]
-      .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-    await session.#tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session.name,
-      "-x",
-      String(columns),
-      "-y",
-      String(rows),
-      // The pane stays a moment after the exit, for the last screen.
-      `${inner}; sleep 5`,
-    );
-    return session;
-  }
-
-  async #tmux(...args: string[]): Promise<string> {
-    const { stdout } = await new Deno.Command("tmux", {
-      args: ["-L", this.socket, ...args],
-      env: { ...this.env, TERM: "xterm-256color" },
-      clearEnv: true,
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return new TextDecoder().decode(stdout);
-  }
-
-  env: Record<string, string> = {};
-
-  type(...keys: string[]): Promise<string> {
-    return this.#tmux("send-keys", "-t", this.name, ...keys);
-  }
-
-  screen(): Promise<string> {
-    return this.#tmux("capture-pane", "-p", "-t", this.name);
-  }
-
-  /** Waits (bounded) until the screen matches; returns the screen. */
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const screen = await this.screen();
-      if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${pattern}; screen:\n${screen}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.#tmux("kill-server");
-  }
-}
 
 Deno.test("REPL: a background server that cannot start is shown as failed, the prompt stays usable (real pty)", async () => {
   const { env, config } = await setup();

@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-control-regex -- the tests read what the terminal received
 import assert from "node:assert/strict";
-import { type EditorTerminal, LineEditor } from "../../lib/ui/editor.ts";
+import { type EditorTerminal, LineEditor, type LiveRegion } from "../../lib/ui/editor.ts";
 import { History } from "../../lib/cli/repl/history.ts";
 
 /** A terminal whose keyboard the test types on and whose screen it reads. */
@@ -15,15 +15,52 @@ function fakeTerminal(columns = 80) {
   });
   let written = "";
   const raw: boolean[] = [];
+  const stops: string[] = [];
+  const continued = new Set<() => void>();
+  const resized = new Set<() => void>();
+  /** The row the cursor is on, as the terminal answers `ESC [6n` (none: it does not answer). */
+  let cursorRow: number | undefined;
   const term: EditorTerminal = {
     input,
     setRaw: (on) => void raw.push(on),
-    write: (text) => void (written += text),
+    write: (text) => {
+      written += text;
+      if (text.includes("\x1b[6n") && cursorRow !== undefined) {
+        queueMicrotask(() => push(new TextEncoder().encode(`\x1b[${cursorRow! + 1};1R`)));
+      }
+    },
     columns: () => columns,
+    rows: () => 24,
+    suspend: () => {
+      stops.push(written);
+      return true;
+    },
+    onContinue: (listener) => {
+      continued.add(listener);
+      return () => continued.delete(listener);
+    },
+    onResize: (listener) => {
+      resized.add(listener);
+      return () => resized.delete(listener);
+    },
   };
   return {
     term,
     raw,
+    stops,
+    /** The process gets SIGCONT. */
+    continue: async () => {
+      for (const listener of continued) listener();
+      await new Promise((r) => setTimeout(r, 5));
+    },
+    /** The window becomes `to` columns wide; the cursor is then on `row` of the screen. */
+    resize: async (to: number, row?: number) => {
+      columns = to;
+      cursorRow = row;
+      for (const listener of resized) listener();
+      await new Promise((r) => setTimeout(r, 20));
+    },
+    clear: () => void (written = ""),
     type: async (text: string) => {
       push(new TextEncoder().encode(text));
       await new Promise((r) => setTimeout(r, 5));
@@ -199,5 +236,95 @@ Deno.test("editor: a one-key menu answers on its key, or with arrows and Enter",
   answer = editor.read({ prompt: "run it? ", choices });
   await t.type("x\x03");
   assert.deepEqual(await answer, { kind: "interrupt" });
+  editor.close();
+});
+
+Deno.test("editor: Ctrl-Z gives the terminal back, stops, and on fg draws the prompt with the text", async () => {
+  const { t, editor } = setup();
+  const line = editor.read({ prompt: "› ", history: true });
+  await t.type("half typed\x1a");
+  // Before the stop: cooked mode, bracketed paste off, cursor shown, the line ended.
+  assert.equal(t.stops.length, 1);
+  assert.match(t.stops[0], /› half typed\r\x1b\[12C\x1b\[\?25h\^Z\r\n\x1b\[\?2004l\x1b\[\?25h$/);
+  assert.deepEqual(t.raw, [true, false, true]);
+  // After it: raw again, bracketed paste on, the prompt drawn anew with the text.
+  const after = t.written.slice(t.stops[0].length);
+  assert.match(after, /^\x1b\[\?2004h/);
+  assert.match(after, /› half typed/);
+  // The SIGCONT of that stop (twice under deno task, which forwards it) draws nothing more.
+  const drawn = t.written;
+  await t.continue();
+  await t.continue();
+  assert.equal(t.written, drawn);
+  await t.type(" and more\r");
+  assert.deepEqual(await line, { kind: "line", text: "half typed and more" });
+  editor.close();
+});
+
+Deno.test("editor: after a resize the prompt is found where the terminal re-wrapped it and drawn again", async () => {
+  const { t, editor } = setup();
+  const line = editor.read({ prompt: "› ", history: true });
+  const text = "x".repeat(60);
+  await t.type(text);
+  t.clear();
+  // 62 cells at 80 columns: one row; at 40 the terminal makes it two, the cursor on the second.
+  await t.resize(40, 10);
+  assert.match(t.written, /^\x1b\[6n/);
+  assert.match(t.written, /\x1b\[1A\r\x1b\[J/);
+  assert.match(t.written, new RegExp(`› ${"x".repeat(38)}\r\n${"x".repeat(22)}`));
+  await t.type("\r");
+  assert.deepEqual(await line, { kind: "line", text });
+  editor.close();
+});
+
+Deno.test("editor: a resize draws the live region above the prompt again, unless it reaches into the scrollback", async () => {
+  const { t, editor } = setup();
+  const drawn: number[] = [];
+  let detached = 0;
+  const region: LiveRegion = {
+    rowsAbove: (columns) => (columns >= 80 ? 2 : 4),
+    redraw: (columns) => {
+      drawn.push(columns);
+      return `answer at ${columns}\n`;
+    },
+    detach: () => void detached++,
+  };
+  editor.print("answer\nat 80\n", region);
+  const line = editor.read({ prompt: "› ", history: true });
+  await t.type("q");
+  t.clear();
+  // Cursor on row 10: the 4 rows of the answer and the prompt's row are on screen.
+  await t.resize(40, 10);
+  assert.deepEqual(drawn, [40]);
+  assert.match(t.written, /\x1b\[4A\r\x1b\[Janswer at 40\n/);
+  assert.match(t.written, /› q/);
+  // Cursor on row 2: the answer's first rows went into the scrollback: only the prompt is redrawn.
+  t.clear();
+  await t.resize(30, 2);
+  assert.deepEqual(drawn, [40]);
+  assert.doesNotMatch(t.written, /answer/);
+  assert.match(t.written, /› q/);
+  // Sending the line commits it below the answer: the answer is history.
+  await t.type("\r");
+  await line;
+  assert.equal(detached, 1);
+  editor.close();
+});
+
+Deno.test("editor: while an answer streams (no prompt) a resize draws it again where it began", async () => {
+  const { t, editor } = setup();
+  const region: LiveRegion = {
+    rowsAbove: () => 3,
+    redraw: (columns) => `drawn again at ${columns}, still stream`,
+    detach: () => {},
+  };
+  editor.print("first rows of the answer, still stream", region);
+  t.clear();
+  await t.resize(50, 20);
+  // Up to its first row, erase, the new text; the cursor saved where the answer now ends.
+  assert.match(t.written, /\x1b\[3A\r\x1b\[Jdrawn again at 50, still stream\x1b7/);
+  // More of the answer follows from there.
+  editor.print("ing", region);
+  assert.ok(t.written.endsWith("ing"));
   editor.close();
 });

@@ -57,3 +57,35 @@ Deno.test("markdown: long lines wrap to the width; escape sequences from the mod
   assert.equal(raw.includes("\x1b[2J"), false);
   assert.match(screen, /evil text/);
 });
+
+Deno.test("markdown: after a resize the segment on screen is drawn again at the new width", () => {
+  let out = "";
+  let columns = 60;
+  const md = new MarkdownStream({
+    write: (t) => void (out += t),
+    columns: () => columns,
+    rows: () => 24,
+  });
+  const paragraph = "one two three four five six seven eight nine ten eleven twelve thirteen";
+  md.push(`# Title\n${paragraph}\nstill typ`);
+  // Title, the paragraph in two rows at 60, the line in progress: 3 rows above the cursor.
+  assert.equal(md.rowsAbove(60), 3);
+  // At 30 columns the terminal re-wraps each row: 1 + 2 + 1 above, the cursor on the raw line.
+  assert.equal(md.rowsAbove(30), 4);
+  columns = 30;
+  const again = md.redraw(30).replace(/\x1b\[[\d;]*m/g, "").replace(/ +\n/g, "\n");
+  assert.equal(
+    again,
+    "Title\none two three four five six\nseven eight nine ten eleven\ntwelve thirteen\nstill typ",
+  );
+  assert.equal(md.rowsAbove(30), 4);
+  // Streaming goes on from there: the raw line is replaced by its rendered form.
+  out = "";
+  md.push("ing\n");
+  assert.match(out, /^\r\x1b\[J/);
+  assert.equal(md.rowsAbove(30), 5);
+  // Something else wrote after it: it is history, a resize leaves it alone.
+  md.interrupted();
+  assert.equal(md.rowsAbove(30), 0);
+  assert.equal(md.redraw(30), "");
+});

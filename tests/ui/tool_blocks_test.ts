@@ -32,7 +32,8 @@ function manualClock() {
   return { clock, advance };
 }
 
-function setup(columns = 40) {
+function setup(width = 40) {
+  let columns = width;
   let out = "";
   const { clock, advance } = manualClock();
   const blocks = new ToolBlocks({
@@ -42,7 +43,7 @@ function setup(columns = 40) {
     live: true,
     clock,
   });
-  return { blocks, advance, out: () => out };
+  return { blocks, advance, out: () => out, resize: (to: number) => void (columns = to) };
 }
 
 Deno.test("tool blocks: a call's header, live progress lines cut to the width, then its result", () => {
@@ -93,4 +94,24 @@ Deno.test("tool blocks: waiting for the model shows a spinner only after a momen
   const before = out();
   advance(1000);
   assert.equal(out(), before, "no redraw after it was erased");
+});
+
+Deno.test("tool blocks: after the window narrows, the live lines are erased as the terminal re-wrapped them", () => {
+  const { blocks, advance, out, resize } = setup(60);
+  blocks.start({ id: "1", server: "everything", tool: "a-rather-long-tool-name", arguments: {} });
+  blocks.progress({ callId: "1", progress: 1, total: 4, message: "a message long enough to fill" });
+  advance(100);
+  // Two live rows drawn at 60 columns, each up to 59 cells; at 30 the terminal makes each two rows.
+  resize(30);
+  const before = out().length;
+  blocks.end({
+    id: "1",
+    server: "everything",
+    tool: "a-rather-long-tool-name",
+    status: "ok",
+    isError: false,
+    durationMs: 5,
+  });
+  // The progress row is two rows now, "Ctrl-C to cancel" one: up 2 (at the old width it was 1).
+  assert.equal(out().slice(before, before + 8), "\x1b[2A\r\x1b[J");
 });

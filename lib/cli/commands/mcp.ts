@@ -9,6 +9,7 @@
 import { dirname } from "node:path";
 import { flagValues } from "../args.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
+import { contentsText, promptLine, resourceLine, templateLine, toolLine } from "../mcp_listing.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
@@ -193,14 +194,7 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
       }));
     if (json) printJson(ctx, { tools, errors });
     else {
-      for (const t of tools) {
-        const summary = sanitizeLine((t.description ?? "").split("\n")[0]);
-        ctx.io.out(
-          `${c.bold(sanitizeLine(t.server))} ${c.cyan(sanitizeLine(t.tool))}${
-            summary ? `  ${c.dim(summary)}` : ""
-          }\n`,
-        );
-      }
+      for (const t of tools) ctx.io.out(toolLine(c, t) + "\n");
       if (tools.length === 0 && errors.length === 0) ctx.io.err("no tools\n");
     }
     return reportServerErrors(ctx, errors);
@@ -255,20 +249,8 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
       ]));
     if (json) printJson(ctx, { resources, templates: templates.resourceTemplates, errors });
     else {
-      for (const r of resources) {
-        ctx.io.out(
-          `${c.bold(sanitizeLine(r.server))} ${c.cyan(sanitizeLine(r.uri))}${
-            r.name ? `  ${c.dim(sanitizeLine(r.name))}` : ""
-          }\n`,
-        );
-      }
-      for (const t of templates.resourceTemplates) {
-        ctx.io.out(
-          `${c.bold(sanitizeLine(t.server))} ${c.magenta(sanitizeLine(t.uriTemplate))}  ${
-            c.dim("(template)")
-          }\n`,
-        );
-      }
+      for (const r of resources) ctx.io.out(resourceLine(c, r) + "\n");
+      for (const t of templates.resourceTemplates) ctx.io.out(templateLine(c, t) + "\n");
     }
     return reportServerErrors(ctx, errors);
   }
@@ -283,27 +265,7 @@ export async function resourcesCommand(ctx: CommandContext, words: string[]): Pr
       return await saveContents(ctx, result.contents, output);
     }
     if (json) printJson(ctx, result);
-    else {
-      for (const content of result.contents) {
-        if ("text" in content && typeof content.text === "string") {
-          ctx.io.out(sanitizeText(content.text) + "\n");
-        } else {
-          const size = "blob" in content && typeof content.blob === "string"
-            ? ` ${
-              Math.floor(content.blob.length * 3 / 4) -
-              (/={1,2}$/.exec(content.blob)?.[0].length ?? 0)
-            } bytes;`
-            : "";
-          ctx.io.out(
-            c.dim(
-              `[${sanitizeLine(content.mimeType ?? "binary")} ${
-                sanitizeLine(content.uri)
-              }${size} save it with -o FILE]\n`,
-            ),
-          );
-        }
-      }
-    }
+    else ctx.io.out(contentsText(c, result.contents, "save it with -o FILE"));
     return ExitCode.Ok;
   }
   throw unknownSubcommand("resources", sub, "list, read");
@@ -353,16 +315,7 @@ export async function promptsCommand(ctx: CommandContext, words: string[]): Prom
     );
     if (json) printJson(ctx, { prompts, errors });
     else {
-      for (const p of prompts) {
-        const args = (p.arguments ?? []).map((
-          a: { name: string; required?: boolean },
-        ) => (a.required ? a.name : `[${a.name}]`)).map(sanitizeLine).join(" ");
-        ctx.io.out(
-          `${c.bold(sanitizeLine(p.server))} ${c.cyan(sanitizeLine(p.name))} ${args}${
-            p.description ? `  ${c.dim(sanitizeLine(p.description))}` : ""
-          }\n`,
-        );
-      }
+      for (const p of prompts) ctx.io.out(promptLine(c, p) + "\n");
     }
     return reportServerErrors(ctx, errors);
   }

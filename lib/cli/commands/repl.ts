@@ -53,8 +53,6 @@ export async function startRepl(
   const { io } = ctx;
   const c = io.errColor;
   const { options } = ctx.args;
-  let backend = options.backend ?? config.llm.default;
-  let model = options.model;
   const servers = Object.values(config.mcp.servers).filter((s) => s.enabled);
   const modes = servers.map((s) => s.startup_mode ?? config.mcp.startup_mode);
   // On a terminal the line editor owns it (raw mode, history, completion); piped, plain lines.
@@ -81,7 +79,7 @@ export async function startRepl(
       const llm = await runtime.llm(config);
       yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
     },
-    target: () => ({ backend, model }),
+    target: () => ({ backend: state.backend, model: state.model }),
   });
   /** Each server's state, for the status line. */
   const serverStates = new Map<string, string>();
@@ -107,50 +105,77 @@ export async function startRepl(
     });
     return manager;
   };
+  // The session's state, one place for each thing: the slash commands
+  // (lib/cli/repl/commands/) read and change the same object the chat loop uses.
+  const state: ReplState = {
+    ctx,
+    config,
+    runtime,
+    io,
+    backend: options.backend ?? config.llm.default,
+    model: options.model,
+    systemPrompt: options.system,
+    history: [],
+    totals: { input: 0, output: 0, cost: 0 },
+    context: contextOptions(config),
+    policy: new ApprovalPolicy({
+      allow: [...config.tools.allow, ...options.allowTool],
+      approveAll: options.yes,
+    }),
+    markdown: markdownWanted({
+      terminal: Deno.stdout.isTerminal(),
+      color: io.color.bold("x") !== "x",
+      configured: config.ui.markdown,
+      flag: options.noMarkdown,
+    }),
+    statusLine: false,
+    setStatusLine: terminal
+      ? (on) => {
+        state.statusLine = on;
+        terminal.setFooter(
+          on ? () => statusBar(state, serverStates, servers.length, c) : undefined,
+        );
+      }
+      : undefined,
+    startMcp: () => (state.mcp ??= runtime.mcp(config, hostHandlers).then(watchServers)),
+    send: (text, signal) => sendMessage(text, signal),
+    ensureRecorder: async () =>
+      state.recorder ??= await openSessionRecorder(ctx, config, {
+        backend: state.backend,
+        model: state.model,
+        systemPrompt: state.systemPrompt,
+      }, {}),
+    commandNames: () => new Set(["help", "exit", "quit", ...REPL_COMMANDS.map((c) => c.name)]),
+  };
+  const { history } = state;
   // Eager servers are connected before the prompt, as the user asked.
-  let mcp: Promise<PluginRef<McpSurface>> | undefined;
   if (modes.includes("eager")) {
     const manager = watchServers(await runtime.mcp(config, hostHandlers));
     await manager.call("startServers", undefined, { timeoutMs: 120_000 });
     ctx.profiler.mark("eager MCP servers ready");
-    mcp = Promise.resolve(manager);
+    state.mcp = Promise.resolve(manager);
   }
-  const startMcp = () => (mcp ??= runtime.mcp(config, hostHandlers).then(watchServers));
-  const policy = new ApprovalPolicy({
-    allow: [...config.tools.allow, ...options.allowTool],
-    approveAll: options.yes,
-  });
-  const history: LlmMessage[] = [];
-  let recorder: SessionRecorder | undefined;
-  let systemPrompt = options.system;
   if (options.continue || options.resume) {
-    recorder = await openSessionRecorder(ctx, config, { backend, model });
+    const recorder = state.recorder = await openSessionRecorder(ctx, config, {
+      backend: state.backend,
+      model: state.model,
+    });
     history.push(...await recorder.history());
-    systemPrompt ??= recorder.systemPrompt;
+    state.systemPrompt ??= recorder.systemPrompt;
     io.err(c.dim(`resumed session ${recorder.sessionId} (${history.length} messages)\n`));
     const note = resumeNote(history);
     if (note) io.err(c.yellow(`${note}\n`));
   }
-  const totals: TurnContext["totals"] = { input: 0, output: 0, cost: 0 };
-  const context: ContextOptions = contextOptions(config);
-  let historyCursor: number | null | undefined;
   // The chat loop is supervised: a fault restarts it with the session restored from the store.
   const chat = await ChatSupervisor.start({
     restore: async () => {
-      if (!recorder) return undefined;
-      const restored = await recorder.reload();
+      if (!state.recorder) return undefined;
+      const restored = await state.recorder.reload();
       history.splice(0, history.length, ...restored);
       return restored.length;
     },
     notify: (line) => io.err(c.yellow(`\n! ${line}\n`)),
     afterTurn: chatFaultForTests(ctx.env),
-  });
-  let statusLine = false;
-  let markdown = markdownWanted({
-    terminal: Deno.stdout.isTerminal(),
-    color: io.color.bold("x") !== "x",
-    configured: config.ui.markdown,
-    flag: options.noMarkdown,
   });
 
   /** `@path` and `@server:uri` in a message attach that file or resource. */
@@ -184,107 +209,42 @@ export async function startRepl(
   /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
   const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
     const llm = await runtime.llm(config);
-    const status = (await llm.call("status", undefined)).find((b) => b.name === backend);
+    const status = (await llm.call("status", undefined)).find((b) => b.name === state.backend);
     if (!status?.configured) {
       io.err(
         `${c.yellow("no model configured")}: ${
-          status?.missing ?? `backend "${backend}" is unknown`
+          status?.missing ?? `backend "${state.backend}" is unknown`
         }` +
           `; or switch with /backend (it lists every backend and what each needs).\n`,
       );
       return;
     }
-    if (!recorder && config.session.autosave) {
-      recorder = await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {});
-    }
-    historyCursor = undefined;
-    const manager = servers.length ? await startMcp() : undefined;
+    if (!state.recorder && config.session.autosave) await state.ensureRecorder();
+    state.historyCursor = undefined;
+    const manager = servers.length ? await state.startMcp() : undefined;
     text = await withAttachments(text, manager, signal);
     await chat.run(() =>
       chatTurn(ctx, config, {
         text,
         signal,
         history,
-        backend,
-        model,
+        backend: state.backend,
+        model: state.model,
         manager,
         llm,
-        recorder,
-        policy,
-        context,
-        system: systemPrompt,
+        recorder: state.recorder,
+        policy: state.policy,
+        context: state.context,
+        system: state.systemPrompt,
         ask,
         choose: terminal?.choose,
-        totals,
-        markdown,
+        live: terminal?.live,
+        totals: state.totals,
+        markdown: state.markdown,
       })
     );
   };
 
-  // What the slash commands (lib/cli/repl/commands/) share; the locals above stay the truth.
-  const state: ReplState = {
-    ctx,
-    config,
-    runtime,
-    io,
-    history,
-    totals,
-    context,
-    policy,
-    get markdown() {
-      return markdown;
-    },
-    set markdown(on) {
-      markdown = on;
-    },
-    get backend() {
-      return backend;
-    },
-    set backend(name) {
-      backend = name;
-    },
-    get model() {
-      return model;
-    },
-    set model(name) {
-      model = name;
-    },
-    get systemPrompt() {
-      return systemPrompt;
-    },
-    set systemPrompt(text) {
-      systemPrompt = text;
-    },
-    get recorder() {
-      return recorder;
-    },
-    set recorder(next) {
-      recorder = next;
-    },
-    get historyCursor() {
-      return historyCursor;
-    },
-    set historyCursor(cursor) {
-      historyCursor = cursor;
-    },
-    get statusLine() {
-      return statusLine;
-    },
-    setStatusLine: terminal
-      ? (on) => {
-        statusLine = on;
-        terminal.setFooter(
-          on ? () => statusBar(state, serverStates, servers.length, c) : undefined,
-        );
-      }
-      : undefined,
-    mcp: () => mcp,
-    startMcp,
-    send: sendMessage,
-    ensureRecorder: async () =>
-      recorder ??= await openSessionRecorder(ctx, config, { backend, model, systemPrompt }, {}),
-    commandNames: () => new Set(["help", "exit", "quit", ...REPL_COMMANDS.map((c) => c.name)]),
-  };
   const commands: SlashCommand[] = REPL_COMMANDS.map((command) => ({
     name: command.name,
     summary: command.summary,
@@ -319,13 +279,13 @@ export async function startRepl(
     });
     return c.dim("MCP: ") + parts.join(c.dim(", ")) + "\n";
   }
-  const chosen = config.llm.backends[backend];
+  const chosen = config.llm.backends[state.backend];
   // Said up front, so nobody types a question only to learn there is no model.
   const keyHint = chosen && !chosen.configured
-    ? c.yellow(`no model yet: ${chosen.missing ?? `configure backend "${backend}"`}`) +
+    ? c.yellow(`no model yet: ${chosen.missing ?? `configure backend "${state.backend}"`}`) +
       c.dim(" (or pick one with /backend; MCP commands work without)\n")
     : "";
-  const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${backend}`)}\n` + keyHint +
+  const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${state.backend}`)}\n` + keyHint +
     serversLine() + c.dim("Type /help for commands, Ctrl-D to exit.\n");
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
@@ -333,10 +293,10 @@ export async function startRepl(
   // Deno's module-loading progress bar may clear the prompt's line when a worker loads: redraw.
   // A macrotask: it runs once the prompt is drawn (the editor draws in microtasks).
   setTimeout(() => {
-    void runtime.llm(config).then((llm) => llm.call("preload", { backend }))
+    void runtime.llm(config).then((llm) => llm.call("preload", { backend: state.backend }))
       .finally(() => terminal?.redraw()).catch(() => {});
     if (modes.includes("background")) {
-      void startMcp().finally(() => terminal?.redraw()).catch(() => {});
+      void state.startMcp().finally(() => terminal?.redraw()).catch(() => {});
     }
   }, 0);
 
@@ -365,8 +325,10 @@ export async function startRepl(
     },
   ).finally(() => terminal?.close());
   await chat.stop();
-  await recorder?.close();
-  if (end !== "exit" || terminal) io.err(goodbye(totals, recorder?.sessionId, io.errColor));
+  await state.recorder?.close();
+  if (end !== "exit" || terminal) {
+    io.err(goodbye(state.totals, state.recorder?.sessionId, io.errColor));
+  }
   return ExitCode.Ok;
 }
 
@@ -422,6 +384,8 @@ interface TurnContext {
   choose?(question: string, choices: typeof APPROVAL_CHOICES): Promise<string | null>;
   /** Render the answer as markdown. */
   markdown?: boolean;
+  /** The editor's live region: the rendered answer is drawn again after a resize. */
+  live?: ReplTerminal["live"];
   totals: {
     input: number;
     output: number;
@@ -482,7 +446,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     },
     turn.signal,
   ));
-  const rendered = turn.markdown ? await markdownOutput(io) : undefined;
+  const rendered = turn.markdown ? await markdownOutput(io, turn.live) : undefined;
   const view = new TurnView(rendered?.output ?? io, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,

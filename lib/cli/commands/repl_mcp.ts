@@ -16,6 +16,14 @@ import { discoverServers } from "../../mcp/discover.ts";
 import { readConfigText } from "../../config/read_file.ts";
 import type { DiscoveredServer } from "../../mcp/discover.ts";
 import { sanitizeLine } from "../../ui/sanitize.ts";
+import {
+  contentsText,
+  promptLine,
+  resourceLine,
+  serverErrorLine,
+  templateLine,
+  toolLine,
+} from "../mcp_listing.ts";
 
 export const MCP_USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TOOL [JSON|k=v…]
      resources [SERVER] | resource SERVER URI | prompts [SERVER] | prompt SERVER NAME [k=v…]
@@ -70,8 +78,10 @@ export function mcpSlashCommand(
             const target = "command" in s.config
               ? [s.config.command, ...(s.config.args ?? [])].join(" ")
               : s.config.url;
-            io.out(`${c.bold(s.name)}  ${c.dim(`${s.source}`)}  ${target}\n`);
-            for (const w of s.warnings) io.out(`  ${c.yellow(w)}\n`);
+            io.out(
+              `${c.bold(sanitizeLine(s.name))}  ${c.dim(sanitizeLine(s.source))}  ${target}\n`,
+            );
+            for (const w of s.warnings) io.out(`  ${c.yellow(sanitizeLine(w))}\n`);
           }
           io.err(c.dim("import with /mcp import NAME… (written to your config)\n"));
           return;
@@ -120,9 +130,10 @@ export function mcpSlashCommand(
       switch (sub) {
         case "servers": {
           for (const s of await mcp.call("servers", undefined)) {
-            const state = s.state.status === "ready" ? c.green(s.status) : s.status;
+            const status = sanitizeLine(s.status);
+            const state = s.state.status === "ready" ? c.green(status) : status;
             const tools = s.toolCount !== undefined ? `  ${s.toolCount} tools` : "";
-            io.out(`${c.bold(s.name)}  ${s.transport}  ${state}${tools}\n`);
+            io.out(`${c.bold(sanitizeLine(s.name))}  ${s.transport}  ${state}${tools}\n`);
           }
           return;
         }
@@ -131,10 +142,8 @@ export function mcpSlashCommand(
             signal,
             timeoutMs: Infinity,
           });
-          for (const t of tools) {
-            io.out(`${c.cyan(t.name)}  ${c.dim((t.description ?? "").split("\n")[0])}\n`);
-          }
-          for (const e of errors) io.err(`${e.server}: ${e.message}\n`);
+          for (const t of tools) io.out(toolLine(c, t) + "\n");
+          for (const e of errors) io.err(serverErrorLine(e));
           return;
         }
         case "tool": {
@@ -155,13 +164,9 @@ export function mcpSlashCommand(
             mcp.call("listResources", { server: rest[0] }, { signal, timeoutMs: Infinity }),
             mcp.call("listResourceTemplates", { server: rest[0] }, { signal, timeoutMs: Infinity }),
           ]);
-          for (const r of resources) {
-            io.out(`${c.bold(r.server)} ${c.cyan(r.uri)}  ${c.dim(r.name ?? "")}\n`);
-          }
-          for (const t of templates.resourceTemplates) {
-            io.out(`${c.bold(t.server)} ${c.magenta(t.uriTemplate)}  ${c.dim("(template)")}\n`);
-          }
-          for (const e of errors) io.err(`${e.server}: ${e.message}\n`);
+          for (const r of resources) io.out(resourceLine(c, r) + "\n");
+          for (const t of templates.resourceTemplates) io.out(templateLine(c, t) + "\n");
+          for (const e of errors) io.err(serverErrorLine(e));
           return;
         }
         case "resource": {
@@ -171,10 +176,7 @@ export function mcpSlashCommand(
             signal,
             timeoutMs: Infinity,
           });
-          for (const content of result.contents) {
-            if ("text" in content && typeof content.text === "string") io.out(content.text + "\n");
-            else io.out(c.dim(`[${content.mimeType ?? "binary"} ${content.uri}]\n`));
-          }
+          io.out(contentsText(c, result.contents, "save it with mcpchat resources read -o FILE"));
           if (result.cached) io.err(c.dim("(from the resource cache)\n"));
           return;
         }
@@ -183,14 +185,7 @@ export function mcpSlashCommand(
             signal,
             timeoutMs: Infinity,
           });
-          for (const p of prompts) {
-            const args = (p.arguments ?? []).map((a: { name: string; required?: boolean }) =>
-              a.required ? a.name : `[${a.name}]`
-            ).join(" ");
-            io.out(
-              `${c.bold(p.server)} ${c.cyan(p.name)} ${args}  ${c.dim(p.description ?? "")}\n`,
-            );
-          }
+          for (const p of prompts) io.out(promptLine(c, p) + "\n");
           return;
         }
         case "prompt": {
@@ -205,7 +200,7 @@ export function mcpSlashCommand(
             signal,
           });
           for (const m of result.messages) {
-            io.out(`${c.bold(m.role)}: ${renderContent([m.content])}\n`);
+            io.out(`${c.bold(sanitizeLine(m.role))}: ${renderContent([m.content])}\n`);
           }
           // The prompt's user messages become the next chat message.
           const text = result.messages.filter((m: { role: string }) => m.role === "user")
@@ -276,7 +271,7 @@ export function mcpSlashCommand(
           io.out(
             r.set.length ? `log level ${level}: ${r.set.join(", ")}\n` : "no ready server to set\n",
           );
-          for (const e of r.errors) io.err(`${e.server}: ${e.message}\n`);
+          for (const e of r.errors) io.err(serverErrorLine(e));
           return;
         }
         case "subscribe":

@@ -7,6 +7,7 @@
  */
 
 import type { Output } from "../../ui/output.ts";
+import type { LiveRegion } from "../../ui/editor.ts";
 
 /** An Output for one turn whose answer text is rendered; `end()` renders what is left. */
 export interface RenderedOutput {
@@ -17,7 +18,8 @@ export interface RenderedOutput {
 /**
  * Wraps `io` for one turn: stdout text goes through the markdown renderer;
  * stderr (tool calls, status) is written as is, after the renderer lets go
- * of a half-shown line.
+ * of a half-shown line. With `live` (the line editor's), the answer is the
+ * screen's live region: drawn again at the new width after a resize.
  *
  * @example
  * ```ts ignore
@@ -27,7 +29,10 @@ export interface RenderedOutput {
  * rendered.end();
  * ```
  */
-export async function markdownOutput(io: Output): Promise<RenderedOutput> {
+export async function markdownOutput(
+  io: Output,
+  live?: (region: LiveRegion) => (text: string) => void,
+): Promise<RenderedOutput> {
   const { MarkdownStream } = await import("../../ui/markdown.ts");
   const size = () => {
     try {
@@ -36,11 +41,13 @@ export async function markdownOutput(io: Output): Promise<RenderedOutput> {
       return { columns: 80, rows: 24 };
     }
   };
+  let write = (text: string) => io.out(text);
   const stream = new MarkdownStream({
-    write: (text) => io.out(text),
+    write: (text) => write(text),
     columns: () => size().columns || 80,
     rows: () => size().rows || 24,
   });
+  if (live) write = live(stream);
   return {
     output: {
       ...io,

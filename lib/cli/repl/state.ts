@@ -42,12 +42,12 @@ export interface ReplState {
   readonly policy: ApprovalPolicy;
   /** Answers rendered as markdown (`/markdown`). */
   markdown: boolean;
-  /** Whether the status line is shown under the prompt (`/tui`). */
-  readonly statusLine: boolean;
+  /** Whether the status line is shown under the prompt (`/tui`); changed through `setStatusLine`. */
+  statusLine: boolean;
   /** Shows or hides it; absent when there is no terminal to draw on. */
   setStatusLine?(on: boolean): void;
-  /** The MCP manager once something started it. */
-  mcp(): Promise<PluginRef<McpSurface>> | undefined;
+  /** The MCP manager once something started it (`startMcp`, or eager servers). */
+  mcp?: Promise<PluginRef<McpSurface>>;
   /** Starts the MCP manager (once) and returns it. */
   startMcp(): Promise<PluginRef<McpSurface>>;
   /** Sends a chat message through the tool loop. */

@@ -10,7 +10,13 @@
 import { join } from "node:path";
 import { stateDir } from "../../config/paths.ts";
 import type { CommandContext } from "../context.ts";
-import { type Completer, denoTerminal, LineEditor, type ReadResult } from "../../ui/editor.ts";
+import {
+  type Completer,
+  denoTerminal,
+  LineEditor,
+  type LiveRegion,
+  type ReadResult,
+} from "../../ui/editor.ts";
 import { History } from "./history.ts";
 
 /** The editor, as the REPL uses it. */
@@ -31,6 +37,8 @@ export interface ReplTerminal {
   setFooter(footer: (() => string | undefined) | undefined): void;
   /** Draws the prompt again (after something else wrote over it). */
   redraw(): void;
+  /** A writer for output that can draw itself again after a resize (the answer). */
+  live(region: LiveRegion): (text: string) => void;
   /** Restores the terminal and the output. */
   close(): Promise<void>;
 }
@@ -83,6 +91,7 @@ export async function openTerminal(
     },
     onInterrupt: (listener) => editor.onInterrupt(listener),
     redraw: () => editor.redraw(),
+    live: (region) => (text) => editor.print(text, region),
     close: async () => {
       globalThis.removeEventListener("unload", restore);
       editor.close();

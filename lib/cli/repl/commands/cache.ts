@@ -5,6 +5,7 @@
  */
 
 import type { ReplCommand } from "../state.ts";
+import { rowsAboveCursor } from "../../../ui/reflow.ts";
 import { sanitizeLine } from "../../../ui/sanitize.ts";
 
 /** `/cache`. */
@@ -18,7 +19,7 @@ export const cacheCommand: ReplCommand = {
     words.length === 0 ? ["entries", "watch", "clear"] : words[0] === "watch" ? ["entries"] : [],
   run: async (s, [sub, detail], signal) => {
     const { io } = s;
-    const mcp = s.mcp();
+    const mcp = s.mcp;
     if (!mcp) return void io.err("no MCP server has been used yet\n");
     const manager = await mcp;
     if (sub === "clear") {
@@ -49,8 +50,9 @@ export const cacheCommand: ReplCommand = {
       for (const line of await view(sub === "entries")) io.out(line + "\n");
       return;
     }
-    // Live: redrawn in place every ui.cache_refresh_ms until Ctrl-C.
-    let drawn = 0;
+    // Live: redrawn in place every ui.cache_refresh_ms until Ctrl-C. The rows to go back up
+    // are counted at the width now: after a resize the terminal has re-wrapped them.
+    let drawn: number[] = [];
     while (!signal.aborted) {
       const width = columns() - 1;
       const lines = [
@@ -59,10 +61,14 @@ export const cacheCommand: ReplCommand = {
           cut(`refreshing every ${s.config.ui.cache_refresh_ms} ms · Ctrl-C stops`, width),
         ),
       ];
+      const up = drawn.length
+        ? rowsAboveCursor(drawn, drawn.length - 1, drawn.at(-1)!, width + 1)
+        : 0;
       io.out(
-        (drawn > 1 ? `\x1b[${drawn - 1}A` : "") + (drawn ? "\r\x1b[J" : "") + lines.join("\n"),
+        (up > 0 ? `\x1b[${up}A` : "") + (drawn.length ? "\r\x1b[J" : "") + lines.join("\n"),
       );
-      drawn = lines.length;
+      // deno-lint-ignore no-control-regex -- styling codes take no room
+      drawn = lines.map((line) => line.replace(/\x1b\[[\d;]*m/g, "").length);
       await sleep(s.config.ui.cache_refresh_ms, signal);
     }
     io.out("\n");

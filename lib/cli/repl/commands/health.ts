@@ -35,7 +35,7 @@ export const statsCommand: ReplCommand = {
         );
       }
     }
-    const mcp = s.mcp();
+    const mcp = s.mcp;
     if (mcp) {
       const manager = await mcp;
       io.out(`resource cache: ${JSON.stringify(await manager.call("cacheStats", undefined))}\n`);

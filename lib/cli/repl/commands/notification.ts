@@ -22,7 +22,7 @@ export const notificationCommand: ReplCommand = {
       : [],
   run: async (s, [first, second]) => {
     const { io } = s;
-    const mcp = s.mcp();
+    const mcp = s.mcp;
     if (!mcp) return void io.err("no MCP server has been used yet\n");
     const manager = await mcp;
     if (first && (second === "on" || second === "off")) {
