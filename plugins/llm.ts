@@ -16,18 +16,14 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import {
-  type CallContext,
-  definePlugin,
-  type PluginContext,
-  serveWorker,
-} from "../lib/plugin/mod.ts";
+import { type CallContext, declared, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
 import { LlmClient } from "../lib/llm/client.ts";
 import { coalesceText } from "../lib/llm/coalesce.ts";
 import type { LlmConfig } from "../lib/llm/config.ts";
 import { importProviderLibrary } from "../lib/llm/providers.ts";
 import { LlmError } from "../lib/llm/errors.ts";
 import type { BackendKind, ChatRequest, LlmEvent, LlmUsage } from "../lib/llm/types.ts";
+import type { BreakerState } from "../lib/llm/breaker.ts";
 
 /** Start data of the `llm` plugin: its config, or (warm start) the libraries to import meanwhile. */
 export type LlmInit = { config: LlmConfig } | { warm: BackendKind[] };
@@ -45,10 +41,17 @@ class LlmNotConfiguredError extends LlmError {
   }
 }
 
+/** Events of the `llm` plugin. */
+export interface LlmEvents {
+  /** A backend's circuit breaker changed state. */
+  breaker: { backend: string; state: BreakerState; previous: BreakerState };
+}
+
 /** The `llm` plugin. */
 export const llmPlugin = definePlugin({
   name: "llm",
-  start(init: LlmInit, ctx: PluginContext) {
+  events: declared<LlmEvents>(),
+  start(init: LlmInit, ctx) {
     const create = (config: LlmConfig) =>
       new LlmClient({
         config,
