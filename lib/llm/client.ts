@@ -240,10 +240,16 @@ export class LlmClient {
             });
           }
           if (error instanceof LlmCancelledError) throw error;
-          if (countsAgainstProvider(error)) permit.failure(error.message);
           const delay = emitted ? undefined : retryDelay(error, attempt, this.#retry, this.#random);
-          if (delay === undefined || this.#clock.now() + delay >= deadline) throw error;
-          if (breaker.state === "open") throw error; // this failure tripped it: stop here
+          // A call's retries are one failure to the breaker, not one each: a single failed
+          // turn must not disable the backend for the next one. A trial while half-open is
+          // the probe itself: its failure counts at once and is not retried.
+          const last = delay === undefined || this.#clock.now() + delay >= deadline ||
+            breaker.state !== "closed";
+          if (last) {
+            if (countsAgainstProvider(error)) permit.failure(error.message);
+            throw error;
+          }
           this.#stats.retries++;
           yield { type: "retry", attempt, delayMs: delay, reason: error.message, code: error.code };
           try {

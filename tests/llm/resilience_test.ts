@@ -51,7 +51,7 @@ Deno.test("overall timeout (10 s) fires before the idle timeout (60 s) and drops
   }
 });
 
-Deno.test("retries stop after max_attempts; the last error is thrown; breaker counts each failure", async () => {
+Deno.test("retries stop after max_attempts; the last error is thrown; the breaker counts the call once", async () => {
   const { server, clock, llm, changes } = await setup({
     retry: { max_attempts: 3, base_ms: 100, max_ms: 1_000 },
     breaker: { failure_threshold: 5, reset_seconds: 60 },
@@ -81,7 +81,8 @@ Deno.test("retries stop after max_attempts; the last error is thrown; breaker co
     assert.deepEqual(retries.map((r) => r.type === "retry" && r.attempt), [1, 2]);
     assert.equal(server.requests.length, 3);
     const h = llm.health().find((x) => x.backend === spec.backend)!;
-    assert.equal(h.consecutiveFailures, 3);
+    // One failed turn is one failure, however many attempts it made.
+    assert.equal(h.consecutiveFailures, 1);
     assert.equal(h.state, "closed");
     assert.deepEqual(changes, []);
   } finally {
@@ -90,26 +91,31 @@ Deno.test("retries stop after max_attempts; the last error is thrown; breaker co
   }
 });
 
-Deno.test("breaker: state changes are reported; a failing trial re-opens; retries stop when it trips", async () => {
+Deno.test("breaker: failed calls (not attempts) open it; state changes are reported; a failing trial re-opens", async () => {
   const { server, clock, llm, changes } = await setup({
-    retry: { max_attempts: 5, base_ms: 100, max_ms: 1_000 },
+    retry: { max_attempts: 2, base_ms: 100, max_ms: 1_000 },
     breaker: { failure_threshold: 2, reset_seconds: 30 },
   });
   try {
-    server.reply(spec.errorReply(500, "a"), spec.errorReply(500, "b"), spec.errorReply(500, "c"));
-    const first = (async () => {
-      const it = llm.chat({ messages: ASK });
-      while (true) {
-        const pending = it.next();
-        await flush();
-        await clock.tick(1_000);
-        const r = await pending;
-        if (r.done) return;
-      }
-    })().then(() => assert.fail("should fail"), (e: unknown) => e);
-    assert.ok(await first instanceof LlmServerError);
-    assert.equal(server.requests.length, 2, "no third attempt once the breaker opened");
+    const failedCall = () =>
+      (async () => {
+        const it = llm.chat({ messages: ASK });
+        while (true) {
+          const pending = it.next();
+          await flush();
+          await clock.tick(1_000);
+          const r = await pending;
+          if (r.done) return;
+        }
+      })().then(() => assert.fail("should fail"), (e: unknown) => e);
+    server.reply(spec.errorReply(500, "a"), spec.errorReply(500, "b"));
+    assert.ok(await failedCall() instanceof LlmServerError);
+    assert.deepEqual(changes, [], "one failed call (two attempts) leaves it closed");
+    server.reply(spec.errorReply(500, "c"), spec.errorReply(500, "d"));
+    assert.ok(await failedCall() instanceof LlmServerError);
+    assert.equal(server.requests.length, 4);
     assert.deepEqual(changes, [`${spec.backend}:closed->open`]);
+    server.reply(spec.errorReply(500, "e"));
     await clock.tick(30_000);
     const trial = await (async () => {
       for await (const _ of llm.chat({ messages: ASK })) { /* drain */ }
