@@ -62,6 +62,11 @@ export class MarkdownStream {
   #line = "";
   /** Raw text of the current line already on screen. */
   #shown = "";
+  /**
+   * The current line's raw text grew taller than the screen: its top may be in
+   * the scrollback, where no erase reaches, so it stays raw (never drawn twice).
+   */
+  #spilled = false;
   #fence: { marker: string; lang: string } | undefined;
   #table: string[] = [];
   /** How many of the last rows on screen are the open table's raw rows. */
@@ -92,16 +97,18 @@ export class MarkdownStream {
     let rest = text;
     let newline: number;
     while ((newline = rest.indexOf("\n")) >= 0) {
-      this.#line += rest.slice(0, newline);
+      const unshown = rest.slice(0, newline);
+      this.#line += unshown;
       rest = rest.slice(newline + 1);
       this.#segment.lines.push(this.#line);
-      this.#complete(this.#line);
+      this.#complete(this.#line, true, unshown);
       this.#line = "";
     }
     if (rest) {
       this.#line += rest;
       // The line in progress is shown raw, to be replaced when it is complete.
       const raw = sanitizeText(rest);
+      if (!this.#fits(this.#shown + raw)) this.#spilled = true;
       this.#write(raw);
       this.#shown += raw;
     }
@@ -121,6 +128,7 @@ export class MarkdownStream {
     // The part of the line shown raw stays on screen as it is; the rest follows on its own.
     if (this.#shown) this.#line = "";
     this.#shown = "";
+    this.#spilled = false;
     this.#tableRaw = 0;
     this.#rows = [];
     this.#partial = "";
@@ -158,6 +166,7 @@ export class MarkdownStream {
         const raw = sanitizeText(this.#line);
         this.#write(raw);
         this.#shown = raw;
+        this.#spilled = !this.#fits(raw);
       }
     } finally {
       this.#sink = sink;
@@ -193,8 +202,22 @@ export class MarkdownStream {
     return this.#columns ?? this.#sink.columns();
   }
 
-  #complete(raw: string, newline = true): void {
+  /** Whether raw text shown from a row's start can still be erased: it all fits on the screen. */
+  #fits(raw: string): boolean {
+    return rowsAt(stringWidth(raw), this.#width()) <= Math.max(1, this.#sink.rows() - 2);
+  }
+
+  /** A line is complete: rendered in place of its raw text; `unshown` is its end not shown yet. */
+  #complete(raw: string, newline = true, unshown = ""): void {
     const line = sanitizeText(raw);
+    if (this.#shown && (this.#spilled || !this.#fits(this.#shown + sanitizeText(unshown)))) {
+      // Taller than the screen (or made so by a resize): left as it is, raw, and ended.
+      this.#spilled = false;
+      this.#shown = "";
+      this.#flushTable();
+      this.#write(sanitizeText(unshown) + (newline ? "\n" : ""));
+      return;
+    }
     this.#eraseShown();
     if (!this.#fence && TABLE_ROW.test(line)) {
       this.#table.push(line);

@@ -89,3 +89,36 @@ Deno.test("markdown: after a resize the segment on screen is drawn again at the 
   assert.equal(md.rowsAbove(30), 0);
   assert.equal(md.redraw(30), "");
 });
+
+Deno.test("markdown: a line whose raw text outgrows the screen is never erased (it would be drawn twice)", () => {
+  let out = "";
+  const md = new MarkdownStream({
+    write: (t) => void (out += t),
+    columns: () => 40,
+    rows: () => 10,
+  });
+  const words = Array.from({ length: 200 }, (_, i) => `w${i} `);
+  for (let i = 0; i < words.length; i += 5) md.push(words.slice(i, i + 5).join(""));
+  md.push("**tail**\nnext **line**\n");
+  md.end();
+  const plain = out.replace(/\x1b\[[\d;]*m/g, "");
+  // Nothing moved the cursor up: the raw paragraph stays as it was shown, every word once.
+  assert.doesNotMatch(out.slice(0, out.indexOf("next")), /\x1b\[\d+A/);
+  assert.equal([...plain.matchAll(/\bw\d+\b/g)].length, 200);
+  // The next line is rendered as usual.
+  assert.match(plain, /next line\n$/);
+  assert.match(out, /next \x1b\[1mline/);
+});
+
+Deno.test("markdown: a short line is still replaced by its rendered form", () => {
+  let out = "";
+  const md = new MarkdownStream({
+    write: (t) => void (out += t),
+    columns: () => 40,
+    rows: () => 10,
+  });
+  md.push("some **bo");
+  md.push("ld** text\n");
+  md.end();
+  assert.match(out, /^some \*\*bo\r\x1b\[Jsome \x1b\[1mbold\x1b\[22m text\n$/);
+});

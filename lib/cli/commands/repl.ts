@@ -20,7 +20,7 @@ import { type ProgressEvent, TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, resumeNote, type SessionRecorder } from "../sessions.ts";
-import type { LlmSurface, McpSurface } from "../runtime.ts";
+import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import type { ReplState } from "../repl/state.ts";
 import { REPL_COMMANDS } from "../repl/commands/mod.ts";
@@ -70,17 +70,22 @@ export async function startRepl(
   };
   const ask = async (question: string, signal?: AbortSignal): Promise<string> =>
     (await askLine(question, signal)) ?? "";
+  /** The running turn's live lines: held back while a server's request is on screen. */
+  let liveLines: LiveLines | undefined;
   // Servers' requests to the client: the model (after the user agrees) and the user.
-  const hostHandlers = serverRequestHandlers({
-    io,
-    approveAll: options.yes,
-    askLine,
-    chat: async function* (request, signal) {
-      const llm = await runtime.llm(config);
-      yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
-    },
-    target: () => ({ backend: state.backend, model: state.model }),
-  });
+  const hostHandlers = whileLivePaused(
+    () => liveLines,
+    serverRequestHandlers({
+      io,
+      approveAll: options.yes,
+      askLine,
+      chat: async function* (request, signal) {
+        const llm = await runtime.llm(config);
+        yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+      },
+      target: () => ({ backend: state.backend, model: state.model }),
+    }),
+  );
   /** Each server's state, for the status line. */
   const serverStates = new Map<string, string>();
   /** Tells the user when a server goes down for good, or comes back after trouble. */
@@ -226,7 +231,7 @@ export async function startRepl(
     }
     if (!state.recorder && config.session.autosave) await state.ensureRecorder();
     state.historyCursor = undefined;
-    const manager = servers.length ? await state.startMcp() : undefined;
+    const manager = servers.length ? await connecting(state.startMcp(), signal) : undefined;
     text = await withAttachments(text, manager, signal);
     await chat.run(() =>
       chatTurn(ctx, config, {
@@ -244,10 +249,39 @@ export async function startRepl(
         ask,
         choose: terminal?.choose,
         live: terminal?.live,
+        onLive: (blocks) => void (liveLines = blocks),
         totals: state.totals,
         markdown: state.markdown,
       })
     );
+  };
+
+  /**
+   * Servers still starting (lazy ones on the first message, or one that does not answer):
+   * a spinner says so, and Ctrl-C gives up waiting.
+   */
+  const connecting = async <T>(starting: Promise<T>, signal: AbortSignal): Promise<T> => {
+    let settled = false;
+    starting.then(() => (settled = true), () => (settled = true));
+    await Promise.resolve(); // an already connected manager answers at once: no spinner
+    if (settled || !Deno.stderr.isTerminal()) return await starting;
+    const { ToolBlocks } = await import("../../ui/tool_blocks.ts");
+    const spinner = new ToolBlocks({
+      write: (text) => io.err(text),
+      color: c,
+      columns: () => terminalColumns(),
+      live: true,
+    });
+    spinner.thinking("connecting to MCP servers");
+    const { promise: aborted, reject } = Promise.withResolvers<never>();
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await Promise.race([starting, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      spinner.finish();
+    }
   };
 
   const commands: SlashCommand[] = REPL_COMMANDS.map((command) => ({
@@ -391,6 +425,8 @@ interface TurnContext {
   markdown?: boolean;
   /** The editor's live region: the rendered answer is drawn again after a resize. */
   live?: ReplTerminal["live"];
+  /** The turn's live lines while it runs (held back while a server asks the user). */
+  onLive?(blocks: LiveLines | undefined): void;
   totals: {
     input: number;
     output: number;
@@ -414,30 +450,34 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       },
       approve: async (call) => {
         if (turn.policy.isAllowed(call)) return "allow";
-        blocks?.suspend();
-        const name = c.bold(`${sanitizeLine(call.server)} ${sanitizeLine(call.tool)}`);
-        const args = sanitizeLine(JSON.stringify(call.arguments) ?? "");
-        let answer: string;
-        if (turn.choose) {
-          // One key: y, n, a, s; d shows the arguments whole and asks again.
-          while (true) {
-            answer = await turn.choose(
-              `${c.yellow("?")} run ${name} ${
-                c.dim(args.length > 60 ? `${args.slice(0, 60)}…` : args)
-              }\n  `,
-              APPROVAL_CHOICES,
-            ) ?? "n";
-            if (answer !== "d") break;
-            io.err(sanitizeText(JSON.stringify(call.arguments, null, 2) ?? "") + "\n");
+        blocks?.pause();
+        try {
+          const name = c.bold(`${sanitizeLine(call.server)} ${sanitizeLine(call.tool)}`);
+          const args = sanitizeLine(JSON.stringify(call.arguments) ?? "");
+          let answer: string;
+          if (turn.choose) {
+            // One key: y, n, a, s; d shows the arguments whole and asks again.
+            while (true) {
+              answer = await turn.choose(
+                `${c.yellow("?")} run ${name} ${
+                  c.dim(args.length > 60 ? `${args.slice(0, 60)}…` : args)
+                }\n  `,
+                APPROVAL_CHOICES,
+              ) ?? "n";
+              if (answer !== "d") break;
+              io.err(sanitizeText(JSON.stringify(call.arguments, null, 2) ?? "") + "\n");
+            }
+          } else {
+            answer = (await turn.ask(
+              `${c.yellow("?")} run ${name} ${c.dim(args)}\n` +
+                `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
+            )).toLowerCase();
           }
-        } else {
-          answer = (await turn.ask(
-            `${c.yellow("?")} run ${name} ${c.dim(args)}\n` +
-              `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
-          )).toLowerCase();
+          const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
+          return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
+        } finally {
+          blocks?.resume();
         }
-        const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
-        return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
       },
     }),
     {
@@ -452,19 +492,30 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     turn.signal,
   ));
   const rendered = turn.markdown ? await markdownOutput(io, turn.live) : undefined;
-  const view = new TurnView(rendered?.output ?? io, {
+  const view = new TurnView(rendered?.output ?? { ...io }, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
   });
   // On a terminal, tool calls are drawn as blocks with live progress lines (lib/ui/tool_blocks.ts).
+  const { err: baseErr, out: baseOut } = io;
   const blocks = Deno.stderr.isTerminal()
     ? new (await import("../../ui/tool_blocks.ts")).ToolBlocks({
-      write: (text) => (rendered?.output ?? io).err(text),
+      write: (text) => rendered ? rendered.output.err(text) : baseErr(text),
       color: io.errColor,
       columns: () => terminalColumns(),
       live: true,
     })
     : undefined;
+  if (blocks) {
+    // Anything else written during the turn (a server's notice, a tool error) first takes
+    // the live lines off the screen; they are drawn again below it. The turn's own output
+    // goes through `rendered` / `view`, which write to the terminal underneath.
+    io.err = (text) => (blocks.hide(), baseErr(text));
+    io.out = (text) => (blocks.hide(), baseOut(text));
+    turn.onLive?.(blocks);
+    // The tools are listed first: lazy servers connect now, the first time (seconds).
+    if (turn.manager) blocks.thinking("connecting to MCP servers");
+  }
   const offProgress = turn.manager?.on("progress", (data) => {
     if (blocks) blocks.progress(data as ProgressEvent);
     else view.progress(data as ProgressEvent);
@@ -481,6 +532,12 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       else if (blocks && event.type === "model-call") {
         view.finish(); // the answer so far ends its line
         blocks.thinking();
+      } else if (
+        event.type === "start" || event.type === "usage" || event.type === "finish" ||
+        event.type === "reasoning-delta"
+      ) {
+        // Not shown: the spinner keeps waiting for the answer's first words.
+        view.show(event);
       } else {
         blocks?.suspend();
         view.show(event);
@@ -489,9 +546,14 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     }
   } finally {
     offProgress?.();
-    blocks?.finish();
+    blocks?.finish(turn.signal.aborted ? "cancelled" : undefined);
     view.finish();
     rendered?.end();
+    if (blocks) {
+      io.err = baseErr;
+      io.out = baseOut;
+      turn.onLive?.(undefined);
+    }
   }
   const result = step.value;
   turn.totals.last = { input: result.usage.inputTokens, output: result.usage.outputTokens };
@@ -503,6 +565,39 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
   if (result.stopReason === "max-turns") {
     io.err(c.yellow(`stopped after ${result.turns} model calls (the turn limit)\n`));
   }
+}
+
+/** A turn's live lines, as others who need the screen see them. */
+interface LiveLines {
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * The server-request handlers with the running turn's live lines held back
+ * while each runs: its questions (a form, an approval) are typed on a quiet
+ * screen, and the spinner comes back after.
+ */
+function whileLivePaused(
+  live: () => LiveLines | undefined,
+  handlers: McpHostHandlers,
+): McpHostHandlers {
+  const paused =
+    <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const lines = live();
+      lines?.pause();
+      try {
+        return await handler(...args);
+      } finally {
+        lines?.resume();
+      }
+    };
+  return {
+    ...handlers,
+    ...(handlers.sampling ? { sampling: paused(handlers.sampling) } : {}),
+    ...(handlers.elicit ? { elicit: paused(handlers.elicit) } : {}),
+  };
 }
 
 /** The terminal's width (stderr), 80 when unknown. */
