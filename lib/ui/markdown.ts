@@ -67,6 +67,12 @@ export class MarkdownStream {
    * the scrollback, where no erase reaches, so it stays raw (never drawn twice).
    */
   #spilled = false;
+  /**
+   * Complete lines of a paragraph kept raw on screen because an emphasis or
+   * code span opened in them is still open (`**bold across` … `lines**`):
+   * rendered together once it closes (or the paragraph ends).
+   */
+  #held: string[] = [];
   #fence: { marker: string; lang: string } | undefined;
   #table: string[] = [];
   /** How many of the last rows on screen are the open table's raw rows. */
@@ -129,6 +135,7 @@ export class MarkdownStream {
     if (this.#shown) this.#line = "";
     this.#shown = "";
     this.#spilled = false;
+    this.#held = [];
     this.#tableRaw = 0;
     this.#rows = [];
     this.#partial = "";
@@ -160,6 +167,7 @@ export class MarkdownStream {
       this.#rows = [];
       this.#partial = "";
       this.#shown = "";
+      this.#held = [];
       for (const line of segment.lines) this.#complete(line);
       if (segment.tail !== undefined) this.#complete(segment.tail, false);
       else if (this.#line) {
@@ -183,6 +191,7 @@ export class MarkdownStream {
       this.#segment.tail = line;
       this.#complete(line, false);
     }
+    this.#releaseHeld();
     this.#flushTable();
     this.#fence = undefined;
   }
@@ -214,9 +223,36 @@ export class MarkdownStream {
       // Taller than the screen (or made so by a resize): left as it is, raw, and ended.
       this.#spilled = false;
       this.#shown = "";
+      this.#held = [];
       this.#flushTable();
       this.#write(sanitizeText(unshown) + (newline ? "\n" : ""));
       return;
+    }
+    const paragraph = !this.#fence && isParagraphLine(line);
+    if (paragraph && newline && this.#held.length < MAX_HELD && !closed([...this.#held, line])) {
+      // An emphasis or code span is still open: kept raw until a later line closes it.
+      this.#write(sanitizeText(unshown) + "\n");
+      this.#shown = "";
+      this.#partial = "";
+      this.#held.push(line);
+      return;
+    }
+    if (this.#held.length > 0) {
+      if (paragraph) {
+        // The line that closes it: the held lines and this one rendered as one.
+        const lines = [...this.#held, line];
+        if (!this.#eraseHeld()) {
+          this.#write(sanitizeText(unshown) + (newline ? "\n" : ""));
+          return;
+        }
+        this.#write(
+          wrap(inline(lines.join("\n")), Math.max(20, this.#width()), "") +
+            (newline ? "\n" : ""),
+        );
+        return;
+      }
+      this.#eraseShown();
+      this.#releaseHeld();
     }
     this.#eraseShown();
     if (!this.#fence && TABLE_ROW.test(line)) {
@@ -237,7 +273,11 @@ export class MarkdownStream {
         this.#fence = undefined;
         return c.dim("└");
       }
-      return c.dim("│ ") + highlight(line, this.#fence.lang);
+      // Wrapped here, not by the terminal, so every row keeps the gutter.
+      const code = highlight(line, this.#fence.lang);
+      if (stringWidth(line) <= width - 2) return c.dim("│ ") + code;
+      return wrapAnsi(code, width - 2, { hard: true, trim: false, wordWrap: false }).split("\n")
+        .map((row) => c.dim("│ ") + row).join("\n");
     }
     const fence = FENCE.exec(line);
     if (fence) {
@@ -285,6 +325,37 @@ export class MarkdownStream {
     this.#tableRaw = 0;
   }
 
+  /**
+   * Erases the held lines (and the current line's raw text), when all of it is
+   * on the screen; `false` (nothing erased, the held lines stay raw) when not.
+   */
+  #eraseHeld(): boolean {
+    const held = this.#held;
+    this.#held = [];
+    const rows = this.#rows.slice(this.#rows.length - held.length);
+    const heldRows = rows.reduce((sum, row) => sum + rowsAt(stringWidth(row), this.#width()), 0);
+    const current = this.#shown ? rowsAt(stringWidth(this.#shown), this.#width()) : 0;
+    if (heldRows + current > Math.max(1, this.#sink.rows() - 2)) {
+      this.#shown = "";
+      return false;
+    }
+    const up = heldRows + Math.max(0, current - 1);
+    this.#sink.write(`${up > 0 ? `\x1b[${up}A` : ""}\r\x1b[J`);
+    this.#rows.length -= held.length;
+    this.#shown = "";
+    this.#partial = "";
+    return true;
+  }
+
+  /** The paragraph ended with a span still open: its held lines are rendered as they are. */
+  #releaseHeld(): void {
+    if (this.#held.length === 0) return;
+    const lines = this.#held;
+    if (this.#shown || this.#partial) return void (this.#held = []);
+    if (!this.#eraseHeld()) return;
+    this.#write(wrap(inline(lines.join("\n")), Math.max(20, this.#width()), "") + "\n");
+  }
+
   #eraseShown(): void {
     if (!this.#shown) return;
     const rows = rowsAt(stringWidth(this.#shown), this.#width());
@@ -292,6 +363,23 @@ export class MarkdownStream {
     this.#shown = "";
     this.#partial = "";
   }
+}
+
+/** Lines held at most, waiting for a span to close (then they are rendered as they are). */
+const MAX_HELD = 4;
+
+/** A line of a plain paragraph (not a heading, item, quote, rule, fence or table row, not blank). */
+function isParagraphLine(line: string): boolean {
+  return line.trim() !== "" && !HEADING.test(line) && !RULE.test(line) && !QUOTE.test(line) &&
+    !ITEM.test(line) && !FENCE.test(line) && !TABLE_ROW.test(line);
+}
+
+/** Whether every `**` and code span opened in these lines is closed. */
+function closed(lines: string[]): boolean {
+  const text = lines.join("\n").replace(/\\[*`]/g, "");
+  const ticks = (text.match(/`/g) ?? []).length;
+  const strong = (text.replace(/`[^`]*`/g, "").match(/\*\*/g) ?? []).length;
+  return ticks % 2 === 0 && strong % 2 === 0;
 }
 
 /** Inline markdown of one line as terminal styling. */
@@ -343,7 +431,8 @@ function wrap(text: string, width: number, first: string, rest = first): string 
   if (!text.includes("\n") && (text.length <= room / 2 || stringWidth(text) <= room)) {
     return first + text;
   }
-  const lines = wrapAnsi(text, room, { hard: true, trim: false }).split("\n");
+  // Trimmed: a row broken at a space does not start with it.
+  const lines = wrapAnsi(text, room, { hard: true, trim: true }).split("\n");
   return lines.map((l, i) => (i === 0 ? first : rest) + l).join("\n");
 }
 
@@ -409,24 +498,35 @@ function renderTable(lines: string[], width: number): string {
   // Too wide: every column gets its share.
   const total = widths.reduce((a, b) => a + b, 0) + 3 * count + 1;
   if (total > width) {
-    const share = Math.max(4, Math.floor((width - 3 * count - 1) / count));
-    for (let i = 0; i < count; i++) widths[i] = Math.min(widths[i], share);
+    // Columns narrower than an equal share keep their width; the others share what is left.
+    let room = width - 3 * count - 1;
+    let wide = widths.map((_, i) => i);
+    while (wide.length > 0) {
+      const share = Math.floor(room / wide.length);
+      const narrow = wide.filter((i) => widths[i] <= share);
+      if (narrow.length === 0) break;
+      for (const i of narrow) room -= widths[i];
+      wide = wide.filter((i) => widths[i] > share);
+    }
+    for (const i of wide) widths[i] = Math.max(4, Math.floor(room / wide.length));
   }
-  const fit = (text: string, w: number) => {
-    const cut = stringWidth(text) > w
-      ? wrapAnsi(text, w - 1, { hard: true }).split("\n")[0] + "…"
-      : text;
-    return cut + " ".repeat(Math.max(0, w - stringWidth(cut)));
-  };
+  // A cell wider than its column wraps onto more rows of the table (nothing is cut off).
+  const fit = (text: string, w: number) =>
+    (stringWidth(text) > w ? wrapAnsi(text, w, { hard: true, trim: true }) : text).split("\n")
+      .map((row) => row + " ".repeat(Math.max(0, w - stringWidth(row))));
   const line = (l: string, m: string, r: string) =>
     c.dim(l + widths.map((w) => "─".repeat(w + 2)).join(m) + r);
   const out = [line("┌", "┬", "┐")];
   rows.forEach((row, i) => {
     const cells = widths.map((w, j) => fit(row[j] ?? "", w));
-    out.push(
-      c.dim("│ ") + cells.map((cell) => (i === 0 ? c.bold(cell) : cell)).join(c.dim(" │ ")) +
-        c.dim(" │"),
-    );
+    const height = Math.max(...cells.map((cell) => cell.length));
+    for (let r = 0; r < height; r++) {
+      const parts = cells.map((cell, j) => cell[r] ?? " ".repeat(widths[j]));
+      out.push(
+        c.dim("│ ") + parts.map((part) => (i === 0 ? c.bold(part) : part)).join(c.dim(" │ ")) +
+          c.dim(" │"),
+      );
+    }
     if (i === 0 && rows.length > 1) out.push(line("├", "┼", "┤"));
   });
   out.push(line("└", "┴", "┘"));

@@ -292,3 +292,41 @@ Deno.test("REPL a server asks for input during a tool call: no spinner lines whi
     await fake.close();
   }
 });
+
+Deno.test("REPL markdown at 40 columns: bold across lines rendered, wrapped code keeps its gutter, table cells wrap (tmux)", async () => {
+  const { fake, env, config } = await colourChat();
+  fake.reply({
+    chunks: openaiChunks({
+      text: [
+        "**bold across\n",
+        "lines** done\n\n",
+        "```\n",
+        `${"x".repeat(50)}\n`,
+        "```\n\n",
+        "| name | description |\n|---|---|\n",
+        "| ada | a description long enough to wrap in its cell |\n\nEND.\n",
+      ],
+    }),
+    intervalMs: 20,
+  });
+  const tmux = await TmuxSession.start(["--config", config], env, 40, 40);
+  try {
+    await tmux.waitFor(/^›/m);
+    await tmux.type("show", "Enter");
+    const screen = await tmux.waitFor(/^END\.\n+›\s*$/m);
+    assert.doesNotMatch(screen, /\*\*|…/);
+    assert.match(screen, /^bold across\nlines done$/m);
+    assert.match(screen, /^│ x{38}\n│ x{12}$/m);
+    assert.match(
+      screen,
+      /^│ ada {2}│ a description long enough to +│\n│ {6}│ wrap in its cell +│$/m,
+    );
+    const answer = screen.slice(screen.indexOf("› show"));
+    for (const line of answer.split("\n")) assert.ok(!/^ \S/.test(line), line);
+    await tmux.type("/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+    await fake.close();
+  }
+});
