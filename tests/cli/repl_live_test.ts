@@ -330,3 +330,33 @@ Deno.test("REPL markdown at 40 columns: bold across lines rendered, wrapped code
     await fake.close();
   }
 });
+
+Deno.test("REPL a server's sampling request during a tool call: asked on a quiet screen, the spinner comes back after (tmux)", async () => {
+  const { fake, env, config } = await colourChat(
+    `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
+  );
+  fake.reply(
+    calls(["trigger-sampling-request", { prompt: "Say hi", maxTokens: 20 }]),
+    { chunks: openaiChunks({ text: ["Hi from the sampled model"] }) },
+    { chunks: openaiChunks({ text: ["Sampling worked."] }) },
+  );
+  const tmux = await TmuxSession.start(["--config", config, "--yes"], env, 80, 30);
+  try {
+    await tmux.waitFor(/^›/m);
+    await tmux.type("please sample", "Enter");
+    await tmux.waitFor(/allow\? \[y\]es \[n\]o:\s*$/m);
+    // Time for a spinner to tick many times, were it drawn.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.doesNotMatch(await tmux.screen(), /Ctrl-C to cancel/);
+    await tmux.type("y", "Enter");
+    await tmux.waitFor(/Sampling worked\.\n+›\s*$/m);
+    const history = await tmux.history();
+    assert.equal(count(history, /Ctrl-C to cancel|^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /), 0, history);
+    assert.match(history, /⎿ ✓ [^\n]*trigger-sampling-request/);
+    await tmux.type("/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+    await fake.close();
+  }
+});

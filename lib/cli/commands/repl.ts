@@ -73,19 +73,17 @@ export async function startRepl(
   /** The running turn's live lines: held back while a server's request is on screen. */
   let liveLines: LiveLines | undefined;
   // Servers' requests to the client: the model (after the user agrees) and the user.
-  const hostHandlers = whileLivePaused(
-    () => liveLines,
-    serverRequestHandlers({
-      io,
-      approveAll: options.yes,
-      askLine,
-      chat: async function* (request, signal) {
-        const llm = await runtime.llm(config);
-        yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
-      },
-      target: () => ({ backend: state.backend, model: state.model }),
-    }),
-  );
+  const requestHandlers = serverRequestHandlers({
+    io,
+    approveAll: options.yes,
+    askLine,
+    chat: async function* (request, signal) {
+      const llm = await runtime.llm(config);
+      yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
+    },
+    target: () => ({ backend: state.backend, model: state.model }),
+  });
+  const hostHandlers = whileLivePaused(() => liveLines, requestHandlers);
   /** Each server's state, for the status line. */
   const serverStates = new Map<string, string>();
   /** Tells the user when a server goes down for good, or comes back after trouble. */
@@ -448,37 +446,33 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       onToolErrors: (errors) => {
         for (const e of errors) io.err(c.dim(`(${e.server}: ${e.message})\n`));
       },
-      approve: async (call) => {
+      // The live lines are held back while the approval menu is on screen.
+      approve: withLivePaused(() => blocks, async (call) => {
         if (turn.policy.isAllowed(call)) return "allow";
-        blocks?.pause();
-        try {
-          const name = c.bold(`${sanitizeLine(call.server)} ${sanitizeLine(call.tool)}`);
-          const args = sanitizeLine(JSON.stringify(call.arguments) ?? "");
-          let answer: string;
-          if (turn.choose) {
-            // One key: y, n, a, s; d shows the arguments whole and asks again.
-            while (true) {
-              answer = await turn.choose(
-                `${c.yellow("?")} run ${name} ${
-                  c.dim(args.length > 60 ? `${args.slice(0, 60)}…` : args)
-                }\n  `,
-                APPROVAL_CHOICES,
-              ) ?? "n";
-              if (answer !== "d") break;
-              io.err(sanitizeText(JSON.stringify(call.arguments, null, 2) ?? "") + "\n");
-            }
-          } else {
-            answer = (await turn.ask(
-              `${c.yellow("?")} run ${name} ${c.dim(args)}\n` +
-                `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
-            )).toLowerCase();
+        const name = c.bold(`${sanitizeLine(call.server)} ${sanitizeLine(call.tool)}`);
+        const args = sanitizeLine(JSON.stringify(call.arguments) ?? "");
+        let answer: string;
+        if (turn.choose) {
+          // One key: y, n, a, s; d shows the arguments whole and asks again.
+          while (true) {
+            answer = await turn.choose(
+              `${c.yellow("?")} run ${name} ${
+                c.dim(args.length > 60 ? `${args.slice(0, 60)}…` : args)
+              }\n  `,
+              APPROVAL_CHOICES,
+            ) ?? "n";
+            if (answer !== "d") break;
+            io.err(sanitizeText(JSON.stringify(call.arguments, null, 2) ?? "") + "\n");
           }
-          const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
-          return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
-        } finally {
-          blocks?.resume();
+        } else {
+          answer = (await turn.ask(
+            `${c.yellow("?")} run ${name} ${c.dim(args)}\n` +
+              `  [y]es  [n]o  [a]lways this tool  always this [s]erver: `,
+          )).toLowerCase();
         }
-      },
+        const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
+        return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
+      }),
     }),
     {
       backend: turn.backend,
@@ -582,21 +576,28 @@ function whileLivePaused(
   live: () => LiveLines | undefined,
   handlers: McpHostHandlers,
 ): McpHostHandlers {
-  const paused =
-    <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const lines = live();
-      lines?.pause();
-      try {
-        return await handler(...args);
-      } finally {
-        lines?.resume();
-      }
-    };
+  const paused = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+    withLivePaused(live, handler);
   return {
     ...handlers,
     ...(handlers.sampling ? { sampling: paused(handlers.sampling) } : {}),
     ...(handlers.elicit ? { elicit: paused(handlers.elicit) } : {}),
+  };
+}
+
+/** `handler` with the live lines (if any) paused while it runs. */
+function withLivePaused<A extends unknown[], R>(
+  live: () => LiveLines | undefined,
+  handler: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    const lines = live();
+    lines?.pause();
+    try {
+      return await handler(...args);
+    } finally {
+      lines?.resume();
+    }
   };
 }
 
