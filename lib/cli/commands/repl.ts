@@ -30,7 +30,7 @@ import { markdownOutput, markdownWanted } from "../repl/render.ts";
 import { attach } from "../repl/attachments.ts";
 import { statusBar } from "../repl/status_bar.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
-import type { Palette } from "../../ui/output.ts";
+import type { Output, Palette } from "../../ui/output.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
 
 /**
@@ -264,12 +264,14 @@ export async function startRepl(
     await Promise.resolve(); // an already connected manager answers at once: no spinner
     if (settled || !Deno.stderr.isTerminal()) return await starting;
     const { ToolBlocks } = await import("../../ui/tool_blocks.ts");
+    const { err } = io;
     const spinner = new ToolBlocks({
-      write: (text) => io.err(text),
+      write: (text) => err(text),
       color: c,
       columns: () => terminalColumns(),
       live: true,
     });
+    const restore = writeAround(io, spinner);
     spinner.thinking("connecting to MCP servers");
     const { promise: aborted, reject } = Promise.withResolvers<never>();
     const onAbort = () => reject(signal.reason);
@@ -279,6 +281,7 @@ export async function startRepl(
     } finally {
       signal.removeEventListener("abort", onAbort);
       spinner.finish();
+      restore();
     }
   };
 
@@ -491,7 +494,8 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     intervalMs: config.ui.progress_interval_ms,
   });
   // On a terminal, tool calls are drawn as blocks with live progress lines (lib/ui/tool_blocks.ts).
-  const { err: baseErr, out: baseOut } = io;
+  const { err: baseErr } = io;
+  let restoreIo = () => {};
   const blocks = Deno.stderr.isTerminal()
     ? new (await import("../../ui/tool_blocks.ts")).ToolBlocks({
       write: (text) => rendered ? rendered.output.err(text) : baseErr(text),
@@ -504,8 +508,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     // Anything else written during the turn (a server's notice, a tool error) first takes
     // the live lines off the screen; they are drawn again below it. The turn's own output
     // goes through `rendered` / `view`, which write to the terminal underneath.
-    io.err = (text) => (blocks.hide(), baseErr(text));
-    io.out = (text) => (blocks.hide(), baseOut(text));
+    restoreIo = writeAround(io, blocks, rendered?.output);
     turn.onLive?.(blocks);
     // The tools are listed first: lazy servers connect now, the first time (seconds).
     if (turn.manager) blocks.thinking("connecting to MCP servers");
@@ -544,8 +547,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     view.finish();
     rendered?.end();
     if (blocks) {
-      io.err = baseErr;
-      io.out = baseOut;
+      restoreIo();
       turn.onLive?.(undefined);
     }
   }
@@ -559,6 +561,29 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
   if (result.stopReason === "max-turns") {
     io.err(c.yellow(`stopped after ${result.turns} model calls (the turn limit)\n`));
   }
+}
+
+/**
+ * Until the returned function is called, whatever else writes through `io`
+ * (a server's notice, a tool error) first takes the live lines off the
+ * screen (they are drawn again below it on the next tick), and ends a
+ * half-shown line of the answer (`rendered`). The live lines' and the
+ * turn's own output go to the terminal underneath.
+ */
+function writeAround(io: Output, live: { hide(): void }, rendered?: Output): () => void {
+  const { err, out } = io;
+  io.err = (text) => {
+    live.hide();
+    (rendered ?? { err }).err(text);
+  };
+  io.out = (text) => {
+    live.hide();
+    out(text);
+  };
+  return () => {
+    io.err = err;
+    io.out = out;
+  };
 }
 
 /** A turn's live lines, as others who need the screen see them. */
