@@ -9,7 +9,7 @@
  * handling, and when paused it stops reading, so Ctrl-C during an answer
  * would never arrive (in raw mode Ctrl-C is a byte, not a signal). What is
  * built here is only that editing layer; display widths come from
- * `string-width`.
+ * `string-width` (through `text_width.ts`, which loads it after the first prompt).
  *
  * The terminal stays in raw mode for the whole REPL: Ctrl-C is read as a key
  * (one press is one cancel, also under `deno task`, which would otherwise
@@ -19,7 +19,7 @@
  * @module
  */
 
-import stringWidth from "string-width";
+import { textWidth as stringWidth } from "./text_width.ts";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineBuffer } from "./line_buffer.ts";
 import { rowsAboveCursor } from "./reflow.ts";
@@ -128,11 +128,25 @@ const OWN_CONTINUE_MS = 2_000;
  * A line editor.
  *
  * @example
- * ```ts ignore
- * const editor = new LineEditor(denoTerminal(), { history });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EditorTerminal, LineEditor } from "./editor.ts";
+ * // A terminal in memory: the keys `h`, `i`, Enter (the REPL passes `denoTerminal()`).
+ * let drawn = "";
+ * const term: EditorTerminal = {
+ *   input: ReadableStream.from([new TextEncoder().encode("hi\r")]),
+ *   setRaw: () => {},
+ *   write: (text) => void (drawn += text),
+ *   columns: () => 80,
+ * };
+ * const entries: string[] = [];
+ * const editor = new LineEditor(term, { history: { entries, add: (l) => entries.push(l) } });
  * editor.start();
  * const result = await editor.read({ prompt: "› ", history: true });
  * editor.close();
+ * assert.deepEqual(result, { kind: "line", text: "hi" });
+ * assert.deepEqual(entries, ["hi"]);
+ * assert.ok(drawn.includes("› "));
  * ```
  */
 export class LineEditor {
@@ -1010,8 +1024,14 @@ export function commonPrefix(items: readonly string[]): string {
  * The process's terminal for the editor: stdin in raw mode, drawing on stdout.
  *
  * @example
- * ```ts ignore
- * const editor = new LineEditor(denoTerminal(), { history });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denoTerminal } from "./editor.ts";
+ * // `new LineEditor(denoTerminal(), { history })` in the REPL; `start()` puts stdin in raw
+ * // mode, so a non-terminal only gets looked at here.
+ * const term = denoTerminal();
+ * assert.equal(term.input, Deno.stdin.readable);
+ * assert.ok(term.columns() > 0); // $COLUMNS, or 80, when stdout is no terminal
  * ```
  */
 export function denoTerminal(): EditorTerminal {
