@@ -18,6 +18,14 @@
  *    disconnected for good; the pool closes that server's transport (which
  *    reaps its child), and the host kills what is left of its process group.
  *
+ * A command that will use every server at once (a one-shot run) may
+ * {@linkcode McpTransportHost.prestart} them as soon as the config is read:
+ * the pool opens their transports at once (event `open` with `prestart`: the
+ * processes start) while the manager still loads the MCP SDK; the manager's
+ * later `spawnTransport` for the same config gets the waiting port, and its
+ * first `start` on it adopts the running process (nothing is sent to a
+ * server before the manager's `initialize`).
+ *
  * Each server is a `temporary` child `mcp-server:<name>` of the dynamic
  * server supervisor (for ordered shutdown, lifecycle events and `/health`);
  * reconnecting with backoff is the manager's job, per server.
@@ -29,6 +37,13 @@ import { startPlugin } from "../plugin/mod.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import type { ChildHandle, ExitReason } from "../supervisor/types.ts";
 import type { PluginHandle } from "../plugin/mod.ts";
+import type { Surface } from "../rpc/peer.ts";
+import type {
+  CreateMessageRequest,
+  CreateMessageResult,
+  ElicitRequest,
+  ElicitResult,
+} from "@modelcontextprotocol/sdk/types.js";
 import {
   isStdioConfig,
   netPermissionFor,
@@ -93,10 +108,87 @@ export interface DetachServerEvent {
   reason: string;
 }
 
+/** Events the host sends the manager (the manager plugin's `hostEvents`). */
+export interface ManagerHostEvents {
+  "attach-server": AttachServerEvent;
+  "detach-server": DetachServerEvent;
+}
+
+/** A server's sampling request, as the manager hands it to the host. */
+export interface SamplingRequest {
+  server: string;
+  params: CreateMessageRequest["params"];
+}
+
+/** A server's elicitation request, as the manager hands it to the host. */
+export interface ElicitationRequest {
+  server: string;
+  params: ElicitRequest["params"];
+}
+
+/** What the manager calls on the host (the manager plugin's `hostCalls`). */
+export interface ManagerHostCalls {
+  spawnTransport: (p: SpawnTransportParams) => Promise<{ generation: number }>;
+  stopTransport: (p: { name: string }) => Promise<{ stopped: boolean }>;
+  /** Present when the host answers sampling (then advertised to servers). */
+  sampling?: (
+    request: SamplingRequest,
+    ctx: { signal: AbortSignal },
+  ) => Promise<CreateMessageResult>;
+  /** Present when the host answers elicitation (then advertised to servers). */
+  elicit?: (request: ElicitationRequest, ctx: { signal: AbortSignal }) => Promise<ElicitResult>;
+}
+
+/** `child` event of the pool: a stdio child started or ended (the host reaps its group). */
+export interface ChildEvent {
+  name: string;
+  pid: number;
+  alive: boolean;
+}
+
+/** Events the transport pool emits. */
+export interface PoolEvents {
+  child: ChildEvent;
+}
+
+/** Events the host sends the transport pool: a server's actor opens on `port`. */
+export interface PoolHostEvents {
+  open: {
+    name: string;
+    spec: TransportSpec;
+    port: MessagePort;
+    /** Start the server now (a prestart); the manager's first `start` adopts it. */
+    prestart?: boolean;
+  };
+}
+
+/** Methods of the transport pool (`plugins/mcp_transports.ts`). */
+export interface PoolMethods {
+  /** Closes a server's transport gracefully (stdin EOF, grace, SIGTERM, SIGKILL). */
+  close: (p: { name: string }) => Promise<{ closed: boolean }>;
+  /** Servers with an open actor, and how many were opened (diagnostics). */
+  info: () => { servers: string[]; opened: number };
+}
+
+/** What the transport pool calls on the host: OAuth state and the browser step. */
+export interface PoolHostCalls {
+  oauthStorage: (
+    p: { server: string; op: "get" | "set" | "delete"; key: string; value?: unknown },
+  ) => Promise<{ value?: unknown }>;
+  oauthAuthorize: (p: { server: string; url: string }) => Promise<{ code: string }>;
+}
+
+/** The transport pool as the host sees it. */
+export type PoolSurface = Surface<PoolMethods, PoolEvents, PoolHostEvents>;
+
 /** Options of {@linkcode McpTransportHost}. */
 export interface McpTransportHostOptions {
   /** Sends an event to the manager (e.g. `managerHandle.peer.emit`). */
-  emitToManager: (event: string, data: unknown, transfer?: Transferable[]) => void;
+  emitToManager: <K extends keyof ManagerHostEvents>(
+    event: K,
+    data: ManagerHostEvents[K],
+    transfer?: Transferable[],
+  ) => void;
   /** Environment lookup for the child's inherited variables (default `Deno.env.get`). */
   getEnv?: (key: string) => string | undefined;
   /** The configured servers: the pool starts with permissions for all of them at once. */
@@ -111,6 +203,8 @@ export interface McpTransportHostOptions {
   heartbeat?: { intervalMs: number; missed: number } | false;
   /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
   killGraceMs?: number;
+  /** Grace period after stdin closes before SIGTERM, when not `killGraceMs` (see `StdioProcess`). */
+  stdinGraceMs?: number;
   /** OS sandbox of stdio server processes (omitted: servers run unsandboxed). */
   sandbox?: SandboxHost;
   /** Finds an OAuth server's authorization hosts (default: RFC 9728 / 8414 discovery). */
@@ -125,7 +219,7 @@ export interface McpTransportHostOptions {
 
 /** The running pool worker. */
 interface Pool {
-  handle: PluginHandle;
+  handle: PluginHandle<PoolSurface>;
   permissions: Required<TransportPermissions>;
 }
 
@@ -134,6 +228,11 @@ interface ActorRecord {
   generation: number;
   pool: Pool;
   settle(reason: ExitReason): void;
+  /**
+   * Set while a prestarted server waits for the manager: its config (as
+   * JSON, to match the manager's request) and the manager's end of the channel.
+   */
+  waiting?: { config: string; port: MessagePort };
 }
 
 const POOL_ID = "mcp-transports";
@@ -197,23 +296,32 @@ export class McpTransportHost {
   }
 
   /** Host handlers to give the manager plugin (`spawnTransport`, `stopTransport`). */
-  handlers(): {
-    spawnTransport: (p: SpawnTransportParams) => Promise<{ generation: number; pid?: number }>;
-    stopTransport: (p: { name: string }) => Promise<{ stopped: boolean }>;
-  } {
+  handlers(): Pick<ManagerHostCalls, "spawnTransport" | "stopTransport"> {
     return {
-      spawnTransport: (p) => this.spawn(p.name, p.config),
+      spawnTransport: (p) => this.claim(p.name, p.config) ?? this.spawn(p.name, p.config),
       stopTransport: async (p) => ({ stopped: await this.stop(p.name) }),
     };
   }
 
-  /** The spec a server's actor runs: command resolved on its own PATH, sandbox applied. */
-  async specFor(name: string, config: ServerConfig): Promise<TransportSpec> {
+  /**
+   * The spec a server's actor runs: command resolved on its own PATH, sandbox
+   * applied. `validated`: the config comes straight from the config loader
+   * (which checked it against the same schema), not from the manager.
+   */
+  async specFor(
+    name: string,
+    config: ServerConfig,
+    options: { validated?: boolean } = {},
+  ): Promise<TransportSpec> {
     // Checked here too: the manager worker asks, the main thread grants permissions.
-    const { validateServerConfig } = await import("./server_check.ts");
-    const valid = validateServerConfig(name, config);
+    const valid = options.validated
+      ? config
+      : (await import("./server_check.ts")).validateServerConfig(name, config);
     const getEnv = this.#opts.getEnv ?? safeEnvGet;
-    let spec = transportSpecFor(name, valid, getEnv, { killGraceMs: this.#opts.killGraceMs });
+    let spec = transportSpecFor(name, valid, getEnv, {
+      killGraceMs: this.#opts.killGraceMs,
+      stdinGraceMs: this.#opts.stdinGraceMs,
+    });
     if (spec.kind !== "stdio" && spec.oauth) {
       // The authorization servers the resource names are allowed without a hand-written
       // oauth.allowed_hosts: the pool's `net` is fixed when it starts.
@@ -240,10 +348,53 @@ export class McpTransportHost {
     return spec;
   }
 
+  /**
+   * Starts the servers' actors now (their processes start), before the
+   * manager asks: each one's port waits for the manager's `spawnTransport`
+   * of the same config ({@linkcode McpTransportHost.claim}). A server that
+   * cannot start is left to fail on the manager's own request, with its own
+   * message. Resolves when every process was started (or failed to).
+   */
+  async prestart(servers: Record<string, ServerConfig>): Promise<void> {
+    const enabled = Object.entries(servers).filter(([, c]) =>
+      c.enabled !== false && isStdioConfig(c)
+    );
+    if (enabled.length === 0) return;
+    // The pool worker starts (with permissions for every configured server) while the
+    // servers' specs are worked out.
+    void this.#ensurePool({}).catch(() => {});
+    await Promise.all(
+      enabled.map(([name, config]) =>
+        this.spawn(name, config, { attach: false, validated: true }).catch(() => undefined)
+      ),
+    );
+  }
+
+  /**
+   * Hands a prestarted server's waiting port to the manager when it asks for
+   * the same config; `undefined` when there is none (then it is spawned).
+   */
+  claim(name: string, config: ServerConfig): Promise<{ generation: number }> | undefined {
+    const record = this.#actors.get(name);
+    const waiting = record?.waiting;
+    if (!record || !waiting || waiting.config !== JSON.stringify(config)) return undefined;
+    record.waiting = undefined;
+    this.#opts.emitToManager(
+      "attach-server",
+      { name, generation: record.generation, port: waiting.port },
+      [waiting.port],
+    );
+    return Promise.resolve({ generation: record.generation });
+  }
+
   /** (Re)starts a server's actor in the pool and attaches a fresh port to the manager. */
-  async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
+  async spawn(
+    name: string,
+    config: ServerConfig,
+    options: { attach?: boolean; validated?: boolean } = {},
+  ): Promise<{ generation: number }> {
     await this.stop(name);
-    const spec = await this.specFor(name, config);
+    const spec = await this.specFor(name, config, { validated: options.validated });
     const pool = await this.#ensurePool(transportPluginPermissions(spec));
     const generation = ++this.#generation;
     let settle!: (reason: ExitReason) => void;
@@ -281,9 +432,14 @@ export class McpTransportHost {
     });
     this.#actors.set(name, record);
     const { port1, port2 } = new MessageChannel();
-    pool.handle.peer.emit("open", { name, spec, port: port1 }, [port1]);
-    this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
+    // A prestarted server's process starts now; the manager's first `start` adopts it.
+    const prestart = options.attach === false;
+    pool.handle.peer.emit("open", { name, spec, port: port1, prestart }, [port1]);
+    if (prestart) record.waiting = { config: JSON.stringify(config), port: port2 };
+    else this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
     void exited.then((reason) => {
+      record.waiting?.port.close();
+      record.waiting = undefined;
       const current = this.#actors.get(name);
       if (current?.generation !== generation) return;
       this.#actors.delete(name);
@@ -323,13 +479,13 @@ export class McpTransportHost {
       this.#pool = undefined;
       await this.supervisor.removeChild(POOL_ID).catch(() => {});
     }
-    let handle!: PluginHandle;
+    let handle!: PluginHandle<PoolSurface>;
     await this.supervisor.startChild({
       id: POOL_ID,
       restart: "temporary",
       shutdownMs: 2 * (this.#opts.killGraceMs ?? 1_000) + 3_000,
       start: async () => {
-        handle = await startPlugin({
+        handle = await startPlugin<PoolSurface>({
           name: POOL_ID,
           module: this.#opts.module,
           permissions: wanted,
@@ -340,7 +496,7 @@ export class McpTransportHost {
         return handle;
       },
     });
-    handle.peer.on("child", (data) => this.#onChild(data as ChildEvent));
+    handle.peer.on("child", (data) => this.#onChild(data));
     const pool: Pool = { handle, permissions: wanted };
     this.#pool = pool;
     void handle.exited.then(() => {
@@ -403,7 +559,7 @@ export class McpTransportHost {
     }
   }
 
-  #poolHandlers(): object {
+  #poolHandlers(): PoolHostCalls {
     const oauth = this.#opts.oauth;
     const missing = (name: string) => {
       throw new Error(`mcp.servers.${name} needs OAuth, but this host has no OAuth storage set up`);
@@ -431,7 +587,9 @@ export class McpTransportHost {
           // opened again on every attempt. An explicit connect tries again.
           throw Object.assign(
             new Error(
-              `signing in to ${p.server} failed: ${(error as Error).message} ` +
+              `signing in to ${p.server} failed: ${
+                error instanceof Error ? error.message : String(error)
+              } ` +
                 `(/mcp connect ${p.server} or mcpchat servers test ${p.server} tries again)`,
             ),
             { code: "MCP_AUTH_REQUIRED" },
@@ -488,13 +646,6 @@ export class McpTransportHost {
   poolPermissions(): Required<TransportPermissions> | undefined {
     return this.#pool?.permissions;
   }
-}
-
-/** `child` event of the pool. */
-interface ChildEvent {
-  name: string;
-  pid: number;
-  alive: boolean;
 }
 
 function covers(have: Required<TransportPermissions>, needed: TransportPermissions): boolean {

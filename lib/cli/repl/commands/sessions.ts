@@ -14,8 +14,7 @@ async function sessionRefs(s: ReplState): Promise<string[]> {
   const store = await s.runtime.store(s.config);
   const { sessions } = await store.call("list", { limit: 50 });
   return sessions.flatMap((x) => {
-    const named = (x as { name?: string }).name;
-    return named ? [x.id, named] : [x.id];
+    return x.name ? [x.id, x.name] : [x.id];
   });
 }
 
