@@ -401,7 +401,17 @@ export async function* runAgentTurn(
           arguments: plan.call.arguments,
         };
       }
-      finished = await Promise.all(running);
+      // Each call's end is told as it happens (a quick call is not held back by a slow one);
+      // the results go into the history in the model's order below.
+      const pending = new Map(running.map((p, i) => [i, p.then((r) => [i, r] as const)]));
+      const done: ToolCallRecord[] = [];
+      while (pending.size > 0) {
+        const [i, record] = await Promise.race(pending.values());
+        pending.delete(i);
+        done[i] = record;
+        yield { type: "tool-end", call: record };
+      }
+      finished = done;
       toolsEnded = true;
     } catch (error) {
       toolFailure = error;
@@ -425,7 +435,6 @@ export async function* runAgentTurn(
     }
     for (const record of finished) {
       records.push(record);
-      yield { type: "tool-end", call: record };
       const message: LlmMessage = {
         role: "tool",
         toolCallId: record.id,

@@ -210,8 +210,9 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd
   let current: AbortController | undefined;
   const offInterrupt = io.onInterrupt(() => {
     if (current && !current.signal.aborted) {
+      // "(cancelled)" is written once what runs has let go of the screen (below): written
+      // now, it would land inside the turn's live lines and answer, and be erased with them.
       current.abort(new DOMException("cancelled by Ctrl-C", "AbortError"));
-      output.err(c.dim("\n(cancelled)\n"));
     } else {
       output.err(c.dim("\n(Ctrl-D or /exit to quit)\n"));
     }
@@ -269,15 +270,18 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd
       const line = next.text.trim();
       if (!line) continue;
       current = new AbortController();
+      const { signal } = current;
       try {
-        if (await execute(line, current.signal, []) === "exit") return "exit";
+        if (await execute(line, signal, []) === "exit") return "exit";
       } catch (error) {
-        if (current.signal.aborted) continue;
+        if (signal.aborted) continue;
         // Errors carry servers' and models' words: sanitised like everything foreign.
         const message = sanitizeText(error instanceof Error ? error.message : String(error));
         output.err(`${c.red("error")}: ${message}\n`);
       } finally {
         current = undefined;
+        // After the command has cleaned up its live output, so it stays on screen.
+        if (signal.aborted) output.err(c.dim("(cancelled)\n"));
       }
     }
   } finally {

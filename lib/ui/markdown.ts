@@ -62,6 +62,17 @@ export class MarkdownStream {
   #line = "";
   /** Raw text of the current line already on screen. */
   #shown = "";
+  /**
+   * The current line's raw text grew taller than the screen: its top may be in
+   * the scrollback, where no erase reaches, so it stays raw (never drawn twice).
+   */
+  #spilled = false;
+  /**
+   * Complete lines of a paragraph kept raw on screen because an emphasis or
+   * code span opened in them is still open (`**bold across` … `lines**`):
+   * rendered together once it closes (or the paragraph ends).
+   */
+  #held: string[] = [];
   #fence: { marker: string; lang: string } | undefined;
   #table: string[] = [];
   /** How many of the last rows on screen are the open table's raw rows. */
@@ -92,16 +103,18 @@ export class MarkdownStream {
     let rest = text;
     let newline: number;
     while ((newline = rest.indexOf("\n")) >= 0) {
-      this.#line += rest.slice(0, newline);
+      const unshown = rest.slice(0, newline);
+      this.#line += unshown;
       rest = rest.slice(newline + 1);
       this.#segment.lines.push(this.#line);
-      this.#complete(this.#line);
+      this.#complete(this.#line, true, unshown);
       this.#line = "";
     }
     if (rest) {
       this.#line += rest;
       // The line in progress is shown raw, to be replaced when it is complete.
       const raw = sanitizeText(rest);
+      if (!this.#fits(this.#shown + raw)) this.#spilled = true;
       this.#write(raw);
       this.#shown += raw;
     }
@@ -121,6 +134,8 @@ export class MarkdownStream {
     // The part of the line shown raw stays on screen as it is; the rest follows on its own.
     if (this.#shown) this.#line = "";
     this.#shown = "";
+    this.#spilled = false;
+    this.#held = [];
     this.#tableRaw = 0;
     this.#rows = [];
     this.#partial = "";
@@ -152,12 +167,14 @@ export class MarkdownStream {
       this.#rows = [];
       this.#partial = "";
       this.#shown = "";
+      this.#held = [];
       for (const line of segment.lines) this.#complete(line);
       if (segment.tail !== undefined) this.#complete(segment.tail, false);
       else if (this.#line) {
         const raw = sanitizeText(this.#line);
         this.#write(raw);
         this.#shown = raw;
+        this.#spilled = !this.#fits(raw);
       }
     } finally {
       this.#sink = sink;
@@ -174,6 +191,7 @@ export class MarkdownStream {
       this.#segment.tail = line;
       this.#complete(line, false);
     }
+    this.#releaseHeld();
     this.#flushTable();
     this.#fence = undefined;
   }
@@ -193,8 +211,49 @@ export class MarkdownStream {
     return this.#columns ?? this.#sink.columns();
   }
 
-  #complete(raw: string, newline = true): void {
+  /** Whether raw text shown from a row's start can still be erased: it all fits on the screen. */
+  #fits(raw: string): boolean {
+    return rowsAt(stringWidth(raw), this.#width()) <= Math.max(1, this.#sink.rows() - 2);
+  }
+
+  /** A line is complete: rendered in place of its raw text; `unshown` is its end not shown yet. */
+  #complete(raw: string, newline = true, unshown = ""): void {
     const line = sanitizeText(raw);
+    if (this.#shown && (this.#spilled || !this.#fits(this.#shown + sanitizeText(unshown)))) {
+      // Taller than the screen (or made so by a resize): left as it is, raw, and ended.
+      this.#spilled = false;
+      this.#shown = "";
+      this.#held = [];
+      this.#flushTable();
+      this.#write(sanitizeText(unshown) + (newline ? "\n" : ""));
+      return;
+    }
+    const paragraph = !this.#fence && isParagraphLine(line);
+    if (paragraph && newline && this.#held.length < MAX_HELD && !closed([...this.#held, line])) {
+      // An emphasis or code span is still open: kept raw until a later line closes it.
+      this.#write(sanitizeText(unshown) + "\n");
+      this.#shown = "";
+      this.#partial = "";
+      this.#held.push(line);
+      return;
+    }
+    if (this.#held.length > 0) {
+      if (paragraph) {
+        // The line that closes it: the held lines and this one rendered as one.
+        const lines = [...this.#held, line];
+        if (!this.#eraseHeld()) {
+          this.#write(sanitizeText(unshown) + (newline ? "\n" : ""));
+          return;
+        }
+        this.#write(
+          wrap(inline(lines.join("\n")), Math.max(20, this.#width()), "") +
+            (newline ? "\n" : ""),
+        );
+        return;
+      }
+      this.#eraseShown();
+      this.#releaseHeld();
+    }
     this.#eraseShown();
     if (!this.#fence && TABLE_ROW.test(line)) {
       this.#table.push(line);
@@ -214,7 +273,11 @@ export class MarkdownStream {
         this.#fence = undefined;
         return c.dim("└");
       }
-      return c.dim("│ ") + highlight(line, this.#fence.lang);
+      // Wrapped here, not by the terminal, so every row keeps the gutter.
+      const code = highlight(line, this.#fence.lang);
+      if (stringWidth(line) <= width - 2) return c.dim("│ ") + code;
+      return wrapAnsi(code, width - 2, { hard: true, trim: false, wordWrap: false }).split("\n")
+        .map((row) => c.dim("│ ") + row).join("\n");
     }
     const fence = FENCE.exec(line);
     if (fence) {
@@ -262,6 +325,37 @@ export class MarkdownStream {
     this.#tableRaw = 0;
   }
 
+  /**
+   * Erases the held lines (and the current line's raw text), when all of it is
+   * on the screen; `false` (nothing erased, the held lines stay raw) when not.
+   */
+  #eraseHeld(): boolean {
+    const held = this.#held;
+    this.#held = [];
+    const rows = this.#rows.slice(this.#rows.length - held.length);
+    const heldRows = rows.reduce((sum, row) => sum + rowsAt(stringWidth(row), this.#width()), 0);
+    const current = this.#shown ? rowsAt(stringWidth(this.#shown), this.#width()) : 0;
+    if (heldRows + current > Math.max(1, this.#sink.rows() - 2)) {
+      this.#shown = "";
+      return false;
+    }
+    const up = heldRows + Math.max(0, current - 1);
+    this.#sink.write(`${up > 0 ? `\x1b[${up}A` : ""}\r\x1b[J`);
+    this.#rows.length -= held.length;
+    this.#shown = "";
+    this.#partial = "";
+    return true;
+  }
+
+  /** The paragraph ended with a span still open: its held lines are rendered as they are. */
+  #releaseHeld(): void {
+    if (this.#held.length === 0) return;
+    const lines = this.#held;
+    if (this.#shown || this.#partial) return void (this.#held = []);
+    if (!this.#eraseHeld()) return;
+    this.#write(wrap(inline(lines.join("\n")), Math.max(20, this.#width()), "") + "\n");
+  }
+
   #eraseShown(): void {
     if (!this.#shown) return;
     const rows = rowsAt(stringWidth(this.#shown), this.#width());
@@ -269,6 +363,23 @@ export class MarkdownStream {
     this.#shown = "";
     this.#partial = "";
   }
+}
+
+/** Lines held at most, waiting for a span to close (then they are rendered as they are). */
+const MAX_HELD = 4;
+
+/** A line of a plain paragraph (not a heading, item, quote, rule, fence or table row, not blank). */
+function isParagraphLine(line: string): boolean {
+  return line.trim() !== "" && !HEADING.test(line) && !RULE.test(line) && !QUOTE.test(line) &&
+    !ITEM.test(line) && !FENCE.test(line) && !TABLE_ROW.test(line);
+}
+
+/** Whether every `**` and code span opened in these lines is closed. */
+function closed(lines: string[]): boolean {
+  const text = lines.join("\n").replace(/\\[*`]/g, "");
+  const ticks = (text.match(/`/g) ?? []).length;
+  const strong = (text.replace(/`[^`]*`/g, "").match(/\*\*/g) ?? []).length;
+  return ticks % 2 === 0 && strong % 2 === 0;
 }
 
 /** Inline markdown of one line as terminal styling. */
@@ -320,7 +431,8 @@ function wrap(text: string, width: number, first: string, rest = first): string 
   if (!text.includes("\n") && (text.length <= room / 2 || stringWidth(text) <= room)) {
     return first + text;
   }
-  const lines = wrapAnsi(text, room, { hard: true, trim: false }).split("\n");
+  // Trimmed: a row broken at a space does not start with it.
+  const lines = wrapAnsi(text, room, { hard: true, trim: true }).split("\n");
   return lines.map((l, i) => (i === 0 ? first : rest) + l).join("\n");
 }
 
@@ -386,24 +498,35 @@ function renderTable(lines: string[], width: number): string {
   // Too wide: every column gets its share.
   const total = widths.reduce((a, b) => a + b, 0) + 3 * count + 1;
   if (total > width) {
-    const share = Math.max(4, Math.floor((width - 3 * count - 1) / count));
-    for (let i = 0; i < count; i++) widths[i] = Math.min(widths[i], share);
+    // Columns narrower than an equal share keep their width; the others share what is left.
+    let room = width - 3 * count - 1;
+    let wide = widths.map((_, i) => i);
+    while (wide.length > 0) {
+      const share = Math.floor(room / wide.length);
+      const narrow = wide.filter((i) => widths[i] <= share);
+      if (narrow.length === 0) break;
+      for (const i of narrow) room -= widths[i];
+      wide = wide.filter((i) => widths[i] > share);
+    }
+    for (const i of wide) widths[i] = Math.max(4, Math.floor(room / wide.length));
   }
-  const fit = (text: string, w: number) => {
-    const cut = stringWidth(text) > w
-      ? wrapAnsi(text, w - 1, { hard: true }).split("\n")[0] + "…"
-      : text;
-    return cut + " ".repeat(Math.max(0, w - stringWidth(cut)));
-  };
+  // A cell wider than its column wraps onto more rows of the table (nothing is cut off).
+  const fit = (text: string, w: number) =>
+    (stringWidth(text) > w ? wrapAnsi(text, w, { hard: true, trim: true }) : text).split("\n")
+      .map((row) => row + " ".repeat(Math.max(0, w - stringWidth(row))));
   const line = (l: string, m: string, r: string) =>
     c.dim(l + widths.map((w) => "─".repeat(w + 2)).join(m) + r);
   const out = [line("┌", "┬", "┐")];
   rows.forEach((row, i) => {
     const cells = widths.map((w, j) => fit(row[j] ?? "", w));
-    out.push(
-      c.dim("│ ") + cells.map((cell) => (i === 0 ? c.bold(cell) : cell)).join(c.dim(" │ ")) +
-        c.dim(" │"),
-    );
+    const height = Math.max(...cells.map((cell) => cell.length));
+    for (let r = 0; r < height; r++) {
+      const parts = cells.map((cell, j) => cell[r] ?? " ".repeat(widths[j]));
+      out.push(
+        c.dim("│ ") + parts.map((part) => (i === 0 ? c.bold(part) : part)).join(c.dim(" │ ")) +
+          c.dim(" │"),
+      );
+    }
     if (i === 0 && rows.length > 1) out.push(line("├", "┼", "┤"));
   });
   out.push(line("└", "┴", "┘"));

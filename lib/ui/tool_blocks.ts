@@ -2,7 +2,7 @@
  * Tool calls on screen as compact blocks: a header when a call starts
  * (server, tool, arguments pretty-printed and cut short), then, when it ends,
  * its status, duration and the first lines of its result with "… N more
- * lines". While calls run, a live region at the bottom has one line per call
+ * lines" (after other calls' output, with the arguments that tell it apart). While calls run, a live region at the bottom has one line per call
  * (spinner, elapsed time, MCP progress) and "Ctrl-C to cancel". Every live
  * line is cut to the width, so a redraw (up, clear to the end of the screen,
  * write) never leaves a stale copy behind, at any width.
@@ -35,6 +35,8 @@ export interface ToolBlocksOptions {
 interface Running {
   server: string;
   tool: string;
+  /** The arguments on one line (tells concurrent calls of one tool apart). */
+  args: string;
   started: number;
   progress?: string;
 }
@@ -67,6 +69,12 @@ export class ToolBlocks {
   #timer: TimerHandle | undefined;
   #frame = 0;
   #thinkingSince: number | undefined;
+  /** What the waiting line says ("waiting for the model"). */
+  #waitingFor = "waiting for the model";
+  /** Live lines held back while this many others own the screen (a question being asked). */
+  #paused = 0;
+  /** The call whose header is the last thing written (its result needs no name then). */
+  #lastHeader: string | undefined;
 
   constructor(options: ToolBlocksOptions) {
     this.#o = options;
@@ -91,8 +99,10 @@ export class ToolBlocks {
     this.#running.set(call.id, {
       server: sanitizeLine(call.server),
       tool: sanitizeLine(call.tool),
+      args: oneLineArguments(call.arguments),
       started: this.#clock.now(),
     });
+    this.#lastHeader = call.id;
     this.#drawLive();
   }
 
@@ -121,10 +131,15 @@ export class ToolBlocks {
     result?: string;
   }): void {
     const c = this.#o.color;
+    const running = this.#running.get(call.id);
     this.#running.delete(call.id);
     this.#clearLive();
     const width = this.#width();
     const tool = sanitizeLine(call.tool);
+    // Right under its own header the tool's name is enough; after other calls' output the
+    // arguments tell two calls of one tool apart.
+    const detached = this.#lastHeader !== call.id;
+    this.#lastHeader = undefined;
     if (call.status === "denied") {
       this.#o.write(c.dim(`  ⎿ ${c.yellow("✗")} ${tool} not run (not approved)\n`));
     } else {
@@ -132,9 +147,11 @@ export class ToolBlocks {
       const result = sanitizeText(call.result ?? "").replace(/\s+$/, "");
       const lines = result ? result.split("\n") : [];
       const shown = lines.slice(0, this.#o.resultLines ?? 5);
-      let text = `  ⎿ ${mark} ${formatDuration(call.durationMs)}` +
-        (call.isError ? c.red(" · error") : "") +
-        c.dim(` · ${cut(tool, Math.max(1, width - 20))}`) + "\n";
+      const head = `  ⎿ ${mark} ${formatDuration(call.durationMs)}` +
+        (call.isError ? c.red(" · error") : "");
+      const room = Math.max(1, width - stringWidth(head) - 4);
+      let text = head +
+        c.dim(` · ${callLabel(tool, detached ? running?.args ?? "" : "", room)}`) + "\n";
       for (const line of shown) text += c.dim(`    ${cut(line, width - 5)}`) + "\n";
       if (lines.length > shown.length) {
         text += c.dim(`    … ${lines.length - shown.length} more lines`) + "\n";
@@ -148,8 +165,9 @@ export class ToolBlocks {
    * The model is working on an answer: after a short delay (quick answers
    * never flicker) a live line with a spinner, the seconds and how to cancel.
    */
-  thinking(): void {
+  thinking(what = "waiting for the model"): void {
     this.#thinkingSince = this.#clock.now();
+    this.#waitingFor = what;
     this.#drawLive();
   }
 
@@ -159,11 +177,48 @@ export class ToolBlocks {
     this.#clearLive();
   }
 
-  /** Ends the turn: nothing live stays on screen. */
-  finish(): void {
-    this.#running.clear();
+  /**
+   * Something else writes to the screen (a server's message): the live lines
+   * are erased first and drawn again below it on the next tick.
+   */
+  hide(): void {
+    if (this.#live.length === 0) return;
+    const erase = this.#eraseSequence();
+    this.#live = [];
+    this.#o.write(erase);
+    if (this.#running.size > 0 || this.#thinkingSince !== undefined) this.#schedule();
+  }
+
+  /**
+   * Someone else owns the screen until `resume` (a question from a server, an
+   * approval menu): no live lines are drawn meanwhile. Calls nest.
+   */
+  pause(): void {
+    this.#paused++;
+    this.#clearLive();
+  }
+
+  /** The screen is back: live lines are drawn again. */
+  resume(): void {
+    this.#paused = Math.max(0, this.#paused - 1);
+    if (this.#paused === 0) this.#drawLive();
+  }
+
+  /**
+   * Ends the turn: nothing live stays on screen; calls still running get
+   * their last line (`cancelled` after Ctrl-C).
+   */
+  finish(reason?: "cancelled" | "not finished"): void {
+    const c = this.#o.color;
     this.#thinkingSince = undefined;
     this.#clearLive();
+    const width = this.#width();
+    for (const call of this.#running.values()) {
+      const head = `  ⎿ ${c.red("✗")} ${reason ?? "not finished"}`;
+      const room = Math.max(1, width - stringWidth(head) - 4);
+      this.#o.write(head + c.dim(` · ${callLabel(call.tool, call.args, room)}`) + "\n");
+    }
+    this.#running.clear();
   }
 
   #width(): number {
@@ -171,7 +226,7 @@ export class ToolBlocks {
   }
 
   #drawLive(): void {
-    if (!this.#o.live) return;
+    if (!this.#o.live || this.#paused > 0) return;
     const now = this.#clock.now();
     const thinking = this.#thinkingSince !== undefined && this.#running.size === 0;
     if (this.#running.size === 0 && !thinking) {
@@ -188,7 +243,7 @@ export class ToolBlocks {
     const rows = thinking
       ? [
         c.dim(cut(
-          `${spin} waiting for the model · ${Math.floor((now - this.#thinkingSince!) / 1000)} s`,
+          `${spin} ${this.#waitingFor} · ${Math.floor((now - this.#thinkingSince!) / 1000)} s`,
           width - 1,
         )),
       ]
@@ -226,8 +281,9 @@ export class ToolBlocks {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#live.length === 0) return;
-    this.#o.write(this.#eraseSequence());
+    const erase = this.#eraseSequence();
     this.#live = [];
+    this.#o.write(erase);
   }
 }
 
@@ -239,6 +295,30 @@ function prettyArguments(args: unknown, maxLines: number, width: number): string
   const shown = lines.slice(0, maxLines).map((l) => cut(l, width));
   if (lines.length > maxLines) shown.push(`… ${lines.length - maxLines} more lines`);
   return shown;
+}
+
+/** Arguments on one line, `key=value …` (`""` when there are none). */
+function oneLineArguments(args: unknown): string {
+  if (args === undefined || args === null) return "";
+  if (typeof args !== "object" || Array.isArray(args)) {
+    return sanitizeLine(JSON.stringify(args) ?? "");
+  }
+  return sanitizeLine(
+    Object.entries(args as Record<string, unknown>)
+      .map(([key, value]) => `${key}=${JSON.stringify(value) ?? ""}`).join(" "),
+  );
+}
+
+/**
+ * A call's name for its result line, in `room` cells: the tool, and its
+ * arguments when given; when short of room the name gives way first (down
+ * to 10 cells), so two calls of one tool still read differently.
+ */
+function callLabel(tool: string, args: string, room: number): string {
+  if (!args) return cut(tool, room);
+  if (stringWidth(tool) + 1 + stringWidth(args) <= room) return `${tool} ${args}`;
+  const name = cut(tool, Math.max(Math.min(8, room), room - stringWidth(args) - 1));
+  return cut(`${name} ${args}`, room);
 }
 
 /** `text` cut to `width` display cells, with `…` when cut. */

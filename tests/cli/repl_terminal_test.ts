@@ -44,7 +44,7 @@ Deno.test("REPL resize: the last answer is re-rendered at the new width, the pro
     // "its" / "width" and leave the list item's second row unindented).
     let screen = await tmux.waitFor(/^• a list item that is long enough to\n {2}wrap/m);
     assert.ok(lines(screen).every((l) => l.length <= 40), screen);
-    assert.match(screen, /^ under it, again and again, without$/m);
+    assert.match(screen, /^under it, again and again, without$/m);
     assert.equal(count(screen, /^› draft$/), 1, screen);
     assert.equal(count(screen, /Resizing/), 1, screen);
     // Wider again: the paragraph takes the room.
@@ -85,7 +85,7 @@ Deno.test("REPL resize: an answer still streaming is re-rendered at the new widt
     await tmux.waitFor(/^and then/m);
     await tmux.resize(40, 30);
     let screen = await tmux.waitFor(/^• a list item that is long enough to\n {2}wrap/m);
-    assert.match(screen, /^ under it, again and again, without$/m);
+    assert.match(screen, /^under it, again and again, without$/m);
     assert.equal(count(screen, /Resizing/), 1, screen);
     assert.equal(count(screen, /^and then$/), 1, screen);
     // Ctrl-C still cancels it; the prompt comes back below the answer.

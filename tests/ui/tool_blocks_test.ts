@@ -46,6 +46,9 @@ function setup(width = 40) {
   return { blocks, advance, out: () => out, resize: (to: number) => void (columns = to) };
 }
 
+const count = (text: string, pattern: RegExp) =>
+  text.split("\n").filter((line) => pattern.test(line)).length;
+
 Deno.test("tool blocks: a call's header, live progress lines cut to the width, then its result", () => {
   const { blocks, advance, out } = setup(40);
   blocks.start({
@@ -79,7 +82,56 @@ Deno.test("tool blocks: a call's header, live progress lines cut to the width, t
   const text = out();
   assert.match(text, /⏺ echo · everything\n {2}\{\n {4}"message": "x{20,}…/);
   assert.match(text, /⎿ ✓ 1\.5 s · echo\n {4}1\n {4}2\n {4}3\n {4}4\n {4}5\n {4}… 2 more lines\n/);
-  assert.ok(text.endsWith("\r\x1b[J"), "nothing live is left");
+  // The call still running when the turn ends gets its last line; nothing live is left.
+  assert.ok(
+    text.endsWith("\r\x1b[J  ⎿ ✗ not finished · long-running-… n=1\n"),
+    JSON.stringify(text.slice(-120)),
+  );
+});
+
+Deno.test("tool blocks: concurrent calls of one tool: each result says which call it is, and leaves the live lines", () => {
+  const { blocks, advance, out } = setup(40);
+  const call = (id: string, n: number) => ({
+    id,
+    server: "everything",
+    tool: "trigger-long-running-operation",
+    arguments: { duration: n },
+  });
+  blocks.start(call("a", 1));
+  blocks.start(call("b", 5));
+  advance(300);
+  blocks.end({ ...call("a", 1), status: "ok", isError: false, durationMs: 1000, result: "done" });
+  advance(300);
+  const live = out().slice(out().lastIndexOf("\r\x1b[J"));
+  assert.equal(count(live, /trigger-long/), 1, live);
+  blocks.end({ ...call("b", 5), status: "ok", isError: false, durationMs: 5000, result: "done" });
+  blocks.finish("cancelled");
+  const results = out().split("\n").filter((l) => l.includes("⎿"))
+    .map((l) => l.slice(l.indexOf("  ⎿")));
+  assert.equal(results.length, 2, out());
+  assert.notEqual(results[0].replace(/✓ [\d.]+ s/, ""), results[1].replace(/✓ [\d.]+ s/, ""));
+  assert.match(results[0], /trigger-long-… duration=1$/);
+  assert.match(results[1], /trigger-long-… duration=5$/);
+  for (const line of results) assert.ok(line.length <= 40, line);
+});
+
+Deno.test("tool blocks: paused while someone else asks, hidden before another's write; cancelled calls say so", () => {
+  const { blocks, advance, out } = setup(60);
+  blocks.start({ id: "a", server: "s", tool: "slow", arguments: {} });
+  advance(200);
+  blocks.pause();
+  assert.ok(out().endsWith("\r\x1b[J"), "the live lines are erased");
+  const before = out();
+  advance(2000);
+  assert.equal(out(), before, "nothing is drawn while paused");
+  blocks.resume();
+  assert.match(out().slice(before.length), /2 s · slow · s\nCtrl-C to cancel$/);
+  blocks.hide();
+  assert.ok(out().endsWith("\r\x1b[J"));
+  advance(200);
+  assert.match(out(), /Ctrl-C to cancel$/, "drawn again on the next tick");
+  blocks.finish("cancelled");
+  assert.ok(out().endsWith("\r\x1b[J  ⎿ ✗ cancelled · slow\n"), JSON.stringify(out().slice(-60)));
 });
 
 Deno.test("tool blocks: waiting for the model shows a spinner only after a moment", () => {

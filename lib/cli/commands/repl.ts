@@ -20,7 +20,7 @@ import { TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, resumeNote, type SessionRecorder } from "../sessions.ts";
-import type { LlmSurface, McpSurface } from "../runtime.ts";
+import type { LlmSurface, McpHostHandlers, McpSurface } from "../runtime.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import type { ReplState } from "../repl/state.ts";
 import { REPL_COMMANDS } from "../repl/commands/mod.ts";
@@ -30,7 +30,7 @@ import { markdownOutput, markdownWanted } from "../repl/render.ts";
 import { attach } from "../repl/attachments.ts";
 import { statusBar } from "../repl/status_bar.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
-import type { Palette } from "../../ui/output.ts";
+import type { Output, Palette } from "../../ui/output.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
 
 /**
@@ -96,8 +96,10 @@ export async function startRepl(
   };
   const ask = async (question: string, signal?: AbortSignal): Promise<string> =>
     (await askLine(question, signal)) ?? "";
+  /** The running turn's live lines: held back while a server's request is on screen. */
+  let liveLines: LiveLines | undefined;
   // Servers' requests to the client: the model (after the user agrees) and the user.
-  const hostHandlers = serverRequestHandlers({
+  const requestHandlers = serverRequestHandlers({
     io,
     approveAll: options.yes,
     askLine,
@@ -107,6 +109,7 @@ export async function startRepl(
     },
     target: () => ({ backend: state.backend, model: state.model }),
   });
+  const hostHandlers = whileLivePaused(() => liveLines, requestHandlers);
   /** Each server's state, for the status line. */
   const serverStates = new Map<string, string>();
   /** Tells the user when a server goes down for good, or comes back after trouble. */
@@ -247,7 +250,7 @@ export async function startRepl(
     }
     if (!state.recorder && config.session.autosave) await state.ensureRecorder();
     state.historyCursor = undefined;
-    const manager = servers.length ? await state.startMcp() : undefined;
+    const manager = servers.length ? await connecting(state.startMcp(), signal) : undefined;
     text = await withAttachments(text, manager, signal);
     await chat.run(() =>
       chatTurn(ctx, config, {
@@ -265,10 +268,42 @@ export async function startRepl(
         ask,
         choose: terminal?.choose,
         live: terminal?.live,
+        onLive: (blocks) => void (liveLines = blocks),
         totals: state.totals,
         markdown: state.markdown,
       })
     );
+  };
+
+  /**
+   * Servers still starting (lazy ones on the first message, or one that does not answer):
+   * a spinner says so, and Ctrl-C gives up waiting.
+   */
+  const connecting = async <T>(starting: Promise<T>, signal: AbortSignal): Promise<T> => {
+    let settled = false;
+    starting.then(() => (settled = true), () => (settled = true));
+    await Promise.resolve(); // an already connected manager answers at once: no spinner
+    if (settled || !Deno.stderr.isTerminal()) return await starting;
+    const { ToolBlocks } = await import("../../ui/tool_blocks.ts");
+    const { err } = io;
+    const spinner = new ToolBlocks({
+      write: (text) => err(text),
+      color: c,
+      columns: () => terminalColumns(),
+      live: true,
+    });
+    const restore = writeAround(io, spinner);
+    spinner.thinking("connecting to MCP servers");
+    const { promise: aborted, reject } = Promise.withResolvers<never>();
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await Promise.race([starting, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      spinner.finish();
+      restore();
+    }
   };
 
   const commands: SlashCommand[] = REPL_COMMANDS.map((command) => ({
@@ -412,6 +447,8 @@ interface TurnContext {
   markdown?: boolean;
   /** The editor's live region: the rendered answer is drawn again after a resize. */
   live?: ReplTerminal["live"];
+  /** The turn's live lines while it runs (held back while a server asks the user). */
+  onLive?(blocks: LiveLines | undefined): void;
   totals: {
     input: number;
     output: number;
@@ -433,9 +470,9 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       onToolErrors: (errors) => {
         for (const e of errors) io.err(c.dim(`(${e.server}: ${e.message})\n`));
       },
-      approve: async (call) => {
+      // The live lines are held back while the approval menu is on screen.
+      approve: withLivePaused(() => blocks, async (call) => {
         if (turn.policy.isAllowed(call)) return "allow";
-        blocks?.suspend();
         const name = c.bold(`${sanitizeLine(call.server)} ${sanitizeLine(call.tool)}`);
         const args = sanitizeLine(JSON.stringify(call.arguments) ?? "");
         let answer: string;
@@ -459,7 +496,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
         }
         const map = { y: "yes", yes: "yes", a: "always-tool", s: "always-server" } as const;
         return turn.policy.remember(call, map[answer as keyof typeof map] ?? "no");
-      },
+      }),
     }),
     {
       backend: turn.backend,
@@ -473,19 +510,30 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     turn.signal,
   ));
   const rendered = turn.markdown ? await markdownOutput(io, turn.live) : undefined;
-  const view = new TurnView(rendered?.output ?? io, {
+  const view = new TurnView(rendered?.output ?? { ...io }, {
     statusEnabled: Deno.stderr.isTerminal(),
     intervalMs: config.ui.progress_interval_ms,
   });
   // On a terminal, tool calls are drawn as blocks with live progress lines (lib/ui/tool_blocks.ts).
+  const { err: baseErr } = io;
+  let restoreIo = () => {};
   const blocks = Deno.stderr.isTerminal()
     ? new (await import("../../ui/tool_blocks.ts")).ToolBlocks({
-      write: (text) => (rendered?.output ?? io).err(text),
+      write: (text) => rendered ? rendered.output.err(text) : baseErr(text),
       color: io.errColor,
       columns: () => terminalColumns(),
       live: true,
     })
     : undefined;
+  if (blocks) {
+    // Anything else written during the turn (a server's notice, a tool error) first takes
+    // the live lines off the screen; they are drawn again below it. The turn's own output
+    // goes through `rendered` / `view`, which write to the terminal underneath.
+    restoreIo = writeAround(io, blocks, rendered?.output);
+    turn.onLive?.(blocks);
+    // The tools are listed first: lazy servers connect now, the first time (seconds).
+    if (turn.manager) blocks.thinking("connecting to MCP servers");
+  }
   const offProgress = turn.manager?.on("progress", (update) => {
     if (blocks) blocks.progress(update);
     else view.progress(update);
@@ -502,6 +550,12 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       else if (blocks && event.type === "model-call") {
         view.finish(); // the answer so far ends its line
         blocks.thinking();
+      } else if (
+        event.type === "start" || event.type === "usage" || event.type === "finish" ||
+        event.type === "reasoning-delta"
+      ) {
+        // Not shown: the spinner keeps waiting for the answer's first words.
+        view.show(event);
       } else {
         blocks?.suspend();
         view.show(event);
@@ -510,9 +564,13 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
     }
   } finally {
     offProgress?.();
-    blocks?.finish();
+    blocks?.finish(turn.signal.aborted ? "cancelled" : undefined);
     view.finish();
     rendered?.end();
+    if (blocks) {
+      restoreIo();
+      turn.onLive?.(undefined);
+    }
   }
   const result = step.value;
   turn.totals.last = { input: result.usage.inputTokens, output: result.usage.outputTokens };
@@ -524,6 +582,69 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
   if (result.stopReason === "max-turns") {
     io.err(c.yellow(`stopped after ${result.turns} model calls (the turn limit)\n`));
   }
+}
+
+/**
+ * Until the returned function is called, whatever else writes through `io`
+ * (a server's notice, a tool error) first takes the live lines off the
+ * screen (they are drawn again below it on the next tick), and ends a
+ * half-shown line of the answer (`rendered`). The live lines' and the
+ * turn's own output go to the terminal underneath.
+ */
+function writeAround(io: Output, live: { hide(): void }, rendered?: Output): () => void {
+  const { err, out } = io;
+  io.err = (text) => {
+    live.hide();
+    (rendered ?? { err }).err(text);
+  };
+  io.out = (text) => {
+    live.hide();
+    out(text);
+  };
+  return () => {
+    io.err = err;
+    io.out = out;
+  };
+}
+
+/** A turn's live lines, as others who need the screen see them. */
+interface LiveLines {
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * The server-request handlers with the running turn's live lines held back
+ * while each runs: its questions (a form, an approval) are typed on a quiet
+ * screen, and the spinner comes back after.
+ */
+function whileLivePaused(
+  live: () => LiveLines | undefined,
+  handlers: McpHostHandlers,
+): McpHostHandlers {
+  const paused = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+    withLivePaused(live, handler);
+  return {
+    ...handlers,
+    ...(handlers.sampling ? { sampling: paused(handlers.sampling) } : {}),
+    ...(handlers.elicit ? { elicit: paused(handlers.elicit) } : {}),
+  };
+}
+
+/** `handler` with the live lines (if any) paused while it runs. */
+function withLivePaused<A extends unknown[], R>(
+  live: () => LiveLines | undefined,
+  handler: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    const lines = live();
+    lines?.pause();
+    try {
+      return await handler(...args);
+    } finally {
+      lines?.resume();
+    }
+  };
 }
 
 /** The terminal's width (stderr), 80 when unknown. */

@@ -49,7 +49,9 @@ export async function markdownOutput(
       return { columns: 80, rows: 24 };
     }
   };
-  let write = (text: string) => io.out(text);
+  // The terminal underneath, as it is now: the turn may wrap `io` for others' writes.
+  const { out, err } = io;
+  let write = (text: string) => out(text);
   const stream = new MarkdownStream({
     write: (text) => write(text),
     columns: () => size().columns || 80,
@@ -62,7 +64,7 @@ export async function markdownOutput(
       out: (text) => stream.push(text),
       err: (text) => {
         if (text.includes("\n")) stream.interrupted();
-        io.err(text);
+        err(text);
       },
     },
     end: () => stream.end(),
