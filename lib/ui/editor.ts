@@ -342,7 +342,7 @@ export class LineEditor {
     const read = this.#reads.at(-1);
     if (!read) {
       if (key.ctrl && key.name === "c") {
-        this.#typeAhead.length = 0;
+        // Ctrl-C cancels what runs, not what was typed meanwhile: that waits for the prompt.
         for (const listener of this.#interrupts) listener();
       } else {
         this.#typeAhead.push(key);
@@ -532,10 +532,13 @@ export class LineEditor {
     } else if (key.name === "right" || key.name === "tab") {
       read.selected = (read.selected + 1) % choices.length;
     } else if (key.name === "char" && key.text) {
-      const picked = choices.find((ch) => ch.key === key.text!.toLowerCase());
+      // Keys typed fast arrive in one read ("ylow"): the first answers, the rest is type-ahead.
+      const [first, ...rest] = key.text;
+      const picked = choices.find((ch) => ch.key === first.toLowerCase());
       if (picked) {
         read.selected = choices.indexOf(picked);
-        return this.#finish(read, { kind: "line", text: picked.key });
+        this.#finish(read, { kind: "line", text: picked.key });
+        if (rest.length) this.#handle({ name: "char", text: rest.join("") });
       }
       return;
     } else return;

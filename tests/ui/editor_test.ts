@@ -144,7 +144,7 @@ Deno.test("editor: a bracketed paste is one message, shown as [pasted N lines], 
   editor.close();
 });
 
-Deno.test("editor: keys typed while busy wait for the next prompt; Ctrl-C then cancels", async () => {
+Deno.test("editor: keys typed while busy wait for the next prompt; Ctrl-C cancels what runs and keeps them", async () => {
   const { t, editor } = setup();
   let interrupts = 0;
   editor.onInterrupt(() => interrupts++);
@@ -152,10 +152,10 @@ Deno.test("editor: keys typed while busy wait for the next prompt; Ctrl-C then c
   assert.equal(t.written.includes("typed ahead"), false, "nothing echoed while busy");
   await t.type("\x03");
   assert.equal(interrupts, 1);
-  await t.type("kept");
+  await t.type(" kept");
   const line = editor.read({ prompt: "› ", history: true });
   await t.type("\r");
-  assert.deepEqual(await line, { kind: "line", text: "kept" });
+  assert.deepEqual(await line, { kind: "line", text: "typed ahead kept" });
   editor.close();
 });
 
