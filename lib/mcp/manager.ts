@@ -56,7 +56,13 @@ import { screenTools } from "./tool_screen.ts";
 /** Events the manager emits (names as sent to the UI). */
 export interface McpManagerEvents {
   /** A server's state changed. */
-  "server-state": { name: string; state: ServerState; status: string };
+  "server-state": {
+    name: string;
+    state: ServerState;
+    status: string;
+    /** Why some of its tools were set aside (it is ready, but degraded). */
+    degraded?: string;
+  };
   /** Notifications for the UI, batched per `progress_interval_ms` (see {@linkcode NotificationBatcher}). */
   notifications: NotificationBatch;
   /** Coalesced progress of a tool call. */
@@ -170,6 +176,10 @@ export class McpManager {
   #toolNames?: ReturnType<typeof namespaceTools>;
   /** Servers whose tools were (partly) set aside at the last listing, and why. */
   #degraded = new Map<string, string>();
+  /** The set-aside problem last reported in a listing's errors, per server (said once). */
+  #reported = new Map<string, string>();
+  /** Each server's tool check after it became ready (its listing, screened). */
+  #toolChecks = new Map<string, Promise<void>>();
   #callIds = new Map<string, string>();
   #callSeq = 0;
   #started?: Promise<void>;
@@ -218,7 +228,8 @@ export class McpManager {
     for (const conn of this.#conns.values()) {
       if (conn.state.status === "disabled") continue;
       const mode = this.#mode(conn);
-      if (mode === "eager") eager.push(conn.connect());
+      // Its tools screened too, so a degraded server is known as such when the caller goes on.
+      if (mode === "eager") eager.push(conn.connect().then(() => this.#toolChecks.get(conn.name)));
       // After this call has returned: the prompt must not wait for them.
       else if (mode === "background") this.#clock.setTimeout(() => void conn.connect(), 0);
     }
@@ -275,6 +286,36 @@ export class McpManager {
     return { removed: true };
   }
 
+  /**
+   * Records whether a server is degraded; a change is a `server-state` event,
+   * so the UI shows it wherever it shows servers' state.
+   */
+  #setDegraded(name: string, problem: string | undefined): void {
+    if (this.#degraded.get(name) === problem) return;
+    if (problem === undefined) this.#degraded.delete(name);
+    else this.#degraded.set(name, problem);
+    const conn = this.#conns.get(name);
+    if (!conn) return;
+    const status = describeState(conn.state);
+    this.#emit("server-state", {
+      name,
+      state: conn.state,
+      status: problem ? `${status}, degraded: ${problem}` : status,
+      ...(problem ? { degraded: problem } : {}),
+    });
+  }
+
+  /** A server just became ready: its tools are listed and screened (degraded or not). */
+  #checkTools(name: string): void {
+    const conn = this.#conns.get(name);
+    if (!conn) return;
+    const check = conn.listTools().then(
+      (tools) => this.#setDegraded(name, screenTools(tools).problem),
+      () => {}, // a listing that fails is reported by the next one that matters
+    );
+    this.#toolChecks.set(name, check);
+  }
+
   /** The connection of a server (for advanced use and tests). */
   connection(name: string): ServerConnection {
     return this.#get(name);
@@ -327,14 +368,16 @@ export class McpManager {
       const { kept, problem } = screenTools(listed.tools);
       listed.tools = kept;
       if (problem) {
-        const first = this.#degraded.get(listed.server) !== problem;
-        this.#degraded.set(listed.server, problem);
+        const first = this.#reported.get(listed.server) !== problem;
+        this.#reported.set(listed.server, problem);
+        this.#setDegraded(listed.server, problem);
         // Said once per problem, not at every turn.
         if (first || params.server) {
           errors.push({ server: listed.server, code: "MCP_TOOLS_SET_ASIDE", message: problem });
         }
       } else if (listed.tools.length > 0 || !errors.some((e) => e.server === listed.server)) {
-        this.#degraded.delete(listed.server);
+        this.#reported.delete(listed.server);
+        this.#setDegraded(listed.server, undefined);
       }
     }
     for (const { server, tools } of lists) {
@@ -690,7 +733,14 @@ export class McpManager {
       events: {
         state: (n, state) => {
           this.#history.record(n, "mcpchat/server_state", { status: describeState(state) });
-          this.#emit("server-state", { name: n, state, status: describeState(state) });
+          const degraded = state.status === "ready" ? this.#degraded.get(n) : undefined;
+          this.#emit("server-state", {
+            name: n,
+            state,
+            status: describeState(state) + (degraded ? `, degraded: ${degraded}` : ""),
+            ...(degraded ? { degraded } : {}),
+          });
+          if (state.status === "ready") this.#checkTools(n);
         },
         notification: (n, method, params) => {
           const rec = this.#history.record(n, method, params);

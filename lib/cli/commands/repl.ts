@@ -87,15 +87,21 @@ export async function startRepl(
   const watchServers = (manager: PluginRef<McpSurface>) => {
     const troubled = new Set<string>();
     manager.on("server-state", (data) => {
-      const { name, state, status } = data as {
+      const { name, state, status, degraded } = data as {
         name: string;
         state: { status: string };
         status: string;
+        degraded?: string;
       };
       // A server's worker has loaded by now: Deno's progress bar may have erased the prompt's line.
       terminal?.redraw();
-      serverStates.set(name, state.status);
-      if (state.status === "failed") {
+      const before = serverStates.get(name);
+      serverStates.set(name, degraded ? "degraded" : state.status);
+      if (degraded && before !== "degraded") {
+        io.err(
+          c.yellow(`\n! MCP server ${sanitizeLine(name)} degraded: ${sanitizeLine(degraded)}\n`),
+        );
+      } else if (state.status === "failed") {
         troubled.add(name);
         io.err(
           c.red(`\n! MCP server ${name} ${status}\n`) +
@@ -279,6 +285,8 @@ export async function startRepl(
         ? c.green(state)
         : state === "failed"
         ? c.red(state)
+        : state === "degraded"
+        ? c.yellow(state)
         : c.dim(state);
       return `${sanitizeLine(name)} ${shown}`;
     });
