@@ -81,6 +81,8 @@ export async function startRepl(
     },
     target: () => ({ backend: state.backend, model: state.model }),
   });
+  /** A message could not be answered (piped, the exit code says so). */
+  let turnFailed = false;
   /** Each server's state, for the status line. */
   const serverStates = new Map<string, string>();
   /** Tells the user when a server goes down for good, or comes back after trouble. */
@@ -149,7 +151,14 @@ export async function startRepl(
       }
       : undefined,
     startMcp: () => (state.mcp ??= runtime.mcp(config, hostHandlers).then(watchServers)),
-    send: (text, signal) => sendMessage(text, signal),
+    send: async (text, signal) => {
+      try {
+        await sendMessage(text, signal);
+      } catch (error) {
+        if (!signal.aborted) turnFailed = true;
+        throw error;
+      }
+    },
     ensureRecorder: async () =>
       state.recorder ??= await openSessionRecorder(ctx, config, {
         backend: state.backend,
@@ -222,6 +231,7 @@ export async function startRepl(
     const llm = await runtime.llm(config);
     const status = (await llm.call("status", undefined)).find((b) => b.name === state.backend);
     if (!status?.configured) {
+      turnFailed = true;
       io.err(
         `${c.yellow("no model configured")}: ${
           status?.missing ?? `backend "${state.backend}" is unknown`
@@ -316,7 +326,11 @@ export async function startRepl(
   const end = await runRepl(
     {
       output: io,
-      read: terminal?.read ?? linesReader(() => reader!.read(), (text) => io.out(text)),
+      // Piped, stdout is for answers only: the prompt goes to stderr when a person watches it.
+      read: terminal?.read ??
+        linesReader(() => reader!.read(), (text) => {
+          if (Deno.stderr.isTerminal()) io.err(text);
+        }),
       onInterrupt: (listener) => {
         const offSignal = hooks.onInterrupt(listener);
         const offKey = terminal?.onInterrupt(listener);
@@ -334,7 +348,7 @@ export async function startRepl(
       aliases: async (name) =>
         (await (await runtime.store(config)).call("getAlias", { name }))?.commands ??
           config.aliases[name],
-      onMessage: sendMessage,
+      onMessage: (text, signal) => state.send(text, signal),
     },
   ).finally(() => terminal?.close());
   await chat.stop();
@@ -342,7 +356,8 @@ export async function startRepl(
   if (end !== "exit" || terminal) {
     io.err(goodbye(state.totals, state.recorder?.sessionId, io.errColor));
   }
-  return ExitCode.Ok;
+  // Piped (a script): a message that got no answer is a failure the caller must see.
+  return !terminal && turnFailed ? ExitCode.Runtime : ExitCode.Ok;
 }
 
 /**
