@@ -95,11 +95,20 @@ export interface ReadOptions {
   /**
    * A one-key menu instead of a line: pressing a choice's key answers at once
    * (the result's text is that key); Left/Right or Tab move, Enter takes the
-   * highlighted one.
+   * highlighted one. Once answered, the menu's line is replaced by `⎿ done`
+   * (or the label), so the screen keeps what was chosen.
    */
-  choices?: readonly { key: string; label: string }[];
+  choices?: readonly Choice[];
   /** A status line drawn under the prompt (cut to the width), asked for at each redraw. */
   footer?: () => string | undefined;
+}
+
+/** One entry of a one-key menu. */
+export interface Choice {
+  key: string;
+  label: string;
+  /** What stays on screen once it is chosen (e.g. "allowed"); the label when absent. */
+  done?: string;
 }
 
 interface ActiveRead {
@@ -111,6 +120,8 @@ interface ActiveRead {
   draft: string;
   search?: { query: string; index: number; failed: boolean; saved: string };
   selected: number;
+  /** The menu's answer, drawn in place of the menu. */
+  answered?: Choice;
   menu?: { items: string[]; from: number; to: number; selected: number };
 }
 
@@ -519,12 +530,13 @@ export class LineEditor {
 
   #chooseKey(
     read: ActiveRead,
-    choices: readonly { key: string; label: string }[],
+    choices: readonly Choice[],
     key: Key,
   ): void {
     if (key.ctrl && key.name === "c") return this.#interrupt(read);
     if (key.ctrl && key.name === "d") return this.#finish(read, { kind: "eof" });
     if (key.name === "return") {
+      read.answered = choices[read.selected];
       return this.#finish(read, { kind: "line", text: choices[read.selected].key });
     }
     if (key.name === "left" || (key.name === "tab" && key.shift)) {
@@ -537,6 +549,7 @@ export class LineEditor {
       const picked = choices.find((ch) => ch.key === first.toLowerCase());
       if (picked) {
         read.selected = choices.indexOf(picked);
+        read.answered = picked;
         this.#finish(read, { kind: "line", text: picked.key });
         if (rest.length) this.#handle({ name: "char", text: rest.join("") });
       }
@@ -657,8 +670,8 @@ export class LineEditor {
     const b = read.buffer;
     // Drawn again only when the screen differs from the final text (menu, search, cursor).
     if (
-      read.menu || read.search || b.cursor !== b.text.length || b.text.includes("\n") ||
-      read.options.footer?.()
+      read.menu || read.search || read.answered || b.cursor !== b.text.length ||
+      b.text.includes("\n") || read.options.footer?.()
     ) {
       read.menu = undefined;
       read.search = undefined;
@@ -843,9 +856,13 @@ export class LineEditor {
       const b = read.buffer;
       const lines = b.text.split("\n");
       let offset = 0;
-      const prompt = read.options.choices
-        ? read.options.prompt + choiceLine(read.options.choices, read.selected)
-        : read.options.prompt;
+      const question = read.options.prompt;
+      const prompt = read.answered
+        ? `${question}\x1b[2m⎿ ${read.answered.done ?? read.answered.label}\x1b[22m`
+        : read.options.choices
+        ? question +
+          choiceLine(read.options.choices, read.selected, columns, lastLineWidth(question))
+        : question;
       lines.forEach((text, i) => {
         segments.push({ prefix: i ? this.#continuation : prompt, text });
         if (b.cursor >= offset && b.cursor <= offset + text.length) {
@@ -941,22 +958,53 @@ function fitStyled(text: string, width: number): string {
   return out + "…\x1b[0m";
 }
 
-/** `[y]es  [n]o …` with the highlighted choice in reverse video. */
-function choiceLine(choices: readonly { key: string; label: string }[], selected: number): string {
-  return choices.map((choice, i) => {
-    // The key is marked where a word starts with it ("always this [s]erver"), else anywhere.
-    const lower = choice.label.toLowerCase();
-    const wordStart = [...lower].findIndex((ch, i) =>
-      ch === choice.key && (i === 0 || lower[i - 1] === " ")
-    );
-    const at = wordStart >= 0 ? wordStart : lower.indexOf(choice.key);
-    const text = at >= 0
-      ? `${choice.label.slice(0, at)}[${choice.label.slice(at, at + 1)}]${
-        choice.label.slice(at + 1)
-      }`
-      : `[${choice.key}] ${choice.label}`;
-    return i === selected ? `\x1b[7m${text}\x1b[27m` : text;
-  }).join("  ") + " ";
+/** Width of the last line of styled text (where what follows it starts). */
+function lastLineWidth(text: string): number {
+  // deno-lint-ignore no-control-regex -- styling codes have no width
+  return stringWidth(text.slice(text.lastIndexOf("\n") + 1).replace(/\x1b\[[\d;?]*[A-Za-z]/g, ""));
+}
+
+/**
+ * `[y]es  [n]o …` with the highlighted choice in reverse video; a choice that
+ * would not fit in `columns` starts a new line (indented by two), never cut
+ * mid-word.
+ */
+function choiceLine(
+  choices: readonly Choice[],
+  selected: number,
+  columns: number,
+  start: number,
+): string {
+  let used = start;
+  let out = "";
+  choices.forEach((choice, i) => {
+    const text = choiceText(choice);
+    const width = stringWidth(text);
+    const gap = i === 0 ? 0 : 2;
+    if (i > 0 && used + gap + width + 1 > columns) {
+      out += "\n  ";
+      used = 2;
+    } else {
+      out += " ".repeat(gap);
+      used += gap;
+    }
+    out += i === selected ? `\x1b[7m${text}\x1b[27m` : text;
+    used += width;
+  });
+  return out + " ";
+}
+
+/** A choice as shown: its key in brackets where a word starts with it. */
+function choiceText(choice: Choice): string {
+  // The key is marked where a word starts with it ("always this [s]erver"), else anywhere.
+  const lower = choice.label.toLowerCase();
+  const wordStart = [...lower].findIndex((ch, i) =>
+    ch === choice.key && (i === 0 || lower[i - 1] === " ")
+  );
+  const at = wordStart >= 0 ? wordStart : lower.indexOf(choice.key);
+  return at >= 0
+    ? `${choice.label.slice(0, at)}[${choice.label.slice(at, at + 1)}]${choice.label.slice(at + 1)}`
+    : `[${choice.key}] ${choice.label}`;
 }
 
 function menuRows(

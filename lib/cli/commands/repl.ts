@@ -75,6 +75,7 @@ export async function startRepl(
     io,
     approveAll: options.yes,
     askLine,
+    choose: terminal?.choose,
     chat: async function* (request, signal) {
       const llm = await runtime.llm(config);
       yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
@@ -388,11 +389,11 @@ export function goodbye(
 
 /** The approval menu's keys. */
 const APPROVAL_CHOICES = [
-  { key: "y", label: "yes" },
-  { key: "n", label: "no" },
-  { key: "a", label: "always this tool" },
-  { key: "s", label: "always this server" },
-  { key: "d", label: "details" },
+  { key: "y", label: "yes", done: "allowed" },
+  { key: "n", label: "no", done: "denied" },
+  { key: "a", label: "always this tool", done: "allowed (always this tool)" },
+  { key: "s", label: "always this server", done: "allowed (always this server)" },
+  { key: "d", label: "details", done: "details:" },
 ] as const;
 
 interface TurnContext {
