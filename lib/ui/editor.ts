@@ -599,6 +599,8 @@ export class LineEditor {
         read.buffer.set(entries[search.index]);
         read.historyIndex = search.index;
       }
+      // The prompt with the match replaces the search line (it is what stays in the scrollback).
+      this.#render();
       return this.#edit(read, key);
     }
     this.#render();
@@ -1018,8 +1020,10 @@ function menuRows(
   for (let i = 0; i < shown.length; i += perRow) {
     rows.push(
       shown.slice(i, i + perRow).map((item, j) => {
-        const cell = fit(item, width - 2).padEnd(width - 2) + "  ";
-        return i + j === menu.selected ? `\x1b[7m${cell.trimEnd()}\x1b[27m  ` : cell;
+        const text = fit(item, width - 2);
+        // Padded by width (not length): columns line up with wide characters and the highlight.
+        const pad = " ".repeat(Math.max(0, width - stringWidth(text)));
+        return i + j === menu.selected ? `\x1b[7m${text}\x1b[27m${pad}` : text + pad;
       }).join("").trimEnd(),
     );
   }

@@ -1,0 +1,67 @@
+/**
+ * What the line editor leaves on a real terminal emulator (tmux): an
+ * accepted Ctrl-R match stays in the scrollback as the prompt line it sent,
+ * and the completion menu's columns line up with the highlighted item.
+ */
+import assert from "node:assert/strict";
+import { openaiChunks } from "../fixtures/llm/wire.ts";
+import { localChat } from "../_helpers/cli.ts";
+import { TmuxSession } from "../_helpers/tmux.ts";
+
+const count = (text: string, pattern: RegExp) =>
+  text.split("\n").filter((line) => pattern.test(line)).length;
+
+Deno.test("REPL Ctrl-R: the accepted match stays in the scrollback as '› line', not as the search (tmux)", async () => {
+  const { fake, env, config } = await localChat();
+  fake.reply(
+    { chunks: openaiChunks({ text: ["One."] }) },
+    { chunks: openaiChunks({ text: ["Two."] }) },
+    { chunks: openaiChunks({ text: ["Three."] }) },
+  );
+  const tmux = await TmuxSession.start(["--config", config], env, 80, 30);
+  try {
+    await tmux.waitFor(/^›/m);
+    await tmux.type("alpha gamma", "Enter");
+    await tmux.waitFor(/One\./);
+    await tmux.type("beta", "Enter");
+    await tmux.waitFor(/Two\./);
+    await tmux.type("C-r");
+    await tmux.type("gam");
+    await tmux.waitFor(/reverse-i-search\)'gam': alpha gamma/);
+    await tmux.type("Enter");
+    await tmux.waitFor(/Three\./);
+    const history = await tmux.history();
+    assert.equal(count(history, /^› alpha gamma$/), 2, history);
+    assert.equal(count(history, /reverse-i-search/), 0, history);
+    await tmux.type("/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+  }
+  const sent = (fake.requests[2].body as { messages: { content: string }[] }).messages.at(-1);
+  assert.equal(sent?.content, "alpha gamma");
+});
+
+Deno.test("REPL completion menu: the highlighted item is padded like the others, columns line up (tmux)", async () => {
+  const { env, config } = await localChat();
+  const tmux = await TmuxSession.start(["--config", config], env, 80, 30);
+  try {
+    await tmux.waitFor(/^›/m);
+    await tmux.type("/mcp s", "Tab");
+    let screen = await tmux.waitFor(/subscribe/);
+    const row = (s: string) => s.split("\n").find((l) => /servers/.test(l) && /saved/.test(l))!;
+    const starts = (line: string) =>
+      ["servers", "saved", "subscribe"].map((item) => line.indexOf(item));
+    const before = starts(row(screen));
+    // Tab again highlights the first item: nothing moves.
+    await tmux.type("Tab");
+    screen = await tmux.waitFor(/^› \/mcp servers/m);
+    assert.deepEqual(starts(row(screen)), before, screen);
+    const gaps = before.slice(1).map((at, i) => at - before[i]);
+    assert.equal(new Set(gaps).size, 1, `evenly spaced: ${before}\n${screen}`);
+    await tmux.type("C-u", "/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+  }
+});
