@@ -48,6 +48,8 @@ export async function startRepl(
   // The line editor (and its width tables) loads while the config worker starts, and only
   // when there is a terminal: other commands never pay for it.
   const editorModule = ctx.io.interactive ? import("../repl/terminal.ts") : undefined;
+  // The banner is wrapped between words at the terminal's width.
+  const wrapModule = ctx.io.interactive ? import("wrap-ansi") : undefined;
   const config = await ctx.config();
   const runtime = await ctx.runtime();
   const { io } = ctx;
@@ -309,8 +311,11 @@ export async function startRepl(
     ? c.yellow(`no model yet: ${chosen.missing ?? `configure backend "${state.backend}"`}`) +
       c.dim(" (or pick one with /backend; MCP commands work without)\n")
     : "";
-  const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${state.backend}`)}\n` + keyHint +
-    serversLine() + c.dim("Type /help for commands, Ctrl-D to exit.\n");
+  const bannerText = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${state.backend}`)}\n` +
+    keyHint + serversLine() + c.dim("Type /help for commands, Ctrl-D to exit.\n");
+  const banner = wrapModule
+    ? (await wrapModule).default(bannerText, terminalColumns() - 1, { hard: true })
+    : bannerText;
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
   // Behind the prompt: the LLM worker (and its provider library), background servers.
@@ -340,6 +345,7 @@ export async function startRepl(
           offKey?.();
         };
       },
+      columns: terminal ? terminalColumns : undefined,
     },
     {
       commands,
