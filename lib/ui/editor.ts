@@ -487,7 +487,8 @@ export class LineEditor {
         }
         return this.#submit(read);
       case "backspace":
-        b.backspace();
+        // Backspace after `[pasted N lines]` opens it up: the pasted text, editable.
+        if (!this.#expandPaste(read)) b.backspace();
         break;
       case "delete":
         b.deleteForward();
@@ -526,6 +527,21 @@ export class LineEditor {
     read.pastes.set(label, clean.replace(/\n$/, ""));
     read.buffer.atoms.add(label);
     read.buffer.insert(label);
+  }
+
+  /** Replaces the paste label before the cursor by its text; `false` when there is none. */
+  #expandPaste(read: ActiveRead): boolean {
+    const b = read.buffer;
+    const before = b.text.slice(0, b.cursor);
+    for (const [label, pasted] of read.pastes) {
+      if (!before.endsWith(label)) continue;
+      b.text = before.slice(0, -label.length) + pasted + b.text.slice(b.cursor);
+      b.cursor = b.cursor - label.length + pasted.length;
+      read.pastes.delete(label);
+      b.atoms.delete(label);
+      return true;
+    }
+    return false;
   }
 
   #chooseKey(

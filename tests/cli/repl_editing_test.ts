@@ -1,11 +1,12 @@
 /**
  * What the line editor leaves on a real terminal emulator (tmux): an
  * accepted Ctrl-R match stays in the scrollback as the prompt line it sent,
- * and the completion menu's columns line up with the highlighted item.
+ * the completion menu's columns line up with the highlighted item, and a
+ * paste is editable before it is sent.
  */
 import assert from "node:assert/strict";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { localChat } from "../_helpers/cli.ts";
+import { localChat, PtySession } from "../_helpers/cli.ts";
 import { TmuxSession } from "../_helpers/tmux.ts";
 
 const count = (text: string, pattern: RegExp) =>
@@ -64,4 +65,25 @@ Deno.test("REPL completion menu: the highlighted item is padded like the others,
   } finally {
     await tmux.close();
   }
+});
+
+Deno.test("REPL paste: Backspace after [pasted 5 lines] opens it up for editing instead of deleting it (real pty)", async () => {
+  const { fake, env, config } = await localChat();
+  fake.reply({ chunks: openaiChunks({ text: ["Got the edited paste."] }) });
+  const pty = await PtySession.start(["--config", config], { env });
+  try {
+    let mark = await pty.waitFor("› ");
+    await pty.type("see \x1b[200~line 1\nline 2\nline 3\nline 4\nline 5\x1b[201~");
+    mark = await pty.waitFor("see [pasted 5 lines]", mark);
+    await pty.type("\x7f");
+    mark = await pty.waitFor("line 5", mark);
+    // The cursor is at the end of the pasted text: one more Backspace edits its last line.
+    await pty.type("\x7f!\r");
+    mark = await pty.waitFor("Got the edited paste.", mark);
+    await pty.type("/exit\r");
+  } finally {
+    await pty.close();
+  }
+  const sent = (fake.requests[0].body as { messages: { content: string }[] }).messages.at(-1);
+  assert.equal(sent?.content, "see line 1\nline 2\nline 3\nline 4\nline !");
 });
