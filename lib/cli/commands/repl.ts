@@ -224,8 +224,15 @@ export async function startRepl(
         ).join("\n");
       },
     });
+    if (result.errors.length) {
+      // Sent without what it names, the model would answer another question: not sent.
+      throw new Error(
+        `${
+          result.errors.join("\n")
+        }\nnot sent: fix or remove the @mention (Up brings the message back)`,
+      );
+    }
     if (result.attached.length) io.err(c.dim(`(attached ${result.attached.join(", ")})\n`));
-    for (const e of result.errors) io.err(c.yellow(`${e}\n`));
     return result.text;
   };
 
