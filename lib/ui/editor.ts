@@ -36,6 +36,8 @@ export type ReadResult =
 export interface Completion {
   from: number;
   items: string[];
+  /** A note shown after an item in the menu (a session's title and date), never inserted. */
+  notes?: ReadonlyMap<string, string>;
 }
 
 /** Finds completions; may be slow (asks a server), the editor waits for it. */
@@ -111,6 +113,14 @@ export interface Choice {
   done?: string;
 }
 
+interface Menu {
+  items: string[];
+  notes?: ReadonlyMap<string, string>;
+  from: number;
+  to: number;
+  selected: number;
+}
+
 interface ActiveRead {
   options: ReadOptions;
   buffer: LineBuffer;
@@ -122,7 +132,7 @@ interface ActiveRead {
   selected: number;
   /** The menu's answer, drawn in place of the menu. */
   answered?: Choice;
-  menu?: { items: string[]; from: number; to: number; selected: number };
+  menu?: Menu;
 }
 
 const ESC_WAIT_MS = 40;
@@ -655,7 +665,7 @@ export class LineEditor {
     const common = commonPrefix(items);
     b.text = b.text.slice(0, found.from) + common + b.text.slice(b.cursor);
     b.cursor = found.from + common.length;
-    read.menu = { items, from: found.from, to: b.cursor, selected: -1 };
+    read.menu = { items, notes: found.notes, from: found.from, to: b.cursor, selected: -1 };
     this.#render();
   }
 
@@ -1025,10 +1035,8 @@ function choiceText(choice: Choice): string {
     : `[${choice.key}] ${choice.label}`;
 }
 
-function menuRows(
-  menu: { items: string[]; selected: number },
-  columns: number,
-): string[] {
+function menuRows(menu: Menu, columns: number): string[] {
+  if (menu.notes?.size) return noteRows(menu, columns);
   const width = Math.min(columns - 1, Math.max(...menu.items.map((i) => stringWidth(i))) + 2);
   const perRow = Math.max(1, Math.floor((columns - 1) / width));
   const rows: string[] = [];
@@ -1047,6 +1055,28 @@ function menuRows(
     rows.push(`\x1b[2m… ${menu.items.length - shown.length} more (type to narrow)\x1b[22m`);
   }
   return rows;
+}
+
+/** A menu with notes: one item a row, its note after it (dim), cut to the width. */
+function noteRows(menu: Menu, columns: number): string[] {
+  const rows = Math.max(MENU_ROWS, 8);
+  const shown = menu.items.slice(0, rows);
+  const width = Math.min(
+    Math.floor((columns - 1) / 2),
+    Math.max(...shown.map((i) => stringWidth(i))),
+  );
+  const out = shown.map((item, i) => {
+    const text = fit(item, width);
+    const cell = text + " ".repeat(Math.max(0, width - stringWidth(text)));
+    const note = menu.notes?.get(item);
+    const room = columns - 1 - width - 2;
+    const tail = note && room > 3 ? `  \x1b[2m${fit(note, room)}\x1b[22m` : "";
+    return (i === menu.selected ? `\x1b[7m${cell}\x1b[27m` : cell) + tail;
+  });
+  if (menu.items.length > shown.length) {
+    out.push(`\x1b[2m… ${menu.items.length - shown.length} more (type to narrow)\x1b[22m`);
+  }
+  return out;
 }
 
 function fit(text: string, width: number): string {

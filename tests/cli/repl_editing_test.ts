@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { localChat, PtySession } from "../_helpers/cli.ts";
+import { localChat, PtySession, runCli } from "../_helpers/cli.ts";
 import { TmuxSession } from "../_helpers/tmux.ts";
 
 const count = (text: string, pattern: RegExp) =>
@@ -86,4 +86,32 @@ Deno.test("REPL paste: Backspace after [pasted 5 lines] opens it up for editing 
   }
   const sent = (fake.requests[0].body as { messages: { content: string }[] }).messages.at(-1);
   assert.equal(sent?.content, "see line 1\nline 2\nline 3\nline 4\nline !");
+});
+
+Deno.test("REPL /load Tab: the menu shows each session's date and title, not bare ids (tmux)", async () => {
+  const { fake, env, config } = await localChat();
+  fake.reply(
+    { chunks: openaiChunks({ text: ["About apples."] }) },
+    { chunks: openaiChunks({ text: ["About boats."] }) },
+  );
+  // Two stored sessions, one message each (piped runs save like the chat does).
+  for (const question of ["tell me about apples", "tell me about boats"]) {
+    const r = await runCli(["--config", config], { env, stdin: `${question}\n` });
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const tmux = await TmuxSession.start(["--config", config], env, 100, 30);
+  try {
+    await tmux.waitFor(/^›/m);
+    await tmux.type("/load ", "Tab");
+    const screen = await tmux.waitFor(/tell me about boats/);
+    assert.match(screen, /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d {2}tell me about apples$/m);
+    assert.match(screen, /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d {2}tell me about boats$/m);
+    // The id alone is inserted.
+    await tmux.type("Tab");
+    await tmux.waitFor(/^› \/load \S+$/m);
+    await tmux.type("C-u", "/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+  }
 });

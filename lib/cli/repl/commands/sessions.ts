@@ -7,16 +7,25 @@
 
 import { interruptionMark, openSessionRecorder } from "../../sessions.ts";
 import { sanitizeLine, sanitizeText } from "../../../ui/sanitize.ts";
-import type { ReplCommand, ReplState } from "../state.ts";
+import type { Candidates, ReplCommand, ReplState } from "../state.ts";
 import { completePath } from "../complete.ts";
 
-async function sessionRefs(s: ReplState): Promise<string[]> {
+async function sessionRefs(s: ReplState): Promise<Candidates> {
   const store = await s.runtime.store(s.config);
   const { sessions } = await store.call("list", { limit: 50 });
-  return sessions.flatMap((x) => {
-    const named = (x as { name?: string }).name;
-    return named ? [x.id, named] : [x.id];
+  const notes = new Map<string, string>();
+  const items = sessions.flatMap((x) => {
+    const { name, title, lastActive } = x as { name?: string; title?: string; lastActive?: number };
+    // The menu says which session an id is: its title and when it was last used.
+    const when = lastActive
+      ? new Date(lastActive).toISOString().replace("T", " ").slice(0, 16)
+      : "";
+    const note = sanitizeLine([when, title].filter(Boolean).join("  "));
+    notes.set(x.id, note);
+    if (name) notes.set(name, note);
+    return name ? [x.id, name] : [x.id];
   });
+  return { items, notes };
 }
 
 /** `/new`. */
