@@ -78,8 +78,18 @@ export function configSpec(options: {
  * the worker loads the MCP SDK meanwhile and gets its init when it resolves.
  *
  * @example
- * ```ts ignore
- * const spec = mcpManagerSpec(config, { cwd: Deno.cwd(), handlers });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigSchema } from "../lib/config/schema.ts";
+ * import { mcpManagerSpec } from "./manifest.ts";
+ * const config = ConfigSchema.parse({ mcp: { servers: { mem: { command: "node", args: ["mem.js"] } } } });
+ * const options = { cwd: "/home/ada/project", handlers: {}, sampling: true, elicitation: true };
+ * const spec = mcpManagerSpec(config, options);
+ * assert.deepEqual(spec.permissions, {}); // no I/O of its own
+ * assert.deepEqual(Object.keys((await spec.init).servers ?? {}), ["mem"]);
+ * // Before the config is loaded: the worker can start, its init follows.
+ * const early = mcpManagerSpec(Promise.resolve(config), options);
+ * assert.equal((await early.init).roots?.[0].uri, "file:///home/ada/project/");
  * ```
  */
 export function mcpManagerSpec(
@@ -132,8 +142,13 @@ function mcpManagerInit(
  * SDK at import). Provider libraries load lazily inside it.
  *
  * @example
- * ```ts ignore
- * const spec = llmSpec(config, Deno.env.toObject());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigSchema } from "../lib/config/schema.ts";
+ * import { llmSpec } from "./manifest.ts";
+ * const spec = llmSpec(ConfigSchema.parse({}), { ANTHROPIC_API_KEY: "sk-test", HOME: "/home/ada" });
+ * assert.deepEqual(spec.permissions.net, ["api.anthropic.com:443"]);
+ * assert.deepEqual(spec.permissions.env, ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"]); // not HOME
  * ```
  */
 export function llmSpec(config: Config, env: Env): PluginSpec<LlmInit> {
@@ -154,8 +169,15 @@ export function llmSpec(config: Config, env: Env): PluginSpec<LlmInit> {
  * @throws {KvLocationError} an unusable `MCPCHAT_KV_URL` or data directory
  *
  * @example
- * ```ts ignore
- * const spec = storeSpec(config, Deno.env.toObject(), Deno.cwd());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigSchema } from "../lib/config/schema.ts";
+ * import { storeSpec } from "./manifest.ts";
+ * const config = ConfigSchema.parse({ session: { data_dir: "/home/ada/.local/share/mcpchat" } });
+ * const spec = storeSpec(config, { HOME: "/home/ada" }, "/home/ada/project", "owner-1");
+ * assert.deepEqual(spec.permissions.read, ["/home/ada/.local/share/mcpchat"]);
+ * assert.deepEqual(spec.permissions.write, ["/home/ada/.local/share/mcpchat"]);
+ * assert.equal(spec.permissions.net, undefined);
  * ```
  */
 export function storeSpec(
@@ -245,8 +267,21 @@ export function mcpServePermissions(
  * The spec of the MCP server plugin.
  *
  * @example
- * ```ts ignore
- * const spec = mcpServeSpec(init, host.handlers(), config);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mcpServeSpec } from "./manifest.ts";
+ * const spec = mcpServeSpec({
+ *   transport: "http",
+ *   hostname: "127.0.0.1",
+ *   port: 8931,
+ *   allowedOrigins: [],
+ *   maxBodyBytes: 4 << 20,
+ *   rateLimitPerSecond: 50,
+ *   fixtures: false,
+ *   version: "0.1.0",
+ * }, {});
+ * assert.equal(spec.name, "mcp-serve");
+ * assert.deepEqual(spec.permissions, { net: ["127.0.0.1:8931"] });
  * ```
  */
 export function mcpServeSpec(

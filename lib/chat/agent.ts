@@ -140,11 +140,46 @@ const UNKNOWN_TOOL = (name: string) =>
  * one saying so, before the error is rethrown.
  *
  * @example
- * ```ts ignore
- * const loop = runAgentTurn(history, "What is 2+40? Use the tool.", deps, { maxTurns: 5 }, signal);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AgentDeps, runAgentTurn } from "./agent.ts";
+ * import type { LlmEvent, LlmMessage } from "../llm/types.ts";
+ * // A scripted model: first it asks for the tool, then it answers with the result.
+ * async function* model(request: { messages: LlmMessage[] }): AsyncIterable<LlmEvent> {
+ *   const last = request.messages.at(-1);
+ *   if (last?.role === "user") {
+ *     yield { type: "tool-call", id: "c1", name: "calc__add", arguments: { a: 2, b: 40 } };
+ *     yield { type: "finish", reason: "tool-calls" };
+ *   } else {
+ *     yield { type: "text-delta", text: "It is 42." };
+ *     yield { type: "finish", reason: "stop" };
+ *   }
+ * }
+ * const deps: AgentDeps = {
+ *   chat: (request) => model(request),
+ *   tools: () =>
+ *     Promise.resolve([{
+ *       name: "calc__add",
+ *       server: "calc",
+ *       tool: "add",
+ *       inputSchema: { type: "object" },
+ *     }]),
+ *   callTool: ({ arguments: args }) =>
+ *     Promise.resolve({ content: [{ type: "text", text: String(Number(args.a) + Number(args.b)) }] }),
+ *   approve: () => Promise.resolve("allow"),
+ * };
+ * const history: LlmMessage[] = [];
+ * const loop = runAgentTurn(history, "What is 2+40? Use the tool.", deps, { maxTurns: 5 }, new AbortController().signal);
+ * const seen: string[] = [];
  * let step = await loop.next();
- * while (!step.done) { render(step.value); step = await loop.next(); }
- * console.log(step.value.answer);
+ * while (!step.done) {
+ *   seen.push(step.value.type);
+ *   step = await loop.next();
+ * }
+ * assert.equal(step.value.answer, "It is 42.");
+ * assert.equal(step.value.toolCalls[0].result, "42");
+ * assert.ok(seen.includes("tool-start") && seen.includes("tool-end"));
+ * assert.deepEqual(history.map((m) => m.role), ["user", "assistant", "tool", "assistant"]);
  * ```
  */
 export async function* runAgentTurn(

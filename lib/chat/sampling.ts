@@ -67,8 +67,23 @@ export function describeSampling(server: string, params: CreateMessageRequestPar
  * Runs a sampling request through `chat` and builds the MCP result.
  *
  * @example
- * ```ts ignore
- * const result = await sample(params, (req, signal) => llm.stream("chat", req, { signal }), signal);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sample } from "./sampling.ts";
+ * import type { LlmEvent } from "../llm/types.ts";
+ * // mcpchat passes the llm worker's stream; here a model that always says hi.
+ * async function* chat(): AsyncIterable<LlmEvent> {
+ *   yield { type: "start", backend: "local", kind: "openai-compatible", model: "tiny" };
+ *   yield { type: "text-delta", text: "hi" };
+ *   yield { type: "finish", reason: "stop" };
+ * }
+ * const result = await sample(
+ *   { messages: [{ role: "user", content: { type: "text", text: "Say hi" } }], maxTokens: 5 },
+ *   chat,
+ *   new AbortController().signal,
+ * );
+ * assert.deepEqual(result.content, { type: "text", text: "hi" });
+ * assert.equal(result.model, "tiny");
  * ```
  */
 export async function sample(

@@ -36,8 +36,55 @@ export interface AgentServices {
  * tool calls through the manager, and recording into the session store.
  *
  * @example
- * ```ts ignore
- * const deps = agentDeps({ llm, mcp, approve: () => Promise.resolve("allow") });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "./args.ts";
+ * import { CommandContext } from "./context.ts";
+ * import { StartupProfiler } from "./profiler.ts";
+ * import { memoryOutput } from "../ui/output.ts";
+ * import { agentDeps } from "./agent_deps.ts";
+ * // A model on 127.0.0.1 that speaks OpenAI's streaming format and always says "hi".
+ * const chunk = (delta: unknown, finish: string | null = null) =>
+ *   `data: ${JSON.stringify({
+ *     id: "c1", object: "chat.completion.chunk", created: 0, model: "tiny",
+ *     choices: [{ index: 0, delta, finish_reason: finish }],
+ *   })}\n\n`;
+ * const model = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response(chunk({ role: "assistant", content: "hi" }) + chunk({}, "stop") + "data: [DONE]\n\n", {
+ *     headers: { "content-type": "text/event-stream" },
+ *   }));
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${home}/config.toml`, `
+ * [session]
+ * data_dir = "${home}/data"
+ * [llm]
+ * default = "local"
+ * [llm.backends.local]
+ * type = "openai-compatible"
+ * base_url = "http://127.0.0.1:${model.addr.port}/v1"
+ * model = "tiny"
+ * `);
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`]),
+ *   io: memoryOutput(),
+ *   env: { HOME: home },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * const config = await ctx.config();
+ * const llm = await (await ctx.runtime()).llm(config);
+ * const deps = agentDeps({ llm, approve: () => Promise.resolve("deny") });
+ * const signal = new AbortController().signal;
+ * assert.deepEqual(await deps.tools(signal), []); // no MCP servers configured
+ * let text = "";
+ * for await (const event of deps.chat({ messages: [{ role: "user", content: "hello" }] }, signal)) {
+ *   if (event.type === "text-delta") text += event.text;
+ * }
+ * assert.equal(text, "hi");
+ * await ctx.shutdown();
+ * await model.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export function agentDeps(services: AgentServices): AgentDeps {

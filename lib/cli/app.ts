@@ -27,8 +27,15 @@ import { sanitizeText } from "../ui/sanitize.ts";
  * service started is stopped (MCP server processes reaped) before it returns.
  *
  * @example
- * ```ts ignore
- * const code = await runApp(parseCommandLine(Deno.args));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "./args.ts";
+ * import { runApp } from "./app.ts";
+ * // `mcpchat config validate FILE` (it writes to this process's stdout and stderr).
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/config.toml`, '[mcp]\nstartup_mode = "lazy"\n');
+ * assert.equal(await runApp(parseCommandLine(["config", "validate", `${dir}/config.toml`])), 0);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runApp(parsed: ParsedArgs): Promise<number> {

@@ -34,8 +34,21 @@ export class CommandError extends Error {
  * process can read it: say configured when it is set, "set VAR" when not.
  *
  * @example
- * ```ts ignore
- * settleUncheckedKeys(config, Deno.env.toObject());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigSchema } from "../config/schema.ts";
+ * import { settleUncheckedKeys } from "./context.ts";
+ * const config = ConfigSchema.parse({
+ *   llm: {
+ *     default: "corp",
+ *     backends: { corp: { type: "anthropic", api_key_env: "CORP_KEY" } },
+ *   },
+ * });
+ * // What the config service says of a variable it may not read:
+ * config.llm.backends.corp.missing = "CORP_KEY cannot be checked by the config service";
+ * settleUncheckedKeys(config, { CORP_KEY: "sk-corp" });
+ * assert.equal(config.llm.backends.corp.configured, true);
+ * assert.equal(config.llm.backends.corp.missing, undefined);
  * ```
  */
 export function settleUncheckedKeys(config: Config, env: Env): void {

@@ -27,8 +27,17 @@ const processIo: MainIo = {
  * Runs mcpchat with `argv` and resolves with the process exit code.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await main(["--version"])); // prints "mcpchat 0.1.0"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "./main.ts";
+ * import { VERSION } from "./version.ts";
+ * // main.ts does `Deno.exit(await main(Deno.args))`; here the output is kept in memory.
+ * let out = "", err = "";
+ * const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
+ * assert.equal(await main(["--version"], io), 0);
+ * assert.equal(out, `mcpchat ${VERSION}\n`);
+ * assert.equal(await main(["--frobnicate"], io), 2); // a usage error, said on stderr
+ * assert.match(err, /^mcpchat: .*frobnicate/);
  * ```
  */
 export async function main(

@@ -145,7 +145,7 @@ export function contentsText(
  * ```ts
  * import assert from "node:assert/strict";
  * import { serverErrorLine } from "./mcp_listing.ts";
- * assert.equal(serverErrorLine({ server: "x", message: "boom\x1b[2K\nagain" }), "x: boom␊again\n");
+ * assert.equal(serverErrorLine({ server: "x", message: "boom\x1b[2K\nagain" }), "x: boom⏎again\n");
  * ```
  */
 export function serverErrorLine(e: { server: string; message: string }): string {

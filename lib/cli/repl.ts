@@ -158,8 +158,29 @@ export function expandAlias(lines: readonly string[], args: readonly string[]): 
  * Runs the REPL until `/exit`, `/quit` or end of input.
  *
  * @example
- * ```ts ignore
- * await runRepl(io, { commands, onMessage: (text) => chat.send(text) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { linesReader, runRepl } from "./repl.ts";
+ * import { memoryOutput } from "../ui/output.ts";
+ * // Typed lines instead of a terminal; a chat that only remembers what it was sent.
+ * const typed = ["hello", "/greet Ada", "/exit"];
+ * const output = memoryOutput();
+ * const sent: string[] = [];
+ * const end = await runRepl({
+ *   output,
+ *   read: linesReader(() => Promise.resolve(typed.shift() ?? null), () => {}),
+ *   onInterrupt: () => () => {},
+ * }, {
+ *   commands: [{
+ *     name: "greet",
+ *     summary: "say hello",
+ *     run: ([name]) => output.out(`hello, ${name}\n`),
+ *   }],
+ *   onMessage: (text) => Promise.resolve(void sent.push(text)),
+ * });
+ * assert.equal(end, "exit");
+ * assert.deepEqual(sent, ["hello"]);
+ * assert.match(output.stdout(), /hello, Ada/);
  * ```
  */
 export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd> {

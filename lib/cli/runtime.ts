@@ -103,12 +103,22 @@ export interface RuntimeOptions {
  * The application's services under one root supervisor.
  *
  * @example
- * ```ts ignore
- * const runtime = await Runtime.boot({ env: Deno.env.toObject(), cwd: Deno.cwd() });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Runtime } from "./runtime.ts";
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${home}/config.toml`,
+ *   `[session]\ndata_dir = "${home}/data"\n[mcp.servers.echo]\ncommand = "cat"\n`,
+ * );
+ * // mcpchat passes Deno.env.toObject() and Deno.cwd().
+ * const runtime = await Runtime.boot({ env: { HOME: home }, cwd: home, configPath: `${home}/config.toml` });
  * const { config } = await runtime.loadConfig();
  * const mcp = await runtime.mcp(config, {});
- * console.log(await mcp.call("servers", undefined as never));
+ * const servers = await mcp.call("servers", undefined as never);
+ * assert.deepEqual(servers.map((s) => [s.name, s.transport]), [["echo", "stdio"]]); // lazy: not started
  * await runtime.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export class Runtime {

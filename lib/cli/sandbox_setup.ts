@@ -13,8 +13,18 @@ import type { SandboxHostOptions } from "../mcp/sandbox/host.ts";
 
 /**
  * @example
- * ```ts ignore
- * const host = new SandboxHost(sandboxHostOptions(config, { env, cwd }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigSchema } from "../config/schema.ts";
+ * import { SandboxHost } from "../mcp/sandbox/host.ts";
+ * import { sandboxHostOptions } from "./sandbox_setup.ts";
+ * const config = ConfigSchema.parse({ mcp: { roots: ["."] } });
+ * const options = sandboxHostOptions(config, { env: { HOME: "/home/ada" }, cwd: "/home/ada/project" });
+ * assert.deepEqual(options.roots, ["/home/ada/project"]);
+ * assert.ok(options.ownDirs?.includes("/home/ada/.config/mcpchat")); // no server may read these
+ * assert.ok(options.ownDirs?.includes("/home/ada/.local/share/mcpchat"));
+ * const host = new SandboxHost(options); // as `mcpchat servers sandbox` and the spawns build it
+ * assert.equal(host.policy("fs", { command: "node" }).server, "fs");
  * ```
  */
 export function sandboxHostOptions(

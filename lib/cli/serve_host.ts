@@ -83,9 +83,39 @@ function messageText(m: MessageEntry): string {
  * The services behind server mode, as handlers the serve worker calls.
  *
  * @example
- * ```ts ignore
- * const host = new ServeHost({ runtime, config, allowTools: [], emit: (e, d) => ref.emit(e, d) });
- * const spec = mcpServeSpec(init, host.handlers());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "./args.ts";
+ * import { CommandContext } from "./context.ts";
+ * import { StartupProfiler } from "./profiler.ts";
+ * import { memoryOutput } from "../ui/output.ts";
+ * import { ServeHost } from "./serve_host.ts";
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "serve", "--stdio"]),
+ *   io: memoryOutput(),
+ *   env: { HOME: home },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * const host = new ServeHost({
+ *   runtime: await ctx.runtime(),
+ *   config: await ctx.config(),
+ *   env: ctx.env,
+ *   allowTools: [],
+ *   // `mcpchat serve` forwards these to the serve worker (subscribed clients hear of them).
+ *   emit: () => {},
+ * });
+ * // The worker calls these through `host.handlers()` (see `mcpServeSpec`).
+ * assert.ok("newSession" in host.handlers());
+ * const created = await host.newSession({ title: "demo" });
+ * const { sessions } = await host.listSessions({});
+ * assert.deepEqual(sessions.map((s) => s.id), [created.id]);
+ * await host.close();
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export class ServeHost implements ServeBackend {

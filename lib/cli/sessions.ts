@@ -143,9 +143,34 @@ export function storeFailure(error: unknown): never {
  * or a new one.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "./args.ts";
+ * import { CommandContext } from "./context.ts";
+ * import { StartupProfiler } from "./profiler.ts";
+ * import { memoryOutput } from "../ui/output.ts";
+ * import { openSessionRecorder } from "./sessions.ts";
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`]),
+ *   io: memoryOutput(),
+ *   env: { HOME: home },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * const config = await ctx.config();
  * const recorder = await openSessionRecorder(ctx, config, { backend: "anthropic" });
  * await recorder.append({ role: "user", content: "hi" }, {});
+ * await recorder.close();
+ * // `-c` continues the most recent session.
+ * const again = await openSessionRecorder(ctx, config, {}, { continueLast: true });
+ * assert.equal(again.sessionId, recorder.sessionId);
+ * assert.deepEqual(await again.history(), [{ role: "user", content: "hi" }]);
+ * await again.close();
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function openSessionRecorder(
@@ -201,9 +226,32 @@ function storeWorkerGone(error: unknown): boolean {
  * before the crash is not written twice.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "./args.ts";
+ * import { CommandContext } from "./context.ts";
+ * import { StartupProfiler } from "./profiler.ts";
+ * import { memoryOutput } from "../ui/output.ts";
+ * import { sessionRecorder } from "./sessions.ts";
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`]),
+ *   io: memoryOutput(),
+ *   env: { HOME: home },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * const config = await ctx.config();
+ * const store = await (await ctx.runtime()).store(config);
+ * const opened = await store.call("create", { init: {} });
  * const recorder = sessionRecorder(store, opened.session.id, undefined, opened.recent);
  * await recorder.append({ role: "user", content: "hi" }, {});
+ * assert.deepEqual(await recorder.reload(), [{ role: "user", content: "hi" }]);
+ * await recorder.close();
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export function sessionRecorder(

@@ -32,10 +32,29 @@ export interface ProgressEvent {
  * Renders the events of one turn.
  *
  * @example
- * ```ts ignore
- * const view = new TurnView(io, { statusEnabled: Deno.stderr.isTerminal() });
- * for await (const event of events) view.show(event);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TurnView } from "./turn_view.ts";
+ * import { memoryOutput } from "../ui/output.ts";
+ * import type { AgentEvent } from "../chat/agent.ts";
+ * const io = memoryOutput();
+ * // The REPL passes `statusEnabled: Deno.stderr.isTerminal()`.
+ * const view = new TurnView(io, { statusEnabled: false });
+ * const events: AgentEvent[] = [
+ *   { type: "tool-start", id: "c1", name: "fs__read", server: "fs", tool: "read", arguments: {} },
+ *   {
+ *     type: "tool-end",
+ *     call: {
+ *       id: "c1", name: "fs__read", server: "fs", tool: "read", arguments: {},
+ *       result: "…", isError: false, status: "ok", durationMs: 12,
+ *     },
+ *   },
+ *   { type: "text-delta", text: "The file says hi.\x1b[2J" }, // foreign escapes are removed
+ * ];
+ * for (const event of events) view.show(event);
  * view.finish();
+ * assert.equal(io.stdout(), "The file says hi.\n"); // the answer: stdout
+ * assert.match(io.stderr(), /fs/); // the tool call: stderr
  * ```
  */
 export class TurnView {

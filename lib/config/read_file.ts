@@ -12,6 +12,8 @@
  * @module
  */
 
+import { concatBytes } from "../util/bytes.ts";
+
 /** Largest config file read: 8 MiB (config files are a few KB; this is a wrong file). */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
@@ -100,11 +102,5 @@ export async function readConfigText(
     if (total > max) throw tooLarge(total);
     chunks.push(buffer.slice(0, n));
   }
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(chunks));
 }

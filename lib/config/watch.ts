@@ -86,18 +86,29 @@ async function attempt(load: () => Promise<LoadConfigResult>): Promise<ConfigUpd
  * replaced (atomic save) later is seen too.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { watchConfig } from "./watch.ts";
  * import { loadConfig } from "./load.ts";
- * const env = { HOME: "/home/ada" };
+ * const home = await Deno.makeTempDir();
+ * const configPath = `${home}/config.toml`;
+ * await Deno.writeTextFile(configPath, '[mcp]\nstartup_mode = "lazy"\n');
  * const stop = new AbortController();
- * for await (const update of watchConfig({
- *   load: () => loadConfig({ env }),
- *   configPath: "/home/ada/.config/mcpchat/config.toml",
+ * const updates = watchConfig({
+ *   load: () => loadConfig({ path: configPath, env: { HOME: home } }),
+ *   configPath,
  *   signal: stop.signal,
- * })) {
- *   console.log(update.ok ? "reloaded" : update.error.message);
- * }
+ * });
+ * const first = (await updates.next()).value;
+ * assert.equal(first?.ok && first.result.config.mcp.startup_mode, "lazy");
+ * // A typo saved in the editor: the next update is the error, with where it is.
+ * await Deno.writeTextFile(configPath, '[mcp]\nstartup_mode = "lazzy"\n');
+ * const second = (await updates.next()).value;
+ * assert.equal(second?.ok, false);
+ * assert.match(second?.ok === false ? second.error.message : "", /startup_mode/);
+ * stop.abort();
+ * assert.equal((await updates.next()).done, true);
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function* watchConfig(options: WatchConfigOptions): AsyncGenerator<ConfigUpdate> {

@@ -162,8 +162,18 @@ function findInCauses(error: unknown, test: (e: Error) => boolean): Error | unde
  * base_url points at a web page.
  *
  * @example
- * ```ts ignore
- * const guarded = htmlGuard(fetch, "local", "http://localhost:8080/v1");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { htmlGuard } from "./classify.ts";
+ * import { LlmHtmlResponseError } from "./errors.ts";
+ * // A base_url that points at a web server's page instead of an API (fetch is injected).
+ * const webPage = () =>
+ *   Promise.resolve(new Response("<html>…</html>", { headers: { "content-type": "text/html" } }));
+ * const guarded = htmlGuard(webPage, "local", "http://localhost:8080");
+ * await assert.rejects(guarded("http://localhost:8080/chat/completions"), LlmHtmlResponseError);
+ * // JSON passes through untouched.
+ * const api = () => Promise.resolve(Response.json({ ok: true }));
+ * assert.equal((await htmlGuard(api, "local", "http://localhost:8080/v1")("x")).status, 200);
  * ```
  */
 export function htmlGuard(

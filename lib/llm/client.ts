@@ -97,13 +97,35 @@ const OUTPUT_EVENTS = new Set(["text-delta", "reasoning-delta", "tool-call"]);
  * Provider-neutral LLM client.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { LlmClient } from "./client.ts";
- * const llm = new LlmClient({ config: { default: "anthropic" } });
- * for await (const ev of llm.chat({ messages: [{ role: "user", content: "hi" }] })) {
- *   if (ev.type === "text-delta") console.log(ev.text);
+ * // A model on 127.0.0.1 that speaks OpenAI's streaming format and always says "hi".
+ * const chunk = (delta: unknown, finish: string | null = null) =>
+ *   `data: ${JSON.stringify({
+ *     id: "c1", object: "chat.completion.chunk", created: 0, model: "tiny",
+ *     choices: [{ index: 0, delta, finish_reason: finish }],
+ *   })}\n\n`;
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response(chunk({ role: "assistant", content: "hi" }) + chunk({}, "stop") + "data: [DONE]\n\n", {
+ *     headers: { "content-type": "text/event-stream" },
+ *   }));
+ * const llm = new LlmClient({
+ *   config: {
+ *     default: "local",
+ *     backends: {
+ *       local: { type: "openai-compatible", base_url: `http://127.0.0.1:${server.addr.port}/v1`, model: "tiny" },
+ *     },
+ *   },
+ *   env: () => undefined, // keys are read through this (Deno.env by default)
+ * });
+ * let text = "";
+ * for await (const ev of llm.chat({ messages: [{ role: "user", content: "hello" }] })) {
+ *   if (ev.type === "text-delta") text += ev.text;
  * }
+ * assert.equal(text, "hi");
  * llm.close();
+ * await server.shutdown();
  * ```
  */
 export class LlmClient {

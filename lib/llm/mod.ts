@@ -9,12 +9,15 @@
  * `@ai-sdk/*` packages are imported by the first `chat()` of a backend.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { LlmClient } from "./mod.ts";
- * const llm = new LlmClient({ config: { default: "anthropic" } });
- * for await (const event of llm.chat({ messages: [{ role: "user", content: "Hello" }] })) {
- *   if (event.type === "text-delta") Deno.stdout.write(new TextEncoder().encode(event.text));
- * }
+ * // Which backends can answer, before any call (`LlmClient` has a streaming example).
+ * const env: Record<string, string> = { ANTHROPIC_API_KEY: "sk-test" };
+ * const llm = new LlmClient({ config: { default: "anthropic" }, env: (name) => env[name] });
+ * const anthropic = llm.status().find((b) => b.name === "anthropic");
+ * assert.deepEqual([anthropic?.configured, anthropic?.isDefault], [true, true]);
+ * assert.equal(llm.status().find((b) => b.name === "openai")?.missing, "set OPENAI_API_KEY");
  * llm.close();
  * ```
  *

@@ -157,12 +157,22 @@ function requestFor(b: ResolvedBackend, pageToken?: string): Request | undefined
  * Lists the models of `backend`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { listModels } from "./models.ts";
  * import { PricingTable } from "./pricing.ts";
  * import { resolveBackend } from "./config.ts";
  * const b = resolveBackend("ollama", { backends: { ollama: {} } }, () => undefined);
- * console.log(await listModels(b, fetch, new PricingTable()));
+ * // What Ollama's /api/tags answers (fetch is injected; the worker passes its pooled fetch).
+ * const ollama = (url: string | URL | Request) =>
+ *   Promise.resolve(
+ *     String(url).endsWith("/api/tags")
+ *       ? Response.json({ models: [{ name: "llama3.2:latest", model: "llama3.2:latest" }] })
+ *       : new Response(null, { status: 404 }),
+ *   );
+ * const list = await listModels(b, ollama, new PricingTable());
+ * assert.equal(list.source, "api"); // asked the server (not the built-in list)
+ * assert.deepEqual(list.models.map((m) => m.id), ["llama3.2:latest"]);
  * ```
  */
 export async function listModels(

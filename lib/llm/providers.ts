@@ -19,12 +19,14 @@ export type ModelFactory = (modelId: string) => LanguageModel;
  * bound to its settings and `fetch`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { loadProvider } from "./providers.ts";
  * import { resolveBackend } from "./config.ts";
  * const b = resolveBackend("anthropic", {}, () => "sk-test");
- * const factory = await loadProvider(b, fetch);
+ * const factory = await loadProvider(b, fetch); // the worker passes its pooled fetch
  * const model = factory("claude-sonnet-4-5");
+ * assert.equal(typeof model === "object" && model.modelId, "claude-sonnet-4-5");
  * ```
  */
 export async function loadProvider(

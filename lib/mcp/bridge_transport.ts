@@ -65,11 +65,47 @@ export function newSessionNumber(): number {
  * Bridges an SDK `Client` to a transport worker over a `MessagePort`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
- * import { WorkerBridgeTransport, newSessionNumber } from "./bridge_transport.ts";
- * const transport = new WorkerBridgeTransport(port, { server: "mem", session: newSessionNumber() });
- * await new Client({ name: "mcpchat", version: "0.1.0" }).connect(transport);
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { newSessionNumber, WorkerBridgeTransport } from "./bridge_transport.ts";
+ * import { type SessionOpener, serveTransport } from "./transport_relay.ts";
+ * // The transport worker's end of the port, served here by an in-memory server
+ * // (the worker opens a process or an HTTP connection instead).
+ * const inMemoryServer: SessionOpener = async (_spec, sink) => {
+ *   const server = new McpServer({ name: "mem", version: "1.0.0" });
+ *   server.registerTool("hello", {}, () => ({ content: [{ type: "text", text: "hi" }] }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   clientSide.onmessage = (message: object) => sink.message({ ...message });
+ *   await server.connect(serverSide);
+ *   await clientSide.start();
+ *   return {
+ *     session: {
+ *       send: (json) => clientSide.send(JSON.parse(json)),
+ *       close: async () => {
+ *         await server.close();
+ *         sink.closed("stopped", "MCP_STOPPED");
+ *       },
+ *     },
+ *   };
+ * };
+ * const { port1, port2 } = new MessageChannel();
+ * const stopWorkerSide = serveTransport(
+ *   port1,
+ *   { kind: "stdio", name: "mem", command: "mem", args: [], env: {} },
+ *   inMemoryServer,
+ * );
+ * const transport = new WorkerBridgeTransport(port2, { server: "mem", session: newSessionNumber() });
+ * const client = new Client({ name: "mcpchat", version: "0.1.0" });
+ * await client.connect(transport);
+ * const { tools } = await client.listTools();
+ * assert.deepEqual(tools.map((t: { name: string }) => t.name), ["hello"]);
+ * await client.close();
+ * await stopWorkerSide();
+ * port1.close();
+ * port2.close();
  * ```
  */
 export class WorkerBridgeTransport implements Transport {

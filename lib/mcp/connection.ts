@@ -160,11 +160,68 @@ const PAGE_LIMIT = 1000;
  * A connection to one MCP server.
  *
  * @example
- * ```ts ignore
- * import { ServerConnection } from "./connection.ts";
- * const conn = new ServerConnection({ name: "mem", config, ports, events, roots: () => [] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { z } from "zod";
+ * import { type SessionOpener, serveTransport } from "./transport_relay.ts";
+ * import type { TransportPortProvider } from "./connection.ts";
+ * import { type ConnectionEvents, ServerConnection } from "./connection.ts";
+ * // A calculator MCP server in memory, served the way the transport worker serves a
+ * // process: each `acquire` hands out a port whose other end relays to it.
+ * const calculator: SessionOpener = async (_spec, sink) => {
+ *   const server = new McpServer({ name: "calc", version: "1.0.0" });
+ *   server.registerTool("add", { inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }: { a: number; b: number }) => ({
+ *     content: [{ type: "text", text: String(a + b) }],
+ *   }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   clientSide.onmessage = (message: object) => sink.message({ ...message });
+ *   await server.connect(serverSide);
+ *   await clientSide.start();
+ *   return {
+ *     session: {
+ *       send: (json) => clientSide.send(JSON.parse(json)),
+ *       close: async () => {
+ *         await server.close();
+ *         sink.closed("stopped", "MCP_STOPPED");
+ *       },
+ *     },
+ *   };
+ * };
+ * const open = new Map<string, MessagePort[]>();
+ * const ports: TransportPortProvider = {
+ *   acquire: (name) => {
+ *     const { port1, port2 } = new MessageChannel();
+ *     serveTransport(port1, { kind: "stdio", name, command: name, args: [], env: {} }, calculator);
+ *     open.set(name, [port1, port2]);
+ *     return Promise.resolve(port2);
+ *   },
+ *   invalidate: () => {},
+ *   release: (name) => Promise.resolve(open.get(name)?.forEach((p) => p.close())),
+ * };
+ * const states: string[] = [];
+ * const events: ConnectionEvents = {
+ *   state: (_name, state) => void states.push(state.status),
+ *   notification: () => {},
+ *   toolsChanged: () => {},
+ *   promptsChanged: () => {},
+ *   resourcesChanged: () => {},
+ *   resourceUpdated: () => {},
+ *   connected: () => {},
+ * };
+ * const conn = new ServerConnection({
+ *   name: "calc",
+ *   config: { type: "stdio", command: "calc", args: [], env: {}, enabled: true },
+ *   ports,
+ *   events,
+ *   roots: () => [],
+ * });
  * await conn.connect();
  * const tools = await conn.listTools();
+ * assert.deepEqual(tools.map((t) => t.name), ["add"]);
+ * assert.equal(states.at(-1), "ready");
+ * await conn.disconnect();
  * ```
  */
 export class ServerConnection {

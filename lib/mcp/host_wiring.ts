@@ -143,11 +143,33 @@ const POOL_ID = "mcp-transports";
  * the manager plugin's host handlers.
  *
  * @example
- * ```ts ignore
- * import { McpTransportHost } from "./host_wiring.ts";
- * let manager!: PluginHandle;
- * const transports = new McpTransportHost({ emitToManager: (e, d, t) => manager.peer.emit(e, d, t) });
- * manager = await startPlugin({ ..., handlers: transports.handlers() });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AttachServerEvent, McpTransportHost } from "./host_wiring.ts";
+ * import { newSessionNumber, WorkerBridgeTransport } from "./bridge_transport.ts";
+ * import type { ServerConfig } from "./config.ts";
+ * const attached = Promise.withResolvers<AttachServerEvent>();
+ * const transports = new McpTransportHost({
+ *   module: new URL("../../plugins/mcp_transports.ts", import.meta.url),
+ *   // mcpchat sends these to the manager plugin, whose host calls are `transports.handlers()`.
+ *   emitToManager: (event, data) => {
+ *     if (event === "attach-server") attached.resolve(data as AttachServerEvent);
+ *   },
+ * });
+ * // `cat` stands in for a stdio server: it sends every message back.
+ * const config: ServerConfig = { type: "stdio", command: "cat", args: [], env: {}, enabled: true };
+ * await transports.spawn("echo", config);
+ * const { port } = await attached.promise;
+ * const bridge = new WorkerBridgeTransport(port, { server: "echo", session: newSessionNumber() });
+ * const echoed = Promise.withResolvers<unknown>();
+ * bridge.onmessage = echoed.resolve;
+ * await bridge.start();
+ * await bridge.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+ * assert.deepEqual(await echoed.promise, { jsonrpc: "2.0", method: "notifications/initialized" });
+ * assert.deepEqual(transports.running(), ["echo"]);
+ * await bridge.close();
+ * await transports.stopAll();
+ * port.close();
  * ```
  */
 export class McpTransportHost {
@@ -496,9 +518,15 @@ function union(
  * `undefined` when nothing executable is found.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveCommand } from "./host_wiring.ts";
- * resolveCommand("node", "/home/ada/.nvm/versions/node/v22/bin:/usr/bin"); // "/home/ada/.nvm/…/bin/node"
+ * const bin = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${bin}/my-server`, "#!/bin/sh\n", { mode: 0o755 });
+ * assert.equal(resolveCommand("my-server", `/no/such/dir:${bin}`), `${bin}/my-server`);
+ * assert.equal(resolveCommand("./server.js", "", "/home/ada/project"), "/home/ada/project/./server.js");
+ * assert.equal(resolveCommand("not-installed", bin), undefined);
+ * await Deno.remove(bin, { recursive: true });
  * ```
  */
 export function resolveCommand(command: string, path: string, cwd?: string): string | undefined {
@@ -524,9 +552,15 @@ export function resolveCommand(command: string, path: string, cwd?: string): str
  * Silently does nothing when the group is gone (or signalling is not allowed).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { killProcessGroup } from "./host_wiring.ts";
- * await killProcessGroup(12345);
+ * if (Deno.build.os !== "windows") {
+ *   // A child in its own process group (pgid = pid), as stdio servers are started.
+ *   const child = new Deno.Command("sleep", { args: ["30"], detached: true }).spawn();
+ *   await killProcessGroup(child.pid, 50);
+ *   assert.equal((await child.status).signal, "SIGTERM");
+ * }
  * ```
  */
 export async function killProcessGroup(pgid: number, graceMs = 300): Promise<void> {

@@ -32,12 +32,35 @@ export interface HttpSessionOptions {
  * Opens a streamable HTTP or SSE session and relays its messages.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { startHttpServer } from "../serve/http_server.ts";
  * import { openHttpSession } from "./http_session.ts";
- * const { session } = await openHttpSession(
- *   { kind: "http", name: "x", url: "http://127.0.0.1:3001/mcp" },
- *   { message: console.log, error: console.error, closed: () => {} },
+ * // A streamable HTTP MCP server on a free loopback port.
+ * const served = await startHttpServer({
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   maxBodyBytes: 1 << 20,
+ *   rateLimitPerSecond: 0,
+ *   createServer: () => ({ server: new McpServer({ name: "remote", version: "1.0.0" }), dispose() {} }),
+ * });
+ * const reply = Promise.withResolvers<unknown>();
+ * const { session, sessionId } = await openHttpSession(
+ *   { kind: "http", name: "remote", url: served.url },
+ *   { message: reply.resolve, error: () => {}, closed: () => {} },
  * );
+ * await session.send(JSON.stringify({
+ *   jsonrpc: "2.0",
+ *   id: 1,
+ *   method: "initialize",
+ *   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "0" } },
+ * }));
+ * const answer = await reply.promise as { id: number; result: { serverInfo: { name: string } } };
+ * assert.deepEqual([answer.id, answer.result.serverInfo.name], [1, "remote"]);
+ * assert.equal(sessionId, undefined); // the server assigns it with its first answer
+ * await session.close();
+ * await served.shutdown();
  * ```
  */
 export async function openHttpSession(

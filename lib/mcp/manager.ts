@@ -155,12 +155,52 @@ export type ToolTarget = { name: string } | { server: string; tool: string };
  * The MCP client of mcpchat.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { z } from "zod";
+ * import { type SessionOpener, serveTransport } from "./transport_relay.ts";
+ * import type { TransportPortProvider } from "./connection.ts";
  * import { McpManager } from "./manager.ts";
- * const manager = new McpManager({ servers: { mem: { command: "node", args: ["mem.js"] } }, ports });
+ * // A calculator MCP server in memory, served the way the transport worker serves a
+ * // process: each `acquire` hands out a port whose other end relays to it.
+ * const calculator: SessionOpener = async (_spec, sink) => {
+ *   const server = new McpServer({ name: "calc", version: "1.0.0" });
+ *   server.registerTool("add", { inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }: { a: number; b: number }) => ({
+ *     content: [{ type: "text", text: String(a + b) }],
+ *   }));
+ *   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ *   clientSide.onmessage = (message: object) => sink.message({ ...message });
+ *   await server.connect(serverSide);
+ *   await clientSide.start();
+ *   return {
+ *     session: {
+ *       send: (json) => clientSide.send(JSON.parse(json)),
+ *       close: async () => {
+ *         await server.close();
+ *         sink.closed("stopped", "MCP_STOPPED");
+ *       },
+ *     },
+ *   };
+ * };
+ * const open = new Map<string, MessagePort[]>();
+ * const ports: TransportPortProvider = {
+ *   acquire: (name) => {
+ *     const { port1, port2 } = new MessageChannel();
+ *     serveTransport(port1, { kind: "stdio", name, command: name, args: [], env: {} }, calculator);
+ *     open.set(name, [port1, port2]);
+ *     return Promise.resolve(port2);
+ *   },
+ *   invalidate: () => {},
+ *   release: (name) => Promise.resolve(open.get(name)?.forEach((p) => p.close())),
+ * };
+ * const manager = new McpManager({ servers: { calc: { command: "calc" } }, ports });
  * await manager.start();
  * const { tools } = await manager.listTools();
- * await manager.callTool({ name: tools[0].name, arguments: {} });
+ * assert.deepEqual(tools.map((t) => t.name), ["calc__add"]); // namespaced for the model
+ * const result = await manager.callTool({ name: "calc__add", arguments: { a: 2, b: 40 } });
+ * assert.deepEqual(result.content, [{ type: "text", text: "42" }]);
  * await manager.close();
  * ```
  */

@@ -13,11 +13,13 @@
  *   {@linkcode discoverServers}, {@linkcode McpOAuthProvider}.
  *
  * @example
- * ```ts ignore
- * import { McpTransportHost } from "./mod.ts";
- * const transports = new McpTransportHost({ emitToManager: (e, d, t) => manager.peer.emit(e, d, t) });
- * const manager = await startPlugin({ ...managerSpec, handlers: transports.handlers() });
- * await manager.peer.call("startServers", {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namespaceTools } from "./mod.ts";
+ * // The names the model sees for the servers' tools (the McpManager, McpTransportHost and
+ * // WorkerBridgeTransport examples run servers).
+ * const names = namespaceTools([{ server: "fs", tool: "read_file" }, { server: "mem", tool: "read_file" }]);
+ * assert.deepEqual([...names.fromModel.keys()], ["fs__read_file", "mem__read_file"]);
  * ```
  *
  * @module

@@ -182,9 +182,22 @@ export class McpOAuthProvider implements OAuthClientProvider {
  * without user interaction (conformance tests, machine-to-machine setups).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { followRedirectForCode } from "./oauth.ts";
- * const { code } = await followRedirectForCode(new URL("http://127.0.0.1:9000/authorize?..."));
+ * // An authorization endpoint that approves at once (fetch is injected).
+ * const approve = () =>
+ *   Promise.resolve(
+ *     new Response(null, {
+ *       status: 302,
+ *       headers: { location: "http://127.0.0.1:8976/oauth/callback?code=c0de&state=s1" },
+ *     }),
+ *   );
+ * const { code } = await followRedirectForCode(
+ *   new URL("https://auth.example.com/authorize?client_id=mcpchat&state=s1"),
+ *   approve,
+ * );
+ * assert.equal(code, "c0de");
  * ```
  */
 export async function followRedirectForCode(
@@ -207,9 +220,16 @@ export async function followRedirectForCode(
  * `client_secret_basic` with a secret, `private_key_jwt` with a PEM key.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { clientCredentialsProvider } from "./oauth.ts";
- * const p = await clientCredentialsProvider({ grant: "client_credentials", client_id: "svc", client_secret: "s" });
+ * const provider = await clientCredentialsProvider({
+ *   grant: "client_credentials",
+ *   client_id: "svc",
+ *   client_secret: "s3cret",
+ * });
+ * assert.equal((await provider.clientInformation())?.client_id, "svc");
+ * assert.deepEqual(provider.clientMetadata.grant_types, ["client_credentials"]);
  * ```
  */
 export async function clientCredentialsProvider(
@@ -251,12 +271,30 @@ export async function clientCredentialsProvider(
  * authenticating with `client_secret_basic`. Tokens stay in memory.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { crossAppAccessProvider } from "./oauth.ts";
- * const p = await crossAppAccessProvider("https://mcp.example.com/mcp", {
- *   grant: "cross_app_access", client_id: "app", client_secret: "s",
- *   idp_token_endpoint: "https://idp.example.com/token", idp_client_id: "app-at-idp", id_token: "eyJ…",
- * });
+ * // The resource names its authorization server; the identity provider exchanges the ID
+ * // token for an ID-JAG (fetch is injected).
+ * const fetch = (url: string | URL | Request) =>
+ *   Promise.resolve(
+ *     String(url) === "https://idp.example.com/token"
+ *       ? Response.json({ access_token: "id-jag-123", token_type: "N_A" })
+ *       : String(url).includes("/.well-known/oauth-protected-resource")
+ *       ? Response.json({ authorization_servers: ["https://auth.example.com"] })
+ *       : new Response(null, { status: 404 }),
+ *   );
+ * const provider = await crossAppAccessProvider("https://mcp.example.com/mcp", {
+ *   grant: "cross_app_access",
+ *   client_id: "app",
+ *   client_secret: "s3cret",
+ *   idp_token_endpoint: "https://idp.example.com/token",
+ *   idp_client_id: "app-at-idp",
+ *   id_token: "eyJ.id.token",
+ * }, { fetch });
+ * const request = await provider.prepareTokenRequest!("read");
+ * assert.equal(request?.get("grant_type"), "urn:ietf:params:oauth:grant-type:jwt-bearer");
+ * assert.equal(request?.get("assertion"), "id-jag-123");
  * ```
  */
 export async function crossAppAccessProvider(
@@ -360,12 +398,24 @@ export interface BrowserAuthorizeOptions {
  * one). Runs on the host (it needs `net` for the loopback port).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { authorizeInBrowser } from "./oauth.ts";
+ * // A free loopback port for the redirect (the default is 8976).
+ * const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const redirectUrl = `http://127.0.0.1:${probe.addr.port}/oauth/callback`;
+ * probe.close();
+ * const authUrl = new URL("https://auth.example.com/authorize?client_id=mcpchat&state=s1");
  * const { code } = await authorizeInBrowser(authUrl, {
- *   redirectUrl: "http://127.0.0.1:8976/oauth/callback",
- *   open: (u) => console.log(`Open ${u} to sign in`),
+ *   redirectUrl,
+ *   // A person would sign in in the browser; here the "browser" comes straight back.
+ *   open: async (url) => {
+ *     const back = await fetch(`${redirectUrl}?code=c0de&state=${url.searchParams.get("state")}`);
+ *     await back.body?.cancel();
+ *   },
+ *   timeoutMs: 10_000,
  * });
+ * assert.equal(code, "c0de");
  * ```
  */
 export async function authorizeInBrowser(

@@ -33,9 +33,25 @@ export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
  * resource at `url`. Never throws; an empty list when nothing is found.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { discoverAuthHosts } from "./oauth_discovery.ts";
- * await discoverAuthHosts("https://mcp.example.com/mcp"); // ["auth.example.com:443"]
+ * // What the resource and its authorization server publish (fetch is injected).
+ * const published: Record<string, unknown> = {
+ *   "https://mcp.example.com/.well-known/oauth-protected-resource/mcp": {
+ *     authorization_servers: ["https://auth.example.com"],
+ *   },
+ *   "https://auth.example.com/.well-known/oauth-authorization-server": {
+ *     token_endpoint: "https://auth.example.com/token",
+ *     registration_endpoint: "https://register.example.com/clients",
+ *   },
+ * };
+ * const fetch = (url: string) =>
+ *   Promise.resolve(url in published ? Response.json(published[url]) : new Response(null, { status: 404 }));
+ * assert.deepEqual(await discoverAuthHosts("https://mcp.example.com/mcp", { fetch }), [
+ *   "auth.example.com:443",
+ *   "register.example.com:443",
+ * ]);
  * ```
  */
 export async function discoverAuthHosts(
@@ -128,9 +144,24 @@ export async function discoverAuthHosts(
  * resource's origin when it names none (the 2025-03-26 convention).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { authorizationServerOf } from "./oauth_discovery.ts";
- * await authorizationServerOf("https://mcp.example.com/mcp"); // "https://auth.example.com"
+ * const fetch = (url: string) =>
+ *   Promise.resolve(
+ *     url === "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+ *       ? Response.json({ authorization_servers: ["https://auth.example.com"] })
+ *       : new Response(null, { status: 404 }),
+ *   );
+ * assert.equal(
+ *   await authorizationServerOf("https://mcp.example.com/mcp", { fetch }),
+ *   "https://auth.example.com",
+ * );
+ * // A resource that names none: its own origin.
+ * assert.equal(
+ *   await authorizationServerOf("https://other.example.com/mcp", { fetch }),
+ *   "https://other.example.com",
+ * );
  * ```
  */
 export async function authorizationServerOf(

@@ -22,10 +22,31 @@ export interface TransportHostCalls {
  * Port registry fed by host events.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { HostPortProvider } from "./port_provider.ts";
- * const ports = new HostPortProvider({ spawnTransport: (p) => ctx.call("spawnTransport", p), stopTransport: (p) => ctx.call("stopTransport", p) });
- * ctx.onEvent("attach-server", (e) => ports.attach(e as AttachServerEvent));
+ * import type { ServerConfig } from "./config.ts";
+ * // In the manager worker the calls go to the host (`ctx.call("spawnTransport", p)`) and
+ * // the port arrives with its `attach-server` event; here a host that attaches at once.
+ * const { port1, port2 } = new MessageChannel();
+ * const stopped: string[] = [];
+ * const ports: HostPortProvider = new HostPortProvider({
+ *   spawnTransport: ({ name }) => {
+ *     ports.attach({ name, generation: 1, port: port2 });
+ *     return Promise.resolve({ generation: 1 });
+ *   },
+ *   stopTransport: ({ name }) => Promise.resolve(void stopped.push(name)),
+ * });
+ * const config: ServerConfig = { type: "stdio", command: "cat", args: [], env: {}, enabled: true };
+ * assert.equal(await ports.acquire("echo", config), port2);
+ * // An older generation's port that arrives late is closed, not used.
+ * const late = new MessageChannel();
+ * ports.attach({ name: "echo", generation: 0, port: late.port1 });
+ * assert.equal(await ports.acquire("echo", config), port2);
+ * await ports.release("echo");
+ * assert.deepEqual(stopped, ["echo"]);
+ * port1.close();
+ * late.port2.close();
  * ```
  */
 export class HostPortProvider implements TransportPortProvider {

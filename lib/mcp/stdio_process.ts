@@ -60,14 +60,19 @@ export interface StdioProcessEvents {
  * A running stdio server.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { StdioProcess } from "./stdio_process.ts";
+ * // `cat` stands in for a server: it answers each line with itself.
+ * const { promise: firstLine, resolve } = Promise.withResolvers<string>();
  * const p = StdioProcess.spawn({ name: "cat", command: "cat" }, {
- *   onLine: (l) => console.log(l),
- *   onExit: (e) => console.log("exit", e.code),
+ *   onLine: resolve,
+ *   onExit: () => {},
  * });
- * await p.write('{"jsonrpc":"2.0","method":"x"}\n');
- * await p.stop();
+ * await p.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+ * assert.equal(await firstLine, '{"jsonrpc":"2.0","method":"notifications/initialized"}');
+ * const exit = await p.stop(); // closes stdin: cat ends by itself
+ * assert.deepEqual([exit.code, exit.requested], [0, true]);
  * ```
  */
 export class StdioProcess {

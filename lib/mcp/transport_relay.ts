@@ -59,13 +59,21 @@ export type SessionOpener = (
  * Opens a stdio session: spawns the process and relays its stdout lines.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { openStdioSession } from "./transport_relay.ts";
- * const { session } = await openStdioSession(
- *   { kind: "stdio", name: "x", command: "cat", args: [], env: {} },
- *   { message: console.log, error: console.error, closed: () => {} },
+ * // `cat` stands in for a server: it answers each message with itself.
+ * const { promise: reply, resolve } = Promise.withResolvers<unknown>();
+ * const closed: (string | undefined)[] = [];
+ * const { session, pid } = await openStdioSession(
+ *   { kind: "stdio", name: "echo", command: "cat", args: [], env: {} },
+ *   { message: resolve, error: () => {}, closed: (_reason, code) => closed.push(code) },
  * );
+ * assert.ok(pid! > 0);
+ * await session.send('{"jsonrpc":"2.0","id":1,"method":"ping"}');
+ * assert.equal(await reply, '{"jsonrpc":"2.0","id":1,"method":"ping"}');
  * await session.close();
+ * assert.deepEqual(closed, ["MCP_STOPPED"]);
  * ```
  */
 export function openStdioSession(
@@ -166,11 +174,48 @@ export function annotateDenial(line: string, sandbox: SandboxSummary): string {
  * worker shutdown).
  *
  * @example
- * ```ts ignore
- * import { serveTransport, openStdioSession } from "./transport_relay.ts";
- * const { port1 } = new MessageChannel();
- * const shutdown = serveTransport(port1, spec, openStdioSession);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PortLike, serveTransport, type SessionOpener } from "./transport_relay.ts";
+ * import type { FromTransport, ToTransport, TransportSpec } from "./port_protocol.ts";
+ * // The manager's end of the port, in memory.
+ * const posted: FromTransport[] = [];
+ * let arrived = () => {};
+ * const port: PortLike = {
+ *   onmessage: null,
+ *   postMessage: (m) => {
+ *     posted.push(m as FromTransport);
+ *     arrived();
+ *   },
+ * };
+ * const posts = (t: FromTransport["t"]) =>
+ *   new Promise<FromTransport[]>((resolve) => {
+ *     const check = () => {
+ *       const found = posted.filter((m) => m.t === t);
+ *       if (found.length) resolve(found);
+ *       else arrived = check;
+ *     };
+ *     check();
+ *   });
+ * const deliver = (data: ToTransport) => port.onmessage!({ data } as MessageEvent);
+ * // An echo server in memory (the worker passes `openStdioSession` or the HTTP opener).
+ * const echo: SessionOpener = (_spec, sink) =>
+ *   Promise.resolve({
+ *     session: {
+ *       send: (json) => Promise.resolve(sink.message(json)),
+ *       close: () => Promise.resolve(sink.closed("stopped", "MCP_STOPPED")),
+ *     },
+ *   });
+ * const spec: TransportSpec = { kind: "stdio", name: "echo", command: "echo", args: [], env: {} };
+ * const shutdown = serveTransport(port, spec, echo);
+ * deliver({ t: "start", s: 1 });
+ * await posts("started");
+ * deliver({ t: "send", s: 1, m: '{"jsonrpc":"2.0","id":1,"result":{}}' });
+ * assert.deepEqual(await posts("message"), [
+ *   { t: "message", s: 1, m: '{"jsonrpc":"2.0","id":1,"result":{}}' },
+ * ]);
  * await shutdown();
+ * assert.equal(posted.at(-1)?.t, "closed");
  * ```
  */
 export function serveTransport(

@@ -169,15 +169,21 @@ export class PluginHandle<Remote = Record<string, never>> implements ChildHandle
  * @throws {PluginStartError}
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { startPlugin } from "./host.ts";
- * const store = await startPlugin<{ ping: () => string }>({
- *   name: "store",
- *   module: new URL("../../plugins/store.ts", import.meta.url),
- *   permissions: { read: ["/data"], write: ["/data"] },
- *   init: { dataDir: "/data" },
- * });
- * await store.stop();
+ * import { configSpec } from "../../plugins/manifest.ts";
+ * import type { SurfaceOf } from "./define.ts";
+ * import type { configPlugin } from "../../plugins/config.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/config.toml`, '[mcp]\nstartup_mode = "eager"\n');
+ * // The config service: a worker that may read its config file and directory, nothing else.
+ * const spec = configSpec({ env: { HOME: dir }, configPath: `${dir}/config.toml` });
+ * const config = await startPlugin<SurfaceOf<typeof configPlugin>>(spec);
+ * const { config: loaded } = await config.peer.call("load", {});
+ * assert.equal(loaded.mcp.startup_mode, "eager");
+ * await config.stop();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startPlugin<Remote = Record<string, never>>(

@@ -8,15 +8,30 @@
  * {@linkcode PluginRef}.
  *
  * @example
- * ```ts ignore
- * // plugins/echo.ts
- * import "../lib/plugin/guard.ts";
- * import { definePlugin, serveWorker } from "../lib/plugin/mod.ts";
- * export const echoPlugin = definePlugin({
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { definePlugin, startPlugin, type SurfaceOf } from "./mod.ts";
+ * // Plugin side. In a worker module (plugins/echo.ts) it would be followed by
+ * // `serveWorker(echoPlugin)`, with `import "../lib/plugin/guard.ts"` first.
+ * const echoPlugin = definePlugin({
  *   name: "echo",
- *   start: () => ({ handlers: { echo: (p: { text: string }) => p.text } }),
+ *   start: (init: { prefix: string }) => ({
+ *     handlers: { echo: (p: { text: string }) => `${init.prefix}${p.text}` },
+ *   }),
  * });
- * serveWorker(echoPlugin);
+ * // Host side: inline here; a worker gets `module: new URL("../plugins/echo.ts", import.meta.url)`
+ * // and exactly its `permissions`.
+ * const echo = await startPlugin<SurfaceOf<typeof echoPlugin>>({
+ *   name: "echo",
+ *   module: new URL(import.meta.url),
+ *   mode: "inline",
+ *   loadDefinition: () => Promise.resolve(echoPlugin),
+ *   permissions: {},
+ *   init: { prefix: "> " },
+ *   heartbeat: false,
+ * });
+ * assert.equal(await echo.peer.call("echo", { text: "hi" }), "> hi");
+ * await echo.stop();
  * ```
  *
  * @module

@@ -37,13 +37,31 @@ export interface PluginRefOptions {
  * A stable, typed handle on a supervised plugin.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { PluginRef } from "./ref.ts";
+ * import { definePlugin, type SurfaceOf } from "./define.ts";
  * import { Supervisor } from "../supervisor/mod.ts";
- * const store = new PluginRef<StoreSurface>(() => storeSpec(config));
+ * const echoPlugin = definePlugin({
+ *   name: "echo",
+ *   start: (init: { prefix: string }) => ({
+ *     handlers: { echo: (p: { text: string }) => `${init.prefix}${p.text}` },
+ *   }),
+ * });
+ * // Inline here; mcpchat's services run in workers (`module` + `permissions`).
+ * const echo = new PluginRef<SurfaceOf<typeof echoPlugin>>({
+ *   name: "echo",
+ *   module: new URL(import.meta.url),
+ *   mode: "inline",
+ *   loadDefinition: () => Promise.resolve(echoPlugin),
+ *   permissions: {},
+ *   init: { prefix: "> " },
+ *   heartbeat: false,
+ * });
  * const root = new Supervisor({ name: "root" });
- * await root.start([store.childSpec()]);
- * await store.call("append", { sessionId, message });
+ * await root.start([echo.childSpec()]);
+ * assert.equal(await echo.call("echo", { text: "hi" }), "> hi");
+ * await root.stop();
  * ```
  */
 export class PluginRef<Remote = Record<string, never>> {

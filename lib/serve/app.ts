@@ -138,6 +138,19 @@ const REFACTOR_GOALS = [
 const startsWith = (options: readonly string[]) => (value: string | undefined) =>
   options.filter((o) => o.toLowerCase().startsWith((value ?? "").toLowerCase()));
 
+/** An optional prompt argument whose values complete from `options`. */
+const choice = (description: string, options: readonly string[]) =>
+  completable(z.string().optional().describe(description), startsWith(options));
+
+/** A prompt result of one user message. */
+const userPrompt = (description: string, text: string) => ({
+  description,
+  messages: [{ role: "user" as const, content: { type: "text" as const, text } }],
+});
+
+/** `code` in a markdown code block. */
+const fenced = (code: string, language = "") => `\`\`\`${language}\n${code}\n\`\`\``;
+
 function text(value: string): CallToolResult {
   return { content: [{ type: "text", text: value }] };
 }
@@ -161,9 +174,31 @@ function renderHistory(session: SessionSummary, messages: HistoryMessage[]): str
  * Builds the MCP server for one client.
  *
  * @example
- * ```ts ignore
- * const { server, dispose } = createServeApp({ backend, hub: new ServeHub() });
- * await server.connect(transport);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { createServeApp, ServeHub } from "./app.ts";
+ * import type { ServeBackend } from "./backend.ts";
+ * const unused = () => Promise.reject(new Error("not used here"));
+ * const backend: ServeBackend = {
+ *   chat: unused, newSession: unused, getHistory: unused, clearHistory: unused,
+ *   checkBackend: unused,
+ *   listSessions: () => Promise.resolve({ sessions: [], cursor: null }),
+ *   backends: () => Promise.resolve(["local"]),
+ *   listServers: () => Promise.resolve([{ name: "everything", status: "ready" }]),
+ * };
+ * const { server, dispose } = createServeApp({ backend, hub: new ServeHub(), version: "0.1.0" });
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ * const client = new Client({ name: "example", version: "0" });
+ * await client.connect(clientSide);
+ * const result = await client.callTool({ name: "list_servers", arguments: {} });
+ * assert.deepEqual(result.structuredContent, {
+ *   servers: [{ name: "everything", status: "ready" }],
+ * });
+ * await client.close();
+ * dispose();
  * ```
  */
 export function createServeApp(options: ServeAppOptions): { server: McpServer; dispose(): void } {
@@ -491,81 +526,51 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
     description: "Review code for bugs, risks and clarity.",
     argsSchema: {
       code: z.string().describe("The code to review"),
-      language: completable(
-        z.string().optional().describe("Programming language"),
-        startsWith(LANGUAGES),
-      ),
-      focus: completable(
-        z.string().optional().describe("What to focus on"),
-        startsWith(REVIEW_FOCUS),
-      ),
+      language: choice("Programming language", LANGUAGES),
+      focus: choice("What to focus on", REVIEW_FOCUS),
     },
-  }, (args: { code: string; language?: string; focus?: string }) => ({
-    description: "Code review",
-    messages: [{
-      role: "user",
-      content: {
-        type: "text",
-        text: `Review this ${args.language ?? ""} code${
-          args.focus ? ` with a focus on ${args.focus}` : ""
-        }. List concrete problems (with line references), why each matters, and a fix.\n\n\`\`\`${
-          args.language ?? ""
-        }\n${args.code}\n\`\`\``,
-      },
-    }],
-  }));
+  }, (args: { code: string; language?: string; focus?: string }) =>
+    userPrompt(
+      "Code review",
+      `Review this ${args.language ?? ""} code${
+        args.focus ? ` with a focus on ${args.focus}` : ""
+      }. List concrete problems (with line references), why each matters, and a fix.\n\n${
+        fenced(args.code, args.language)
+      }`,
+    ));
 
   server.registerPrompt("explain", {
     title: "Explain",
     description: "Explain code or a concept at a chosen level.",
     argsSchema: {
       topic: z.string().describe("Code or a concept to explain"),
-      level: completable(
-        z.string().optional().describe("beginner, intermediate or expert"),
-        startsWith(LEVELS),
-      ),
+      level: choice("beginner, intermediate or expert", LEVELS),
     },
-  }, (args: { topic: string; level?: string }) => ({
-    description: "Explanation",
-    messages: [{
-      role: "user",
-      content: {
-        type: "text",
-        text: `Explain the following for a${
-          args.level === "intermediate" || args.level === "expert" ? "n" : ""
-        } ${args.level ?? "intermediate"} reader, with a short example:\n\n${args.topic}`,
-      },
-    }],
-  }));
+  }, (args: { topic: string; level?: string }) =>
+    userPrompt(
+      "Explanation",
+      `Explain the following for a${
+        args.level === "intermediate" || args.level === "expert" ? "n" : ""
+      } ${args.level ?? "intermediate"} reader, with a short example:\n\n${args.topic}`,
+    ));
 
   server.registerPrompt("refactor", {
     title: "Refactor",
     description: "Refactor code towards a goal, keeping behaviour.",
     argsSchema: {
       code: z.string().describe("The code to refactor"),
-      goal: completable(
-        z.string().optional().describe("What the refactoring should achieve"),
-        startsWith(REFACTOR_GOALS),
-      ),
-      language: completable(
-        z.string().optional().describe("Programming language"),
-        startsWith(LANGUAGES),
-      ),
+      goal: choice("What the refactoring should achieve", REFACTOR_GOALS),
+      language: choice("Programming language", LANGUAGES),
     },
-  }, (args: { code: string; goal?: string; language?: string }) => ({
-    description: "Refactoring",
-    messages: [{
-      role: "user",
-      content: {
-        type: "text",
-        text: `Refactor this ${args.language ?? ""} code for ${
-          args.goal ?? "readability"
-        } without changing its behaviour. Show the new code, then explain each change.\n\n\`\`\`${
-          args.language ?? ""
-        }\n${args.code}\n\`\`\``,
-      },
-    }],
-  }));
+  }, (args: { code: string; goal?: string; language?: string }) =>
+    userPrompt(
+      "Refactoring",
+      `Refactor this ${args.language ?? ""} code for ${
+        args.goal ?? "readability"
+      } without changing its behaviour. Show the new code, then explain each change.\n\n${
+        fenced(args.code, args.language)
+      }`,
+    ));
 
   options.fixtures?.(server);
 

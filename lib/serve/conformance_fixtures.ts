@@ -13,9 +13,13 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import {
+  type CallToolResult,
   CreateMessageResultSchema,
+  type ElicitRequestFormParams,
   ElicitResultSchema,
+  type GetPromptResult,
   ListToolsRequestSchema,
+  type ServerNotification,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { ToolExtra } from "./app.ts";
@@ -48,80 +52,256 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }, { once: true });
   });
 
+/** Tools that answer every call with the same result. */
+const FIXED_TOOLS: Record<string, { description: string; result: CallToolResult }> = {
+  test_simple_text: {
+    description: "Fixture: one text block",
+    result: { content: [{ type: "text", text: "This is a simple text response for testing." }] },
+  },
+  test_image_content: {
+    description: "Fixture: one PNG image block",
+    result: { content: [{ type: "image", data: PNG_1PX, mimeType: "image/png" }] },
+  },
+  test_audio_content: {
+    description: "Fixture: one WAV audio block",
+    result: { content: [{ type: "audio", data: WAV_SILENCE, mimeType: "audio/wav" }] },
+  },
+  test_embedded_resource: {
+    description: "Fixture: an embedded text resource",
+    result: {
+      content: [{
+        type: "resource",
+        resource: {
+          uri: "test://embedded-resource",
+          mimeType: "text/plain",
+          text: "This is an embedded resource content.",
+        },
+      }],
+    },
+  },
+  test_multiple_content_types: {
+    description: "Fixture: text, image and resource blocks together",
+    result: {
+      content: [
+        { type: "text", text: "Multiple content types test:" },
+        { type: "image", data: PNG_1PX, mimeType: "image/png" },
+        {
+          type: "resource",
+          resource: {
+            uri: "test://mixed-content-resource",
+            mimeType: "application/json",
+            text: JSON.stringify({ test: "data", value: 123 }),
+          },
+        },
+      ],
+    },
+  },
+  test_error_handling: {
+    description: "Fixture: always fails",
+    result: {
+      content: [{ type: "text", text: "This tool intentionally returns an error for testing" }],
+      isError: true,
+    },
+  },
+};
+
+/** The fields of an elicitation form. */
+type FormFields = ElicitRequestFormParams["requestedSchema"]["properties"];
+
+/** Tools that ask the client's user a fixed form and report the answer. */
+const FIXED_ELICITATIONS: Record<
+  string,
+  { description: string; message: string; properties: FormFields }
+> = {
+  test_elicitation_sep1034_defaults: {
+    description: "Fixture: elicitation whose fields carry defaults (SEP-1034)",
+    message: "Please review and update the form fields with defaults",
+    properties: {
+      name: { type: "string", description: "User name", default: "John Doe" },
+      age: { type: "integer", description: "User age", default: 30 },
+      score: { type: "number", description: "User score", default: 95.5 },
+      status: {
+        type: "string",
+        description: "User status",
+        enum: ["active", "inactive", "pending"],
+        default: "active",
+      },
+      verified: { type: "boolean", description: "Verification status", default: true },
+    },
+  },
+  test_elicitation_sep1330_enums: {
+    description: "Fixture: elicitation with every enum form (SEP-1330)",
+    message: "Please select options from the enum fields",
+    properties: {
+      untitledSingle: {
+        type: "string",
+        description: "Select one option",
+        enum: ["option1", "option2", "option3"],
+      },
+      titledSingle: {
+        type: "string",
+        description: "Select one option with titles",
+        oneOf: [
+          { const: "value1", title: "First Option" },
+          { const: "value2", title: "Second Option" },
+          { const: "value3", title: "Third Option" },
+        ],
+      },
+      legacyEnum: {
+        type: "string",
+        description: "Select one option (legacy)",
+        enum: ["opt1", "opt2", "opt3"],
+        enumNames: ["Option One", "Option Two", "Option Three"],
+      },
+      untitledMulti: {
+        type: "array",
+        description: "Select multiple options",
+        minItems: 1,
+        maxItems: 3,
+        items: { type: "string", enum: ["option1", "option2", "option3"] },
+      },
+      titledMulti: {
+        type: "array",
+        description: "Select multiple options with titles",
+        minItems: 1,
+        maxItems: 3,
+        items: {
+          anyOf: [
+            { const: "value1", title: "First Choice" },
+            { const: "value2", title: "Second Choice" },
+            { const: "value3", title: "Third Choice" },
+          ],
+        },
+      },
+    },
+  },
+};
+
+/** Resources whose content never changes. */
+const FIXED_RESOURCES: {
+  name: string;
+  uri: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  body: { text: string } | { blob: string };
+}[] = [
+  {
+    name: "static-text",
+    uri: "test://static-text",
+    title: "Static text",
+    description: "Fixture: a text resource",
+    mimeType: "text/plain",
+    body: { text: "This is the content of the static text resource." },
+  },
+  {
+    name: "static-binary",
+    uri: "test://static-binary",
+    title: "Static binary",
+    description: "Fixture: a binary (PNG) resource",
+    mimeType: "image/png",
+    body: { blob: PNG_1PX },
+  },
+  {
+    name: "watched-resource",
+    uri: "test://watched-resource",
+    title: "Watched resource",
+    description: "Fixture: a resource to subscribe to",
+    mimeType: "text/plain",
+    body: { text: "Watched resource content" },
+  },
+];
+
+/** Prompts without arguments. */
+const FIXED_PROMPTS: Record<string, { title: string; description: string } & GetPromptResult> = {
+  test_simple_prompt: {
+    title: "Simple prompt",
+    description: "Fixture: a prompt without arguments",
+    messages: [{
+      role: "user",
+      content: { type: "text", text: "This is a simple prompt for testing." },
+    }],
+  },
+  test_prompt_with_image: {
+    title: "Prompt with image",
+    description: "Fixture: a prompt with an image",
+    messages: [
+      { role: "user", content: { type: "image", data: PNG_1PX, mimeType: "image/png" } },
+      { role: "user", content: { type: "text", text: "Please analyze the image above." } },
+    ],
+  },
+};
+
+/** Sends `notifications` one after another, 20 ms apart, as a long-running tool would. */
+async function notifyInSteps(extra: ToolExtra, notifications: ServerNotification[]) {
+  for (const [i, notification] of notifications.entries()) {
+    if (i > 0) await sleep(20, extra.signal);
+    await extra.sendNotification(notification);
+  }
+}
+
+/** Asks the client's user `message` with a form of `properties`; says what came back. */
+async function elicitAndReport(
+  extra: ToolExtra,
+  prefix: string,
+  message: string,
+  properties: FormFields,
+  required: string[] = [],
+): Promise<CallToolResult> {
+  const result = await extra.sendRequest({
+    method: "elicitation/create",
+    params: { message, requestedSchema: { type: "object", properties, required } },
+  }, ElicitResultSchema);
+  return {
+    content: [{
+      type: "text",
+      text: `${prefix}: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`,
+    }],
+  };
+}
+
 /**
  * Registers the conformance fixtures on `server`.
  *
  * @example
- * ```ts ignore
- * const { server } = createServeApp({ backend, hub, version, fixtures: addConformanceFixtures });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+ * import { addConformanceFixtures } from "./conformance_fixtures.ts";
+ * const server = new McpServer({ name: "fixtures", version: "0" });
+ * addConformanceFixtures(server);
+ * const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+ * await server.connect(serverSide);
+ * const client = new Client({ name: "example", version: "0" });
+ * await client.connect(clientSide);
+ * const result = await client.callTool({ name: "test_simple_text", arguments: {} });
+ * assert.deepEqual(result.content, [
+ *   { type: "text", text: "This is a simple text response for testing." },
+ * ]);
+ * await client.close();
  * ```
  */
 export function addConformanceFixtures(server: McpServer): void {
   const noArgs = {};
-  server.registerTool("test_simple_text", {
-    description: "Fixture: one text block",
-    inputSchema: noArgs,
-  }, () => ({ content: [{ type: "text", text: "This is a simple text response for testing." }] }));
-
-  server.registerTool("test_image_content", {
-    description: "Fixture: one PNG image block",
-    inputSchema: noArgs,
-  }, () => ({ content: [{ type: "image", data: PNG_1PX, mimeType: "image/png" }] }));
-
-  server.registerTool("test_audio_content", {
-    description: "Fixture: one WAV audio block",
-    inputSchema: noArgs,
-  }, () => ({ content: [{ type: "audio", data: WAV_SILENCE, mimeType: "audio/wav" }] }));
-
-  server.registerTool("test_embedded_resource", {
-    description: "Fixture: an embedded text resource",
-    inputSchema: noArgs,
-  }, () => ({
-    content: [{
-      type: "resource",
-      resource: {
-        uri: "test://embedded-resource",
-        mimeType: "text/plain",
-        text: "This is an embedded resource content.",
-      },
-    }],
-  }));
-
-  server.registerTool("test_multiple_content_types", {
-    description: "Fixture: text, image and resource blocks together",
-    inputSchema: noArgs,
-  }, () => ({
-    content: [
-      { type: "text", text: "Multiple content types test:" },
-      { type: "image", data: PNG_1PX, mimeType: "image/png" },
-      {
-        type: "resource",
-        resource: {
-          uri: "test://mixed-content-resource",
-          mimeType: "application/json",
-          text: JSON.stringify({ test: "data", value: 123 }),
-        },
-      },
-    ],
-  }));
+  for (const [name, { description, result }] of Object.entries(FIXED_TOOLS)) {
+    server.registerTool(name, { description, inputSchema: noArgs }, () => structuredClone(result));
+  }
 
   server.registerTool("test_tool_with_logging", {
     description: "Fixture: logs three messages while it runs",
     inputSchema: noArgs,
   }, async (_args: unknown, extra: ToolExtra) => {
-    for (
-      const [i, data] of [
-        "Tool execution started",
-        "Tool processing data",
-        "Tool execution completed",
-      ].entries()
-    ) {
-      if (i > 0) await sleep(20, extra.signal);
-      await extra.sendNotification({
+    await notifyInSteps(
+      extra,
+      ["Tool execution started", "Tool processing data", "Tool execution completed"].map((
+        data,
+      ) => ({
         method: "notifications/message",
         params: { level: "info", logger: "conformance", data },
-      });
-    }
+      })),
+    );
     return { content: [{ type: "text", text: "Tool with logging executed successfully" }] };
   });
 
@@ -130,23 +310,15 @@ export function addConformanceFixtures(server: McpServer): void {
     inputSchema: noArgs,
   }, async (_args: unknown, extra: ToolExtra) => {
     const progressToken = extra._meta?.progressToken ?? 0;
-    for (const progress of [0, 50, 100]) {
-      if (progress > 0) await sleep(20, extra.signal);
-      await extra.sendNotification({
+    await notifyInSteps(
+      extra,
+      [0, 50, 100].map((progress) => ({
         method: "notifications/progress",
         params: { progressToken, progress, total: 100, message: `step ${progress} of 100` },
-      });
-    }
+      })),
+    );
     return { content: [{ type: "text", text: String(progressToken) }] };
   });
-
-  server.registerTool("test_error_handling", {
-    description: "Fixture: always fails",
-    inputSchema: noArgs,
-  }, () => ({
-    content: [{ type: "text", text: "This tool intentionally returns an error for testing" }],
-    isError: true,
-  }));
 
   server.registerTool("test_sampling", {
     description: "Fixture: asks the client's model to complete a prompt",
@@ -165,132 +337,26 @@ export function addConformanceFixtures(server: McpServer): void {
     };
   });
 
-  server.registerTool("test_elicitation", {
-    description: "Fixture: asks the client's user for input",
-    inputSchema: { message: z.string().describe("The message to show the user") },
-  }, async (args: { message: string }, extra: ToolExtra) => {
-    const result = await extra.sendRequest({
-      method: "elicitation/create",
-      params: {
-        message: args.message,
-        requestedSchema: {
-          type: "object",
-          properties: { response: { type: "string", description: "User's response" } },
-          required: ["response"],
-        },
-      },
-    }, ElicitResultSchema);
-    return {
-      content: [{
-        type: "text",
-        text: `User response: action=${result.action}, content=${
-          JSON.stringify(result.content ?? {})
-        }`,
-      }],
-    };
-  });
+  server.registerTool(
+    "test_elicitation",
+    {
+      description: "Fixture: asks the client's user for input",
+      inputSchema: { message: z.string().describe("The message to show the user") },
+    },
+    (args: { message: string }, extra: ToolExtra) =>
+      elicitAndReport(extra, "User response", args.message, {
+        response: { type: "string", description: "User's response" },
+      }, ["response"]),
+  );
 
-  server.registerTool("test_elicitation_sep1034_defaults", {
-    description: "Fixture: elicitation whose fields carry defaults (SEP-1034)",
-    inputSchema: noArgs,
-  }, async (_args: unknown, extra: ToolExtra) => {
-    const result = await extra.sendRequest({
-      method: "elicitation/create",
-      params: {
-        message: "Please review and update the form fields with defaults",
-        requestedSchema: {
-          type: "object",
-          properties: {
-            name: { type: "string", description: "User name", default: "John Doe" },
-            age: { type: "integer", description: "User age", default: 30 },
-            score: { type: "number", description: "User score", default: 95.5 },
-            status: {
-              type: "string",
-              description: "User status",
-              enum: ["active", "inactive", "pending"],
-              default: "active",
-            },
-            verified: { type: "boolean", description: "Verification status", default: true },
-          },
-          required: [],
-        },
-      },
-    }, ElicitResultSchema);
-    return {
-      content: [{
-        type: "text",
-        text: `Elicitation completed: action=${result.action}, content=${
-          JSON.stringify(result.content ?? {})
-        }`,
-      }],
-    };
-  });
-
-  server.registerTool("test_elicitation_sep1330_enums", {
-    description: "Fixture: elicitation with every enum form (SEP-1330)",
-    inputSchema: noArgs,
-  }, async (_args: unknown, extra: ToolExtra) => {
-    const result = await extra.sendRequest({
-      method: "elicitation/create",
-      params: {
-        message: "Please select options from the enum fields",
-        requestedSchema: {
-          type: "object",
-          properties: {
-            untitledSingle: {
-              type: "string",
-              description: "Select one option",
-              enum: ["option1", "option2", "option3"],
-            },
-            titledSingle: {
-              type: "string",
-              description: "Select one option with titles",
-              oneOf: [
-                { const: "value1", title: "First Option" },
-                { const: "value2", title: "Second Option" },
-                { const: "value3", title: "Third Option" },
-              ],
-            },
-            legacyEnum: {
-              type: "string",
-              description: "Select one option (legacy)",
-              enum: ["opt1", "opt2", "opt3"],
-              enumNames: ["Option One", "Option Two", "Option Three"],
-            },
-            untitledMulti: {
-              type: "array",
-              description: "Select multiple options",
-              minItems: 1,
-              maxItems: 3,
-              items: { type: "string", enum: ["option1", "option2", "option3"] },
-            },
-            titledMulti: {
-              type: "array",
-              description: "Select multiple options with titles",
-              minItems: 1,
-              maxItems: 3,
-              items: {
-                anyOf: [
-                  { const: "value1", title: "First Choice" },
-                  { const: "value2", title: "Second Choice" },
-                  { const: "value3", title: "Third Choice" },
-                ],
-              },
-            },
-          },
-          required: [],
-        },
-      },
-    }, ElicitResultSchema);
-    return {
-      content: [{
-        type: "text",
-        text: `Elicitation completed: action=${result.action}, content=${
-          JSON.stringify(result.content ?? {})
-        }`,
-      }],
-    };
-  });
+  for (const [name, { description, message, properties }] of Object.entries(FIXED_ELICITATIONS)) {
+    server.registerTool(
+      name,
+      { description, inputSchema: noArgs },
+      (_args: unknown, extra: ToolExtra) =>
+        elicitAndReport(extra, "Elicitation completed", message, properties),
+    );
+  }
 
   server.registerTool("test_reconnection", {
     description:
@@ -339,23 +405,11 @@ export function addConformanceFixtures(server: McpServer): void {
   }
 
   // ── resources ─────────────────────────────────────────────────────────
-  server.registerResource("static-text", "test://static-text", {
-    title: "Static text",
-    description: "Fixture: a text resource",
-    mimeType: "text/plain",
-  }, (uri: URL) => ({
-    contents: [{
-      uri: uri.href,
-      mimeType: "text/plain",
-      text: "This is the content of the static text resource.",
-    }],
-  }));
-
-  server.registerResource("static-binary", "test://static-binary", {
-    title: "Static binary",
-    description: "Fixture: a binary (PNG) resource",
-    mimeType: "image/png",
-  }, (uri: URL) => ({ contents: [{ uri: uri.href, mimeType: "image/png", blob: PNG_1PX }] }));
+  for (const { name, uri, title, description, mimeType, body } of FIXED_RESOURCES) {
+    server.registerResource(name, uri, { title, description, mimeType }, (href: URL) => ({
+      contents: [{ uri: href.href, mimeType, ...body }],
+    }));
+  }
 
   server.registerResource(
     "template",
@@ -378,24 +432,14 @@ export function addConformanceFixtures(server: McpServer): void {
     }),
   );
 
-  server.registerResource("watched-resource", "test://watched-resource", {
-    title: "Watched resource",
-    description: "Fixture: a resource to subscribe to",
-    mimeType: "text/plain",
-  }, (uri: URL) => ({
-    contents: [{ uri: uri.href, mimeType: "text/plain", text: "Watched resource content" }],
-  }));
-
   // ── prompts ───────────────────────────────────────────────────────────
-  server.registerPrompt("test_simple_prompt", {
-    title: "Simple prompt",
-    description: "Fixture: a prompt without arguments",
-  }, () => ({
-    messages: [{
-      role: "user",
-      content: { type: "text", text: "This is a simple prompt for testing." },
-    }],
-  }));
+  for (const [name, { title, description, messages }] of Object.entries(FIXED_PROMPTS)) {
+    server.registerPrompt(
+      name,
+      { title, description },
+      () => ({ messages: structuredClone(messages) }),
+    );
+  }
 
   server.registerPrompt("test_prompt_with_arguments", {
     title: "Prompt with arguments",
@@ -438,16 +482,6 @@ export function addConformanceFixtures(server: McpServer): void {
         role: "user",
         content: { type: "text", text: "Please process the embedded resource above." },
       },
-    ],
-  }));
-
-  server.registerPrompt("test_prompt_with_image", {
-    title: "Prompt with image",
-    description: "Fixture: a prompt with an image",
-  }, () => ({
-    messages: [
-      { role: "user", content: { type: "image", data: PNG_1PX, mimeType: "image/png" } },
-      { role: "user", content: { type: "text", text: "Please analyze the image above." } },
     ],
   }));
 }

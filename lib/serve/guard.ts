@@ -8,6 +8,7 @@
  * @module
  */
 
+import { concatBytes } from "../util/bytes.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 
 /** Host names that mean "this machine". */
@@ -203,13 +204,7 @@ export async function readBodyCapped(request: Request, limit: number): Promise<s
     }
     parts.push(value);
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(parts));
 }
 
 /** The refusal for a body over the cap. */

@@ -83,10 +83,30 @@ const isRequest = (m: JsonRpcLike) => typeof m.method === "string" && m.id !== u
  * Starts serving. Resolves once the socket listens.
  *
  * @example
- * ```ts ignore
- * const handle = await startHttpServer({ hostname: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20,
- *   rateLimitPerSecond: 50, createServer: () => createServeApp({...}) });
- * console.log(handle.url);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+ * import { startHttpServer } from "./http_server.ts";
+ * const handle = await startHttpServer({
+ *   hostname: "127.0.0.1",
+ *   port: 0, // the system picks a free one
+ *   maxBodyBytes: 1 << 20,
+ *   rateLimitPerSecond: 50,
+ *   createServer: () => {
+ *     const server = new McpServer({ name: "hello", version: "0" });
+ *     server.registerTool("hello", {}, () => ({ content: [{ type: "text", text: "hi" }] }));
+ *     return { server, dispose() {} };
+ *   },
+ * });
+ * assert.equal(handle.url, `http://127.0.0.1:${handle.port}/mcp`);
+ * const client = new Client({ name: "example", version: "0" });
+ * await client.connect(new StreamableHTTPClientTransport(new URL(handle.url)));
+ * const { tools } = await client.listTools();
+ * assert.deepEqual(tools.map((t: { name: string }) => t.name), ["hello"]);
+ * assert.equal(handle.sessions(), 1);
+ * await client.close();
  * await handle.shutdown();
  * ```
  */

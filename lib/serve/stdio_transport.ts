@@ -146,8 +146,14 @@ export class LineTransport implements Transport {
  * The transport on this process's stdin and stdout.
  *
  * @example
- * ```ts ignore
- * await server.connect(stdioTransport());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LineTransport, stdioTransport } from "./stdio_transport.ts";
+ * // `mcpchat serve --stdio` does `await server.connect(stdioTransport())`; reading is
+ * // started by `connect`, so building one touches neither stream yet.
+ * const transport = stdioTransport();
+ * assert.ok(transport instanceof LineTransport);
+ * await transport.close();
  * ```
  */
 export function stdioTransport(): LineTransport {

@@ -191,7 +191,23 @@ export async function* tracedStream<T>(
     yield* source;
     return;
   }
-  const t = await telemetry();
+  yield* spanned(await telemetry(), spec, source[Symbol.asyncIterator](), onChunk, parent);
+}
+
+/**
+ * Pulls `iterator` to its end inside one span (the source is pulled in the
+ * span's context, so what it calls becomes the span's child); the span ends
+ * with the iteration, its error, or the consumer breaking out (which closes
+ * the source too). The one loop behind {@linkcode tracedStream} and
+ * {@linkcode tracedTurn}.
+ */
+async function* spanned<T, R>(
+  t: Telemetry,
+  spec: OperationSpec,
+  iterator: AsyncIterator<T, R, undefined>,
+  onChunk?: (chunk: T, span: Span) => void,
+  parent?: string,
+): AsyncGenerator<T, R, undefined> {
   const started = performance.now();
   const span = t.tracer.startSpan(
     spec.span,
@@ -199,7 +215,6 @@ export async function* tracedStream<T>(
     parentContext(t.api, parent),
   );
   const inside = t.api.trace.setSpan(t.api.context.active(), span);
-  const iterator = source[Symbol.asyncIterator]();
   let failure: unknown;
   let done = false;
   try {
@@ -207,7 +222,7 @@ export async function* tracedStream<T>(
       const step = await t.api.context.with(inside, () => iterator.next());
       if (step.done) {
         done = true;
-        break;
+        return step.value;
       }
       onChunk?.(step.value, span);
       yield step.value;
@@ -217,7 +232,6 @@ export async function* tracedStream<T>(
     failure = error;
     throw error;
   } finally {
-    // The consumer broke out early: close the source too.
     if (!done) await iterator.return?.();
     finish(t, spec, span, started, failure);
   }
@@ -330,33 +344,11 @@ export async function* tracedTurn<T, R>(
   attributes: Attributes = {},
 ): AsyncGenerator<T, R, undefined> {
   if (!telemetryEnabled()) return yield* turn;
-  const t = await telemetry();
   const spec: OperationSpec = {
     span: "mcpchat.turn",
     metric: "mcpchat.turn",
     counter: "count",
     attributes,
   };
-  const started = performance.now();
-  const span = t.tracer.startSpan(spec.span, { attributes });
-  const inside = t.api.trace.setSpan(t.api.context.active(), span);
-  let failure: unknown;
-  let done = false;
-  try {
-    while (true) {
-      const step = await t.api.context.with(inside, () => turn.next());
-      if (step.done) {
-        done = true;
-        return step.value;
-      }
-      yield step.value;
-    }
-  } catch (error) {
-    done = true;
-    failure = error;
-    throw error;
-  } finally {
-    if (!done) await turn.return(undefined as R);
-    finish(t, spec, span, started, failure);
-  }
+  return yield* spanned(await telemetry(), spec, turn);
 }

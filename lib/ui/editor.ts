@@ -149,11 +149,25 @@ const OWN_CONTINUE_MS = 2_000;
  * A line editor.
  *
  * @example
- * ```ts ignore
- * const editor = new LineEditor(denoTerminal(), { history });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EditorTerminal, LineEditor } from "./editor.ts";
+ * // A terminal in memory: the keys `h`, `i`, Enter (the REPL passes `denoTerminal()`).
+ * let drawn = "";
+ * const term: EditorTerminal = {
+ *   input: ReadableStream.from([new TextEncoder().encode("hi\r")]),
+ *   setRaw: () => {},
+ *   write: (text) => void (drawn += text),
+ *   columns: () => 80,
+ * };
+ * const entries: string[] = [];
+ * const editor = new LineEditor(term, { history: { entries, add: (l) => entries.push(l) } });
  * editor.start();
  * const result = await editor.read({ prompt: "› ", history: true });
  * editor.close();
+ * assert.deepEqual(result, { kind: "line", text: "hi" });
+ * assert.deepEqual(entries, ["hi"]);
+ * assert.ok(drawn.includes("› "));
  * ```
  */
 export class LineEditor {
@@ -1111,8 +1125,14 @@ export function commonPrefix(items: readonly string[]): string {
  * The process's terminal for the editor: stdin in raw mode, drawing on stdout.
  *
  * @example
- * ```ts ignore
- * const editor = new LineEditor(denoTerminal(), { history });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denoTerminal } from "./editor.ts";
+ * // `new LineEditor(denoTerminal(), { history })` in the REPL; `start()` puts stdin in raw
+ * // mode, so a non-terminal only gets looked at here.
+ * const term = denoTerminal();
+ * assert.equal(term.input, Deno.stdin.readable);
+ * assert.ok(term.columns() > 0); // $COLUMNS, or 80, when stdout is no terminal
  * ```
  */
 export function denoTerminal(): EditorTerminal {

@@ -84,8 +84,17 @@ export function stopPlan(read: (pid: number | "self") => ProcStat | undefined): 
  * once when there is no job control to come back from.
  *
  * @example
- * ```ts ignore
- * if (!suspendJob()) console.error("no job control here");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ProcStat, stopPlan } from "./job_control.ts";
+ * // The REPL does `if (!suspendJob()) say("no job control here")`; run here, it would stop
+ * // this very process. What it acts on is `stopPlan` for this process, read from /proc:
+ * // mcpchat started directly in a tmux pane leads its own group under no shell, so
+ * // suspendJob() stops nothing and returns false.
+ * const procs: Record<string, ProcStat> = {
+ *   self: { pid: 30, ppid: 1, pgrp: 30, session: 30 },
+ * };
+ * assert.deepEqual(stopPlan((pid) => procs[pid]), { kind: "none" });
  * ```
  */
 export function suspendJob(): boolean {

@@ -137,7 +137,7 @@ Deno.test("doctor and /mcp servers show a server with tools set aside as degrade
   const pty = await PtySession.start(["--config", config], { env });
   await pty.waitFor("› ");
   await pty.type("/mcp tools\r");
-  let at = await pty.waitFor(/good +fine/);
+  let at = await pty.waitFor(/good(?:__| )fine/);
   await pty.type("/mcp servers\r");
   at = await pty.waitFor(/deep .*degraded: 1 tool set aside/, at);
   await pty.type("\x04");

@@ -91,7 +91,7 @@ Deno.test("REPL editor: Tab completes /al to /alias, a server name, a prompt and
     await pty.type("\x15/mcp tools ev\t");
     mark = await pty.waitFor("/mcp tools everything ", mark);
     await pty.type("\r");
-    mark = await pty.waitFor(/everything +echo/, mark);
+    mark = await pty.waitFor(/everything(?:__| )echo/, mark);
     // A prompt's name, its arguments, and their values from the server (completion/complete).
     await pty.type("/mcp prompt everything compl\t");
     mark = await pty.waitFor("/mcp prompt everything completable-prompt ", mark);

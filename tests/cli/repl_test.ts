@@ -142,7 +142,7 @@ async function waitForTool(pty: PtySession, tool: string, from: number): Promise
     await pty.type("/mcp tools everything\r");
     mark = await pty.waitFor(
       // deno-lint-ignore no-control-regex -- the editor's cursor codes follow the prompt
-      /everything(?:__| +)[\w-]+[^\n]*\n(?:[^\n]*\n)*?[^\n]*› (?:\r|\x1b\[[\d;?]*[A-Za-z])*$/,
+      /everything(?:__| )[\w-]+[^\n]*\n(?:[^\n]*\n)*?[^\n]*› (?:\r|\x1b\[[\d;?]*[A-Za-z])*$/,
       mark,
     );
     if (pty.output.slice(mark).includes(tool)) return pty.output.length;

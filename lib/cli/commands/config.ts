@@ -12,8 +12,29 @@ import { configServiceFailure } from "../runtime.ts";
  * Runs a `config` subcommand.
  *
  * @example
- * ```ts ignore
- * await configCommand(ctx, ["validate", "config.toml"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { configCommand } from "./config.ts";
+ * // `mcpchat --config FILE config validate`, for a file with a typo in it.
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/config.toml`, '[mcp]\nstartup_mode = "eagre"\n');
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${dir}/config.toml`, "config", "validate"]),
+ *   io,
+ *   env: { HOME: dir, XDG_CONFIG_HOME: `${dir}/config`, XDG_DATA_HOME: `${dir}/data` },
+ *   cwd: dir,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * assert.equal(await configCommand(ctx, ["validate"]), 2);
+ * assert.match(io.stderr(), /config.toml:2:\d+/); // names the file, line and column
+ * await ctx.shutdown();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function configCommand(ctx: CommandContext, words: string[]): Promise<number> {

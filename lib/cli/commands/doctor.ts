@@ -27,8 +27,32 @@ export interface DoctorCheck {
  * Runs every check; exits 1 when one fails (warnings alone exit 0).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { doctorCommand } from "./doctor.ts";
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "doctor", "--json"]),
+ *   io,
+ *   env: { HOME: home, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
  * const code = await doctorCommand(ctx);
+ * const { ok, checks } = JSON.parse(io.stdout());
+ * assert.equal(code, ok ? 0 : 1);
+ * const names = checks.map((c: { name: string }) => c.name);
+ * assert.ok(names.includes("config file") && names.includes("health"));
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function doctorCommand(ctx: CommandContext): Promise<number> {
@@ -71,13 +95,14 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
       detail: exists ? `${path} is valid` : `no file at ${path}: defaults apply`,
     });
   } catch (error) {
-    add({
-      area: "config",
-      name: "config file",
-      status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
-      fix: "correct the file at the line and column shown (mcpchat config validate)",
-    });
+    add(
+      failure(
+        "config",
+        "config file",
+        error,
+        "correct the file at the line and column shown (mcpchat config validate)",
+      ),
+    );
   }
   if (config) {
     await checkStore(ctx, config, add);
@@ -115,6 +140,17 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   return failed ? ExitCode.Runtime : ExitCode.Ok;
 }
 
+/** A failed check that says what went wrong: the error's message. */
+function failure(
+  area: DoctorCheck["area"],
+  name: string,
+  error: unknown,
+  fix?: string,
+): DoctorCheck {
+  const detail = error instanceof Error ? error.message : String(error);
+  return { area, name, status: "fail", detail, fix };
+}
+
 async function checkStore(
   ctx: CommandContext,
   config: Config,
@@ -132,13 +168,14 @@ async function checkStore(
       fix: info.warnings.length ? "see the warning; e.g. chmod 700 the data directory" : undefined,
     });
   } catch (error) {
-    add({
-      area: "store",
-      name: "sessions",
-      status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
-      fix: "move the file aside or set MCPCHAT_DATA_DIR to another directory",
-    });
+    add(
+      failure(
+        "store",
+        "sessions",
+        error,
+        "move the file aside or set MCPCHAT_DATA_DIR to another directory",
+      ),
+    );
   }
 }
 
@@ -188,12 +225,7 @@ async function checkBackends(
       });
     }
   } catch (error) {
-    add({
-      area: "llm",
-      name: "llm service",
-      status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
-    });
+    add(failure("llm", "llm service", error));
   }
 }
 
@@ -318,13 +350,7 @@ async function checkServers(
           : { area: "mcp", name, status: "fail", detail: info.status },
       );
     } catch (error) {
-      add({
-        area: "mcp",
-        name,
-        status: "fail",
-        detail: error instanceof Error ? error.message : String(error),
-        fix: `check mcp.servers.${name} (mcpchat servers test ${name})`,
-      });
+      add(failure("mcp", name, error, `check mcp.servers.${name} (mcpchat servers test ${name})`));
     }
   }));
 }

@@ -18,8 +18,29 @@ import type { HealthReport } from "../../health/types.ts";
  * `/health`: checks now and prints the table (stdout).
  *
  * @example
- * ```ts ignore
- * await showHealth(runtime, config, io);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { showHealth } from "./health.ts";
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`]),
+ *   io,
+ *   env: { HOME: home, XDG_CONFIG_HOME: `${home}/config`, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * await showHealth(await ctx.runtime(), await ctx.config(), io);
+ * assert.match(io.stdout(), /config/); // the config service's row
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function showHealth(runtime: Runtime, config: Config, io: Output): Promise<void> {
@@ -43,8 +64,31 @@ export function isHealthy(report: HealthReport): boolean {
  * restarts and alerts since start). Exits 1 when something is unhealthy.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { healthCommand } from "./health.ts";
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "health", "--json"]),
+ *   io,
+ *   env: { HOME: home, XDG_CONFIG_HOME: `${home}/config`, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
  * const code = await healthCommand(ctx, []);
+ * const report = JSON.parse(io.stdout());
+ * assert.equal(code, report.ok ? 0 : 1);
+ * assert.ok(report.workers.some((w: { id: string }) => w.id === "store"));
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function healthCommand(ctx: CommandContext, words: string[]): Promise<number> {
@@ -81,8 +125,30 @@ export async function healthCommand(ctx: CommandContext, words: string[]): Promi
  * service over a threshold.
  *
  * @example
- * ```ts ignore
- * const { status, detail } = await doctorHealth(runtime, config);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { doctorHealth } from "./health.ts";
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "doctor"]),
+ *   io,
+ *   env: { HOME: home, XDG_CONFIG_HOME: `${home}/config`, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * const { status, detail } = await doctorHealth(await ctx.runtime(), await ctx.config());
+ * assert.equal(status, "ok");
+ * assert.match(detail, /services watched \(heap ≤ 100 MB/);
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function doctorHealth(

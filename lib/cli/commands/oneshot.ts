@@ -25,8 +25,53 @@ import { configMayNameServers } from "../runtime.ts";
  * Runs `-p`. Resolves with the exit code.
  *
  * @example
- * ```ts ignore
- * const code = await oneShot(ctx);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { oneShot } from "./oneshot.ts";
+ * // A model on 127.0.0.1 that speaks OpenAI's streaming format and always says "hi".
+ * const chunk = (delta: unknown, finish: string | null = null) =>
+ *   `data: ${JSON.stringify({
+ *     id: "c1", object: "chat.completion.chunk", created: 0, model: "tiny",
+ *     choices: [{ index: 0, delta, finish_reason: finish }],
+ *   })}\n\n`;
+ * const model = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response(chunk({ role: "assistant", content: "hi" }) + chunk({}, "stop") + "data: [DONE]\n\n", {
+ *     headers: { "content-type": "text/event-stream" },
+ *   }));
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${home}/config.toml`, `
+ * [session]
+ * data_dir = "${home}/data"
+ * [llm]
+ * default = "local"
+ * [llm.backends.local]
+ * type = "openai-compatible"
+ * base_url = "http://127.0.0.1:${model.addr.port}/v1"
+ * model = "tiny"
+ * `);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   // mcpchat --config FILE -p "hello" --output-format json --no-save
+ *   args: parseCommandLine([
+ *     "--config", `${home}/config.toml`, "-p", "hello", "--output-format", "json", "--no-save",
+ *   ]),
+ *   io,
+ *   env: { HOME: home },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * assert.equal(await oneShot(ctx), 0);
+ * const result = JSON.parse(io.stdout());
+ * assert.equal(result.answer, "hi");
+ * assert.deepEqual(result.tool_calls, []);
+ * await ctx.shutdown();
+ * await model.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function oneShot(ctx: CommandContext): Promise<number> {

@@ -37,8 +37,34 @@ import { serverRequestHandlers } from "../server_requests.ts";
  * Runs the REPL until the user leaves.
  *
  * @example
- * ```ts ignore
- * await startRepl(ctx, { onInterrupt });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * // `startRepl(ctx, { onInterrupt })` reads the terminal (or lines piped to stdin), so here
+ * // it runs the way a person starts it: mcpchat, with two lines typed.
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const main = new URL("../../../main.ts", import.meta.url).pathname;
+ * const child = new Deno.Command(Deno.execPath(), {
+ *   args: ["run", "-q", "--no-prompt", "-A", main, "--config", `${home}/config.toml`],
+ *   // Its own config, data and history directories; the rest of this environment (the
+ *   // Deno cache under HOME included) as it is.
+ *   env: {
+ *     XDG_CONFIG_HOME: `${home}/config`,
+ *     XDG_DATA_HOME: `${home}/data`,
+ *     XDG_STATE_HOME: `${home}/state`,
+ *     NO_COLOR: "1",
+ *   },
+ *   stdin: "piped",
+ *   stdout: "piped",
+ *   stderr: "piped",
+ * }).spawn();
+ * const typing = child.stdin.getWriter();
+ * await typing.write(new TextEncoder().encode("/help\n/exit\n"));
+ * await typing.close();
+ * const { code, stdout } = await child.output();
+ * assert.equal(code, 0);
+ * assert.match(new TextDecoder().decode(stdout), /\/exit/); // /help listed the commands
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function startRepl(

@@ -37,8 +37,39 @@ export const MCP_USAGE = `/mcp servers | saved | tools [SERVER] | tool SERVER TO
  * Builds `/mcp`. `manager()` starts the MCP manager on first use.
  *
  * @example
- * ```ts ignore
- * commands.push(mcpSlashCommand(ctx, config, () => runtime.mcp(config)));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { ConfigSchema } from "../../config/schema.ts";
+ * import { mcpSlashCommand } from "./repl_mcp.ts";
+ * // A home where Cursor is set up with one server.
+ * const home = await Deno.makeTempDir();
+ * await Deno.mkdir(`${home}/.cursor`);
+ * await Deno.writeTextFile(
+ *   `${home}/.cursor/mcp.json`,
+ *   '{"mcpServers":{"mem":{"command":"npx","args":["-y","@modelcontextprotocol/server-memory"]}}}',
+ * );
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine([]),
+ *   io,
+ *   env: { HOME: home },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * const config = ConfigSchema.parse({});
+ * // The REPL passes `() => runtime.mcp(config)`; these subcommands never start it.
+ * const mcp = mcpSlashCommand(ctx, config, () => Promise.reject(new Error("not started here")));
+ * const signal = new AbortController().signal;
+ * await mcp.run(["discover"], signal);
+ * assert.match(io.stdout(), /^mem .*npx -y @modelcontextprotocol\/server-memory/m);
+ * await mcp.run(["tools"], signal);
+ * assert.match(io.stderr(), /no MCP servers configured \(mcpchat servers add, or \/mcp discover\)/);
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export function mcpSlashCommand(

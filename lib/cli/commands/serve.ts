@@ -31,8 +31,15 @@ export const TOKEN_VARIABLE = "MCPCHAT_MCP_SERVER_TOKEN";
  * @throws {CommandError} exit code 2 for a bad port, or a non-loopback address without a token
  *
  * @example
- * ```ts ignore
- * const init = serveInit(config, { port: "0" }, "http"); // { hostname: "127.0.0.1", port: 0, … }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConfigSchema } from "../../config/schema.ts";
+ * import { serveInit } from "./serve.ts";
+ * const config = ConfigSchema.parse({});
+ * const init = serveInit(config, { port: "0" }, "http");
+ * assert.deepEqual([init.hostname, init.port, init.token], ["127.0.0.1", 0, undefined]);
+ * // Off loopback without a token it refuses, and says what to set.
+ * assert.throws(() => serveInit(config, { host: "0.0.0.0" }, "http"), /MCPCHAT_MCP_SERVER_TOKEN/);
  * ```
  */
 export function serveInit(
@@ -78,9 +85,32 @@ export function serveInit(
  * its host; resolves once it runs.
  *
  * @example
- * ```ts ignore
- * const { ref } = await startServing(ctx, config, serveInit(config, {}, "http"));
- * console.log((await ref.call("info", undefined as never)).url);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { serveInit, startServing } from "./serve.ts";
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "serve", "--http"]),
+ *   io,
+ *   env: { HOME: home, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * const config = await ctx.config();
+ * const { ref, host } = await startServing(ctx, config, serveInit(config, { port: "0" }, "http"));
+ * const info = await ref.call("info", undefined as never);
+ * assert.match(info.url ?? "", /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+ * await host.close();
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function startServing(
@@ -122,8 +152,35 @@ export async function startServing(
  * (stdio) or on Ctrl-C / SIGTERM (HTTP).
  *
  * @example
- * ```ts ignore
- * const code = await serveCommand(ctx, []);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { serveCommand } from "./serve.ts";
+ * const stop = new AbortController(); // Ctrl-C
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "serve", "--http", "--port", "0"]),
+ *   io,
+ *   env: { HOME: home, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: stop.signal,
+ * });
+ * const serving = serveCommand(ctx, []);
+ * // The URL is the command's output: wait (bounded) for it.
+ * for (let i = 0; i < 200 && !io.stdout(); i++) await new Promise((r) => setTimeout(r, 50));
+ * const url = io.stdout().trim();
+ * assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+ * stop.abort();
+ * assert.equal(await serving, 0);
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function serveCommand(ctx: CommandContext, words: string[]): Promise<number> {
@@ -189,8 +246,31 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
  * start is reported and the chat goes on.
  *
  * @example
- * ```ts ignore
- * void serveBesideRepl(ctx, await ctx.config());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { serveBesideRepl } from "./serve.ts";
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${home}/config.toml`,
+ *   `[session]\ndata_dir = "${home}/data"\n[mcp_server]\nhttp_enabled = true\nport = 0\n`,
+ * );
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "serve"]),
+ *   io,
+ *   env: { HOME: home, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * await serveBesideRepl(ctx, await ctx.config());
+ * assert.match(io.stderr(), /serving MCP on http:\/\/127\.0\.0\.1:\d+\/mcp/);
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function serveBesideRepl(ctx: CommandContext, config: Config): Promise<void> {

@@ -18,8 +18,33 @@ import { sanitizeLine } from "../../ui/sanitize.ts";
  * Prints a server's policy; exit 2 for an unknown or remote server.
  *
  * @example
- * ```ts ignore
- * await serversSandboxCommand(ctx, "fs");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { serversSandboxCommand } from "./servers_sandbox.ts";
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${home}/config.toml`,
+ *   `[session]\ndata_dir = "${home}/data"\n[mcp.servers.fs]\ncommand = "node"\nargs = ["fs.js"]\n`,
+ * );
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "servers", "sandbox", "fs", "--json"]),
+ *   io,
+ *   env: { HOME: home, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * assert.equal(await serversSandboxCommand(ctx, "fs"), 0);
+ * const policy = JSON.parse(io.stdout());
+ * assert.equal(policy.server, "fs");
+ * await assert.rejects(serversSandboxCommand(ctx, "nope"), /no server named "nope" \(configured: fs\)/);
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function serversSandboxCommand(

@@ -18,8 +18,31 @@ import { ConfigFileRefused, readConfigText } from "../../config/read_file.ts";
  * Runs a `sessions` subcommand.
  *
  * @example
- * ```ts ignore
- * await sessionsCommand(ctx, ["export", "k3v9", ]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandLine } from "../args.ts";
+ * import { CommandContext } from "../context.ts";
+ * import { StartupProfiler } from "../profiler.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * import { sessionsCommand } from "./sessions.ts";
+ * const home = await Deno.makeTempDir();
+ * // Defaults, with the data directory in the temp home.
+ * await Deno.writeTextFile(`${home}/config.toml`, `[session]\ndata_dir = "${home}/data"\n`);
+ * const io = memoryOutput();
+ * const ctx = new CommandContext({
+ *   args: parseCommandLine(["--config", `${home}/config.toml`, "sessions", "list", "--json"]),
+ *   io,
+ *   env: { HOME: home, XDG_DATA_HOME: `${home}/data` },
+ *   cwd: home,
+ *   profiler: new StartupProfiler(false),
+ *   signal: new AbortController().signal,
+ * });
+ * assert.equal(await sessionsCommand(ctx, ["list"]), 0);
+ * assert.deepEqual(JSON.parse(io.stdout()), { sessions: [] }); // a new data directory
+ * // An id that is not there: exit code 1 and a message that says so.
+ * await assert.rejects(sessionsCommand(ctx, ["export", "k3v9"]), /k3v9/);
+ * await ctx.shutdown();
+ * await Deno.remove(home, { recursive: true });
  * ```
  */
 export async function sessionsCommand(ctx: CommandContext, words: string[]): Promise<number> {

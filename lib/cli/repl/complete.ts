@@ -18,9 +18,24 @@ const COMPLETION_TIMEOUT_MS = 3000;
  * The prompt's completer over a command table.
  *
  * @example
- * ```ts ignore
- * const complete = replCompleter(state, () => commands, () => aliasNames(state));
- * await complete("/al", 3); // { from: 0, items: ["/alias"] }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { replCompleter } from "./complete.ts";
+ * import type { ReplState } from "./state.ts";
+ * const commands = [
+ *   { name: "alias" },
+ *   { name: "clear" },
+ *   { name: "backend", complete: (_s: ReplState, _w: string[], partial: string) =>
+ *       ["anthropic", "local"].filter((b) => b.startsWith(partial)) },
+ * ];
+ * // Command names, aliases and these commands' completions never look at the REPL's state.
+ * const state = {} as ReplState;
+ * const complete = replCompleter(state, () => commands, () => Promise.resolve(["review"]));
+ * assert.deepEqual(await complete("/", 1), {
+ *   from: 0,
+ *   items: ["/alias", "/backend", "/clear", "/review"],
+ * });
+ * assert.deepEqual(await complete("/backend lo", 11), { from: 9, items: ["local"] });
  * ```
  */
 export function replCompleter(
@@ -76,8 +91,17 @@ async function completeMention(state: ReplState, partial: string): Promise<strin
  * `cwd`; `~/` is the home directory.
  *
  * @example
- * ```ts ignore
- * await completePath("lib/c", "/repo"); // ["lib/chat/", "lib/cli/", "lib/config/"]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { completePath } from "./complete.ts";
+ * const repo = await Deno.makeTempDir();
+ * for (const dir of ["lib/chat", "lib/cli", "lib/ui"]) {
+ *   await Deno.mkdir(`${repo}/${dir}`, { recursive: true });
+ * }
+ * await Deno.writeTextFile(`${repo}/lib/cli.md`, "");
+ * assert.deepEqual(await completePath("lib/c", repo), ["lib/chat/", "lib/cli.md", "lib/cli/"]);
+ * assert.deepEqual(await completePath("~/c", "/elsewhere", `${repo}/lib`), ["~/chat/", "~/cli.md", "~/cli/"]);
+ * await Deno.remove(repo, { recursive: true });
  * ```
  */
 export async function completePath(partial: string, cwd: string, home = ""): Promise<string[]> {

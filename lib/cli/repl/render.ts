@@ -22,11 +22,19 @@ export interface RenderedOutput {
  * screen's live region: drawn again at the new width after a resize.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { markdownOutput } from "./render.ts";
+ * import { TurnView } from "../turn_view.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * const io = memoryOutput();
  * const rendered = await markdownOutput(io);
- * const view = new TurnView(rendered.output, options);
- * // … the turn …
+ * const view = new TurnView(rendered.output, { statusEnabled: false });
+ * view.show({ type: "text-delta", text: "# Plan\n\nUse **one** helper.\n" });
+ * view.finish();
  * rendered.end();
+ * assert.ok(!io.stdout().includes("**")); // rendered, not the markdown source
+ * assert.match(io.stdout(), /Plan/);
  * ```
  */
 export async function markdownOutput(

@@ -15,9 +15,22 @@ import type { ReplState } from "./state.ts";
  * The text of the status line.
  *
  * @example
- * ```ts ignore
- * statusBar(state, new Map([["everything", "ready"]]), 2, io.errColor);
- * // "local · gpt-4.1 │ MCP 1/2 ready │ context 3% │ $0.0012"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { statusBar } from "./status_bar.ts";
+ * import { ConfigSchema } from "../../config/schema.ts";
+ * import { memoryOutput } from "../../ui/output.ts";
+ * // The parts of the REPL's state it reads.
+ * const state = {
+ *   backend: "anthropic",
+ *   model: "claude-sonnet-4-5",
+ *   config: ConfigSchema.parse({}),
+ *   history: [{ role: "user" as const, content: "hi" }],
+ *   context: { strategy: "sliding_window" as const, maxTokens: 1_000, reserveTokens: 0 },
+ *   totals: { input: 10, output: 5, cost: 0.0012 },
+ * };
+ * const line = statusBar(state, new Map([["everything", "ready"]]), 2, memoryOutput().errColor);
+ * assert.equal(line, "anthropic · claude-sonnet-4-5 │ MCP 1/2 ready │ context 1% │ $0.0012");
  * ```
  */
 export function statusBar(

@@ -52,10 +52,27 @@ const HISTORY_LIMIT = 1000;
  * `$XDG_STATE_HOME/mcpchat/history`.
  *
  * @example
- * ```ts ignore
- * const terminal = await openTerminal(ctx, { complete });
- * const line = await terminal.read("› ");
- * await terminal.close();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { History } from "./history.ts";
+ * import { LineEditor } from "../../ui/editor.ts";
+ * // `const terminal = await openTerminal(ctx, { complete })` takes the process's terminal;
+ * // what it assembles, on an in-memory terminal: the history file and the line editor.
+ * const dir = await Deno.makeTempDir();
+ * const history = await History.open(`${dir}/history`, { limit: 1000 });
+ * const editor = new LineEditor({
+ *   input: ReadableStream.from([new TextEncoder().encode("hi\r")]),
+ *   setRaw: () => {},
+ *   write: () => {},
+ *   columns: () => 80,
+ * }, { history });
+ * editor.start();
+ * // terminal.read("› ") is this read:
+ * assert.deepEqual(await editor.read({ prompt: "› ", history: true }), { kind: "line", text: "hi" });
+ * editor.close(); // terminal.close()
+ * await history.flush();
+ * assert.equal(await Deno.readTextFile(`${dir}/history`), `"hi"\n`); // one JSON string a line
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openTerminal(

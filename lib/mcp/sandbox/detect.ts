@@ -60,10 +60,23 @@ export function installHint(packages: string[]): string {
  * Looks for bubblewrap and tries it once.
  *
  * @example
- * ```ts ignore
- * import { detectSandbox, systemDetectDeps } from "./detect.ts";
- * const a = await detectSandbox(systemDetectDeps());
- * console.log(a.available ? a.features?.version : a.install);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detectSandbox } from "./detect.ts";
+ * // A Linux machine with bubblewrap 0.9.0 and no socat (the machine is injected;
+ * // `systemDetectDeps()` is the real one).
+ * const availability = await detectSandbox({
+ *   os: "linux",
+ *   path: "/usr/local/bin:/usr/bin",
+ *   root: false,
+ *   isExecutable: (path) => path === "/usr/bin/bwrap",
+ *   run: (_command, args) =>
+ *     Promise.resolve({ code: 0, stdout: args[0] === "--version" ? "bubblewrap 0.9.0\n" : "", stderr: "" }),
+ * });
+ * assert.equal(availability.available, true);
+ * assert.equal(availability.features?.version, "0.9.0");
+ * assert.equal(availability.features?.bwrap, "/usr/bin/bwrap");
+ * assert.match(availability.install ?? "", /apt-get install -y socat/);
  * ```
  */
 export async function detectSandbox(deps: DetectDeps): Promise<SandboxAvailability> {
@@ -135,9 +148,15 @@ export async function detectSandbox(deps: DetectDeps): Promise<SandboxAvailabili
  * Detection against this machine (the host has the permissions; a worker does not).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { systemDetectDeps } from "./detect.ts";
- * const deps = systemDetectDeps();
+ * const deps = systemDetectDeps("/bin:/usr/bin");
+ * assert.equal(deps.os, Deno.build.os);
+ * assert.equal(deps.isExecutable("/no/such/program"), false);
+ * if (Deno.build.os !== "windows") {
+ *   assert.deepEqual(await deps.run("sh", ["-c", "echo hi"]), { code: 0, stdout: "hi\n", stderr: "" });
+ * }
  * ```
  */
 export function systemDetectDeps(path = Deno.env.get("PATH") ?? ""): DetectDeps {

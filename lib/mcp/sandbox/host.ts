@@ -63,10 +63,30 @@ export interface SandboxHostOptions {
  * files, and the warnings already shown.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { SandboxHost } from "./host.ts";
- * const host = new SandboxHost({ env: Deno.env.toObject(), cwd: Deno.cwd() });
- * const spec = await host.wrap(stdioSpec, serverConfig.sandbox);
+ * const runtime = await Deno.makeTempDir();
+ * const host = new SandboxHost({
+ *   env: { PATH: "/usr/bin:/bin", HOME: "/home/ada", XDG_RUNTIME_DIR: runtime },
+ *   cwd: "/home/ada/project",
+ *   // As if bubblewrap 0.9 were installed (the default probes this machine once).
+ *   detect: () =>
+ *     Promise.resolve({
+ *       available: true,
+ *       backend: "bubblewrap",
+ *       features: { bwrap: "/usr/bin/bwrap", version: "0.9.0", disableUserns: true, root: false },
+ *     }),
+ * });
+ * const spec = await host.wrap(
+ *   { kind: "stdio", name: "mem", command: "node", args: ["server.js"], env: {} },
+ *   undefined, // the server's `sandbox` settings: the defaults
+ * );
+ * assert.equal(spec.command, "/usr/bin/bwrap");
+ * assert.deepEqual(spec.args.slice(-3), ["--", "node", "server.js"]);
+ * assert.equal(spec.sandbox?.server, "mem");
+ * host.close();
+ * await Deno.remove(runtime, { recursive: true });
  * ```
  */
 export class SandboxHost {
@@ -244,8 +264,13 @@ export class SandboxHost {
  * What the transport worker needs to explain a denial.
  *
  * @example
- * ```ts ignore
- * const summary = summaryOf(policy);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SandboxHost, summaryOf } from "./host.ts";
+ * const host = new SandboxHost({ env: { HOME: "/home/ada" }, cwd: "/home/ada/project" });
+ * const summary = summaryOf(host.policy("mem", { command: "node", args: ["server.js"] }));
+ * assert.equal(summary.server, "mem");
+ * assert.equal(summary.networkOpen, true);
  * ```
  */
 export function summaryOf(policy: SandboxPolicy): SandboxSummary {

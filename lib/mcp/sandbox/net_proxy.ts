@@ -11,6 +11,8 @@
  * @module
  */
 
+import { concatBytes } from "../../util/bytes.ts";
+
 /** The port `socat` listens on inside the sandbox. */
 export const SANDBOX_PROXY_PORT = 3128;
 
@@ -51,10 +53,20 @@ export interface DomainProxy {
  * Starts a filtering proxy on a Unix socket.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { startDomainProxy } from "./net_proxy.ts";
- * const proxy = await startDomainProxy("/run/user/1000/mcpchat-sandbox/net-gh.sock", "gh", ["api.github.com"]);
+ * const dir = await Deno.makeTempDir();
+ * const proxy = await startDomainProxy(`${dir}/net-gh.sock`, "gh", ["api.github.com"]);
+ * // What a client in the sandbox sends (through socat) for a host not on the list:
+ * const conn = await Deno.connect({ transport: "unix", path: proxy.socketPath });
+ * await conn.write(new TextEncoder().encode("CONNECT evil.example.com:443 HTTP/1.1\r\n\r\n"));
+ * const answer = await new Response(conn.readable).text();
+ * assert.match(answer, /^HTTP\/1.1 403/);
+ * assert.match(answer, /mcp.servers.gh.sandbox.network = \["evil.example.com"\]/);
+ * assert.deepEqual(proxy.refused, ["evil.example.com:443"]);
  * proxy.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startDomainProxy(
@@ -133,7 +145,7 @@ async function serve(
     const line = `${method} ${url.pathname}${url.search} ${version}`;
     const head2 = [line, ...headerLines.filter((h) => !/^proxy-/i.test(h))].join("\r\n") +
       "\r\n\r\n";
-    forward = concat(new TextEncoder().encode(head2), rest);
+    forward = concatBytes([new TextEncoder().encode(head2), rest]);
   }
   if (!domainAllowed(host, port, allowed)) {
     refused.push(`${host}:${port}`);
@@ -179,7 +191,7 @@ async function readHead(conn: Deno.Conn): Promise<{ head: string; rest: Uint8Arr
   while (buf.length < MAX_HEAD) {
     const n = await conn.read(chunk);
     if (n === null) break;
-    buf = concat(buf, chunk.subarray(0, n));
+    buf = concatBytes([buf, chunk.subarray(0, n)]);
     const end = indexOfHeadEnd(buf);
     if (end >= 0) {
       return {
@@ -196,13 +208,6 @@ function indexOfHeadEnd(buf: Uint8Array): number {
     if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
   }
   return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
