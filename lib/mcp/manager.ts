@@ -216,10 +216,6 @@ export class McpManager {
   #toolNames?: ReturnType<typeof namespaceTools>;
   /** Servers whose tools were (partly) set aside at the last listing, and why. */
   #degraded = new Map<string, string>();
-  /** The set-aside problem last reported in a listing's errors, per server (said once). */
-  #reported = new Map<string, string>();
-  /** Each server's tool check after it became ready (its listing, screened). */
-  #toolChecks = new Map<string, Promise<void>>();
   #callIds = new Map<string, string>();
   #callSeq = 0;
   #started?: Promise<void>;
@@ -268,8 +264,7 @@ export class McpManager {
     for (const conn of this.#conns.values()) {
       if (conn.state.status === "disabled") continue;
       const mode = this.#mode(conn);
-      // Its tools screened too, so a degraded server is known as such when the caller goes on.
-      if (mode === "eager") eager.push(conn.connect().then(() => this.#toolChecks.get(conn.name)));
+      if (mode === "eager") eager.push(conn.connect());
       // After this call has returned: the prompt must not wait for them.
       else if (mode === "background") this.#clock.setTimeout(() => void conn.connect(), 0);
     }
@@ -345,17 +340,6 @@ export class McpManager {
     });
   }
 
-  /** A server just became ready: its tools are listed and screened (degraded or not). */
-  #checkTools(name: string): void {
-    const conn = this.#conns.get(name);
-    if (!conn) return;
-    const check = conn.listTools().then(
-      (tools) => this.#setDegraded(name, screenTools(tools).problem),
-      () => {}, // a listing that fails is reported by the next one that matters
-    );
-    this.#toolChecks.set(name, check);
-  }
-
   /** The connection of a server (for advanced use and tests). */
   connection(name: string): ServerConnection {
     return this.#get(name);
@@ -408,15 +392,13 @@ export class McpManager {
       const { kept, problem } = screenTools(listed.tools);
       listed.tools = kept;
       if (problem) {
-        const first = this.#reported.get(listed.server) !== problem;
-        this.#reported.set(listed.server, problem);
+        const first = this.#degraded.get(listed.server) !== problem;
         this.#setDegraded(listed.server, problem);
         // Said once per problem, not at every turn.
         if (first || params.server) {
           errors.push({ server: listed.server, code: "MCP_TOOLS_SET_ASIDE", message: problem });
         }
       } else if (listed.tools.length > 0 || !errors.some((e) => e.server === listed.server)) {
-        this.#reported.delete(listed.server);
         this.#setDegraded(listed.server, undefined);
       }
     }
@@ -780,7 +762,6 @@ export class McpManager {
             status: describeState(state) + (degraded ? `, degraded: ${degraded}` : ""),
             ...(degraded ? { degraded } : {}),
           });
-          if (state.status === "ready") this.#checkTools(n);
         },
         notification: (n, method, params) => {
           const rec = this.#history.record(n, method, params);

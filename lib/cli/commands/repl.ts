@@ -128,6 +128,10 @@ export async function startRepl(
       terminal?.redraw();
       const before = serverStates.get(name);
       serverStates.set(name, degraded ? "degraded" : state.status);
+      if (state.status === "ready" && !degraded && before !== "ready" && before !== "degraded") {
+        // Its tools are screened now: a server with some set aside shows as degraded at once.
+        void manager.call("listTools", { server: name }, { timeoutMs: 30_000 }).catch(() => {});
+      }
       if (degraded && before !== "degraded") {
         io.err(
           c.yellow(`\n! MCP server ${sanitizeLine(name)} degraded: ${sanitizeLine(degraded)}\n`),
@@ -201,6 +205,14 @@ export async function startRepl(
   if (modes.includes("eager")) {
     const manager = watchServers(await runtime.mcp(config, hostHandlers));
     await manager.call("startServers", undefined, { timeoutMs: 120_000 });
+    // Their tools screened too, so the banner says which is degraded.
+    await Promise.all(
+      Object.entries(config.mcp.servers)
+        .filter(([, s]) => s.enabled && (s.startup_mode ?? config.mcp.startup_mode) === "eager")
+        .map(([server]) =>
+          manager.call("listTools", { server }, { timeoutMs: 30_000 }).catch(() => {})
+        ),
+    );
     ctx.profiler.mark("eager MCP servers ready");
     state.mcp = Promise.resolve(manager);
   }
