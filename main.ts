@@ -151,10 +151,10 @@ if (import.meta.main) {
   const here = new URL(import.meta.url);
   const missing = missingRuntimeFeatures();
   if (missing.length === 0) {
-    // The app is imported apart from the quick paths, so `--version` and `--help`
-    // load no npm package (preparing a dynamic import follows the ones it can see).
+    // Only the quick paths are named here: `main` imports the app in a form Deno
+    // does not prepare ahead, so `--version` and `--help` read none of it.
     const { main } = await import("./lib/cli/main.ts");
-    Deno.exit(await main(Deno.args, undefined, () => import("./lib/cli/app.ts")));
+    Deno.exit(await main(Deno.args));
   }
   if (here.protocol === "http:" || here.protocol === "https:") {
     Deno.exit(await runFromUrl(new URL(".", here), Deno.args));

@@ -14,6 +14,8 @@ export interface PromptTiming {
   ms: number;
   /** Resident memory of the Deno process at the prompt (MB; NaN off Linux). */
   rssMb: number;
+  /** Resident memory after `idleMs` more at the prompt (MB; NaN when not asked or off Linux). */
+  rssIdleMb: number;
 }
 
 /** Resident set size of `pid` in MB, from `/proc` (NaN where there is none). */
@@ -46,24 +48,44 @@ export function denoUnder(pid: number): number | undefined {
 
 /**
  * Spawns `command` (stdin and stdout piped), waits for the prompt, and ends
- * the process. Throws with what was printed when no prompt came.
+ * the process; with `idleMs`, it first stays at the prompt that long (what
+ * starts behind the prompt runs) and measures the memory again. Throws with
+ * what was printed when no prompt came.
  */
-export async function timeToPrompt(command: Deno.Command): Promise<PromptTiming> {
+export async function timeToPrompt(
+  command: Deno.Command,
+  options: { idleMs?: number } = {},
+): Promise<PromptTiming> {
   const started = performance.now();
   const child = command.spawn();
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let seen = "";
   let timing: PromptTiming | undefined;
+  let pid: number | undefined;
   while (!timing) {
     const { value, done } = await reader.read();
     if (done) break;
     seen += decoder.decode(value, { stream: true });
     if (seen.includes("› ")) {
       const ms = performance.now() - started;
-      const pid = Deno.build.os === "linux" ? denoUnder(child.pid) : undefined;
-      timing = { ms, rssMb: pid === undefined ? NaN : rssOf(pid) };
+      pid = Deno.build.os === "linux" ? denoUnder(child.pid) : undefined;
+      timing = { ms, rssMb: pid === undefined ? NaN : rssOf(pid), rssIdleMb: NaN };
     }
+  }
+  if (timing && options.idleMs) {
+    // Keep reading (a redraw must not block on a full pipe) while the program idles.
+    const draining = (async () => {
+      while (!(await reader.read().catch(() => ({ done: true }))).done) { /* discard */ }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, options.idleMs));
+    timing.rssIdleMb = pid === undefined ? NaN : rssOf(pid);
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await draining;
   }
   reader.releaseLock();
   try {

@@ -4,6 +4,8 @@
  * - launch → prompt on a real pseudo-terminal, line editor loaded: median
  *   wall time (budget ≤ 150 ms) and RSS at the prompt (≤ 80 MB); baseline: a
  *   Deno program that only prints the prompt on the same kind of terminal;
+ *   then RSS after 2 s at the prompt (what starts behind the prompt, the LLM
+ *   worker, has loaded by then), beside the same baseline;
  * - keystroke echo while an answer streams at 200 tokens/s: p99 from a key's
  *   bytes reaching the editor to its redraw being written (≤ 5 ms), with the
  *   markdown renderer working in the same event loop; baseline: the same keys
@@ -36,7 +38,7 @@ const percentile = (values: number[], p: number) => {
 };
 
 /** Runs `argv` under `script` (a pty, 100×30); resolves at the first `› ` with time and RSS. */
-async function toPrompt(argv: string[], env: Record<string, string>, piped = false) {
+async function toPrompt(argv: string[], env: Record<string, string>, piped = false, idleMs = 0) {
   const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   // piped: stdin is not the terminal, so the REPL reads plain lines (no editor).
   const inner = piped ? `sh -c "sleep 60 | ${quoted.replaceAll('"', '\\"')}"` : quoted;
@@ -50,6 +52,7 @@ async function toPrompt(argv: string[], env: Record<string, string>, piped = fal
       stdout: "piped",
       stderr: "null",
     }),
+    { idleMs },
   );
 }
 
@@ -92,6 +95,23 @@ report(
   "≤ 80 MB",
   `deno printing a prompt: ${baseRss.toFixed(1)} MB (×${(replRss / baseRss).toFixed(2)}); ` +
     `the REPL on piped stdin, no editor: ${median(plain.map((r) => r.rssMb)).toFixed(1)} MB`,
+);
+
+const IDLE_MS = 2_000;
+const IDLE_RUNS = Math.max(3, Math.ceil(RUNS / 3));
+const baseIdle: number[] = [];
+const replIdle: number[] = [];
+for (let i = 0; i < IDLE_RUNS; i++) {
+  baseIdle.push((await toPrompt(baselineArgv, env, false, IDLE_MS)).rssIdleMb);
+  replIdle.push((await toPrompt(replArgv, env, false, IDLE_MS)).rssIdleMb);
+}
+report(
+  `RSS after ${IDLE_MS / 1000} s at the prompt (median of ${IDLE_RUNS})`,
+  `${median(replIdle).toFixed(1)} MB`,
+  "(reported)",
+  `deno printing a prompt: ${median(baseIdle).toFixed(1)} MB (×${
+    (median(replIdle) / median(baseIdle)).toFixed(2)
+  })`,
 );
 
 // ---------------------------------------------------------------- mixed markdown

@@ -1,6 +1,7 @@
 /**
  * Start-up and RPC budgets of issue 3, measured on the real CLI:
- * - `mcpchat --version`: median wall time (budget < 60 ms);
+ * - `mcpchat --version` and `mcpchat --help`: median wall time (budget
+ *   < 60 ms; both load none of the app);
  * - launch to the REPL prompt with no MCP servers: median wall time
  *   (budget < 150 ms) and RSS at the prompt (budget < 80 MB);
  * - an RPC round trip to a worker plugin: median (budget < 0.2 ms).
@@ -73,6 +74,7 @@ await timeToPrompt(cliOnPipes([], env));
 
 const evalTimes: number[] = [];
 const versionTimes: number[] = [];
+const helpTimes: number[] = [];
 const promptTimes: number[] = [];
 const promptRss: number[] = [];
 const evalRss: number[] = [];
@@ -81,6 +83,7 @@ for (let i = 0; i < RUNS; i++) {
   versionTimes.push(
     await timeCommand(cliArgs(["--version"]), env),
   );
+  helpTimes.push(await timeCommand(cliArgs(["--help"]), env));
   const prompt = await timeToPrompt(cliOnPipes([], env));
   promptTimes.push(prompt.ms);
   promptRss.push(prompt.rssMb);
@@ -92,6 +95,12 @@ report(
   `${median(versionTimes).toFixed(1)} ms`,
   "< 60 ms",
   `deno eval 0: ${evalMedian.toFixed(1)} ms (×${(median(versionTimes) / evalMedian).toFixed(2)})`,
+);
+report(
+  "mcpchat --help (median)",
+  `${median(helpTimes).toFixed(1)} ms`,
+  "< 60 ms",
+  `×${(median(helpTimes) / evalMedian).toFixed(2)} of deno eval 0`,
 );
 report(
   "launch → REPL prompt, no MCP servers (median)",

@@ -18,17 +18,16 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import { definePlugin, type PluginContext, serveWorker } from "../lib/plugin/mod.ts";
+import { declared, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
 import { HealthMonitor } from "../lib/health/monitor.ts";
 import type {
-  BreakerSample,
   HealthAlert,
+  HealthEvents,
+  HealthHostCalls,
+  HealthHostEvents,
   HealthReport,
   HealthThresholds,
-  McpServerSample,
-  WorkerSample,
 } from "../lib/health/types.ts";
-import type { SupervisorEvent } from "../lib/supervisor/types.ts";
 
 /** Start data of the `health` plugin. */
 export interface HealthInit {
@@ -40,7 +39,10 @@ export interface HealthInit {
 /** The `health` plugin. */
 export const healthPlugin = definePlugin({
   name: "health",
-  start(init: HealthInit, ctx: PluginContext) {
+  events: declared<HealthEvents>(),
+  hostEvents: declared<HealthHostEvents>(),
+  hostCalls: declared<HealthHostCalls>(),
+  start(init: HealthInit, ctx) {
     const monitor = new HealthMonitor({ thresholds: init.thresholds, now: () => Date.now() });
     let last: Pick<HealthReport, "workers" | "breakers" | "mcpServers"> = {
       workers: [],
@@ -50,8 +52,7 @@ export const healthPlugin = definePlugin({
     const raise = (alert: HealthAlert) => ctx.emit("alert", alert);
     const lastCrash = new Map<string, string>();
 
-    ctx.onEvent("supervisor", (data) => {
-      const event = data as SupervisorEvent;
+    ctx.onEvent("supervisor", (event) => {
       // Crashes and give-ups are already shown as they happen (supervisor events): kept, not raised.
       if (event.type === "crashed") {
         monitor.alert({ id: event.id, kind: "crash", message: `crashed: ${event.error}` });
@@ -66,8 +67,7 @@ export const healthPlugin = definePlugin({
       }
       if (event.type === "crashed") lastCrash.set(event.id, event.error);
     });
-    ctx.onEvent("breaker", (data) => {
-      const { backend, state } = data as { backend: string; state: string };
+    ctx.onEvent("breaker", ({ backend, state }) => {
       // Nothing else says so as it happens: the user learns why calls now fail at once.
       if (state === "open") {
         raise(monitor.alert({
@@ -85,12 +85,7 @@ export const healthPlugin = definePlugin({
         );
       }
     });
-    ctx.onEvent("mcp-server-state", (data) => {
-      const { name, state, status } = data as {
-        name: string;
-        state: { status: string };
-        status: string;
-      };
+    ctx.onEvent("mcp-server-state", ({ name, state, status }) => {
       // The REPL already says so on its own line; here it is only kept for the report.
       if (state.status === "failed") {
         monitor.alert({ id: `mcp ${name}`, kind: "mcp", message: status });
@@ -103,7 +98,7 @@ export const healthPlugin = definePlugin({
     const check = (): Promise<void> =>
       running ??= (async () => {
         try {
-          const samples = await ctx.call<WorkerSample[]>("healthSamples", undefined);
+          const samples = await ctx.call("healthSamples");
           const outcome = monitor.check(samples);
           for (const alert of outcome.alerts) raise(alert);
           for (const { id, supervisor, reason } of outcome.restart) {
@@ -117,8 +112,8 @@ export const healthPlugin = definePlugin({
     const fullCheck = async (): Promise<void> => {
       await check();
       const [breakers, mcpServers] = await Promise.all([
-        ctx.call<BreakerSample[]>("healthBreakers", undefined).catch(() => []),
-        ctx.call<McpServerSample[]>("healthMcpServers", undefined).catch(() => []),
+        ctx.call("healthBreakers").catch(() => []),
+        ctx.call("healthMcpServers").catch(() => []),
       ]);
       last = { ...last, breakers, mcpServers };
     };

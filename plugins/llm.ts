@@ -11,16 +11,12 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import {
-  type CallContext,
-  definePlugin,
-  type PluginContext,
-  serveWorker,
-} from "../lib/plugin/mod.ts";
+import { type CallContext, declared, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
 import { LlmClient } from "../lib/llm/client.ts";
 import { coalesceText } from "../lib/llm/coalesce.ts";
 import type { LlmConfig } from "../lib/llm/config.ts";
 import type { ChatRequest, LlmEvent, LlmUsage } from "../lib/llm/types.ts";
+import type { BreakerState } from "../lib/llm/breaker.ts";
 
 /** Start data of the `llm` plugin. */
 export interface LlmInit {
@@ -31,10 +27,17 @@ export interface LlmInit {
 /** `chat` parameters: a {@linkcode ChatRequest} without the signal (the call's own is used). */
 export type ChatParams = Omit<ChatRequest, "signal">;
 
+/** Events of the `llm` plugin. */
+export interface LlmEvents {
+  /** A backend's circuit breaker changed state. */
+  breaker: { backend: string; state: BreakerState; previous: BreakerState };
+}
+
 /** The `llm` plugin. */
 export const llmPlugin = definePlugin({
   name: "llm",
-  start(init: LlmInit, ctx: PluginContext) {
+  events: declared<LlmEvents>(),
+  start(init: LlmInit, ctx) {
     const client = new LlmClient({
       config: init.config,
       onBreakerChange: (backend, state, previous) =>

@@ -8,16 +8,16 @@
  * @module
  */
 
-import type { PluginSpec } from "../lib/plugin/mod.ts";
+import type { HostCallsOf, PluginSpec } from "../lib/plugin/mod.ts";
 import type { Env } from "../lib/config/paths.ts";
 import { configWorkerPermissions } from "../lib/config/permissions.ts";
 import type { Config } from "../lib/config/schema.ts";
 import type { ConfigInit } from "./config.ts";
-import type { McpManagerInit } from "./mcp_manager.ts";
+import type { McpManagerInit, mcpManagerPlugin } from "./mcp_manager.ts";
 import type { LlmInit } from "./llm.ts";
 import type { StoreInit } from "./store.ts";
-import type { HealthInit } from "./health.ts";
-import type { McpServeInit } from "./mcp_serve.ts";
+import type { HealthInit, healthPlugin } from "./health.ts";
+import type { McpServeInit, mcpServePlugin } from "./mcp_serve.ts";
 import { type KvLocation, resolveKvLocation } from "../lib/store/location.ts";
 import { storeWorkerPermissions } from "../lib/store/permissions.ts";
 import { llmWorkerPermissions } from "../lib/llm/permissions.ts";
@@ -83,7 +83,11 @@ export function configSpec(options: {
  * import { ConfigSchema } from "../lib/config/schema.ts";
  * import { mcpManagerSpec } from "./manifest.ts";
  * const config = ConfigSchema.parse({ mcp: { servers: { mem: { command: "node", args: ["mem.js"] } } } });
- * const options = { cwd: "/home/ada/project", handlers: {}, sampling: true, elicitation: true };
+ * const handlers = {
+ *   spawnTransport: () => Promise.resolve({ generation: 1 }),
+ *   stopTransport: () => Promise.resolve({ stopped: true }),
+ * };
+ * const options = { cwd: "/home/ada/project", handlers, sampling: true, elicitation: true };
  * const spec = mcpManagerSpec(config, options);
  * assert.deepEqual(spec.permissions, {}); // no I/O of its own
  * assert.deepEqual(Object.keys((await spec.init).servers ?? {}), ["mem"]);
@@ -94,8 +98,13 @@ export function configSpec(options: {
  */
 export function mcpManagerSpec(
   config: Config | Promise<Config>,
-  options: { cwd: string; handlers: object; sampling: boolean; elicitation: boolean },
-): PluginSpec<McpManagerInit> {
+  options: {
+    cwd: string;
+    handlers: HostCallsOf<typeof mcpManagerPlugin>;
+    sampling: boolean;
+    elicitation: boolean;
+  },
+): PluginSpec<McpManagerInit, HostCallsOf<typeof mcpManagerPlugin>> {
   const common = {
     name: "mcp-manager",
     module: PLUGIN_MODULES.mcpManager,
@@ -216,17 +225,26 @@ export function storeSpec(
  * @example
  * ```ts
  * import { healthSpec } from "./manifest.ts";
- * const spec = healthSpec(undefined, {});
+ * const none = () => Promise.resolve([]);
+ * const spec = healthSpec(undefined, {
+ *   healthSamples: () => [],
+ *   healthRestart: () => ({ restarted: false }),
+ *   healthBreakers: none,
+ *   healthMcpServers: none,
+ * });
  * console.log(spec.mode, (await spec.init).thresholds.maxQueue); // inline 1000
  * ```
  */
-export function healthSpec(config: Config | undefined, handlers: object): PluginSpec<HealthInit> {
+export function healthSpec(
+  config: Config | undefined,
+  handlers: HostCallsOf<typeof healthPlugin>,
+): PluginSpec<HealthInit, HostCallsOf<typeof healthPlugin>> {
   const { intervalMs, missed } = heartbeatOf(config);
   return {
     name: "health",
     module: PLUGIN_MODULES.health,
     mode: "inline",
-    loadDefinition: () => import("./health.ts").then((m) => m.healthPlugin as never),
+    loadDefinition: () => import("./health.ts").then((m) => m.healthPlugin),
     permissions: {},
     handlers,
     heartbeat: false,
@@ -270,6 +288,18 @@ export function mcpServePermissions(
  * ```ts
  * import assert from "node:assert/strict";
  * import { mcpServeSpec } from "./manifest.ts";
+ * // The host's side of every call the plugin makes (here: none is made).
+ * const refuse = () => Promise.reject(new Error("no host in this example"));
+ * const host = {
+ *   chat: refuse,
+ *   newSession: refuse,
+ *   listSessions: refuse,
+ *   getHistory: refuse,
+ *   clearHistory: refuse,
+ *   checkBackend: refuse,
+ *   backends: refuse,
+ *   listServers: refuse,
+ * };
  * const spec = mcpServeSpec({
  *   transport: "http",
  *   hostname: "127.0.0.1",
@@ -279,16 +309,16 @@ export function mcpServePermissions(
  *   rateLimitPerSecond: 50,
  *   fixtures: false,
  *   version: "0.1.0",
- * }, {});
+ * }, host);
  * assert.equal(spec.name, "mcp-serve");
  * assert.deepEqual(spec.permissions, { net: ["127.0.0.1:8931"] });
  * ```
  */
 export function mcpServeSpec(
   init: McpServeInit,
-  handlers: object,
+  handlers: HostCallsOf<typeof mcpServePlugin>,
   config?: Config,
-): PluginSpec<McpServeInit> {
+): PluginSpec<McpServeInit, HostCallsOf<typeof mcpServePlugin>> {
   return {
     name: "mcp-serve",
     module: PLUGIN_MODULES.mcpServe,

@@ -8,21 +8,15 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
+import { type CallContext, declared, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
 import {
-  type CallContext,
-  definePlugin,
-  type PluginContext,
-  serveWorker,
-} from "../lib/plugin/mod.ts";
-import type {
-  CreateMessageRequest,
-  CreateMessageResult,
-  ElicitRequest,
-  ElicitResult,
-} from "@modelcontextprotocol/sdk/types.js";
-import { McpManager, type McpManagerOptions, type ToolTarget } from "../lib/mcp/manager.ts";
+  McpManager,
+  type McpManagerEvents,
+  type McpManagerOptions,
+  type ToolTarget,
+} from "../lib/mcp/manager.ts";
 import { HostPortProvider } from "../lib/mcp/port_provider.ts";
-import type { AttachServerEvent, DetachServerEvent } from "../lib/mcp/host_wiring.ts";
+import type { ManagerHostCalls, ManagerHostEvents } from "../lib/mcp/host_wiring.ts";
 import type { ServerConfigInput } from "../lib/mcp/config.ts";
 import type { NotificationCategory, NotificationFilter } from "../lib/mcp/notifications.ts";
 
@@ -40,7 +34,10 @@ type Level = "debug" | "info" | "notice" | "warning" | "error" | "critical" | "a
 /** The manager plugin. */
 export const mcpManagerPlugin = definePlugin({
   name: "mcp-manager",
-  start(init: McpManagerInit, ctx: PluginContext) {
+  events: declared<McpManagerEvents>(),
+  hostEvents: declared<ManagerHostEvents>(),
+  hostCalls: declared<ManagerHostCalls>(),
+  start(init: McpManagerInit, ctx) {
     const ports = new HostPortProvider({
       spawnTransport: (p) => ctx.call("spawnTransport", p, { timeoutMs: 30_000 }),
       stopTransport: (p) => ctx.call("stopTransport", p, { timeoutMs: 15_000 }),
@@ -51,21 +48,16 @@ export const mcpManagerPlugin = definePlugin({
       ports,
       host: {
         sampling: sampling
-          ? (
-            req: { server: string; params: CreateMessageRequest["params"] },
-            signal: AbortSignal,
-          ) => ctx.call<CreateMessageResult>("sampling", req, { signal, timeoutMs: 600_000 })
+          ? (req, signal) => ctx.call("sampling", req, { signal, timeoutMs: 600_000 })
           : undefined,
         elicit: elicitation
-          ? (req: { server: string; params: ElicitRequest["params"] }, signal: AbortSignal) =>
-            ctx.call<ElicitResult>("elicit", req, { signal, timeoutMs: 600_000 })
+          ? (req, signal) => ctx.call("elicit", req, { signal, timeoutMs: 600_000 })
           : undefined,
       },
       emit: (event, data) => ctx.emit(event, data),
     });
-    ctx.onEvent("attach-server", (d) => ports.attach(d as AttachServerEvent));
-    ctx.onEvent("detach-server", (d) => {
-      const e = d as DetachServerEvent;
+    ctx.onEvent("attach-server", (e) => ports.attach(e));
+    ctx.onEvent("detach-server", (e) => {
       if (ports.detach(e)) manager.transportLost(e.name, e.reason);
     });
     // Servers start once this instance is ready, so the host can already route

@@ -16,8 +16,15 @@
  */
 import "../lib/plugin/guard.ts";
 // define.ts, not mod.ts: this worker must stay small (no host/supervisor code).
-import { definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
-import type { ChatProgress, ServeBackend } from "../lib/serve/backend.ts";
+import { declared, definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
+import type {
+  ChatProgress,
+  ServeBackend,
+  ServeEvents,
+  ServeHostCalls,
+  ServeHostEvents,
+} from "../lib/serve/backend.ts";
+import type { ParamsOf } from "../lib/rpc/peer.ts";
 import { createServeApp, ServeHub } from "../lib/serve/app.ts";
 
 /** Start data of the serve plugin. */
@@ -43,9 +50,12 @@ export interface ServeInfo {
   sessions: number;
 }
 
+/** What the serve worker can do towards the host. */
+type ServeContext = PluginContext<ServeEvents, ServeHostEvents, ServeHostCalls>;
+
 /** The backend as RPC calls to the host; chat progress comes back as events. */
-function hostBackend(ctx: PluginContext): ServeBackend & {
-  progress(data: { progressId: string } & ChatProgress): void;
+function hostBackend(ctx: ServeContext): ServeBackend & {
+  progress(data: ServeHostEvents["chat-progress"]): void;
   sessionsChanged(): void;
 } {
   const sessionPages = new Map<
@@ -54,8 +64,10 @@ function hostBackend(ctx: PluginContext): ServeBackend & {
   >();
   const listeners = new Map<string, (step: ChatProgress) => void>();
   let next = 0;
-  const call = <T>(method: string, params: unknown = {}) =>
-    ctx.call<T>(method, params, { timeoutMs: 60_000 });
+  const call = <K extends Exclude<keyof ServeHostCalls, "chat">>(
+    method: K,
+    params: ParamsOf<ServeHostCalls, K>,
+  ) => ctx.call(method, params, { timeoutMs: 60_000 });
   return {
     progress: (data) => listeners.get(data.progressId)?.(data),
     sessionsChanged: () => sessionPages.clear(),
@@ -78,7 +90,7 @@ function hostBackend(ctx: PluginContext): ServeBackend & {
       const key = JSON.stringify(p);
       const hit = sessionPages.get(key);
       if (hit && Date.now() - hit.at < 1_000) return hit.page;
-      const page = call<Awaited<ReturnType<ServeBackend["listSessions"]>>>("listSessions", p);
+      const page = call("listSessions", p);
       sessionPages.set(key, { at: Date.now(), page });
       page.catch(() => sessionPages.delete(key));
       return page;
@@ -86,15 +98,18 @@ function hostBackend(ctx: PluginContext): ServeBackend & {
     getHistory: (p) => call("getHistory", p),
     clearHistory: (p) => call("clearHistory", p),
     checkBackend: (p) => call("checkBackend", p),
-    backends: () => call("backends"),
-    listServers: () => call("listServers"),
+    backends: () => call("backends", undefined),
+    listServers: () => call("listServers", undefined),
   };
 }
 
 /** The serve plugin. */
 export const mcpServePlugin = definePlugin({
   name: "mcp-serve",
-  async start(init: McpServeInit, ctx: PluginContext) {
+  events: declared<ServeEvents>(),
+  hostEvents: declared<ServeHostEvents>(),
+  hostCalls: declared<ServeHostCalls>(),
+  async start(init: McpServeInit, ctx) {
     const backend = hostBackend(ctx);
     const hub = new ServeHub();
     const fixtures = init.fixtures
@@ -108,12 +123,8 @@ export const mcpServePlugin = definePlugin({
         version: init.version,
         secrets: init.token ? [init.token] : [],
       });
-    ctx.onEvent(
-      "chat-progress",
-      (d) => backend.progress(d as { progressId: string } & ChatProgress),
-    );
-    ctx.onEvent("session-changed", (d) => {
-      const { sessionId, change } = d as { sessionId: string; change: string };
+    ctx.onEvent("chat-progress", (step) => backend.progress(step));
+    ctx.onEvent("session-changed", ({ sessionId, change }) => {
       backend.sessionsChanged();
       hub.sessionChanged(sessionId, change);
     });

@@ -16,8 +16,14 @@
  */
 import "../lib/plugin/guard.ts";
 // define.ts, not mod.ts: this worker must stay small (no host/supervisor code).
-import { definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
+import { declared, definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
 import type { TransportSpec } from "../lib/mcp/port_protocol.ts";
+import type {
+  PoolEvents,
+  PoolHostCalls,
+  PoolHostEvents,
+  PoolMethods,
+} from "../lib/mcp/host_wiring.ts";
 import {
   openStdioSession,
   type PortLike,
@@ -31,10 +37,16 @@ interface Actor {
   shutdown: () => Promise<void>;
 }
 
+/** What the pool can do towards the host. */
+type PoolContext = PluginContext<PoolEvents, PoolHostEvents, PoolHostCalls>;
+
 /** The pool plugin: init carries nothing; servers arrive with `open`. */
 export const mcpTransportsPlugin = definePlugin({
   name: "mcp-transports",
-  start(_init: Record<string, never>, ctx: PluginContext) {
+  events: declared<PoolEvents>(),
+  hostEvents: declared<PoolHostEvents>(),
+  hostCalls: declared<PoolHostCalls>(),
+  start(_init: Record<string, never>, ctx) {
     const actors = new Map<string, Actor>();
     const opened = { count: 0 };
 
@@ -57,8 +69,7 @@ export const mcpTransportsPlugin = definePlugin({
       return true;
     };
 
-    ctx.onEvent("open", (data) => {
-      const { name, spec, port } = data as { name: string; spec: TransportSpec; port: PortLike };
+    ctx.onEvent("open", ({ name, spec, port }) => {
       // A new port replaces the old one (the manager restarted, or a respawn): drop the old.
       void end(name);
       opened.count++;
@@ -74,7 +85,7 @@ export const mcpTransportsPlugin = definePlugin({
         close: async (p: { name: string }) => ({ closed: await end(p.name) }),
         /** Servers with an open actor, and how many were opened (diagnostics). */
         info: () => ({ servers: [...actors.keys()], opened: opened.count }),
-      },
+      } satisfies PoolMethods,
       stop: async () => {
         await Promise.all([...actors.keys()].map(end));
       },
@@ -84,7 +95,7 @@ export const mcpTransportsPlugin = definePlugin({
 
 /** Streamable HTTP or legacy SSE, with OAuth state kept by the host. */
 async function openRemote(
-  ctx: PluginContext,
+  ctx: PoolContext,
   name: string,
   s: Extract<TransportSpec, { kind: "http" | "sse" }>,
   sink: RelaySink,
@@ -105,7 +116,7 @@ async function openRemote(
   // OAuth state lives with the host (KV); the browser step is the host's too.
   const provider = new McpOAuthProvider(s.name, {
     get: async (key) =>
-      (await ctx.call<{ value?: unknown }>("oauthStorage", { server: name, op: "get", key }))
+      (await ctx.call("oauthStorage", { server: name, op: "get", key }))
         .value,
     set: async (key, value) =>
       void (await ctx.call("oauthStorage", { server: name, op: "set", key, value })),
@@ -115,7 +126,7 @@ async function openRemote(
   return openHttpSession(s, sink, {
     authProvider: provider,
     authorize: (url) =>
-      ctx.call<{ code: string }>("oauthAuthorize", { server: name, url: url.href }, {
+      ctx.call("oauthAuthorize", { server: name, url: url.href }, {
         timeoutMs: 600_000,
       }),
   });

@@ -15,7 +15,7 @@
  */
 import "../lib/plugin/guard.ts";
 // define.ts, not mod.ts: this worker must stay small (no host/supervisor code).
-import { definePlugin, serveWorker } from "../lib/plugin/define.ts";
+import { declared, definePlugin, serveWorker } from "../lib/plugin/define.ts";
 import type { CallContext } from "../lib/rpc/peer.ts";
 import {
   type ImportOptions,
@@ -24,6 +24,7 @@ import {
   type MessageEntry,
   type MessageStore,
   openMessageStore,
+  type SessionChangedEvent,
   type SessionInit,
   type SessionPatch,
   type SessionRecord,
@@ -73,6 +74,7 @@ async function* abortable(gen: AsyncGenerator<string>, call: CallContext): Async
 /** The store plugin. */
 export const storePlugin = definePlugin({
   name: "store",
+  events: declared<{ "session-changed": SessionChangedEvent }>(),
   async start(init: StoreInit, ctx) {
     const store: MessageStore = await openMessageStore({
       location: init.location,

@@ -122,7 +122,7 @@ export function agentDeps(services: AgentServices): AgentDeps {
         server: t.server,
         tool: t.tool,
         description: t.description,
-        inputSchema: t.inputSchema as AgentTool["inputSchema"],
+        inputSchema: t.inputSchema,
       }));
     },
     instructions: async (signal) => {

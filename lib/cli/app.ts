@@ -10,17 +10,10 @@ import { CommandContext, CommandError } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { StartupProfiler } from "./profiler.ts";
 import { consoleOutput, type Output } from "../ui/output.ts";
-import { configCommand } from "./commands/config.ts";
-import { promptsCommand, resourcesCommand, serversCommand, toolsCommand } from "./commands/mcp.ts";
-import { startRepl } from "./commands/repl.ts";
-import { oneShot } from "./commands/oneshot.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { healthCommand } from "./commands/health.ts";
-import { sessionsCommand } from "./commands/sessions.ts";
-import { completionsCommand } from "./commands/completions.ts";
 import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
 import { sanitizeText } from "../ui/sanitize.ts";
+import { importOnDemand } from "../util/on_demand.ts";
 
 /**
  * Runs the parsed command line and resolves with the exit code. Every
@@ -106,44 +99,135 @@ interface DispatchHooks {
   onInterrupt(listener: () => void): () => void;
 }
 
-async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<number> {
-  const { command, options } = ctx.args;
-  const [name, ...words] = command;
-  switch (name) {
-    case "config":
-      return await configCommand(ctx, words);
-    case "tools":
-      return await toolsCommand(ctx, words);
-    case "resources":
-      return await resourcesCommand(ctx, words);
-    case "prompts":
-      return await promptsCommand(ctx, words);
-    case "servers":
-      return await serversCommand(ctx, words);
-    case "sessions":
-      return await sessionsCommand(ctx, words);
-    case "doctor":
-      return await doctorCommand(ctx);
-    case "health":
-      return await healthCommand(ctx, words);
-    case "completions":
-      return completionsCommand(ctx, words);
-    case "serve":
-      // Loaded only here: serving costs nothing to the commands that do not serve.
-      return await (await import("./commands/serve.ts")).serveCommand(ctx, words);
-    case undefined:
-      break;
-    default:
-      throw new CommandError(`unknown command "${name}"`, ExitCode.Usage);
+/** How a command runs, once its module is loaded. */
+type CommandRun = (
+  ctx: CommandContext,
+  words: string[],
+  hooks: DispatchHooks,
+) => Promise<number> | number;
+
+/** A command: whether it uses the services, and its module, loaded only when it runs. */
+interface CommandEntry {
+  /** It loads the config (through the config worker), so that worker may start at once. */
+  services: boolean;
+  load(): Promise<CommandRun>;
+}
+
+/** The module at `path` (relative to this file), imported when the command runs. */
+function commandModule<M>(path: string): Promise<M> {
+  return importOnDemand<M>(new URL(path, import.meta.url));
+}
+
+type McpCommands = typeof import("./commands/mcp.ts");
+
+/**
+ * Every command and where it lives. A run loads only its own command's
+ * modules: `mcpchat tools list` never reads the REPL, the REPL never reads
+ * `doctor` or `serve`.
+ */
+const COMMANDS: Record<string, CommandEntry> = {
+  config: {
+    services: true,
+    load: () =>
+      commandModule<typeof import("./commands/config.ts")>("./commands/config.ts")
+        .then((m) => m.configCommand),
+  },
+  tools: {
+    services: true,
+    load: () => commandModule<McpCommands>("./commands/mcp.ts").then((m) => m.toolsCommand),
+  },
+  resources: {
+    services: true,
+    load: () => commandModule<McpCommands>("./commands/mcp.ts").then((m) => m.resourcesCommand),
+  },
+  prompts: {
+    services: true,
+    load: () => commandModule<McpCommands>("./commands/mcp.ts").then((m) => m.promptsCommand),
+  },
+  servers: {
+    services: true,
+    load: () => commandModule<McpCommands>("./commands/mcp.ts").then((m) => m.serversCommand),
+  },
+  sessions: {
+    services: true,
+    load: () =>
+      commandModule<typeof import("./commands/sessions.ts")>("./commands/sessions.ts")
+        .then((m) => m.sessionsCommand),
+  },
+  doctor: {
+    services: true,
+    load: () =>
+      commandModule<typeof import("./commands/doctor.ts")>("./commands/doctor.ts")
+        .then((m) => (ctx) => m.doctorCommand(ctx)),
+  },
+  health: {
+    services: true,
+    load: () =>
+      commandModule<typeof import("./commands/health.ts")>("./commands/health.ts")
+        .then((m) => m.healthCommand),
+  },
+  completions: {
+    services: false,
+    load: () =>
+      commandModule<typeof import("./commands/completions.ts")>("./commands/completions.ts")
+        .then((m) => m.completionsCommand),
+  },
+  serve: {
+    services: true,
+    load: () =>
+      commandModule<typeof import("./commands/serve.ts")>("./commands/serve.ts")
+        .then((m) => m.serveCommand),
+  },
+};
+
+/** What runs without a command word: `--list-sessions`, `-p` (one-shot) or the REPL. */
+function defaultCommand(options: ParsedArgs["options"]): CommandEntry {
+  if (options.listSessions) {
+    return {
+      services: true,
+      load: () =>
+        COMMANDS.sessions.load().then((run) => (ctx, _words, hooks) => run(ctx, ["list"], hooks)),
+    };
   }
-  if (options.listSessions) return await sessionsCommand(ctx, ["list"]);
-  if (options.print !== undefined) return await oneShot(ctx);
-  // Server mode beside the chat (mcp_server.http_enabled), started without delaying the prompt.
-  void ctx.config().then(async (config) => {
-    if (!config.mcp_server.http_enabled && !config.mcp_server.stdio_enabled) return;
-    await (await import("./commands/serve.ts")).serveBesideRepl(ctx, config);
-  }).catch(() => {}); // a config error is the REPL's to report
-  return await startRepl(ctx, hooks);
+  if (options.print !== undefined) {
+    return {
+      services: true,
+      load: () =>
+        commandModule<typeof import("./commands/oneshot.ts")>("./commands/oneshot.ts")
+          .then((m) => (ctx) => m.oneShot(ctx)),
+    };
+  }
+  return {
+    services: true,
+    load: () =>
+      commandModule<typeof import("./commands/repl.ts")>("./commands/repl.ts")
+        .then((m) => (ctx, _words, hooks) => {
+          // Server mode beside the chat (mcp_server.http_enabled), started without delaying
+          // the prompt.
+          void ctx.config().then(async (config) => {
+            if (!config.mcp_server.http_enabled && !config.mcp_server.stdio_enabled) return;
+            const serve = await commandModule<typeof import("./commands/serve.ts")>(
+              "./commands/serve.ts",
+            );
+            await serve.serveBesideRepl(ctx, config);
+          }).catch(() => {}); // a config error is the REPL's to report
+          return m.startRepl(ctx, hooks);
+        }),
+  };
+}
+
+async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<number> {
+  const [name, ...words] = ctx.args.command;
+  const entry = name === undefined ? defaultCommand(ctx.args.options) : COMMANDS[name];
+  if (!entry) throw new CommandError(`unknown command "${name}"`, ExitCode.Usage);
+  if (entry.services) {
+    // The config worker boots on its own thread while this one reads the command's modules
+    // (the command asks for the same runtime: it is started once).
+    ctx.runtimeStarting().catch(() => {}); // a failure is the command's to report
+  }
+  const run = await entry.load();
+  ctx.profiler.mark("command loaded");
+  return await run(ctx, words, hooks);
 }
 
 /** Prints an error the way users and scripts expect, and picks the exit code. */

@@ -122,6 +122,14 @@ const COMMAND_FLAGS = [
   "force",
 ] as const;
 
+const OUTPUT_FORMATS: readonly OutputFormat[] = ["text", "json", "stream-json"];
+const COLOR_MODES: readonly GlobalOptions["color"][] = ["auto", "always", "never"];
+
+/** Whether `value` is one of `allowed` (and so of its type). */
+function oneOf<T extends string>(value: string, allowed: readonly T[]): value is T {
+  return allowed.some((a) => a === value);
+}
+
 /**
  * Parses `argv` (without the program name).
  *
@@ -147,11 +155,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(cleanParseMessage((error as Error).message));
+    throw new UsageError(
+      cleanParseMessage(error instanceof Error ? error.message : String(error)),
+    );
   }
   const v = parsed.values;
   const outputFormat = v["output-format"] ?? "text";
-  if (!["text", "json", "stream-json"].includes(outputFormat)) {
+  if (!oneOf(outputFormat, OUTPUT_FORMATS)) {
     throw new UsageError(
       `--output-format must be text, json or stream-json, not "${outputFormat}"`,
     );
@@ -164,7 +174,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     }
   }
   const color = v["no-color"] ? "never" : (v.color ?? "auto");
-  if (!["auto", "always", "never"].includes(color)) {
+  if (!oneOf(color, COLOR_MODES)) {
     throw new UsageError(`--color must be auto, always or never, not "${color}"`);
   }
   let positionals = parsed.positionals;
@@ -197,7 +207,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       listSessions: v["list-sessions"] ?? false,
       config: v.config,
       print,
-      outputFormat: outputFormat as OutputFormat,
+      outputFormat,
       maxTurns,
       allowTool: v["allow-tool"] ?? [],
       yes: v.yes ?? false,
@@ -205,7 +215,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       noMarkdown: v["no-markdown"] ?? false,
       json: v.json ?? false,
       profileStartup: v["profile-startup"] ?? false,
-      color: color as GlobalOptions["color"],
+      color,
       system: v.system,
     },
     command,

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { parseCommandLine, UsageError } from "./args.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { helpText } from "./help.ts";
 import { VERSION } from "./version.ts";
@@ -45,6 +44,14 @@ export async function main(
   io: MainIo = processIo,
   loadApp: () => Promise<AppModule> = loadAppModule,
 ): Promise<number> {
+  const quick = quickAnswer(argv);
+  if (quick !== undefined) {
+    io.out(quick);
+    return ExitCode.Ok;
+  }
+  // The parser (node:util's parseArgs) loads only when there is more to parse: Node's
+  // compatibility layer costs a few ms the two commonest quick answers do without.
+  const { parseCommandLine, UsageError } = await import("./args.ts");
   let parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -72,15 +79,25 @@ export async function main(
   return await runApp(parsed);
 }
 
+/**
+ * `mcpchat --version` and `mcpchat --help` alone: the same answers the
+ * parsed command line gives, without parsing.
+ */
+function quickAnswer(argv: readonly string[]): string | undefined {
+  if (argv.length !== 1) return undefined;
+  if (argv[0] === "--version" || argv[0] === "-V") return `mcpchat ${VERSION}\n`;
+  if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") return helpText(undefined);
+  return undefined;
+}
+
 /** The module behind every command but the quick paths. */
 export type AppModule = typeof import("./app.ts");
 
 /**
- * Loads the app when the caller gave no loader. The entry (`main.ts`) gives
- * one: Deno prepares a dynamic import together with the dynamic imports it
- * can see behind it, so this module names the app only here, in a form that
- * preparing it does not follow, and `--version` never waits for the npm
- * packages the app uses.
+ * Loads the app. Deno prepares a dynamic import together with every dynamic
+ * import it can read behind it, so the app is named in a form it does not
+ * read ahead (see `lib/util/on_demand.ts`): `--version` and `--help` never
+ * wait for the app's modules or the npm packages it uses.
  */
 function loadAppModule(): Promise<AppModule> {
   return import(new URL("./app.ts", import.meta.url).href);

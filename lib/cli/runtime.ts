@@ -15,6 +15,7 @@ import {
 } from "../supervisor/mod.ts";
 import {
   armFaults,
+  type HostCallsOf,
   PluginHandle,
   PluginRef,
   type PluginSpec,
@@ -22,7 +23,11 @@ import {
 } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
-import { McpTransportHost, type SpawnTransportParams } from "../mcp/host_wiring.ts";
+import {
+  type ManagerHostCalls,
+  McpTransportHost,
+  type SpawnTransportParams,
+} from "../mcp/host_wiring.ts";
 import {
   configSpec,
   healthSpec,
@@ -37,6 +42,7 @@ import type { configPlugin } from "../../plugins/config.ts";
 import type { mcpManagerPlugin } from "../../plugins/mcp_manager.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
 import type { storePlugin } from "../../plugins/store.ts";
+import type { mcpServePlugin } from "../../plugins/mcp_serve.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
 import { recordRestart } from "../telemetry/mod.ts";
@@ -58,11 +64,11 @@ export type StoreSurface = SurfaceOf<typeof storePlugin>;
 /** RPC surface of the health plugin. */
 export type HealthSurface = SurfaceOf<typeof healthPlugin>;
 
+/** RPC surface of the MCP server plugin (`mcpchat serve`). */
+export type McpServeSurface = SurfaceOf<typeof mcpServePlugin>;
+
 /** Host-side answers to requests from MCP servers (sampling, elicitation). */
-export interface McpHostHandlers {
-  sampling?: (request: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
-  elicit?: (request: unknown, ctx: { signal: AbortSignal }) => Promise<unknown>;
-}
+export type McpHostHandlers = Pick<ManagerHostCalls, "sampling" | "elicit">;
 
 /**
  * A start-up hint, read before the config is loaded: whether the config file
@@ -115,7 +121,7 @@ export interface RuntimeOptions {
  * const runtime = await Runtime.boot({ env: { HOME: home }, cwd: home, configPath: `${home}/config.toml` });
  * const { config } = await runtime.loadConfig();
  * const mcp = await runtime.mcp(config, {});
- * const servers = await mcp.call("servers", undefined as never);
+ * const servers = await mcp.call("servers");
  * assert.deepEqual(servers.map((s) => [s.name, s.transport]), [["echo", "stdio"]]); // lazy: not started
  * await runtime.shutdown();
  * await Deno.remove(home, { recursive: true });
@@ -131,7 +137,7 @@ export class Runtime {
   #store?: PluginRef<StoreSurface>;
   #health?: PluginRef<HealthSurface>;
   #storeOwnerId = crypto.randomUUID();
-  #serve?: PluginRef<unknown>;
+  #serve?: PluginRef<McpServeSurface>;
   #transports?: McpTransportHost;
   #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
@@ -421,14 +427,14 @@ export class Runtime {
   async health(config: Config): Promise<PluginRef<HealthSurface>> {
     if (!this.#health) {
       this.#health = new PluginRef<HealthSurface>(() => healthSpec(config, this.#healthHandlers()));
-      this.#health.on("alert", (data) => this.#options.onHealthAlert?.(data as HealthAlert));
+      this.#health.on("alert", (alert) => this.#options.onHealthAlert?.(alert));
     }
     await this.ensure(this.#health);
     return this.#health;
   }
 
   /** What the health service asks of the host: samples, and restarts. */
-  #healthHandlers(): object {
+  #healthHandlers(): HostCallsOf<typeof healthPlugin> {
     return {
       healthSamples: (): WorkerSample[] => this.workerSamples(),
       healthRestart: (p: { id: string; supervisor: string; reason: string }) => {
@@ -513,10 +519,10 @@ export class Runtime {
    * Adds mcpchat's own MCP server (`mcp-serve`) as a permanent child of the
    * root supervisor, once, and waits until it runs.
    */
-  async serve<R>(spec: () => PluginSpec): Promise<PluginRef<R>> {
-    this.#serve ??= new PluginRef<unknown>(spec, { waitMs: 15_000, shutdownMs: 5_000 });
+  async serve(spec: () => PluginSpec): Promise<PluginRef<McpServeSurface>> {
+    this.#serve ??= new PluginRef<McpServeSurface>(spec, { waitMs: 15_000, shutdownMs: 5_000 });
     await this.ensure(this.#serve);
-    return this.#serve as PluginRef<R>;
+    return this.#serve;
   }
 
   /**
@@ -569,14 +575,10 @@ export class Runtime {
     return handle instanceof PluginHandle ? handle : undefined;
   }
 
-  #refFor(id: string): PluginRef<unknown> | undefined {
-    if (id === this.configRef.name) return this.configRef as PluginRef<unknown>;
-    if (id === this.#mcp?.name) return this.#mcp as PluginRef<unknown>;
-    if (id === this.#llm?.name) return this.#llm as PluginRef<unknown>;
-    if (id === this.#store?.name) return this.#store as PluginRef<unknown>;
-    if (id === this.#health?.name) return this.#health as PluginRef<unknown>;
-    if (id === this.#serve?.name) return this.#serve;
-    return undefined;
+  /** The service whose child id is `id` (each keeps its own surface type). */
+  #refFor(id: string) {
+    return [this.configRef, this.#mcp, this.#llm, this.#store, this.#health, this.#serve]
+      .find((ref) => ref?.name === id);
   }
 }
 
@@ -593,8 +595,10 @@ export class Runtime {
  * ```
  */
 export function configServiceFailure(error: unknown, file: string): Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof Error && typeof code === "string" && code.startsWith("CONFIG_")) {
+  if (
+    error instanceof Error && "code" in error && typeof error.code === "string" &&
+    error.code.startsWith("CONFIG_")
+  ) {
     return error;
   }
   const reason = error instanceof Error ? error.message : String(error);

@@ -13,11 +13,12 @@ import { ApprovalPolicy, runAgentTurn } from "../chat/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { LlmMessage } from "../llm/types.ts";
 import type { PluginRef } from "../plugin/ref.ts";
-import type { CallContext } from "../rpc/peer.ts";
 import type {
   ChatAnswer,
   HistoryMessage,
   ServeBackend,
+  ServeHostCalls,
+  ServeHostEvents,
   ServerSummary,
   SessionSummary,
 } from "../serve/backend.ts";
@@ -47,7 +48,7 @@ export interface ServeHostOptions {
   /** Tools the model may call without a person to ask (globs on `server__tool`). */
   allowTools: readonly string[];
   /** Sends an event to the serve worker. */
-  emit(event: string, data: unknown): void;
+  emit<K extends keyof ServeHostEvents>(event: K, data: ServeHostEvents[K]): void;
   /** The environment (to say whether a backend has its key). */
   env: Record<string, string | undefined>;
   /** Answers to sampling and elicitation requests of mcpchat's own MCP servers. */
@@ -131,20 +132,20 @@ export class ServeHost implements ServeBackend {
     this.#policy = new ApprovalPolicy({ allow: [...options.allowTools] });
   }
 
-  /** Handlers for the worker's `ctx.call`. */
-  handlers(): Record<string, (params: never, ctx: CallContext) => unknown> {
+  /** Handlers for the worker's `ctx.call` (what the serve plugin declares it calls). */
+  handlers(): ServeHostCalls {
     return {
-      chat: (p: Parameters<ServeHost["chat"]>[0] & { progressId: string }, c: CallContext) =>
+      chat: (p, c) =>
         this.chat(p, {
           signal: c.signal,
           onProgress: (step) =>
             this.#o.emit("chat-progress", { progressId: p.progressId, ...step }),
         }),
-      newSession: (p: Parameters<ServeHost["newSession"]>[0]) => this.newSession(p),
-      listSessions: (p: Parameters<ServeHost["listSessions"]>[0]) => this.listSessions(p),
-      getHistory: (p: Parameters<ServeHost["getHistory"]>[0]) => this.getHistory(p),
-      clearHistory: (p: Parameters<ServeHost["clearHistory"]>[0]) => this.clearHistory(p),
-      checkBackend: (p: Parameters<ServeHost["checkBackend"]>[0]) => this.checkBackend(p),
+      newSession: (p) => this.newSession(p),
+      listSessions: (p) => this.listSessions(p),
+      getHistory: (p) => this.getHistory(p),
+      clearHistory: (p) => this.clearHistory(p),
+      checkBackend: (p) => this.checkBackend(p),
       backends: () => this.backends(),
       listServers: () => this.listServers(),
     };
@@ -153,8 +154,7 @@ export class ServeHost implements ServeBackend {
   /** The store, started on first use; its changes are forwarded to the worker. */
   #storeRef(): Promise<PluginRef<StoreSurface>> {
     this.#store ??= this.#o.runtime.store(this.#o.config).then((store) => {
-      store.on("session-changed", (data) => {
-        const { sessionId, change } = data as { sessionId: string; change: string };
+      store.on("session-changed", ({ sessionId, change }) => {
         this.#o.emit("session-changed", { sessionId, change });
       });
       return store;
@@ -254,8 +254,7 @@ export class ServeHost implements ServeBackend {
       const report = (message: string) => options.onProgress?.({ progress: ++progress, message });
       // Progress that the MCP tools this turn runs report is passed on too.
       const running = new Map<string, string>();
-      const offProgress = mcp?.on("progress", (data) => {
-        const p = data as { callId?: string; progress: number; total?: number; message?: string };
+      const offProgress = mcp?.on("progress", (p) => {
         const name = p.callId ? running.get(p.callId) : undefined;
         if (!name) return;
         const amount = p.total ? `${p.progress}/${p.total}` : `${p.progress}`;
@@ -393,7 +392,7 @@ export class ServeHost implements ServeBackend {
     const names = Object.keys(config.mcp.servers);
     if (names.length === 0) return [];
     const mcp = await runtime.mcp(config, this.#o.mcpHandlers);
-    const servers = await mcp.call("servers", undefined as never);
+    const servers = await mcp.call("servers");
     return servers.map((s) => ({
       name: s.name,
       status: s.status,

@@ -15,9 +15,8 @@
  * @module
  */
 
-import type { CreateMessageRequestParams } from "@modelcontextprotocol/sdk/types.js";
 import { describeSampling, sample } from "../chat/sampling.ts";
-import { type ElicitForm, fillForm } from "../chat/elicitation.ts";
+import { fillForm } from "../chat/elicitation.ts";
 import type { ChatRequest, LlmEvent } from "../llm/types.ts";
 import { sanitizeLine, sanitizeText } from "../ui/sanitize.ts";
 import type { Output } from "../ui/output.ts";
@@ -63,7 +62,7 @@ export function serverRequestHandlers(options: ServerRequestOptions): McpHostHan
       : /^y(es)?$/i.test((await askLine?.(`${question}[y]es [n]o: `, signal))?.trim() ?? "");
   return {
     sampling: async (request, { signal }) => {
-      const { server, params } = request as { server: string; params: CreateMessageRequestParams };
+      const { server, params } = request;
       const description = describeSampling(sanitizeLine(server), params);
       if (askLine) {
         const allowed = await yes(
@@ -85,10 +84,7 @@ export function serverRequestHandlers(options: ServerRequestOptions): McpHostHan
       return await sample(params, options.chat, signal, options.target());
     },
     elicit: async (request, { signal }) => {
-      const { server, params } = request as {
-        server: string;
-        params: ElicitForm & { mode?: string; url?: string };
-      };
+      const { server, params } = request;
       const name = sanitizeLine(server);
       if (!askLine) {
         io.err(

@@ -118,11 +118,20 @@ async function openTakingOverDead(store: PluginRef<StoreSurface>, ref: string) {
     return await store.call("open", { ref });
   } catch (error) {
     const holder = error instanceof RemoteError && error.code === "SESSION_BUSY"
-      ? error.data?.holder as { pid: number; host: string } | undefined
+      ? leaseHolder(error.data?.holder)
       : undefined;
     if (!holder || holder.host !== Deno.hostname() || !processIsGone(holder.pid)) throw error;
     return await store.call("open", { ref, takeOverFrom: { pid: holder.pid, host: holder.host } });
   }
+}
+
+/** The lease holder a `SESSION_BUSY` error names, checked: it crossed from the store worker. */
+function leaseHolder(value: unknown): { pid: number; host: string } | undefined {
+  if (
+    typeof value === "object" && value !== null && "pid" in value && "host" in value &&
+    typeof value.pid === "number" && typeof value.host === "string"
+  ) return { pid: value.pid, host: value.host };
+  return undefined;
 }
 
 /** Maps store errors (busy session, unknown id) to command errors users can act on. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { SupervisorEvent } from "../supervisor/types.ts";
+
 /** Limits from `[health]`. */
 export interface HealthThresholds {
   /** A worker whose heap is above this is unhealthy (`max_heap_mb`). */
@@ -96,4 +98,34 @@ export interface HealthReport {
   alerts: HealthAlert[];
   /** Total restarts counted by the supervisors (all children). */
   restartCount: number;
+}
+
+/** Events the host sends the health service (the plugin's `hostEvents`). */
+export interface HealthHostEvents {
+  /** Every event of the root and the MCP server supervisors. */
+  supervisor: SupervisorEvent;
+  /** An LLM backend's circuit breaker changed state (the llm plugin's `breaker` event). */
+  breaker: { backend: string; state: string };
+  /** An MCP server's state changed (the manager's `server-state` event). */
+  "mcp-server-state": { name: string; state: { status: string }; status: string };
+}
+
+/** What the health service calls on the host (the plugin's `hostCalls`). */
+export interface HealthHostCalls {
+  /** Every supervised worker, as its supervisor and its last heartbeat see it. */
+  healthSamples: () => WorkerSample[];
+  /** Ends a worker as a crash, so its supervisor restarts it. */
+  healthRestart: (
+    p: { id: string; supervisor: string; reason: string },
+  ) => { restarted: boolean };
+  /** The LLM backends' breakers (none while the llm worker is not running). */
+  healthBreakers: () => Promise<BreakerSample[]>;
+  /** The MCP servers (none while the manager is not running). */
+  healthMcpServers: () => Promise<McpServerSample[]>;
+}
+
+/** Events the health service emits. */
+export interface HealthEvents {
+  /** A worker turned unhealthy, or a breaker opened or closed. */
+  alert: HealthAlert;
 }

@@ -12,7 +12,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { McpConnectionError } from "./errors.ts";
-import type { FromTransport, ToTransport } from "./port_protocol.ts";
+import { type FromTransport, isFromTransport, type ToTransport } from "./port_protocol.ts";
 
 /** The port surface the bridge needs (a `MessagePort`). */
 export interface BridgePort {
@@ -134,7 +134,10 @@ export class WorkerBridgeTransport implements Transport {
   #closeWaiter?: () => void;
   #draining = false;
   #backlog: (string | Record<string, unknown>)[] = [];
-  readonly #listener = (e: MessageEvent) => this.#receive(e.data as FromTransport);
+  readonly #listener = (e: MessageEvent) => {
+    // From the pool's isolate: anything that is not the port protocol is ignored.
+    if (isFromTransport(e.data)) this.#receive(e.data);
+  };
 
   /** Bridges over `port`; one instance per connection attempt. */
   constructor(port: BridgePort, options: WorkerBridgeOptions) {

@@ -618,16 +618,15 @@ export class ServerConnection {
   #mapError(method: string, error: unknown): Error {
     if (error instanceof McpClientError) return error;
     if (error instanceof McpError) {
-      return this.#mapMcpError(method, error as McpError);
+      return this.#mapMcpError(method, error);
     }
-    const e = error as { name?: string; message?: string };
-    if (e?.name === "AbortError") {
+    if (stringProp(error, "name") === "AbortError") {
       return new McpRequestError(this.name, method, "cancelled", "MCP_CANCELLED", undefined, error);
     }
     return new McpRequestError(
       this.name,
       method,
-      e?.message ?? String(error),
+      stringProp(error, "message") ?? String(error),
       "MCP_REQUEST",
       undefined,
       error,
@@ -679,15 +678,13 @@ export class ServerConnection {
       port = await this.#opts.ports.acquire(this.name, this.config);
     } catch (error) {
       // A permanent refusal from the host (e.g. a required sandbox is missing) keeps its code.
-      const code = (error as { code?: unknown }).code;
-      const own = typeof code === "string" && code.startsWith("MCP_");
+      const code = stringProp(error, "code");
+      const own = code !== undefined && code.startsWith("MCP_");
       throw Object.assign(
         new McpConnectionError(
           this.name,
           // The host's own errors (command not found, sandbox required) say it all.
-          own
-            ? (error as Error).message
-            : `could not start the transport worker: ${(error as Error).message}`,
+          own ? messageOf(error) : `could not start the transport worker: ${messageOf(error)}`,
           error,
         ),
         own ? { transportCode: code } : {},
@@ -711,10 +708,9 @@ export class ServerConnection {
         throw new McpInitializeTimeoutError(this.name, timeoutMs);
       }
       const failure = transport.sendFailure;
-      const code = (error as { transportCode?: string }).transportCode ?? info?.code ??
-        failure?.code;
+      const code = stringProp(error, "transportCode") ?? info?.code ?? failure?.code;
       if (code === "MCP_TRANSPORT_TIMEOUT") this.#opts.ports.invalidate(this.name);
-      const reason = info?.reason ?? failure?.message ?? (error as Error).message;
+      const reason = info?.reason ?? failure?.message ?? messageOf(error);
       throw Object.assign(new McpConnectionError(this.name, reason, error), {
         transportCode: code ?? "MCP_CONNECTION",
       });
@@ -764,7 +760,7 @@ export class ServerConnection {
         if (t === this.#transport) this.#schedulePing();
       } catch (error) {
         if (t !== this.#transport) return;
-        this.#lossReason = `health check failed: ${(error as Error).message}`;
+        this.#lossReason = `health check failed: ${messageOf(error)}`;
         t.abandon(this.#lossReason);
       }
     }, interval);
@@ -838,4 +834,16 @@ export class ServerConnection {
       return Promise.resolve();
     };
   }
+}
+
+/** The message of anything thrown. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A string property of a thrown value (`code`, `name`…), when it has one. */
+function stringProp(error: unknown, key: string): string | undefined {
+  if (typeof error !== "object" || error === null || !(key in error)) return undefined;
+  const value: unknown = Reflect.get(error, key);
+  return typeof value === "string" ? value : undefined;
 }

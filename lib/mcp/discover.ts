@@ -214,7 +214,10 @@ export async function discoverServers(
     try {
       text = await options.readFile(loc.path);
     } catch (error) {
-      problems.push({ path: loc.path, message: `cannot read: ${(error as Error).message}` });
+      problems.push({
+        path: loc.path,
+        message: `cannot read: ${error instanceof Error ? error.message : String(error)}`,
+      });
       continue;
     }
     if (text === undefined) continue;
@@ -222,7 +225,10 @@ export async function discoverServers(
     try {
       doc = asRecord(await parseJsonc(text));
     } catch (error) {
-      problems.push({ path: loc.path, message: `not valid JSON: ${(error as Error).message}` });
+      problems.push({
+        path: loc.path,
+        message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      });
       continue;
     }
     for (const map of loc.pick(doc)) {
@@ -245,7 +251,9 @@ export async function discoverServers(
               `${i.keyPath}: expected ${i.expected}${i.got ? `, got ${i.got}` : ""}`
             )
               .join("; ")
-            : (error as Error).message;
+            : error instanceof Error
+            ? error.message
+            : String(error);
           problems.push({ path: loc.path, name, message });
           continue;
         }

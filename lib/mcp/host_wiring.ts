@@ -29,6 +29,13 @@ import { startPlugin } from "../plugin/mod.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import type { ChildHandle, ExitReason } from "../supervisor/types.ts";
 import type { PluginHandle } from "../plugin/mod.ts";
+import type { Surface } from "../rpc/peer.ts";
+import type {
+  CreateMessageRequest,
+  CreateMessageResult,
+  ElicitRequest,
+  ElicitResult,
+} from "@modelcontextprotocol/sdk/types.js";
 import {
   isStdioConfig,
   netPermissionFor,
@@ -93,10 +100,81 @@ export interface DetachServerEvent {
   reason: string;
 }
 
+/** Events the host sends the manager (the manager plugin's `hostEvents`). */
+export interface ManagerHostEvents {
+  "attach-server": AttachServerEvent;
+  "detach-server": DetachServerEvent;
+}
+
+/** A server's sampling request, as the manager hands it to the host. */
+export interface SamplingRequest {
+  server: string;
+  params: CreateMessageRequest["params"];
+}
+
+/** A server's elicitation request, as the manager hands it to the host. */
+export interface ElicitationRequest {
+  server: string;
+  params: ElicitRequest["params"];
+}
+
+/** What the manager calls on the host (the manager plugin's `hostCalls`). */
+export interface ManagerHostCalls {
+  spawnTransport: (p: SpawnTransportParams) => Promise<{ generation: number }>;
+  stopTransport: (p: { name: string }) => Promise<{ stopped: boolean }>;
+  /** Present when the host answers sampling (then advertised to servers). */
+  sampling?: (
+    request: SamplingRequest,
+    ctx: { signal: AbortSignal },
+  ) => Promise<CreateMessageResult>;
+  /** Present when the host answers elicitation (then advertised to servers). */
+  elicit?: (request: ElicitationRequest, ctx: { signal: AbortSignal }) => Promise<ElicitResult>;
+}
+
+/** `child` event of the pool: a stdio child started or ended (the host reaps its group). */
+export interface ChildEvent {
+  name: string;
+  pid: number;
+  alive: boolean;
+}
+
+/** Events the transport pool emits. */
+export interface PoolEvents {
+  child: ChildEvent;
+}
+
+/** Events the host sends the transport pool: a server's actor opens on `port`. */
+export interface PoolHostEvents {
+  open: { name: string; spec: TransportSpec; port: MessagePort };
+}
+
+/** Methods of the transport pool (`plugins/mcp_transports.ts`). */
+export interface PoolMethods {
+  /** Closes a server's transport gracefully (stdin EOF, grace, SIGTERM, SIGKILL). */
+  close: (p: { name: string }) => Promise<{ closed: boolean }>;
+  /** Servers with an open actor, and how many were opened (diagnostics). */
+  info: () => { servers: string[]; opened: number };
+}
+
+/** What the transport pool calls on the host: OAuth state and the browser step. */
+export interface PoolHostCalls {
+  oauthStorage: (
+    p: { server: string; op: "get" | "set" | "delete"; key: string; value?: unknown },
+  ) => Promise<{ value?: unknown }>;
+  oauthAuthorize: (p: { server: string; url: string }) => Promise<{ code: string }>;
+}
+
+/** The transport pool as the host sees it. */
+export type PoolSurface = Surface<PoolMethods, PoolEvents, PoolHostEvents>;
+
 /** Options of {@linkcode McpTransportHost}. */
 export interface McpTransportHostOptions {
   /** Sends an event to the manager (e.g. `managerHandle.peer.emit`). */
-  emitToManager: (event: string, data: unknown, transfer?: Transferable[]) => void;
+  emitToManager: <K extends keyof ManagerHostEvents>(
+    event: K,
+    data: ManagerHostEvents[K],
+    transfer?: Transferable[],
+  ) => void;
   /** Environment lookup for the child's inherited variables (default `Deno.env.get`). */
   getEnv?: (key: string) => string | undefined;
   /** The configured servers: the pool starts with permissions for all of them at once. */
@@ -125,7 +203,7 @@ export interface McpTransportHostOptions {
 
 /** The running pool worker. */
 interface Pool {
-  handle: PluginHandle;
+  handle: PluginHandle<PoolSurface>;
   permissions: Required<TransportPermissions>;
 }
 
@@ -197,10 +275,7 @@ export class McpTransportHost {
   }
 
   /** Host handlers to give the manager plugin (`spawnTransport`, `stopTransport`). */
-  handlers(): {
-    spawnTransport: (p: SpawnTransportParams) => Promise<{ generation: number; pid?: number }>;
-    stopTransport: (p: { name: string }) => Promise<{ stopped: boolean }>;
-  } {
+  handlers(): Pick<ManagerHostCalls, "spawnTransport" | "stopTransport"> {
     return {
       spawnTransport: (p) => this.spawn(p.name, p.config),
       stopTransport: async (p) => ({ stopped: await this.stop(p.name) }),
@@ -323,13 +398,13 @@ export class McpTransportHost {
       this.#pool = undefined;
       await this.supervisor.removeChild(POOL_ID).catch(() => {});
     }
-    let handle!: PluginHandle;
+    let handle!: PluginHandle<PoolSurface>;
     await this.supervisor.startChild({
       id: POOL_ID,
       restart: "temporary",
       shutdownMs: 2 * (this.#opts.killGraceMs ?? 1_000) + 3_000,
       start: async () => {
-        handle = await startPlugin({
+        handle = await startPlugin<PoolSurface>({
           name: POOL_ID,
           module: this.#opts.module,
           permissions: wanted,
@@ -340,7 +415,7 @@ export class McpTransportHost {
         return handle;
       },
     });
-    handle.peer.on("child", (data) => this.#onChild(data as ChildEvent));
+    handle.peer.on("child", (data) => this.#onChild(data));
     const pool: Pool = { handle, permissions: wanted };
     this.#pool = pool;
     void handle.exited.then(() => {
@@ -403,7 +478,7 @@ export class McpTransportHost {
     }
   }
 
-  #poolHandlers(): object {
+  #poolHandlers(): PoolHostCalls {
     const oauth = this.#opts.oauth;
     const missing = (name: string) => {
       throw new Error(`mcp.servers.${name} needs OAuth, but this host has no OAuth storage set up`);
@@ -431,7 +506,9 @@ export class McpTransportHost {
           // opened again on every attempt. An explicit connect tries again.
           throw Object.assign(
             new Error(
-              `signing in to ${p.server} failed: ${(error as Error).message} ` +
+              `signing in to ${p.server} failed: ${
+                error instanceof Error ? error.message : String(error)
+              } ` +
                 `(/mcp connect ${p.server} or mcpchat servers test ${p.server} tries again)`,
             ),
             { code: "MCP_AUTH_REQUIRED" },
@@ -488,13 +565,6 @@ export class McpTransportHost {
   poolPermissions(): Required<TransportPermissions> | undefined {
     return this.#pool?.permissions;
   }
-}
-
-/** `child` event of the pool. */
-interface ChildEvent {
-  name: string;
-  pid: number;
-  alive: boolean;
 }
 
 function covers(have: Required<TransportPermissions>, needed: TransportPermissions): boolean {

@@ -153,7 +153,9 @@ export async function openHttpSession(
   } catch (error) {
     closed = true;
     throw Object.assign(
-      new Error(`cannot connect to ${spec.url}: ${(error as Error).message}`),
+      new Error(
+        `cannot connect to ${spec.url}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
       { code: "MCP_HTTP_CONNECT" },
     );
   }
@@ -220,12 +222,13 @@ export function refusal(
   spec: { name: string; url: string },
   error: unknown,
 ): (Error & { code: string }) | undefined {
-  const e = error as { code?: unknown; message?: string; name?: string };
-  const status = typeof e?.code === "number"
+  const e = typeof error === "object" && error !== null ? error : {};
+  const message = "message" in e && typeof e.message === "string" ? e.message : "";
+  const status = "code" in e && typeof e.code === "number"
     ? e.code
-    : Number(/HTTP (40[13])\b/.exec(e?.message ?? "")?.[1] ?? 0);
+    : Number(/HTTP (40[13])\b/.exec(message)?.[1] ?? 0);
   const key = `mcp.servers.${spec.name}`;
-  if (status === 401 || e?.name === "UnauthorizedError") {
+  if (status === 401 || ("name" in e && e.name === "UnauthorizedError")) {
     return Object.assign(
       new Error(
         `${spec.url} answered 401 Unauthorized: it needs credentials — set ${key}.headers ` +

@@ -90,13 +90,13 @@ export interface LifecycleOptions {
 
 /** An error's code, message. */
 function describeError(error: unknown): { code: string; reason: string } {
-  const e = error as { code?: unknown; transportCode?: unknown; message?: unknown };
-  const code = typeof e?.transportCode === "string"
+  const e = typeof error === "object" && error !== null ? error : {};
+  const code = "transportCode" in e && typeof e.transportCode === "string"
     ? e.transportCode
-    : typeof e?.code === "string"
+    : "code" in e && typeof e.code === "string"
     ? e.code
     : "MCP_CONNECTION";
-  let reason = typeof e?.message === "string" ? e.message : String(error);
+  let reason = "message" in e && typeof e.message === "string" ? e.message : String(error);
   // The server name is already on the line showing the state.
   reason = reason.replace(/^MCP server "[^"]*": /, "");
   return { code, reason };

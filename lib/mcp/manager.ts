@@ -790,10 +790,10 @@ function progressKey(server: string, token: string | number): string {
 }
 
 function toServerError(server: string, error: unknown): ServerError {
-  const e = error as { code?: unknown; message?: unknown };
+  const e = typeof error === "object" && error !== null ? error : {};
   return {
     server,
-    code: typeof e?.code === "string" ? e.code : "MCP_ERROR",
-    message: typeof e?.message === "string" ? e.message : String(error),
+    code: "code" in e && typeof e.code === "string" ? e.code : "MCP_ERROR",
+    message: "message" in e && typeof e.message === "string" ? e.message : String(error),
   };
 }

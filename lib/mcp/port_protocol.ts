@@ -56,3 +56,45 @@ export type FromTransport =
   /** `id` names the request a failed send carried, so the manager can fail it at once. */
   | { t: "error"; s: number; message: string; code?: string; id?: string | number }
   | { t: "closed"; s: number; reason?: string; code?: string; stderr?: string };
+
+const TO_TRANSPORT: ReadonlySet<unknown> = new Set(["start", "send", "close", "protocol-version"]);
+const FROM_TRANSPORT: ReadonlySet<unknown> = new Set([
+  "started",
+  "message",
+  "batch",
+  "error",
+  "closed",
+]);
+
+/**
+ * Whether a message that arrived on the port (from the manager's isolate) is
+ * a {@linkcode ToTransport}: its tag and session number are checked.
+ *
+ * @example
+ * ```ts
+ * import { isToTransport } from "./port_protocol.ts";
+ * console.log(isToTransport({ t: "start", s: 1 }), isToTransport({ t: "start" })); // true false
+ * ```
+ */
+export function isToTransport(value: unknown): value is ToTransport {
+  return isTagged(value, TO_TRANSPORT);
+}
+
+/**
+ * Whether a message that arrived on the port (from the transport pool's
+ * isolate) is a {@linkcode FromTransport}: its tag and session number are checked.
+ *
+ * @example
+ * ```ts
+ * import { isFromTransport } from "./port_protocol.ts";
+ * console.log(isFromTransport({ t: "closed", s: 2 }), isFromTransport("x")); // true false
+ * ```
+ */
+export function isFromTransport(value: unknown): value is FromTransport {
+  return isTagged(value, FROM_TRANSPORT);
+}
+
+function isTagged(value: unknown, tags: ReadonlySet<unknown>): boolean {
+  return typeof value === "object" && value !== null && "t" in value && tags.has(value.t) &&
+    "s" in value && typeof value.s === "number";
+}

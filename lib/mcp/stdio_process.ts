@@ -142,13 +142,15 @@ export class StdioProcess {
       ) {
         throw new McpConnectionError(
           options.name,
-          `not allowed to run ${options.command}: ${(error as Error).message}`,
+          `not allowed to run ${options.command}: ${error.message}`,
           error,
         );
       }
       throw new McpConnectionError(
         options.name,
-        `could not start ${options.command}: ${(error as Error).message}`,
+        `could not start ${options.command}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
         error,
       );
     }
@@ -217,7 +219,7 @@ export class StdioProcess {
         try {
           lines = splitter.push(decoder.decode(value, { stream: true }));
         } catch (error) {
-          events.onError?.(error as Error);
+          events.onError?.(error instanceof Error ? error : new Error(String(error)));
           continue;
         }
         for (const line of lines) events.onLine(line);

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { FromTransport, ToTransport, TransportSpec } from "./port_protocol.ts";
+import { type FromTransport, isToTransport, type TransportSpec } from "./port_protocol.ts";
 import { StdioProcess } from "./stdio_process.ts";
 import {
   commandNotFoundIn,
@@ -236,7 +236,9 @@ export function serveTransport(
   };
 
   port.onmessage = (event: MessageEvent) => {
-    const msg = event.data as ToTransport;
+    // From the manager's isolate: anything that is not the port protocol is ignored.
+    if (!isToTransport(event.data)) return;
+    const msg = event.data;
     switch (msg.t) {
       case "start": {
         const s = msg.s;
@@ -269,12 +271,12 @@ export function serveTransport(
             post({ t: "started", s, pid: opened.pid, sessionId: opened.sessionId });
           } catch (error) {
             if (current === entry) current = undefined;
-            const e = error as { message?: string; code?: string };
+            const e = typeof error === "object" && error !== null ? error : {};
             post({
               t: "closed",
               s,
-              reason: e.message ?? String(error),
-              code: e.code ?? "MCP_START",
+              reason: "message" in e && typeof e.message === "string" ? e.message : String(error),
+              code: "code" in e && typeof e.code === "string" ? e.code : "MCP_START",
             });
           }
         })();

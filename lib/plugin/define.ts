@@ -5,27 +5,71 @@
  * @module
  */
 
-import { type CallOptions, RpcPeer } from "../rpc/peer.ts";
+import { type CallArgs, type ResultOf, RpcPeer, type Surface } from "../rpc/peer.ts";
 import { serializeError } from "../rpc/errors.ts";
 import type { MessageEndpoint } from "../rpc/protocol.ts";
-import { isLifecycleMessage, isWorkerContext, type LifecycleMessage } from "./lifecycle.ts";
+import {
+  isLifecycleMessage,
+  isWorkerContext,
+  type LifecycleMessage,
+  workerScope,
+} from "./lifecycle.ts";
 import { setTelemetryEnabled, traceHandlers } from "../telemetry/mod.ts";
 
-/** What a running plugin can do towards its host. */
-export interface PluginContext {
+/** No events, or no host calls: the default of a plugin that declares none. */
+export type NoneDeclared = Record<never, never>;
+
+/**
+ * A type a plugin declares (its events, the host's events and calls it
+ * uses): made by {@linkcode declared}, an empty object at run time.
+ */
+export interface Declared<T> {
+  /** Never set: carries `T` for the type checker only. */
+  readonly type?: T;
+}
+
+/**
+ * Declares a type in a plugin definition: `events: declared<{ tick: Tick }>()`.
+ *
+ * @example
+ * ```ts
+ * import { declared } from "./define.ts";
+ * const events = declared<{ tick: { n: number } }>();
+ * console.log(events); // {}
+ * ```
+ */
+export function declared<T>(): Declared<T> {
+  return {};
+}
+
+/**
+ * What a running plugin can do towards its host, typed by what it declared:
+ * `Events` it emits, `HostEvents` it listens to, `HostCalls` it makes.
+ */
+export interface PluginContext<
+  Events extends object = NoneDeclared,
+  HostEvents extends object = NoneDeclared,
+  HostCalls extends object = NoneDeclared,
+> {
   /** The instance name given by the host, e.g. `"mcp-server:fs"`. */
   readonly name: string;
   /** Aborted when the host asks the plugin to stop. */
   readonly signal: AbortSignal;
   /** Sends a one-way event to the host; `transfer` moves ports or buffers. */
-  emit(event: string, data: unknown, transfer?: Transferable[]): void;
+  emit<K extends keyof Events & string>(event: K, data: Events[K], transfer?: Transferable[]): void;
   /** Calls a handler the host registered for this plugin. */
-  call<T = unknown>(method: string, params: unknown, options?: CallOptions): Promise<T>;
+  call<K extends keyof HostCalls & string>(
+    method: K,
+    ...args: CallArgs<HostCalls, K>
+  ): Promise<ResultOf<HostCalls, K>>;
   /**
    * Listens to events from the host (e.g. a transferred `MessagePort`).
    * @returns a function that removes the listener
    */
-  onEvent(event: string, listener: (data: unknown) => void): () => void;
+  onEvent<K extends keyof HostEvents & string>(
+    event: K,
+    listener: (data: HostEvents[K]) => void,
+  ): () => void;
 }
 
 /** A started plugin: its RPC surface and how to stop it. */
@@ -35,38 +79,83 @@ export interface PluginInstance<Handlers extends object> {
   stop?(): void | Promise<void>;
 }
 
-/** A plugin definition. */
-export interface PluginDefinition<Init, Handlers extends object> {
+/**
+ * A plugin definition: its methods (the `handlers` `start` returns) and,
+ * declared once here, everything else that crosses its boundary. Types flow
+ * from it to the host side ({@linkcode SurfaceOf}, {@linkcode HostCallsOf}).
+ */
+export interface PluginDefinition<
+  Init,
+  Handlers extends object,
+  Events extends object = NoneDeclared,
+  HostEvents extends object = NoneDeclared,
+  HostCalls extends object = NoneDeclared,
+> {
   name: string;
+  /** Events the plugin emits (`ctx.emit`), payload by name. */
+  events?: Declared<Events>;
+  /** Events the host sends the plugin (`ctx.onEvent`), payload by name. */
+  hostEvents?: Declared<HostEvents>;
+  /** Methods the plugin calls on the host (`ctx.call`), as handler signatures. */
+  hostCalls?: Declared<HostCalls>;
   start(
     init: Init,
-    ctx: PluginContext,
+    ctx: PluginContext<Events, HostEvents, HostCalls>,
   ): PluginInstance<Handlers> | Promise<PluginInstance<Handlers>>;
 }
 
-/** The RPC surface type of a plugin definition, for typed calls from the host. */
-export type SurfaceOf<D> = D extends PluginDefinition<unknown, infer H> ? H
-  : D extends PluginDefinition<never, infer H> ? H
+/**
+ * What the host sees of a plugin: its methods, the events it emits (`on`)
+ * and the events it accepts (`emit`). `PluginRef<SurfaceOf<typeof p>>` and
+ * `startPlugin<SurfaceOf<typeof p>>` type every call and event.
+ */
+export type SurfaceOf<D> = D extends
+  PluginDefinition<infer _I, infer H, infer E, infer HE, infer _HC> ? Surface<H, E, HE>
+  : never;
+
+/** The host calls a plugin makes: what the host's `handlers` must implement. */
+export type HostCallsOf<D> = D extends
+  PluginDefinition<infer _I, infer _H, infer _E, infer _HE, infer HC> ? HC
   : never;
 
 /** The init data type of a plugin definition. */
-export type InitOf<D> = D extends PluginDefinition<infer I, object> ? I : never;
+export type InitOf<D> = D extends
+  PluginDefinition<infer I, infer _H, infer _E, infer _HE, infer _HC> ? I
+  : never;
 
 /**
- * Declares a plugin. Identity function that fixes the types.
+ * Declares a plugin. Identity function that fixes the types: the init type
+ * and the methods come from `start`, events and host calls from
+ * {@linkcode declared} types.
  *
  * @example
  * ```ts
- * import { definePlugin } from "./define.ts";
+ * import { declared, definePlugin } from "./define.ts";
  * export const echoPlugin = definePlugin({
  *   name: "echo",
- *   start: (_init: { greeting: string }) => ({ handlers: { echo: (p: { text: string }) => p.text } }),
+ *   events: declared<{ echoed: { text: string } }>(),
+ *   hostCalls: declared<{ shout: (p: { text: string }) => string }>(),
+ *   start: (_init: { greeting: string }, ctx) => ({
+ *     handlers: {
+ *       echo: (p: { text: string }) => {
+ *         ctx.emit("echoed", { text: p.text });
+ *         return p.text;
+ *       },
+ *       loud: (p: { text: string }) => ctx.call("shout", p),
+ *     },
+ *   }),
  * });
  * ```
  */
-export function definePlugin<Init, Handlers extends object>(
-  definition: PluginDefinition<Init, Handlers>,
-): PluginDefinition<Init, Handlers> {
+export function definePlugin<
+  Init,
+  Handlers extends object,
+  Events extends object = NoneDeclared,
+  HostEvents extends object = NoneDeclared,
+  HostCalls extends object = NoneDeclared,
+>(
+  definition: PluginDefinition<Init, Handlers, Events, HostEvents, HostCalls>,
+): PluginDefinition<Init, Handlers, Events, HostEvents, HostCalls> {
   return definition;
 }
 
@@ -81,11 +170,15 @@ export function definePlugin<Init, Handlers extends object>(
  * serveWorker(p); // no-op here: not a worker
  * ```
  */
-export function serveWorker<Init, Handlers extends object>(
-  definition: PluginDefinition<Init, Handlers>,
-): void {
-  if (!isWorkerContext()) return;
-  const scope = globalThis as unknown as MessageEndpoint & { close(): void };
+export function serveWorker<
+  Init,
+  Handlers extends object,
+  Events extends object,
+  HostEvents extends object,
+  HostCalls extends object,
+>(definition: PluginDefinition<Init, Handlers, Events, HostEvents, HostCalls>): void {
+  const scope = workerScope();
+  if (!scope) return;
   servePlugin(definition, scope, () => scope.close());
 }
 
@@ -103,21 +196,29 @@ export function serveWorker<Init, Handlers extends object>(
  * port1.close();
  * ```
  */
-export function servePlugin<Init, Handlers extends object>(
-  definition: PluginDefinition<Init, Handlers>,
+export function servePlugin<
+  Init,
+  Handlers extends object,
+  Events extends object,
+  HostEvents extends object,
+  HostCalls extends object,
+>(
+  definition: PluginDefinition<Init, Handlers, Events, HostEvents, HostCalls>,
   endpoint: MessageEndpoint,
   close: () => void,
 ): void {
   const stopController = new AbortController();
   let instance: PluginInstance<Handlers> | undefined;
   const send = (message: LifecycleMessage) => endpoint.postMessage(message);
-  const peer = new RpcPeer(endpoint, {
+  // The host, seen from here: it serves `HostCalls`, emits `HostEvents`, accepts `Events`.
+  const peer = new RpcPeer<HostCalls, HostEvents, Events>(endpoint, {
     name: "host",
     defaultTimeoutMs: 60_000,
     onOtherMessage: (data) => {
       if (!isLifecycleMessage(data)) return;
       switch (data.kind) {
         case "init":
+          // Trust boundary: the host built the init from this plugin's `InitOf`.
           void start(data.name, data.init as Init, data.otel === true);
           break;
         case "ping": {
@@ -149,14 +250,16 @@ export function servePlugin<Init, Handlers extends object>(
   }
   /** The next call of `method` starts, then the worker dies: deterministically mid-call. */
   function armFault(method: string, fire: () => void): void {
-    const handlers = served as Record<string, unknown>;
-    const original = handlers[method];
+    const handlers = served;
+    const original: unknown = Object.hasOwn(handlers, method)
+      ? Reflect.get(handlers, method)
+      : undefined;
     if (typeof original !== "function") return;
     peer.setHandlers({
       ...handlers,
       [method]: (...args: unknown[]) => {
         peer.setHandlers(handlers);
-        const result = original.apply(handlers, args);
+        const result: unknown = Reflect.apply(original, handlers, args);
         // Before any I/O the call waits for can complete.
         queueMicrotask(fire);
         return result;
@@ -165,16 +268,11 @@ export function servePlugin<Init, Handlers extends object>(
   }
 
   async function start(name: string, init: Init, otel: boolean): Promise<void> {
-    const ctx: PluginContext = {
+    const ctx: PluginContext<Events, HostEvents, HostCalls> = {
       name,
       signal: stopController.signal,
       emit: (event, data, transfer) => peer.emit(event, data, transfer),
-      call: <T>(method: string, params: unknown, options?: CallOptions) =>
-        (peer as unknown as RpcPeer<Record<string, (p: unknown) => T>>).call(
-          method,
-          params,
-          options,
-        ) as Promise<T>,
+      call: (method, ...args) => peer.call(method, ...args),
       onEvent: (event, listener) => peer.on(event, listener),
     };
     try {

@@ -51,7 +51,7 @@ export function parseFaults(spec: string): ArmedFault[] {
         `MCPCHAT_TEST_FAULT: "${entry}" is not TARGET@METHOD or TARGET@METHOD#exit (e.g. llm@chat)`,
       );
     }
-    return { target: match[1], method: match[2], fault: (match[3] ?? "crash") as PluginFault };
+    return { target: match[1], method: match[2], fault: match[3] === "exit" ? "exit" : "crash" };
   });
 }
 
@@ -83,8 +83,8 @@ export function armFaults(spec: string, resolver: FaultTargetResolver | undefine
  */
 export function takeFault(via: string, method: string, params: unknown): (() => void) | undefined {
   if (armed.length === 0) return undefined;
-  const server = typeof params === "object" && params !== null
-    ? (params as { server?: unknown }).server
+  const server = typeof params === "object" && params !== null && "server" in params
+    ? params.server
     : undefined;
   const index = armed.findIndex((f) =>
     f.method === method &&

@@ -16,31 +16,29 @@
  */
 
 import { serializeError } from "../rpc/errors.ts";
-import { isWorkerContext, type LifecycleMessage } from "./lifecycle.ts";
+import { type LifecycleMessage, workerScope } from "./lifecycle.ts";
 
 /** Whether the guard is active in this context (only inside workers). */
 export const guardInstalled: boolean = installGuard();
 
 function installGuard(): boolean {
-  if (!isWorkerContext()) return false;
-  const scope = globalThis as unknown as {
-    postMessage(message: LifecycleMessage): void;
-    close(): void;
-  };
+  const scope = workerScope();
+  if (!scope) return false;
   const crash = (error: unknown) => {
     try {
-      scope.postMessage({ t: "sys", kind: "crash", error: serializeError(error) });
+      const message: LifecycleMessage = { t: "sys", kind: "crash", error: serializeError(error) };
+      scope.postMessage(message);
     } finally {
       scope.close();
     }
   };
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
-    crash((event as ErrorEvent).error ?? new Error((event as ErrorEvent).message));
+    crash(event.error ?? new Error(event.message));
   });
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    crash((event as PromiseRejectionEvent).reason);
+    crash(event.reason);
   });
   return true;
 }

@@ -24,8 +24,11 @@ export interface HeartbeatOptions {
   missed: number;
 }
 
-/** How to run one plugin instance. */
-export interface PluginSpec<Init = unknown> {
+/**
+ * How to run one plugin instance. `HostCalls` is what its `handlers` serve:
+ * `HostCallsOf<typeof plugin>` makes the host implement what the plugin calls.
+ */
+export interface PluginSpec<Init = unknown, HostCalls extends object = object> {
   /** Instance name, e.g. `"store"`, `"mcp-server:fs"`. */
   name: string;
   /** Static module URL: `new URL("../plugins/store.ts", import.meta.url)`. */
@@ -40,9 +43,9 @@ export interface PluginSpec<Init = unknown> {
   /** `worker` (default) or `inline` for plugins that must own the terminal. */
   mode?: "worker" | "inline";
   /** Inline mode: loads the definition (e.g. `() => import("…").then((m) => m.chatPlugin)`). */
-  loadDefinition?: () => Promise<PluginDefinition<Init, object>>;
+  loadDefinition?: () => Promise<PluginDefinition<Init, object, object, object, HostCalls>>;
   /** Methods the plugin may call on the host (`ctx.call`). */
-  handlers?: object;
+  handlers?: HostCalls;
   /** Longest wait from spawn to ready (default 15 000 ms). */
   readyTimeoutMs?: number;
   /** Default heartbeat 2 000 ms × 3; `false` disables it (tests). May come with a deferred `init`. */

@@ -47,7 +47,7 @@ export type PluginFault = "crash" | "exit";
  * ```
  */
 export function isLifecycleMessage(value: unknown): value is LifecycleMessage {
-  return typeof value === "object" && value !== null && (value as { t?: unknown }).t === "sys";
+  return typeof value === "object" && value !== null && "t" in value && value.t === "sys";
 }
 
 /**
@@ -61,4 +61,34 @@ export function isLifecycleMessage(value: unknown): value is LifecycleMessage {
  */
 export function isWorkerContext(): boolean {
   return "WorkerGlobalScope" in globalThis;
+}
+
+/** A worker's global scope, as a plugin uses it: a message endpoint that can close. */
+export interface WorkerScope {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  close(): void;
+}
+
+/**
+ * This worker's global scope, or `undefined` on the main thread (checked, not
+ * assumed: these files are type-checked with the main thread's globals).
+ *
+ * @example
+ * ```ts
+ * import { workerScope } from "./lifecycle.ts";
+ * console.log(workerScope()); // undefined on the main thread
+ * ```
+ */
+export function workerScope(): WorkerScope | undefined {
+  const scope: object = globalThis;
+  return isWorkerContext() && isWorkerScope(scope) ? scope : undefined;
+}
+
+function isWorkerScope(value: object): value is WorkerScope {
+  return "postMessage" in value && typeof value.postMessage === "function" &&
+    "addEventListener" in value && typeof value.addEventListener === "function" &&
+    "removeEventListener" in value && typeof value.removeEventListener === "function" &&
+    "close" in value && typeof value.close === "function";
 }

@@ -43,7 +43,17 @@ export * from "./lifecycle.ts";
 export * from "./permissions.ts";
 export * from "./ref.ts";
 export { armFaults, parseFaults } from "./fault.ts";
-export type { CallContext, CallOptions } from "../rpc/peer.ts";
+export type {
+  AcceptsOf,
+  CallArgs,
+  CallContext,
+  CallOptions,
+  ChunkOf,
+  EmitsOf,
+  ParamsOf,
+  ResultOf,
+  Surface,
+} from "../rpc/peer.ts";
 export {
   PeerClosedError,
   RemoteError,

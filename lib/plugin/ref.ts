@@ -7,7 +7,17 @@
 
 import type { ChildSpec, RestartType } from "../supervisor/types.ts";
 import { RpcError } from "../rpc/errors.ts";
-import type { CallOptions, ChunkOf, ParamsOf, ResultOf, StreamingMethods } from "../rpc/peer.ts";
+import type {
+  AcceptsOf,
+  CallArgs,
+  CallOptions,
+  ChunkOf,
+  EmitsOf,
+  ParamsOf,
+  ResultOf,
+  RpcPeer,
+  StreamingMethods,
+} from "../rpc/peer.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type PluginHandle, type PluginSpec, startPlugin } from "./host.ts";
 import { takeFault } from "./fault.ts";
@@ -21,7 +31,7 @@ export class PluginUnavailableError extends RpcError {
 }
 
 /** Options of a {@linkcode PluginRef}. */
-export interface PluginRefOptions {
+export interface PluginRefOptions<Remote = Record<string, never>> {
   /** Restart type of the child (default `permanent`). */
   restart?: RestartType;
   /** Graceful stop budget before termination (default 3 000 ms). */
@@ -29,12 +39,13 @@ export interface PluginRefOptions {
   /** How long a call waits for a restarting plugin (default 5 000 ms). */
   waitMs?: number;
   /** Called with every new instance, after it is ready (first start and each restart). */
-  onStart?: (handle: PluginHandle<never>) => void;
+  onStart?: (handle: PluginHandle<Remote>) => void;
   clock?: Clock;
 }
 
 /**
- * A stable, typed handle on a supervised plugin.
+ * A stable, typed handle on a supervised plugin. `Remote` is its surface
+ * (`SurfaceOf<typeof plugin>`): methods, and the events it emits and accepts.
  *
  * @example
  * ```ts
@@ -67,16 +78,16 @@ export interface PluginRefOptions {
 export class PluginRef<Remote = Record<string, never>> {
   readonly name: string;
   #spec: () => PluginSpec;
-  #options: PluginRefOptions;
+  #options: PluginRefOptions<Remote>;
   #clock: Clock;
   #current?: PluginHandle<Remote>;
   #waiters = new Set<() => void>();
-  #listeners = new Map<string, Set<(data: unknown) => void>>();
-  #detach: (() => void)[] = [];
+  /** Every `on` subscription: how to subscribe to an instance, and how to leave the current one. */
+  #subscriptions = new Map<(peer: RpcPeer<Remote>) => () => void, (() => void) | undefined>();
   #failure?: string;
   #lastError?: string;
 
-  constructor(spec: PluginSpec | (() => PluginSpec), options: PluginRefOptions = {}) {
+  constructor(spec: PluginSpec | (() => PluginSpec), options: PluginRefOptions<Remote> = {}) {
     this.#spec = typeof spec === "function" ? spec : () => spec;
     this.name = this.#spec().name;
     this.#options = options;
@@ -93,7 +104,7 @@ export class PluginRef<Remote = Record<string, never>> {
         try {
           const handle = await startPlugin<Remote>(this.#spec());
           this.#attach(handle);
-          this.#options.onStart?.(handle as PluginHandle<never>);
+          this.#options.onStart?.(handle);
           return handle;
         } catch (error) {
           this.#lastError = error instanceof Error ? error.message : String(error);
@@ -120,12 +131,12 @@ export class PluginRef<Remote = Record<string, never>> {
   /** Calls a method; waits a bounded time if the plugin is restarting. */
   async call<K extends keyof Remote & string>(
     method: K,
-    params: ParamsOf<Remote, K>,
-    options?: CallOptions,
+    ...args: CallArgs<Remote, K>
   ): Promise<ResultOf<Remote, K>> {
+    const [params, options] = args;
     const handle = await this.#ready(options?.signal);
     const afterSend = takeFault(this.name, method, params);
-    const result = handle.peer.call(method, params, options);
+    const result = handle.peer.call(method, ...args);
     afterSend?.();
     return result;
   }
@@ -146,34 +157,40 @@ export class PluginRef<Remote = Record<string, never>> {
     }
   }
 
-  /** Sends a one-way event to the current instance (dropped while it is down). */
-  emit(event: string, data: unknown, transfer?: Transferable[]): void {
+  /**
+   * Sends a one-way event the plugin accepts to the current instance
+   * (dropped while it is down).
+   */
+  emit<K extends keyof AcceptsOf<Remote> & string>(
+    event: K,
+    data: AcceptsOf<Remote>[K],
+    transfer?: Transferable[],
+  ): void {
     this.current?.peer.emit(event, data, transfer);
   }
 
   /**
-   * Listens to an event from every present and future instance.
+   * Listens to an event the plugin emits, from every present and future instance.
    * @returns a function that removes the listener
    */
-  on(event: string, listener: (data: unknown) => void): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, set = new Set());
-    set.add(listener);
-    const current = this.current;
-    const off = current?.peer.on(event, listener);
+  on<K extends keyof EmitsOf<Remote> & string>(
+    event: K,
+    listener: (data: EmitsOf<Remote>[K]) => void,
+  ): () => void {
+    const subscribe = (peer: RpcPeer<Remote>) => peer.on(event, listener);
+    this.#subscriptions.set(subscribe, this.current && subscribe(this.current.peer));
     return () => {
-      set.delete(listener);
-      off?.();
+      this.#subscriptions.get(subscribe)?.();
+      this.#subscriptions.delete(subscribe);
     };
   }
 
   #attach(handle: PluginHandle<Remote>): void {
-    for (const off of this.#detach) off();
-    this.#detach = [];
     this.#current = handle;
     this.#failure = undefined;
-    for (const [event, listeners] of this.#listeners) {
-      for (const listener of listeners) this.#detach.push(handle.peer.on(event, listener));
+    for (const [subscribe, leave] of this.#subscriptions) {
+      leave?.();
+      this.#subscriptions.set(subscribe, subscribe(handle.peer));
     }
     void handle.exited.then((reason) => {
       if (reason.kind === "crash") this.#lastError = reason.error;

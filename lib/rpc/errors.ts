@@ -152,7 +152,7 @@ export function serializeError(error: unknown): SerializedError {
       if (SKIPPED_KEYS.has(key)) continue;
       if (isCloneable(value)) data[key] = value;
     }
-    const code = (error as { code?: unknown }).code;
+    const code = "code" in error ? error.code : undefined;
     return {
       name: error.name,
       message: error.message,

@@ -7,7 +7,7 @@
  * const { port1, port2 } = new MessageChannel();
  * const a = new RpcPeer(port1, { name: "b", handlers: { ping: () => "pong" } });
  * const b = new RpcPeer<{ ping: () => string }>(port2, { name: "a" });
- * console.log(await b.call("ping", undefined as never));
+ * console.log(await b.call("ping"));
  * a.close("done"); b.close("done");
  * ```
  *

@@ -33,25 +33,67 @@ export interface CallContext {
  */
 export type Handler<P = never, R = unknown> = (params: P, ctx: CallContext) => R;
 
-/** Parameters of method `K` of surface `S`. */
-export type ParamsOf<S, K extends keyof S> = S[K] extends
+/**
+ * Parameters of method `K` of surface `S`. An optional method (one the other
+ * side may not offer, such as a host's `sampling`) is typed as if present: a
+ * call to a missing one fails with `METHOD_NOT_FOUND`.
+ */
+export type ParamsOf<S, K extends keyof S> = NonNullable<S[K]> extends
   (params: infer P, ctx: CallContext) => unknown ? P
   : never;
 
+/**
+ * The arguments of a call of method `K`: its params, then options. The
+ * params may be left out when the method takes none (or takes `undefined`).
+ */
+export type CallArgs<S, K extends keyof S> = undefined extends ParamsOf<S, K>
+  ? [params?: ParamsOf<S, K>, options?: CallOptions]
+  : [params: ParamsOf<S, K>, options?: CallOptions];
+
 /** Final result of method `K` of surface `S` (`void` for streaming methods). */
-export type ResultOf<S, K extends keyof S> = S[K] extends (...args: never[]) => infer R
+export type ResultOf<S, K extends keyof S> = NonNullable<S[K]> extends (...args: never[]) => infer R
   ? R extends AsyncIterable<unknown> ? void : Awaited<R>
   : never;
 
 /** Item type streamed by method `K` of surface `S`. */
-export type ChunkOf<S, K extends keyof S> = S[K] extends (...args: never[]) => infer R
+export type ChunkOf<S, K extends keyof S> = NonNullable<S[K]> extends (...args: never[]) => infer R
   ? R extends AsyncIterable<infer C> ? C : never
   : never;
 
 /** Methods of `S` that stream. */
 export type StreamingMethods<S> = {
-  [K in keyof S]: S[K] extends (...args: never[]) => AsyncIterable<unknown> ? K : never;
+  [K in keyof S]: NonNullable<S[K]> extends (...args: never[]) => AsyncIterable<unknown> ? K
+    : never;
 }[keyof S];
+
+/** Key of the type-only event declaration of a surface (never present at run time). */
+declare const peerEvents: unique symbol;
+
+/**
+ * The one-way events of a peer, declared on the type of its surface: those
+ * it `Emits` (payload by name) and those it `Accepts`. Type-only: nothing of
+ * it exists at run time, and method names (`keyof S & string`) never see it.
+ */
+export interface PeerEvents<Emits extends object, Accepts extends object> {
+  readonly [peerEvents]: { readonly emits: Emits; readonly accepts: Accepts };
+}
+
+/**
+ * A peer's whole surface: its `Methods`, the events it emits, and the events
+ * it accepts. `RpcPeer<Surface<…>>` types `call`, `stream`, `on` and `emit`.
+ */
+export type Surface<Methods, Emits extends object, Accepts extends object> =
+  & Methods
+  & PeerEvents<Emits, Accepts>;
+
+/** Events of a surface that declares none: any name, payload `unknown`. */
+export type UntypedEvents = Record<string, unknown>;
+
+/** Events the peer with surface `S` emits (what `on` receives). */
+export type EmitsOf<S> = S extends PeerEvents<infer E, object> ? E : UntypedEvents;
+
+/** Events the peer with surface `S` accepts (what `emit` may send it). */
+export type AcceptsOf<S> = S extends PeerEvents<object, infer A> ? A : UntypedEvents;
 
 /** Options of one call. */
 export interface CallOptions {
@@ -90,7 +132,8 @@ interface PendingCall {
   cleanup: () => void;
 }
 
-type EventListenerFn = (data: unknown) => void;
+/** A listener of some event; which payload it takes is known by the event's name only. */
+type EventListenerFn = (data: never) => void;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -98,6 +141,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * One end of an RPC channel.
  *
  * @typeParam Remote the surface (method map) offered by the other side.
+ * @typeParam Emits the events the other side emits (default: declared on `Remote`, see {@linkcode Surface}).
+ * @typeParam Accepts the events the other side accepts (likewise).
  *
  * @example
  * ```ts
@@ -113,7 +158,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * server.close("done");
  * ```
  */
-export class RpcPeer<Remote = Record<string, never>> {
+export class RpcPeer<
+  Remote = Record<string, never>,
+  Emits extends object = EmitsOf<Remote>,
+  Accepts extends object = AcceptsOf<Remote>,
+> {
   readonly name: string;
   #endpoint: MessageEndpoint;
   #handlers: object;
@@ -137,7 +186,8 @@ export class RpcPeer<Remote = Record<string, never>> {
     this.#onOther = options.onOtherMessage;
     this.#traceparent = options.traceparent;
     endpoint.addEventListener("message", this.#onMessage);
-    (endpoint as { start?: () => void }).start?.();
+    // A MessagePort delivers nothing until started (a Worker has no start()).
+    if ("start" in endpoint && typeof endpoint.start === "function") endpoint.start();
   }
 
   /** Whether {@linkcode RpcPeer.close} was called. */
@@ -165,9 +215,9 @@ export class RpcPeer<Remote = Record<string, never>> {
    */
   call<K extends keyof Remote & string>(
     method: K,
-    params: ParamsOf<Remote, K>,
-    options: CallOptions = {},
+    ...[params, options = {}]: CallArgs<Remote, K>
   ): Promise<ResultOf<Remote, K>> {
+    // Trust boundary: the answer is what the method's declaration returns (see `on`).
     return this.#request(method, params, false, options) as Promise<ResultOf<Remote, K>>;
   }
 
@@ -204,6 +254,7 @@ export class RpcPeer<Remote = Record<string, never>> {
     try {
       while (true) {
         if (queue.length > 0) {
+          // Trust boundary: a chunk is what the method's declaration yields.
           yield queue.shift() as ChunkOf<Remote, K>;
           continue;
         }
@@ -220,8 +271,15 @@ export class RpcPeer<Remote = Record<string, never>> {
     }
   }
 
-  /** Sends a one-way event; `transfer` moves ports or buffers with it. */
-  emit(name: string, data: unknown, transfer?: Transferable[]): void {
+  /**
+   * Sends a one-way event the remote side accepts; `transfer` moves ports or
+   * buffers with it.
+   */
+  emit<K extends keyof Accepts & string>(
+    name: K,
+    data: Accepts[K],
+    transfer?: Transferable[],
+  ): void {
     if (this.#closed !== undefined) return;
     this.#post({ t: "event", name, data }, transfer);
   }
@@ -230,7 +288,10 @@ export class RpcPeer<Remote = Record<string, never>> {
    * Listens to events named `name` from the remote side.
    * @returns a function that removes the listener
    */
-  on(name: string, listener: (data: unknown) => void): () => void {
+  on<K extends keyof Emits & string>(
+    name: K,
+    listener: (data: Emits[K]) => void,
+  ): () => void {
     let set = this.#listeners.get(name);
     if (!set) this.#listeners.set(name, set = new Set());
     set.add(listener);
@@ -305,7 +366,7 @@ export class RpcPeer<Remote = Record<string, never>> {
         reject(
           new RpcError(
             "RPC_UNSENDABLE",
-            `${this.name}: cannot send "${method}": ${(error as Error).message}`,
+            `${this.name}: cannot send "${method}": ${messageOf(error)}`,
           ),
         );
       }
@@ -370,7 +431,11 @@ export class RpcPeer<Remote = Record<string, never>> {
         if (!listeners) break;
         for (const listener of [...listeners]) {
           try {
-            listener(message.data);
+            // The trust boundary of events: the payload is what the surface
+            // declares for this name (`EmitsOf`), because both ends compile
+            // against that one declaration; as for a call's result, it is
+            // not checked again here.
+            listener(message.data as never);
           } catch (error) {
             // A faulty listener must not break the channel; surface it asynchronously.
             queueMicrotask(() => {
@@ -390,8 +455,8 @@ export class RpcPeer<Remote = Record<string, never>> {
     stream: boolean,
     traceparent?: string,
   ): Promise<void> {
-    const handler = Object.hasOwn(this.#handlers, method)
-      ? (this.#handlers as Record<string, unknown>)[method]
+    const handler: unknown = Object.hasOwn(this.#handlers, method)
+      ? Reflect.get(this.#handlers, method)
       : undefined;
     if (typeof handler !== "function") {
       this.#respondError(id, new MethodNotFoundError("this side", method));
@@ -400,11 +465,11 @@ export class RpcPeer<Remote = Record<string, never>> {
     const controller = new AbortController();
     this.#incoming.set(id, controller);
     try {
-      const result = await (handler as (p: unknown, c: CallContext) => unknown).call(
-        this.#handlers,
-        params,
-        traceparent ? { signal: controller.signal, traceparent } : { signal: controller.signal },
-      );
+      const context: CallContext = traceparent
+        ? { signal: controller.signal, traceparent }
+        : { signal: controller.signal };
+      // The params are what the method's declaration says (the caller compiled against it).
+      const result: unknown = await Reflect.apply(handler, this.#handlers, [params, context]);
       if (isAsyncIterable(result)) {
         if (!stream) {
           throw new RpcError("RPC_USAGE", `"${method}" streams its result: call it with stream()`);
@@ -443,7 +508,7 @@ export class RpcPeer<Remote = Record<string, never>> {
     } catch (error) {
       this.#respondError(
         id,
-        new RpcError("RPC_UNSENDABLE", `result cannot be sent: ${(error as Error).message}`),
+        new RpcError("RPC_UNSENDABLE", `result cannot be sent: ${messageOf(error)}`),
       );
     }
   }
@@ -452,6 +517,10 @@ export class RpcPeer<Remote = Record<string, never>> {
     if (this.#closed !== undefined) return;
     this.#post({ t: "res", id, ok: false, error: serializeError(error) });
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

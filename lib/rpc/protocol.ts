@@ -62,8 +62,8 @@ export type RpcMessage =
  * ```
  */
 export function isRpcMessage(value: unknown): value is RpcMessage {
-  if (typeof value !== "object" || value === null) return false;
-  const t = (value as { t?: unknown }).t;
+  if (typeof value !== "object" || value === null || !("t" in value)) return false;
+  const t = value.t;
   return t === "req" || t === "chunk" || t === "res" || t === "cancel" || t === "event";
 }
 

@@ -91,3 +91,37 @@ export interface ServeBackend {
   backends(): Promise<string[]>;
   listServers(): Promise<ServerSummary[]>;
 }
+
+/**
+ * What the serve worker calls on the host (the plugin's `hostCalls`): the
+ * backend, one call per method; a `chat` call names its `progressId`, and
+ * its progress comes back as `chat-progress` events.
+ */
+export type ServeHostCalls =
+  & {
+    [K in Exclude<keyof ServeBackend, "chat">]: (
+      params: Parameters<ServeBackend[K]>[0],
+    ) => ReturnType<ServeBackend[K]>;
+  }
+  & {
+    chat: (
+      params: Parameters<ServeBackend["chat"]>[0] & { progressId: string },
+      ctx: { signal: AbortSignal },
+    ) => Promise<ChatAnswer>;
+  };
+
+/** Events the host sends the serve worker (the plugin's `hostEvents`). */
+export interface ServeHostEvents {
+  /** A session changed in the store (subscribed clients get `resources/updated`). */
+  "session-changed": { sessionId: string; change: string };
+  /** A step of the running `chat` call `progressId`. */
+  "chat-progress": ChatProgress & { progressId: string };
+}
+
+/** Events the serve worker emits. */
+export interface ServeEvents {
+  /** HTTP: the server listens at `url`. */
+  listening: { url: string };
+  /** stdio: the client went away. */
+  closed: Record<never, never>;
+}

@@ -78,7 +78,7 @@ export class LegacySseTransport implements Transport {
       try {
         this.onmessage?.(message);
       } catch (error) {
-        this.onerror?.(error as Error);
+        this.onerror?.(error instanceof Error ? error : new Error(String(error)));
       }
     }
   }

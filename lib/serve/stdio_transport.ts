@@ -86,7 +86,7 @@ export class LineTransport implements Transport {
       }
       if (pending.trim() && !skipping) this.#line(pending);
     } catch (error) {
-      this.onerror?.(error as Error);
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
     await this.close();
   }
@@ -113,7 +113,7 @@ export class LineTransport implements Transport {
     try {
       this.onmessage?.(parsed.data);
     } catch (error) {
-      this.onerror?.(error as Error);
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

@@ -9,7 +9,7 @@
  * handling, and when paused it stops reading, so Ctrl-C during an answer
  * would never arrive (in raw mode Ctrl-C is a byte, not a signal). What is
  * built here is only that editing layer; display widths come from
- * `string-width`.
+ * `string-width` (through `text_width.ts`, which loads it after the first prompt).
  *
  * The terminal stays in raw mode for the whole REPL: Ctrl-C is read as a key
  * (one press is one cancel, also under `deno task`, which would otherwise
@@ -19,7 +19,7 @@
  * @module
  */
 
-import stringWidth from "string-width";
+import { textWidth as stringWidth } from "./text_width.ts";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineBuffer } from "./line_buffer.ts";
 import { rowsAboveCursor } from "./reflow.ts";

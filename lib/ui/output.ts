@@ -5,13 +5,20 @@
  * @module
  */
 
-import pc from "picocolors";
+/** Wraps text in one style (the value is turned into a string first). */
+export type Formatter = (input: string | number | null | undefined) => string;
 
 /** Colour functions, or identity functions when colour is off. */
-export type Palette = Pick<
-  typeof pc,
-  "bold" | "dim" | "red" | "green" | "yellow" | "cyan" | "magenta" | "gray"
->;
+export interface Palette {
+  bold: Formatter;
+  dim: Formatter;
+  red: Formatter;
+  green: Formatter;
+  yellow: Formatter;
+  cyan: Formatter;
+  magenta: Formatter;
+  gray: Formatter;
+}
 
 /** Text sinks and styling, injected so commands are testable. */
 export interface Output {
@@ -26,6 +33,45 @@ export interface Output {
   /** Whether stdin and stdout are both terminals (interactive use). */
   interactive: boolean;
 }
+
+/**
+ * A style as an SGR pair. Where the text already holds the closing code (a
+ * nested style), the outer style is opened again after it, so the rest of
+ * the text keeps it: the same output as `picocolors`' formatter.
+ */
+function sgr(open: string, close: string, reopen = open): Formatter {
+  return (input) => {
+    const text = "" + input;
+    let index = text.indexOf(close, open.length);
+    if (index < 0) return open + text + close;
+    let result = "";
+    let cursor = 0;
+    do {
+      result += text.substring(cursor, index) + reopen;
+      cursor = index + close.length;
+      index = text.indexOf(close, cursor);
+    } while (index >= 0);
+    return open + result + text.substring(cursor) + close;
+  };
+}
+
+/**
+ * The colours, as ANSI escape codes. Written here rather than taken from
+ * `picocolors` (whose codes and nesting rule these are): that package probes
+ * `process.stdout` when it is imported, which makes Deno set up Node's
+ * streams and CommonJS loader — about 20 ms and 8 MB on the main thread
+ * before the first prompt, for eight fixed strings.
+ */
+const ansi: Palette = {
+  bold: sgr("\x1b[1m", "\x1b[22m", "\x1b[22m\x1b[1m"),
+  dim: sgr("\x1b[2m", "\x1b[22m", "\x1b[22m\x1b[2m"),
+  red: sgr("\x1b[31m", "\x1b[39m"),
+  green: sgr("\x1b[32m", "\x1b[39m"),
+  yellow: sgr("\x1b[33m", "\x1b[39m"),
+  cyan: sgr("\x1b[36m", "\x1b[39m"),
+  magenta: sgr("\x1b[35m", "\x1b[39m"),
+  gray: sgr("\x1b[90m", "\x1b[39m"),
+};
 
 /** The palette with colour off: every function returns its text unchanged. */
 export const plainPalette: Palette = {
@@ -92,7 +138,7 @@ export function consoleOutput(options: { colorFlag?: "auto" | "always" | "never"
       : options.colorFlag === "never"
       ? false
       : wantsColor(env, tty);
-  const palette = (on: boolean): Palette => (on ? pc.createColors(true) : plainPalette);
+  const palette = (on: boolean): Palette => (on ? ansi : plainPalette);
   return {
     out: (text) => writeAll(Deno.stdout, text),
     err: (text) => writeAll(Deno.stderr, text),

@@ -165,7 +165,7 @@ Deno.test("a module that cannot load is a PluginStartError", async () => {
 
 Deno.test("stop runs the plugin's own stop and resolves a shutdown exit", async () => {
   const probe = await startPlugin<Probe>(spec({ init: { tag: "s" } }));
-  const stopping: unknown[] = [];
+  const stopping: string[] = [];
   probe.peer.on("stopping", (tag) => stopping.push(tag));
   await probe.stop("test over");
   assert.deepEqual(await probe.exited, { kind: "shutdown", reason: "test over" });
@@ -238,4 +238,38 @@ Deno.test("a plugin that keeps crashing makes its supervisor give up; calls fail
     assert.match(e.message, /probe is not available: root: gave up/);
     return true;
   });
+});
+
+Deno.test("a PluginRef's event listener follows restarts, and stops once removed", async () => {
+  const ref = new PluginRef<Probe>(spec(), { waitMs: 10_000 });
+  const root = new Supervisor({ name: "root", backoff: { baseMs: 5, maxMs: 5, jitter: "none" } });
+  let restarted!: () => void;
+  const restart = new Promise<void>((resolve) => (restarted = resolve));
+  root.subscribe((e) => e.type === "restarted" && restarted());
+  await root.start([ref.childSpec()]);
+  const removed: string[] = [];
+  const kept: string[] = [];
+  const off = ref.on("hang-aborted", (why) => removed.push(why));
+  ref.on("hang-aborted", (why) => kept.push(why));
+  /** Cancels a call in the plugin, which emits `hang-aborted`; resolves once it arrived. */
+  const cancelOne = async (why: string) => {
+    const controller = new AbortController();
+    const hanging = ref.call("hang", {}, { signal: controller.signal });
+    await ref.call("echo", { text: "" }); // the hang call has reached the plugin
+    controller.abort(new Error(why));
+    await assert.rejects(hanging);
+    await ref.call("echo", { text: "" }); // the event, sent before this answer, has arrived
+  };
+  try {
+    await cancelOne("first");
+    await ref.call("crashLater", {});
+    await restart;
+    await cancelOne("after restart");
+    off();
+    await cancelOne("after off");
+    assert.equal(kept.length, 3);
+    assert.equal(removed.length, 2);
+  } finally {
+    await root.stop();
+  }
 });

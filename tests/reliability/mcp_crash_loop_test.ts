@@ -39,8 +39,7 @@ Deno.test("a server crashing on every call: backoff grows, attempts stop at the 
     const { config } = await runtime.loadConfig();
     const mcp = await runtime.mcp(config);
     const seen: Seen[] = [];
-    mcp.on("server-state", (data) => {
-      const { name, state } = data as { name: string; state: Seen & { status: string } };
+    mcp.on("server-state", ({ name, state }) => {
       if (name === "crasher") seen.push({ ...state, at: Date.now() });
     });
     await mcp.call("startServers", undefined, { timeoutMs: 60_000 });

@@ -95,7 +95,7 @@ Deno.test("store killed mid-append: clear error, restarted, session intact, heal
       (e) => assertClear(e, "store"),
     );
     await until(ctx.events, "restarted", "store");
-    await store.call("open", { ref: session.id } as never).catch(() => undefined);
+    await store.call("open", { ref: session.id }).catch(() => undefined);
     await store.call("append", {
       sessionId: session.id,
       message: { role: "user", content: "after the restart" },

@@ -29,7 +29,7 @@ Deno.test("mcp-serve is a permanent child of the root supervisor: a crashed serv
       allowTools: [],
       emit: (event, data) => target.ref?.emit(event, data),
     });
-    const ref = await runtime.serve<McpServeSurface>(() =>
+    const ref = await runtime.serve(() =>
       mcpServeSpec(
         {
           transport: "http",
@@ -46,7 +46,7 @@ Deno.test("mcp-serve is a permanent child of the root supervisor: a crashed serv
       )
     );
     target.ref = ref;
-    const first = await ref.call("info", undefined as never);
+    const first = await ref.call("info");
     const before = await httpClient(first.url!);
     const made = structured<{ session_id: string }>(
       await before.callTool({ name: "new_session", arguments: {} }),
@@ -54,7 +54,7 @@ Deno.test("mcp-serve is a permanent child of the root supervisor: a crashed serv
     await before.close();
 
     ref.current!.end({ kind: "crash", error: "injected by the test" });
-    const again = await ref.call("info", undefined as never);
+    const again = await ref.call("info");
     assert.ok(events.some((e) => e.type === "restarted" && e.id === "mcp-serve"));
     const after = await httpClient(again.url!);
     const listed = structured<{ sessions: { id: string }[] }>(

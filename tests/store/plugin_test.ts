@@ -37,9 +37,9 @@ Deno.test("store plugin in a worker with read/write of the data dir only: full s
   });
   const store = await startPlugin<Store>(spec(location));
   const events: SessionChangedEvent[] = [];
-  store.peer.on("session-changed", (e) => events.push(e as SessionChangedEvent));
+  store.peer.on("session-changed", (e) => events.push(e));
   try {
-    const info = await store.peer.call("info", undefined as never);
+    const info = await store.peer.call("info", undefined);
     assert.equal(info.location, `${tmp.dir}/xdg/mcpchat/sessions.kv`);
     assert.equal(info.schemaVersion, 2);
 
@@ -89,7 +89,7 @@ Deno.test("store plugin in a worker with read/write of the data dir only: full s
 
     await store.peer.call("setAlias", { name: "x", commands: ["/cost"] });
     assert.deepEqual(
-      (await store.peer.call("listAliases", undefined as never)).map((a) => a.name),
+      (await store.peer.call("listAliases", undefined)).map((a) => a.name),
       ["x"],
     );
     await store.peer.call("oauthStorage", {

@@ -238,9 +238,10 @@ async function checkSandbox(
   const a = await detectSandbox(systemDetectDeps(ctx.env.PATH ?? ""));
   const stdio = Object.entries(config.mcp.servers).filter(([, s]) => s.type === "stdio");
   const settings = (s: (typeof stdio)[number][1]) => (s.type === "stdio" ? s.sandbox : undefined);
-  const required = stdio.filter(([, s]) =>
-    settings(s) && (settings(s) as { required: boolean }).required
-  );
+  const required = stdio.filter(([, s]) => {
+    const x = settings(s);
+    return x && x.required;
+  });
   const domains = stdio.filter(([, s]) => {
     const x = settings(s);
     return x && x.network !== undefined && x.network.length > 0;

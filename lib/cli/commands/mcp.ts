@@ -42,14 +42,16 @@ export function parseToolArguments(words: string[]): Record<string, unknown> {
       value = JSON.parse(words[0]);
     } catch (error) {
       throw new CommandError(
-        `tool arguments are not valid JSON: ${(error as Error).message}`,
+        `tool arguments are not valid JSON: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
         ExitCode.Usage,
       );
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new CommandError("tool arguments must be a JSON object", ExitCode.Usage);
     }
-    return value as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(value));
   }
   const args: Record<string, unknown> = {};
   for (const word of words) {
@@ -206,13 +208,7 @@ export async function toolsCommand(ctx: CommandContext, words: string[]): Promis
     const status = statusLine(ctx);
     status.set(ctx.io.errColor.dim(`running ${server} ${tool}…`));
     const callId = "cli";
-    const off = mcp.on("progress", (data) => {
-      const update = data as {
-        callId?: string;
-        progress: number;
-        total?: number;
-        message?: string;
-      };
+    const off = mcp.on("progress", (update) => {
       if (update.callId === callId) {
         const message = update.message === undefined ? undefined : sanitizeLine(update.message);
         status.set(ctx.io.errColor.dim(progressText(server!, tool, { ...update, message })));
@@ -293,7 +289,9 @@ async function saveContents(
     try {
       await Deno.writeFile(target, bytes);
     } catch (error) {
-      throw new CommandError(`cannot write ${target}: ${(error as Error).message}`);
+      throw new CommandError(
+        `cannot write ${target}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     ctx.io.err(
       `saved ${bytes.length} bytes${
@@ -565,26 +563,36 @@ export function renderContent(content: readonly unknown[]): string {
 }
 
 function renderContentRaw(content: readonly unknown[]): string {
+  // A server's blocks: each field is read only when it is there and a string.
   return content.map((block) => {
-    const b = block as {
-      type?: string;
-      text?: string;
-      mimeType?: string;
-      resource?: { uri?: string; text?: string };
-      uri?: string;
-    };
-    switch (b.type) {
+    const type = stringField(block, "type");
+    switch (type) {
       case "text":
-        return b.text ?? "";
+        return stringField(block, "text") ?? "";
       case "image":
       case "audio":
-        return `[${b.type} ${b.mimeType ?? ""}]`;
-      case "resource":
-        return b.resource?.text ?? `[resource ${b.resource?.uri ?? ""}]`;
+        return `[${type} ${stringField(block, "mimeType") ?? ""}]`;
+      case "resource": {
+        const resource = field(block, "resource");
+        return stringField(resource, "text") ?? `[resource ${stringField(resource, "uri") ?? ""}]`;
+      }
       case "resource_link":
-        return `[link ${b.uri ?? ""}]`;
+        return `[link ${stringField(block, "uri") ?? ""}]`;
       default:
         return JSON.stringify(block);
     }
   }).join("\n");
+}
+
+/** `value[key]` when `value` is an object that has it. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null && Object.hasOwn(value, key)
+    ? Reflect.get(value, key)
+    : undefined;
+}
+
+/** `value[key]` when it is a string. */
+function stringField(value: unknown, key: string): string | undefined {
+  const found = field(value, key);
+  return typeof found === "string" ? found : undefined;
 }

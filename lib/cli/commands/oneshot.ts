@@ -10,7 +10,7 @@ import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from 
 import { serverRequestHandlers } from "../server_requests.ts";
 import { agentDeps, contextOptions } from "../agent_deps.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
-import { type ProgressEvent, TurnView } from "../turn_view.ts";
+import { TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import { readAllText } from "../lines.ts";
@@ -152,10 +152,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   if (note) io.err(io.errColor.dim(`${note}\n`));
   const system = options.system ?? recorder?.systemPrompt;
   if (mcp) {
-    mcp.on("progress", (data) => {
-      const p = data as { callId?: string; progress: number; total?: number; message?: string };
-      emit({ type: "progress", ...p });
-    });
+    mcp.on("progress", (update) => emit({ type: "progress", ...update }));
   }
 
   const deps = agentDeps({
@@ -232,7 +229,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
       showArguments: true,
     })
     : undefined;
-  const offProgress = view && mcp?.on("progress", (data) => view.progress(data as ProgressEvent));
+  const offProgress = view && mcp?.on("progress", (update) => view.progress(update));
   let step;
   try {
     step = await loop.next();

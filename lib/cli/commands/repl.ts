@@ -16,7 +16,7 @@ import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mo
 import { agentDeps, chatFaultForTests, contextOptions } from "../agent_deps.ts";
 import { ChatSupervisor } from "../../chat/supervisor.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
-import { type ProgressEvent, TurnView } from "../turn_view.ts";
+import { TurnView } from "../turn_view.ts";
 import type { LlmMessage } from "../../llm/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { openSessionRecorder, resumeNote, type SessionRecorder } from "../sessions.ts";
@@ -117,13 +117,7 @@ export async function startRepl(
   /** Tells the user when a server goes down for good, or comes back after trouble. */
   const watchServers = (manager: PluginRef<McpSurface>) => {
     const troubled = new Set<string>();
-    manager.on("server-state", (data) => {
-      const { name, state, status, degraded } = data as {
-        name: string;
-        state: { status: string };
-        status: string;
-        degraded?: string;
-      };
+    manager.on("server-state", ({ name, state, status, degraded }) => {
       // A server's worker has loaded by now: Deno's progress bar may have erased the prompt's line.
       terminal?.redraw();
       const before = serverStates.get(name);
@@ -540,9 +534,9 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       live: true,
     })
     : undefined;
-  const offProgress = turn.manager?.on("progress", (data) => {
-    if (blocks) blocks.progress(data as ProgressEvent);
-    else view.progress(data as ProgressEvent);
+  const offProgress = turn.manager?.on("progress", (update) => {
+    if (blocks) blocks.progress(update);
+    else view.progress(update);
   });
   let step;
   try {

@@ -258,20 +258,12 @@ export function mcpSlashCommand(
         case "notify": {
           const limit = Number(rest[0] ?? 20) || 20;
           const records = await mcp.call("notifications", { limit });
-          for (
-            const r of records as {
-              at: number;
-              server: string;
-              category: string;
-              method: string;
-              summary?: string;
-            }[]
-          ) {
+          for (const r of records) {
             const when = new Date(r.at).toISOString().slice(11, 19);
+            // The method is the server's word: one line, sanitised.
             io.out(
-              `${c.dim(when)} ${c.bold(sanitizeLine(r.server))} ${r.category} ${
-                sanitizeLine(r.summary ?? r.method)
-              }\n`,
+              `${c.dim(when)} ${c.bold(sanitizeLine(r.server))} ${r.category} ` +
+                `${sanitizeLine(r.method)}\n`,
             );
           }
           return;
@@ -342,9 +334,7 @@ export function mcpSlashCommand(
               ? { type: "ref/prompt", name: target }
               : { type: "ref/resource", uri: target },
             argument: { name: argument, value },
-            ...(context.length
-              ? { context: { arguments: parseToolArguments(context) as Record<string, string> } }
-              : {}),
+            ...(context.length ? { context: { arguments: completionContext(context) } } : {}),
           }, { signal, timeoutMs: 60_000 });
           const values = r.completion.values;
           if (values.length === 0) io.err("no completions\n");
@@ -357,4 +347,16 @@ export function mcpSlashCommand(
       }
     },
   };
+}
+
+/**
+ * `key=value` words of a completion's context the way MCP wants them: every value a
+ * string (`n=3` is parsed as JSON like a tool argument, then sent as `"3"`).
+ */
+function completionContext(words: string[]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(parseToolArguments(words)).map((
+      [key, value],
+    ) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
 }

@@ -10,17 +10,16 @@
 import type { Config } from "../../config/schema.ts";
 import { isLoopback } from "../../serve/guard.ts";
 import { mcpServeSpec } from "../../../plugins/manifest.ts";
-import type { McpServeInit, mcpServePlugin } from "../../../plugins/mcp_serve.ts";
-import type { SurfaceOf } from "../../plugin/mod.ts";
+import type { McpServeInit } from "../../../plugins/mcp_serve.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
+import type { McpServeSurface } from "../runtime.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { ServeHost } from "../serve_host.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
 import { VERSION } from "../version.ts";
 
-/** RPC surface of the serve plugin. */
-export type McpServeSurface = SurfaceOf<typeof mcpServePlugin>;
+export type { McpServeSurface };
 
 /** The variable the config reads the server token from (`mcp_server.token`). */
 export const TOKEN_VARIABLE = "MCPCHAT_MCP_SERVER_TOKEN";
@@ -106,7 +105,7 @@ export function serveInit(
  * });
  * const config = await ctx.config();
  * const { ref, host } = await startServing(ctx, config, serveInit(config, { port: "0" }, "http"));
- * const info = await ref.call("info", undefined as never);
+ * const info = await ref.call("info");
  * assert.match(info.url ?? "", /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
  * await host.close();
  * await ctx.shutdown();
@@ -140,9 +139,7 @@ export async function startServing(
       target: () => ({ backend: options.backend, model: options.model }),
     }),
   });
-  const ref = await runtime.serve<McpServeSurface>(() =>
-    mcpServeSpec(init, host.handlers(), config)
-  );
+  const ref = await runtime.serve(() => mcpServeSpec(init, host.handlers(), config));
   target.ref = ref;
   return { ref, host };
 }
@@ -223,7 +220,7 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
       ref.on("closed", () => resolve());
     });
     if (transport === "http") {
-      const info = await ref.call("info", undefined as never);
+      const info = await ref.call("info");
       // The URL is this command's output (stdout); everything else goes to stderr.
       ctx.io.out(`${info.url}\n`);
       ctx.io.err(
@@ -283,11 +280,13 @@ export async function serveBesideRepl(ctx: CommandContext, config: Config): Prom
   try {
     const init = serveInit(config, {}, "http");
     const { ref } = await startServing(ctx, config, init);
-    const info = await ref.call("info", undefined as never);
+    const info = await ref.call("info");
     ctx.io.err(ctx.io.errColor.dim(`serving MCP on ${info.url}\n`));
   } catch (error) {
     ctx.io.err(ctx.io.errColor.yellow(
-      `warning: MCP server mode did not start: ${(error as Error).message}\n`,
+      `warning: MCP server mode did not start: ${
+        error instanceof Error ? error.message : String(error)
+      }\n`,
     ));
   }
 }

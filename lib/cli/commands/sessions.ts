@@ -195,7 +195,9 @@ async function readImportFile(file: string): Promise<unknown> {
       : error instanceof SyntaxError
       ? `not valid JSON (${error.message}); export a session with ` +
         "`mcpchat sessions export ID --format json`"
-      : (error as Error).message;
+      : error instanceof Error
+      ? error.message
+      : String(error);
     throw new CommandError(`${file}: ${message}`, ExitCode.Usage);
   }
 }

@@ -161,7 +161,11 @@ async function serve(
   try {
     upstream = await Deno.connect({ hostname: host, port });
   } catch (error) {
-    return void await reply(conn, 502, `cannot reach ${host}:${port}: ${(error as Error).message}`);
+    return void await reply(
+      conn,
+      502,
+      `cannot reach ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   try {
     if (forward) await writeAll(upstream, forward);

@@ -93,8 +93,8 @@ async function completeMcp(
   if (!name) return prompts.map((p) => p.name);
   const prompt = prompts.find((p) => p.name === name);
   const given = Object.fromEntries(
-    rest.map((w) => w.split("=", 2)).filter((kv) => kv.length === 2),
-  ) as Record<string, string>;
+    rest.map((w) => w.split("=", 2)).filter((kv): kv is [string, string] => kv.length === 2),
+  );
   const argNames = (prompt?.arguments ?? []).map((a: { name: string }) => a.name);
   const eq = partial.indexOf("=");
   if (eq < 0) return argNames.filter((a: string) => !(a in given)).map((a: string) => `${a}=`);

@@ -15,15 +15,14 @@ async function sessionRefs(s: ReplState): Promise<Candidates> {
   const { sessions } = await store.call("list", { limit: 50 });
   const notes = new Map<string, string>();
   const items = sessions.flatMap((x) => {
-    const { name, title, lastActive } = x as { name?: string; title?: string; lastActive?: number };
     // The menu says which session an id is: its title and when it was last used.
-    const when = lastActive
-      ? new Date(lastActive).toISOString().replace("T", " ").slice(0, 16)
+    const when = x.lastActive
+      ? new Date(x.lastActive).toISOString().replace("T", " ").slice(0, 16)
       : "";
-    const note = sanitizeLine([when, title].filter(Boolean).join("  "));
+    const note = sanitizeLine([when, x.title].filter(Boolean).join("  "));
     notes.set(x.id, note);
-    if (name) notes.set(name, note);
-    return name ? [x.id, name] : [x.id];
+    if (x.name) notes.set(x.name, note);
+    return x.name ? [x.id, x.name] : [x.id];
   });
   return { items, notes };
 }
