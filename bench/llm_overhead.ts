@@ -4,7 +4,8 @@
  *   deno run --no-prompt -A bench/llm_overhead.ts
  *
  * The same Anthropic SSE stream from a local server is consumed three ways:
- * `@ai-sdk/anthropic` + `streamText` directly in-process ("direct"),
+ * `@ai-sdk/anthropic`'s model `doStream` directly in-process ("direct": the
+ * provider library alone, the floor),
  * `LlmClient` in-process ("lib"), and through the `llm` plugin worker
  * ("plugin": worker hop, RPC streaming, text coalescing).
  *
@@ -15,13 +16,12 @@
  *    in this process too, so compare the columns).
  * 3. A 200-token burst (all bytes at once): wall time per turn, and how many
  *    messages crossed the worker boundary.
- * 4. Loading the worker with one provider: spawn → ready, and → `npm:ai` +
+ * 4. Loading the worker with one provider: spawn → ready, and →
  *    `@ai-sdk/anthropic` imported (`preload`).
  *
  * @module
  */
 import process from "node:process";
-import { streamText } from "ai";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { startPlugin, type SurfaceOf } from "../lib/plugin/mod.ts";
 import { LlmClient } from "../lib/llm/client.ts";
@@ -64,10 +64,12 @@ interface Turn {
 const direct = createAnthropic({ apiKey: "sk-bench", baseURL: `${server.url}/v1` });
 async function runDirect(): Promise<Turn> {
   let texts = 0, messages_ = 0, finishedAt = 0;
-  const r = streamText({ model: direct("claude-haiku-4-5"), messages, maxRetries: 0 });
-  for await (const part of r.fullStream) {
+  const { stream } = await direct("claude-haiku-4-5").doStream({
+    prompt: [{ role: "user", content: [{ type: "text", text: messages[0].content }] }],
+  });
+  for await (const part of stream) {
     messages_++;
-    if (part.type === "text-delta") texts += part.text.split(" ").length - 1;
+    if (part.type === "text-delta") texts += part.delta.split(" ").length - 1;
     if (part.type === "finish") finishedAt = performance.now();
   }
   return { texts, messages: messages_, finishedAt };
@@ -235,6 +237,6 @@ for (let i = 0; i < 7; i++) {
   await w.stop();
 }
 console.log(`spawn → ready                            ${ms(median(ready))}`);
-console.log(`spawn → ready + ai + @ai-sdk/anthropic   ${ms(median(loaded))}  (budget < 100 ms)`);
+console.log(`spawn → ready + @ai-sdk/anthropic        ${ms(median(loaded))}  (budget < 100 ms)`);
 
 await server.close();

@@ -20,7 +20,8 @@ import type { HealthInit, healthPlugin } from "./health.ts";
 import type { McpServeInit, mcpServePlugin } from "./mcp_serve.ts";
 import { type KvLocation, resolveKvLocation } from "../lib/store/location.ts";
 import { storeWorkerPermissions } from "../lib/store/permissions.ts";
-import { llmWorkerPermissions } from "../lib/llm/permissions.ts";
+import { type LlmWorkerPermissions, llmWorkerPermissions } from "../lib/llm/permissions.ts";
+import type { BackendKind } from "../lib/llm/types.ts";
 
 /** Static module URLs of every plugin. */
 export const PLUGIN_MODULES = {
@@ -147,8 +148,8 @@ function mcpManagerInit(
 
 /**
  * The LLM plugin: network access to exactly the configured providers'
- * host:port, their key variables only, and `sys: hostname` (needed by the AI
- * SDK at import). Provider libraries load lazily inside it.
+ * host:port and their key variables only. Provider libraries load lazily
+ * inside it.
  *
  * @example
  * ```ts
@@ -168,6 +169,33 @@ export function llmSpec(config: Config, env: Env): PluginSpec<LlmInit> {
     permissions,
     heartbeat: heartbeatOf(config),
     init: { config: config.llm },
+  };
+}
+
+/**
+ * The LLM plugin started before the config is read (a warm start, see
+ * `lib/cli/llm_warm.ts`): the permissions the last run's config gave it, and
+ * the provider libraries to import meanwhile. It serves nothing until the
+ * host checked those permissions against the loaded config's and sent it
+ * `configure`.
+ *
+ * @example
+ * ```ts
+ * import { llmWarmSpec } from "./manifest.ts";
+ * const spec = llmWarmSpec({ net: ["api.anthropic.com:443"], env: ["ANTHROPIC_API_KEY"] }, ["anthropic"]);
+ * console.log(spec.init); // { warm: ["anthropic"] }
+ * ```
+ */
+export function llmWarmSpec(
+  permissions: LlmWorkerPermissions,
+  kinds: BackendKind[],
+): PluginSpec<LlmInit> {
+  return {
+    name: "llm",
+    module: PLUGIN_MODULES.llm,
+    permissions: { net: [...permissions.net], env: [...permissions.env] },
+    heartbeat: heartbeatOf(),
+    init: { warm: kinds },
   };
 }
 

@@ -69,13 +69,13 @@ export const mcpTransportsPlugin = definePlugin({
       return true;
     };
 
-    ctx.onEvent("open", ({ name, spec, port }) => {
+    ctx.onEvent("open", ({ name, spec, port, prestart }) => {
       // A new port replaces the old one (the manager restarted, or a respawn): drop the old.
       void end(name);
       opened.count++;
       actors.set(name, {
         port,
-        shutdown: serveTransport(port, spec, (s, sink) => open(name, s, sink)),
+        shutdown: serveTransport(port, spec, (s, sink) => open(name, s, sink), { prestart }),
       });
     });
 

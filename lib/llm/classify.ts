@@ -132,7 +132,8 @@ export function classifyError(
   // Error events inside an otherwise good stream (e.g. Anthropic `overloaded_error`).
   const text = describe(error);
   const overloaded = /overload|rate.?limit|throttl|unavailable|internal|timeout/i.test(text);
-  return new LlmProviderError(name, text, { cause: error, retryable: overloaded });
+  const marked = error instanceof ProviderStreamError ? error.isRetryable : undefined;
+  return new LlmProviderError(name, text, { cause: error, retryable: marked ?? overloaded });
 }
 
 function msHeader(value: string | undefined): number | undefined {
@@ -154,6 +155,55 @@ function findInCauses(error: unknown, test: (e: Error) => boolean): Error | unde
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** An error event inside a provider's stream, as an `Error` (see {@linkcode streamError}). */
+export class ProviderStreamError extends Error {
+  override name = "ProviderStreamError";
+  /** HTTP-like status the provider gave the event, if any (e.g. 529 for Anthropic overload). */
+  readonly statusCode?: number;
+  /** Whether the provider library marked it retryable. */
+  readonly isRetryable?: boolean;
+  constructor(
+    message: string,
+    options: { cause: unknown; statusCode?: number; isRetryable?: boolean },
+  ) {
+    super(message, { cause: options.cause });
+    this.statusCode = options.statusCode;
+    this.isRetryable = options.isRetryable;
+  }
+}
+
+/**
+ * The `error` part of a provider stream as an `Error`. Provider libraries
+ * pass the provider's own error payload (`{ type, message }`, or one nested
+ * under `error`), not always an `Error`: its message becomes the error's.
+ *
+ * @example
+ * ```ts
+ * import { streamError } from "./classify.ts";
+ * const e = streamError({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
+ * console.log(e instanceof Error, (e as Error).message); // true "Overloaded"
+ * ```
+ */
+export function streamError(error: unknown): unknown {
+  if (error instanceof Error || !error || typeof error !== "object") return error;
+  const outer = error as Record<string, unknown>;
+  const record = (v: unknown) =>
+    v && typeof v === "object" ? v as Record<string, unknown> : undefined;
+  const details = typeof outer.message === "string"
+    ? outer
+    : record(outer.error) ?? record(record(outer.response)?.error) ?? outer;
+  if (typeof details.message !== "string") return error;
+  const status = [details.statusCode, outer.statusCode, details.status, outer.status]
+    .find((v): v is number => typeof v === "number" && v >= 100 && v < 600);
+  const retryable = [details.isRetryable, outer.isRetryable]
+    .find((v): v is boolean => typeof v === "boolean");
+  return new ProviderStreamError(details.message, {
+    cause: error,
+    statusCode: status,
+    isRetryable: retryable,
+  });
 }
 
 /**

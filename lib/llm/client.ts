@@ -9,7 +9,7 @@
 
 import { type Clock, sleep, systemClock } from "../util/clock.ts";
 import { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "./breaker.ts";
-import { classifyError, htmlGuard } from "./classify.ts";
+import { classifyError, htmlGuard, streamError } from "./classify.ts";
 import {
   backendNames,
   BUILTIN_BACKENDS,
@@ -31,20 +31,15 @@ import {
   LlmUnconfiguredError,
   LlmUnknownBackendError,
 } from "./errors.ts";
-import { toModelPrompt } from "./messages.ts";
+import type { LanguageModelV4StreamPart } from "@ai-sdk/provider";
+import { toProviderPrompt } from "./messages.ts";
+import { parseToolCall, providerTools } from "./tool_calls.ts";
 import { listModels, type ModelList } from "./models.ts";
 import { HttpPool, type PoolStats } from "./pool.ts";
 import { type ModelPrice, PricingTable } from "./pricing.ts";
 import { loadProvider, type ModelFactory } from "./providers.ts";
 import { DEFAULT_RETRY, retryDelay, type RetryOptions } from "./retry.ts";
-import type {
-  BackendKind,
-  ChatRequest,
-  FinishReason,
-  JsonValue,
-  LlmEvent,
-  LlmUsage,
-} from "./types.ts";
+import type { BackendKind, ChatRequest, FinishReason, LlmEvent, LlmUsage } from "./types.ts";
 
 /** Dependencies and settings of an {@linkcode LlmClient}. */
 export interface LlmClientOptions {
@@ -280,85 +275,87 @@ export class LlmClient {
     idleMs: number,
   ): AsyncGenerator<LlmEvent, void, undefined> {
     const factory = await this.#provider(backend);
-    const { streamText, jsonSchema } = await import("ai");
     const attempt = new AbortController();
     const onCallAbort = () => attempt.abort(callSignal.reason);
     if (callSignal.aborted) attempt.abort(callSignal.reason);
     callSignal.addEventListener("abort", onCallAbort, { once: true });
-    const onIdle = () => attempt.abort(new LlmTimeoutError(backend.name, "idle", idleMs));
+    // One timer for the idle limit, moved on only when it fires: a part just notes the time
+    // (re-arming a timer for each of hundreds of parts a second costs more than the parsing).
+    let lastPart = this.#clock.now();
+    const onIdle = () => {
+      const quiet = this.#clock.now() - lastPart;
+      if (quiet >= idleMs) attempt.abort(new LlmTimeoutError(backend.name, "idle", idleMs));
+      else idleTimer = this.#clock.setTimeout(onIdle, idleMs - quiet);
+    };
     let idleTimer = this.#clock.setTimeout(onIdle, idleMs);
     let completed = false;
-    let parts: AsyncIterator<unknown> | undefined;
+    let reader: ReadableStreamDefaultReader<LanguageModelV4StreamPart> | undefined;
+    // An abort surfaces as a generic AbortError: report why we aborted.
+    const why = (error: unknown) => attempt.signal.aborted ? attempt.signal.reason : error;
     try {
-      const prompt = toModelPrompt(request.messages, request.system);
-      const tools = request.tools?.length
-        ? Object.fromEntries(request.tools.map((t) => [t.name, {
-          description: t.description,
-          inputSchema: jsonSchema(t.inputSchema),
-        }]))
-        : undefined;
-      const result = streamText({
-        model: factory(modelId),
-        instructions: prompt.instructions,
-        messages: prompt.messages,
-        tools,
-        temperature: request.temperature ?? this.#config.temperature,
-        maxOutputTokens: request.maxTokens ?? this.#config.max_tokens,
-        maxRetries: 0, // our retries are the only ones
-        abortSignal: attempt.signal,
-        onError: () => {}, // errors arrive as stream parts; the default logs to the console
-      });
+      const offered = request.tools ?? [];
+      // One model call straight through the provider library: its wire format,
+      // no orchestration on top (our retries, timeouts and tool loop are ours).
+      let stream: ReadableStream<LanguageModelV4StreamPart>;
+      try {
+        ({ stream } = await factory(modelId).doStream({
+          prompt: toProviderPrompt(request.messages, request.system),
+          ...(offered.length
+            ? { tools: providerTools(offered), toolChoice: { type: "auto" as const } }
+            : {}),
+          temperature: request.temperature ?? this.#config.temperature,
+          maxOutputTokens: request.maxTokens ?? this.#config.max_tokens,
+          abortSignal: attempt.signal,
+          includeRawChunks: false,
+        }));
+      } catch (error) {
+        throw why(error);
+      }
+      reader = stream.getReader();
+      const names = offered.map((t) => t.name);
       let usage: LlmUsage | undefined;
       let reason: FinishReason | "interrupted" | undefined;
-      const iterator = result.fullStream[Symbol.asyncIterator]();
-      parts = iterator;
       while (true) {
-        let next: IteratorResult<
-          (typeof result.fullStream) extends AsyncIterable<infer P> ? P : never
-        >;
+        let next: ReadableStreamReadResult<LanguageModelV4StreamPart>;
         try {
-          next = await iterator.next();
+          next = await reader.read();
         } catch (error) {
-          // An abort surfaces as a generic AbortError: report why we aborted.
-          throw attempt.signal.aborted ? attempt.signal.reason : error;
+          throw why(error);
         }
         if (next.done) break;
         const part = next.value;
-        this.#clock.clearTimeout(idleTimer);
-        idleTimer = this.#clock.setTimeout(onIdle, idleMs);
+        lastPart = this.#clock.now();
         switch (part.type) {
           case "text-delta":
-            if (part.text) yield { type: "text-delta", text: part.text };
+            if (part.delta) yield { type: "text-delta", text: part.delta };
             break;
           case "reasoning-delta":
-            if (part.text) yield { type: "reasoning-delta", text: part.text };
+            if (part.delta) yield { type: "reasoning-delta", text: part.delta };
             break;
-          case "tool-call":
+          case "tool-call": {
+            if (part.providerExecuted) break; // not ours to run (no provider tools are offered)
+            const parsed = parseToolCall(part.toolName, part.input, names);
             yield {
               type: "tool-call",
               id: part.toolCallId,
               name: part.toolName,
-              arguments: part.input as JsonValue,
-              ...(part.invalid ? { error: invalidToolCallText(part.toolName, part.error) } : {}),
+              arguments: parsed.arguments,
+              ...(parsed.error ? { error: parsed.error } : {}),
             };
             break;
-          case "finish-step":
+          }
           case "finish": {
-            const u = part.type === "finish" ? part.totalUsage : part.usage;
+            const u = part.usage;
             usage = {
-              inputTokens: u.inputTokens ?? 0,
-              outputTokens: u.outputTokens ?? 0,
-              ...(u.inputTokenDetails?.cacheReadTokens
-                ? { cachedInputTokens: u.inputTokenDetails.cacheReadTokens }
-                : {}),
+              inputTokens: u.inputTokens.total ?? 0,
+              outputTokens: u.outputTokens.total ?? 0,
+              ...(u.inputTokens.cacheRead ? { cachedInputTokens: u.inputTokens.cacheRead } : {}),
             };
-            reason = part.finishReason;
+            reason = part.finishReason.unified;
             break;
           }
           case "error":
-            throw attempt.signal.aborted ? attempt.signal.reason : part.error;
-          case "abort":
-            throw attempt.signal.reason ?? new LlmCancelledError(backend.name);
+            throw why(streamError(part.error));
         }
       }
       if (attempt.signal.aborted) throw attempt.signal.reason;
@@ -382,7 +379,7 @@ export class LlmClient {
       if (!completed && !attempt.signal.aborted) {
         attempt.abort(new LlmCancelledError(backend.name));
       }
-      if (!completed) parts?.return?.().catch(() => {});
+      if (!completed) reader?.cancel().catch(() => {});
     }
   }
 
@@ -418,14 +415,14 @@ export class LlmClient {
   }
 
   /**
-   * Loads `npm:ai` and the provider library of `backend` ahead of the first
+   * Loads the provider library of `backend` ahead of the first
    * call (e.g. in the background once the prompt is shown). Returns what it
    * took, in ms.
    */
   async preload(backend?: string): Promise<{ backend: string; kind: BackendKind; ms: number }> {
     const b = this.backend(backend);
     const started = performance.now();
-    await Promise.all([this.#provider(b), import("ai")]);
+    await this.#provider(b);
     return { backend: b.name, kind: b.kind, ms: performance.now() - started };
   }
 
@@ -503,9 +500,4 @@ export const BUILTIN_BACKEND_NAMES: readonly string[] = BUILTIN_BACKENDS;
 
 function countsAgainstProvider(error: LlmError): boolean {
   return error.retryable || error.code === "LLM_STREAM_INTERRUPTED";
-}
-
-function invalidToolCallText(name: string, error: unknown): string {
-  const detail = error instanceof Error ? error.message : String(error ?? "invalid call");
-  return `tool call "${name}" could not be used: ${detail.slice(0, 300)}`;
 }

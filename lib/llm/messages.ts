@@ -1,47 +1,53 @@
 /**
- * Maps the store's plain messages to the AI SDK's `ModelMessage` list.
+ * Maps the store's plain messages to the prompt of the provider interface
+ * (`LanguageModelV4Prompt` of `@ai-sdk/provider`), the format every
+ * `@ai-sdk/*` provider library turns into its own wire format.
  *
  * @module
  */
 
-import type { ModelMessage } from "ai";
+import type {
+  LanguageModelV4Message,
+  LanguageModelV4Prompt,
+  LanguageModelV4ToolResultOutput,
+} from "@ai-sdk/provider";
 import type { JsonValue, LlmMessage } from "./types.ts";
 
-/** The AI SDK prompt: system instructions apart, conversation as `ModelMessage`s. */
-export interface ModelPrompt {
-  instructions?: string;
-  messages: ModelMessage[];
-}
+type AssistantPart = Extract<LanguageModelV4Message, { role: "assistant" }>["content"][number];
+type ToolResultPart = Extract<LanguageModelV4Message, { role: "tool" }>["content"][number];
 
 /**
- * Converts a conversation. System messages (and `system`) become the
- * instructions; consecutive tool results merge into one tool message, as the
- * providers expect them right after the assistant turn that asked.
+ * Converts a conversation. System messages (and `system`) become one system
+ * message at the start; consecutive tool results merge into one tool
+ * message, as the providers expect them right after the assistant turn that
+ * asked. The same mapping the AI SDK's `streamText` applies before it calls
+ * a provider.
  *
  * @example
  * ```ts
- * import { toModelPrompt } from "./messages.ts";
- * const p = toModelPrompt([{ role: "user", content: "hi" }], "be brief");
- * console.log(p.instructions, p.messages.length); // "be brief" 1
+ * import { toProviderPrompt } from "./messages.ts";
+ * const p = toProviderPrompt([{ role: "user", content: "hi" }], "be brief");
+ * console.log(p[0]); // { role: "system", content: "be brief" }
+ * console.log(p[1]); // { role: "user", content: [{ type: "text", text: "hi" }] }
  * ```
  */
-export function toModelPrompt(messages: LlmMessage[], system?: string): ModelPrompt {
+export function toProviderPrompt(messages: LlmMessage[], system?: string): LanguageModelV4Prompt {
   const instructions: string[] = [];
-  const out: ModelMessage[] = [];
+  const out: LanguageModelV4Prompt = [];
   for (const m of messages) {
     switch (m.role) {
       case "system":
         instructions.push(m.content);
         break;
       case "user":
-        out.push({ role: "user", content: m.content });
+        out.push({ role: "user", content: [{ type: "text", text: m.content }] });
         break;
       case "assistant": {
         if (!m.toolCalls?.length) {
-          out.push({ role: "assistant", content: m.content });
+          out.push({ role: "assistant", content: [{ type: "text", text: m.content }] });
           break;
         }
-        const parts: Exclude<Extract<ModelMessage, { role: "assistant" }>["content"], string> = [];
+        const parts: AssistantPart[] = [];
         if (m.content) parts.push({ type: "text", text: m.content });
         for (const call of m.toolCalls) {
           parts.push({
@@ -55,12 +61,11 @@ export function toModelPrompt(messages: LlmMessage[], system?: string): ModelPro
         break;
       }
       case "tool": {
-        const output = toolOutput(m.content, m.isError ?? false);
-        const part = {
-          type: "tool-result" as const,
+        const part: ToolResultPart = {
+          type: "tool-result",
           toolCallId: m.toolCallId,
           toolName: m.name,
-          output,
+          output: toolOutput(m.content, m.isError ?? false),
         };
         const last = out[out.length - 1];
         if (last?.role === "tool") last.content.push(part);
@@ -70,19 +75,17 @@ export function toModelPrompt(messages: LlmMessage[], system?: string): ModelPro
     }
   }
   if (system) instructions.push(system);
-  return {
-    instructions: instructions.length ? instructions.join("\n\n") : undefined,
-    messages: out,
-  };
+  return instructions.length
+    ? [{ role: "system", content: instructions.join("\n\n") }, ...out]
+    : out;
 }
 
-function toolOutput(content: string | JsonValue, isError: boolean) {
+function toolOutput(
+  content: string | JsonValue,
+  isError: boolean,
+): LanguageModelV4ToolResultOutput {
   if (typeof content === "string") {
-    return isError
-      ? { type: "error-text" as const, value: content }
-      : { type: "text" as const, value: content };
+    return isError ? { type: "error-text", value: content } : { type: "text", value: content };
   }
-  return isError
-    ? { type: "error-json" as const, value: content }
-    : { type: "json" as const, value: content };
+  return isError ? { type: "error-json", value: content } : { type: "json", value: content };
 }

@@ -1,12 +1,12 @@
 /**
  * LLM backends for mcpchat: one provider-neutral streaming `chat()` over
  * Anthropic, OpenAI, any OpenAI-compatible server, Ollama, Gemini and
- * Bedrock (via the AI SDK, each provider loaded on first use), with retries,
- * a circuit breaker per backend, timeouts, cancellation, keep-alive pools,
- * usage and cost.
+ * Bedrock (through each AI SDK provider library's model, `doStream`, loaded
+ * on first use), with retries, a circuit breaker per backend, timeouts,
+ * cancellation, keep-alive pools, usage and cost.
  *
- * Importing this module loads no provider library: `npm:ai` and the
- * `@ai-sdk/*` packages are imported by the first `chat()` of a backend.
+ * Importing this module loads no provider library: the backend's `@ai-sdk/*`
+ * package is imported by its first `chat()` (or `preload`).
  *
  * @example
  * ```ts

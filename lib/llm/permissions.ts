@@ -1,7 +1,7 @@
 /**
  * The permissions the `llm` worker needs: network access to exactly the
- * configured providers' hosts, the key variables of those backends, and
- * `sys: ["hostname"]` (read by a dependency of `npm:ai` at import).
+ * configured providers' hosts and the key variables of those backends,
+ * nothing else (the provider libraries read no system information).
  *
  * @module
  */
@@ -14,7 +14,6 @@ export interface LlmWorkerPermissions {
   net: string[];
   /** Key and base-URL variables of the configured backends. */
   env: string[];
-  sys: ["hostname"];
 }
 
 /**
@@ -58,5 +57,5 @@ export function llmWorkerPermissions(config: LlmConfig, env: EnvLookup): LlmWork
     net.add(hostPort(backend.baseUrl));
     for (const v of backend.envVars) vars.add(v);
   }
-  return { net: [...net].sort(), env: [...vars].sort(), sys: ["hostname"] };
+  return { net: [...net].sort(), env: [...vars].sort() };
 }

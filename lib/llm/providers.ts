@@ -7,12 +7,49 @@
  * @module
  */
 
-import type { LanguageModel } from "ai";
+import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { ResolvedBackend } from "./config.ts";
 import type { FetchFunction } from "./pool.ts";
+import type { BackendKind } from "./types.ts";
 
-/** Makes a language model of one backend. */
-export type ModelFactory = (modelId: string) => LanguageModel;
+/**
+ * Makes a language model of one backend: the provider interface
+ * (`LanguageModelV4`) whose `doStream` speaks the backend's wire format.
+ */
+export type ModelFactory = (modelId: string) => LanguageModelV4;
+
+/**
+ * Imports the provider library of a backend kind, and nothing more: a later
+ * {@linkcode loadProvider} of that kind finds it loaded. Needs no permission.
+ *
+ * @example
+ * ```ts ignore
+ * import { importProviderLibrary } from "./providers.ts";
+ * await importProviderLibrary("openai-compatible");
+ * ```
+ */
+export async function importProviderLibrary(kind: BackendKind): Promise<void> {
+  switch (kind) {
+    case "anthropic":
+      await import("@ai-sdk/anthropic");
+      return;
+    case "openai":
+      await import("@ai-sdk/openai");
+      return;
+    case "openai-compatible":
+      await import("@ai-sdk/openai-compatible");
+      return;
+    case "ollama":
+      await import("ollama-ai-provider-v2");
+      return;
+    case "gemini":
+      await import("@ai-sdk/google");
+      return;
+    case "bedrock":
+      await import("@ai-sdk/amazon-bedrock");
+      return;
+  }
+}
 
 /**
  * Imports the provider library of `backend` and returns a model factory

@@ -18,6 +18,14 @@
  *    disconnected for good; the pool closes that server's transport (which
  *    reaps its child), and the host kills what is left of its process group.
  *
+ * A command that will use every server at once (a one-shot run) may
+ * {@linkcode McpTransportHost.prestart} them as soon as the config is read:
+ * the pool opens their transports at once (event `open` with `prestart`: the
+ * processes start) while the manager still loads the MCP SDK; the manager's
+ * later `spawnTransport` for the same config gets the waiting port, and its
+ * first `start` on it adopts the running process (nothing is sent to a
+ * server before the manager's `initialize`).
+ *
  * Each server is a `temporary` child `mcp-server:<name>` of the dynamic
  * server supervisor (for ordered shutdown, lifecycle events and `/health`);
  * reconnecting with backoff is the manager's job, per server.
@@ -145,7 +153,13 @@ export interface PoolEvents {
 
 /** Events the host sends the transport pool: a server's actor opens on `port`. */
 export interface PoolHostEvents {
-  open: { name: string; spec: TransportSpec; port: MessagePort };
+  open: {
+    name: string;
+    spec: TransportSpec;
+    port: MessagePort;
+    /** Start the server now (a prestart); the manager's first `start` adopts it. */
+    prestart?: boolean;
+  };
 }
 
 /** Methods of the transport pool (`plugins/mcp_transports.ts`). */
@@ -189,6 +203,8 @@ export interface McpTransportHostOptions {
   heartbeat?: { intervalMs: number; missed: number } | false;
   /** Grace period of a stdio child after stdin closes, and after SIGTERM. */
   killGraceMs?: number;
+  /** Grace period after stdin closes before SIGTERM, when not `killGraceMs` (see `StdioProcess`). */
+  stdinGraceMs?: number;
   /** OS sandbox of stdio server processes (omitted: servers run unsandboxed). */
   sandbox?: SandboxHost;
   /** Finds an OAuth server's authorization hosts (default: RFC 9728 / 8414 discovery). */
@@ -212,6 +228,11 @@ interface ActorRecord {
   generation: number;
   pool: Pool;
   settle(reason: ExitReason): void;
+  /**
+   * Set while a prestarted server waits for the manager: its config (as
+   * JSON, to match the manager's request) and the manager's end of the channel.
+   */
+  waiting?: { config: string; port: MessagePort };
 }
 
 const POOL_ID = "mcp-transports";
@@ -277,18 +298,30 @@ export class McpTransportHost {
   /** Host handlers to give the manager plugin (`spawnTransport`, `stopTransport`). */
   handlers(): Pick<ManagerHostCalls, "spawnTransport" | "stopTransport"> {
     return {
-      spawnTransport: (p) => this.spawn(p.name, p.config),
+      spawnTransport: (p) => this.claim(p.name, p.config) ?? this.spawn(p.name, p.config),
       stopTransport: async (p) => ({ stopped: await this.stop(p.name) }),
     };
   }
 
-  /** The spec a server's actor runs: command resolved on its own PATH, sandbox applied. */
-  async specFor(name: string, config: ServerConfig): Promise<TransportSpec> {
+  /**
+   * The spec a server's actor runs: command resolved on its own PATH, sandbox
+   * applied. `validated`: the config comes straight from the config loader
+   * (which checked it against the same schema), not from the manager.
+   */
+  async specFor(
+    name: string,
+    config: ServerConfig,
+    options: { validated?: boolean } = {},
+  ): Promise<TransportSpec> {
     // Checked here too: the manager worker asks, the main thread grants permissions.
-    const { validateServerConfig } = await import("./server_check.ts");
-    const valid = validateServerConfig(name, config);
+    const valid = options.validated
+      ? config
+      : (await import("./server_check.ts")).validateServerConfig(name, config);
     const getEnv = this.#opts.getEnv ?? safeEnvGet;
-    let spec = transportSpecFor(name, valid, getEnv, { killGraceMs: this.#opts.killGraceMs });
+    let spec = transportSpecFor(name, valid, getEnv, {
+      killGraceMs: this.#opts.killGraceMs,
+      stdinGraceMs: this.#opts.stdinGraceMs,
+    });
     if (spec.kind !== "stdio" && spec.oauth) {
       // The authorization servers the resource names are allowed without a hand-written
       // oauth.allowed_hosts: the pool's `net` is fixed when it starts.
@@ -315,10 +348,53 @@ export class McpTransportHost {
     return spec;
   }
 
+  /**
+   * Starts the servers' actors now (their processes start), before the
+   * manager asks: each one's port waits for the manager's `spawnTransport`
+   * of the same config ({@linkcode McpTransportHost.claim}). A server that
+   * cannot start is left to fail on the manager's own request, with its own
+   * message. Resolves when every process was started (or failed to).
+   */
+  async prestart(servers: Record<string, ServerConfig>): Promise<void> {
+    const enabled = Object.entries(servers).filter(([, c]) =>
+      c.enabled !== false && isStdioConfig(c)
+    );
+    if (enabled.length === 0) return;
+    // The pool worker starts (with permissions for every configured server) while the
+    // servers' specs are worked out.
+    void this.#ensurePool({}).catch(() => {});
+    await Promise.all(
+      enabled.map(([name, config]) =>
+        this.spawn(name, config, { attach: false, validated: true }).catch(() => undefined)
+      ),
+    );
+  }
+
+  /**
+   * Hands a prestarted server's waiting port to the manager when it asks for
+   * the same config; `undefined` when there is none (then it is spawned).
+   */
+  claim(name: string, config: ServerConfig): Promise<{ generation: number }> | undefined {
+    const record = this.#actors.get(name);
+    const waiting = record?.waiting;
+    if (!record || !waiting || waiting.config !== JSON.stringify(config)) return undefined;
+    record.waiting = undefined;
+    this.#opts.emitToManager(
+      "attach-server",
+      { name, generation: record.generation, port: waiting.port },
+      [waiting.port],
+    );
+    return Promise.resolve({ generation: record.generation });
+  }
+
   /** (Re)starts a server's actor in the pool and attaches a fresh port to the manager. */
-  async spawn(name: string, config: ServerConfig): Promise<{ generation: number }> {
+  async spawn(
+    name: string,
+    config: ServerConfig,
+    options: { attach?: boolean; validated?: boolean } = {},
+  ): Promise<{ generation: number }> {
     await this.stop(name);
-    const spec = await this.specFor(name, config);
+    const spec = await this.specFor(name, config, { validated: options.validated });
     const pool = await this.#ensurePool(transportPluginPermissions(spec));
     const generation = ++this.#generation;
     let settle!: (reason: ExitReason) => void;
@@ -356,9 +432,14 @@ export class McpTransportHost {
     });
     this.#actors.set(name, record);
     const { port1, port2 } = new MessageChannel();
-    pool.handle.peer.emit("open", { name, spec, port: port1 }, [port1]);
-    this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
+    // A prestarted server's process starts now; the manager's first `start` adopts it.
+    const prestart = options.attach === false;
+    pool.handle.peer.emit("open", { name, spec, port: port1, prestart }, [port1]);
+    if (prestart) record.waiting = { config: JSON.stringify(config), port: port2 };
+    else this.#opts.emitToManager("attach-server", { name, generation, port: port2 }, [port2]);
     void exited.then((reason) => {
+      record.waiting?.port.close();
+      record.waiting = undefined;
       const current = this.#actors.get(name);
       if (current?.generation !== generation) return;
       this.#actors.delete(name);

@@ -26,6 +26,8 @@ export type TransportSpec =
     cwd?: string;
     /** Milliseconds to wait after closing stdin before SIGTERM, then before SIGKILL. */
     killGraceMs?: number;
+    /** Milliseconds after closing stdin before SIGTERM, when not `killGraceMs`. */
+    stdinGraceMs?: number;
     /** Characters of stderr kept for error messages. */
     stderrChars?: number;
     /** Set when the process runs in an OS sandbox: what the worker needs to explain a denial. */

@@ -24,6 +24,12 @@ export interface StdioProcessOptions {
   cwd?: string;
   /** Grace period after closing stdin, and again after SIGTERM (default 1000 ms). */
   killGraceMs?: number;
+  /**
+   * Grace period after closing stdin before SIGTERM, when it differs from
+   * `killGraceMs`: 0 when the run is over and nothing more is wanted from the
+   * server (a finished one-shot), since many servers ignore stdin EOF.
+   */
+  stdinGraceMs?: number;
   /** Characters of stderr kept (default 8192). */
   stderrChars?: number;
   /**
@@ -81,6 +87,7 @@ export class StdioProcess {
   readonly #encoder = new TextEncoder();
   readonly #stderr: TailBuffer;
   readonly #grace: number;
+  readonly #stdinGrace: number;
   readonly #exited: Promise<StdioExit>;
   #stdinClosed = false;
   #stopRequested = false;
@@ -93,6 +100,7 @@ export class StdioProcess {
   ) {
     this.#child = child;
     this.#grace = options.killGraceMs ?? 1000;
+    this.#stdinGrace = options.stdinGraceMs ?? this.#grace;
     this.#stderr = new TailBuffer(options.stderrChars ?? 8192);
     this.#writer = child.stdin.getWriter();
     const stdoutDone = this.#pumpStdout(events, options.name);
@@ -180,7 +188,8 @@ export class StdioProcess {
 
   /**
    * Stops the child: close stdin (a well-behaved server, and any grandchild
-   * sharing the pipe, exits on EOF), wait, SIGTERM, wait, SIGKILL.
+   * sharing the pipe, exits on EOF), wait (`stdinGraceMs`), SIGTERM, wait
+   * (`killGraceMs`), SIGKILL: the order the MCP stdio transport prescribes.
    */
   async stop(): Promise<StdioExit> {
     this.#stopRequested = true;
@@ -189,7 +198,7 @@ export class StdioProcess {
       await this.#writeChain;
       await this.#writer.close().catch(() => {});
     }
-    if (await settlesWithin(this.#exited, this.#grace)) return this.#exited;
+    if (await settlesWithin(this.#exited, this.#stdinGrace)) return this.#exited;
     this.#kill("SIGTERM");
     if (await settlesWithin(this.#exited, this.#grace)) return this.#exited;
     this.#kill("SIGKILL");

@@ -89,6 +89,7 @@ export function openStdioSession(
     env: spec.env,
     cwd: spec.cwd,
     killGraceMs: spec.killGraceMs,
+    stdinGraceMs: spec.stdinGraceMs,
     stderrChars: spec.stderrChars,
   }, {
     onLine: (line) =>
@@ -173,6 +174,11 @@ export function annotateDenial(line: string, sandbox: SandboxSummary): string {
  * the manager. Returns a function that closes the current session (for
  * worker shutdown).
  *
+ * With `prestart`, the session is opened at once (a stdio server's process
+ * starts) before the manager asks: what it reports waits, and the manager's
+ * first `start` adopts it instead of opening another. Nothing reaches the
+ * server before the manager sends its first message.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -222,14 +228,19 @@ export function serveTransport(
   port: PortLike,
   spec: TransportSpec,
   open: SessionOpener,
-  options: { burstMs?: number } = {},
+  options: { burstMs?: number; prestart?: boolean } = {},
 ): () => Promise<void> {
   let current: { s: number; session?: RelaySession; opening?: Promise<unknown> } | undefined;
   const post = (m: FromTransport) => port.postMessage(m);
+  let early = options.prestart ? openEarly(spec, open) : undefined;
 
   const closeCurrent = async () => {
+    // Both taken at once, before any await: a start right after opens the next session.
+    const waiting = early;
+    early = undefined;
     const c = current;
     current = undefined;
+    await waiting?.close();
     if (!c) return;
     await c.opening?.catch(() => {});
     await c.session?.close().catch(() => {});
@@ -242,6 +253,9 @@ export function serveTransport(
     switch (msg.t) {
       case "start": {
         const s = msg.s;
+        // The first start adopts a session opened before the manager asked.
+        const adopted = early;
+        early = undefined;
         const previous = closeCurrent();
         const entry: { s: number; session?: RelaySession; opening?: Promise<unknown> } = { s };
         current = entry;
@@ -262,7 +276,7 @@ export function serveTransport(
             },
           };
           try {
-            const opened = await open(spec, sink);
+            const opened = adopted ? await adopted.attach(sink) : await open(spec, sink);
             entry.session = opened.session;
             if (current !== entry) {
               await opened.session.close().catch(() => {});
@@ -318,6 +332,39 @@ export function serveTransport(
     }
   };
   return closeCurrent;
+}
+
+/**
+ * A session opened before anyone listens: what it reports is kept, in
+ * order, and replayed into the sink that {@linkcode EarlySession.attach} gives.
+ */
+interface EarlySession {
+  attach(sink: RelaySink): ReturnType<SessionOpener>;
+  close(): Promise<void>;
+}
+
+function openEarly(spec: TransportSpec, open: SessionOpener): EarlySession {
+  const kept: ((sink: RelaySink) => void)[] = [];
+  let target: RelaySink | undefined;
+  const report = (call: (sink: RelaySink) => void) => target ? call(target) : kept.push(call);
+  const opened = open(spec, {
+    message: (m) => report((sink) => sink.message(m)),
+    error: (message, code) => report((sink) => sink.error(message, code)),
+    closed: (reason, code, stderr) => report((sink) => sink.closed(reason, code, stderr)),
+  });
+  opened.catch(() => {}); // the adopter hears of a failed open
+  return {
+    attach: async (sink) => {
+      const result = await opened;
+      target = sink;
+      for (const call of kept.splice(0)) call(sink);
+      return result;
+    },
+    close: async () => {
+      const result = await opened.catch(() => undefined);
+      await result?.session.close().catch(() => {});
+    },
+  };
 }
 
 function requestIdOf(json: string): string | number | undefined {

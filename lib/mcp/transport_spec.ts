@@ -42,7 +42,7 @@ export function transportSpecFor(
   name: string,
   config: ServerConfig,
   getEnv: (key: string) => string | undefined,
-  options: { killGraceMs?: number } = {},
+  options: { killGraceMs?: number; stdinGraceMs?: number } = {},
 ): TransportSpec {
   if (isStdioConfig(config)) {
     const env: Record<string, string> = {};
@@ -60,6 +60,7 @@ export function transportSpecFor(
       env,
       cwd: config.cwd,
       killGraceMs: options.killGraceMs,
+      ...(options.stdinGraceMs !== undefined ? { stdinGraceMs: options.stdinGraceMs } : {}),
     };
   }
   return { kind: config.type, name, url: config.url, headers: config.headers, oauth: config.oauth };

@@ -15,7 +15,7 @@ export interface PluginPermissions {
   env?: string[];
   /** Executables (name on PATH or absolute path). */
   run?: string[];
-  /** e.g. `["hostname"]`, needed by `npm:ai` at import. */
+  /** System information a library reads, e.g. `["hostname"]`. */
   sys?: Extract<Deno.PermissionOptionsObject["sys"], unknown[]>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The `llm` plugin in a real narrowed worker (net = the fake provider's
- * host:port, env = its key variable, sys = hostname) against local servers.
+ * host:port, env = its key variable, nothing else) against local servers.
  */
 import assert from "node:assert/strict";
 import { startPlugin } from "../../lib/plugin/mod.ts";
@@ -57,7 +57,6 @@ Deno.test("llm worker: streams a chat, reports status and stats, maps errors", a
     assert.deepEqual(permissions, {
       net: [new URL(server.url).host],
       env: ["ANTHROPIC_BASE_URL", KEY_VAR],
-      sys: ["hostname"],
     });
     server.reply({
       chunks: wire.anthropicChunks({
@@ -298,6 +297,46 @@ Deno.test("llm worker: breaker state changes arrive as `breaker` events and show
     );
     await handle.peer.call("resetBreaker", { backend: "claude" });
     assert.equal((await handle.peer.call("health", undefined))[0].state, "closed");
+  } finally {
+    await handle.stop();
+    await server.close();
+  }
+});
+
+Deno.test("llm worker: a warm start imports its provider, serves nothing until configured once", async () => {
+  const server = await FakeProvider.start("text/event-stream");
+  const config: LlmConfig = {
+    default: "local",
+    backends: {
+      local: { type: "openai-compatible", base_url: `${server.url}/v1`, model: "gpt-4.1" },
+    },
+  };
+  const handle = await startPlugin<Llm>({
+    name: "llm",
+    module: MODULE,
+    permissions: llmWorkerPermissions(config, () => undefined),
+    init: { warm: ["openai-compatible"] },
+    heartbeat: false,
+  });
+  try {
+    await assert.rejects(
+      handle.peer.call("status", undefined),
+      (e: unknown) => e instanceof RemoteError && e.code === "LLM_NOT_CONFIGURED",
+    );
+    assert.deepEqual(await handle.peer.call("health", undefined), []);
+    assert.equal(server.requests.length, 0);
+    await handle.peer.call("configure", { config });
+    await assert.rejects(handle.peer.call("configure", { config }), /configured already/);
+    server.reply({ chunks: wire.openaiChunks({ text: ["warm"] }) });
+    const texts: string[] = [];
+    for await (
+      const e of handle.peer.stream("chat", { messages: [{ role: "user", content: "hi" }] })
+    ) if (e.type === "text-delta") texts.push(e.text);
+    assert.equal(texts.join(""), "warm");
+    // One provider library is loaded, the warm start's.
+    assert.deepEqual((await handle.peer.call("stats", undefined)).providersLoaded, [
+      "openai-compatible",
+    ]);
   } finally {
     await handle.stop();
     await server.close();

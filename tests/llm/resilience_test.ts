@@ -148,3 +148,25 @@ Deno.test("a backend:model reference picks the backend and the model", async () 
     await server.close();
   }
 });
+
+Deno.test("the idle limit counts from the last part: a steady stream longer than it in total goes on", async () => {
+  const { server, clock, llm } = await setup({ idle_timeout_seconds: 1, timeout_seconds: 600 });
+  try {
+    server.reply({ chunks: spec.chunks({ text: ["a", "b", "c", "d", "e"] }) });
+    const texts: string[] = [];
+    let finished = false;
+    for await (const e of llm.chat({ messages: ASK })) {
+      if (e.type === "text-delta") {
+        texts.push(e.text);
+        // 0.6 s of quiet after each part: 3 s in all, never 1 s without a part.
+        await clock.tick(600);
+      }
+      if (e.type === "finish") finished = true;
+    }
+    assert.equal(texts.join(""), "abcde");
+    assert.ok(finished);
+  } finally {
+    llm.close();
+    await server.close();
+  }
+});

@@ -10,11 +10,12 @@ import {
   LlmUnconfiguredError,
   LlmUnknownBackendError,
 } from "../../lib/llm/errors.ts";
-import { toModelPrompt } from "../../lib/llm/messages.ts";
+import { toProviderPrompt } from "../../lib/llm/messages.ts";
+import { parseToolCall, providerTools } from "../../lib/llm/tool_calls.ts";
 import { hostPort, llmWorkerPermissions } from "../../lib/llm/permissions.ts";
 import { CostTracker, formatCost, PricingTable } from "../../lib/llm/pricing.ts";
 import { DEFAULT_RETRY, parseRetryAfter, retryDelay } from "../../lib/llm/retry.ts";
-import { classifyError } from "../../lib/llm/classify.ts";
+import { classifyError, ProviderStreamError, streamError } from "../../lib/llm/classify.ts";
 
 const none = () => undefined;
 const envOf = (vars: Record<string, string>) => (n: string) => vars[n];
@@ -260,7 +261,7 @@ Deno.test("config: default backend, base URL env overrides, OLLAMA_HOST forms, b
 });
 
 Deno.test("messages: system lifted, tool calls and results mapped, consecutive results merged", () => {
-  const p = toModelPrompt([
+  const p = toProviderPrompt([
     { role: "system", content: "You are helpful." },
     { role: "user", content: "Weather and time?" },
     {
@@ -274,11 +275,12 @@ Deno.test("messages: system lifted, tool calls and results mapped, consecutive r
     { role: "tool", toolCallId: "c1", name: "w__get", content: "22°C" },
     { role: "tool", toolCallId: "c2", name: "t__now", content: { iso: "12:00" } },
     { role: "tool", toolCallId: "c3", name: "x", content: "boom", isError: true },
+    { role: "tool", toolCallId: "c4", name: "y", content: { code: 7 }, isError: true },
     { role: "assistant", content: "Done." },
   ], "Answer in French.");
-  assert.equal(p.instructions, "You are helpful.\n\nAnswer in French.");
-  assert.deepEqual(p.messages, [
-    { role: "user", content: "Weather and time?" },
+  assert.deepEqual(p, [
+    { role: "system", content: "You are helpful.\n\nAnswer in French." },
+    { role: "user", content: [{ type: "text", text: "Weather and time?" }] },
     {
       role: "assistant",
       content: [
@@ -308,11 +310,63 @@ Deno.test("messages: system lifted, tool calls and results mapped, consecutive r
           toolName: "x",
           output: { type: "error-text", value: "boom" },
         },
+        {
+          type: "tool-result",
+          toolCallId: "c4",
+          toolName: "y",
+          output: { type: "error-json", value: { code: 7 } },
+        },
       ],
     },
-    { role: "assistant", content: "Done." },
+    { role: "assistant", content: [{ type: "text", text: "Done." }] },
   ]);
-  assert.equal(toModelPrompt([{ role: "user", content: "x" }]).instructions, undefined);
+  // No system text: no system message.
+  assert.deepEqual(toProviderPrompt([{ role: "user", content: "x" }]), [
+    { role: "user", content: [{ type: "text", text: "x" }] },
+  ]);
+  // An assistant turn of tool calls only sends no empty text part.
+  const [, calls] = toProviderPrompt([
+    { role: "user", content: "x" },
+    { role: "assistant", content: "", toolCalls: [{ id: "c", name: "t", arguments: {} }] },
+  ]);
+  assert.deepEqual(calls.content, [{
+    type: "tool-call",
+    toolCallId: "c",
+    toolName: "t",
+    input: {},
+  }]);
+});
+
+Deno.test("tool calls: offered tools as function tools, calls parsed, unusable ones explained", () => {
+  assert.deepEqual(
+    providerTools([
+      { name: "w__get", description: "Weather", inputSchema: { type: "object" } },
+      { name: "t__now", inputSchema: { type: "object", properties: {} } },
+    ]),
+    [
+      { type: "function", name: "w__get", description: "Weather", inputSchema: { type: "object" } },
+      { type: "function", name: "t__now", inputSchema: { type: "object", properties: {} } },
+    ],
+  );
+  const offered = ["w__get", "t__now"];
+  assert.deepEqual(parseToolCall("w__get", '{"city":"Paris"}', offered), {
+    arguments: { city: "Paris" },
+  });
+  // Providers send an empty input for a call without parameters.
+  assert.deepEqual(parseToolCall("t__now", " ", offered), { arguments: {} });
+  const broken = parseToolCall("w__get", '{"city": ', offered);
+  assert.equal(broken.arguments, '{"city": ');
+  assert.match(
+    broken.error ?? "",
+    /^tool call "w__get" could not be used: Invalid input for tool w__get: JSON parsing failed/,
+  );
+  const unknown = parseToolCall("nope", '{"a":1}', offered);
+  assert.deepEqual(unknown.arguments, { a: 1 });
+  assert.equal(
+    unknown.error,
+    `tool call "nope" could not be used: Model tried to call unavailable tool 'nope'. Available tools: w__get, t__now.`,
+  );
+  assert.ok((parseToolCall("w__get", "x".repeat(1000), offered).error ?? "").length < 400);
 });
 
 Deno.test("permissions: exactly the configured hosts and their variables", () => {
@@ -357,9 +411,9 @@ Deno.test("permissions: exactly the configured hosts and their variables", () =>
     "GROQ_API_KEY",
     "OLLAMA_HOST",
   ]);
-  assert.deepEqual(p.sys, ["hostname"]);
+  assert.ok(!("sys" in p), "the provider libraries read no system information");
   assert.ok(!p.net.includes("api.openai.com:443"), "no key, no access");
-  assert.deepEqual(llmWorkerPermissions({}, none), { net: [], env: [], sys: ["hostname"] });
+  assert.deepEqual(llmWorkerPermissions({}, none), { net: [], env: [] });
 });
 
 Deno.test("model references: backend:model only when the prefix is a backend", () => {
@@ -379,5 +433,29 @@ Deno.test("model references: backend:model only when the prefix is a backend", (
     splitModelRef("qwen2.5:7b", names),
     { model: "qwen2.5:7b" },
     "Ollama tags stay whole",
+  );
+});
+
+Deno.test("streamError: a provider's error payload in a stream becomes an Error that classifies", () => {
+  const plain = streamError({ type: "overloaded_error", message: "Overloaded" });
+  assert.ok(plain instanceof ProviderStreamError);
+  assert.equal(plain.message, "Overloaded");
+  const nested = streamError({ type: "error", error: { message: "quota", code: 429 } });
+  assert.ok(nested instanceof Error && nested.message === "quota");
+  const deep = streamError({ response: { error: { message: "bad", status: 500 } } });
+  assert.ok(deep instanceof ProviderStreamError && deep.statusCode === 500);
+  const own = new Error("x");
+  assert.equal(streamError(own), own);
+  assert.equal(streamError("text"), "text");
+  const shapeless = { foo: 1 };
+  assert.equal(streamError(shapeless), shapeless);
+  // The library's own verdict on retrying wins over the message's words.
+  const b = resolveBackend("anthropic", {}, () => "k");
+  const marked = streamError({ message: "Overloaded", isRetryable: false });
+  assert.equal(classifyError(marked, b, "m", 0, false).retryable, false);
+  assert.equal(classifyError(plain, b, "m", 0, false).retryable, true);
+  assert.equal(
+    classifyError(streamError({ message: "odd", isRetryable: true }), b, "m", 0, false).retryable,
+    true,
   );
 });

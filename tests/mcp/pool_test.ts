@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { EVERYTHING, harness, until, within } from "./helpers.ts";
+import { validateServerConfig } from "../../lib/mcp/server_check.ts";
 
 const SPY = new URL("../fixtures/mcp/spy_server.mjs", import.meta.url).pathname;
 const WRAPPER = new URL("../fixtures/mcp/wrapper.sh", import.meta.url).pathname;
@@ -37,3 +38,71 @@ Deno.test("pool: servers share one worker; one needing another command widens it
     await h.close();
   }
 });
+
+Deno.test("prestart: a server started before the manager asks is handed over, not started again", async () => {
+  // As the config loader hands them over: checked and normalised.
+  const tag = `prestart-${crypto.randomUUID()}`;
+  const a = validateServerConfig("a", { command: "node", args: [SPY, tag] });
+  const off = validateServerConfig("off", { command: "node", args: [SPY], enabled: false });
+  const h = harness({ a, off });
+  const spawnCalls: string[] = [];
+  const spawn = h.transports.spawn.bind(h.transports);
+  h.transports.spawn = (name, config, options) => {
+    spawnCalls.push(name);
+    return spawn(name, config, options);
+  };
+  try {
+    await within(h.transports.prestart({ a, off }), 20_000, "prestart");
+    assert.deepEqual(h.transports.running(), ["a"], "disabled servers are not started");
+    // The process runs before the manager asked for anything.
+    await until(() => running(tag), 10_000, "the prestarted process");
+    spawnCalls.length = 0;
+    await within(h.manager.connect("a"), 20_000, "connect a");
+    assert.deepEqual(spawnCalls, [], "the waiting process was used");
+    assert.equal(pgrep(tag).length, 1, "one process: the prestarted one was adopted");
+    const r = await within(
+      h.manager.callTool({ server: "a", tool: "env", arguments: { name: "HOME" } }),
+      10_000,
+      "call a",
+    );
+    assert.equal(r.isError, false);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("prestart: when the manager asks with another config, the early process is replaced", async () => {
+  const early = validateServerConfig("a", { command: "node", args: [SPY] });
+  const asked = validateServerConfig("a", { command: "node", args: [SPY], env: { MARK: "asked" } });
+  const h = harness({ a: asked });
+  const spawnCalls: string[] = [];
+  const spawn = h.transports.spawn.bind(h.transports);
+  h.transports.spawn = (name, config, options) => {
+    spawnCalls.push(name);
+    return spawn(name, config, options);
+  };
+  try {
+    await within(h.transports.prestart({ a: early }), 20_000, "prestart");
+    spawnCalls.length = 0;
+    await within(h.manager.connect("a"), 20_000, "connect a");
+    assert.deepEqual(spawnCalls, ["a"], "started again with the manager's config");
+    const r = await within(
+      h.manager.callTool({ server: "a", tool: "env", arguments: { name: "MARK" } }),
+      10_000,
+      "call a",
+    );
+    assert.match(JSON.stringify(r.content), /asked/);
+  } finally {
+    await h.close();
+  }
+});
+
+/** Pids of processes whose command line contains `tag`. */
+function pgrep(tag: string): string[] {
+  const out = new Deno.Command("pgrep", { args: ["-f", tag], stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim() !== "");
+}
+
+function running(tag: string): boolean {
+  return pgrep(tag).length > 0;
+}

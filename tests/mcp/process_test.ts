@@ -24,6 +24,22 @@ Deno.test("stdio process: a server ignoring EOF and SIGTERM is SIGKILLed after t
   await until(() => exit !== undefined, 1_000, "onExit");
 });
 
+Deno.test("stdio process: with stdinGraceMs 0 a server ignoring EOF gets SIGTERM at once, not after the grace", async () => {
+  // `sleep 5` never reads stdin and would exit 0 by itself long before the 60 s grace
+  // ends: a SIGTERM exit shows the signal came right after stdin closed.
+  const p = StdioProcess.spawn({
+    name: "sleeper",
+    command: "sleep",
+    args: ["5"],
+    env: { PATH },
+    killGraceMs: 60_000,
+    stdinGraceMs: 0,
+  }, { onLine: () => {}, onExit: () => {} });
+  const result = await within(p.stop(), 10_000, "stop");
+  assert.equal(result.signal, "SIGTERM");
+  assert.equal(result.requested, true);
+});
+
 Deno.test("stdio process: multi-byte characters split across writes arrive intact", async () => {
   const lines: string[] = [];
   const p = StdioProcess.spawn({

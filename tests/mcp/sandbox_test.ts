@@ -8,6 +8,8 @@
 
 import assert from "node:assert/strict";
 import { isolatedEnv, ROOT, runCli, spawnCli } from "../_helpers/cli.ts";
+import { FakeProvider } from "../fixtures/llm/server.ts";
+import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { detectSandbox, systemDetectDeps } from "../../lib/mcp/sandbox/detect.ts";
 
 const SPY = new URL("../fixtures/mcp/spy_server.mjs", import.meta.url).pathname;
@@ -422,6 +424,40 @@ for (const sandboxed of [true, false]) {
         await waitFor(async () => (await pids(tag)).length === 0, "the grandchild to end", 5_000);
       } finally {
         for (const pid of await pids(tag)) Deno.kill(Number(pid), "SIGKILL");
+        await t.cleanup();
+      }
+    },
+  });
+}
+
+for (const sandboxed of [true, false]) {
+  Deno.test({
+    name: `a one-shot run, which SIGTERMs its servers at once, leaves no grandchild behind (${
+      sandboxed ? "sandboxed" : "sandbox = false"
+    })`,
+    ignore: sandboxed && ignore,
+    async fn() {
+      const tag = `oneshot-${crypto.randomUUID()}`;
+      const leaky = new URL("../fixtures/mcp/leaky_server.mjs", import.meta.url).pathname;
+      const fake = await FakeProvider.start("text/event-stream");
+      const t = await setup(
+        `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
+          `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n` +
+          `[mcp.servers.leaky]\ncommand = "node"\nargs = [${JSON.stringify(leaky)}, "${tag}"]\n` +
+          (sandboxed ? "" : "sandbox = false\n"),
+      );
+      try {
+        fake.reply({ chunks: openaiChunks({ text: ["done"] }) });
+        const r = await runCli(["-p", "hi", "--no-save"], { env: t.env, cwd: t.project });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, "done\n");
+        // The model was offered the server's tools: it ran, with its grandchild.
+        assert.match(JSON.stringify(fake.requests[0].body), /leaky__read_file/);
+        // Bounded wait, not a timing assertion: the tree is gone once mcpchat has exited.
+        await waitFor(async () => (await pids(tag)).length === 0, "the grandchild to end", 5_000);
+      } finally {
+        for (const pid of await pids(tag)) Deno.kill(Number(pid), "SIGKILL");
+        await fake.close();
         await t.cleanup();
       }
     },

@@ -87,11 +87,20 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
       ExitCode.Usage,
     );
   }
-  // Start-up in parallel: the config worker, and beside it the MCP manager
-  // (when the config file names servers: it needs no permission, so it loads the
-  // MCP SDK while the config loads); then the LLM worker with its provider, the
-  // MCP server processes and the session store at once.
+  // Start-up in parallel, in the order the run needs things. Without MCP servers the
+  // model is next after the config: the LLM worker and its provider library load beside
+  // the config worker (a warm start, when the last run left a record of what the config
+  // gives it; checked against the loaded config before use). With servers, the config is
+  // on the way to their processes, the slowest thing to start: beside it only the sandbox
+  // probe and the MCP manager (no permissions, so it loads the MCP SDK before the config is
+  // there); once it is read the server processes start, and the LLM worker beside them (the
+  // model is needed only once the servers' tools are listed).
   const runtime = await ctx.runtimeStarting();
+  const mayNameServers = await configMayNameServers(ctx.env, ctx.configPath);
+  if (mayNameServers) void runtime.probeSandbox().catch(() => {});
+  else void runtime.warmLlm();
+  // The answer is printed before anything stops: servers need no time to wind down.
+  runtime.exitPromptly();
   const configLoading = ctx.config();
   configLoading.catch(() => {}); // awaited just below
   const { backend: backendFlag, model } = options;
@@ -107,8 +116,11 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     },
     target: () => ({ backend: backendFlag ?? loaded.config?.llm.default, model }),
   });
-  const mcpEarly = await configMayNameServers(ctx.env, ctx.configPath)
-    ? runtime.mcp(configLoading, mcpHandlers)
+  // Not for a run that stops at once because its backend is not configured.
+  const startServers = (c: Config) =>
+    c.llm.backends[backendFlag ?? c.llm.default]?.configured === true;
+  const mcpEarly = mayNameServers
+    ? runtime.mcp(configLoading, mcpHandlers, { startServers })
     : undefined;
   mcpEarly?.catch(() => {}); // a config error is reported by the config load
   const config = loaded.config = await configLoading;
@@ -124,6 +136,12 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     // A configuration problem, found before anything starts: exit 2, as documented.
     throw new CommandError(unconfiguredHint(config, backend), ExitCode.Usage, "LLM_UNCONFIGURED");
   }
+  // Every server is used at once (the first turn lists all tools): their processes start
+  // as soon as the config is read, while the manager loads.
+  const mcpStarting = hasServers
+    ? mcpEarly ?? runtime.mcp(config, mcpHandlers, { startServers: true })
+    : undefined;
+  mcpStarting?.catch(() => {}); // awaited below
   // The provider library loads while the MCP servers start.
   void runtime.preloadLlm(config, backend)
     .then(() => ctx.profiler.mark("llm provider loaded"), () => {});
@@ -137,7 +155,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   recorderOpening?.catch(() => {}); // awaited below
   const [llm, mcp] = await Promise.all([
     llmReady,
-    hasServers ? mcpEarly ?? runtime.mcp(config, mcpHandlers) : Promise.resolve(undefined),
+    mcpStarting,
   ]);
   const policy = new ApprovalPolicy({
     allow: [...config.tools.allow, ...options.allowTool],

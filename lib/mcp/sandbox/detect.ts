@@ -104,9 +104,9 @@ export async function detectSandbox(deps: DetectDeps): Promise<SandboxAvailabili
       socat,
     };
   }
-  const version = (await deps.run(bwrap, ["--version"]).catch(() => undefined))?.stdout
-    .trim().replace(/^bubblewrap\s+/, "") ?? "unknown";
-  const probe = await deps.run(bwrap, [
+  // Both at once: each is a process start, and detection is on the way to the first server.
+  const versionRun = deps.run(bwrap, ["--version"]).catch(() => undefined);
+  const probeRun = deps.run(bwrap, [
     "--unshare-user",
     "--unshare-pid",
     "--die-with-parent",
@@ -119,6 +119,8 @@ export async function detectSandbox(deps: DetectDeps): Promise<SandboxAvailabili
     "/proc",
     "true",
   ]).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
+  const [versionOut, probe] = await Promise.all([versionRun, probeRun]);
+  const version = versionOut?.stdout.trim().replace(/^bubblewrap\s+/, "") ?? "unknown";
   if (probe.code !== 0) {
     return {
       available: false,
