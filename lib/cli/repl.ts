@@ -34,6 +34,8 @@ export interface ReplIo {
   /** Subscribes to Ctrl-C while something runs; returns an unsubscribe function. */
   onInterrupt(listener: () => void): () => void;
   clock?: Clock;
+  /** The terminal's width, for `/help` to wrap at (none: lines are not wrapped). */
+  columns?: () => number;
 }
 
 /** How the REPL ended: `/exit`, end of input (Ctrl-D), or Ctrl-C twice at the prompt. */
@@ -94,6 +96,26 @@ const groupRank = (group: string) => {
   const i = GROUP_ORDER.indexOf(group);
   return i < 0 ? GROUP_ORDER.length : i;
 };
+
+/**
+ * Wraps `/help`'s lines between words at the terminal's width, continuation
+ * rows indented; unchanged when the width is unknown (piped).
+ */
+async function helpWrapper(
+  columns: number | undefined,
+): Promise<(line: string, indent: number) => string> {
+  if (!columns) return (line) => line;
+  const { default: wrapAnsi } = await import("wrap-ansi");
+  return (line, indent) => {
+    const [first, ...rest] = wrapAnsi(line, columns - 1, { hard: true, trim: false }).split("\n");
+    if (rest.length === 0) return first;
+    // The rest is wrapped again in the room the indent leaves.
+    const room = Math.max(10, columns - 1 - indent);
+    const tail = wrapAnsi(rest.map((row) => row.trim()).join(" "), room, { hard: true });
+    return [first.trimEnd(), ...tail.split("\n").map((row) => " ".repeat(indent) + row)]
+      .join("\n");
+  };
+}
 
 /** How deep aliases may call aliases. */
 const MAX_ALIAS_DEPTH = 8;
@@ -171,14 +193,14 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd
       summary: "list commands, or /help <command> for details",
       usage: "/help [command]",
       group: "other",
-      run: ([name]) => {
+      run: async ([name]) => {
+        const wrap = await helpWrapper(io.columns?.());
         if (name) {
           const command = table.get(name.replace(/^\//, ""));
           if (!command) return void output.out(`no command /${name}; try /help\n`);
           output.out(
-            `/${command.name} — ${command.summary}\n${
-              command.usage ? `usage: ${command.usage}\n` : ""
-            }`,
+            wrap(`/${command.name} — ${command.summary}`, 2) + "\n" +
+              (command.usage ? `usage: ${command.usage}\n` : ""),
           );
           return;
         }
@@ -193,12 +215,17 @@ export async function runRepl(io: ReplIo, options: ReplOptions): Promise<ReplEnd
         ) {
           output.out(`${c.bold(group)}\n`);
           for (const command of commands) {
-            output.out(`  ${c.cyan(`/${command.name.padEnd(width)}`)}  ${command.summary}\n`);
+            output.out(
+              wrap(`  ${c.cyan(`/${command.name.padEnd(width)}`)}  ${command.summary}`, width + 5) +
+                "\n",
+            );
           }
         }
-        output.out(c.bold("keys") + "\n" + KEYS_HELP.map((k) => `  ${k}\n`).join(""));
+        output.out(c.bold("keys") + "\n" + KEYS_HELP.map((k) => `${wrap(`  ${k}`, 4)}\n`).join(""));
         output.out(
-          c.dim("Anything else you type is sent to the model. /help NAME explains a command.\n"),
+          c.dim(
+            wrap("Anything else you type is sent to the model. /help NAME explains a command.", 0),
+          ) + "\n",
         );
       },
     },

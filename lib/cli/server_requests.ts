@@ -32,6 +32,12 @@ export interface ServerRequestOptions {
    * server gave up on its request); absent when nobody can be asked.
    */
   askLine?: (question: string, signal?: AbortSignal) => Promise<string | null>;
+  /** A one-key menu (on a terminal): the chosen key, `null` at end of input or on Ctrl-C. */
+  choose?: (
+    question: string,
+    choices: readonly { key: string; label: string; done?: string }[],
+    signal?: AbortSignal,
+  ) => Promise<string | null>;
   /** Streams a chat request from the configured model. */
   chat: (request: Omit<ChatRequest, "signal">, signal: AbortSignal) => AsyncIterable<LlmEvent>;
   /** The backend and model the chat uses now (read at each request). */
@@ -42,16 +48,27 @@ export interface ServerRequestOptions {
 export function serverRequestHandlers(options: ServerRequestOptions): McpHostHandlers {
   const { io, askLine } = options;
   const c = io.errColor;
-  const yes = async (question: string, signal: AbortSignal) =>
-    /^y(es)?$/i.test((await askLine?.(question, signal))?.trim() ?? "");
+  /** Yes or no: one key on a terminal (`[y]es [n]o`), else a typed line. */
+  const yes = async (
+    question: string,
+    signal: AbortSignal,
+    done = { yes: "yes", no: "no" },
+  ) =>
+    options.choose
+      ? await options.choose(question, [
+        { key: "y", label: "yes", done: done.yes },
+        { key: "n", label: "no", done: done.no },
+      ], signal) === "y"
+      : /^y(es)?$/i.test((await askLine?.(`${question}[y]es [n]o: `, signal))?.trim() ?? "");
   return {
     sampling: async (request, { signal }) => {
       const { server, params } = request;
       const description = describeSampling(sanitizeLine(server), params);
       if (askLine) {
         const allowed = await yes(
-          `${c.yellow("?")} ${sanitizeLine(description)}\n  allow? [y]es [n]o: `,
+          `${c.yellow("?")} ${sanitizeLine(description)}\n  allow? `,
           signal,
+          { yes: "allowed", no: "declined" },
         );
         if (!allowed) throw new Error("the user declined the sampling request");
       } else if (options.approveAll) {
@@ -77,7 +94,7 @@ export function serverRequestHandlers(options: ServerRequestOptions): McpHostHan
       }
       if (params.mode === "url") {
         io.err(`${name} asks you to open: ${sanitizeLine(params.url ?? "")}\n`);
-        return { action: await yes("  done? [y]es [n]o: ", signal) ? "accept" : "decline" };
+        return { action: await yes("  done? ", signal) ? "accept" : "decline" };
       }
       io.err(`${c.yellow("?")} ${c.bold(name)} asks for input\n`);
       // The form's message and field titles are the server's words.

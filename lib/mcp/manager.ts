@@ -56,7 +56,13 @@ import { screenTools } from "./tool_screen.ts";
 /** Events the manager emits (names as sent to the UI). */
 export interface McpManagerEvents {
   /** A server's state changed. */
-  "server-state": { name: string; state: ServerState; status: string };
+  "server-state": {
+    name: string;
+    state: ServerState;
+    status: string;
+    /** Why some of its tools were set aside (it is ready, but degraded). */
+    degraded?: string;
+  };
   /** Notifications for the UI, batched per `progress_interval_ms` (see {@linkcode NotificationBatcher}). */
   notifications: NotificationBatch;
   /** Coalesced progress of a tool call. */
@@ -315,6 +321,25 @@ export class McpManager {
     return { removed: true };
   }
 
+  /**
+   * Records whether a server is degraded; a change is a `server-state` event,
+   * so the UI shows it wherever it shows servers' state.
+   */
+  #setDegraded(name: string, problem: string | undefined): void {
+    if (this.#degraded.get(name) === problem) return;
+    if (problem === undefined) this.#degraded.delete(name);
+    else this.#degraded.set(name, problem);
+    const conn = this.#conns.get(name);
+    if (!conn) return;
+    const status = describeState(conn.state);
+    this.#emit("server-state", {
+      name,
+      state: conn.state,
+      status: problem ? `${status}, degraded: ${problem}` : status,
+      ...(problem ? { degraded: problem } : {}),
+    });
+  }
+
   /** The connection of a server (for advanced use and tests). */
   connection(name: string): ServerConnection {
     return this.#get(name);
@@ -368,13 +393,13 @@ export class McpManager {
       listed.tools = kept;
       if (problem) {
         const first = this.#degraded.get(listed.server) !== problem;
-        this.#degraded.set(listed.server, problem);
+        this.#setDegraded(listed.server, problem);
         // Said once per problem, not at every turn.
         if (first || params.server) {
           errors.push({ server: listed.server, code: "MCP_TOOLS_SET_ASIDE", message: problem });
         }
       } else if (listed.tools.length > 0 || !errors.some((e) => e.server === listed.server)) {
-        this.#degraded.delete(listed.server);
+        this.#setDegraded(listed.server, undefined);
       }
     }
     for (const { server, tools } of lists) {
@@ -730,7 +755,13 @@ export class McpManager {
       events: {
         state: (n, state) => {
           this.#history.record(n, "mcpchat/server_state", { status: describeState(state) });
-          this.#emit("server-state", { name: n, state, status: describeState(state) });
+          const degraded = state.status === "ready" ? this.#degraded.get(n) : undefined;
+          this.#emit("server-state", {
+            name: n,
+            state,
+            status: describeState(state) + (degraded ? `, degraded: ${degraded}` : ""),
+            ...(degraded ? { degraded } : {}),
+          });
         },
         notification: (n, method, params) => {
           const rec = this.#history.record(n, method, params);

@@ -36,6 +36,8 @@ export type ReadResult =
 export interface Completion {
   from: number;
   items: string[];
+  /** A note shown after an item in the menu (a session's title and date), never inserted. */
+  notes?: ReadonlyMap<string, string>;
 }
 
 /** Finds completions; may be slow (asks a server), the editor waits for it. */
@@ -95,11 +97,28 @@ export interface ReadOptions {
   /**
    * A one-key menu instead of a line: pressing a choice's key answers at once
    * (the result's text is that key); Left/Right or Tab move, Enter takes the
-   * highlighted one.
+   * highlighted one. Once answered, the menu's line is replaced by `⎿ done`
+   * (or the label), so the screen keeps what was chosen.
    */
-  choices?: readonly { key: string; label: string }[];
+  choices?: readonly Choice[];
   /** A status line drawn under the prompt (cut to the width), asked for at each redraw. */
   footer?: () => string | undefined;
+}
+
+/** One entry of a one-key menu. */
+export interface Choice {
+  key: string;
+  label: string;
+  /** What stays on screen once it is chosen (e.g. "allowed"); the label when absent. */
+  done?: string;
+}
+
+interface Menu {
+  items: string[];
+  notes?: ReadonlyMap<string, string>;
+  from: number;
+  to: number;
+  selected: number;
 }
 
 interface ActiveRead {
@@ -111,7 +130,9 @@ interface ActiveRead {
   draft: string;
   search?: { query: string; index: number; failed: boolean; saved: string };
   selected: number;
-  menu?: { items: string[]; from: number; to: number; selected: number };
+  /** The menu's answer, drawn in place of the menu. */
+  answered?: Choice;
+  menu?: Menu;
 }
 
 const ESC_WAIT_MS = 40;
@@ -356,7 +377,7 @@ export class LineEditor {
     const read = this.#reads.at(-1);
     if (!read) {
       if (key.ctrl && key.name === "c") {
-        this.#typeAhead.length = 0;
+        // Ctrl-C cancels what runs, not what was typed meanwhile: that waits for the prompt.
         for (const listener of this.#interrupts) listener();
       } else {
         this.#typeAhead.push(key);
@@ -490,7 +511,8 @@ export class LineEditor {
         }
         return this.#submit(read);
       case "backspace":
-        b.backspace();
+        // Backspace after `[pasted N lines]` opens it up: the pasted text, editable.
+        if (!this.#expandPaste(read)) b.backspace();
         break;
       case "delete":
         b.deleteForward();
@@ -531,14 +553,30 @@ export class LineEditor {
     read.buffer.insert(label);
   }
 
+  /** Replaces the paste label before the cursor by its text; `false` when there is none. */
+  #expandPaste(read: ActiveRead): boolean {
+    const b = read.buffer;
+    const before = b.text.slice(0, b.cursor);
+    for (const [label, pasted] of read.pastes) {
+      if (!before.endsWith(label)) continue;
+      b.text = before.slice(0, -label.length) + pasted + b.text.slice(b.cursor);
+      b.cursor = b.cursor - label.length + pasted.length;
+      read.pastes.delete(label);
+      b.atoms.delete(label);
+      return true;
+    }
+    return false;
+  }
+
   #chooseKey(
     read: ActiveRead,
-    choices: readonly { key: string; label: string }[],
+    choices: readonly Choice[],
     key: Key,
   ): void {
     if (key.ctrl && key.name === "c") return this.#interrupt(read);
     if (key.ctrl && key.name === "d") return this.#finish(read, { kind: "eof" });
     if (key.name === "return") {
+      read.answered = choices[read.selected];
       return this.#finish(read, { kind: "line", text: choices[read.selected].key });
     }
     if (key.name === "left" || (key.name === "tab" && key.shift)) {
@@ -546,10 +584,14 @@ export class LineEditor {
     } else if (key.name === "right" || key.name === "tab") {
       read.selected = (read.selected + 1) % choices.length;
     } else if (key.name === "char" && key.text) {
-      const picked = choices.find((ch) => ch.key === key.text!.toLowerCase());
+      // Keys typed fast arrive in one read ("ylow"): the first answers, the rest is type-ahead.
+      const [first, ...rest] = key.text;
+      const picked = choices.find((ch) => ch.key === first.toLowerCase());
       if (picked) {
         read.selected = choices.indexOf(picked);
-        return this.#finish(read, { kind: "line", text: picked.key });
+        read.answered = picked;
+        this.#finish(read, { kind: "line", text: picked.key });
+        if (rest.length) this.#handle({ name: "char", text: rest.join("") });
       }
       return;
     } else return;
@@ -597,6 +639,8 @@ export class LineEditor {
         read.buffer.set(entries[search.index]);
         read.historyIndex = search.index;
       }
+      // The prompt with the match replaces the search line (it is what stays in the scrollback).
+      this.#render();
       return this.#edit(read, key);
     }
     this.#render();
@@ -635,7 +679,7 @@ export class LineEditor {
     const common = commonPrefix(items);
     b.text = b.text.slice(0, found.from) + common + b.text.slice(b.cursor);
     b.cursor = found.from + common.length;
-    read.menu = { items, from: found.from, to: b.cursor, selected: -1 };
+    read.menu = { items, notes: found.notes, from: found.from, to: b.cursor, selected: -1 };
     this.#render();
   }
 
@@ -668,8 +712,8 @@ export class LineEditor {
     const b = read.buffer;
     // Drawn again only when the screen differs from the final text (menu, search, cursor).
     if (
-      read.menu || read.search || b.cursor !== b.text.length || b.text.includes("\n") ||
-      read.options.footer?.()
+      read.menu || read.search || read.answered || b.cursor !== b.text.length ||
+      b.text.includes("\n") || read.options.footer?.()
     ) {
       read.menu = undefined;
       read.search = undefined;
@@ -854,9 +898,13 @@ export class LineEditor {
       const b = read.buffer;
       const lines = b.text.split("\n");
       let offset = 0;
-      const prompt = read.options.choices
-        ? read.options.prompt + choiceLine(read.options.choices, read.selected)
-        : read.options.prompt;
+      const question = read.options.prompt;
+      const prompt = read.answered
+        ? `${question}\x1b[2m⎿ ${read.answered.done ?? read.answered.label}\x1b[22m`
+        : read.options.choices
+        ? question +
+          choiceLine(read.options.choices, read.selected, columns, lastLineWidth(question))
+        : question;
       lines.forEach((text, i) => {
         segments.push({ prefix: i ? this.#continuation : prompt, text });
         if (b.cursor >= offset && b.cursor <= offset + text.length) {
@@ -952,28 +1000,57 @@ function fitStyled(text: string, width: number): string {
   return out + "…\x1b[0m";
 }
 
-/** `[y]es  [n]o …` with the highlighted choice in reverse video. */
-function choiceLine(choices: readonly { key: string; label: string }[], selected: number): string {
-  return choices.map((choice, i) => {
-    // The key is marked where a word starts with it ("always this [s]erver"), else anywhere.
-    const lower = choice.label.toLowerCase();
-    const wordStart = [...lower].findIndex((ch, i) =>
-      ch === choice.key && (i === 0 || lower[i - 1] === " ")
-    );
-    const at = wordStart >= 0 ? wordStart : lower.indexOf(choice.key);
-    const text = at >= 0
-      ? `${choice.label.slice(0, at)}[${choice.label.slice(at, at + 1)}]${
-        choice.label.slice(at + 1)
-      }`
-      : `[${choice.key}] ${choice.label}`;
-    return i === selected ? `\x1b[7m${text}\x1b[27m` : text;
-  }).join("  ") + " ";
+/** Width of the last line of styled text (where what follows it starts). */
+function lastLineWidth(text: string): number {
+  // deno-lint-ignore no-control-regex -- styling codes have no width
+  return stringWidth(text.slice(text.lastIndexOf("\n") + 1).replace(/\x1b\[[\d;?]*[A-Za-z]/g, ""));
 }
 
-function menuRows(
-  menu: { items: string[]; selected: number },
+/**
+ * `[y]es  [n]o …` with the highlighted choice in reverse video; a choice that
+ * would not fit in `columns` starts a new line (indented by two), never cut
+ * mid-word.
+ */
+function choiceLine(
+  choices: readonly Choice[],
+  selected: number,
   columns: number,
-): string[] {
+  start: number,
+): string {
+  let used = start;
+  let out = "";
+  choices.forEach((choice, i) => {
+    const text = choiceText(choice);
+    const width = stringWidth(text);
+    const gap = i === 0 ? 0 : 2;
+    if (i > 0 && used + gap + width + 1 > columns) {
+      out += "\n  ";
+      used = 2;
+    } else {
+      out += " ".repeat(gap);
+      used += gap;
+    }
+    out += i === selected ? `\x1b[7m${text}\x1b[27m` : text;
+    used += width;
+  });
+  return out + " ";
+}
+
+/** A choice as shown: its key in brackets where a word starts with it. */
+function choiceText(choice: Choice): string {
+  // The key is marked where a word starts with it ("always this [s]erver"), else anywhere.
+  const lower = choice.label.toLowerCase();
+  const wordStart = [...lower].findIndex((ch, i) =>
+    ch === choice.key && (i === 0 || lower[i - 1] === " ")
+  );
+  const at = wordStart >= 0 ? wordStart : lower.indexOf(choice.key);
+  return at >= 0
+    ? `${choice.label.slice(0, at)}[${choice.label.slice(at, at + 1)}]${choice.label.slice(at + 1)}`
+    : `[${choice.key}] ${choice.label}`;
+}
+
+function menuRows(menu: Menu, columns: number): string[] {
+  if (menu.notes?.size) return noteRows(menu, columns);
   const width = Math.min(columns - 1, Math.max(...menu.items.map((i) => stringWidth(i))) + 2);
   const perRow = Math.max(1, Math.floor((columns - 1) / width));
   const rows: string[] = [];
@@ -981,8 +1058,10 @@ function menuRows(
   for (let i = 0; i < shown.length; i += perRow) {
     rows.push(
       shown.slice(i, i + perRow).map((item, j) => {
-        const cell = fit(item, width - 2).padEnd(width - 2) + "  ";
-        return i + j === menu.selected ? `\x1b[7m${cell.trimEnd()}\x1b[27m  ` : cell;
+        const text = fit(item, width - 2);
+        // Padded by width (not length): columns line up with wide characters and the highlight.
+        const pad = " ".repeat(Math.max(0, width - stringWidth(text)));
+        return i + j === menu.selected ? `\x1b[7m${text}\x1b[27m${pad}` : text + pad;
       }).join("").trimEnd(),
     );
   }
@@ -990,6 +1069,28 @@ function menuRows(
     rows.push(`\x1b[2m… ${menu.items.length - shown.length} more (type to narrow)\x1b[22m`);
   }
   return rows;
+}
+
+/** A menu with notes: one item a row, its note after it (dim), cut to the width. */
+function noteRows(menu: Menu, columns: number): string[] {
+  const rows = Math.max(MENU_ROWS, 8);
+  const shown = menu.items.slice(0, rows);
+  const width = Math.min(
+    Math.floor((columns - 1) / 2),
+    Math.max(...shown.map((i) => stringWidth(i))),
+  );
+  const out = shown.map((item, i) => {
+    const text = fit(item, width);
+    const cell = text + " ".repeat(Math.max(0, width - stringWidth(text)));
+    const note = menu.notes?.get(item);
+    const room = columns - 1 - width - 2;
+    const tail = note && room > 3 ? `  \x1b[2m${fit(note, room)}\x1b[22m` : "";
+    return (i === menu.selected ? `\x1b[7m${cell}\x1b[27m` : cell) + tail;
+  });
+  if (menu.items.length > shown.length) {
+    out.push(`\x1b[2m… ${menu.items.length - shown.length} more (type to narrow)\x1b[22m`);
+  }
+  return out;
 }
 
 function fit(text: string, width: number): string {

@@ -137,14 +137,14 @@ Deno.test("editor: a bracketed paste is one message, shown as [pasted N lines], 
   assert.match(t.written, /see: \[pasted 5 lines\] ok/);
   await t.type("\r");
   assert.deepEqual(await line, { kind: "line", text: "see: a\nb\nc\nd\ne ok" });
-  // Backspace removes a paste whole.
+  // Backspace right after a paste opens it up into its text; the next one edits that text.
   const again = editor.read({ prompt: "› ", history: true });
-  await t.type("x \x1b[200~1\n2\x1b[201~\x7fy\r");
-  assert.deepEqual(await again, { kind: "line", text: "x y" });
+  await t.type("x \x1b[200~1\n2\x1b[201~\x7f\x7fy\r");
+  assert.deepEqual(await again, { kind: "line", text: "x 1\ny" });
   editor.close();
 });
 
-Deno.test("editor: keys typed while busy wait for the next prompt; Ctrl-C then cancels", async () => {
+Deno.test("editor: keys typed while busy wait for the next prompt; Ctrl-C cancels what runs and keeps them", async () => {
   const { t, editor } = setup();
   let interrupts = 0;
   editor.onInterrupt(() => interrupts++);
@@ -152,10 +152,10 @@ Deno.test("editor: keys typed while busy wait for the next prompt; Ctrl-C then c
   assert.equal(t.written.includes("typed ahead"), false, "nothing echoed while busy");
   await t.type("\x03");
   assert.equal(interrupts, 1);
-  await t.type("kept");
+  await t.type(" kept");
   const line = editor.read({ prompt: "› ", history: true });
   await t.type("\r");
-  assert.deepEqual(await line, { kind: "line", text: "kept" });
+  assert.deepEqual(await line, { kind: "line", text: "typed ahead kept" });
   editor.close();
 });
 

@@ -74,6 +74,8 @@ export async function startRepl(
   // The line editor (and its width tables) loads while the config worker starts, and only
   // when there is a terminal: other commands never pay for it.
   const editorModule = ctx.io.interactive ? import("../repl/terminal.ts") : undefined;
+  // The banner is wrapped between words at the terminal's width.
+  const wrapModule = ctx.io.interactive ? import("wrap-ansi") : undefined;
   const config = await ctx.config();
   const runtime = await ctx.runtime();
   const { io } = ctx;
@@ -103,6 +105,7 @@ export async function startRepl(
     io,
     approveAll: options.yes,
     askLine,
+    choose: terminal?.choose,
     chat: async function* (request, signal) {
       const llm = await runtime.llm(config);
       yield* llm.stream("chat", request, { signal, timeoutMs: Infinity });
@@ -110,16 +113,27 @@ export async function startRepl(
     target: () => ({ backend: state.backend, model: state.model }),
   });
   const hostHandlers = whileLivePaused(() => liveLines, requestHandlers);
+  /** A message could not be answered (piped, the exit code says so). */
+  let turnFailed = false;
   /** Each server's state, for the status line. */
   const serverStates = new Map<string, string>();
   /** Tells the user when a server goes down for good, or comes back after trouble. */
   const watchServers = (manager: PluginRef<McpSurface>) => {
     const troubled = new Set<string>();
-    manager.on("server-state", ({ name, state, status }) => {
+    manager.on("server-state", ({ name, state, status, degraded }) => {
       // A server's worker has loaded by now: Deno's progress bar may have erased the prompt's line.
       terminal?.redraw();
-      serverStates.set(name, state.status);
-      if (state.status === "failed") {
+      const before = serverStates.get(name);
+      serverStates.set(name, degraded ? "degraded" : state.status);
+      if (state.status === "ready" && !degraded && before !== "ready" && before !== "degraded") {
+        // Its tools are screened now: a server with some set aside shows as degraded at once.
+        void manager.call("listTools", { server: name }, { timeoutMs: 30_000 }).catch(() => {});
+      }
+      if (degraded && before !== "degraded") {
+        io.err(
+          c.yellow(`\n! MCP server ${sanitizeLine(name)} degraded: ${sanitizeLine(degraded)}\n`),
+        );
+      } else if (state.status === "failed") {
         troubled.add(name);
         io.err(
           c.red(`\n! MCP server ${name} ${status}\n`) +
@@ -167,7 +181,14 @@ export async function startRepl(
       }
       : undefined,
     startMcp: () => (state.mcp ??= runtime.mcp(config, hostHandlers).then(watchServers)),
-    send: (text, signal) => sendMessage(text, signal),
+    send: async (text, signal) => {
+      try {
+        await sendMessage(text, signal);
+      } catch (error) {
+        if (!signal.aborted) turnFailed = true;
+        throw error;
+      }
+    },
     ensureRecorder: async () =>
       state.recorder ??= await openSessionRecorder(ctx, config, {
         backend: state.backend,
@@ -181,6 +202,14 @@ export async function startRepl(
   if (modes.includes("eager")) {
     const manager = watchServers(await runtime.mcp(config, hostHandlers));
     await manager.call("startServers", undefined, { timeoutMs: 120_000 });
+    // Their tools screened too, so the banner says which is degraded.
+    await Promise.all(
+      Object.entries(config.mcp.servers)
+        .filter(([, s]) => s.enabled && (s.startup_mode ?? config.mcp.startup_mode) === "eager")
+        .map(([server]) =>
+          manager.call("listTools", { server }, { timeoutMs: 30_000 }).catch(() => {})
+        ),
+    );
     ctx.profiler.mark("eager MCP servers ready");
     state.mcp = Promise.resolve(manager);
   }
@@ -230,8 +259,15 @@ export async function startRepl(
         ).join("\n");
       },
     });
+    if (result.errors.length) {
+      // Sent without what it names, the model would answer another question: not sent.
+      throw new Error(
+        `${
+          result.errors.join("\n")
+        }\nnot sent: fix or remove the @mention (Up brings the message back)`,
+      );
+    }
     if (result.attached.length) io.err(c.dim(`(attached ${result.attached.join(", ")})\n`));
-    for (const e of result.errors) io.err(c.yellow(`${e}\n`));
     return result.text;
   };
 
@@ -240,6 +276,7 @@ export async function startRepl(
     const llm = await runtime.llm(config);
     const status = (await llm.call("status", undefined)).find((b) => b.name === state.backend);
     if (!status?.configured) {
+      turnFailed = true;
       io.err(
         `${c.yellow("no model configured")}: ${
           status?.missing ?? `backend "${state.backend}" is unknown`
@@ -335,6 +372,8 @@ export async function startRepl(
         ? c.green(state)
         : state === "failed"
         ? c.red(state)
+        : state === "degraded"
+        ? c.yellow(state)
         : c.dim(state);
       return `${sanitizeLine(name)} ${shown}`;
     });
@@ -346,8 +385,11 @@ export async function startRepl(
     ? c.yellow(`no model yet: ${chosen.missing ?? `configure backend "${state.backend}"`}`) +
       c.dim(" (or pick one with /backend; MCP commands work without)\n")
     : "";
-  const banner = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${state.backend}`)}\n` + keyHint +
-    serversLine() + c.dim("Type /help for commands, Ctrl-D to exit.\n");
+  const bannerText = `${c.bold("mcpchat")} ${VERSION} ${c.dim(`· ${state.backend}`)}\n` +
+    keyHint + serversLine() + c.dim("Type /help for commands, Ctrl-D to exit.\n");
+  const banner = wrapModule
+    ? (await wrapModule).default(bannerText, terminalColumns() - 1, { hard: true })
+    : bannerText;
   ctx.profiler.mark("prompt shown");
   io.err(ctx.profiler.reportOnce());
   // Behind the prompt: the LLM worker (and its provider library), background servers.
@@ -364,7 +406,11 @@ export async function startRepl(
   const end = await runRepl(
     {
       output: io,
-      read: terminal?.read ?? linesReader(() => reader!.read(), (text) => io.out(text)),
+      // Piped, stdout is for answers only: the prompt goes to stderr when a person watches it.
+      read: terminal?.read ??
+        linesReader(() => reader!.read(), (text) => {
+          if (Deno.stderr.isTerminal()) io.err(text);
+        }),
       onInterrupt: (listener) => {
         const offSignal = hooks.onInterrupt(listener);
         const offKey = terminal?.onInterrupt(listener);
@@ -373,6 +419,7 @@ export async function startRepl(
           offKey?.();
         };
       },
+      columns: terminal ? terminalColumns : undefined,
     },
     {
       commands,
@@ -382,7 +429,7 @@ export async function startRepl(
       aliases: async (name) =>
         (await (await runtime.store(config)).call("getAlias", { name }))?.commands ??
           config.aliases[name],
-      onMessage: sendMessage,
+      onMessage: (text, signal) => state.send(text, signal),
     },
   ).finally(() => terminal?.close());
   await chat.stop();
@@ -390,7 +437,8 @@ export async function startRepl(
   if (end !== "exit" || terminal) {
     io.err(goodbye(state.totals, state.recorder?.sessionId, io.errColor));
   }
-  return ExitCode.Ok;
+  // Piped (a script): a message that got no answer is a failure the caller must see.
+  return !terminal && turnFailed ? ExitCode.Runtime : ExitCode.Ok;
 }
 
 /**
@@ -421,11 +469,11 @@ export function goodbye(
 
 /** The approval menu's keys. */
 const APPROVAL_CHOICES = [
-  { key: "y", label: "yes" },
-  { key: "n", label: "no" },
-  { key: "a", label: "always this tool" },
-  { key: "s", label: "always this server" },
-  { key: "d", label: "details" },
+  { key: "y", label: "yes", done: "allowed" },
+  { key: "n", label: "no", done: "denied" },
+  { key: "a", label: "always this tool", done: "allowed (always this tool)" },
+  { key: "s", label: "always this server", done: "allowed (always this server)" },
+  { key: "d", label: "details", done: "details:" },
 ] as const;
 
 interface TurnContext {

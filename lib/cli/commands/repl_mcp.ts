@@ -162,7 +162,11 @@ export function mcpSlashCommand(
         case "servers": {
           for (const s of await mcp.call("servers", undefined)) {
             const status = sanitizeLine(s.status);
-            const state = s.state.status === "ready" ? c.green(status) : status;
+            const state = s.degraded
+              ? c.yellow(status)
+              : s.state.status === "ready"
+              ? c.green(status)
+              : status;
             const tools = s.toolCount !== undefined ? `  ${s.toolCount} tools` : "";
             io.out(`${c.bold(sanitizeLine(s.name))}  ${s.transport}  ${state}${tools}\n`);
           }

@@ -2,7 +2,9 @@
  * Attachments in a chat message: `@path` attaches a local text file,
  * `@server:uri` an MCP resource (read through the manager, so through its
  * cache). The message goes to the model as typed, followed by each
- * attachment in an `<attachment>` block.
+ * attachment in an `<attachment>` block. What names a file or resource that
+ * cannot be attached (missing, too big, binary, unreadable) is in `errors`:
+ * the message is then not sent.
  *
  * @module
  */
@@ -70,11 +72,22 @@ export async function attach(text: string, sources: AttachmentSources): Promise<
       let bytes: Uint8Array;
       try {
         bytes = await sources.readFile(path);
-      } catch {
-        continue; // not a file: an @mention like any other word
+      } catch (error) {
+        // A word (@someone) is only text; what looks like a path must be there.
+        if (!looksLikePath(mention)) continue;
+        errors.push(
+          error instanceof Deno.errors.NotFound
+            ? `@${mention}: no such file (${path})`
+            : `@${mention}: cannot be read: ${error instanceof Error ? error.message : error}`,
+        );
+        continue;
       }
       if (bytes.length > MAX_BYTES) {
-        errors.push(`@${mention}: larger than ${MAX_BYTES / 1024} KiB, not attached`);
+        errors.push(
+          `@${mention}: ${Math.ceil(bytes.length / 1024)} KiB, over the ${
+            MAX_BYTES / 1024
+          } KiB limit of an attachment`,
+        );
         continue;
       }
       if (bytes.includes(0)) {
@@ -88,6 +101,11 @@ export async function attach(text: string, sources: AttachmentSources): Promise<
     }
   }
   return { text: blocks.length ? `${text}\n\n${blocks.join("\n\n")}` : text, attached, errors };
+}
+
+/** `@./x`, `@~/x`, `@/x`, `@dir/file`: meant as a file, not a word. */
+function looksLikePath(mention: string): boolean {
+  return mention.includes("/") || mention.startsWith("~") || mention.startsWith(".");
 }
 
 function block(source: string, content: string): string {

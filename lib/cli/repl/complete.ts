@@ -62,8 +62,10 @@ export function replCompleter(
     const [name, ...args] = words;
     const command = commands().find((c) => c.name === name);
     const signal = AbortSignal.timeout(COMPLETION_TIMEOUT_MS);
-    const items = command?.complete ? await command.complete(state, args, partial, signal) : [];
-    return { from: cursor - partial.length, items };
+    const found = command?.complete ? await command.complete(state, args, partial, signal) : [];
+    return Array.isArray(found)
+      ? { from: cursor - partial.length, items: found }
+      : { from: cursor - partial.length, items: found.items, notes: found.notes };
   };
 }
 

@@ -63,6 +63,9 @@ export const COMMAND_GROUPS = ["chat", "session", "mcp", "status", "other"] as c
 /** A group of `/help`. */
 export type CommandGroup = typeof COMMAND_GROUPS[number];
 
+/** Tab candidates: the words, or the words with a note each shows in the menu. */
+export type Candidates = string[] | { items: string[]; notes: ReadonlyMap<string, string> };
+
 /** One slash command of the REPL, in its own module. */
 export interface ReplCommand {
   /** Name without the slash. */
@@ -81,7 +84,7 @@ export interface ReplCommand {
     words: string[],
     partial: string,
     signal: AbortSignal,
-  ): Promise<string[]> | string[];
+  ): Promise<Candidates> | Candidates;
   /** Runs it; `"exit"` ends the REPL. */
   run(
     state: ReplState,

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { stateDir } from "../../config/paths.ts";
 import type { CommandContext } from "../context.ts";
 import {
+  type Choice,
   type Completer,
   denoTerminal,
   LineEditor,
@@ -28,7 +29,7 @@ export interface ReplTerminal {
   /** A one-key menu; resolves with the chosen key, `null` at the end of input or on Ctrl-C. */
   choose(
     question: string,
-    choices: readonly { key: string; label: string }[],
+    choices: readonly Choice[],
     signal?: AbortSignal,
   ): Promise<string | null>;
   /** Ctrl-C while something runs. */

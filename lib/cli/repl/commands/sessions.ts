@@ -7,15 +7,24 @@
 
 import { interruptionMark, openSessionRecorder } from "../../sessions.ts";
 import { sanitizeLine, sanitizeText } from "../../../ui/sanitize.ts";
-import type { ReplCommand, ReplState } from "../state.ts";
+import type { Candidates, ReplCommand, ReplState } from "../state.ts";
 import { completePath } from "../complete.ts";
 
-async function sessionRefs(s: ReplState): Promise<string[]> {
+async function sessionRefs(s: ReplState): Promise<Candidates> {
   const store = await s.runtime.store(s.config);
   const { sessions } = await store.call("list", { limit: 50 });
-  return sessions.flatMap((x) => {
+  const notes = new Map<string, string>();
+  const items = sessions.flatMap((x) => {
+    // The menu says which session an id is: its title and when it was last used.
+    const when = x.lastActive
+      ? new Date(x.lastActive).toISOString().replace("T", " ").slice(0, 16)
+      : "";
+    const note = sanitizeLine([when, x.title].filter(Boolean).join("  "));
+    notes.set(x.id, note);
+    if (x.name) notes.set(x.name, note);
     return x.name ? [x.id, x.name] : [x.id];
   });
+  return { items, notes };
 }
 
 /** `/new`. */
