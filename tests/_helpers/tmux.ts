@@ -29,7 +29,12 @@ export class TmuxSession {
   }
 
   static async #open(command: string, env: Record<string, string>, columns: number, rows: number) {
-    const session = new TmuxSession(`mcpchat-test-${Deno.pid}-${TmuxSession.#next++}`, "t");
+    // Test files run in parallel in one process (same pid, each its own counter): a random
+    // part keeps their tmux servers apart, so closing one never kills another's.
+    const session = new TmuxSession(
+      `mcpchat-test-${Deno.pid}-${TmuxSession.#next++}-${crypto.randomUUID().slice(0, 8)}`,
+      "t",
+    );
     session.#env = env;
     await session.#tmux(
       "new-session",

@@ -344,7 +344,7 @@ Deno.test("REPL a server's sampling request during a tool call: asked on a quiet
   try {
     await tmux.waitFor(/^›/m);
     await tmux.type("please sample", "Enter");
-    await tmux.waitFor(/allow\? \[y\]es \[n\]o:\s*$/m);
+    await tmux.waitFor(/allow\? \[y\]es\s+\[n\]o/);
     // Time for a spinner to tick many times, were it drawn.
     await new Promise((r) => setTimeout(r, 1500));
     assert.doesNotMatch(await tmux.screen(), /Ctrl-C to cancel/);
