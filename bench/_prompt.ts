@@ -100,12 +100,19 @@ export async function timeToPrompt(
   return timing;
 }
 
-/** The CLI started on pipes with `args` and a cleared `env`, ready for {@linkcode timeToPrompt}. */
+/**
+ * The CLI with `args` and a cleared `env`, its stdin on a pipe (so the REPL
+ * reads plain lines, no editor) and its output on a pty (`script`): piped
+ * chat writes its prompt only to a terminal's stderr. Ready for
+ * {@linkcode timeToPrompt}.
+ */
 export function cliOnPipes(args: string[], env: Record<string, string>): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: cliArgs(args),
+  const quoted = [Deno.execPath(), ...cliArgs(args)]
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  return new Deno.Command("script", {
+    args: ["-qfec", `stty cols 100 rows 30; sleep 60 | ${quoted}`, "/dev/null"],
     cwd: ROOT,
-    env,
+    env: { ...env, TERM: "xterm-256color" },
     clearEnv: true,
     stdin: "piped",
     stdout: "piped",
