@@ -29,6 +29,30 @@ async function setup(extra: Partial<LlmConfig>) {
   return { server, clock, llm, changes };
 }
 
+/**
+ * Drives one call on the fake clock (a second per step) until it ends; resolves
+ * with the error it failed with and the events it yielded.
+ */
+async function failingCall(
+  llm: Awaited<ReturnType<typeof setup>>["llm"],
+  clock: Awaited<ReturnType<typeof setup>>["clock"],
+): Promise<{ error: unknown; events: LlmEvent[] }> {
+  const events: LlmEvent[] = [];
+  const it = llm.chat({ messages: ASK });
+  try {
+    while (true) {
+      const pending = it.next();
+      await flush();
+      await clock.tick(1_000);
+      const r = await pending;
+      if (r.done) assert.fail("should fail");
+      events.push(r.value);
+    }
+  } catch (error) {
+    return { error, events };
+  }
+}
+
 Deno.test("overall timeout (10 s) fires before the idle timeout (60 s) and drops the stream", async () => {
   const { server, clock, llm } = await setup({ timeout_seconds: 10, idle_timeout_seconds: 60 });
   try {
@@ -62,19 +86,8 @@ Deno.test("retries stop after max_attempts; the last error is thrown; the breake
       spec.errorReply(503, "unavailable"),
       spec.errorReply(500, "boom"),
     );
-    const retries: LlmEvent[] = [];
-    const failure = (async () => {
-      const it = llm.chat({ messages: ASK });
-      while (true) {
-        const pending = it.next();
-        await flush();
-        await clock.tick(1_000);
-        const r = await pending;
-        if (r.done) return;
-        if (r.value.type === "retry") retries.push(r.value);
-      }
-    })().then(() => assert.fail("should fail"), (e: unknown) => e);
-    const err = await failure;
+    const { error: err, events } = await failingCall(llm, clock);
+    const retries = events.filter((e) => e.type === "retry");
     assert.ok(err instanceof LlmServerError);
     assert.equal(err.status, 500);
     assert.equal(retries.length, 2);
@@ -97,17 +110,7 @@ Deno.test("breaker: failed calls (not attempts) open it; state changes are repor
     breaker: { failure_threshold: 2, reset_seconds: 30 },
   });
   try {
-    const failedCall = () =>
-      (async () => {
-        const it = llm.chat({ messages: ASK });
-        while (true) {
-          const pending = it.next();
-          await flush();
-          await clock.tick(1_000);
-          const r = await pending;
-          if (r.done) return;
-        }
-      })().then(() => assert.fail("should fail"), (e: unknown) => e);
+    const failedCall = async () => (await failingCall(llm, clock)).error;
     server.reply(spec.errorReply(500, "a"), spec.errorReply(500, "b"));
     assert.ok(await failedCall() instanceof LlmServerError);
     assert.deepEqual(changes, [], "one failed call (two attempts) leaves it closed");
