@@ -23,9 +23,11 @@ export type ModelFactory = (modelId: string) => LanguageModelV4;
  * {@linkcode loadProvider} of that kind finds it loaded. Needs no permission.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { importProviderLibrary } from "./providers.ts";
- * await importProviderLibrary("openai-compatible");
+ * // Resolves once the library is loaded; nothing is fetched or read.
+ * assert.equal(await importProviderLibrary("openai-compatible"), undefined);
  * ```
  */
 export async function importProviderLibrary(kind: BackendKind): Promise<void> {
