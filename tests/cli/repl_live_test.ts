@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
 import { everythingToml, localChat } from "../_helpers/cli.ts";
 import { TmuxSession } from "../_helpers/tmux.ts";
+import type { FakeProvider } from "../fixtures/llm/server.ts";
 
 /** Colour on (markdown is rendered only with colour), a local provider. */
 async function colourChat(toml = "") {
@@ -16,21 +17,45 @@ async function colourChat(toml = "") {
   return { ...chat, env };
 }
 
+/**
+ * Runs `script` on the REPL in tmux, from its first prompt: colour on, a local
+ * provider, `toml` added to the config, `args` after `--config`. Then quits with
+ * /exit and waits for the goodbye; tmux and the provider are closed whatever happens.
+ */
+async function replInTmux(
+  setup: { toml?: string; args?: string[]; columns: number; rows: number },
+  script: (tmux: TmuxSession, fake: FakeProvider) => Promise<void>,
+): Promise<void> {
+  const { fake, env, config } = await colourChat(setup.toml);
+  const tmux = await TmuxSession.start(
+    ["--config", config, ...setup.args ?? []],
+    env,
+    setup.columns,
+    setup.rows,
+  );
+  try {
+    await tmux.waitFor(/^›/m);
+    await script(tmux, fake);
+    await tmux.type("/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+    await fake.close();
+  }
+}
+
 const count = (text: string, pattern: RegExp) =>
   text.split("\n").filter((line) => pattern.test(line)).length;
 
 Deno.test("REPL Ctrl-C mid-answer: the partial answer is shown once and (cancelled) stays (tmux)", async () => {
-  const { fake, env, config } = await colourChat();
-  const words =
-    "then a line that goes on and on, word after word, slow and long enough to wrap at eighty columns and more"
-      .split(" ");
-  fake.reply({
-    chunks: openaiChunks({ text: ["Some **bold** start\n", ...words.map((w) => w + " ")] }),
-    intervalMs: 150,
-  }, { chunks: openaiChunks({ text: ["Fine."] }) });
-  const tmux = await TmuxSession.start(["--config", config], env, 80, 30);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({ columns: 80, rows: 30 }, async (tmux, fake) => {
+    const words =
+      "then a line that goes on and on, word after word, slow and long enough to wrap at eighty columns and more"
+        .split(" ");
+    fake.reply({
+      chunks: openaiChunks({ text: ["Some **bold** start\n", ...words.map((w) => w + " ")] }),
+      intervalMs: 150,
+    }, { chunks: openaiChunks({ text: ["Fine."] }) });
     await tmux.type("go", "Enter");
     await tmux.waitFor(/eighty/);
     await tmux.type("C-c");
@@ -41,23 +66,15 @@ Deno.test("REPL Ctrl-C mid-answer: the partial answer is shown once and (cancell
     screen = await tmux.waitFor(/Fine\./);
     assert.equal(count(screen, /\(cancelled\)/), 1, screen);
     assert.equal(count(screen, /goes on/), 1, screen);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL Ctrl-C while the answer stalls mid-line: the partial answer once, rendered, and (cancelled) stays (tmux)", async () => {
-  const { fake, env, config } = await colourChat();
-  fake.reply({
-    chunks: openaiChunks({ text: ["Some **bold** start\n", "then *slow*"] }),
-    hangAfter: 3,
-  }, { chunks: openaiChunks({ text: ["Fine."] }) });
-  const tmux = await TmuxSession.start(["--config", config], env, 80, 30);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({ columns: 80, rows: 30 }, async (tmux, fake) => {
+    fake.reply({
+      chunks: openaiChunks({ text: ["Some **bold** start\n", "then *slow*"] }),
+      hangAfter: 3,
+    }, { chunks: openaiChunks({ text: ["Fine."] }) });
     await tmux.type("go", "Enter");
     // The stall mark after the half-written line.
     await tmux.waitFor(/waiting for the model \(\d+ s\)/);
@@ -70,12 +87,7 @@ Deno.test("REPL Ctrl-C while the answer stalls mid-line: the partial answer once
     screen = await tmux.waitFor(/Fine\./);
     assert.equal(count(screen, /\(cancelled\)/), 1, screen);
     assert.equal(count(await tmux.history(), /then/), 1, screen);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 /** The scrollback and screen with the terminal's own wrapping undone (tmux -J). */
@@ -105,86 +117,56 @@ function assertEachOnce(text: string, count: number): void {
 }
 
 Deno.test("REPL a streamed paragraph taller than the screen is shown once (tmux 80x20)", async () => {
-  const { fake, env, config } = await colourChat();
-  fake.reply({
-    chunks: openaiChunks({ text: ["**Start.** ", ...paragraph(500), "\n\nEND.\n"] }),
-    intervalMs: 5,
-  });
-  const tmux = await TmuxSession.start(["--config", config], env, 80, 20);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({ columns: 80, rows: 20 }, async (tmux, fake) => {
+    fake.reply({
+      chunks: openaiChunks({ text: ["**Start.** ", ...paragraph(500), "\n\nEND.\n"] }),
+      intervalMs: 5,
+    });
     await tmux.type("long", "Enter");
     await tmux.waitFor(/^END\.\n+›\s*$/m);
     assertEachOnce(await joinedHistory(tmux), 500);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL narrowed while a long paragraph streams: it is shown once (tmux 80x40 → 50)", async () => {
-  const { fake, env, config } = await colourChat();
-  fake.reply({
-    chunks: openaiChunks({ text: ["**Start.** ", ...paragraph(500), "\n\nEND.\n"] }),
-    intervalMs: 60,
-  });
-  const tmux = await TmuxSession.start(["--config", config], env, 80, 40);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({ columns: 80, rows: 40 }, async (tmux, fake) => {
+    fake.reply({
+      chunks: openaiChunks({ text: ["**Start.** ", ...paragraph(500), "\n\nEND.\n"] }),
+      intervalMs: 60,
+    });
     await tmux.type("long", "Enter");
     await tmux.waitFor(/a200 /);
     await tmux.resize(50, 40);
     await tmux.waitFor(/^END\.\n+›\s*$/m);
     assertEachOnce(await joinedHistory(tmux), 500);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL before the first word a spinner says the model is being waited for (tmux)", async () => {
-  const { fake, env, config } = await colourChat();
-  // The stream starts (its first chunk says who answers), then nothing.
-  fake.reply({ chunks: openaiChunks({ text: ["Late."] }), hangAfter: 1 });
-  const tmux = await TmuxSession.start(["--config", config], env, 80, 20);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({ columns: 80, rows: 20 }, async (tmux, fake) => {
+    // The stream starts (its first chunk says who answers), then nothing.
+    fake.reply({ chunks: openaiChunks({ text: ["Late."] }), hangAfter: 1 });
     await tmux.type("hello", "Enter");
     await tmux.waitFor(/waiting for the model · \d+ s\nCtrl-C to cancel/);
     await tmux.type("C-c");
     const screen = await tmux.waitFor(/\(cancelled\)\n›\s*$/m);
     assert.doesNotMatch(screen, /waiting for the model/);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL a server that never answers: a spinner says MCP servers are connecting, Ctrl-C gives up (tmux)", async () => {
-  const { fake, env, config } = await colourChat(
-    `[mcp]\nstartup_mode = "lazy"\n[mcp.servers.mute]\ncommand = "sleep"\nargs = ["300"]\n`,
-  );
-  const tmux = await TmuxSession.start(["--config", config], env, 80, 20);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({
+    toml: `[mcp]\nstartup_mode = "lazy"\n[mcp.servers.mute]\ncommand = "sleep"\nargs = ["300"]\n`,
+    columns: 80,
+    rows: 20,
+  }, async (tmux, fake) => {
     await tmux.type("hello", "Enter");
     await tmux.waitFor(/connecting to MCP servers · \d+ s\nCtrl-C to cancel/);
     await tmux.type("C-c");
     const screen = await tmux.waitFor(/\(cancelled\)\n›\s*$/m);
     assert.doesNotMatch(screen, /connecting to MCP servers/);
     assert.equal(fake.requests.length, 0);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 /** A model reply that calls server-everything's tools, `[tool, args]` each. */
@@ -195,15 +177,14 @@ const calls = (...list: [string, Record<string, unknown>][]) => ({
 });
 
 Deno.test("REPL Ctrl-C during a running tool: its block says cancelled, no live line is left behind (tmux)", async () => {
-  const { fake, env, config } = await colourChat(
-    `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
-  );
-  fake.reply(calls(["trigger-long-running-operation", { duration: 20, steps: 10 }]), {
-    chunks: openaiChunks({ text: ["Fine."] }),
-  });
-  const tmux = await TmuxSession.start(["--config", config], env, 80, 30);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({
+    toml: `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
+    columns: 80,
+    rows: 30,
+  }, async (tmux, fake) => {
+    fake.reply(calls(["trigger-long-running-operation", { duration: 20, steps: 10 }]), {
+      chunks: openaiChunks({ text: ["Fine."] }),
+    });
     await tmux.type("run it", "Enter");
     await tmux.waitFor(/^\? run everything trigger-long-running-operation/m);
     await tmux.type("a");
@@ -218,28 +199,23 @@ Deno.test("REPL Ctrl-C during a running tool: its block says cancelled, no live 
     assert.equal(count(screen, /\(cancelled\)/), 1, screen);
     const history = await tmux.history();
     assert.equal(count(history, /Ctrl-C to cancel|^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /), 0, history);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL concurrent tool calls at 40 columns: each result as its call ends, told apart (tmux)", async () => {
-  const { fake, env, config } = await colourChat(
-    `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
-  );
-  fake.reply(
-    calls(
-      ["trigger-long-running-operation", { duration: 1, steps: 2 }],
-      ["trigger-long-running-operation", { duration: 30, steps: 30 }],
-    ),
-    { chunks: openaiChunks({ text: ["Both done."] }) },
-  );
-  const tmux = await TmuxSession.start(["--config", config, "--yes"], env, 40, 30);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({
+    toml: `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
+    args: ["--yes"],
+    columns: 40,
+    rows: 30,
+  }, async (tmux, fake) => {
+    fake.reply(
+      calls(
+        ["trigger-long-running-operation", { duration: 1, steps: 2 }],
+        ["trigger-long-running-operation", { duration: 30, steps: 30 }],
+      ),
+      { chunks: openaiChunks({ text: ["Both done."] }) },
+    );
     await tmux.type("run both", "Enter");
     // The quick one's result while the slow one still runs, on its own live line.
     let screen = await tmux.waitFor(/⎿ ✓ [\d.]+ m?s · [^\n]*duration=1 /);
@@ -250,24 +226,19 @@ Deno.test("REPL concurrent tool calls at 40 columns: each result as its call end
     const results = screen.split("\n").filter((l) => l.includes("⎿"));
     assert.equal(results.length, 2, screen);
     assert.match(results[1], /✗ cancelled · [^\n]*duration=30/);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL a server asks for input during a tool call: no spinner lines while the form is typed (tmux)", async () => {
-  const { fake, env, config } = await colourChat(
-    `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
-  );
-  fake.reply(calls(["trigger-elicitation-request", {}]), {
-    chunks: openaiChunks({ text: ["Thanks, Ada."] }),
-  });
-  const tmux = await TmuxSession.start(["--config", config, "--yes"], env, 80, 30);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({
+    toml: `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
+    args: ["--yes"],
+    columns: 80,
+    rows: 30,
+  }, async (tmux, fake) => {
+    fake.reply(calls(["trigger-elicitation-request", {}]), {
+      chunks: openaiChunks({ text: ["Thanks, Ada."] }),
+    });
     await tmux.type("ask me", "Enter");
     await tmux.waitFor(/Your full, legal name/);
     // Time for a spinner to tick many times, were it drawn.
@@ -285,33 +256,25 @@ Deno.test("REPL a server asks for input during a tool call: no spinner lines whi
     const history = await tmux.history();
     assert.equal(count(history, /Ctrl-C to cancel/), 0, history);
     assert.equal(count(history, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /), 0, history);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL markdown at 40 columns: bold across lines rendered, wrapped code keeps its gutter, table cells wrap (tmux)", async () => {
-  const { fake, env, config } = await colourChat();
-  fake.reply({
-    chunks: openaiChunks({
-      text: [
-        "**bold across\n",
-        "lines** done\n\n",
-        "```\n",
-        `${"x".repeat(50)}\n`,
-        "```\n\n",
-        "| name | description |\n|---|---|\n",
-        "| ada | a description long enough to wrap in its cell |\n\nEND.\n",
-      ],
-    }),
-    intervalMs: 20,
-  });
-  const tmux = await TmuxSession.start(["--config", config], env, 40, 40);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({ columns: 40, rows: 40 }, async (tmux, fake) => {
+    fake.reply({
+      chunks: openaiChunks({
+        text: [
+          "**bold across\n",
+          "lines** done\n\n",
+          "```\n",
+          `${"x".repeat(50)}\n`,
+          "```\n\n",
+          "| name | description |\n|---|---|\n",
+          "| ada | a description long enough to wrap in its cell |\n\nEND.\n",
+        ],
+      }),
+      intervalMs: 20,
+    });
     await tmux.type("show", "Enter");
     const screen = await tmux.waitFor(/^END\.\n+›\s*$/m);
     assert.doesNotMatch(screen, /\*\*|…/);
@@ -323,26 +286,21 @@ Deno.test("REPL markdown at 40 columns: bold across lines rendered, wrapped code
     );
     const answer = screen.slice(screen.indexOf("› show"));
     for (const line of answer.split("\n")) assert.ok(!/^ \S/.test(line), line);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
 
 Deno.test("REPL a server's sampling request during a tool call: asked on a quiet screen, the spinner comes back after (tmux)", async () => {
-  const { fake, env, config } = await colourChat(
-    `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
-  );
-  fake.reply(
-    calls(["trigger-sampling-request", { prompt: "Say hi", maxTokens: 20 }]),
-    { chunks: openaiChunks({ text: ["Hi from the sampled model"] }) },
-    { chunks: openaiChunks({ text: ["Sampling worked."] }) },
-  );
-  const tmux = await TmuxSession.start(["--config", config, "--yes"], env, 80, 30);
-  try {
-    await tmux.waitFor(/^›/m);
+  await replInTmux({
+    toml: `[mcp]\nstartup_mode = "background"\n${await everythingToml()}`,
+    args: ["--yes"],
+    columns: 80,
+    rows: 30,
+  }, async (tmux, fake) => {
+    fake.reply(
+      calls(["trigger-sampling-request", { prompt: "Say hi", maxTokens: 20 }]),
+      { chunks: openaiChunks({ text: ["Hi from the sampled model"] }) },
+      { chunks: openaiChunks({ text: ["Sampling worked."] }) },
+    );
     await tmux.type("please sample", "Enter");
     await tmux.waitFor(/allow\? \[y\]es\s+\[n\]o/);
     // Time for a spinner to tick many times, were it drawn.
@@ -353,10 +311,5 @@ Deno.test("REPL a server's sampling request during a tool call: asked on a quiet
     const history = await tmux.history();
     assert.equal(count(history, /Ctrl-C to cancel|^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /), 0, history);
     assert.match(history, /⎿ ✓ [^\n]*trigger-sampling-request/);
-    await tmux.type("/exit", "Enter");
-    await tmux.waitFor(/nothing saved|mcpchat -r/);
-  } finally {
-    await tmux.close();
-    await fake.close();
-  }
+  });
 });
