@@ -101,16 +101,23 @@ export async function timeToPrompt(
 }
 
 /**
- * The CLI with `args` and a cleared `env`, its stdin on a pipe (so the REPL
- * reads plain lines, no editor) and its output on a pty (`script`): piped
- * chat writes its prompt only to a terminal's stderr. Ready for
- * {@linkcode timeToPrompt}.
+ * `argv` under `script` (a 100×30 pty) with a cleared `env`, ready for
+ * {@linkcode timeToPrompt}. `piped`: its stdin is a pipe instead of the
+ * terminal, so the REPL reads plain lines (no editor) and writes its prompt
+ * to the terminal's stderr.
  */
-export function cliOnPipes(args: string[], env: Record<string, string>): Deno.Command {
-  const quoted = [Deno.execPath(), ...cliArgs(args)]
-    .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+export function onPty(
+  argv: string[],
+  env: Record<string, string>,
+  options: { piped?: boolean } = {},
+): Deno.Command {
+  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   return new Deno.Command("script", {
-    args: ["-qfec", `stty cols 100 rows 30; sleep 60 | ${quoted}`, "/dev/null"],
+    args: [
+      "-qfec",
+      `stty cols 100 rows 30; ${options.piped ? `sleep 60 | ${quoted}` : `exec ${quoted}`}`,
+      "/dev/null",
+    ],
     cwd: ROOT,
     env: { ...env, TERM: "xterm-256color" },
     clearEnv: true,
@@ -118,4 +125,9 @@ export function cliOnPipes(args: string[], env: Record<string, string>): Deno.Co
     stdout: "piped",
     stderr: "null",
   });
+}
+
+/** The CLI with `args`, its stdin on a pipe (the REPL without its editor), on a pty. */
+export function cliOnPipes(args: string[], env: Record<string, string>): Deno.Command {
+  return onPty([Deno.execPath(), ...cliArgs(args)], env, { piped: true });
 }

@@ -19,7 +19,7 @@
  */
 
 import { cliArgs, currentDenoDir, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
-import { timeToPrompt } from "./_prompt.ts";
+import { onPty, timeToPrompt } from "./_prompt.ts";
 import { type EditorTerminal, LineEditor } from "../lib/ui/editor.ts";
 import { MarkdownStream } from "../lib/ui/markdown.ts";
 import { History } from "../lib/cli/repl/history.ts";
@@ -37,23 +37,9 @@ const percentile = (values: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
 };
 
-/** Runs `argv` under `script` (a pty, 100×30); resolves at the first `› ` with time and RSS. */
-async function toPrompt(argv: string[], env: Record<string, string>, piped = false, idleMs = 0) {
-  const quoted = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  // piped: stdin is not the terminal, so the REPL reads plain lines (no editor).
-  const inner = piped ? `sh -c "sleep 60 | ${quoted.replaceAll('"', '\\"')}"` : quoted;
-  return await timeToPrompt(
-    new Deno.Command("script", {
-      args: ["-qfec", `stty cols 100 rows 30; exec ${inner}`, "/dev/null"],
-      cwd: ROOT,
-      env: { ...env, TERM: "xterm-256color" },
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }),
-    { idleMs },
-  );
+/** Runs `argv` on a pty (100×30); resolves at the first `› ` with time and RSS. */
+function toPrompt(argv: string[], env: Record<string, string>, piped = false, idleMs = 0) {
+  return timeToPrompt(onPty(argv, env, { piped }), { idleMs });
 }
 
 const env = await isolatedEnv({ DENO_DIR: await currentDenoDir() });
