@@ -35,14 +35,9 @@ export class Aliases {
     this.#ctx = ctx;
   }
 
-  #open(): StoreContext {
-    this.#ctx.ensureOpen();
-    return this.#ctx;
-  }
-
   /** Sets alias `name` to `commands` (replacing it if it exists). */
   async set(name: string, commands: string[]): Promise<AliasRecord> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     if (typeof name !== "string" || !/^[\w.-]{1,64}$/.test(name)) {
       throw new StoreValidationError("alias name must be 1-64 letters, digits, '.', '_' or '-'");
     }
@@ -59,13 +54,13 @@ export class Aliases {
 
   /** An alias, or null. */
   async get(name: string): Promise<AliasRecord | null> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     return (await ctx.retry(() => ctx.kv.get<AliasRecord>(aliasKey(name)))).value;
   }
 
   /** All aliases, by name. */
   async list(): Promise<AliasRecord[]> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const out: AliasRecord[] = [];
     await ctx.retry(async () => {
       out.length = 0;
@@ -76,7 +71,7 @@ export class Aliases {
 
   /** Deletes an alias; resolves whether it existed. */
   async delete(name: string): Promise<boolean> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const e = await ctx.retry(() => ctx.kv.get(aliasKey(name)));
     if (!e.versionstamp) return false;
     await ctx.retry(() => ctx.kv.delete(aliasKey(name)));

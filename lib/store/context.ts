@@ -117,9 +117,10 @@ export class StoreContext {
     return this.#lockRetries;
   }
 
-  /** Throws {@linkcode StoreClosedError} once the store is closed. */
-  ensureOpen(): void {
+  /** Throws {@linkcode StoreClosedError} once the store is closed; otherwise returns the context. */
+  ensureOpen(): this {
     if (this.#closed) throw new StoreClosedError();
+    return this;
   }
 
   /** True once {@linkcode StoreContext.close} ran. */

@@ -47,21 +47,16 @@ export class OAuthStorage {
     this.#ctx = ctx;
   }
 
-  #open(): StoreContext {
-    this.#ctx.ensureOpen();
-    return this.#ctx;
-  }
-
   /** The value at `key`, or undefined. */
   async get(key: string): Promise<unknown> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const k = keyOf(key);
     return (await ctx.retry(() => ctx.kv.get(k))).value ?? undefined;
   }
 
   /** Stores `value` (structured-clonable, under 64 KiB) at `key`; undefined deletes it. */
   async set(key: string, value: unknown): Promise<void> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const k = keyOf(key);
     if (value === undefined) {
       await ctx.retry(() => ctx.kv.delete(k));
@@ -72,7 +67,7 @@ export class OAuthStorage {
 
   /** Deletes `key`. */
   async delete(key: string): Promise<void> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const k = keyOf(key);
     await ctx.retry(() => ctx.kv.delete(k));
   }

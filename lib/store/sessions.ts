@@ -82,14 +82,9 @@ export class Sessions {
     this.#pageSize = pageSize;
   }
 
-  #open(): StoreContext {
-    this.#ctx.ensureOpen();
-    return this.#ctx;
-  }
-
   /** Takes the writer lease of session `id` (or throws `SessionBusyError`). */
   #acquireLease(id: string, takeOverFrom?: OpenOptions["takeOverFrom"]): Promise<SessionLease> {
-    return acquireLease(this.#open().kv, id, { ...this.#leases, takeOverFrom });
+    return acquireLease(this.#ctx.ensureOpen().kv, id, { ...this.#leases, takeOverFrom });
   }
 
   /**
@@ -107,7 +102,7 @@ export class Sessions {
    * ```
    */
   async create(init: SessionInit & { id?: string } = {}): Promise<SessionView> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const id = init.id ?? ctx.randomId(12);
     const full = newRecord(id, ctx.clock.now(), init);
     const lease = await this.#acquireLease(id);
@@ -161,7 +156,7 @@ export class Sessions {
    * ```
    */
   async resolve(ref: string): Promise<string> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     if (typeof ref !== "string" || ref.trim() === "") {
       throw new StoreValidationError("session reference must be a non-empty string");
     }
@@ -199,7 +194,7 @@ export class Sessions {
    */
   async get(ref: string): Promise<SessionRecord> {
     const id = await this.resolve(ref);
-    const current = await readRecord(this.#open(), id);
+    const current = await readRecord(this.#ctx.ensureOpen(), id);
     if (!current) throw new SessionNotFoundError(ref);
     return current.record;
   }
@@ -225,7 +220,7 @@ export class Sessions {
    * ```
    */
   async open(ref: string, options: OpenOptions = {}): Promise<SessionView> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const id = await this.resolve(ref);
     const existing = this.#views.get(id);
     if (existing && !options.readOnly) return existing;
@@ -261,7 +256,7 @@ export class Sessions {
    * ```
    */
   async list(options: ListOptions = {}): Promise<SessionPage> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const limit = Math.max(1, Math.min(1000, Math.floor(options.limit ?? 50)));
     const sessions: SessionRecord[] = [];
     let cursor: string | null = null;
@@ -304,7 +299,7 @@ export class Sessions {
    * ```
    */
   async last(options: { skipEmpty?: boolean } = {}): Promise<SessionRecord | null> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const skipEmpty = options.skipEmpty ?? true;
     let found: SessionRecord | null = null;
     await ctx.retry(async () => {
@@ -331,7 +326,7 @@ export class Sessions {
   ): Promise<SessionRecord> {
     const view = this.#views.get(id);
     if (view) return view.mutateRecord(change, "updated");
-    return changeRecord(this.#open(), id, change).then((res) => {
+    return changeRecord(this.#ctx.ensureOpen(), id, change).then((res) => {
       this.#ctx.emit({ sessionId: id, change: "updated", session: res.record! });
       return res.record!;
     });
@@ -378,7 +373,7 @@ export class Sessions {
    */
   async save(ref: string, name: string | null): Promise<SessionRecord> {
     const id = await this.resolve(ref);
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const valid = name === null ? null : validateSessionName(name);
     return this.#change(id, async (r) => {
       const next = { ...r };
@@ -438,7 +433,7 @@ export class Sessions {
    */
   async clear(ref: string): Promise<SessionRecord> {
     const id = await this.resolve(ref);
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     return await this.#withLease(id, async (lease, view) => {
       let from = 0;
       const change = (r: SessionRecord): RecordChange => {
@@ -482,7 +477,7 @@ export class Sessions {
    */
   async delete(ref: string): Promise<{ id: string; messages: number }> {
     const id = await this.resolve(ref);
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     return await this.#withLease(id, async (lease, view) => {
       await changeRecord(ctx, id, (r) => ({
         next: null,
@@ -522,7 +517,7 @@ export class Sessions {
    * ```
    */
   async *watch(ids: string[], signal?: AbortSignal): AsyncGenerator<Array<SessionRecord | null>> {
-    const ctx = this.#open();
+    const ctx = this.#ctx.ensureOpen();
     const stream = ctx.kv.watch<SessionRecord[]>(ids.map(sessionKey));
     const reader = stream.getReader();
     const onAbort = () => reader.cancel().catch(() => {});
