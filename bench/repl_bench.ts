@@ -18,7 +18,7 @@
  * @module
  */
 
-import { cliArgs, currentDenoDir, isolatedEnv, ROOT } from "../tests/_helpers/cli.ts";
+import { cliArgs, currentDenoDir, isolatedEnv } from "../tests/_helpers/cli.ts";
 import { onPty, timeToPrompt } from "./_prompt.ts";
 import { type EditorTerminal, LineEditor } from "../lib/ui/editor.ts";
 import { MarkdownStream } from "../lib/ui/markdown.ts";
