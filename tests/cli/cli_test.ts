@@ -39,6 +39,11 @@ Deno.test("an unknown flag or command is a usage error: exit 2, message on stder
   assert.equal(command.code, 2);
   assert.match(command.stderr, /unknown command "frobnicate"/);
   assert.match(command.stderr, /-p "frobnicate"/);
+  // `help NAME` of no command says so too, instead of the main help and exit 0.
+  const help = await runCli(["help", "frob"]);
+  assert.equal(help.code, 2);
+  assert.equal(help.stdout, "");
+  assert.match(help.stderr, /no help on "frob": not a command\ncommands: tools, .*sessions/);
 });
 
 Deno.test("parseCommandLine reads global flags, -p prompts and command words", () => {
