@@ -228,6 +228,28 @@ Deno.test("servers test NAME reports why a server failed, without telling the us
   assert.doesNotMatch(r.stdout + r.stderr, /servers test/);
 });
 
+Deno.test("a server name the config lacks is a usage error (exit 2) that lists the configured ones", async () => {
+  const env = await isolatedEnv();
+  const add = await runCli(["servers", "add", "broken", "--", "mcpchat-no-such-command"], { env });
+  assert.equal(add.code, 0, add.stderr);
+  for (
+    const args of [["servers", "test", "nope"], ["tools", "list", "nope"], [
+      "tools",
+      "call",
+      "nope",
+      "x",
+    ]]
+  ) {
+    const r = await runCli(args, { env });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /no (MCP )?server named "nope" \(configured: broken\)/, args.join(" "));
+  }
+  const json = await runCli(["resources", "list", "nope", "--json"], { env });
+  assert.equal(json.code, 2);
+  assert.equal(JSON.parse(json.stderr).error.exit_code, 2);
+});
+
 Deno.test("the REPL starts, answers /help, survives Ctrl-C and exits on /exit (real pty)", async () => {
   const pty = await PtySession.start([]);
   try {

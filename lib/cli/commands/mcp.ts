@@ -375,7 +375,11 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     const infos = await mcp.call("servers", undefined);
     const targets = name ? infos.filter((s) => s.name === name) : infos.filter((s) => s.enabled);
     if (name && targets.length === 0) {
-      throw new CommandError(`no server named "${name}"`, ExitCode.Usage);
+      const known = infos.map((s) => s.name);
+      throw new CommandError(
+        `no server named "${name}" (configured: ${known.length ? known.join(", ") : "none"})`,
+        ExitCode.Usage,
+      );
     }
     const results = await Promise.all(targets.map(async (s) => {
       const started = performance.now();
