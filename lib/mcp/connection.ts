@@ -664,7 +664,9 @@ export class ServerConnection {
     return new McpRequestError(
       this.name,
       method,
-      error.message,
+      // A server built on the SDK sends its own "MCP error N: " prefix, which the client's
+      // McpError adds again: say it once.
+      error.message.replace(/^(MCP error -?\d+: )\1+/, "$1"),
       "MCP_REQUEST",
       error.code,
       error,

@@ -293,3 +293,16 @@ Deno.test("alias expansion fills $1…$9 and $*, quoting only inside slash comma
   );
   assert.deepEqual(shellWords(expandAlias(["/t say=$1"], ["it's"])[0]), ["/t", "say=it's"]);
 });
+
+Deno.test("a server's refusal is said once: prompts get and resources read of a name it lacks", async () => {
+  const config = await peersConfig(["everything"]);
+  const prompt = await runCli(["--config", config, "prompts", "get", "everything", "nosuch"]);
+  assert.equal(prompt.code, 1, prompt.stderr);
+  assert.match(prompt.stderr, /prompts\/get failed: MCP error -32602: Prompt nosuch not found/);
+  const read = await runCli(["--config", config, "resources", "read", "everything", "nosuch://x"]);
+  assert.equal(read.code, 1, read.stderr);
+  assert.match(
+    read.stderr,
+    /resources\/read failed: MCP error -32602: Resource nosuch:\/\/x not found/,
+  );
+});
