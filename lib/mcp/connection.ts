@@ -762,6 +762,12 @@ export class ServerConnection {
         if (t === this.#transport) this.#schedulePing();
       } catch (error) {
         if (t !== this.#transport) return;
+        if (answered(error)) {
+          // An error reply ("no ping": -32601) is an answer too: the server is alive, and
+          // replacing it every interval would lose its state for nothing.
+          this.#schedulePing();
+          return;
+        }
         this.#lossReason = `health check failed: ${messageOf(error)}`;
         t.abandon(this.#lossReason);
       }
@@ -836,6 +842,13 @@ export class ServerConnection {
       return Promise.resolve();
     };
   }
+}
+
+/** Whether a failed request got a JSON-RPC error reply (not a timeout or a lost connection). */
+function answered(error: unknown): boolean {
+  if (!(error instanceof McpError)) return false;
+  const code: number = (error as McpError).code;
+  return code !== ErrorCode.RequestTimeout && code !== ErrorCode.ConnectionClosed;
 }
 
 /** The message of anything thrown. */
