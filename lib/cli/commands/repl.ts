@@ -271,6 +271,10 @@ export async function startRepl(
     return result.text;
   };
 
+  // Servers whose tools could not be listed, with what was said: each is said once, not at
+  // every model call of every turn, until it lists its tools again.
+  const toolErrorsShown = new Map<string, string>();
+
   /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
   const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
     const llm = await runtime.llm(config);
@@ -308,6 +312,7 @@ export async function startRepl(
         onLive: (blocks) => void (liveLines = blocks),
         totals: state.totals,
         markdown: state.markdown,
+        toolErrorsShown,
       })
     );
   };
@@ -478,6 +483,8 @@ const APPROVAL_CHOICES = [
 
 interface TurnContext {
   text: string;
+  /** Tool-listing errors already shown this session (server → message). */
+  toolErrorsShown: Map<string, string>;
   signal: AbortSignal;
   history: LlmMessage[];
   backend: string;
@@ -516,7 +523,14 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       mcp: turn.manager,
       recorder: turn.recorder,
       onToolErrors: (errors) => {
-        for (const e of errors) io.err(c.dim(`(${e.server}: ${e.message})\n`));
+        const shown = turn.toolErrorsShown;
+        const failing = new Set(errors.map((e) => e.server));
+        for (const server of shown.keys()) if (!failing.has(server)) shown.delete(server);
+        for (const e of errors) {
+          if (shown.get(e.server) === e.message) continue;
+          shown.set(e.server, e.message);
+          io.err(c.dim(`(${sanitizeLine(e.server)}: ${sanitizeText(e.message)})\n`));
+        }
       },
       // The live lines are held back while the approval menu is on screen.
       approve: withLivePaused(() => blocks, async (call) => {
