@@ -135,15 +135,16 @@ export async function startRepl(
         );
       } else if (state.status === "failed") {
         troubled.add(name);
+        // The status may quote the server's stderr: foreign text, one line.
         io.err(
-          c.red(`\n! MCP server ${name} ${status}\n`) +
-            c.dim("  (/mcp connect " + name + " retries)\n"),
+          c.red(`\n! MCP server ${sanitizeLine(name)} ${sanitizeLine(status)}\n`) +
+            c.dim("  (/mcp connect " + sanitizeLine(name) + " retries)\n"),
         );
       } else if (state.status === "reconnecting" && !troubled.has(name)) {
         troubled.add(name);
-        io.err(c.yellow(`\n! MCP server ${name} ${status}\n`));
+        io.err(c.yellow(`\n! MCP server ${sanitizeLine(name)} ${sanitizeLine(status)}\n`));
       } else if (state.status === "ready" && troubled.delete(name)) {
-        io.err(c.green(`\n✓ MCP server ${name} is back\n`));
+        io.err(c.green(`\n✓ MCP server ${sanitizeLine(name)} is back\n`));
       }
     });
     return manager;
