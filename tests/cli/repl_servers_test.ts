@@ -5,7 +5,9 @@
  * the server is degraded, not ready.
  */
 import assert from "node:assert/strict";
-import { localChat } from "../_helpers/cli.ts";
+import { localChat, runCli } from "../_helpers/cli.ts";
+import { EVERYTHING } from "../mcp/helpers.ts";
+import { startEverythingHttp } from "../mcp/everything_suite.ts";
 import { TmuxSession } from "../_helpers/tmux.ts";
 
 const FIXTURE = new URL("../fixtures/mcp/misbehaving.mjs", import.meta.url).pathname;
@@ -46,5 +48,29 @@ Deno.test("REPL: a server connected in the background that turns out degraded is
     await tmux.waitFor(/nothing saved|mcpchat -r/);
   } finally {
     await tmux.close();
+  }
+});
+
+Deno.test("REPL: /mcp import of a server on a new host leaves the running servers alone", async () => {
+  const web = await startEverythingHttp("streamableHttp", EVERYTHING);
+  try {
+    const { env, config } = await localChat(server("good", "x", "eager"));
+    // Claude Desktop's file, found by /mcp discover: a server on a host nothing reached yet.
+    await Deno.mkdir(`${env.XDG_CONFIG_HOME}/Claude`, { recursive: true });
+    await Deno.writeTextFile(
+      `${env.XDG_CONFIG_HOME}/Claude/claude_desktop_config.json`,
+      JSON.stringify({ mcpServers: { web: { url: `http://127.0.0.1:${web.port}/mcp` } } }),
+    );
+    const r = await runCli(["--config", config], {
+      env,
+      stdin: "/mcp servers\n/mcp discover\n/mcp import web\n/mcp connect web\n/mcp servers\n",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^web +http +ready/m);
+    assert.equal(r.stdout.match(/^good .*ready/gm)?.length, 2, r.stdout);
+    // good's process ran on: no reconnecting, no crash of its transport.
+    assert.doesNotMatch(r.stderr, /MCP server good|mcp-server:good|crashed/, r.stderr);
+  } finally {
+    await web.stop();
   }
 });
