@@ -74,3 +74,39 @@ Deno.test("REPL: /mcp import of a server on a new host leaves the running server
     await web.stop();
   }
 });
+
+Deno.test("REPL /mcp listings name the servers they wait for and report failed ones; /mcp discover shows each transport as the loader reads it", async () => {
+  const { env, config } = await localChat(
+    `[mcp.servers.bad]\ncommand = "mcpchat-no-such-command"\n` + server("good", "x", "lazy"),
+  );
+  await Deno.mkdir(`${env.XDG_CONFIG_HOME}/Claude`, { recursive: true });
+  await Deno.writeTextFile(
+    `${env.XDG_CONFIG_HOME}/Claude/claude_desktop_config.json`,
+    JSON.stringify({
+      mcpServers: {
+        legacy: { url: "http://127.0.0.1:9/sse" },
+        windsurf: { serverUrl: "https://example.com/mcp" },
+        off: { command: "x", disabled: true },
+      },
+    }),
+  );
+  const r = await runCli(["--config", config], {
+    env,
+    stdin: "/mcp prompts\n/mcp tools good\n/mcp discover\n",
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^\(waiting for bad, good to connect; Ctrl-C stops waiting\)$/m);
+  assert.match(r.stderr, /^bad: MCP server "bad" is not available .*command not found/m);
+  assert.match(r.stdout, /^good fine +a normal tool$/m);
+  assert.match(r.stdout, /^legacy +claude-desktop +sse +http:\/\/127\.0\.0\.1:9\/sse$/m);
+  assert.match(r.stdout, /^windsurf +claude-desktop +http +https:\/\/example\.com\/mcp$/m);
+  assert.match(r.stdout, /^off +claude-desktop +stdio +x +\(disabled\)$/m);
+  // The same file given to --config: the loader reads the same transports.
+  const list = await runCli(
+    ["--config", `${env.XDG_CONFIG_HOME}/Claude/claude_desktop_config.json`, "servers", "list"],
+    { env },
+  );
+  assert.match(list.stdout, /^legacy +sse +http:\/\/127\.0\.0\.1:9\/sse/m);
+  assert.match(list.stdout, /^windsurf +http +https:\/\/example\.com\/mcp/m);
+  assert.match(list.stdout, /^off +stdio +x +disabled/m);
+});
