@@ -226,6 +226,13 @@ Deno.test("servers test NAME reports why a server failed, without telling the us
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /FAIL\s+broken\s+.*command not found: mcpchat-no-such-command/);
   assert.doesNotMatch(r.stdout + r.stderr, /servers test/);
+  // On a terminal, the seconds of retries (a server that starts, then exits) are said.
+  const exits = await runCli(["servers", "add", "exits", "--", "sh", "-c", "exit 1"], { env });
+  assert.equal(exits.code, 0, exits.stderr);
+  const pty = await PtySession.start(["servers", "test", "exits"], { env });
+  await pty.waitFor("testing exits…");
+  await pty.waitFor(/FAIL\s+exits\s+.*exited with code 1/);
+  assert.equal((await pty.exited).code, 1);
 });
 
 Deno.test("a server name the config lacks is a usage error (exit 2) that lists the configured ones", async () => {

@@ -381,6 +381,10 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
         ExitCode.Usage,
       );
     }
+    // A server that keeps failing is retried with backoff: seconds, said on a terminal.
+    const names = targets.map((s) => sanitizeLine(s.name)).join(", ");
+    const status = statusLine(ctx);
+    status.set(ctx.io.errColor.dim(`testing ${names}…`));
     const results = await Promise.all(targets.map(async (s) => {
       const started = performance.now();
       try {
@@ -406,7 +410,7 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
           ms: Math.round(performance.now() - started),
         };
       }
-    }));
+    })).finally(() => status.clear());
     if (json) printJson(ctx, { servers: results });
     else {
       for (const r of results) {
