@@ -24,7 +24,7 @@ export function providerTools(tools: LlmToolSpec[]): LanguageModelV4FunctionTool
   return tools.map((t) => ({
     type: "function",
     name: t.name,
-    inputSchema: t.inputSchema as LanguageModelV4FunctionTool["inputSchema"],
+    inputSchema: t.inputSchema,
     ...(t.description !== undefined ? { description: t.description } : {}),
   }));
 }
