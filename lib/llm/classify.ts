@@ -20,6 +20,7 @@ import {
   LlmStreamInterruptedError,
 } from "./errors.ts";
 import { parseRetryAfter } from "./retry.ts";
+import { isRecord } from "../util/json.ts";
 
 /** Shape of the AI SDK's `APICallError` (duck-typed: several copies of the class coexist). */
 interface ApiCallErrorLike {
@@ -42,10 +43,7 @@ export function providerMessage(body: string | undefined): string | undefined {
     const parsed: unknown = JSON.parse(body);
     const pick = (v: unknown): string | undefined => {
       if (typeof v === "string") return v;
-      if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        return pick(o.message) ?? pick(o.error) ?? pick(o.Message);
-      }
+      if (isRecord(v)) return pick(v.message) ?? pick(v.error) ?? pick(v.Message);
       return undefined;
     };
     const found = Array.isArray(parsed) ? pick(parsed[0]) : pick(parsed);
@@ -68,7 +66,7 @@ export function keyHint(backend: ResolvedBackend): string {
 /** Describes an unknown error in a few words. */
 function describe(error: unknown): string {
   if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
+    const cause = error.cause;
     const causeText = cause instanceof Error ? `: ${cause.message}` : "";
     return `${error.message}${causeText}`.slice(0, 300);
   }
@@ -98,7 +96,7 @@ export function classifyError(
   if (error instanceof LlmError) return error;
   // Our own fetch guard's verdict, wrapped by the provider library on its way out.
   const ours = findInCauses(error, (e) => e instanceof LlmError);
-  if (ours) return ours as LlmError;
+  if (ours) return ours;
   const name = backend.name;
   if (isApiCallError(error) && error.statusCode !== undefined && error.statusCode >= 400) {
     const status = error.statusCode;
@@ -149,10 +147,13 @@ function isConnectionError(error: unknown): boolean {
 }
 
 /** The first error in `error`'s cause chain that `test` accepts. */
-function findInCauses(error: unknown, test: (e: Error) => boolean): Error | undefined {
+function findInCauses<T extends Error>(
+  error: unknown,
+  test: (e: Error) => e is T,
+): T | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     if (test(e)) return e;
-    e = (e as { cause?: unknown }).cause;
+    e = e.cause;
   }
   return undefined;
 }
@@ -187,10 +188,9 @@ export class ProviderStreamError extends Error {
  * ```
  */
 export function streamError(error: unknown): unknown {
-  if (error instanceof Error || !error || typeof error !== "object") return error;
-  const outer = error as Record<string, unknown>;
-  const record = (v: unknown) =>
-    v && typeof v === "object" ? v as Record<string, unknown> : undefined;
+  if (error instanceof Error || !isRecord(error)) return error;
+  const outer = error;
+  const record = (v: unknown) => isRecord(v) ? v : undefined;
   const details = typeof outer.message === "string"
     ? outer
     : record(outer.error) ?? record(record(outer.response)?.error) ?? outer;
@@ -246,7 +246,7 @@ export function htmlGuard(
 function findNotCapable(error: unknown): Error | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     if (e.name === "NotCapable" || e instanceof Deno.errors.NotCapable) return e;
-    e = (e as { cause?: unknown }).cause;
+    e = e.cause;
   }
   return undefined;
 }
