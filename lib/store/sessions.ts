@@ -16,7 +16,14 @@ import {
   SessionNotFoundError,
   StoreValidationError,
 } from "./errors.ts";
-import { ACTIVE_INDEX_PREFIX, prewriteKey, sessionKey, sessionNameKey, sweepKey } from "./keys.ts";
+import {
+  ACTIVE_INDEX_PREFIX,
+  idOfKey,
+  prewriteKey,
+  sessionKey,
+  sessionNameKey,
+  sweepKey,
+} from "./keys.ts";
 import { acquireLease, type LeaseOptions, type SessionLease } from "./lease.ts";
 import { deleteMessages } from "./messages.ts";
 import {
@@ -171,7 +178,7 @@ export class Sessions {
         const e of ctx.kv.list({ start: sessionKey(ref), end: sessionKey(`${ref}\u{10FFFF}`) }, {
           limit: 6,
         })
-      ) matches.push(e.key[1] as string);
+      ) matches.push(idOfKey(e.key, ctx.location));
     });
     if (matches.length === 1) return matches[0];
     if (matches.length > 1) throw new AmbiguousSessionError(ref, matches.slice(0, 5));

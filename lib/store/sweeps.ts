@@ -9,11 +9,12 @@
  * @module
  */
 
-import type { StoredMessage } from "./codec.ts";
+import { chunkCount } from "./codec.ts";
 import type { StoreContext } from "./context.ts";
 import {
   chunkKey,
   chunkPrefix,
+  idOfKey,
   leaseKey,
   messageKey,
   PREWRITE_PREFIX,
@@ -100,8 +101,8 @@ async function dropUnreferencedChunks(
   to: number,
 ): Promise<void> {
   for (let seq = from; seq < to; seq++) {
-    const header = await ctx.retry(() => ctx.kv.get<StoredMessage>(messageKey(id, seq)));
-    const keep = header.value && "chunks" in header.value ? header.value.chunks : 0;
+    const header = await ctx.retry(() => ctx.kv.get(messageKey(id, seq)));
+    const keep = chunkCount(header.value, ctx.location);
     const stale: Deno.KvKey[] = [];
     for await (
       const e of ctx.kv.list({ prefix: chunkPrefix(id, seq), start: chunkKey(id, seq, keep) })
@@ -144,7 +145,7 @@ export async function recoverSweeps(ctx: StoreContext, ownerId: string): Promise
   ctx.ensureOpen();
   const pending: string[] = [];
   for await (const e of ctx.kv.list<SweepValue>({ prefix: SWEEP_PREFIX })) {
-    pending.push(e.key[1] as string);
+    pending.push(idOfKey(e.key, ctx.location));
   }
   let done = 0;
   const busy = async (id: string) => {
@@ -157,7 +158,7 @@ export async function recoverSweeps(ctx: StoreContext, ownerId: string): Promise
   }
   const prewrites: Array<{ id: string; from: number; to: number }> = [];
   for await (const e of ctx.kv.list<{ from: number; to: number }>({ prefix: PREWRITE_PREFIX })) {
-    prewrites.push({ id: e.key[1] as string, ...e.value });
+    prewrites.push({ id: idOfKey(e.key, ctx.location), ...e.value });
   }
   for (const p of prewrites) {
     if (await busy(p.id)) continue;
