@@ -22,18 +22,36 @@ import {
 import { parseRetryAfter } from "./retry.ts";
 import { isRecord } from "../util/json.ts";
 
-/** Shape of the AI SDK's `APICallError` (duck-typed: several copies of the class coexist). */
-interface ApiCallErrorLike {
-  name: string;
-  message: string;
-  url?: string;
+/** The fields mcpchat reads of the AI SDK's `APICallError`. */
+interface ApiCallFields {
   statusCode?: number;
-  responseHeaders?: Record<string, string>;
+  responseHeaders: Record<string, string>;
   responseBody?: string;
 }
 
-function isApiCallError(error: unknown): error is ApiCallErrorLike {
+function isApiCallError(error: unknown): error is Error {
   return error instanceof Error && error.name === "AI_APICallError";
+}
+
+/**
+ * The HTTP fields of an `APICallError`, each checked: the class is matched
+ * by name (several copies of it coexist, one per provider package's
+ * dependency), so its fields are read as data.
+ */
+function apiCallFields(error: Error): ApiCallFields {
+  const statusCode = "statusCode" in error && typeof error.statusCode === "number"
+    ? error.statusCode
+    : undefined;
+  const responseBody = "responseBody" in error && typeof error.responseBody === "string"
+    ? error.responseBody
+    : undefined;
+  const responseHeaders: Record<string, string> = {};
+  if ("responseHeaders" in error && isRecord(error.responseHeaders)) {
+    for (const [name, value] of Object.entries(error.responseHeaders)) {
+      if (typeof value === "string") responseHeaders[name] = value;
+    }
+  }
+  return { statusCode, responseHeaders, responseBody };
 }
 
 /** The provider's own error message from a JSON error body, if any. */
@@ -98,10 +116,11 @@ export function classifyError(
   const ours = findInCauses(error, (e) => e instanceof LlmError);
   if (ours) return ours;
   const name = backend.name;
-  if (isApiCallError(error) && error.statusCode !== undefined && error.statusCode >= 400) {
-    const status = error.statusCode;
-    const headers = error.responseHeaders ?? {};
-    const message = providerMessage(error.responseBody);
+  const api = isApiCallError(error) ? apiCallFields(error) : undefined;
+  if (api?.statusCode !== undefined && api.statusCode >= 400) {
+    const status = api.statusCode;
+    const headers = api.responseHeaders;
+    const message = providerMessage(api.responseBody);
     const retryAfterMs = parseRetryAfter(
       headers["retry-after"] ?? headers["Retry-After"],
       now,
