@@ -239,6 +239,15 @@ export function seqOfKey(key: Deno.KvKey, location: string): number {
   throw new StoreCorruptedError(location, `the key ${keyText(key)} has no sequence number`);
 }
 
-function keyText(key: Deno.KvKey): string {
+/**
+ * A key as text for messages: `["session","k3v9x2"]`.
+ *
+ * @example
+ * ```ts
+ * import { keyText, messageKey } from "./keys.ts";
+ * keyText(messageKey("k3v9x2", 41)); // '["message","k3v9x2",41]'
+ * ```
+ */
+export function keyText(key: Deno.KvKey): string {
   return `[${key.map((part) => typeof part === "string" ? JSON.stringify(part) : String(part))}]`;
 }

@@ -108,7 +108,7 @@ async function readChunks(
   await ctx.retry(async () => {
     out.length = 0;
     for await (
-      const e of ctx.kv.list<Uint8Array>({ prefix: chunkPrefix(id, seq) }, { limit: count })
+      const e of ctx.kv.list({ prefix: chunkPrefix(id, seq) }, { limit: count })
     ) {
       if (!(e.value instanceof Uint8Array)) {
         throw new StoreCorruptedError(ctx.location, `chunk ${String(e.key)} is not binary`);
