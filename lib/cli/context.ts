@@ -115,6 +115,8 @@ export class CommandContext {
       onEvent: (event) => this.#reportSupervisorEvent(event),
       notify: (message) => this.io.err(message),
       onHealthAlert: (alert) => this.io.err(this.io.errColor.yellow(`\n${alertLine(alert)}\n`)),
+      // A one-shot run reads its config once: from the last load's snapshot when current.
+      configSnapshot: this.args.options.print !== undefined,
     });
     return this.#starting;
   }

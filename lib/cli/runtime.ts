@@ -63,6 +63,7 @@ import {
   warmRecordPath,
   writeWarmRecord,
 } from "./llm_warm.ts";
+import { type LoadedConfig, readConfigSnapshot, writeConfigSnapshot } from "./config_snapshot.ts";
 import { backendKind } from "../llm/config.ts";
 import { llmWorkerPermissions } from "../llm/permissions.ts";
 
@@ -119,6 +120,13 @@ export interface RuntimeOptions {
   notify?: (message: string) => void;
   /** Receives the health service's alerts (the REPL shows each as a line). */
   onHealthAlert?: (alert: HealthAlert) => void;
+  /**
+   * Take the config from the last load's snapshot when nothing it depends on
+   * changed, starting no config worker, and keep a snapshot after each load
+   * (`lib/cli/config_snapshot.ts`). For a run that only reads its config
+   * once (a one-shot run); a REPL keeps the service to watch the file.
+   */
+  configSnapshot?: boolean;
 }
 
 /**
@@ -167,6 +175,10 @@ export class Runtime {
   #stopping?: Promise<void>;
   #stdinGraceMs?: number;
   #sandboxProbe?: Promise<SandboxAvailability>;
+  /** The config at hand from a current snapshot, until the first load takes it. */
+  #snapshot?: LoadedConfig;
+  /** Writes of cache files (snapshot, warm record) that shutdown lets finish. */
+  #cacheWrites = new Set<Promise<unknown>>();
 
   private constructor(options: RuntimeOptions, extraRead: string[]) {
     this.#options = options;
@@ -206,11 +218,19 @@ export class Runtime {
   static async create(options: RuntimeOptions): Promise<Runtime> {
     // A servers_file outside the config directory (Claude Desktop's own file,
     // say) is granted to the config worker by name, and nothing else.
-    const extraRead = await discoverExtraReads({
-      env: options.env,
-      configPath: options.configPath,
-    });
+    const [extraRead, snapshot] = await Promise.all([
+      discoverExtraReads({ env: options.env, configPath: options.configPath }),
+      // The fault hooks of the reliability suite aim at the config worker: it must run.
+      options.configSnapshot && !options.env.MCPCHAT_TEST_FAULT
+        ? readConfigSnapshot(options.env, options.configPath ?? "")
+        : undefined,
+    ]);
     const runtime = new Runtime(options, extraRead);
+    if (snapshot) {
+      runtime.#snapshot = snapshot;
+      options.profiler?.mark("config snapshot current");
+      return runtime;
+    }
     runtime.configStarted = runtime.ensure(runtime.configRef).then(() =>
       options.profiler?.mark("config worker ready")
     );
@@ -225,13 +245,28 @@ export class Runtime {
    * Loads the configuration through the config plugin.
    * @throws {RemoteError} a config error (code `CONFIG_*`, with file/line/column in `data`)
    */
-  async loadConfig(): Promise<{ config: Config; sources: string[]; warnings: string[] }> {
-    let result;
-    try {
-      await this.ensure(this.configRef);
-      result = await this.configRef.call("load", {});
-    } catch (error) {
-      throw configServiceFailure(error, this.configFile());
+  async loadConfig(): Promise<LoadedConfig> {
+    let result = this.#snapshot;
+    this.#snapshot = undefined; // a later load (a reload) asks the service
+    if (!result) {
+      const startedAt = Date.now();
+      try {
+        await this.ensure(this.configRef);
+        result = await this.configRef.call("load", {});
+      } catch (error) {
+        throw configServiceFailure(error, this.configFile());
+      }
+      if (this.#options.configSnapshot) {
+        const { config, sources, warnings } = result;
+        const candidate = this.configFile();
+        this.#keepWriting(
+          writeConfigSnapshot(this.#options.env, this.#options.configPath ?? "", candidate, {
+            config,
+            sources,
+            warnings,
+          }, startedAt),
+        );
+      }
     }
     this.#options.profiler?.mark("config loaded");
     this.#configFiles = result.sources.filter((s) => !s.startsWith("$"));
@@ -461,7 +496,8 @@ export class Runtime {
    * fitting record.
    */
   async warmLlm(): Promise<void> {
-    if (this.#llm) return;
+    // With the config at hand the worker starts from it, exactly.
+    if (this.#llm || this.#snapshot) return;
     const env = this.#options.env;
     try {
       const record = await readWarmRecord(warmRecordPath(env), this.#options.configPath ?? "");
@@ -528,8 +564,9 @@ export class Runtime {
    */
   async preloadLlm(config: Config, backend: string): Promise<void> {
     const llm = await this.llm(config);
-    void this.#rememberLlm(config, backendKind(backend, config.llm.backends[backend]))
-      .catch(() => {}); // only a head start is lost
+    this.#keepWriting(
+      this.#rememberLlm(config, backendKind(backend, config.llm.backends[backend])),
+    );
     await llm.call("preload", { backend });
   }
 
@@ -548,6 +585,13 @@ export class Runtime {
     const had = this.#llmWarm?.record;
     if (had && JSON.stringify(had) === JSON.stringify(record)) return;
     await writeWarmRecord(warmRecordPath(env), record);
+  }
+
+  /** Lets a cache write finish before shutdown ends; a failed one costs only a head start. */
+  #keepWriting(writing: Promise<unknown>): void {
+    const kept = writing.catch(() => {});
+    this.#cacheWrites.add(kept);
+    void kept.then(() => this.#cacheWrites.delete(kept));
   }
 
   /** What else the warm-start key depends on: the `--config` argument. */
@@ -711,6 +755,7 @@ export class Runtime {
       await this.root.stop(reason);
       await this.#transports?.stopAll?.();
       this.#sandbox?.close();
+      await Promise.all(this.#cacheWrites);
     })();
     return this.#stopping;
   }
