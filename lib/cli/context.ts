@@ -115,8 +115,11 @@ export class CommandContext {
       onEvent: (event) => this.#reportSupervisorEvent(event),
       notify: (message) => this.io.err(message),
       onHealthAlert: (alert) => this.io.err(this.io.errColor.yellow(`\n${alertLine(alert)}\n`)),
-      // A one-shot run reads its config once: from the last load's snapshot when current.
-      configSnapshot: this.args.options.print !== undefined,
+      oneShot: this.args.options.print === undefined ? undefined : {
+        // Not for a run that stops at once because its backend is not configured.
+        startServers: (config) =>
+          config.llm.backends[this.args.options.backend ?? config.llm.default]?.configured === true,
+      },
     });
     return this.#starting;
   }

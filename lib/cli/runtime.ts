@@ -120,13 +120,30 @@ export interface RuntimeOptions {
   notify?: (message: string) => void;
   /** Receives the health service's alerts (the REPL shows each as a line). */
   onHealthAlert?: (alert: HealthAlert) => void;
-  /**
-   * Take the config from the last load's snapshot when nothing it depends on
-   * changed, starting no config worker, and keep a snapshot after each load
-   * (`lib/cli/config_snapshot.ts`). For a run that only reads its config
-   * once (a one-shot run); a REPL keeps the service to watch the file.
-   */
-  configSnapshot?: boolean;
+  /** A one-shot run (see {@linkcode OneShotOptions}). */
+  oneShot?: OneShotOptions;
+}
+
+/**
+ * What a one-shot run asks of the runtime: it reads its config once, uses
+ * every MCP server at once (its first turn lists every tool), and its output
+ * is complete when it stops.
+ *
+ * - The config comes from the last load's snapshot when nothing it depends
+ *   on changed, and no config worker starts (`lib/cli/config_snapshot.ts`);
+ *   each load keeps a snapshot. (A REPL keeps the service: it watches the
+ *   file.)
+ * - The enabled stdio servers' processes start as soon as the config is
+ *   known, when `startServers` accepts it: from a snapshot, before the
+ *   command's own code has loaded.
+ * - At shutdown a stdio server gets SIGTERM right after its stdin closes,
+ *   instead of a grace period first, as the MCP stdio transport allows ("if
+ *   the server does not exit within a reasonable time"): many servers ignore
+ *   stdin EOF, and nothing more is wanted from them.
+ */
+export interface OneShotOptions {
+  /** Whether the run goes on with this config (not when its backend is unconfigured). */
+  startServers: (config: Config) => boolean;
 }
 
 /**
@@ -156,6 +173,8 @@ export class Runtime {
   readonly configRef: PluginRef<ConfigSurface>;
   #options: RuntimeOptions;
   #started = new Map<string, Promise<void>>();
+  /** Each service's first instance, started ahead of the supervisor's queue (see `ensure`). */
+  #headStarts = new Map<string, Promise<unknown>>();
   #mcp?: PluginRef<McpSurface>;
   #llm?: PluginRef<LlmSurface>;
   #llmReady?: Promise<PluginRef<LlmSurface>>;
@@ -173,7 +192,7 @@ export class Runtime {
   #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
-  #stdinGraceMs?: number;
+  #serversPrestarted = false;
   #sandboxProbe?: Promise<SandboxAvailability>;
   /** The config at hand from a current snapshot, until the first load takes it. */
   #snapshot?: LoadedConfig;
@@ -221,7 +240,7 @@ export class Runtime {
     const [extraRead, snapshot] = await Promise.all([
       discoverExtraReads({ env: options.env, configPath: options.configPath }),
       // The fault hooks of the reliability suite aim at the config worker: it must run.
-      options.configSnapshot && !options.env.MCPCHAT_TEST_FAULT
+      options.oneShot && !options.env.MCPCHAT_TEST_FAULT
         ? readConfigSnapshot(options.env, options.configPath ?? "")
         : undefined,
     ]);
@@ -229,6 +248,10 @@ export class Runtime {
     if (snapshot) {
       runtime.#snapshot = snapshot;
       options.profiler?.mark("config snapshot current");
+      // The slowest thing to start, started first: before the command has even loaded.
+      if (options.oneShot?.startServers(snapshot.config)) {
+        runtime.#prestart(snapshot.config, runtime.probeSandbox());
+      }
       return runtime;
     }
     runtime.configStarted = runtime.ensure(runtime.configRef).then(() =>
@@ -256,7 +279,7 @@ export class Runtime {
       } catch (error) {
         throw configServiceFailure(error, this.configFile());
       }
-      if (this.#options.configSnapshot) {
+      if (this.#options.oneShot) {
         const { config, sources, warnings } = result;
         const candidate = this.configFile();
         this.#keepWriting(
@@ -299,18 +322,6 @@ export class Runtime {
   }
 
   /**
-   * For a run whose output is complete when it stops (a one-shot run): at
-   * shutdown a stdio server gets SIGTERM right after its stdin closes,
-   * instead of a grace period first, as the MCP stdio transport allows
-   * ("if the server does not exit within a reasonable time"). Many servers
-   * ignore stdin EOF, and nothing more is wanted from them. Call it before
-   * {@linkcode Runtime.mcp}.
-   */
-  exitPromptly(): void {
-    this.#stdinGraceMs = 0;
-  }
-
-  /**
    * The config file the config service reads, worked out here so a message
    * can name it even when the service itself has failed.
    */
@@ -333,6 +344,7 @@ export class Runtime {
       const spec = ref.childSpec();
       let headStart: Promise<ChildHandle> | undefined = spec.start();
       headStart.catch(() => {}); // reported by startChild below
+      this.#headStarts.set(ref.name, headStart);
       started = this.root.startChild({
         ...spec,
         start: () => {
@@ -354,6 +366,22 @@ export class Runtime {
   }
 
   /**
+   * Like {@linkcode Runtime.ensure}, but resolves as soon as the service's
+   * instance runs: its head start, without waiting for its turn in the
+   * supervisor's queue, where it may stand behind a slower service's start
+   * (the LLM worker behind the MCP manager loading the SDK). Rejects when
+   * the supervisor could not start it.
+   */
+  #running<R>(ref: PluginRef<R>): Promise<void> {
+    const supervised = this.ensure(ref);
+    const headStart = this.#headStarts.get(ref.name);
+    return new Promise<void>((resolve, reject) => {
+      headStart?.then(() => resolve(), () => {});
+      supervised.then(resolve, reject);
+    });
+  }
+
+  /**
    * The MCP manager, started on first use. Its thin transport workers
    * (`mcp-server:<name>`) are spawned here on the main thread, because a
    * worker cannot grant more permissions than it has.
@@ -362,30 +390,27 @@ export class Runtime {
    * spawned at once and loads the MCP SDK while the config loads: it needs no
    * permission, only its init waits for the config.
    *
-   * With `startServers` (a command that uses every server at once, like a
-   * one-shot run), the enabled stdio servers' processes start as soon as the
-   * config is read (when the predicate, if one is given, accepts it), while
-   * the manager is still loading; it then connects to the processes already
+   * With `startServers` (a command that uses every server at once), or in
+   * a one-shot run whose `startServers` accepts the config, the enabled
+   * stdio servers' processes start as soon as the config is read, while the
+   * manager is still loading; it then connects to the processes already
    * running.
    */
   async mcp(
     configOrLoading: Config | Promise<Config>,
     hostHandlers: McpHostHandlers = {},
-    options: { startServers?: boolean | ((config: Config) => boolean) } = {},
+    options: { startServers?: boolean } = {},
   ): Promise<PluginRef<McpSurface>> {
     if (!this.#mcp) {
       const loading = Promise.resolve(configOrLoading);
-      const store = async () => this.store(await loading);
+      const oneShot = this.#options.oneShot;
       // Servers to start early need the sandbox probe first (begun by now, when asked for).
-      const detecting = options.startServers ? this.probeSandbox() : this.#sandboxProbe;
+      const detecting = options.startServers || oneShot ? this.probeSandbox() : this.#sandboxProbe;
       const transportsReady = loading.then((config) => {
-        const transports = this.#transportHost(config, store, detecting);
-        const start = options.startServers;
-        if (typeof start === "function" ? start(config) : start) {
-          void transports.prestart(config.mcp.servers)
-            .then(() => this.#options.profiler?.mark("mcp servers spawned"));
+        if (options.startServers || oneShot?.startServers(config)) {
+          this.#prestart(config, detecting);
         }
-        return transports;
+        return this.#transportsFor(config, detecting);
       });
       transportsReady.catch(() => {}); // reported by the manager's start
       // The server supervisor starts before the manager, so the root stops it after.
@@ -440,6 +465,22 @@ export class Runtime {
     return mcp;
   }
 
+  /**
+   * Starts the enabled stdio servers' processes now, once; the manager's
+   * connections adopt them.
+   */
+  #prestart(config: Config, detecting?: Promise<SandboxAvailability>): void {
+    if (this.#serversPrestarted) return;
+    this.#serversPrestarted = true;
+    void this.#transportsFor(config, detecting).prestart(config.mcp.servers)
+      .then(() => this.#options.profiler?.mark("mcp servers spawned"), () => {});
+  }
+
+  /** The host of the MCP servers' transports, made once, for the config first given. */
+  #transportsFor(config: Config, detecting?: Promise<SandboxAvailability>): McpTransportHost {
+    return this.#transports ?? this.#transportHost(config, () => this.store(config), detecting);
+  }
+
   #transportHost(
     config: Config,
     store: () => Promise<PluginRef<StoreSurface>>,
@@ -471,7 +512,7 @@ export class Runtime {
       // After stdin closes a server gets this long to exit, then SIGTERM, then as long
       // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
       killGraceMs: 250,
-      stdinGraceMs: this.#stdinGraceMs,
+      stdinGraceMs: this.#options.oneShot ? 0 : undefined,
       // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
       sandbox: this.#sandbox = new SandboxHost({
         ...sandboxHostOptions(config, this.#options),
@@ -548,7 +589,7 @@ export class Runtime {
       this.#options.profiler?.mark(used ? "llm warm start used" : "llm warm start replaced");
     }
     try {
-      await this.ensure(llm);
+      await this.#running(llm);
     } catch (error) {
       this.#llmReady = undefined; // a later call tries again
       throw error;

@@ -9,7 +9,7 @@ import {
 } from "../../lib/cli/config_snapshot.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { type LocalChat, localChat, runCli } from "../_helpers/cli.ts";
+import { everythingToml, type LocalChat, localChat, runCli } from "../_helpers/cli.ts";
 
 /** A config as the config service returns it (only its shape matters here). */
 const aConfig: Config = JSON.parse('{"llm": {"default": "local"}}');
@@ -163,6 +163,43 @@ Deno.test("one-shot: a token from the environment never reaches the snapshot", a
       const text = await Deno.readTextFile(`${chat.env.XDG_CACHE_HOME}/mcpchat/${entry.name}`);
       assert.doesNotMatch(text, /tok-do-not-store/, entry.name);
     }
+  } finally {
+    await chat.fake.close();
+  }
+});
+
+Deno.test("one-shot with a server: from a snapshot its process starts at once, and the tool runs", async () => {
+  const chat = await localChat(`${await everythingToml()}`);
+  const echo = { id: "call_1", name: "everything__echo", args: { message: "from the snapshot" } };
+  const run = async (extraArgs: string[] = []) => {
+    chat.fake.reply(
+      { chunks: openaiChunks({ toolCalls: [echo] }) },
+      { chunks: openaiChunks({ text: ["done"] }) },
+    );
+    return await runCli(
+      ["--config", chat.config, "-p", "echo", "--yes", "--no-save", ...extraArgs],
+      { env: { ...chat.env, MCPCHAT_STARTUP_PROFILING: "1" } },
+    );
+  };
+  try {
+    await age(chat.config);
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    const second = await run();
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, "done\n");
+    assert.match(second.stderr, /config snapshot current/);
+    assert.match(second.stderr, /mcp servers spawned/);
+    // The tool's answer went back to the model.
+    assert.match(JSON.stringify(chat.fake.requests.at(-1)?.body), /Echo: from the snapshot/);
+    // An unconfigured backend stops the run at once: no server is started for it.
+    const unconfigured = await runCli(
+      ["--config", chat.config, "-p", "echo", "--no-save", "--backend", "anthropic"],
+      { env: { ...chat.env, MCPCHAT_STARTUP_PROFILING: "1" } },
+    );
+    assert.equal(unconfigured.code, 2, unconfigured.stderr);
+    assert.match(unconfigured.stderr, /config snapshot current/);
+    assert.doesNotMatch(unconfigured.stderr, /mcp servers spawned/);
   } finally {
     await chat.fake.close();
   }
