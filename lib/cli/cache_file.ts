@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirnamePath as dirname } from "../util/path.ts";
 
 /**
  * The SHA-256 digest of `text`, as 64 lower-case hex digits.

@@ -28,7 +28,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath as join } from "../util/path.ts";
 import { cacheDir, type Env } from "../config/paths.ts";
 import { configEnvNames } from "../config/env_names.ts";
 import { isSecretKey } from "../config/redact.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolutePath as isAbsolute, resolvePath as resolve } from "../util/path.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import type { SupervisorEvent } from "../supervisor/types.ts";

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath as join } from "../util/path.ts";
 import { readCacheJson, sha256Hex, writePrivateJson } from "./cache_file.ts";
 import { cacheDir, type Env } from "../config/paths.ts";
 import { configEnvNames } from "../config/env_names.ts";

@@ -23,10 +23,10 @@ import {
 } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
-import {
-  type ManagerHostCalls,
+import type {
+  ManagerHostCalls,
   McpTransportHost,
-  type SpawnTransportParams,
+  SpawnTransportParams,
 } from "../mcp/host_wiring.ts";
 import {
   configSpec,
@@ -48,13 +48,9 @@ import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
 import { recordRestart } from "../telemetry/mod.ts";
 import { defaultConfigPath } from "../config/paths.ts";
-import { SandboxHost } from "../mcp/sandbox/host.ts";
-import {
-  detectSandbox,
-  type SandboxAvailability,
-  systemDetectDeps,
-} from "../mcp/sandbox/detect.ts";
-import { sandboxHostOptions } from "./sandbox_setup.ts";
+import type { SandboxHost } from "../mcp/sandbox/host.ts";
+import type { SandboxAvailability } from "../mcp/sandbox/detect.ts";
+import { importOnDemand } from "../util/on_demand.ts";
 import {
   type LlmWarmRecord,
   readWarmRecord,
@@ -189,6 +185,7 @@ export class Runtime {
   #storeOwnerId = crypto.randomUUID();
   #serve?: PluginRef<McpServeSurface>;
   #transports?: McpTransportHost;
+  #transportsReady?: Promise<McpTransportHost>;
   #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
@@ -249,8 +246,10 @@ export class Runtime {
       runtime.#snapshot = snapshot;
       options.profiler?.mark("config snapshot current");
       // The slowest thing to start, started first: before the command has even loaded.
-      if (options.oneShot?.startServers(snapshot.config)) {
-        runtime.#prestart(snapshot.config, runtime.probeSandbox());
+      const config = snapshot.config;
+      const servers = Object.values(config.mcp.servers).some((s) => s.enabled);
+      if (servers && options.oneShot?.startServers(config)) {
+        runtime.#prestart(config, runtime.probeSandbox());
       }
       return runtime;
     }
@@ -317,7 +316,11 @@ export class Runtime {
    * for it; the MCP host uses its result.
    */
   probeSandbox(): Promise<SandboxAvailability> {
-    this.#sandboxProbe ??= detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""));
+    this.#sandboxProbe ??= importOnDemand<typeof import("../mcp/sandbox/detect.ts")>(
+      new URL("../mcp/sandbox/detect.ts", import.meta.url),
+    ).then(({ detectSandbox, systemDetectDeps }) =>
+      detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""))
+    );
     return this.#sandboxProbe;
   }
 
@@ -472,20 +475,35 @@ export class Runtime {
   #prestart(config: Config, detecting?: Promise<SandboxAvailability>): void {
     if (this.#serversPrestarted) return;
     this.#serversPrestarted = true;
-    void this.#transportsFor(config, detecting).prestart(config.mcp.servers)
+    void this.#transportsFor(config, detecting)
+      .then((transports) => transports.prestart(config.mcp.servers))
       .then(() => this.#options.profiler?.mark("mcp servers spawned"), () => {});
   }
 
-  /** The host of the MCP servers' transports, made once, for the config first given. */
-  #transportsFor(config: Config, detecting?: Promise<SandboxAvailability>): McpTransportHost {
-    return this.#transports ?? this.#transportHost(config, () => this.store(config), detecting);
+  /**
+   * The host of the MCP servers' transports, made once, for the config first
+   * given. Its modules (and the sandbox's) load then: a run without servers
+   * never reads them.
+   */
+  #transportsFor(
+    config: Config,
+    detecting?: Promise<SandboxAvailability>,
+  ): Promise<McpTransportHost> {
+    this.#transportsReady ??= this.#transportHost(config, () => this.store(config), detecting);
+    return this.#transportsReady;
   }
 
-  #transportHost(
+  async #transportHost(
     config: Config,
     store: () => Promise<PluginRef<StoreSurface>>,
     detecting?: Promise<SandboxAvailability>,
-  ): McpTransportHost {
+  ): Promise<McpTransportHost> {
+    const here = (path: string) => new URL(path, import.meta.url);
+    const [{ McpTransportHost }, { SandboxHost }, { sandboxHostOptions }] = await Promise.all([
+      importOnDemand<typeof import("../mcp/host_wiring.ts")>(here("../mcp/host_wiring.ts")),
+      importOnDemand<typeof import("../mcp/sandbox/host.ts")>(here("../mcp/sandbox/host.ts")),
+      importOnDemand<typeof import("./sandbox_setup.ts")>(here("./sandbox_setup.ts")),
+    ]);
     const transports = new McpTransportHost({
       // OAuth tokens of remote servers live in the session store, keyed per server.
       oauth: {
