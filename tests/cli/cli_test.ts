@@ -313,3 +313,20 @@ Deno.test("a server's refusal is said once: prompts get and resources read of a 
     /resources\/read failed: MCP error -32602: Resource nosuch:\/\/x not found/,
   );
 });
+
+Deno.test("a server that exits before reading: servers test gives its exit code and stderr, not 'Broken pipe'", async () => {
+  const env = await isolatedEnv();
+  // Closes its stdin at once (the first write fails), says why on stderr, then exits. Outside
+  // the sandbox nothing else holds the pipe; one attempt, so its reason is the one shown.
+  const script = 'exec 0<&-; echo "fatal: MY_TOKEN is not set" >&2; sleep 0.3; exit 3';
+  const config = `${env.HOME}/config.toml`;
+  await Deno.writeTextFile(
+    config,
+    `[mcp.reconnect]\nmax_attempts = 0\n[mcp.servers.early]\ncommand = "sh"\nsandbox = false\n` +
+      `args = ["-c", ${JSON.stringify(script)}]\n`,
+  );
+  const r = await runCli(["--config", config, "servers", "test", "early"], { env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /FAIL\s+early\s+.*exited with code 3; stderr: fatal: MY_TOKEN is not set/);
+  assert.doesNotMatch(r.stdout, /Broken pipe/);
+});
