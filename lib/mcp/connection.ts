@@ -304,7 +304,10 @@ export class ServerConnection {
 
   /** Waits until ready (connecting a lazy server on first use). */
   ensureReady(signal?: AbortSignal): Promise<void> {
-    return this.lifecycle.ensureReady(this.#opts.initializeTimeoutMs ?? 30_000, signal);
+    // A little past the attempt's own initialize timeout: a server that does not answer is
+    // then reported with that reason ("did not answer initialize within …"), not as a bare
+    // "(connecting)" from a wait that ran out first.
+    return this.lifecycle.ensureReady((this.#opts.initializeTimeoutMs ?? 30_000) + 2_000, signal);
   }
 
   /** Summary for `/mcp servers`. */

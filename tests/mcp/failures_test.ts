@@ -328,3 +328,17 @@ Deno.test("a server that answers ping with an error (no ping: -32601) is alive: 
     await h.close();
   }
 });
+
+Deno.test("a lazy server that never answers initialize: a listing reports why, not a bare '(connecting)'", async () => {
+  const h = harness(
+    { silent: { command: "node", args: [`${FIXTURES}silent_server.mjs`] } },
+    { initialize_timeout_ms: 500, reconnect: { max_attempts: 3, base_ms: 5_000, max_ms: 5_000 } },
+  );
+  try {
+    const { errors } = await within(h.manager.listTools(), 15_000, "listing");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /did not answer initialize within 500 ms/);
+  } finally {
+    await h.close();
+  }
+});
