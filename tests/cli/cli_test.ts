@@ -330,3 +330,20 @@ Deno.test("a server that exits before reading: servers test gives its exit code 
   assert.match(r.stdout, /FAIL\s+early\s+.*exited with code 3; stderr: fatal: MY_TOKEN is not set/);
   assert.doesNotMatch(r.stdout, /Broken pipe/);
 });
+
+Deno.test("servers add of a name already there says how to go on (TOML and mcpServers JSON)", async () => {
+  const env = await isolatedEnv();
+  const first = await runCli(["servers", "add", "fs", "--", "npx", "x"], { env });
+  assert.equal(first.code, 0, first.stderr);
+  const again = await runCli(["servers", "add", "fs", "--", "npx", "y"], { env });
+  assert.equal(again.code, 2);
+  assert.match(
+    again.stderr,
+    /config\.toml:1: a server named "fs" already exists; give this one another name, or remove that one first \(mcpchat servers remove fs\)/,
+  );
+  const json = `${env.HOME}/mcp.json`;
+  await Deno.writeTextFile(json, JSON.stringify({ mcpServers: { fs: { command: "npx" } } }));
+  const inJson = await runCli(["--config", json, "servers", "add", "fs", "--", "npx"], { env });
+  assert.equal(inJson.code, 2);
+  assert.match(inJson.stderr, /already exists; .*\(mcpchat servers remove fs\)/);
+});
