@@ -8,9 +8,10 @@
  *
  * Host handlers it calls: `chat`, `newSession`, `listSessions`,
  * `getHistory`, `clearHistory`, `checkBackend`, `backends`, `listServers`.
- * Events from the host: `session-changed {sessionId, change}`,
- * `chat-progress {progressId, progress, message}`. Events to the host:
- * `listening {url}`, `closed` (stdio: the client went away).
+ * Host call `listening {url}`: HTTP, at every (re)start, so the host can
+ * announce the address. Events from the host: `session-changed {sessionId,
+ * change}`, `chat-progress {progressId, progress, message}`. Event to the
+ * host: `closed` (stdio: the client went away).
  *
  * @module
  */
@@ -36,6 +37,11 @@ export interface McpServeInit {
   allowedOrigins: string[];
   maxBodyBytes: number;
   rateLimitPerSecond: number;
+  /**
+   * A restart of a server asked for port 0: the port it had, bound again if it is still
+   * free (clients keep their URL), else `port` (a new one, announced again).
+   */
+  preferPort?: number;
   /** Serve the conformance fixture tools/resources/prompts too. */
   fixtures: boolean;
   version: string;
@@ -152,18 +158,30 @@ export const mcpServePlugin = definePlugin({
       };
     }
 
-    const { startHttpServer } = await import("../lib/serve/http_server.ts");
-    const handle = await startHttpServer({
-      hostname: init.hostname,
-      port: init.port,
-      token: init.token,
-      allowedOrigins: init.allowedOrigins,
-      maxBodyBytes: init.maxBodyBytes,
-      rateLimitPerSecond: init.rateLimitPerSecond,
-      createServer,
-      log,
-    });
-    ctx.emit("listening", { url: handle.url });
+    const { AddressInUseError, startHttpServer } = await import("../lib/serve/http_server.ts");
+    const listen = (port: number) =>
+      startHttpServer({
+        hostname: init.hostname,
+        port,
+        token: init.token,
+        allowedOrigins: init.allowedOrigins,
+        maxBodyBytes: init.maxBodyBytes,
+        rateLimitPerSecond: init.rateLimitPerSecond,
+        createServer,
+        log,
+      });
+    let handle;
+    if (init.preferPort !== undefined) {
+      try {
+        handle = await listen(init.preferPort);
+      } catch (error) {
+        if (!(error instanceof AddressInUseError)) throw error;
+        log(`port ${init.preferPort} was taken while restarting; listening on a new one`);
+      }
+    }
+    handle ??= await listen(init.port);
+    // The host announces the address (again, after a restart): a client must be able to find it.
+    void ctx.call("listening", { url: handle.url }, { timeoutMs: 10_000 }).catch(() => {});
     return {
       handlers: {
         info: (): ServeInfo => ({

@@ -132,8 +132,11 @@ export class ServeHost implements ServeBackend {
     this.#policy = new ApprovalPolicy({ allow: [...options.allowTools] });
   }
 
-  /** Handlers for the worker's `ctx.call` (what the serve plugin declares it calls). */
-  handlers(): ServeHostCalls {
+  /**
+   * Handlers for the worker's `ctx.call` (what the serve plugin declares it calls), but
+   * `listening`: announcing the address is the command's.
+   */
+  handlers(): Omit<ServeHostCalls, "listening"> {
     return {
       chat: (p, c) =>
         this.chat(p, {

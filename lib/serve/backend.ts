@@ -108,6 +108,11 @@ export type ServeHostCalls =
       params: Parameters<ServeBackend["chat"]>[0] & { progressId: string },
       ctx: { signal: AbortSignal },
     ) => Promise<ChatAnswer>;
+    /**
+     * HTTP: the server listens at `url`, at its first start and after every restart
+     * (a call, not an event: it must reach the host before the new instance is ready).
+     */
+    listening: (params: { url: string }) => Promise<void>;
   };
 
 /** Events the host sends the serve worker (the plugin's `hostEvents`). */
@@ -120,8 +125,6 @@ export interface ServeHostEvents {
 
 /** Events the serve worker emits. */
 export interface ServeEvents {
-  /** HTTP: the server listens at `url`. */
-  listening: { url: string };
   /** stdio: the client went away. */
   closed: Record<never, never>;
 }
