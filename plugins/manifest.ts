@@ -327,6 +327,7 @@ export function mcpServePermissions(
  *   checkBackend: refuse,
  *   backends: refuse,
  *   listServers: refuse,
+ *   listening: refuse,
  * };
  * const spec = mcpServeSpec({
  *   transport: "http",

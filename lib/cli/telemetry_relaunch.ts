@@ -13,6 +13,7 @@
 
 import type { Env } from "../config/paths.ts";
 import { defaultConfigPath } from "../config/paths.ts";
+import { readConfigText } from "../config/read_file.ts";
 import { configMayEnableTelemetry, relaunchArgv, telemetryChoice } from "../telemetry/switch.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -47,7 +48,8 @@ export async function relaunchForTelemetry(
   const env = ctx.env;
   let text = "";
   try {
-    text = await Deno.readTextFile(configFile(env, ctx.configPath));
+    // Never Deno.readTextFile: a FIFO named as the config would block, and lose its text.
+    text = await readConfigText(configFile(env, ctx.configPath));
   } catch {
     // No file (or unreadable: the config load reports that); the variable may still say on.
   }
