@@ -8,7 +8,9 @@
  *
  * Host handlers it calls: `chat`, `newSession`, `listSessions`,
  * `getHistory`, `clearHistory`, `checkBackend`, `backends`, `listServers`.
- * Host call `listening {url}`: HTTP, at every (re)start, so the host can
+ * Method `askClient {progressId, method, params}`: the host forwards a
+ * sampling or elicitation request to the client of the running `chat` call
+ * `progressId`. Host call `listening {url}`: HTTP, at every (re)start, so the host can
  * announce the address. Events from the host: `session-changed {sessionId,
  * change}`, `chat-progress {progressId, progress, message}`. Event to the
  * host: `closed` (stdio: the client went away).
@@ -19,7 +21,9 @@ import "../lib/plugin/guard.ts";
 // define.ts, not mod.ts: this worker must stay small (no host/supervisor code).
 import { declared, definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
 import type {
+  ChatClient,
   ChatProgress,
+  ClientRequestMethod,
   ServeBackend,
   ServeEvents,
   ServeHostCalls,
@@ -63,7 +67,13 @@ type ServeContext = PluginContext<ServeEvents, ServeHostEvents, ServeHostCalls>;
 function hostBackend(ctx: ServeContext): ServeBackend & {
   progress(data: ServeHostEvents["chat-progress"]): void;
   sessionsChanged(): void;
+  askClient(
+    params: { progressId: string; method: ClientRequestMethod; params: Record<string, unknown> },
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
 } {
+  /** The client of each running `chat` call, by its progress id. */
+  const clients = new Map<string, ChatClient>();
   const sessionPages = new Map<
     string,
     { at: number; page: ReturnType<ServeBackend["listSessions"]> }
@@ -77,16 +87,32 @@ function hostBackend(ctx: ServeContext): ServeBackend & {
   return {
     progress: (data) => listeners.get(data.progressId)?.(data),
     sessionsChanged: () => sessionPages.clear(),
+    askClient: (p, signal) => {
+      const client = clients.get(p.progressId);
+      if (!client) {
+        return Promise.reject(new Error("the chat call that caused this request has ended"));
+      }
+      return client.request(p.method, p.params, signal);
+    },
     chat: async (params, options) => {
       const progressId = `p${++next}`;
       if (options.onProgress) listeners.set(progressId, options.onProgress);
+      const client = options.client;
+      if (client) clients.set(progressId, client);
       try {
-        return await ctx.call("chat", { ...params, progressId }, {
+        return await ctx.call("chat", {
+          ...params,
+          progressId,
+          ...(client
+            ? { client: { sampling: client.sampling, elicitation: client.elicitation } }
+            : {}),
+        }, {
           signal: options.signal,
           timeoutMs: Infinity, // the agent loop bounds itself (turn limit, LLM timeouts)
         });
       } finally {
         listeners.delete(progressId);
+        clients.delete(progressId);
       }
     },
     newSession: (p) => call("newSession", p),
@@ -129,6 +155,14 @@ export const mcpServePlugin = definePlugin({
         version: init.version,
         secrets: init.token ? [init.token] : [],
       });
+    /**
+     * The host forwards a sampling or elicitation request of one of mcpchat's own MCP servers
+     * to the client whose `chat` call is using that server.
+     */
+    const askClient = (
+      p: { progressId: string; method: ClientRequestMethod; params: Record<string, unknown> },
+      call: { signal: AbortSignal },
+    ) => backend.askClient(p, call.signal);
     ctx.onEvent("chat-progress", (step) => backend.progress(step));
     ctx.onEvent("session-changed", ({ sessionId, change }) => {
       backend.sessionsChanged();
@@ -153,7 +187,10 @@ export const mcpServePlugin = definePlugin({
         ctx.emit("closed", {});
       });
       return {
-        handlers: { info: (): ServeInfo => ({ transport: "stdio", sessions: hub.size }) },
+        handlers: {
+          info: (): ServeInfo => ({ transport: "stdio", sessions: hub.size }),
+          askClient,
+        },
         stop: () => server.close(),
       };
     }
@@ -189,6 +226,7 @@ export const mcpServePlugin = definePlugin({
           url: handle.url,
           sessions: handle.sessions(),
         }),
+        askClient,
       },
       stop: () => handle.shutdown(),
     };

@@ -13,12 +13,36 @@ import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import {
   type CallToolResult,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
+import type { ChatClient, HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
 import { publicMessage } from "./public_error.ts";
+
+/** How long a forwarded sampling or elicitation request may wait for the client (a person). */
+const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The client behind one `chat` call: its capabilities, and its requests sent
+ * with the call's `extra.sendRequest` (so over streamable HTTP they travel on
+ * that call's own response stream).
+ */
+function chatClient(server: McpServer, extra: ToolExtra): ChatClient {
+  const can = server.server.getClientCapabilities() ?? {};
+  return {
+    sampling: can.sampling !== undefined,
+    elicitation: can.elicitation !== undefined,
+    request: (method, params, signal) =>
+      extra.sendRequest(
+        { method, params },
+        method === "sampling/createMessage" ? CreateMessageResultSchema : ElicitResultSchema,
+        { signal, timeout: CLIENT_REQUEST_TIMEOUT_MS },
+      ),
+  };
+}
 
 /** Options of {@linkcode createServeApp}. */
 export interface ServeAppOptions {
@@ -45,6 +69,7 @@ export interface ToolExtra {
   sendRequest(
     request: { method: string; params?: Record<string, unknown> },
     resultSchema: unknown,
+    options?: { signal?: AbortSignal; timeout?: number },
   ): Promise<Record<string, unknown>>;
 }
 
@@ -272,6 +297,7 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
         model: state.model,
       }, {
         signal: extra.signal,
+        client: chatClient(server, extra),
         onProgress: token === undefined ? undefined : (step) => {
           last = Math.max(last + 1, step.progress);
           void extra.sendNotification({

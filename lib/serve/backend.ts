@@ -55,6 +55,27 @@ export interface ChatProgress {
   message: string;
 }
 
+/** A request mcpchat forwards to the MCP client whose `chat` call caused it. */
+export type ClientRequestMethod = "sampling/createMessage" | "elicitation/create";
+
+/**
+ * The MCP client that made a `chat` call, as the chat sees it: what it can
+ * answer, and how to ask it. Sampling and elicitation requests that
+ * mcpchat's own MCP servers send during that chat go to this client.
+ */
+export interface ChatClient {
+  /** The client declared the `sampling` capability. */
+  sampling: boolean;
+  /** The client declared the `elicitation` capability. */
+  elicitation: boolean;
+  /** Sends `method` to the client (on the `chat` call's stream) and resolves with its result. */
+  request(
+    method: ClientRequestMethod,
+    params: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
+}
+
 /** One MCP server mcpchat is configured to use. */
 export interface ServerSummary {
   name: string;
@@ -68,7 +89,12 @@ export interface ServeBackend {
   /** Runs one user turn of the agent loop in `sessionId` (a new session when absent). */
   chat(
     params: { sessionId?: string; message: string; backend?: string; model?: string },
-    options: { signal: AbortSignal; onProgress?: (step: ChatProgress) => void },
+    options: {
+      signal: AbortSignal;
+      onProgress?: (step: ChatProgress) => void;
+      /** The client that made the call (its servers' sampling and elicitation go to it). */
+      client?: ChatClient;
+    },
   ): Promise<ChatAnswer>;
   newSession(
     params: { title?: string; system?: string; backend?: string; model?: string },
@@ -104,8 +130,15 @@ export type ServeHostCalls =
     ) => ReturnType<ServeBackend[K]>;
   }
   & {
+    /**
+     * `client`: what the calling MCP client can answer; the host asks it through the
+     * worker's `askClient {progressId, method, params}`.
+     */
     chat: (
-      params: Parameters<ServeBackend["chat"]>[0] & { progressId: string },
+      params: Parameters<ServeBackend["chat"]>[0] & {
+        progressId: string;
+        client?: { sampling: boolean; elicitation: boolean };
+      },
       ctx: { signal: AbortSignal },
     ) => Promise<ChatAnswer>;
     /**

@@ -142,6 +142,14 @@ export async function startServing(
     model: options.model,
     allowTools: options.yes ? ["*"] : [...config.mcp_server.allow_tools, ...options.allowTool],
     emit: (event, data) => target.ref?.emit(event, data),
+    // A served chat's servers ask its own client (sampling, elicitation), through the worker.
+    askClient: (progressId, method, params, signal) => {
+      if (!target.ref) return Promise.reject(new Error("server mode is not running"));
+      return target.ref.call("askClient", { progressId, method, params }, {
+        signal,
+        timeoutMs: Infinity, // the client's user may take their time; the worker bounds it
+      });
+    },
     // Nobody at a terminal to ask: sampling only under --yes, forms declined (said on stderr).
     mcpHandlers: serverRequestHandlers({
       io: ctx.io,
