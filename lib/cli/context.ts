@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolutePath as isAbsolute, resolvePath as resolve } from "../util/path.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
 import type { SupervisorEvent } from "../supervisor/types.ts";
@@ -115,6 +115,11 @@ export class CommandContext {
       onEvent: (event) => this.#reportSupervisorEvent(event),
       notify: (message) => this.io.err(message),
       onHealthAlert: (alert) => this.io.err(this.io.errColor.yellow(`\n${alertLine(alert)}\n`)),
+      oneShot: this.args.options.print === undefined ? undefined : {
+        // Not for a run that stops at once because its backend is not configured.
+        startServers: (config) =>
+          config.llm.backends[this.args.options.backend ?? config.llm.default]?.configured === true,
+      },
     });
     return this.#starting;
   }

@@ -19,7 +19,8 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath as join } from "../util/path.ts";
+import { readCacheJson, sha256Hex, writePrivateJson } from "./cache_file.ts";
 import { cacheDir, type Env } from "../config/paths.ts";
 import { configEnvNames } from "../config/env_names.ts";
 import type { LlmWorkerPermissions } from "../llm/permissions.ts";
@@ -77,20 +78,16 @@ export async function warmKey(
     }
   }));
   const names = [...new Set([...configEnvNames(), ...envNames])].sort();
-  const data = JSON.stringify([stats, names.map((n) => [n, env[n] ?? null]), extra]);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(data));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return await sha256Hex(JSON.stringify([stats, names.map((n) => [n, env[n] ?? null]), extra]));
 }
 
 /** The stored records, most recent first; what is not a record is left out. */
 async function readAll(path: string): Promise<LlmWarmRecord[]> {
-  try {
-    const parsed: unknown = JSON.parse(await Deno.readTextFile(path));
-    const records = (parsed as { records?: unknown } | null)?.records;
-    return Array.isArray(records) ? records.filter(isWarmRecord) : [];
-  } catch {
-    return [];
-  }
+  const parsed = await readCacheJson(path);
+  const records = typeof parsed === "object" && parsed !== null && "records" in parsed
+    ? parsed.records
+    : undefined;
+  return Array.isArray(records) ? records.filter(isWarmRecord) : [];
 }
 
 /** The stored record for a `--config` argument (`""`: the default config), if any. */
@@ -108,10 +105,7 @@ export async function readWarmRecord(
 export async function writeWarmRecord(path: string, record: LlmWarmRecord): Promise<void> {
   const records = [record, ...(await readAll(path)).filter((r) => r.for !== record.for)]
     .slice(0, WARM_RECORDS);
-  await Deno.mkdir(join(path, ".."), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  await Deno.writeTextFile(temp, JSON.stringify({ records }), { mode: 0o600 });
-  await Deno.rename(temp, path);
+  await writePrivateJson(path, { records });
 }
 
 /**

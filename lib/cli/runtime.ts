@@ -23,10 +23,10 @@ import {
 } from "../plugin/mod.ts";
 import type { Config } from "../config/schema.ts";
 import type { Env } from "../config/paths.ts";
-import {
-  type ManagerHostCalls,
+import type {
+  ManagerHostCalls,
   McpTransportHost,
-  type SpawnTransportParams,
+  SpawnTransportParams,
 } from "../mcp/host_wiring.ts";
 import {
   configSpec,
@@ -48,13 +48,9 @@ import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
 import { recordRestart } from "../telemetry/mod.ts";
 import { defaultConfigPath } from "../config/paths.ts";
-import { SandboxHost } from "../mcp/sandbox/host.ts";
-import {
-  detectSandbox,
-  type SandboxAvailability,
-  systemDetectDeps,
-} from "../mcp/sandbox/detect.ts";
-import { sandboxHostOptions } from "./sandbox_setup.ts";
+import type { SandboxHost } from "../mcp/sandbox/host.ts";
+import type { SandboxAvailability } from "../mcp/sandbox/detect.ts";
+import { importOnDemand } from "../util/on_demand.ts";
 import {
   type LlmWarmRecord,
   readWarmRecord,
@@ -63,6 +59,7 @@ import {
   warmRecordPath,
   writeWarmRecord,
 } from "./llm_warm.ts";
+import { type LoadedConfig, readConfigSnapshot, writeConfigSnapshot } from "./config_snapshot.ts";
 import { backendKind } from "../llm/config.ts";
 import { llmWorkerPermissions } from "../llm/permissions.ts";
 
@@ -119,6 +116,30 @@ export interface RuntimeOptions {
   notify?: (message: string) => void;
   /** Receives the health service's alerts (the REPL shows each as a line). */
   onHealthAlert?: (alert: HealthAlert) => void;
+  /** A one-shot run (see {@linkcode OneShotOptions}). */
+  oneShot?: OneShotOptions;
+}
+
+/**
+ * What a one-shot run asks of the runtime: it reads its config once, uses
+ * every MCP server at once (its first turn lists every tool), and its output
+ * is complete when it stops.
+ *
+ * - The config comes from the last load's snapshot when nothing it depends
+ *   on changed, and no config worker starts (`lib/cli/config_snapshot.ts`);
+ *   each load keeps a snapshot. (A REPL keeps the service: it watches the
+ *   file.)
+ * - The enabled stdio servers' processes start as soon as the config is
+ *   known, when `startServers` accepts it: from a snapshot, before the
+ *   command's own code has loaded.
+ * - At shutdown a stdio server gets SIGTERM right after its stdin closes,
+ *   instead of a grace period first, as the MCP stdio transport allows ("if
+ *   the server does not exit within a reasonable time"): many servers ignore
+ *   stdin EOF, and nothing more is wanted from them.
+ */
+export interface OneShotOptions {
+  /** Whether the run goes on with this config (not when its backend is unconfigured). */
+  startServers: (config: Config) => boolean;
 }
 
 /**
@@ -148,6 +169,8 @@ export class Runtime {
   readonly configRef: PluginRef<ConfigSurface>;
   #options: RuntimeOptions;
   #started = new Map<string, Promise<void>>();
+  /** Each service's first instance, started ahead of the supervisor's queue (see `ensure`). */
+  #headStarts = new Map<string, Promise<unknown>>();
   #mcp?: PluginRef<McpSurface>;
   #llm?: PluginRef<LlmSurface>;
   #llmReady?: Promise<PluginRef<LlmSurface>>;
@@ -162,11 +185,16 @@ export class Runtime {
   #storeOwnerId = crypto.randomUUID();
   #serve?: PluginRef<McpServeSurface>;
   #transports?: McpTransportHost;
+  #transportsReady?: Promise<McpTransportHost>;
   #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
-  #stdinGraceMs?: number;
+  #serversPrestarted = false;
   #sandboxProbe?: Promise<SandboxAvailability>;
+  /** The config at hand from a current snapshot, until the first load takes it. */
+  #snapshot?: LoadedConfig;
+  /** Writes of cache files (snapshot, warm record) that shutdown lets finish. */
+  #cacheWrites = new Set<Promise<unknown>>();
 
   private constructor(options: RuntimeOptions, extraRead: string[]) {
     this.#options = options;
@@ -206,11 +234,25 @@ export class Runtime {
   static async create(options: RuntimeOptions): Promise<Runtime> {
     // A servers_file outside the config directory (Claude Desktop's own file,
     // say) is granted to the config worker by name, and nothing else.
-    const extraRead = await discoverExtraReads({
-      env: options.env,
-      configPath: options.configPath,
-    });
+    const [extraRead, snapshot] = await Promise.all([
+      discoverExtraReads({ env: options.env, configPath: options.configPath }),
+      // The fault hooks of the reliability suite aim at the config worker: it must run.
+      options.oneShot && !options.env.MCPCHAT_TEST_FAULT
+        ? readConfigSnapshot(options.env, options.configPath ?? "")
+        : undefined,
+    ]);
     const runtime = new Runtime(options, extraRead);
+    if (snapshot) {
+      runtime.#snapshot = snapshot;
+      options.profiler?.mark("config snapshot current");
+      // The slowest thing to start, started first: before the command has even loaded.
+      const config = snapshot.config;
+      const servers = Object.values(config.mcp.servers).some((s) => s.enabled);
+      if (servers && options.oneShot?.startServers(config)) {
+        runtime.#prestart(config, runtime.probeSandbox());
+      }
+      return runtime;
+    }
     runtime.configStarted = runtime.ensure(runtime.configRef).then(() =>
       options.profiler?.mark("config worker ready")
     );
@@ -225,13 +267,32 @@ export class Runtime {
    * Loads the configuration through the config plugin.
    * @throws {RemoteError} a config error (code `CONFIG_*`, with file/line/column in `data`)
    */
-  async loadConfig(): Promise<{ config: Config; sources: string[]; warnings: string[] }> {
-    let result;
-    try {
-      await this.ensure(this.configRef);
-      result = await this.configRef.call("load", {});
-    } catch (error) {
-      throw configServiceFailure(error, this.configFile());
+  async loadConfig(): Promise<LoadedConfig> {
+    let result = this.#snapshot;
+    this.#snapshot = undefined; // a later load (a reload) asks the service
+    if (!result) {
+      const startedAt = Date.now();
+      try {
+        await this.ensure(this.configRef);
+        result = await this.configRef.call("load", {});
+      } catch (error) {
+        throw configServiceFailure(error, this.configFile());
+      }
+      if (this.#options.oneShot) {
+        const { config, sources, warnings } = result;
+        // As the service gave it: the command settles what the worker could not check (a
+        // variable it may not read) in this object, and that must be settled anew each run.
+        const loaded = { config: structuredClone(config), sources, warnings };
+        this.#keepWriting(
+          writeConfigSnapshot(
+            this.#options.env,
+            this.#options.configPath ?? "",
+            this.configFile(),
+            loaded,
+            startedAt,
+          ),
+        );
+      }
     }
     this.#options.profiler?.mark("config loaded");
     this.#configFiles = result.sources.filter((s) => !s.startsWith("$"));
@@ -259,20 +320,12 @@ export class Runtime {
    * for it; the MCP host uses its result.
    */
   probeSandbox(): Promise<SandboxAvailability> {
-    this.#sandboxProbe ??= detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""));
+    this.#sandboxProbe ??= importOnDemand<typeof import("../mcp/sandbox/detect.ts")>(
+      new URL("../mcp/sandbox/detect.ts", import.meta.url),
+    ).then(({ detectSandbox, systemDetectDeps }) =>
+      detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""))
+    );
     return this.#sandboxProbe;
-  }
-
-  /**
-   * For a run whose output is complete when it stops (a one-shot run): at
-   * shutdown a stdio server gets SIGTERM right after its stdin closes,
-   * instead of a grace period first, as the MCP stdio transport allows
-   * ("if the server does not exit within a reasonable time"). Many servers
-   * ignore stdin EOF, and nothing more is wanted from them. Call it before
-   * {@linkcode Runtime.mcp}.
-   */
-  exitPromptly(): void {
-    this.#stdinGraceMs = 0;
   }
 
   /**
@@ -298,6 +351,7 @@ export class Runtime {
       const spec = ref.childSpec();
       let headStart: Promise<ChildHandle> | undefined = spec.start();
       headStart.catch(() => {}); // reported by startChild below
+      this.#headStarts.set(ref.name, headStart);
       started = this.root.startChild({
         ...spec,
         start: () => {
@@ -319,6 +373,22 @@ export class Runtime {
   }
 
   /**
+   * Like {@linkcode Runtime.ensure}, but resolves as soon as the service's
+   * instance runs: its head start, without waiting for its turn in the
+   * supervisor's queue, where it may stand behind a slower service's start
+   * (the LLM worker behind the MCP manager loading the SDK). Rejects when
+   * the supervisor could not start it.
+   */
+  #running<R>(ref: PluginRef<R>): Promise<void> {
+    const supervised = this.ensure(ref);
+    const headStart = this.#headStarts.get(ref.name);
+    return new Promise<void>((resolve, reject) => {
+      headStart?.then(() => resolve(), () => {});
+      supervised.then(resolve, reject);
+    });
+  }
+
+  /**
    * The MCP manager, started on first use. Its thin transport workers
    * (`mcp-server:<name>`) are spawned here on the main thread, because a
    * worker cannot grant more permissions than it has.
@@ -327,30 +397,27 @@ export class Runtime {
    * spawned at once and loads the MCP SDK while the config loads: it needs no
    * permission, only its init waits for the config.
    *
-   * With `startServers` (a command that uses every server at once, like a
-   * one-shot run), the enabled stdio servers' processes start as soon as the
-   * config is read (when the predicate, if one is given, accepts it), while
-   * the manager is still loading; it then connects to the processes already
+   * With `startServers` (a command that uses every server at once), or in
+   * a one-shot run whose `startServers` accepts the config, the enabled
+   * stdio servers' processes start as soon as the config is read, while the
+   * manager is still loading; it then connects to the processes already
    * running.
    */
   async mcp(
     configOrLoading: Config | Promise<Config>,
     hostHandlers: McpHostHandlers = {},
-    options: { startServers?: boolean | ((config: Config) => boolean) } = {},
+    options: { startServers?: boolean } = {},
   ): Promise<PluginRef<McpSurface>> {
     if (!this.#mcp) {
       const loading = Promise.resolve(configOrLoading);
-      const store = async () => this.store(await loading);
+      const oneShot = this.#options.oneShot;
       // Servers to start early need the sandbox probe first (begun by now, when asked for).
-      const detecting = options.startServers ? this.probeSandbox() : this.#sandboxProbe;
+      const detecting = options.startServers || oneShot ? this.probeSandbox() : this.#sandboxProbe;
       const transportsReady = loading.then((config) => {
-        const transports = this.#transportHost(config, store, detecting);
-        const start = options.startServers;
-        if (typeof start === "function" ? start(config) : start) {
-          void transports.prestart(config.mcp.servers)
-            .then(() => this.#options.profiler?.mark("mcp servers spawned"));
+        if (options.startServers || oneShot?.startServers(config)) {
+          this.#prestart(config, detecting);
         }
-        return transports;
+        return this.#transportsFor(config, detecting);
       });
       transportsReady.catch(() => {}); // reported by the manager's start
       // The server supervisor starts before the manager, so the root stops it after.
@@ -405,11 +472,42 @@ export class Runtime {
     return mcp;
   }
 
-  #transportHost(
+  /**
+   * Starts the enabled stdio servers' processes now, once; the manager's
+   * connections adopt them.
+   */
+  #prestart(config: Config, detecting?: Promise<SandboxAvailability>): void {
+    if (this.#serversPrestarted) return;
+    this.#serversPrestarted = true;
+    void this.#transportsFor(config, detecting)
+      .then((transports) => transports.prestart(config.mcp.servers))
+      .then(() => this.#options.profiler?.mark("mcp servers spawned"), () => {});
+  }
+
+  /**
+   * The host of the MCP servers' transports, made once, for the config first
+   * given. Its modules (and the sandbox's) load then: a run without servers
+   * never reads them.
+   */
+  #transportsFor(
+    config: Config,
+    detecting?: Promise<SandboxAvailability>,
+  ): Promise<McpTransportHost> {
+    this.#transportsReady ??= this.#transportHost(config, () => this.store(config), detecting);
+    return this.#transportsReady;
+  }
+
+  async #transportHost(
     config: Config,
     store: () => Promise<PluginRef<StoreSurface>>,
     detecting?: Promise<SandboxAvailability>,
-  ): McpTransportHost {
+  ): Promise<McpTransportHost> {
+    const here = (path: string) => new URL(path, import.meta.url);
+    const [{ McpTransportHost }, { SandboxHost }, { sandboxHostOptions }] = await Promise.all([
+      importOnDemand<typeof import("../mcp/host_wiring.ts")>(here("../mcp/host_wiring.ts")),
+      importOnDemand<typeof import("../mcp/sandbox/host.ts")>(here("../mcp/sandbox/host.ts")),
+      importOnDemand<typeof import("./sandbox_setup.ts")>(here("./sandbox_setup.ts")),
+    ]);
     const transports = new McpTransportHost({
       // OAuth tokens of remote servers live in the session store, keyed per server.
       oauth: {
@@ -436,7 +534,7 @@ export class Runtime {
       // After stdin closes a server gets this long to exit, then SIGTERM, then as long
       // again before SIGKILL: short enough that `mcpchat tools list` exits promptly.
       killGraceMs: 250,
-      stdinGraceMs: this.#stdinGraceMs,
+      stdinGraceMs: this.#options.oneShot ? 0 : undefined,
       // Every stdio server process runs in an OS sandbox (docs/sandbox.md).
       sandbox: this.#sandbox = new SandboxHost({
         ...sandboxHostOptions(config, this.#options),
@@ -461,7 +559,8 @@ export class Runtime {
    * fitting record.
    */
   async warmLlm(): Promise<void> {
-    if (this.#llm) return;
+    // With the config at hand the worker starts from it, exactly.
+    if (this.#llm || this.#snapshot) return;
     const env = this.#options.env;
     try {
       const record = await readWarmRecord(warmRecordPath(env), this.#options.configPath ?? "");
@@ -512,7 +611,7 @@ export class Runtime {
       this.#options.profiler?.mark(used ? "llm warm start used" : "llm warm start replaced");
     }
     try {
-      await this.ensure(llm);
+      await this.#running(llm);
     } catch (error) {
       this.#llmReady = undefined; // a later call tries again
       throw error;
@@ -528,8 +627,9 @@ export class Runtime {
    */
   async preloadLlm(config: Config, backend: string): Promise<void> {
     const llm = await this.llm(config);
-    void this.#rememberLlm(config, backendKind(backend, config.llm.backends[backend]))
-      .catch(() => {}); // only a head start is lost
+    this.#keepWriting(
+      this.#rememberLlm(config, backendKind(backend, config.llm.backends[backend])),
+    );
     await llm.call("preload", { backend });
   }
 
@@ -548,6 +648,13 @@ export class Runtime {
     const had = this.#llmWarm?.record;
     if (had && JSON.stringify(had) === JSON.stringify(record)) return;
     await writeWarmRecord(warmRecordPath(env), record);
+  }
+
+  /** Lets a cache write finish before shutdown ends; a failed one costs only a head start. */
+  #keepWriting(writing: Promise<unknown>): void {
+    const kept = writing.catch(() => {});
+    this.#cacheWrites.add(kept);
+    void kept.then(() => this.#cacheWrites.delete(kept));
   }
 
   /** What else the warm-start key depends on: the `--config` argument. */
@@ -711,6 +818,7 @@ export class Runtime {
       await this.root.stop(reason);
       await this.#transports?.stopAll?.();
       this.#sandbox?.close();
+      await Promise.all(this.#cacheWrites);
     })();
     return this.#stopping;
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolvePath as resolve } from "../util/path.ts";
 import type { Config } from "../config/schema.ts";
 import { configDir, dataDir, type Env, stateDir } from "../config/paths.ts";
 import type { SandboxHostOptions } from "../mcp/sandbox/host.ts";

@@ -12,7 +12,7 @@ import {
   isAbsolutePath as isAbsolute,
   joinPath as join,
   normalizePath as normalize,
-} from "./pathutil.ts";
+} from "../util/path.ts";
 import { ConfigError } from "./errors.ts";
 
 /** An environment snapshot: variable name → value (unset names are absent or `undefined`). */

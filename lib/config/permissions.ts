@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirnamePath as dirname } from "./pathutil.ts";
+import { dirnamePath as dirname } from "../util/path.ts";
 import { configEnvNames } from "./env_names.ts";
 import { configDir, defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
 import { readConfigText } from "./read_file.ts";

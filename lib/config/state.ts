@@ -9,7 +9,7 @@
 import { type ConfigIssue, ConfigValidationError, formatLocation } from "./errors.ts";
 import type { DocPath, KeyLocation, KeyLocations } from "./locate.ts";
 import { configDir, type Env } from "./paths.ts";
-import { dirnamePath as dirname } from "./pathutil.ts";
+import { dirnamePath as dirname } from "../util/path.ts";
 
 /** A parsed TOML or JSON table. */
 export type Table = Record<string, unknown>;

@@ -7,7 +7,7 @@
 
 import { ConfigError, type ConfigErrorData } from "./errors.ts";
 import type { LoadConfigResult } from "./load.ts";
-import { dirnamePath } from "./pathutil.ts";
+import { dirnamePath } from "../util/path.ts";
 import { type Clock, systemClock, type TimerHandle } from "../util/clock.ts";
 
 /** One outcome of a reload. */

@@ -70,8 +70,15 @@ Deno.test("samePermissions: every kind compared as a set", () => {
   assert.ok(!samePermissions({ env: ["K"] }, { env: ["L"] }));
 });
 
-/** Runs `-p` with the start-up profile on; returns stdout and the profile's phases. */
+/**
+ * Runs `-p` with the start-up profile on and no config snapshot; returns stdout and the
+ * profile's phases.
+ */
 async function oneShot(chat: Awaited<ReturnType<typeof localChat>>, extraEnv = {}) {
+  // The warm start is for a run that reads its config: one with a current config snapshot
+  // (lib/cli/config_snapshot.ts) starts the worker from that config instead.
+  await Deno.remove(`${chat.env.XDG_CACHE_HOME}/mcpchat/config-snapshots`, { recursive: true })
+    .catch(() => {});
   chat.fake.reply({ chunks: openaiChunks({ text: ["hi ", "there"] }) });
   const r = await runCli(["--config", chat.config, "-p", "say hi", "--no-save"], {
     env: { ...chat.env, MCPCHAT_STARTUP_PROFILING: "1", ...extraEnv },

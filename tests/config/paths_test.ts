@@ -62,33 +62,6 @@ Deno.test("resolveUserPath: ~ expands to HOME, relative paths resolve against th
   assert.equal(resolveUserPath("/abs//p", "/cfg", env), "/abs/p");
 });
 
-Deno.test("path helpers agree with node:path (posix) on generated paths", async () => {
-  const fc = (await import("fast-check")).default;
-  const posix = (await import("node:path")).posix;
-  const { dirnamePath, isAbsolutePath, joinPath, normalizePath } = await import(
-    "../../lib/config/pathutil.ts"
-  );
-  const segment = fc.constantFrom("a", "b.c", ".", "..", "", "x y", "~");
-  const path = fc.tuple(fc.boolean(), fc.array(segment, { maxLength: 6 }), fc.boolean()).map(
-    ([abs, parts, trailing]) => (abs ? "/" : "") + parts.join("/") + (trailing ? "/" : ""),
-  );
-  fc.assert(
-    fc.property(path, path, (p, q) => {
-      if (p !== "") {
-        // node keeps a trailing slash; the config never needs one.
-        assert.equal(normalizePath(p), posix.normalize(p).replace(/(.)\/$/, "$1"), p);
-        const n = posix.normalize(p);
-        assert.equal(dirnamePath(n), posix.dirname(n), p);
-      }
-      assert.equal(isAbsolutePath(p), posix.isAbsolute(p));
-      if (p !== "" && q !== "") {
-        assert.equal(joinPath(p, q), posix.join(p, q).replace(/(.)\/$/, "$1"), `${p} + ${q}`);
-      }
-    }),
-    { numRuns: 2000 },
-  );
-});
-
 Deno.test("config worker permissions: config dir, explicit file and its dir, extra reads; env list only", async () => {
   const { configWorkerPermissions } = await import("../../lib/config/permissions.ts");
   const { configEnvNames } = await import("../../lib/config/env_names.ts");

@@ -87,20 +87,22 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
       ExitCode.Usage,
     );
   }
-  // Start-up in parallel, in the order the run needs things. Without MCP servers the
-  // model is next after the config: the LLM worker and its provider library load beside
-  // the config worker (a warm start, when the last run left a record of what the config
-  // gives it; checked against the loaded config before use). With servers, the config is
-  // on the way to their processes, the slowest thing to start: beside it only the sandbox
-  // probe and the MCP manager (no permissions, so it loads the MCP SDK before the config is
-  // there); once it is read the server processes start, and the LLM worker beside them (the
-  // model is needed only once the servers' tools are listed).
+  // Start-up in parallel, in the order the run needs things (docs/architecture.md). With a
+  // current config snapshot the runtime has the config at once and has started the server
+  // processes already. Otherwise, without MCP servers the model is next after the config:
+  // the LLM worker and its provider library load beside the config worker (a warm start,
+  // when the last run left a record of what the config gives it; checked against the
+  // loaded config before use). With servers, the config is on the way to their processes,
+  // the slowest thing to start: beside it only the sandbox probe and the MCP manager (no
+  // permissions, so it loads the MCP SDK before the config is there); once it is read the
+  // server processes start, and the LLM worker beside them (the model is needed only once
+  // the servers' tools are listed). The runtime knows it is a one-shot run (`oneShot` in
+  // its options): it starts servers only when the backend is configured, and stops them
+  // without a grace period, since the answer is printed before anything stops.
   const runtime = await ctx.runtimeStarting();
   const mayNameServers = await configMayNameServers(ctx.env, ctx.configPath);
   if (mayNameServers) void runtime.probeSandbox().catch(() => {});
   else void runtime.warmLlm();
-  // The answer is printed before anything stops: servers need no time to wind down.
-  runtime.exitPromptly();
   const configLoading = ctx.config();
   configLoading.catch(() => {}); // awaited just below
   const { backend: backendFlag, model } = options;
@@ -116,12 +118,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     },
     target: () => ({ backend: backendFlag ?? loaded.config?.llm.default, model }),
   });
-  // Not for a run that stops at once because its backend is not configured.
-  const startServers = (c: Config) =>
-    c.llm.backends[backendFlag ?? c.llm.default]?.configured === true;
-  const mcpEarly = mayNameServers
-    ? runtime.mcp(configLoading, mcpHandlers, { startServers })
-    : undefined;
+  const mcpEarly = mayNameServers ? runtime.mcp(configLoading, mcpHandlers) : undefined;
   mcpEarly?.catch(() => {}); // a config error is reported by the config load
   const config = loaded.config = await configLoading;
   const started = performance.now();
@@ -138,9 +135,7 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   }
   // Every server is used at once (the first turn lists all tools): their processes start
   // as soon as the config is read, while the manager loads.
-  const mcpStarting = hasServers
-    ? mcpEarly ?? runtime.mcp(config, mcpHandlers, { startServers: true })
-    : undefined;
+  const mcpStarting = hasServers ? mcpEarly ?? runtime.mcp(config, mcpHandlers) : undefined;
   mcpStarting?.catch(() => {}); // awaited below
   // The provider library loads while the MCP servers start.
   void runtime.preloadLlm(config, backend)

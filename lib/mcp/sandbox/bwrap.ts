@@ -11,7 +11,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath as join } from "../../util/path.ts";
 import { isWithin, type SandboxPolicy } from "./policy.ts";
 import { SANDBOX_PROXY_PORT } from "./net_proxy.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath as join } from "../../util/path.ts";
 import type { BwrapFeatures } from "./bwrap.ts";
 
 /** The outcome of {@linkcode detectSandbox}. */

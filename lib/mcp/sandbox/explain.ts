@@ -8,6 +8,8 @@
  * @module
  */
 
+import { dirnamePath as dirname } from "../../util/path.ts";
+
 /** The part of a policy the transport worker needs to explain denials. */
 export interface SandboxSummary {
   /** Server name (for the config key). */
@@ -101,12 +103,6 @@ function pathsIn(text: string): string[] {
   const re = /(?:'|"|\s|^|:)(\/[^\s'":,)]+)/g;
   for (const m of text.matchAll(re)) out.push(m[1].replace(/[.]+$/, ""));
   return out;
-}
-
-/** The parent directory (no `node:path`: this module runs in the lean transport worker). */
-function dirname(path: string): string {
-  const i = path.replace(/\/+$/, "").lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
 }
 
 function within(path: string, dir: string): boolean {

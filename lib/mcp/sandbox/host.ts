@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath as join } from "../../util/path.ts";
 import type { TransportSpec } from "../port_protocol.ts";
 import type { SandboxSettings } from "../../config/sandbox_schema.ts";
 import { bwrapArgs, proxyEnv, type SandboxHostFiles } from "./bwrap.ts";
