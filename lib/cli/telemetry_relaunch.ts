@@ -42,7 +42,7 @@ function allPermissionsGranted(): boolean {
  * ```
  */
 export async function relaunchForTelemetry(
-  ctx: Pick<CommandContext, "env" | "configPath" | "config" | "io">,
+  ctx: Pick<CommandContext, "env" | "configPath" | "config" | "io" | "shutdown">,
   hooks: { onInterrupt(listener: () => void): () => void } = { onInterrupt: () => () => {} },
 ): Promise<number | undefined> {
   const env = ctx.env;
@@ -75,6 +75,8 @@ export async function relaunchForTelemetry(
     );
     return undefined;
   }
+  // This run's services (a config worker, maybe early server processes) are not needed.
+  await ctx.shutdown();
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     env: { OTEL_DENO: "true" },
