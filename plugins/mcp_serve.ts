@@ -8,9 +8,9 @@
  *
  * Host handlers it calls: `chat`, `newSession`, `listSessions`,
  * `getHistory`, `clearHistory`, `checkBackend`, `backends`, `listServers`.
- * Method `askClient {progressId, method, params}`: the host forwards a
- * sampling or elicitation request to the client of the running `chat` call
- * `progressId`. Host call `listening {url}`: HTTP, at every (re)start, so the host can
+ * Methods `clientSampling` / `clientElicit {progressId, params}`: the host
+ * forwards a sampling or elicitation request to the client of the running
+ * `chat` call `progressId`. Host call `listening {url}`: HTTP, at every (re)start, so the host can
  * announce the address. Events from the host: `session-changed {sessionId,
  * change}`, `chat-progress {progressId, progress, message}`. Event to the
  * host: `closed` (stdio: the client went away).
@@ -23,7 +23,6 @@ import { declared, definePlugin, type PluginContext, serveWorker } from "../lib/
 import type {
   ChatClient,
   ChatProgress,
-  ClientRequestMethod,
   ServeBackend,
   ServeEvents,
   ServeHostCalls,
@@ -67,10 +66,8 @@ type ServeContext = PluginContext<ServeEvents, ServeHostEvents, ServeHostCalls>;
 function hostBackend(ctx: ServeContext): ServeBackend & {
   progress(data: ServeHostEvents["chat-progress"]): void;
   sessionsChanged(): void;
-  askClient(
-    params: { progressId: string; method: ClientRequestMethod; params: Record<string, unknown> },
-    signal: AbortSignal,
-  ): Promise<Record<string, unknown>>;
+  /** The client of the running `chat` call `progressId`. */
+  clientOf(progressId: string): ChatClient;
 } {
   /** The client of each running `chat` call, by its progress id. */
   const clients = new Map<string, ChatClient>();
@@ -87,12 +84,10 @@ function hostBackend(ctx: ServeContext): ServeBackend & {
   return {
     progress: (data) => listeners.get(data.progressId)?.(data),
     sessionsChanged: () => sessionPages.clear(),
-    askClient: (p, signal) => {
-      const client = clients.get(p.progressId);
-      if (!client) {
-        return Promise.reject(new Error("the chat call that caused this request has ended"));
-      }
-      return client.request(p.method, p.params, signal);
+    clientOf: (progressId) => {
+      const client = clients.get(progressId);
+      if (!client) throw new Error("the chat call that caused this request has ended");
+      return client;
     },
     chat: async (params, options) => {
       const progressId = `p${++next}`;
@@ -159,10 +154,13 @@ export const mcpServePlugin = definePlugin({
      * The host forwards a sampling or elicitation request of one of mcpchat's own MCP servers
      * to the client whose `chat` call is using that server.
      */
-    const askClient = (
-      p: { progressId: string; method: ClientRequestMethod; params: Record<string, unknown> },
-      call: { signal: AbortSignal },
-    ) => backend.askClient(p, call.signal);
+    type ClientAsk = { progressId: string; params: Record<string, unknown> };
+    const clientHandlers = {
+      clientSampling: async (p: ClientAsk, call: { signal: AbortSignal }) =>
+        await backend.clientOf(p.progressId).createMessage(p.params, call.signal),
+      clientElicit: async (p: ClientAsk, call: { signal: AbortSignal }) =>
+        await backend.clientOf(p.progressId).elicit(p.params, call.signal),
+    };
     ctx.onEvent("chat-progress", (step) => backend.progress(step));
     ctx.onEvent("session-changed", ({ sessionId, change }) => {
       backend.sessionsChanged();
@@ -189,7 +187,7 @@ export const mcpServePlugin = definePlugin({
       return {
         handlers: {
           info: (): ServeInfo => ({ transport: "stdio", sessions: hub.size }),
-          askClient,
+          ...clientHandlers,
         },
         stop: () => server.close(),
       };
@@ -226,7 +224,7 @@ export const mcpServePlugin = definePlugin({
           url: handle.url,
           sessions: handle.sessions(),
         }),
-        askClient,
+        ...clientHandlers,
       },
       stop: () => handle.shutdown(),
     };

@@ -15,7 +15,6 @@ import type { LlmMessage } from "../llm/types.ts";
 import type { PluginRef } from "../plugin/ref.ts";
 import type {
   ChatAnswer,
-  ClientRequestMethod,
   HistoryMessage,
   ServeBackend,
   ServeHostCalls,
@@ -24,6 +23,7 @@ import type {
   SessionSummary,
 } from "../serve/backend.ts";
 import type { MessageEntry, SessionRecord } from "../store/types.ts";
+import type { CreateMessageResult, ElicitResult } from "../util/mcp_types.ts";
 import { agentDeps, contextOptions } from "./agent_deps.ts";
 import type { McpHostHandlers, McpSurface, Runtime, StoreSurface } from "./runtime.ts";
 import { type RequestRoute, requestRouter } from "./request_router.ts";
@@ -62,12 +62,18 @@ export interface ServeHostOptions {
    * Forwards such a request to the client of the running `chat` call `progressId` (through
    * the serve worker); absent, the policy answers.
    */
-  askClient?: (
-    progressId: string,
-    method: ClientRequestMethod,
-    params: Record<string, unknown>,
-    signal: AbortSignal,
-  ) => Promise<Record<string, unknown>>;
+  askClient?: {
+    createMessage(
+      progressId: string,
+      params: Record<string, unknown>,
+      signal: AbortSignal,
+    ): Promise<CreateMessageResult>;
+    elicit(
+      progressId: string,
+      params: Record<string, unknown>,
+      signal: AbortSignal,
+    ): Promise<ElicitResult>;
+  };
 }
 
 function summary(r: SessionRecord): SessionSummary {
@@ -181,18 +187,11 @@ export class ServeHost implements ServeBackend {
     const ask = this.#o.askClient;
     return {
       shared: policy,
-      // The worker checked the client's answer against the SDK's result schema.
       sampling: client?.sampling && ask
-        ? async (request, { signal }) =>
-          await ask(progressId, "sampling/createMessage", request.params, signal) as Awaited<
-            ReturnType<NonNullable<RequestRoute["sampling"]>>
-          >
+        ? (request, { signal }) => ask.createMessage(progressId, request.params, signal)
         : policy.sampling,
       elicit: client?.elicitation && ask
-        ? async (request, { signal }) =>
-          await ask(progressId, "elicitation/create", request.params, signal) as Awaited<
-            ReturnType<NonNullable<RequestRoute["elicit"]>>
-          >
+        ? (request, { signal }) => ask.elicit(progressId, request.params, signal)
         : policy.elicit,
     };
   }

@@ -20,6 +20,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { ChatClient, HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
+import type { CreateMessageResult, ElicitResult } from "../util/mcp_types.ts";
 import { publicMessage } from "./public_error.ts";
 
 /** How long a forwarded sampling or elicitation request may wait for the client (a person). */
@@ -32,14 +33,21 @@ const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
  */
 function chatClient(server: McpServer, extra: ToolExtra): ChatClient {
   const can = server.server.getClientCapabilities() ?? {};
+  const options = (signal: AbortSignal) => ({ signal, timeout: CLIENT_REQUEST_TIMEOUT_MS });
   return {
     sampling: can.sampling !== undefined,
     elicitation: can.elicitation !== undefined,
-    request: (method, params, signal) =>
-      extra.sendRequest(
-        { method, params },
-        method === "sampling/createMessage" ? CreateMessageResultSchema : ElicitResultSchema,
-        { signal, timeout: CLIENT_REQUEST_TIMEOUT_MS },
+    createMessage: (params, signal) =>
+      extra.sendRequest<CreateMessageResult>(
+        { method: "sampling/createMessage", params },
+        CreateMessageResultSchema,
+        options(signal),
+      ),
+    elicit: (params, signal) =>
+      extra.sendRequest<ElicitResult>(
+        { method: "elicitation/create", params },
+        ElicitResultSchema,
+        options(signal),
       ),
   };
 }
@@ -66,11 +74,12 @@ export interface ToolExtra {
   sendNotification(
     notification: { method: string; params?: Record<string, unknown> },
   ): Promise<void>;
-  sendRequest(
+  /** The SDK parses the answer with `resultSchema`: `R` is what that schema accepts. */
+  sendRequest<R = Record<string, unknown>>(
     request: { method: string; params?: Record<string, unknown> },
     resultSchema: unknown,
     options?: { signal?: AbortSignal; timeout?: number },
-  ): Promise<Record<string, unknown>>;
+  ): Promise<R>;
 }
 
 /** A client's view: what it subscribed to and which session is "its" history. */

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { CreateMessageResult, ElicitResult } from "../util/mcp_types.ts";
+
 /** One session in a listing. */
 export interface SessionSummary {
   id: string;
@@ -55,9 +57,6 @@ export interface ChatProgress {
   message: string;
 }
 
-/** A request mcpchat forwards to the MCP client whose `chat` call caused it. */
-export type ClientRequestMethod = "sampling/createMessage" | "elicitation/create";
-
 /**
  * The MCP client that made a `chat` call, as the chat sees it: what it can
  * answer, and how to ask it. Sampling and elicitation requests that
@@ -68,12 +67,10 @@ export interface ChatClient {
   sampling: boolean;
   /** The client declared the `elicitation` capability. */
   elicitation: boolean;
-  /** Sends `method` to the client (on the `chat` call's stream) and resolves with its result. */
-  request(
-    method: ClientRequestMethod,
-    params: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<Record<string, unknown>>;
+  /** Sends `sampling/createMessage` to the client (on the `chat` call's stream). */
+  createMessage(params: Record<string, unknown>, signal: AbortSignal): Promise<CreateMessageResult>;
+  /** Sends `elicitation/create` to the client (on the `chat` call's stream). */
+  elicit(params: Record<string, unknown>, signal: AbortSignal): Promise<ElicitResult>;
 }
 
 /** One MCP server mcpchat is configured to use. */
@@ -132,7 +129,7 @@ export type ServeHostCalls =
   & {
     /**
      * `client`: what the calling MCP client can answer; the host asks it through the
-     * worker's `askClient {progressId, method, params}`.
+     * worker's `clientSampling` / `clientElicit {progressId, params}`.
      */
     chat: (
       params: Parameters<ServeBackend["chat"]>[0] & {

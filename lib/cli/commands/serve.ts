@@ -143,12 +143,17 @@ export async function startServing(
     allowTools: options.yes ? ["*"] : [...config.mcp_server.allow_tools, ...options.allowTool],
     emit: (event, data) => target.ref?.emit(event, data),
     // A served chat's servers ask its own client (sampling, elicitation), through the worker.
-    askClient: (progressId, method, params, signal) => {
-      if (!target.ref) return Promise.reject(new Error("server mode is not running"));
-      return target.ref.call("askClient", { progressId, method, params }, {
-        signal,
-        timeoutMs: Infinity, // the client's user may take their time; the worker bounds it
-      });
+    askClient: {
+      createMessage: (progressId, params, signal) =>
+        serving(target.ref).call("clientSampling", { progressId, params }, {
+          signal,
+          timeoutMs: Infinity, // the client's user may take their time; the worker bounds it
+        }),
+      elicit: (progressId, params, signal) =>
+        serving(target.ref).call("clientElicit", { progressId, params }, {
+          signal,
+          timeoutMs: Infinity,
+        }),
     },
     // Nobody at a terminal to ask: sampling only under --yes, forms declined (said on stderr).
     mcpHandlers: serverRequestHandlers({
@@ -341,4 +346,10 @@ export function restartedLine(url: string, previous: string | undefined): string
   const was = new URL(previous).port;
   return `MCP server restarted on a new address, ${url} (${was} was taken): clients must ` +
     `reconnect there\n`;
+}
+
+/** The running serve plugin (a served chat's requests come only once it runs). */
+function serving(ref: PluginRef<McpServeSurface> | undefined): PluginRef<McpServeSurface> {
+  if (!ref) throw new Error("server mode is not running");
+  return ref;
 }
