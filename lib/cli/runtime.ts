@@ -280,13 +280,17 @@ export class Runtime {
       }
       if (this.#options.oneShot) {
         const { config, sources, warnings } = result;
-        const candidate = this.configFile();
+        // As the service gave it: the command settles what the worker could not check (a
+        // variable it may not read) in this object, and that must be settled anew each run.
+        const loaded = { config: structuredClone(config), sources, warnings };
         this.#keepWriting(
-          writeConfigSnapshot(this.#options.env, this.#options.configPath ?? "", candidate, {
-            config,
-            sources,
-            warnings,
-          }, startedAt),
+          writeConfigSnapshot(
+            this.#options.env,
+            this.#options.configPath ?? "",
+            this.configFile(),
+            loaded,
+            startedAt,
+          ),
         );
       }
     }

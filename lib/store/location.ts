@@ -6,7 +6,11 @@
  * @module
  */
 
-import { isAbsolutePath as isAbsolute, joinPath as join, resolvePath as resolve } from "../util/path.ts";
+import {
+  isAbsolutePath as isAbsolute,
+  joinPath as join,
+  resolvePath as resolve,
+} from "../util/path.ts";
 import { KvLocationError } from "./errors.ts";
 
 /** File name of the local store inside the data directory. */

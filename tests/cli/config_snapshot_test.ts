@@ -204,3 +204,25 @@ Deno.test("one-shot with a server: from a snapshot its process starts at once, a
     await chat.fake.close();
   }
 });
+
+Deno.test("one-shot: a key variable the config service cannot read is checked on every run", async () => {
+  // MY_CUSTOM_KEY is not among the variables the config worker may read: the command
+  // settles whether the backend is configured, in each run, snapshot or not.
+  const chat = await localChat('api_key_env = "MY_CUSTOM_KEY"\n');
+  try {
+    await age(chat.config);
+    const first = await oneShot(chat, { MY_CUSTOM_KEY: "set" });
+    assert.equal(first.stdout, "hi there\n");
+    assert.ok(await readConfigSnapshot(chat.env, chat.config));
+    const second = await oneShot(chat, { MY_CUSTOM_KEY: "set" });
+    assert.match(second.stderr, /config snapshot current/);
+    const unset = await runCli(["--config", chat.config, "-p", "say hi", "--no-save"], {
+      env: { ...chat.env, MCPCHAT_STARTUP_PROFILING: "1" },
+    });
+    assert.match(unset.stderr, /config snapshot current/);
+    assert.equal(unset.code, 2, unset.stderr);
+    assert.match(unset.stderr, /MY_CUSTOM_KEY/);
+  } finally {
+    await chat.fake.close();
+  }
+});

@@ -9,7 +9,13 @@
  * @module
  */
 
-import { basenamePath as basename, isAbsolutePath as isAbsolute, joinPath as join, normalizePath as normalize, resolvePath as resolve } from "../../util/path.ts";
+import {
+  basenamePath as basename,
+  isAbsolutePath as isAbsolute,
+  joinPath as join,
+  normalizePath as normalize,
+  resolvePath as resolve,
+} from "../../util/path.ts";
 import type { SandboxPreset, SandboxSettings } from "../../config/sandbox_schema.ts";
 
 /** One path of a policy, with why it is there (shown by `servers sandbox`). */
