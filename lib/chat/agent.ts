@@ -366,7 +366,7 @@ export async function* runAgentTurn(
         try {
           const args = typeof call.arguments === "object" && call.arguments !== null &&
               !Array.isArray(call.arguments)
-            ? call.arguments as Record<string, unknown>
+            ? call.arguments
             : {};
           const result = await deps.callTool(
             { server: base.server, tool: base.tool, arguments: args, callId: call.id },

@@ -5,15 +5,16 @@
  * @module
  */
 
-import type { JsonValue, LlmMessage } from "../llm/types.ts";
+import type { LlmMessage } from "../llm/types.ts";
 import type { ContentPart, Message } from "../store/types.ts";
+import type { CallToolResult } from "../util/mcp_types.ts";
 
-/** What a tool call returned, as MCP puts it (the fields mcpchat reads). */
-export interface ToolResultLike {
-  content?: readonly unknown[];
-  structuredContent?: unknown;
-  isError?: boolean;
-}
+/**
+ * What a tool call returned, as MCP puts it: the fields mcpchat reads of the
+ * SDK's `CallToolResult` (the SDK client checks a result against its schema
+ * before the MCP worker passes it on).
+ */
+export type ToolResultLike = Pick<CallToolResult, "content" | "structuredContent" | "isError">;
 
 /**
  * The text a model sees for an MCP tool result: text blocks joined, other
@@ -26,25 +27,19 @@ export interface ToolResultLike {
  * ```
  */
 export function toolResultText(result: ToolResultLike): string {
-  const parts = (result.content ?? []).map((block) => {
-    const b = block as {
-      type?: string;
-      text?: string;
-      mimeType?: string;
-      uri?: string;
-      resource?: { uri?: string; text?: string };
-    };
-    switch (b.type) {
+  const parts = result.content.map((block) => {
+    switch (block.type) {
       case "text":
-        return b.text ?? "";
+        return block.text;
       case "resource":
-        return b.resource?.text ?? `[resource ${b.resource?.uri ?? ""}]`;
+        return "text" in block.resource ? block.resource.text : `[resource ${block.resource.uri}]`;
       case "resource_link":
-        return `[resource link ${b.uri ?? ""}]`;
+        return `[resource link ${block.uri}]`;
       case "image":
       case "audio":
-        return `[${b.type} ${b.mimeType ?? ""}]`;
+        return `[${block.type} ${block.mimeType}]`;
       default:
+        // A block type newer than this SDK's schema: show it as data.
         return JSON.stringify(block);
     }
   });
@@ -92,7 +87,7 @@ export function toStoredMessage(
         content: [{
           type: "tool-result",
           id: message.toolCallId,
-          content: { name: message.name, result: message.content } as JsonValue,
+          content: { name: message.name, result: message.content },
           isError: message.isError,
         }],
         createdAt,
@@ -112,20 +107,18 @@ export function toStoredMessage(
  * ```
  */
 export function fromStoredMessage(message: Message): LlmMessage[] {
-  const parts = typeof message.content === "string"
-    ? [{ type: "text", text: message.content } as ContentPart]
+  const parts: ContentPart[] = typeof message.content === "string"
+    ? [{ type: "text", text: message.content }]
     : message.content;
-  const text = parts.filter((p) => p.type === "text").map((p) => (p as { text: string }).text)
-    .join("");
+  const text = parts.flatMap((p) => p.type === "text" ? [p.text] : []).join("");
   switch (message.role) {
     case "system":
     case "user":
       return [{ role: message.role, content: text }];
     case "assistant": {
-      const toolCalls = parts.filter((p) => p.type === "tool-call").map((p) => {
-        const call = p as Extract<ContentPart, { type: "tool-call" }>;
-        return { id: call.id, name: call.name, arguments: call.arguments };
-      });
+      const toolCalls = parts.flatMap((p) =>
+        p.type === "tool-call" ? [{ id: p.id, name: p.name, arguments: p.arguments }] : []
+      );
       return [{
         role: "assistant",
         content: text,
@@ -136,18 +129,15 @@ export function fromStoredMessage(message: Message): LlmMessage[] {
       }];
     }
     case "tool":
-      return parts.filter((p) => p.type === "tool-result").map((p) => {
-        const result = p as Extract<ContentPart, { type: "tool-result" }>;
-        const body = result.content as { name?: string; result?: JsonValue } | JsonValue;
+      return parts.flatMap((p) => {
+        if (p.type !== "tool-result") return [];
+        // Stored by toStoredMessage as `{ name, result }`; anything else is the result itself.
+        const body = p.content;
         const named = typeof body === "object" && body !== null && !Array.isArray(body) &&
-          "result" in body;
-        return {
-          role: "tool" as const,
-          toolCallId: result.id,
-          name: named ? String((body as { name?: string }).name ?? "") : "",
-          content: named ? (body as { result: JsonValue }).result : body as JsonValue,
-          isError: result.isError,
-        };
+            "result" in body
+          ? { name: String(body.name ?? ""), content: body.result }
+          : { name: "", content: body };
+        return [{ role: "tool" as const, toolCallId: p.id, ...named, isError: p.isError }];
       });
   }
 }

@@ -7,23 +7,34 @@
  * @module
  */
 
-import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ElicitResult } from "../util/mcp_types.ts";
 
-/** One field of the requested schema (the subset MCP allows: flat primitives and enums). */
+/**
+ * A value of an accepted form: what MCP allows (a string, number, boolean or
+ * list of strings).
+ */
+export type ElicitValue = NonNullable<ElicitResult["content"]>[string];
+
+/**
+ * One field of the requested schema (the subset MCP allows: flat primitives
+ * and enums of strings). Every member of the SDK's `PrimitiveSchemaDefinition`
+ * fits it, and the SDK checks a request against that schema before mcpchat
+ * sees it, so choices are strings and a default is an {@linkcode ElicitValue}.
+ */
 export interface ElicitField {
   type?: string;
   title?: string;
   description?: string;
-  default?: unknown;
-  enum?: unknown[];
+  default?: ElicitValue;
+  enum?: string[];
   enumNames?: string[];
-  oneOf?: { const: unknown; title?: string }[];
+  oneOf?: { const: string; title?: string }[];
   format?: string;
   minimum?: number;
   maximum?: number;
   minLength?: number;
   maxLength?: number;
-  items?: { type?: string; enum?: unknown[]; anyOf?: { const: unknown; title?: string }[] };
+  items?: { type?: string; enum?: string[]; anyOf?: { const: string; title?: string }[] };
   minItems?: number;
   maxItems?: number;
 }
@@ -46,22 +57,22 @@ const DECLINE = "/decline";
 const CANCEL = "/cancel";
 
 interface Choice {
-  value: unknown;
+  value: string;
   label: string;
 }
 
 function choicesOf(field: ElicitField): Choice[] | undefined {
   if (field.oneOf) {
-    return field.oneOf.map((o) => ({ value: o.const, label: o.title ?? String(o.const) }));
+    return field.oneOf.map((o) => ({ value: o.const, label: o.title ?? o.const }));
   }
   if (field.enum) {
-    return field.enum.map((v, i) => ({ value: v, label: field.enumNames?.[i] ?? String(v) }));
+    return field.enum.map((v, i) => ({ value: v, label: field.enumNames?.[i] ?? v }));
   }
   const items = field.items;
   if (items?.anyOf) {
-    return items.anyOf.map((o) => ({ value: o.const, label: o.title ?? String(o.const) }));
+    return items.anyOf.map((o) => ({ value: o.const, label: o.title ?? o.const }));
   }
-  if (items?.enum) return items.enum.map((v) => ({ value: v, label: String(v) }));
+  if (items?.enum) return items.enum.map((v) => ({ value: v, label: v }));
   return undefined;
 }
 
@@ -69,17 +80,15 @@ function choicesOf(field: ElicitField): Choice[] | undefined {
 export function parseFieldAnswer(
   field: ElicitField,
   raw: string,
-): { value: unknown } | { error: string } {
+): { value: ElicitValue } | { error: string } {
   const text = raw.trim();
   const choices = choicesOf(field);
-  const pick = (word: string): unknown | undefined => {
+  const pick = (word: string): string | undefined => {
     const n = Number(word);
     if (choices && Number.isInteger(n) && n >= 1 && n <= choices.length) {
       return choices[n - 1].value;
     }
-    return choices?.find((c) =>
-      String(c.value) === word || c.label.toLowerCase() === word.toLowerCase()
-    )
+    return choices?.find((c) => c.value === word || c.label.toLowerCase() === word.toLowerCase())
       ?.value;
   };
   switch (field.type) {
@@ -105,8 +114,8 @@ export function parseFieldAnswer(
     }
     case "array": {
       const words = text.split(",").map((w) => w.trim()).filter(Boolean);
-      const values = words.map(pick);
-      if (values.some((v) => v === undefined)) {
+      const values = words.map(pick).filter((v) => v !== undefined);
+      if (values.length < words.length) {
         return { error: "pick from the list (numbers or names, comma-separated)" };
       }
       if (field.minItems !== undefined && values.length < field.minItems) {
@@ -167,7 +176,7 @@ export async function fillForm(
   show: (text: string) => void,
 ): Promise<ElicitResult> {
   const required = new Set(form.requestedSchema.required ?? []);
-  const content: Record<string, unknown> = {};
+  const content: Record<string, ElicitValue> = {};
   show(`${form.message}\n(Enter keeps the default; /decline or /cancel to stop)\n`);
   for (const [name, field] of Object.entries(form.requestedSchema.properties)) {
     const choices = choicesOf(field);
@@ -199,5 +208,5 @@ export async function fillForm(
       if (attempt >= 4) return { action: "cancel" };
     }
   }
-  return { action: "accept", content: content as ElicitResult["content"] };
+  return { action: "accept", content };
 }

@@ -10,15 +10,16 @@ import type {
   CreateMessageRequestParams,
   CreateMessageResult,
   SamplingMessage,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "../util/mcp_types.ts";
 import type { ChatRequest, LlmEvent, LlmMessage } from "../llm/types.ts";
 
 /** Text of a sampling message's content (non-text parts are summarised). */
 function contentText(content: SamplingMessage["content"]): string {
   const parts = Array.isArray(content) ? content : [content];
   return parts.map((part) => {
-    const p = part as { type: string; text?: string; mimeType?: string };
-    return p.type === "text" ? p.text ?? "" : `[${p.type}${p.mimeType ? ` ${p.mimeType}` : ""}]`;
+    if (part.type === "text") return part.text;
+    const mimeType = "mimeType" in part ? part.mimeType : "";
+    return `[${part.type}${mimeType ? ` ${mimeType}` : ""}]`;
   }).join("\n");
 }
 
@@ -34,7 +35,7 @@ function contentText(content: SamplingMessage["content"]): string {
  * ```
  */
 export function samplingRequest(params: CreateMessageRequestParams): Omit<ChatRequest, "signal"> {
-  const messages: LlmMessage[] = (params.messages as SamplingMessage[]).map((m) => ({
+  const messages: LlmMessage[] = params.messages.map((m) => ({
     role: m.role,
     content: contentText(m.content),
   }));

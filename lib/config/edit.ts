@@ -13,18 +13,13 @@ import { parse as parseToml, stringify } from "smol-toml";
 import { ConfigError, formatLocation } from "./errors.ts";
 import { locateToml } from "./locate.ts";
 import { validateServer } from "./server.ts";
-import { formatKeyPath, tooDeep } from "./state.ts";
+import { formatKeyPath, isTable, tooDeep } from "./state.ts";
 import { closest } from "./suggest.ts";
 
 type Table = Record<string, unknown>;
 
 /** A server as written in a file: `{command, args, env, cwd}` or `{type, url, headers}`, plus `startup_mode`, `enabled`. */
 export type ServerDefinition = Record<string, unknown>;
-
-export function isTable(value: unknown): value is Table {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    !(value instanceof Date);
-}
 
 function tomlKey(key: string): string {
   return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
@@ -88,7 +83,7 @@ const MAX_EDIT_DEPTH = 32;
 function parseTomlOrThrow(text: string, file: string): Table {
   let document: Table;
   try {
-    document = parseToml(text) as Table;
+    document = parseToml(text);
   } catch {
     throw editError(
       file,
@@ -167,7 +162,7 @@ export function addServerToToml(
   const next = `${body}${body.trim() === "" ? "" : "\n"}${renderServerToml(name, server)}`;
   let after: Table;
   try {
-    after = parseToml(next) as Table;
+    after = parseToml(next);
   } catch {
     const at = locateToml(text).get(["mcp", "servers"])?.key.line;
     throw editError(
@@ -238,7 +233,7 @@ export function removeServerFromToml(text: string, name: string, file: string): 
   const result = kept.join("\n");
   let after: Table;
   try {
-    after = parseToml(result) as Table;
+    after = parseToml(result);
   } catch {
     throw editError(
       file,

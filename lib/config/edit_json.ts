@@ -6,7 +6,8 @@
  * @module
  */
 
-import { editError, isTable, noSuchServer, type ServerDefinition } from "./edit.ts";
+import { editError, noSuchServer, type ServerDefinition } from "./edit.ts";
+import { isTable } from "./state.ts";
 import { type JsonValue, parseJsonWithLocations } from "./json_locate.ts";
 import { validateServer } from "./server.ts";
 
@@ -22,8 +23,9 @@ function jsonServers(document: JsonValue, file: string): { key: string; servers:
     ? "servers"
     : undefined;
   if (key === undefined) {
-    document.mcpServers = {};
-    return { key: "mcpServers", servers: document.mcpServers as Table };
+    const servers = {};
+    document.mcpServers = servers;
+    return { key: "mcpServers", servers };
   }
   const servers = document[key];
   if (!isTable(servers)) {

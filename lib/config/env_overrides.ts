@@ -15,10 +15,10 @@ import { closest } from "./suggest.ts";
 function setPath(table: Table, path: readonly string[], value: unknown): boolean {
   let current = table;
   for (const part of path.slice(0, -1)) {
-    const next = current[part];
-    if (next === undefined) current[part] = {};
-    else if (!isTable(next)) return false; // the file's own type error wins
-    current = current[part] as Table;
+    let next = current[part];
+    if (next === undefined) next = current[part] = {};
+    if (!isTable(next)) return false; // the file's own type error wins
+    current = next;
   }
   current[path[path.length - 1]] = value;
   return true;
@@ -42,7 +42,7 @@ export function parseEnvValue(
   const trimmed = text.trim();
   const asToml = (): { ok: true; value: unknown } | { ok: false } => {
     try {
-      return { ok: true, value: (parseToml(`v = ${trimmed}`) as Table).v };
+      return { ok: true, value: parseToml(`v = ${trimmed}`).v };
     } catch {
       return { ok: false };
     }

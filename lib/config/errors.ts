@@ -293,6 +293,6 @@ const CONFIG_ERROR_CODES: ReadonlySet<string> = new Set<ConfigErrorCode>([
  */
 export function isConfigError(error: unknown): error is Error & { code: ConfigErrorCode } {
   if (error instanceof ConfigError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return error instanceof Error && typeof code === "string" && CONFIG_ERROR_CODES.has(code);
+  return error instanceof Error && "code" in error && typeof error.code === "string" &&
+    CONFIG_ERROR_CODES.has(error.code);
 }

@@ -6,7 +6,8 @@
  */
 
 import { stringify } from "smol-toml";
-import { redactSecrets } from "./redact.ts";
+import { redactTable } from "./redact.ts";
+import { isRecord } from "../util/json.ts";
 import type { Config } from "./schema.ts";
 
 /** Options of {@linkcode formatConfig}. */
@@ -17,15 +18,15 @@ export interface FormatConfigOptions {
 
 function dropUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropUndefined);
-  if (value instanceof Date) return value;
-  if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) out[k] = dropUndefined(v);
-    }
-    return out;
+  return isRecord(value) ? dropUndefinedIn(value) : value;
+}
+
+function dropUndefinedIn(table: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(table)) {
+    if (v !== undefined) out[k] = dropUndefined(v);
   }
-  return value;
+  return out;
 }
 
 function tomlKey(key: string): string {
@@ -55,9 +56,7 @@ export function formatConfig(config: Config, options: FormatConfigOptions = {}):
       configured ? "# ready" : `# not ready: ${missing ?? "not configured"}`,
     );
   }
-  const plain = dropUndefined(
-    redactSecrets({ ...config, llm: { ...config.llm, backends } }),
-  ) as Record<string, unknown>;
+  const plain = dropUndefinedIn(redactTable({ ...config, llm: { ...config.llm, backends } }));
   const body = stringify(plain)
     .split("\n")
     .flatMap((line, index, lines) => {

@@ -6,38 +6,34 @@
  * @module
  */
 
-import type { core as zcore } from "zod/mini";
+import { core as zcore } from "zod/mini";
 import { BUILTIN_BACKENDS, ConfigSchema } from "./schema.ts";
-
-/** The parts of a zod v4 definition this walker looks at. */
-interface WalkDef {
-  type: string;
-  shape?: Record<string, Schema>;
-  innerType?: Schema;
-  in?: Schema;
-  out?: Schema;
-  valueType?: Schema;
-  element?: Schema;
-  options?: readonly Schema[];
-}
 
 type Schema = zcore.$ZodType;
 
-const WRAPPERS = new Set(["default", "prefault", "optional", "nullable", "readonly", "catch"]);
+// zod's classes answer `instanceof` by trait, so a zod/mini schema is told apart (and typed) by
+// its core class, with no cast of `_zod.def`.
 
-function defOf(schema: Schema): WalkDef {
-  return schema._zod.def as unknown as WalkDef;
+/** A wrapper around one inner schema (`optional`, `default`…), whose inner schema has the shape. */
+function wrapped(schema: Schema): Schema | undefined {
+  if (
+    schema instanceof zcore.$ZodDefault || schema instanceof zcore.$ZodPrefault ||
+    schema instanceof zcore.$ZodOptional || schema instanceof zcore.$ZodNullable ||
+    schema instanceof zcore.$ZodReadonly || schema instanceof zcore.$ZodCatch
+  ) return schema._zod.def.innerType;
+  return undefined;
 }
 
 /** Strips wrappers and pipes down to the schema that decides the shape. */
 function core(schema: Schema): Schema {
   let current = schema;
   for (let guard = 0; guard < 32; guard++) {
-    const def = defOf(current);
-    if (WRAPPERS.has(def.type) && def.innerType) current = def.innerType;
-    else if (def.type === "pipe" && def.in && def.out) {
+    const inner = wrapped(current);
+    if (inner) current = inner;
+    else if (current instanceof zcore.$ZodPipe) {
       // A preprocess pipe starts with a bare transform: the shape is on the out side.
-      current = defOf(def.in).type === "transform" ? def.out : def.in;
+      const { in: first, out } = current._zod.def;
+      current = first instanceof zcore.$ZodTransform ? out : first;
     } else return current;
   }
   return current;
@@ -45,10 +41,10 @@ function core(schema: Schema): Schema {
 
 /** The child schema at `key` of `schema`, if any. */
 function child(schema: Schema, key: string | number): Schema | undefined {
-  const def = defOf(core(schema));
-  if (def.type === "object") return def.shape?.[String(key)];
-  if (def.type === "record") return def.valueType;
-  if (def.type === "array") return def.element;
+  const shape = core(schema);
+  if (shape instanceof zcore.$ZodObject) return shape._zod.def.shape[String(key)];
+  if (shape instanceof zcore.$ZodRecord) return shape._zod.def.valueType;
+  if (shape instanceof zcore.$ZodArray) return shape._zod.def.element;
   return undefined;
 }
 
@@ -72,8 +68,8 @@ export function knownKeys(
     schema = child(schema, key);
   }
   if (!schema) return undefined;
-  const def = defOf(core(schema));
-  return def.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+  const shape = core(schema);
+  return shape instanceof zcore.$ZodObject ? Object.keys(shape._zod.def.shape) : undefined;
 }
 
 /** How an `MCPCHAT_*` value is parsed. */
@@ -88,8 +84,7 @@ export interface EnvSetting {
 }
 
 function leafKind(schema: Schema): EnvValueKind | undefined {
-  const def = defOf(core(schema));
-  switch (def.type) {
+  switch (core(schema)._zod.def.type) {
     case "string":
     case "enum":
       return "string";
@@ -133,17 +128,17 @@ export function deriveEnvSettings(root: Schema = ConfigSchema): Record<string, E
     out[name] = { path, kind };
   };
   const walk = (schema: Schema, path: string[]) => {
-    const def = defOf(core(schema));
-    if (def.type === "object" && def.shape) {
-      for (const [key, value] of Object.entries(def.shape)) {
+    const shape = core(schema);
+    if (shape instanceof zcore.$ZodObject) {
+      for (const [key, value] of Object.entries(shape._zod.def.shape)) {
         if (!ENV_EXCLUDED.has(key)) walk(value, [...path, key]);
       }
       return;
     }
-    if (def.type === "record") {
-      const backends = path.join(".") === "llm.backends";
-      if (backends && def.valueType) {
-        for (const name of Object.keys(BUILTIN_BACKENDS)) walk(def.valueType, [...path, name]);
+    if (shape instanceof zcore.$ZodRecord) {
+      if (path.join(".") === "llm.backends") {
+        const backend = shape._zod.def.valueType;
+        for (const name of Object.keys(BUILTIN_BACKENDS)) walk(backend, [...path, name]);
       }
       return;
     }

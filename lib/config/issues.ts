@@ -96,8 +96,9 @@ export function convertIssue(state: LoadState, issue: core.$ZodIssue): ConfigIss
   const input = issue.input;
   const secret = isSecretPath(path, input);
   const got = secret ? "a value (hidden: it looks like a secret)" : describeValue(input, format);
+  const code: ConfigErrorCode = format === "env" ? "CONFIG_ENV" : "CONFIG_INVALID";
   const base = {
-    code: (format === "env" ? "CONFIG_ENV" : "CONFIG_INVALID") as ConfigErrorCode,
+    code,
     file: where.file,
     line: where.line,
     column: where.column,
@@ -153,21 +154,17 @@ export function convertIssue(state: LoadState, issue: core.$ZodIssue): ConfigIss
       return [{ ...base, expected, got }];
     }
     case "invalid_key": {
-      const inner = issue.issues[0] as { params?: { expected?: unknown } } | undefined;
-      const expected = typeof inner?.params?.expected === "string"
-        ? inner.params.expected
-        : "a valid name";
+      // A key check's own wording travels in a custom issue's params (see schema.ts).
+      const inner = issue.issues[0];
+      const params: Record<string, unknown> = inner?.code === "custom" ? inner.params ?? {} : {};
+      const expected = typeof params.expected === "string" ? params.expected : "a valid name";
       const key = path[path.length - 1];
       return [{ ...base, expected, got: JSON.stringify(String(key)) }];
     }
     case "invalid_union":
       return [{ ...base, expected: "a string or an array of strings", got }];
     case "custom": {
-      const params = (issue.params ?? {}) as {
-        expected?: unknown;
-        hint?: unknown;
-        suggestFrom?: unknown;
-      };
+      const params: Record<string, unknown> = issue.params ?? {};
       const expected = typeof params.expected === "string" ? params.expected : issue.message;
       let hint = typeof params.hint === "string" ? params.hint : undefined;
       if (Array.isArray(params.suggestFrom) && typeof input === "string") {

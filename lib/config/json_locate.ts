@@ -180,13 +180,13 @@ function parseJsonText(
     if (stack.length >= MAX_JSON_DEPTH) {
       throw new JsonFailure(pos(offset), "nesting too deep", `at most ${MAX_JSON_DEPTH} levels`);
     }
-    const value = kind === "object" ? {} : [];
-    const node = place(value, offset);
-    stack.push(
-      kind === "object"
-        ? { kind, value: value as { [key: string]: JsonValue }, node, expectKey: true }
-        : { kind, value: value as JsonValue[], node },
-    );
+    if (kind === "object") {
+      const value: { [key: string]: JsonValue } = {};
+      stack.push({ kind, value, node: place(value, offset), expectKey: true });
+    } else {
+      const value: JsonValue[] = [];
+      stack.push({ kind, value, node: place(value, offset) });
+    }
   };
   visit(text, {
     onObjectBegin: (offset) => open("object", offset),

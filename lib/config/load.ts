@@ -185,7 +185,7 @@ async function readSource(
 function parseTomlSource(file: string, text: string): { table: Table; source: Source } {
   let table: Table;
   try {
-    table = parseToml(text) as Table;
+    table = parseToml(text);
   } catch (error) {
     if (error instanceof TomlError) throw tomlSyntaxError(file, text, error);
     // smol-toml only throws TomlError for bad input; anything else (e.g. a

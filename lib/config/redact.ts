@@ -139,8 +139,26 @@ function redactArgs(args: readonly unknown[]): unknown[] {
  * // { headers: { Authorization: "<redacted>" }, model: "gpt-4.1" }
  * ```
  */
-export function redactSecrets<T>(value: T): T {
-  return redactValue(value) as T;
+export function redactSecrets(value: unknown): unknown {
+  // `unknown`, not the input's type: a secret number or a class instance comes back changed.
+  return redactValue(value);
+}
+
+/**
+ * {@linkcode redactSecrets} of a table: the copy is a table too.
+ *
+ * @example
+ * ```ts
+ * import { redactTable } from "./redact.ts";
+ * console.log(redactTable({ api_key: "sk-1", model: "gpt-4.1" }));
+ * // { api_key: "<redacted>", model: "gpt-4.1" }
+ * ```
+ */
+export function redactTable(table: Record<string, unknown>): Record<string, unknown> {
+  // What redactValue does for an object outside any secret key.
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(table)) out[k] = redactValue(v, k);
+  return out;
 }
 
 function redactValue(value: unknown, key?: string): unknown {

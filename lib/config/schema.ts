@@ -14,6 +14,7 @@
 // on the way to the first prompt (bench/config_load.ts has the figures).
 import { z } from "zod/mini";
 import { BACKEND_KINDS } from "../llm/types.ts";
+import { isRecord } from "../util/json.ts";
 import { type SandboxConfig, SandboxSchema } from "./sandbox_schema.ts";
 
 /** When MCP servers connect: before the prompt, right after it, or on first use. */
@@ -51,11 +52,6 @@ export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ALIAS_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    !(value instanceof Date);
-}
-
 const positiveInt = () => z.int().check(z.positive());
 const nonNegativeInt = () => z.int().check(z.nonnegative());
 const positiveNumber = () => z.number().check(z.positive());
@@ -82,13 +78,13 @@ const BackendInputSchema = z.strictObject({
 
 function withBuiltinBackends(input: unknown): unknown {
   if (input === undefined) return { ...BUILTIN_BACKENDS };
-  if (!isPlainObject(input)) return input;
+  if (!isRecord(input)) return input;
   const merged: Record<string, unknown> = {};
   for (const [name, defaults] of Object.entries(BUILTIN_BACKENDS)) {
     const given = input[name];
     merged[name] = given === undefined
       ? { ...defaults }
-      : isPlainObject(given)
+      : isRecord(given)
       ? { ...defaults, ...given }
       : given;
   }

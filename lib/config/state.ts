@@ -10,15 +10,13 @@ import { type ConfigIssue, ConfigValidationError, formatLocation } from "./error
 import type { DocPath, KeyLocation, KeyLocations } from "./locate.ts";
 import { configDir, type Env } from "./paths.ts";
 import { dirnamePath as dirname } from "../util/path.ts";
+import { isRecord } from "../util/json.ts";
 
 /** A parsed TOML or JSON table. */
 export type Table = Record<string, unknown>;
 
-/** Whether `value` is a plain table (not an array or date). */
-export function isTable(value: unknown): value is Table {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    !(value instanceof Date);
-}
+/** Whether `value` is a table (not an array or a TOML date): the shared {@linkcode isRecord}. */
+export const isTable: (value: unknown) => value is Table = isRecord;
 
 /** A parsed config source and, lazily, where its keys are. */
 export interface Source {

@@ -20,19 +20,38 @@ import {
   LlmStreamInterruptedError,
 } from "./errors.ts";
 import { parseRetryAfter } from "./retry.ts";
+import { isRecord } from "../util/json.ts";
 
-/** Shape of the AI SDK's `APICallError` (duck-typed: several copies of the class coexist). */
-interface ApiCallErrorLike {
-  name: string;
-  message: string;
-  url?: string;
+/** The fields mcpchat reads of the AI SDK's `APICallError`. */
+interface ApiCallFields {
   statusCode?: number;
-  responseHeaders?: Record<string, string>;
+  responseHeaders: Record<string, string>;
   responseBody?: string;
 }
 
-function isApiCallError(error: unknown): error is ApiCallErrorLike {
+function isApiCallError(error: unknown): error is Error {
   return error instanceof Error && error.name === "AI_APICallError";
+}
+
+/**
+ * The HTTP fields of an `APICallError`, each checked: the class is matched
+ * by name (several copies of it coexist, one per provider package's
+ * dependency), so its fields are read as data.
+ */
+function apiCallFields(error: Error): ApiCallFields {
+  const statusCode = "statusCode" in error && typeof error.statusCode === "number"
+    ? error.statusCode
+    : undefined;
+  const responseBody = "responseBody" in error && typeof error.responseBody === "string"
+    ? error.responseBody
+    : undefined;
+  const responseHeaders: Record<string, string> = {};
+  if ("responseHeaders" in error && isRecord(error.responseHeaders)) {
+    for (const [name, value] of Object.entries(error.responseHeaders)) {
+      if (typeof value === "string") responseHeaders[name] = value;
+    }
+  }
+  return { statusCode, responseHeaders, responseBody };
 }
 
 /** The provider's own error message from a JSON error body, if any. */
@@ -42,10 +61,7 @@ export function providerMessage(body: string | undefined): string | undefined {
     const parsed: unknown = JSON.parse(body);
     const pick = (v: unknown): string | undefined => {
       if (typeof v === "string") return v;
-      if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        return pick(o.message) ?? pick(o.error) ?? pick(o.Message);
-      }
+      if (isRecord(v)) return pick(v.message) ?? pick(v.error) ?? pick(v.Message);
       return undefined;
     };
     const found = Array.isArray(parsed) ? pick(parsed[0]) : pick(parsed);
@@ -68,7 +84,7 @@ export function keyHint(backend: ResolvedBackend): string {
 /** Describes an unknown error in a few words. */
 function describe(error: unknown): string {
   if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
+    const cause = error.cause;
     const causeText = cause instanceof Error ? `: ${cause.message}` : "";
     return `${error.message}${causeText}`.slice(0, 300);
   }
@@ -98,12 +114,13 @@ export function classifyError(
   if (error instanceof LlmError) return error;
   // Our own fetch guard's verdict, wrapped by the provider library on its way out.
   const ours = findInCauses(error, (e) => e instanceof LlmError);
-  if (ours) return ours as LlmError;
+  if (ours) return ours;
   const name = backend.name;
-  if (isApiCallError(error) && error.statusCode !== undefined && error.statusCode >= 400) {
-    const status = error.statusCode;
-    const headers = error.responseHeaders ?? {};
-    const message = providerMessage(error.responseBody);
+  const api = isApiCallError(error) ? apiCallFields(error) : undefined;
+  if (api?.statusCode !== undefined && api.statusCode >= 400) {
+    const status = api.statusCode;
+    const headers = api.responseHeaders;
+    const message = providerMessage(api.responseBody);
     const retryAfterMs = parseRetryAfter(
       headers["retry-after"] ?? headers["Retry-After"],
       now,
@@ -149,10 +166,13 @@ function isConnectionError(error: unknown): boolean {
 }
 
 /** The first error in `error`'s cause chain that `test` accepts. */
-function findInCauses(error: unknown, test: (e: Error) => boolean): Error | undefined {
+function findInCauses<T extends Error>(
+  error: unknown,
+  test: (e: Error) => e is T,
+): T | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     if (test(e)) return e;
-    e = (e as { cause?: unknown }).cause;
+    e = e.cause;
   }
   return undefined;
 }
@@ -187,10 +207,9 @@ export class ProviderStreamError extends Error {
  * ```
  */
 export function streamError(error: unknown): unknown {
-  if (error instanceof Error || !error || typeof error !== "object") return error;
-  const outer = error as Record<string, unknown>;
-  const record = (v: unknown) =>
-    v && typeof v === "object" ? v as Record<string, unknown> : undefined;
+  if (error instanceof Error || !isRecord(error)) return error;
+  const outer = error;
+  const record = (v: unknown) => isRecord(v) ? v : undefined;
   const details = typeof outer.message === "string"
     ? outer
     : record(outer.error) ?? record(record(outer.response)?.error) ?? outer;
@@ -246,7 +265,7 @@ export function htmlGuard(
 function findNotCapable(error: unknown): Error | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     if (e.name === "NotCapable" || e instanceof Deno.errors.NotCapable) return e;
-    e = (e as { cause?: unknown }).cause;
+    e = e.cause;
   }
   return undefined;
 }

@@ -93,8 +93,10 @@ export async function* coalesceText(
       }, windowMs);
       try {
         while (true) {
-          while (queue[0]?.type === "text-delta" && text.length < maxChars) {
-            text += (queue.shift() as typeof event).text;
+          for (let next = queue[0]; next?.type === "text-delta" && text.length < maxChars;) {
+            queue.shift();
+            text += next.text;
+            next = queue[0];
           }
           // Something else is waiting, the stream ended, or the window closed: send now.
           if (windowOver || queue.length > 0 || finished || text.length >= maxChars) break;

@@ -164,8 +164,7 @@ export const BUILTIN_BACKENDS: readonly BackendKind[] = BACKEND_KINDS.filter((k)
  */
 export function backendKind(name: string, entry: LlmBackendConfig | undefined): BackendKind {
   if (entry?.type) return entry.type;
-  if ((BACKEND_KINDS as readonly string[]).includes(name)) return name as BackendKind;
-  return "openai-compatible";
+  return BACKEND_KINDS.find((kind) => kind === name) ?? "openai-compatible";
 }
 
 function trimSlash(url: string): string {

@@ -8,9 +8,11 @@
 
 import type { ResolvedBackend } from "./config.ts";
 import { classifyError } from "./classify.ts";
+import { LlmProviderError } from "./errors.ts";
 import type { FetchFunction } from "./pool.ts";
 import type { ModelPrice, PricingTable } from "./pricing.ts";
 import type { BackendKind } from "./types.ts";
+import { isRecord } from "../util/json.ts";
 
 /** One model a backend offers. */
 export interface ModelInfo {
@@ -70,7 +72,82 @@ export const KNOWN_MODELS: Readonly<Record<BackendKind, readonly string[]>> = {
 interface Request {
   url: string;
   headers: Record<string, string>;
-  parse: (body: unknown) => { models: ModelInfo[]; next?: string };
+  parse: (body: unknown, read: AnswerReader) => { models: ModelInfo[]; next?: string };
+}
+
+/** `key` under `path` (`""` for the top of the answer). */
+function at(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/**
+ * Reads a model-list answer field by field. A field of the wrong type is a
+ * {@linkcode LlmProviderError} naming it (the list then falls back to the
+ * known models, with that error), not a model with a junk id. `null` counts
+ * as absent for optional fields, as OpenAI-compatible servers send it.
+ */
+class AnswerReader {
+  readonly #backend: string;
+  constructor(backend: string) {
+    this.#backend = backend;
+  }
+
+  /** Throws the error for `path` not being `expected`. */
+  fail(path: string, expected: string): never {
+    throw new LlmProviderError(
+      this.#backend,
+      `the model list is not what the provider's API answers: ${path} is not ${expected}; ` +
+        "check that base_url points at the provider's API",
+    );
+  }
+
+  /** The answer itself, as an object. */
+  object(body: unknown): Record<string, unknown> {
+    return isRecord(body) ? body : this.fail("the answer", "a JSON object");
+  }
+
+  /** `body[key]`: a list of objects (absent: empty). */
+  objects(body: Record<string, unknown>, key: string): Record<string, unknown>[] {
+    const list = body[key] ?? [];
+    if (!Array.isArray(list)) return this.fail(key, "a list");
+    return list.map((item, i) => isRecord(item) ? item : this.fail(`${key}[${i}]`, "an object"));
+  }
+
+  /** `o[key]`, a string. */
+  string(o: Record<string, unknown>, key: string, path: string): string {
+    const v = o[key];
+    return typeof v === "string" ? v : this.fail(at(path, key), "a string");
+  }
+
+  /** `o[key]`, a string or absent. */
+  optionalString(o: Record<string, unknown>, key: string, path: string): string | undefined {
+    const v = o[key] ?? undefined;
+    return v === undefined ? undefined : this.string(o, key, path);
+  }
+
+  /** `o[key]`, a number or absent. */
+  optionalNumber(o: Record<string, unknown>, key: string, path: string): number | undefined {
+    const v = o[key] ?? undefined;
+    if (v === undefined || typeof v === "number") return v;
+    return this.fail(at(path, key), "a number");
+  }
+
+  /** `o[key]`, a boolean or absent. */
+  optionalBoolean(o: Record<string, unknown>, key: string, path: string): boolean | undefined {
+    const v = o[key] ?? undefined;
+    if (v === undefined || typeof v === "boolean") return v;
+    return this.fail(at(path, key), "true or false");
+  }
+
+  /** `o[key]`, a list of strings or absent. */
+  optionalStrings(o: Record<string, unknown>, key: string, path: string): string[] | undefined {
+    const v = o[key] ?? undefined;
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) return this.fail(at(path, key), "a list");
+    return v.map((item, i) =>
+      typeof item === "string" ? item : this.fail(`${at(path, key)}[${i}]`, "a string")
+    );
+  }
 }
 
 function requestFor(b: ResolvedBackend, pageToken?: string): Request | undefined {
@@ -82,15 +159,16 @@ function requestFor(b: ResolvedBackend, pageToken?: string): Request | undefined
           pageToken ? `&after_id=${encodeURIComponent(pageToken)}` : ""
         }`,
         headers: { "x-api-key": b.apiKey ?? "", "anthropic-version": "2023-06-01" },
-        parse: (body) => {
-          const o = body as {
-            data?: { id: string; display_name?: string }[];
-            has_more?: boolean;
-            last_id?: string;
-          };
+        parse: (body, read) => {
+          const o = read.object(body);
           return {
-            models: (o.data ?? []).map((m) => ({ id: m.id, name: m.display_name })),
-            next: o.has_more ? o.last_id : undefined,
+            models: read.objects(o, "data").map((m, i) => ({
+              id: read.string(m, "id", `data[${i}]`),
+              name: read.optionalString(m, "display_name", `data[${i}]`),
+            })),
+            next: read.optionalBoolean(o, "has_more", "")
+              ? read.optionalString(o, "last_id", "")
+              : undefined,
           };
         },
       };
@@ -99,21 +177,21 @@ function requestFor(b: ResolvedBackend, pageToken?: string): Request | undefined
       return {
         url: `${b.baseUrl}/models`,
         headers: bearer,
-        parse: (body) => ({
-          models: ((body as { data?: { id: string }[] }).data ?? []).map((m) => ({ id: m.id })),
+        parse: (body, read) => ({
+          models: read.objects(read.object(body), "data").map((m, i) => ({
+            id: read.string(m, "id", `data[${i}]`),
+          })),
         }),
       };
     case "ollama":
       return {
         url: `${b.baseUrl}/api/tags`,
         headers: {},
-        parse: (body) => ({
-          models: ((body as { models?: { name: string; model?: string }[] }).models ?? []).map((
-            m,
-          ) => ({
-            id: m.model ?? m.name,
-            name: m.name,
-          })),
+        parse: (body, read) => ({
+          models: read.objects(read.object(body), "models").map((m, i) => {
+            const name = read.string(m, "name", `models[${i}]`);
+            return { id: read.optionalString(m, "model", `models[${i}]`) ?? name, name };
+          }),
         }),
       };
     case "gemini":
@@ -122,28 +200,20 @@ function requestFor(b: ResolvedBackend, pageToken?: string): Request | undefined
           pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""
         }`,
         headers: { "x-goog-api-key": b.apiKey ?? "" },
-        parse: (body) => {
-          const o = body as {
-            models?: {
-              name: string;
-              displayName?: string;
-              inputTokenLimit?: number;
-              supportedGenerationMethods?: string[];
-            }[];
-            nextPageToken?: string;
-          };
+        parse: (body, read) => {
+          const o = read.object(body);
           return {
-            models: (o.models ?? [])
-              .filter((m) =>
-                !m.supportedGenerationMethods ||
-                m.supportedGenerationMethods.includes("generateContent")
-              )
-              .map((m) => ({
-                id: m.name.replace(/^models\//, ""),
-                name: m.displayName,
-                contextTokens: m.inputTokenLimit,
-              })),
-            next: o.nextPageToken || undefined,
+            models: read.objects(o, "models").flatMap((m, i) => {
+              const path = `models[${i}]`;
+              const methods = read.optionalStrings(m, "supportedGenerationMethods", path);
+              if (methods && !methods.includes("generateContent")) return [];
+              return [{
+                id: read.string(m, "name", path).replace(/^models\//, ""),
+                name: read.optionalString(m, "displayName", path),
+                contextTokens: read.optionalNumber(m, "inputTokenLimit", path),
+              }];
+            }),
+            next: read.optionalString(o, "nextPageToken", "") || undefined,
           };
         },
       };
@@ -209,7 +279,7 @@ export async function listModels(
           responseHeaders: Object.fromEntries(response.headers),
         });
       }
-      const parsed = req.parse(JSON.parse(text));
+      const parsed = req.parse(JSON.parse(text), new AnswerReader(backend.name));
       models.push(...parsed.models);
       pageToken = parsed.next;
       if (!pageToken) break;

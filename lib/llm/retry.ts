@@ -60,7 +60,8 @@ export function retryDelay(
 ): number | undefined {
   if (!(error instanceof LlmError) || !error.retryable) return undefined;
   if (attempt >= options.maxAttempts) return undefined;
-  const hinted = (error as { retryAfterMs?: number }).retryAfterMs;
+  // `Retry-After` travels on the HTTP errors (LlmHttpError) as an own field.
+  const hinted = "retryAfterMs" in error ? error.retryAfterMs : undefined;
   // A provider asking for a longer wait than we allow is not hammered early: give up instead.
   if (typeof hinted === "number") return hinted <= options.maxMs ? hinted : undefined;
   const backoff: BackoffOptions = { baseMs: options.baseMs, maxMs: options.maxMs, jitter: "full" };

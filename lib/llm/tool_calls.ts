@@ -8,6 +8,7 @@
 
 import type { LanguageModelV4FunctionTool } from "@ai-sdk/provider";
 import type { JsonValue, LlmToolSpec } from "./types.ts";
+import { parseJson } from "../util/json.ts";
 
 /**
  * The tools of a request as function tools of the provider interface; the
@@ -24,7 +25,7 @@ export function providerTools(tools: LlmToolSpec[]): LanguageModelV4FunctionTool
   return tools.map((t) => ({
     type: "function",
     name: t.name,
-    inputSchema: t.inputSchema as LanguageModelV4FunctionTool["inputSchema"],
+    inputSchema: t.inputSchema,
     ...(t.description !== undefined ? { description: t.description } : {}),
   }));
 }
@@ -57,7 +58,7 @@ export function parseToolCall(name: string, input: string, offered: string[]): P
   if (input.trim() === "") parsed = { ok: true, value: {} };
   else {
     try {
-      parsed = { ok: true, value: JSON.parse(input) as JsonValue };
+      parsed = { ok: true, value: parseJson(input) };
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       parsed = {

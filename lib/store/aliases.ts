@@ -9,6 +9,7 @@ import type { StoreContext } from "./context.ts";
 import { StoreValidationError } from "./errors.ts";
 import { ALIAS_PREFIX, aliasKey } from "./keys.ts";
 import type { AliasRecord } from "./types.ts";
+import { aliasValue, readValue, readValueOrNull } from "./values.ts";
 
 /**
  * The aliases of one open store.
@@ -55,7 +56,8 @@ export class Aliases {
   /** An alias, or null. */
   async get(name: string): Promise<AliasRecord | null> {
     const ctx = this.#ctx.ensureOpen();
-    return (await ctx.retry(() => ctx.kv.get<AliasRecord>(aliasKey(name)))).value;
+    const entry = await ctx.retry(() => ctx.kv.get(aliasKey(name)));
+    return readValueOrNull(entry, ctx.location, aliasValue);
   }
 
   /** All aliases, by name. */
@@ -64,7 +66,9 @@ export class Aliases {
     const out: AliasRecord[] = [];
     await ctx.retry(async () => {
       out.length = 0;
-      for await (const e of ctx.kv.list<AliasRecord>({ prefix: ALIAS_PREFIX })) out.push(e.value);
+      for await (const e of ctx.kv.list({ prefix: ALIAS_PREFIX })) {
+        out.push(readValue(e, ctx.location, aliasValue));
+      }
     });
     return out;
   }

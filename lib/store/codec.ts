@@ -9,8 +9,10 @@
  */
 
 import { chunkKey } from "./keys.ts";
-import type { Message } from "./types.ts";
-import { StoreCorruptedError } from "./errors.ts";
+import { type Message, validateMessage } from "./types.ts";
+import { StoreCorruptedError, StoreValidationError } from "./errors.ts";
+import { isRecord } from "../util/json.ts";
+import { errorMessage } from "../util/errors.ts";
 
 /**
  * Largest JSON size (UTF-8 bytes) stored inline. V8 serialization uses at
@@ -23,10 +25,19 @@ export const CHUNK_SIZE = 60_000;
 /** Bytes per atomic commit, under KV's 800 KiB total mutation size. */
 export const COMMIT_BUDGET = 600_000;
 
+/** The header of a message stored in chunks: how many, and their total size. */
+export interface ChunkHeader {
+  /** Number of chunks. */
+  chunks: number;
+  /** Total bytes of the message's JSON. */
+  bytes: number;
+}
+
 /** A message value as stored at `["message", id, seq]`. */
-export type StoredMessage =
-  | { m: Message }
-  | { chunks: number; bytes: number };
+export type StoredMessage = { m: Message } | ChunkHeader;
+
+/** A value read from `["message", id, seq]`: the inline message (still to check) or a header. */
+export type StoredEntry = { m: unknown } | ChunkHeader;
 
 /** The KV writes that store one message. */
 export interface EncodedMessage {
@@ -75,8 +86,71 @@ export function encodeMessage(id: string, seq: number, message: Message): Encode
 }
 
 /**
- * Decodes a stored message; `readChunks` fetches the pieces of a chunked one.
- * Throws {@linkcode StoreCorruptedError} when pieces are missing.
+ * Checks a value read from a message key: an inline message (`{ m }`) or the
+ * header of a chunked one. Throws {@linkcode StoreCorruptedError} (naming
+ * the store at `location`) when it is neither.
+ *
+ * @example
+ * ```ts
+ * import { storedEntry } from "./codec.ts";
+ * storedEntry({ chunks: 2, bytes: 70_000 }, "store"); // { chunks: 2, bytes: 70000 }
+ * ```
+ */
+export function storedEntry(value: unknown, location: string): StoredEntry {
+  if (isRecord(value)) {
+    if ("m" in value) return { m: value.m };
+    const { chunks, bytes } = value;
+    if (isCount(chunks) && isCount(bytes)) return { chunks, bytes };
+  }
+  throw new StoreCorruptedError(
+    location,
+    `a message entry is neither a message nor a chunk header (${describeValue(value)})`,
+  );
+}
+
+/**
+ * How many chunks the message entry `value` (`null` when there is none)
+ * refers to.
+ *
+ * @example
+ * ```ts
+ * import { chunkCount } from "./codec.ts";
+ * chunkCount({ chunks: 2, bytes: 70_000 }, "store"); // 2
+ * chunkCount(null, "store"); // 0
+ * ```
+ */
+export function chunkCount(value: unknown, location: string): number {
+  if (value === null) return 0;
+  const stored = storedEntry(value, location);
+  return "chunks" in stored ? stored.chunks : 0;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || typeof value !== "object") return `got ${String(value)}`;
+  return `keys: ${Object.keys(value).join(", ") || "none"}`;
+}
+
+/** A message read back, checked as an append checks it. */
+function checkedMessage(input: unknown, location: string): Message {
+  try {
+    return validateMessage(input, "message");
+  } catch (e) {
+    if (!(e instanceof StoreValidationError)) throw e;
+    throw new StoreCorruptedError(location, `a stored message is not valid: ${e.message}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Decodes the value of a message key; `readChunks` fetches the pieces of a
+ * chunked one. The message is checked as an append checks it. Throws
+ * {@linkcode StoreCorruptedError} when the value is not a message, pieces
+ * are missing, or the pieces are not a message's JSON.
  *
  * @example
  * ```ts
@@ -87,11 +161,12 @@ export function encodeMessage(id: string, seq: number, message: Message): Encode
  * ```
  */
 export async function decodeMessage(
-  value: StoredMessage,
+  entry: unknown,
   readChunks: (count: number) => Promise<Uint8Array[]>,
   location: string,
 ): Promise<Message> {
-  if ("m" in value) return value.m;
+  const value = storedEntry(entry, location);
+  if ("m" in value) return checkedMessage(value.m, location);
   const parts = await readChunks(value.chunks);
   const total = parts.reduce((n, p) => n + p.length, 0);
   if (parts.length !== value.chunks || total !== value.bytes) {
@@ -107,7 +182,17 @@ export async function decodeMessage(
     bytes.set(p, off);
     off += p.length;
   }
-  return JSON.parse(decoder.decode(bytes)) as Message;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(bytes));
+  } catch (e) {
+    throw new StoreCorruptedError(
+      location,
+      `a large message is not valid UTF-8 JSON (${errorMessage(e)})`,
+      { cause: e },
+    );
+  }
+  return checkedMessage(parsed, location);
 }
 
 /**

@@ -7,6 +7,8 @@
  */
 
 import { StoreValidationError } from "./errors.ts";
+import { errorMessage } from "../util/errors.ts";
+import { isRecord } from "../util/json.ts";
 import type { ContentPart, Message, MessageEntry, SessionRecord, TokenTotals } from "./types.ts";
 import { validateMessage, validateSessionName } from "./types.ts";
 
@@ -267,10 +269,6 @@ export function checkImportNesting(text: string, maxDepth = MAX_IMPORT_DEPTH): v
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function num(v: unknown, path: string): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
     throw new StoreValidationError(`import: ${path} must be a non-negative number`);
@@ -316,7 +314,7 @@ export function parseSessionExport(input: unknown): SessionExport {
       data = JSON.parse(input);
     } catch (e) {
       throw new StoreValidationError(
-        `import: the file is not valid JSON (${(e as Error).message}); export a session with ` +
+        `import: the file is not valid JSON (${errorMessage(e)}); export a session with ` +
           "`mcpchat sessions export ID --format json`",
       );
     }

@@ -21,6 +21,8 @@
  * @module
  */
 
+import { StoreCorruptedError } from "./errors.ts";
+
 /** The schema version this code writes. Older stores are migrated at open. */
 export const SCHEMA_VERSION = 2;
 
@@ -200,4 +202,52 @@ export const ALIAS_PREFIX: Deno.KvKey = ["alias"];
  */
 export function oauthKvKey(key: string): Deno.KvKey {
   return ["oauth_kv", key];
+}
+
+/**
+ * The session id in a key built above (`["session", id]`, `["sweep", id]`,
+ * `["message", id, seq]`…): its second part. Throws
+ * {@linkcode StoreCorruptedError} for the store at `location` when that
+ * part is not a string (a key this code did not write).
+ *
+ * @example
+ * ```ts
+ * import { idOfKey, sweepKey } from "./keys.ts";
+ * idOfKey(sweepKey("k3v9x2"), "store"); // "k3v9x2"
+ * ```
+ */
+export function idOfKey(key: Deno.KvKey, location: string): string {
+  const id = key[1];
+  if (typeof id === "string") return id;
+  throw new StoreCorruptedError(location, `the key ${keyText(key)} has no session id`);
+}
+
+/**
+ * The sequence number in a message key (`["message", id, seq]`). Throws
+ * {@linkcode StoreCorruptedError} for the store at `location` when that
+ * part is not a `bigint`.
+ *
+ * @example
+ * ```ts
+ * import { messageKey, seqOfKey } from "./keys.ts";
+ * seqOfKey(messageKey("k3v9x2", 41), "store"); // 41
+ * ```
+ */
+export function seqOfKey(key: Deno.KvKey, location: string): number {
+  const seq = key[2];
+  if (typeof seq === "bigint") return Number(seq);
+  throw new StoreCorruptedError(location, `the key ${keyText(key)} has no sequence number`);
+}
+
+/**
+ * A key as text for messages: `["session","k3v9x2"]`.
+ *
+ * @example
+ * ```ts
+ * import { keyText, messageKey } from "./keys.ts";
+ * keyText(messageKey("k3v9x2", 41)); // '["message","k3v9x2",41]'
+ * ```
+ */
+export function keyText(key: Deno.KvKey): string {
+  return `[${key.map((part) => typeof part === "string" ? JSON.stringify(part) : String(part))}]`;
 }

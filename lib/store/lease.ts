@@ -12,6 +12,7 @@
 import type { Clock, TimerHandle } from "../util/clock.ts";
 import { SessionBusyError } from "./errors.ts";
 import { leaseKey } from "./keys.ts";
+import { leaseValue, readValueOrNull } from "./values.ts";
 
 /** Identity of a lease holder, shown to a second writer. */
 export interface LeaseOwner {
@@ -45,6 +46,8 @@ export interface LeaseOptions {
   ttlMs: number;
   /** Lock retry wrapper. */
   retry<T>(op: () => Promise<T>): Promise<T>;
+  /** Human description of where the store is, for errors. */
+  location: string;
   /**
    * A holder the caller knows is dead (a crashed process on this host): its
    * lease is taken over before it lapses. Only that exact holder.
@@ -131,10 +134,11 @@ export class SessionLease {
       this.#versionstamp = res.versionstamp;
       return true;
     }
-    const current = await this.#options.retry(() => this.#kv.get<LeaseValue>(this.key));
-    if (current.value?.ownerId === this.#options.ownerId && current.versionstamp) {
+    const current = await this.#options.retry(() => this.#kv.get(this.key));
+    const held = readValueOrNull(current, this.#options.location, leaseValue);
+    if (held?.ownerId === this.#options.ownerId && current.versionstamp) {
       // Our own write raced (e.g. a retried commit that had landed): adopt it.
-      this.#value = current.value;
+      this.#value = held;
       this.#versionstamp = current.versionstamp;
       return true;
     }
@@ -222,7 +226,7 @@ export function isLiveForeignLease(
  * const kv = await Deno.openKv(":memory:");
  * const lease = await acquireLease(kv, "s1", {
  *   owner: { pid: Deno.pid, host: "localhost" }, ownerId: "me", clock: systemClock,
- *   ttlMs: 30_000, retry: (op) => op(),
+ *   ttlMs: 30_000, retry: (op) => op(), location: ":memory:",
  * });
  * await lease.release();
  * kv.close();
@@ -235,19 +239,18 @@ export async function acquireLease(
 ): Promise<SessionLease> {
   const key = leaseKey(id);
   for (;;) {
-    const current = await options.retry(() => kv.get<LeaseValue>(key));
+    const current = await options.retry(() => kv.get(key));
     const now = options.clock.now();
     const dead = options.takeOverFrom;
-    const holder = current.value;
+    const holder = readValueOrNull(current, options.location, leaseValue);
     const takeOver = dead !== undefined && holder !== null &&
       holder.pid === dead.pid && holder.host === dead.host;
-    if (!takeOver && isLiveForeignLease(current.value, options.ownerId, now)) {
-      const v = current.value!;
+    if (!takeOver && holder && isLiveForeignLease(holder, options.ownerId, now)) {
       throw new SessionBusyError(id, {
-        pid: v.pid,
-        host: v.host,
-        acquiredAt: v.acquiredAt,
-        expiresAt: v.expiresAt,
+        pid: holder.pid,
+        host: holder.host,
+        acquiredAt: holder.acquiredAt,
+        expiresAt: holder.expiresAt,
       });
     }
     const value: LeaseValue = {

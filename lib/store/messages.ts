@@ -7,10 +7,10 @@
  * @module
  */
 
-import { decodeMessage, type EncodedMessage, type StoredMessage } from "./codec.ts";
+import { decodeMessage, type EncodedMessage } from "./codec.ts";
 import type { StoreContext } from "./context.ts";
 import { StoreCorruptedError } from "./errors.ts";
-import { chunkPrefix, messageKey, messagePrefix } from "./keys.ts";
+import { chunkPrefix, messageKey, messagePrefix, seqOfKey } from "./keys.ts";
 import type { MessageEntry } from "./types.ts";
 
 /** Chunks per commit when chunks are written ahead of their header. */
@@ -71,18 +71,18 @@ export async function* readMessages(
   // retry, and continues after the last key seen.
   while (to > from && remaining > 0) {
     const limit = Math.min(batchSize, remaining);
-    const batch: Array<Deno.KvEntry<StoredMessage>> = [];
+    const batch: Array<Deno.KvEntry<unknown>> = [];
     await ctx.retry(async () => {
       batch.length = 0;
       for await (
-        const e of ctx.kv.list<StoredMessage>(
+        const e of ctx.kv.list(
           { start: messageKey(id, from), end: messageKey(id, to) },
           { reverse, limit, batchSize: limit },
         )
       ) batch.push(e);
     });
     for (const entry of batch) {
-      const seq = Number(entry.key[2] as bigint);
+      const seq = seqOfKey(entry.key, ctx.location);
       const message = await decodeMessage(
         entry.value,
         (count) => readChunks(ctx, id, seq, count),
@@ -92,7 +92,7 @@ export async function* readMessages(
     }
     if (batch.length < limit) return;
     remaining -= batch.length;
-    const last = Number(batch[batch.length - 1].key[2] as bigint);
+    const last = seqOfKey(batch[batch.length - 1].key, ctx.location);
     if (reverse) to = last;
     else from = last + 1;
   }
@@ -108,7 +108,7 @@ async function readChunks(
   await ctx.retry(async () => {
     out.length = 0;
     for await (
-      const e of ctx.kv.list<Uint8Array>({ prefix: chunkPrefix(id, seq) }, { limit: count })
+      const e of ctx.kv.list({ prefix: chunkPrefix(id, seq) }, { limit: count })
     ) {
       if (!(e.value instanceof Uint8Array)) {
         throw new StoreCorruptedError(ctx.location, `chunk ${String(e.key)} is not binary`);

@@ -17,6 +17,7 @@ import {
   SESSION_PREFIX,
 } from "./keys.ts";
 import type { SessionRecord } from "./types.ts";
+import { readValue, readValueOrNull, schemaVersionValue, sessionRecordValue } from "./values.ts";
 
 /** What a migration gets to work with. */
 export interface MigrationContext {
@@ -24,6 +25,8 @@ export interface MigrationContext {
   kv: Deno.Kv;
   /** Runs a KV operation with the store's lock retry. */
   retry<T>(op: () => Promise<T>): Promise<T>;
+  /** Human description of where the store is, for errors. */
+  location: string;
 }
 
 /** One step from `from` to `from + 1`. */
@@ -56,7 +59,7 @@ const BATCH = 200;
 export const addLastActiveIndex: Migration = {
   from: 1,
   description: "add the last-active session index",
-  async run({ kv, retry }) {
+  async run({ kv, retry, location }) {
     // Drop index entries a crashed earlier attempt may have left, then rebuild.
     let stale: Deno.KvKey[] = [];
     for await (const e of kv.list({ prefix: ACTIVE_INDEX_PREFIX })) {
@@ -80,8 +83,8 @@ export const addLastActiveIndex: Migration = {
           .commit()
       );
     };
-    for await (const e of kv.list<SessionRecord>({ prefix: SESSION_PREFIX })) {
-      pending.push(e.value);
+    for await (const e of kv.list({ prefix: SESSION_PREFIX })) {
+      pending.push(readValue(e, location, sessionRecordValue));
       if (pending.length === BATCH) await flush();
     }
     if (pending.length > 0) await flush();
@@ -127,8 +130,8 @@ export async function runMigrations(
   const applied: string[] = [];
   let first: number | undefined;
   for (;;) {
-    const entry = await retry(() => kv.get<number>(SCHEMA_VERSION_KEY));
-    let version = entry.value ?? 0;
+    const entry = await retry(() => kv.get(SCHEMA_VERSION_KEY));
+    let version = readValueOrNull(entry, options.location, schemaVersionValue) ?? 0;
     if (entry.versionstamp === null) {
       let empty = true;
       for await (const _ of kv.list({ prefix: [] }, { limit: 1 })) empty = false;
@@ -142,7 +145,7 @@ export async function runMigrations(
       // Not empty: a store of the first layout, or one that another process stamped between
       // our read and the listing (the stamp is what we found). Migrating the latter would
       // rebuild its index under that process's writes and leave stale entries: re-read.
-      const again = await retry(() => kv.get<number>(SCHEMA_VERSION_KEY));
+      const again = await retry(() => kv.get(SCHEMA_VERSION_KEY));
       if (again.versionstamp !== null) continue;
       version = 1;
     }
@@ -153,7 +156,7 @@ export async function runMigrations(
     if (!step) {
       throw new StoreVersionError(options.location, version, target);
     }
-    await step.run({ kv, retry });
+    await step.run({ kv, retry, location: options.location });
     const res = await retry(() =>
       kv.atomic().check(entry).set(SCHEMA_VERSION_KEY, version + 1).commit()
     );

@@ -8,6 +8,7 @@
  */
 
 import { StoreCorruptedError, StoreError } from "./errors.ts";
+import { errorMessage } from "../util/errors.ts";
 import { checkKvFile } from "./file_check.ts";
 import type { KvLocation } from "./location.ts";
 
@@ -104,7 +105,7 @@ function isAccessProblem(e: unknown): boolean {
  * ```
  */
 export function sqliteProblem(e: unknown): string | undefined {
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   return /not a database|malformed|corrupt|disk image|file is encrypted/i.test(msg)
     ? msg
     : undefined;
@@ -135,7 +136,7 @@ export async function openKv(
     if (location.kind === "local" && isAccessProblem(e)) {
       throw new StoreError(
         "STORE_PERMISSION",
-        `cannot open the session store ${target}: ${(e as Error).message}; make sure ` +
+        `cannot open the session store ${target}: ${errorMessage(e)}; make sure ` +
           `${location.dir} is yours and writable (and that the store worker may read and write ` +
           `it), or choose another directory with MCPCHAT_DATA_DIR or [session] data_dir`,
         { cause: e },
@@ -148,7 +149,7 @@ export async function openKv(
     if (location.kind === "remote") {
       throw new StoreError(
         "STORE_REMOTE",
-        `cannot open the remote session store ${target}: ${(e as Error).message}; check ` +
+        `cannot open the remote session store ${target}: ${errorMessage(e)}; check ` +
           `MCPCHAT_KV_URL and DENO_KV_ACCESS_TOKEN`,
         { cause: e },
       );

@@ -17,9 +17,10 @@ import {
   StoreValidationError,
 } from "./errors.ts";
 import { activeIndexKey, sessionKey } from "./keys.ts";
-import type { LeaseValue, SessionLease } from "./lease.ts";
+import type { SessionLease } from "./lease.ts";
 import type { Message, SessionPatch, SessionRecord } from "./types.ts";
 import { titleFromMessage } from "./types.ts";
+import { leaseValue, readValueOrNull, sessionRecordValue } from "./values.ts";
 
 /** A record with the versionstamp it was read at. */
 export interface VersionedRecord {
@@ -227,10 +228,11 @@ export function moveIndex(
  * ```
  */
 export async function readRecord(ctx: StoreContext, id: string): Promise<VersionedRecord | null> {
-  const e = await ctx.retry(() => ctx.kv.get<SessionRecord>(sessionKey(id)));
-  return e.versionstamp === null || e.value === null
+  const e = await ctx.retry(() => ctx.kv.get(sessionKey(id)));
+  const record = readValueOrNull(e, ctx.location, sessionRecordValue);
+  return e.versionstamp === null || record === null
     ? null
-    : { record: e.value, versionstamp: e.versionstamp };
+    : { record, versionstamp: e.versionstamp };
 }
 
 /** Options of {@linkcode changeRecord}. */
@@ -294,9 +296,10 @@ export async function changeRecord(
     if (res.ok) return { record: next, versionstamp: next ? res.versionstamp : null };
     current = null;
     if (lease) {
-      const held = await ctx.retry(() => ctx.kv.get<LeaseValue>(lease.key));
+      const held = await ctx.retry(() => ctx.kv.get(lease.key));
       if (held.versionstamp !== lease.versionstamp) {
-        if (held.value?.ownerId === lease.value.ownerId && held.versionstamp) {
+        const holder = readValueOrNull(held, ctx.location, leaseValue);
+        if (holder?.ownerId === lease.value.ownerId && held.versionstamp) {
           // Can only happen if a renewal landed but its reply was lost; adopt it.
           await lease.renew();
         } else {

@@ -7,11 +7,11 @@
  */
 
 import {
+  chunkCount,
   COMMIT_BUDGET,
   type EncodedMessage,
   encodeMessage,
   estimateSize,
-  type StoredMessage,
 } from "./codec.ts";
 import type { StoreContext } from "./context.ts";
 import {
@@ -302,13 +302,11 @@ export class SessionView {
         let oldChunks: number;
         if (previous) oldChunks = encodeMessage(id, seq, previous).chunks.length;
         else {
-          const raw = await this.#ctx.retry(() =>
-            this.#ctx.kv.get<StoredMessage>(messageKey(id, seq))
-          );
+          const raw = await this.#ctx.retry(() => this.#ctx.kv.get(messageKey(id, seq)));
           for await (const m of readMessages(this.#ctx, id, { from: seq, to: seq + 1 })) {
             previous = m;
           }
-          oldChunks = raw.value && "chunks" in raw.value ? raw.value.chunks : 0;
+          oldChunks = chunkCount(raw.value, this.#ctx.location);
         }
         return {
           next: reaccumulate(record, previous, valid, this.#ctx.clock.now()),

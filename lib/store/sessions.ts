@@ -16,7 +16,14 @@ import {
   SessionNotFoundError,
   StoreValidationError,
 } from "./errors.ts";
-import { ACTIVE_INDEX_PREFIX, prewriteKey, sessionKey, sessionNameKey, sweepKey } from "./keys.ts";
+import {
+  ACTIVE_INDEX_PREFIX,
+  idOfKey,
+  prewriteKey,
+  sessionKey,
+  sessionNameKey,
+  sweepKey,
+} from "./keys.ts";
 import { acquireLease, type LeaseOptions, type SessionLease } from "./lease.ts";
 import { deleteMessages } from "./messages.ts";
 import {
@@ -32,6 +39,7 @@ import { SessionView } from "./session_view.ts";
 import { markSweep } from "./sweeps.ts";
 import type { SessionInit, SessionPage, SessionPatch, SessionRecord } from "./types.ts";
 import { validateSessionName } from "./types.ts";
+import { readValue, readValueOrNull, sessionIdValue, sessionRecordValue } from "./values.ts";
 
 /** Options of {@linkcode Sessions.list}. */
 export interface ListOptions {
@@ -162,8 +170,9 @@ export class Sessions {
     }
     const exact = await ctx.retry(() => ctx.kv.get(sessionKey(ref)));
     if (exact.versionstamp) return ref;
-    const named = await ctx.retry(() => ctx.kv.get<string>(sessionNameKey(ref)));
-    if (named.value) return named.value;
+    const named = await ctx.retry(() => ctx.kv.get(sessionNameKey(ref)));
+    const id = readValueOrNull(named, ctx.location, sessionIdValue);
+    if (id) return id;
     const matches: string[] = [];
     await ctx.retry(async () => {
       matches.length = 0;
@@ -171,7 +180,7 @@ export class Sessions {
         const e of ctx.kv.list({ start: sessionKey(ref), end: sessionKey(`${ref}\u{10FFFF}`) }, {
           limit: 6,
         })
-      ) matches.push(e.key[1] as string);
+      ) matches.push(idOfKey(e.key, ctx.location));
     });
     if (matches.length === 1) return matches[0];
     if (matches.length > 1) throw new AmbiguousSessionError(ref, matches.slice(0, 5));
@@ -262,7 +271,7 @@ export class Sessions {
     let cursor: string | null = null;
     await ctx.retry(async () => {
       sessions.length = 0;
-      const iter = ctx.kv.list<SessionRecord>({ prefix: ACTIVE_INDEX_PREFIX }, {
+      const iter = ctx.kv.list({ prefix: ACTIVE_INDEX_PREFIX }, {
         reverse: true,
         limit: limit + 1,
         batchSize: Math.min(limit + 1, 500),
@@ -273,7 +282,7 @@ export class Sessions {
       for await (const e of iter) {
         seen++;
         if (seen > limit) break;
-        sessions.push(e.value);
+        sessions.push(readValue(e, ctx.location, sessionRecordValue));
         if (seen === limit) cursor = iter.cursor;
       }
       if (seen <= limit) cursor = null;
@@ -305,13 +314,14 @@ export class Sessions {
     await ctx.retry(async () => {
       found = null;
       for await (
-        const e of ctx.kv.list<SessionRecord>({ prefix: ACTIVE_INDEX_PREFIX }, {
+        const e of ctx.kv.list({ prefix: ACTIVE_INDEX_PREFIX }, {
           reverse: true,
           batchSize: 20,
         })
       ) {
-        if (!skipEmpty || e.value.messageCount > 0) {
-          found = e.value;
+        const record = readValue(e, ctx.location, sessionRecordValue);
+        if (!skipEmpty || record.messageCount > 0) {
+          found = record;
           break;
         }
       }
@@ -383,8 +393,9 @@ export class Sessions {
       if (valid === r.name) return { next };
       const entry = valid === null
         ? null
-        : await ctx.retry(() => ctx.kv.get<string>(sessionNameKey(valid)));
-      if (entry?.value && entry.value !== id) throw new SessionNameTakenError(valid!, entry.value);
+        : await ctx.retry(() => ctx.kv.get(sessionNameKey(valid)));
+      const owner = entry && readValueOrNull(entry, ctx.location, sessionIdValue);
+      if (owner && owner !== id) throw new SessionNameTakenError(valid!, owner);
       return {
         next,
         mutate: (op) => {

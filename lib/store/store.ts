@@ -152,6 +152,7 @@ export async function openMessageStore(options: MessageStoreOptions): Promise<Me
       clock,
       ttlMs: options.leaseTtlMs ?? 30_000,
       retry: ctx.retry,
+      location: target,
     };
     const pageSize = Math.max(1, Math.floor(options.pageSize ?? 200));
     const warnings = location.kind === "local"

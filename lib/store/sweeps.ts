@@ -9,11 +9,12 @@
  * @module
  */
 
-import type { StoredMessage } from "./codec.ts";
+import { chunkCount } from "./codec.ts";
 import type { StoreContext } from "./context.ts";
 import {
   chunkKey,
   chunkPrefix,
+  idOfKey,
   leaseKey,
   messageKey,
   PREWRITE_PREFIX,
@@ -21,9 +22,10 @@ import {
   SWEEP_PREFIX,
   sweepKey,
 } from "./keys.ts";
-import { isLiveForeignLease, type LeaseValue } from "./lease.ts";
+import { isLiveForeignLease } from "./lease.ts";
 import { deleteMessages } from "./messages.ts";
 import { readRecord } from "./records.ts";
+import { leaseValue, prewriteValue, readValue, readValueOrNull, sweepValue } from "./values.ts";
 
 /** Value of a `["sweep", id]` marker: what bulk work is pending. */
 export type SweepValue = { kind: "delete" } | { kind: "clear"; before: number } | {
@@ -77,9 +79,9 @@ export function markSweep(
  * ```
  */
 export async function finishSweep(ctx: StoreContext, id: string): Promise<boolean> {
-  const entry = await ctx.retry(() => ctx.kv.get<SweepValue>(sweepKey(id)));
-  if (!entry.value) return false;
-  const sweep = entry.value;
+  const entry = await ctx.retry(() => ctx.kv.get(sweepKey(id)));
+  const sweep = readValueOrNull(entry, ctx.location, sweepValue);
+  if (!sweep) return false;
   const current = await readRecord(ctx, id);
   if (sweep.kind === "clear") {
     if (current) {
@@ -100,8 +102,8 @@ async function dropUnreferencedChunks(
   to: number,
 ): Promise<void> {
   for (let seq = from; seq < to; seq++) {
-    const header = await ctx.retry(() => ctx.kv.get<StoredMessage>(messageKey(id, seq)));
-    const keep = header.value && "chunks" in header.value ? header.value.chunks : 0;
+    const header = await ctx.retry(() => ctx.kv.get(messageKey(id, seq)));
+    const keep = chunkCount(header.value, ctx.location);
     const stale: Deno.KvKey[] = [];
     for await (
       const e of ctx.kv.list({ prefix: chunkPrefix(id, seq), start: chunkKey(id, seq, keep) })
@@ -143,21 +145,25 @@ async function dropUnreferencedChunks(
 export async function recoverSweeps(ctx: StoreContext, ownerId: string): Promise<number> {
   ctx.ensureOpen();
   const pending: string[] = [];
-  for await (const e of ctx.kv.list<SweepValue>({ prefix: SWEEP_PREFIX })) {
-    pending.push(e.key[1] as string);
+  for await (const e of ctx.kv.list({ prefix: SWEEP_PREFIX })) {
+    pending.push(idOfKey(e.key, ctx.location));
   }
   let done = 0;
   const busy = async (id: string) => {
-    const lease = await ctx.retry(() => ctx.kv.get<LeaseValue>(leaseKey(id)));
-    return isLiveForeignLease(lease.value, ownerId, ctx.clock.now());
+    const lease = await ctx.retry(() => ctx.kv.get(leaseKey(id)));
+    const holder = readValueOrNull(lease, ctx.location, leaseValue);
+    return isLiveForeignLease(holder, ownerId, ctx.clock.now());
   };
   for (const id of pending) {
     if (await busy(id)) continue;
     if (await finishSweep(ctx, id)) done++;
   }
   const prewrites: Array<{ id: string; from: number; to: number }> = [];
-  for await (const e of ctx.kv.list<{ from: number; to: number }>({ prefix: PREWRITE_PREFIX })) {
-    prewrites.push({ id: e.key[1] as string, ...e.value });
+  for await (const e of ctx.kv.list({ prefix: PREWRITE_PREFIX })) {
+    prewrites.push({
+      id: idOfKey(e.key, ctx.location),
+      ...readValue(e, ctx.location, prewriteValue),
+    });
   }
   for (const p of prewrites) {
     if (await busy(p.id)) continue;

@@ -23,6 +23,7 @@ import { moveIndex, readRecord } from "./records.ts";
 import type { Sessions, StoreLeases } from "./sessions.ts";
 import { finishSweep, markSweep } from "./sweeps.ts";
 import type { MessageEntry, SessionRecord } from "./types.ts";
+import { readValueOrNull, sessionIdValue } from "./values.ts";
 
 /** Options of {@linkcode SessionTransfer.import}. */
 export interface ImportOptions {
@@ -156,10 +157,11 @@ export class SessionTransfer {
     }
     let name = data.session.name;
     if (name !== undefined) {
-      const owner = await ctx.retry(() => ctx.kv.get<string>(sessionNameKey(name!)));
-      if (owner.value && owner.value !== id) {
+      const entry = await ctx.retry(() => ctx.kv.get(sessionNameKey(name!)));
+      const owner = readValueOrNull(entry, ctx.location, sessionIdValue);
+      if (owner && owner !== id) {
         if (onConflict === "new-id") name = undefined;
-        else throw new SessionNameTakenError(name, owner.value);
+        else throw new SessionNameTakenError(name, owner);
       }
     }
     const lease = await acquireLease(ctx.kv, id, this.#leases);

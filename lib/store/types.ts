@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { JsonValue } from "../util/json.ts";
+import { isRecord, type JsonValue } from "../util/json.ts";
 import { StoreValidationError } from "./errors.ts";
 
 export type { JsonValue };
@@ -179,10 +179,6 @@ function fail(path: string, expected: string): never {
   throw new StoreValidationError(`${path} must be ${expected}`);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === "number" && Number.isFinite(v);
 }
@@ -272,8 +268,9 @@ function validateUsage(u: unknown, path: string): Usage {
 
 /**
  * Validates and normalizes a message (drops unknown fields, fills
- * `createdAt` from `now` when missing). Throws {@linkcode StoreValidationError}
- * naming the offending field.
+ * `createdAt` from `now` when missing; without `now`, a missing `createdAt`
+ * is an error). Throws {@linkcode StoreValidationError} naming the offending
+ * field.
  *
  * @example
  * ```ts
@@ -281,11 +278,11 @@ function validateUsage(u: unknown, path: string): Usage {
  * const m = validateMessage({ role: "user", content: "hi" }, "message", 0);
  * ```
  */
-export function validateMessage(input: unknown, path: string, now: number): Message {
+export function validateMessage(input: unknown, path: string, now?: number): Message {
   if (!isRecord(input)) fail(path, "an object with role and content");
-  const role = input.role;
-  if (typeof role !== "string" || !(ROLES as readonly string[]).includes(role)) {
-    fail(`${path}.role`, `one of ${ROLES.join(", ")} (got ${JSON.stringify(role)})`);
+  const role = ROLES.find((r) => r === input.role);
+  if (role === undefined) {
+    fail(`${path}.role`, `one of ${ROLES.join(", ")} (got ${JSON.stringify(input.role)})`);
   }
   let content: string | ContentPart[];
   if (typeof input.content === "string") content = input.content;
@@ -294,7 +291,7 @@ export function validateMessage(input: unknown, path: string, now: number): Mess
   } else fail(`${path}.content`, "a string or an array of content parts");
   const createdAt = input.createdAt ?? now;
   if (!isFiniteNumber(createdAt)) fail(`${path}.createdAt`, "a number (ms since the epoch)");
-  const out: Message = { role: role as Role, content, createdAt };
+  const out: Message = { role, content, createdAt };
   if (input.model !== undefined) {
     if (typeof input.model !== "string") fail(`${path}.model`, "a string");
     out.model = input.model;

@@ -52,3 +52,17 @@ export class McpchatError extends Error {
 export function isMcpchatError(error: unknown): error is McpchatError {
   return error instanceof McpchatError;
 }
+
+/**
+ * The message of anything thrown: an `Error`'s message, else the value as
+ * text (a `catch` clause's binding is `unknown`).
+ *
+ * @example
+ * ```ts
+ * import { errorMessage } from "./errors.ts";
+ * console.log(errorMessage(new SyntaxError("bad JSON")), errorMessage("boom")); // bad JSON boom
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -233,7 +233,7 @@ Deno.test("messages round-trip between the model's and the store's shapes", () =
   assert.deepEqual(back, messages);
   assert.equal(
     toolResultText({
-      content: [{ type: "text", text: "a" }, { type: "image", mimeType: "image/png" }],
+      content: [{ type: "text", text: "a" }, { type: "image", data: "", mimeType: "image/png" }],
     }),
     "a\n[image image/png]",
   );
