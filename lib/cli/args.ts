@@ -4,7 +4,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { FlagError, parseFlags } from "./flags.ts";
 
 /** Output formats of one-shot mode. */
 export type OutputFormat = "text" | "json" | "stream-json";
@@ -67,7 +67,8 @@ export const COMMANDS = [
   "completions",
 ] as const;
 
-const OPTION_SPEC = {
+/** Every flag mcpchat reads, global and command-specific (exported for the parser's tests). */
+export const OPTION_SPEC = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
   backend: { type: "string", short: "b" },
@@ -148,16 +149,10 @@ function oneOf<T extends string>(value: string, allowed: readonly T[]): value is
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: OPTION_SPEC,
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseFlags(argv, OPTION_SPEC);
   } catch (error) {
-    throw new UsageError(
-      cleanParseMessage(error instanceof Error ? error.message : String(error)),
-    );
+    if (error instanceof FlagError) throw new UsageError(error.message);
+    throw error;
   }
   const v = parsed.values;
   const outputFormat = v["output-format"] ?? "text";
@@ -227,9 +222,4 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 export function flagValues(flags: Record<string, string | boolean>, name: string): string[] {
   const value = flags[name];
   return typeof value === "string" && value !== "" ? value.split("\u0000") : [];
-}
-
-function cleanParseMessage(message: string): string {
-  // node:util's messages mention "To specify a positional argument…"; keep the first sentence.
-  return message.split(". To ")[0].replace(/^Unknown option/, "unknown option");
 }

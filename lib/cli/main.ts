@@ -49,8 +49,8 @@ export async function main(
     io.out(quick);
     return ExitCode.Ok;
   }
-  // The parser (node:util's parseArgs) loads only when there is more to parse: Node's
-  // compatibility layer costs a few ms the two commonest quick answers do without.
+  // The parser loads only when there is more to parse: the two commonest quick answers do
+  // without even that.
   const { parseCommandLine, UsageError } = await import("./args.ts");
   let parsed;
   try {

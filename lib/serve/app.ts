@@ -13,12 +13,44 @@ import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import {
   type CallToolResult,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
+import type { ChatClient, HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
+import type { CreateMessageResult, ElicitResult } from "../util/mcp_types.ts";
 import { publicMessage } from "./public_error.ts";
+
+/** How long a forwarded sampling or elicitation request may wait for the client (a person). */
+const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The client behind one `chat` call: its capabilities, and its requests sent
+ * with the call's `extra.sendRequest` (so over streamable HTTP they travel on
+ * that call's own response stream).
+ */
+function chatClient(server: McpServer, extra: ToolExtra): ChatClient {
+  const can = server.server.getClientCapabilities() ?? {};
+  const options = (signal: AbortSignal) => ({ signal, timeout: CLIENT_REQUEST_TIMEOUT_MS });
+  return {
+    sampling: can.sampling !== undefined,
+    elicitation: can.elicitation !== undefined,
+    createMessage: (params, signal) =>
+      extra.sendRequest<CreateMessageResult>(
+        { method: "sampling/createMessage", params },
+        CreateMessageResultSchema,
+        options(signal),
+      ),
+    elicit: (params, signal) =>
+      extra.sendRequest<ElicitResult>(
+        { method: "elicitation/create", params },
+        ElicitResultSchema,
+        options(signal),
+      ),
+  };
+}
 
 /** Options of {@linkcode createServeApp}. */
 export interface ServeAppOptions {
@@ -42,10 +74,12 @@ export interface ToolExtra {
   sendNotification(
     notification: { method: string; params?: Record<string, unknown> },
   ): Promise<void>;
-  sendRequest(
+  /** The SDK parses the answer with `resultSchema`: `R` is what that schema accepts. */
+  sendRequest<R = Record<string, unknown>>(
     request: { method: string; params?: Record<string, unknown> },
     resultSchema: unknown,
-  ): Promise<Record<string, unknown>>;
+    options?: { signal?: AbortSignal; timeout?: number },
+  ): Promise<R>;
 }
 
 /** A client's view: what it subscribed to and which session is "its" history. */
@@ -272,6 +306,7 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
         model: state.model,
       }, {
         signal: extra.signal,
+        client: chatClient(server, extra),
         onProgress: token === undefined ? undefined : (step) => {
           last = Math.max(last + 1, step.progress);
           void extra.sendNotification({

@@ -2,7 +2,8 @@
  * What loads before the first prompt, read from Deno's module graph (no
  * timing): the quick paths read none of the app, a command reads only its
  * own modules, and no npm package or heavy part is a static import on the
- * way to the prompt (they load on demand or behind it).
+ * way to the prompt (they load on demand or behind it), nor any `node:` module
+ * (the first one starts Deno's Node compatibility layer: ~9 ms and 3–5 MB).
  */
 import assert from "node:assert/strict";
 import { DENO_JSON, ROOT } from "../_helpers/cli.ts";
@@ -53,6 +54,8 @@ Deno.test("--version and --help read no module of the app and no npm package", a
   assert.ok(prepared.has("lib/cli/main.ts"));
   assert.ok(!prepared.has("lib/cli/app.ts"), "the app is prepared with the quick paths");
   assert.deepEqual([...prepared].filter((s) => s.startsWith("npm:")), []);
+  assert.ok(prepared.has("lib/cli/args.ts")); // parsed before any command
+  assert.deepEqual([...prepared].filter((s) => s.startsWith("node:")), []);
 });
 
 Deno.test("the app reads no command's modules until that command runs", async () => {
@@ -75,4 +78,26 @@ Deno.test("nothing heavy is a static import on the way to the REPL's first promp
     assert.ok(!before.has(heavy), `${heavy} loads before the prompt`);
   }
   assert.ok(before.has("lib/ui/editor.ts")); // the editor draws the prompt
+});
+
+Deno.test("no node: module loads on the main thread on the way to the prompt or the one-shot answer", async () => {
+  // Importing any node: module starts Deno's Node compatibility layer (~9 ms, 3–5 MB), so the
+  // main thread does without: lib/cli/flags.ts parses the command line, lib/util/path.ts does
+  // paths. Workers and what loads behind the prompt may use them.
+  for (const entry of ["main.ts", "lib/cli/main.ts"]) {
+    const graph = await staticGraph(entry, true);
+    assert.deepEqual([...graph].filter((s) => s.startsWith("node:")), [], entry);
+  }
+  for (
+    const entry of [
+      "lib/cli/args.ts",
+      "lib/cli/app.ts",
+      "lib/cli/commands/repl.ts",
+      "lib/cli/repl/terminal.ts",
+      "lib/cli/commands/oneshot.ts",
+    ]
+  ) {
+    const graph = await staticGraph(entry);
+    assert.deepEqual([...graph].filter((s) => s.startsWith("node:")), [], entry);
+  }
 });

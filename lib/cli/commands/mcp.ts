@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirnamePath } from "../../util/path.ts";
 import { flagValues } from "../args.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import { contentsText, promptLine, resourceLine, templateLine, toolLine } from "../mcp_listing.ts";
@@ -559,7 +559,7 @@ export async function applyServerEdit(
 
 /** Writes through a temporary file and a rename, so a crash never leaves half a config. */
 async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await Deno.mkdir(dirnamePath(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   await Deno.writeTextFile(temp, text, { mode: 0o600 });
   await Deno.rename(temp, path);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolvePath } from "../../util/path.ts";
 
 /** Where attachments are read from (injected for tests). */
 export interface AttachmentSources {
@@ -67,8 +67,8 @@ export async function attach(text: string, sources: AttachmentSources): Promise<
         continue;
       }
       const path = mention.startsWith("~/") && sources.home
-        ? resolve(sources.home, mention.slice(2))
-        : resolve(sources.cwd, mention);
+        ? resolvePath(sources.home, mention.slice(2))
+        : resolvePath(sources.cwd, mention);
       let bytes: Uint8Array;
       try {
         bytes = await sources.readFile(path);

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
 import type { Completer, Completion } from "../../ui/editor.ts";
 import type { ReplCommand, ReplState } from "./state.ts";
+import { joinPath, resolvePath } from "../../util/path.ts";
 
 /** How long a completion may wait for a server or the store. */
 const COMPLETION_TIMEOUT_MS = 3000;
@@ -107,7 +107,9 @@ async function completeMention(state: ReplState, partial: string): Promise<strin
 export async function completePath(partial: string, cwd: string, home = ""): Promise<string[]> {
   const slash = partial.lastIndexOf("/");
   const dir = slash >= 0 ? partial.slice(0, slash + 1) : "";
-  const base = dir.startsWith("~/") && home ? join(home, dir.slice(2)) : resolve(cwd, dir || ".");
+  const base = dir.startsWith("~/") && home
+    ? joinPath(home, dir.slice(2))
+    : resolvePath(cwd, dir || ".");
   const items: string[] = [];
   try {
     for await (const entry of Deno.readDir(base)) {

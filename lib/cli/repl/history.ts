@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirnamePath } from "../../util/path.ts";
 import { looksLikeSecret } from "../../config/redact.ts";
 
 /** Commands whose lines carry credentials and are never stored. */
@@ -117,7 +117,7 @@ export class History {
       ? this.#entries.map((e) => JSON.stringify(e) + "\n").join("")
       : JSON.stringify(line) + "\n";
     this.#writing = this.#writing.then(async () => {
-      await this.#fs.mkdir(dirname(path));
+      await this.#fs.mkdir(dirnamePath(path));
       await this.#fs.writeTextFile(path, text, { mode: 0o600, append: !rewrite });
       await this.#fs.chmod(path, 0o600);
     }).catch(() => {});

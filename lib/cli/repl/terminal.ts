@@ -7,8 +7,8 @@
  * @module
  */
 
-import { join } from "node:path";
 import { stateDir } from "../../config/paths.ts";
+import { joinPath } from "../../util/path.ts";
 import type { CommandContext } from "../context.ts";
 import {
   type Choice,
@@ -79,7 +79,7 @@ export async function openTerminal(
   ctx: CommandContext,
   options: { complete?: Completer },
 ): Promise<ReplTerminal> {
-  const history = await History.open(join(stateDir(ctx.env), "history"), {
+  const history = await History.open(joinPath(stateDir(ctx.env), "history"), {
     limit: HISTORY_LIMIT,
   });
   const editor = new LineEditor(denoTerminal(), { history });
