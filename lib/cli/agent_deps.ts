@@ -28,7 +28,7 @@ export interface AgentServices {
   /** Stores each message as it happens (absent: nothing is stored). */
   recorder?: SessionRecorder;
   /** Told at each listing which servers' tools could not be listed (often none). */
-  onToolErrors?(errors: { server: string; message: string }[]): void;
+  onToolErrors?(errors: ToolListError[]): void;
   /**
    * Who answers the sampling and elicitation requests of a server while this chat calls
    * one of its tools (lib/cli/request_router.ts); absent: the manager's own handlers.
@@ -242,4 +242,40 @@ export function contextOptions(config: Config): ContextOptions {
     maxTokens: config.context.max_tokens,
     reserveTokens: config.context.reserve_tokens,
   };
+}
+
+/** A server whose tools could not be listed, and why. */
+export interface ToolListError {
+  server: string;
+  message: string;
+}
+
+/**
+ * The errors of this listing not yet shown: a server's message is shown
+ * once, and again only after the server listed fine in between (it
+ * recovered) or fails differently. `shown` is the caller's memory, kept
+ * across the listings of a run.
+ *
+ * @example
+ * ```ts
+ * import { unshownToolErrors } from "./agent_deps.ts";
+ * const shown = new Map<string, string>();
+ * const down = [{ server: "fs", message: "not available" }];
+ * console.log(unshownToolErrors(shown, down).length); // 1
+ * console.log(unshownToolErrors(shown, down).length); // 0
+ * unshownToolErrors(shown, []); // fs listed fine
+ * console.log(unshownToolErrors(shown, down).length); // 1
+ * ```
+ */
+export function unshownToolErrors(
+  shown: Map<string, string>,
+  errors: ToolListError[],
+): ToolListError[] {
+  const failing = new Set(errors.map((e) => e.server));
+  for (const server of shown.keys()) if (!failing.has(server)) shown.delete(server);
+  return errors.filter((e) => {
+    if (shown.get(e.server) === e.message) return false;
+    shown.set(e.server, e.message);
+    return true;
+  });
 }

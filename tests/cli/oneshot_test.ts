@@ -264,3 +264,24 @@ Deno.test("one-shot: a server's sampling request runs only with --yes", async ()
   assert.match(out.tool_calls[0].result, /sampled hello/);
   assert.equal(out.answer, "Done.");
 });
+
+Deno.test("one-shot: a server that cannot list its tools is warned of once, not at every model call", async () => {
+  const { fake, env, config } = await setup(
+    true,
+    `[mcp.servers.broken]\ncommand = "/nonexistent/mcp-server"\n`,
+  );
+  try {
+    fake.reply(
+      { chunks: openaiChunks({ toolCalls: [echoCall] }) },
+      { chunks: openaiChunks({ text: ["done"] }) },
+    );
+    const r = await runCli(["--config", config, "-p", "echo ping", "--yes", "--no-save"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "done\n");
+    assert.equal(fake.requests.length, 2, "two model calls, so two tool listings");
+    const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: broken:"));
+    assert.equal(warnings.length, 1, r.stderr);
+  } finally {
+    await fake.close();
+  }
+});

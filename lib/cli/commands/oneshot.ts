@@ -8,7 +8,7 @@
 
 import { type AgentEvent, type AgentResult, ApprovalPolicy, runAgentTurn } from "../../chat/mod.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
-import { agentDeps, contextOptions } from "../agent_deps.ts";
+import { agentDeps, contextOptions, unshownToolErrors } from "../agent_deps.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
 import { TurnView } from "../turn_view.ts";
 import type { Config } from "../../config/schema.ts";
@@ -168,12 +168,14 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
     mcp.on("progress", (update) => emit({ type: "progress", ...update }));
   }
 
+  const toolErrorsShown = new Map<string, string>();
   const deps = agentDeps({
     llm,
     mcp,
     recorder,
+    // Said once per server and reason, not at every model call of the run.
     onToolErrors: (errors) => {
-      for (const e of errors) {
+      for (const e of unshownToolErrors(toolErrorsShown, errors)) {
         io.err(
           io.errColor.yellow(`warning: ${sanitizeLine(e.server)}: ${sanitizeLine(e.message)}\n`),
         );

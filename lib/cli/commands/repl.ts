@@ -13,7 +13,13 @@ import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
 import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mod.ts";
-import { agentDeps, type AgentServices, chatFaultForTests, contextOptions } from "../agent_deps.ts";
+import {
+  agentDeps,
+  type AgentServices,
+  chatFaultForTests,
+  contextOptions,
+  unshownToolErrors,
+} from "../agent_deps.ts";
 import { ChatSupervisor } from "../../chat/supervisor.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
 import { TurnView } from "../turn_view.ts";
@@ -533,12 +539,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       recorder: turn.recorder,
       requests: turn.requests,
       onToolErrors: (errors) => {
-        const shown = turn.toolErrorsShown;
-        const failing = new Set(errors.map((e) => e.server));
-        for (const server of shown.keys()) if (!failing.has(server)) shown.delete(server);
-        for (const e of errors) {
-          if (shown.get(e.server) === e.message) continue;
-          shown.set(e.server, e.message);
+        for (const e of unshownToolErrors(turn.toolErrorsShown, errors)) {
           io.err(c.dim(`(${sanitizeLine(e.server)}: ${sanitizeText(e.message)})\n`));
         }
       },
