@@ -6,10 +6,12 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/shared/transport"
 import type {
   Transport,
   TransportSendOptions,
 } from "@modelcontextprotocol/sdk/shared/transport.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { McpConnectionError } from "./errors.ts";
 import { type FromTransport, isFromTransport, type ToTransport } from "./port_protocol.ts";

@@ -7,7 +7,9 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
   type CompleteResult,
@@ -429,7 +431,7 @@ export class ServerConnection {
         const r = await this.client.listResourceTemplates(cursor ? { cursor } : undefined, options);
         return { items: r.resourceTemplates, next: r.nextCursor };
       } catch (error) {
-        if (error instanceof McpError && (error as McpError).code === ErrorCode.MethodNotFound) {
+        if (error instanceof McpError && error.code === ErrorCode.MethodNotFound) {
           return { items: [] };
         }
         throw error;
@@ -443,10 +445,10 @@ export class ServerConnection {
     return await this.#request(
       "resources/read",
       async () =>
-        (await this.client.readResource({ uri }, {
+        await this.client.readResource({ uri }, {
           signal,
           timeout: this.#timeout(),
-        })) as ReadResourceResult,
+        }),
     );
   }
 
@@ -502,10 +504,10 @@ export class ServerConnection {
     return await this.#request(
       "prompts/get",
       async () =>
-        (await this.client.getPrompt({ name, arguments: args }, {
+        await this.client.getPrompt({ name, arguments: args }, {
           signal,
           timeout: this.#timeout(),
-        })) as GetPromptResult,
+        }),
     );
   }
 
@@ -522,10 +524,10 @@ export class ServerConnection {
     return await this.#request(
       "completion/complete",
       async () =>
-        (await this.client.complete(params, {
+        await this.client.complete(params, {
           signal,
           timeout: this.#timeout(),
-        })) as CompleteResult,
+        }),
     );
   }
 
@@ -704,7 +706,7 @@ export class ServerConnection {
     } catch (error) {
       const info = transport.closeInfo;
       await transport.close().catch(() => {});
-      if (error instanceof McpError && (error as McpError).code === ErrorCode.RequestTimeout) {
+      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         throw new McpInitializeTimeoutError(this.name, timeoutMs);
       }
       const failure = transport.sendFailure;
@@ -806,8 +808,7 @@ export class ServerConnection {
         },
       );
     }
-    const record = (n: Notification) =>
-      ev.notification(this.name, n.method, n.params as Record<string, unknown> | undefined);
+    const record = (n: Notification) => ev.notification(this.name, n.method, n.params);
     c.setNotificationHandler(ToolListChangedNotificationSchema, (n: Notification) => {
       record(n);
       this.#tools = undefined;

@@ -5,6 +5,7 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 
 /**

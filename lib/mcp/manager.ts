@@ -7,6 +7,7 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type {
   CallToolResult,
   Progress,

@@ -12,8 +12,10 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/auth"
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { OAuthSettings } from "./oauth_settings.ts";
+// @ts-types="@modelcontextprotocol/sdk/shared/auth"
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,

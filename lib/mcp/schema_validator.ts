@@ -8,7 +8,9 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/validation/ajv-provider"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
+// @ts-types="@modelcontextprotocol/sdk/validation/types"
 import type {
   JsonSchemaType,
   JsonSchemaValidator,

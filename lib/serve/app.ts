@@ -9,8 +9,11 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+// @ts-types="@modelcontextprotocol/sdk/server/completable"
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
   SubscribeRequestSchema,

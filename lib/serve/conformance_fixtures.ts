@@ -10,8 +10,11 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+// @ts-types="@modelcontextprotocol/sdk/server/completable"
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
   CreateMessageResultSchema,
