@@ -16,9 +16,13 @@ import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/protocol"
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { z } from "zod";
 import type { HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
 import { publicMessage } from "./public_error.ts";
@@ -36,20 +40,8 @@ export interface ServeAppOptions {
   version: string;
 }
 
-/** What a tool callback gets besides its arguments (the SDK's types reach Deno as `any`). */
-export interface ToolExtra {
-  signal: AbortSignal;
-  _meta?: { progressToken?: string | number };
-  /** Streamable HTTP with resumability: ends this call's SSE stream (the client reconnects). */
-  closeSSEStream?: () => void;
-  sendNotification(
-    notification: { method: string; params?: Record<string, unknown> },
-  ): Promise<void>;
-  sendRequest(
-    request: { method: string; params?: Record<string, unknown> },
-    resultSchema: unknown,
-  ): Promise<Record<string, unknown>>;
-}
+/** What a tool callback gets besides its arguments. */
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** A client's view: what it subscribed to and which session is "its" history. */
 interface ClientState {
@@ -158,10 +150,10 @@ function text(value: string): CallToolResult {
   return { content: [{ type: "text", text: value }] };
 }
 
-function json(value: unknown): CallToolResult {
+function json(value: Record<string, unknown>): CallToolResult {
   return {
     content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
-    structuredContent: value as Record<string, unknown>,
+    structuredContent: value,
   };
 }
 

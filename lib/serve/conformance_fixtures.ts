@@ -334,9 +334,9 @@ export function addConformanceFixtures(server: McpServer): void {
         maxTokens: 100,
       },
     }, CreateMessageResultSchema);
-    const content = result.content as { type: string; text?: string };
+    const text = result.content.type === "text" ? result.content.text : "(no text)";
     return {
-      content: [{ type: "text", text: `LLM response: ${content.text ?? "(no text)"}` }],
+      content: [{ type: "text", text: `LLM response: ${text}` }],
     };
   });
 
