@@ -391,7 +391,7 @@ export class ServerConnection {
               options.onProgress?.(p);
             },
             timeout: MAX_TIMER_MS,
-          })) as CallToolResult,
+          })) as CallToolResult, // the old `toolResult` form is only parsed when asked for
         options.signal,
       );
     } finally {

@@ -135,8 +135,7 @@ export async function openHttpSession(
   /** Sends wait on this while `initialized` and the listening stream are under way. */
   let gate: Promise<void> = Promise.resolve();
   const wire = () => {
-    transport.onmessage = (m: JSONRPCMessage) =>
-      sink.message(m as unknown as Record<string, unknown>);
+    transport.onmessage = (m: JSONRPCMessage) => sink.message(m);
     transport.onerror = (e: Error) => sink.error(e.message, "MCP_HTTP");
     transport.onclose = () => {
       if (closed) return;
