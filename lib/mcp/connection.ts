@@ -32,7 +32,6 @@ import {
   type Resource,
   ResourceListChangedNotificationSchema,
   type ResourceTemplate,
-  type ResourceUpdatedNotification,
   ResourceUpdatedNotificationSchema,
   type Root,
   type ServerCapabilities,
@@ -386,7 +385,7 @@ export class ServerConnection {
         async () =>
           (await this.client.callTool({ name: tool, arguments: args }, undefined, {
             signal: controller.signal,
-            onprogress: (p: Progress) => {
+            onprogress: (p) => {
               deadline.touch();
               options.onProgress?.(p);
             },
@@ -782,7 +781,7 @@ export class ServerConnection {
       const sampling = host.sampling.bind(host);
       c.setRequestHandler(
         CreateMessageRequestSchema,
-        async (req: CreateMessageRequest, extra: { signal: AbortSignal }) => {
+        async (req, extra) => {
           ev.notification(this.name, "mcpchat/sampling_request", {
             maxTokens: req.params.maxTokens,
             messages: req.params.messages.length,
@@ -797,7 +796,7 @@ export class ServerConnection {
       const elicit = host.elicit.bind(host);
       c.setRequestHandler(
         ElicitRequestSchema,
-        async (req: ElicitRequest, extra: { signal: AbortSignal }) => {
+        async (req, extra) => {
           ev.notification(this.name, "mcpchat/elicitation_request", {
             message: req.params.message,
           });
@@ -809,28 +808,28 @@ export class ServerConnection {
       );
     }
     const record = (n: Notification) => ev.notification(this.name, n.method, n.params);
-    c.setNotificationHandler(ToolListChangedNotificationSchema, (n: Notification) => {
+    c.setNotificationHandler(ToolListChangedNotificationSchema, (n) => {
       record(n);
       this.#tools = undefined;
       ev.toolsChanged(this.name);
     });
-    c.setNotificationHandler(PromptListChangedNotificationSchema, (n: Notification) => {
+    c.setNotificationHandler(PromptListChangedNotificationSchema, (n) => {
       record(n);
       ev.promptsChanged(this.name);
     });
-    c.setNotificationHandler(ResourceListChangedNotificationSchema, (n: Notification) => {
+    c.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => {
       record(n);
       ev.resourcesChanged(this.name);
     });
     c.setNotificationHandler(
       ResourceUpdatedNotificationSchema,
-      (n: ResourceUpdatedNotification) => {
+      (n) => {
         record(n);
         ev.resourceUpdated(this.name, n.params.uri);
       },
     );
-    c.setNotificationHandler(LoggingMessageNotificationSchema, (n: Notification) => record(n));
-    c.fallbackNotificationHandler = (n: Notification) => {
+    c.setNotificationHandler(LoggingMessageNotificationSchema, record);
+    c.fallbackNotificationHandler = (n) => {
       record(n);
       return Promise.resolve();
     };
