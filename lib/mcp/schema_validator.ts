@@ -33,7 +33,7 @@ export function serverSchemaValidator(): jsonSchemaValidator {
   let own: AjvJsonSchemaValidator | undefined;
   return {
     getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
-      if (typeof (schema as { $id?: unknown }).$id === "string") {
+      if (typeof schema.$id === "string") {
         own ??= new AjvJsonSchemaValidator();
         return own.getValidator<T>(schema);
       }
