@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startHttpServer } from "../../lib/serve/http_server.ts";
 import { createServeApp, ServeHub } from "../../lib/serve/app.ts";
 import type { ServeBackend, SessionSummary } from "../../lib/serve/backend.ts";
@@ -45,7 +47,8 @@ Deno.test("http server: a session left idle is closed, and its id then answers 4
   });
   try {
     const client = await httpClient(handle.url);
-    const sessionId = (client.transport as unknown as { sessionId: string }).sessionId;
+    const sessionId = client.transport?.sessionId;
+    assert.ok(sessionId);
     assert.equal(handle.sessions(), 1);
     assert.equal(hub.size, 1);
     await clock.tick(500);
@@ -84,7 +87,8 @@ Deno.test("http server: DELETE ends a session at once", async () => {
   try {
     const client = await httpClient(handle.url);
     assert.equal(handle.sessions(), 1);
-    await (client.transport as unknown as { terminateSession(): Promise<void> }).terminateSession();
+    assert.ok(client.transport instanceof StreamableHTTPClientTransport);
+    await client.transport.terminateSession();
     assert.equal(handle.sessions(), 0);
     assert.equal(hub.size, 0);
     await client.close();
