@@ -1,9 +1,9 @@
 /**
- * Every import of the MCP SDK (lib, plugins, tests, bench) is type-checked: its `.js` subpath loads at run
- * time, and a `// @ts-types` line above it names the declarations, which the
- * SDK's `package.json` would otherwise send Deno looking for in a
- * `….js.d.ts` it does not ship (the import then types as `any`, silently).
- * See docs/architecture.md, "MCP SDK types".
+ * Every import of the MCP SDK (lib, plugins, tests, bench) is type-checked:
+ * its `.js` subpath loads at run time, and a `// @ts-types` line above it
+ * names the declarations, which the SDK's `package.json` would otherwise
+ * send Deno looking for in a `….js.d.ts` it does not ship (the import then
+ * types as `any`, silently). See docs/architecture.md, "MCP SDK types".
  */
 import assert from "node:assert/strict";
 import { DENO_JSON, ROOT } from "../_helpers/cli.ts";
