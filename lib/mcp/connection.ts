@@ -163,7 +163,9 @@ const PAGE_LIMIT = 1000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { z } from "zod";
  * import { type SessionOpener, serveTransport } from "./transport_relay.ts";

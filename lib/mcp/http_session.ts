@@ -39,6 +39,7 @@ export interface HttpSessionOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
  * import { startHttpServer } from "../serve/http_server.ts";
  * import { openHttpSession } from "./http_session.ts";

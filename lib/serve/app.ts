@@ -171,7 +171,9 @@ function renderHistory(session: SessionSummary, messages: HistoryMessage[]): str
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/client/index"
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { createServeApp, ServeHub } from "./app.ts";
  * import type { ServeBackend } from "./backend.ts";

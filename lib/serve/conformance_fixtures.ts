@@ -269,8 +269,11 @@ async function elicitAndReport(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/client/index"
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { addConformanceFixtures } from "./conformance_fixtures.ts";
  * const server = new McpServer({ name: "fixtures", version: "0" });

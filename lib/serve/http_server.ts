@@ -92,8 +92,11 @@ const isRequest = (m: JsonRpcLike) => typeof m.method === "string" && m.id !== u
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/client/index"
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
  * import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
  * import { startHttpServer } from "./http_server.ts";
  * const handle = await startHttpServer({
