@@ -9,7 +9,7 @@
  */
 
 import type { HostCallsOf, PluginSpec } from "../lib/plugin/mod.ts";
-import type { Env } from "../lib/config/paths.ts";
+import { defaultConfigPath, type Env } from "../lib/config/paths.ts";
 import { configWorkerPermissions } from "../lib/config/permissions.ts";
 import type { Config } from "../lib/config/schema.ts";
 import type { ConfigInit } from "./config.ts";
@@ -68,8 +68,50 @@ export function configSpec(options: {
     module: PLUGIN_MODULES.config,
     permissions,
     init: { path: options.configPath },
-    heartbeat: heartbeatOf(),
+    heartbeat: configHeartbeat(options.env, configFileSize(options.env, options.configPath)),
   };
+}
+
+/** Parse time allowed per MiB of config file (~1 s measured under load: tenfold headroom). */
+const CONFIG_PARSE_ALLOWANCE_MS_PER_MIB = 10_000;
+
+/** Size in bytes of the config file this run reads (0 when it cannot be told). */
+function configFileSize(env: Env, configPath: string | undefined): number {
+  try {
+    const path = configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));
+    return Deno.statSync(path).size; // stat, not read: a FIFO must not be consumed here
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The config worker's heartbeat. It runs before the config is read, so only the
+ * environment's `MCPCHAT_HEALTH_HEARTBEAT_MS` / `MCPCHAT_HEALTH_MISSED_HEARTBEATS` apply; and
+ * a big file gets more missed beats: parsing it is one synchronous stretch (TOML, then the
+ * schema) during which the worker cannot answer, and it must not be taken for dead.
+ *
+ * @example
+ * ```ts
+ * import { configHeartbeat } from "./manifest.ts";
+ * console.log(configHeartbeat({}, 2_000)); // { intervalMs: 2000, missed: 4 }
+ * console.log(configHeartbeat({}, 2_500_000)); // { intervalMs: 2000, missed: 15 }: 24 s to parse
+ * console.log(configHeartbeat({ MCPCHAT_HEALTH_HEARTBEAT_MS: "100" }, 2_500_000).missed); // 242
+ * ```
+ */
+export function configHeartbeat(
+  env: Env,
+  fileBytes: number,
+): { intervalMs: number; missed: number } {
+  const positive = (value: string | undefined) => {
+    const n = Number(value);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  const base = heartbeatOf();
+  const intervalMs = positive(env.MCPCHAT_HEALTH_HEARTBEAT_MS) ?? base.intervalMs;
+  const missed = positive(env.MCPCHAT_HEALTH_MISSED_HEARTBEATS) ?? base.missed;
+  const allowanceMs = Math.ceil(fileBytes / 1_048_576 * CONFIG_PARSE_ALLOWANCE_MS_PER_MIB);
+  return { intervalMs, missed: missed + Math.ceil(allowanceMs / intervalMs) };
 }
 
 /**
@@ -327,6 +369,7 @@ export function mcpServePermissions(
  *   checkBackend: refuse,
  *   backends: refuse,
  *   listServers: refuse,
+ *   listening: refuse,
  * };
  * const spec = mcpServeSpec({
  *   transport: "http",

@@ -8,9 +8,12 @@
  *
  * Host handlers it calls: `chat`, `newSession`, `listSessions`,
  * `getHistory`, `clearHistory`, `checkBackend`, `backends`, `listServers`.
- * Events from the host: `session-changed {sessionId, change}`,
- * `chat-progress {progressId, progress, message}`. Events to the host:
- * `listening {url}`, `closed` (stdio: the client went away).
+ * Methods `clientSampling` / `clientElicit {progressId, params}`: the host
+ * forwards a sampling or elicitation request to the client of the running
+ * `chat` call `progressId`. Host call `listening {url}`: HTTP, at every (re)start, so the host can
+ * announce the address. Events from the host: `session-changed {sessionId,
+ * change}`, `chat-progress {progressId, progress, message}`. Event to the
+ * host: `closed` (stdio: the client went away).
  *
  * @module
  */
@@ -18,12 +21,14 @@ import "../lib/plugin/guard.ts";
 // define.ts, not mod.ts: this worker must stay small (no host/supervisor code).
 import { declared, definePlugin, type PluginContext, serveWorker } from "../lib/plugin/define.ts";
 import type {
+  ChatClient,
   ChatProgress,
   ServeBackend,
   ServeEvents,
   ServeHostCalls,
   ServeHostEvents,
 } from "../lib/serve/backend.ts";
+import type { CreateMessageRequestParams, ElicitRequestParams } from "../lib/util/mcp_types.ts";
 import type { ParamsOf } from "../lib/rpc/peer.ts";
 import { createServeApp, ServeHub } from "../lib/serve/app.ts";
 
@@ -36,6 +41,11 @@ export interface McpServeInit {
   allowedOrigins: string[];
   maxBodyBytes: number;
   rateLimitPerSecond: number;
+  /**
+   * A restart of a server asked for port 0: the port it had, bound again if it is still
+   * free (clients keep their URL), else `port` (a new one, announced again).
+   */
+  preferPort?: number;
   /** Serve the conformance fixture tools/resources/prompts too. */
   fixtures: boolean;
   version: string;
@@ -57,7 +67,11 @@ type ServeContext = PluginContext<ServeEvents, ServeHostEvents, ServeHostCalls>;
 function hostBackend(ctx: ServeContext): ServeBackend & {
   progress(data: ServeHostEvents["chat-progress"]): void;
   sessionsChanged(): void;
+  /** The client of the running `chat` call `progressId`. */
+  clientOf(progressId: string): ChatClient;
 } {
+  /** The client of each running `chat` call, by its progress id. */
+  const clients = new Map<string, ChatClient>();
   const sessionPages = new Map<
     string,
     { at: number; page: ReturnType<ServeBackend["listSessions"]> }
@@ -71,16 +85,30 @@ function hostBackend(ctx: ServeContext): ServeBackend & {
   return {
     progress: (data) => listeners.get(data.progressId)?.(data),
     sessionsChanged: () => sessionPages.clear(),
+    clientOf: (progressId) => {
+      const client = clients.get(progressId);
+      if (!client) throw new Error("the chat call that caused this request has ended");
+      return client;
+    },
     chat: async (params, options) => {
       const progressId = `p${++next}`;
       if (options.onProgress) listeners.set(progressId, options.onProgress);
+      const client = options.client;
+      if (client) clients.set(progressId, client);
       try {
-        return await ctx.call("chat", { ...params, progressId }, {
+        return await ctx.call("chat", {
+          ...params,
+          progressId,
+          ...(client
+            ? { client: { sampling: client.sampling, elicitation: client.elicitation } }
+            : {}),
+        }, {
           signal: options.signal,
           timeoutMs: Infinity, // the agent loop bounds itself (turn limit, LLM timeouts)
         });
       } finally {
         listeners.delete(progressId);
+        clients.delete(progressId);
       }
     },
     newSession: (p) => call("newSession", p),
@@ -123,6 +151,21 @@ export const mcpServePlugin = definePlugin({
         version: init.version,
         secrets: init.token ? [init.token] : [],
       });
+    /**
+     * The host forwards a sampling or elicitation request of one of mcpchat's own MCP servers
+     * to the client whose `chat` call is using that server.
+     */
+    type ClientAsk<P> = { progressId: string; params: P };
+    const clientHandlers = {
+      clientSampling: async (
+        p: ClientAsk<CreateMessageRequestParams>,
+        call: { signal: AbortSignal },
+      ) => await backend.clientOf(p.progressId).createMessage(p.params, call.signal),
+      clientElicit: async (
+        p: ClientAsk<ElicitRequestParams>,
+        call: { signal: AbortSignal },
+      ) => await backend.clientOf(p.progressId).elicit(p.params, call.signal),
+    };
     ctx.onEvent("chat-progress", (step) => backend.progress(step));
     ctx.onEvent("session-changed", ({ sessionId, change }) => {
       backend.sessionsChanged();
@@ -147,23 +190,38 @@ export const mcpServePlugin = definePlugin({
         ctx.emit("closed", {});
       });
       return {
-        handlers: { info: (): ServeInfo => ({ transport: "stdio", sessions: hub.size }) },
+        handlers: {
+          info: (): ServeInfo => ({ transport: "stdio", sessions: hub.size }),
+          ...clientHandlers,
+        },
         stop: () => server.close(),
       };
     }
 
-    const { startHttpServer } = await import("../lib/serve/http_server.ts");
-    const handle = await startHttpServer({
-      hostname: init.hostname,
-      port: init.port,
-      token: init.token,
-      allowedOrigins: init.allowedOrigins,
-      maxBodyBytes: init.maxBodyBytes,
-      rateLimitPerSecond: init.rateLimitPerSecond,
-      createServer,
-      log,
-    });
-    ctx.emit("listening", { url: handle.url });
+    const { AddressInUseError, startHttpServer } = await import("../lib/serve/http_server.ts");
+    const listen = (port: number) =>
+      startHttpServer({
+        hostname: init.hostname,
+        port,
+        token: init.token,
+        allowedOrigins: init.allowedOrigins,
+        maxBodyBytes: init.maxBodyBytes,
+        rateLimitPerSecond: init.rateLimitPerSecond,
+        createServer,
+        log,
+      });
+    let handle;
+    if (init.preferPort !== undefined) {
+      try {
+        handle = await listen(init.preferPort);
+      } catch (error) {
+        if (!(error instanceof AddressInUseError)) throw error;
+        log(`port ${init.preferPort} was taken while restarting; listening on a new one`);
+      }
+    }
+    handle ??= await listen(init.port);
+    // The host announces the address (again, after a restart): a client must be able to find it.
+    void ctx.call("listening", { url: handle.url }, { timeoutMs: 10_000 }).catch(() => {});
     return {
       handlers: {
         info: (): ServeInfo => ({
@@ -171,6 +229,7 @@ export const mcpServePlugin = definePlugin({
           url: handle.url,
           sessions: handle.sessions(),
         }),
+        ...clientHandlers,
       },
       stop: () => handle.shutdown(),
     };

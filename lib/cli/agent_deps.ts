@@ -14,6 +14,7 @@ import type { PluginRef } from "../plugin/ref.ts";
 import type { LlmSurface, McpSurface } from "./runtime.ts";
 import type { SessionRecorder } from "./sessions.ts";
 import { traced, tracedStream } from "../telemetry/mod.ts";
+import type { McpRequestRouter, RequestRoute } from "./request_router.ts";
 
 /** How long a chat turn waits for servers that are still connecting. */
 export const TOOL_LIST_WAIT_MS = 10_000;
@@ -29,6 +30,11 @@ export interface AgentServices {
   recorder?: SessionRecorder;
   /** Told about servers whose tools could not be listed. */
   onToolErrors?(errors: { server: string; message: string }[]): void;
+  /**
+   * Who answers the sampling and elicitation requests of a server while this chat calls
+   * one of its tools (lib/cli/request_router.ts); absent: the manager's own handlers.
+   */
+  requests?: { router: McpRequestRouter; route: RequestRoute };
 }
 
 /**
@@ -149,7 +155,15 @@ export function agentDeps(services: AgentServices): AgentDeps {
           metric: "mcpchat.tool",
           attributes: { "mcpchat.server": call.server, "mcpchat.tool": call.tool },
         },
-        () => mcp.call("callTool", call, { signal, timeoutMs: Infinity }),
+        async () => {
+          // While the call runs, the server's questions are this chat's to answer.
+          const leave = services.requests?.router.enter(call.server, services.requests.route);
+          try {
+            return await mcp.call("callTool", call, { signal, timeoutMs: Infinity });
+          } finally {
+            leave?.();
+          }
+        },
       );
     },
     approve: services.approve,

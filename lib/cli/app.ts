@@ -14,6 +14,7 @@ import { PluginStartError } from "../plugin/host.ts";
 import { RpcError } from "../rpc/errors.ts";
 import { sanitizeText } from "../ui/sanitize.ts";
 import { importOnDemand } from "../util/on_demand.ts";
+import { relaunchForTelemetry } from "./telemetry_relaunch.ts";
 
 /**
  * Runs the parsed command line and resolves with the exit code. Every
@@ -224,6 +225,10 @@ async function dispatch(ctx: CommandContext, hooks: DispatchHooks): Promise<numb
     // The config worker boots on its own thread while this one reads the command's modules
     // (the command asks for the same runtime: it is started once).
     ctx.runtimeStarting().catch(() => {}); // a failure is the command's to report
+    // `[telemetry] enabled = true` without OTEL_DENO: this run hands over to a copy of itself
+    // that Deno exports from. Waits for the config only when the file mentions telemetry.
+    const relaunched = await relaunchForTelemetry(ctx, hooks);
+    if (relaunched !== undefined) return relaunched;
   }
   const run = await entry.load();
   ctx.profiler.mark("command loaded");

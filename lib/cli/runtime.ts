@@ -827,9 +827,16 @@ export class Runtime {
   async #authorize(server: string, url: URL): Promise<{ code: string }> {
     const redirectUrl = url.searchParams.get("redirect_uri");
     if (!redirectUrl) throw new Error(`${server}: the authorization URL has no redirect_uri`);
-    const { authorizeInBrowser } = await import("../mcp/oauth.ts");
+    const { authorizeInBrowser } = await importOnDemand<typeof import("../mcp/oauth.ts")>(
+      new URL("../mcp/oauth.ts", import.meta.url),
+    );
     return await authorizeInBrowser(url, {
       redirectUrl,
+      onPortBusy: (address) =>
+        this.#options.notify?.(
+          `${server}: waiting for ${address}, the sign-in's return address: ` +
+            `another sign-in is using it (this one starts when it ends)\n`,
+        ),
       open: async (target) => {
         this.#options.notify?.(
           `${server} needs you to sign in: open ${target.href}\n(waiting for the browser to come back)\n`,

@@ -23,8 +23,15 @@ import type {
   SessionSummary,
 } from "../serve/backend.ts";
 import type { MessageEntry, SessionRecord } from "../store/types.ts";
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+} from "../util/mcp_types.ts";
 import { agentDeps, contextOptions } from "./agent_deps.ts";
-import type { McpHostHandlers, Runtime, StoreSurface } from "./runtime.ts";
+import type { McpHostHandlers, McpSurface, Runtime, StoreSurface } from "./runtime.ts";
+import { type RequestRoute, requestRouter } from "./request_router.ts";
 import { resumableHistory, type SessionRecorder, sessionRecorder } from "./sessions.ts";
 
 /** Sessions held open (with their writer lease and the model's view) at most. */
@@ -51,8 +58,27 @@ export interface ServeHostOptions {
   emit<K extends keyof ServeHostEvents>(event: K, data: ServeHostEvents[K]): void;
   /** The environment (to say whether a backend has its key). */
   env: Record<string, string | undefined>;
-  /** Answers to sampling and elicitation requests of mcpchat's own MCP servers. */
+  /**
+   * Answers to sampling and elicitation requests of mcpchat's own MCP servers when the
+   * client of the chat cannot take them (server mode's policy).
+   */
   mcpHandlers?: McpHostHandlers;
+  /**
+   * Forwards such a request to the client of the running `chat` call `progressId` (through
+   * the serve worker); absent, the policy answers.
+   */
+  askClient?: {
+    createMessage(
+      progressId: string,
+      params: CreateMessageRequestParams,
+      signal: AbortSignal,
+    ): Promise<CreateMessageResult>;
+    elicit(
+      progressId: string,
+      params: ElicitRequestParams,
+      signal: AbortSignal,
+    ): Promise<ElicitResult>;
+  };
 }
 
 function summary(r: SessionRecord): SessionSummary {
@@ -132,14 +158,17 @@ export class ServeHost implements ServeBackend {
     this.#policy = new ApprovalPolicy({ allow: [...options.allowTools] });
   }
 
-  /** Handlers for the worker's `ctx.call` (what the serve plugin declares it calls). */
-  handlers(): ServeHostCalls {
+  /**
+   * Handlers for the worker's `ctx.call` (what the serve plugin declares it calls), but
+   * `listening`: announcing the address is the command's.
+   */
+  handlers(): Omit<ServeHostCalls, "listening"> {
     return {
-      chat: (p, c) =>
+      chat: ({ progressId, client, ...p }, c) =>
         this.chat(p, {
           signal: c.signal,
-          onProgress: (step) =>
-            this.#o.emit("chat-progress", { progressId: p.progressId, ...step }),
+          onProgress: (step) => this.#o.emit("chat-progress", { progressId, ...step }),
+          route: this.#route(progressId, client),
         }),
       newSession: (p) => this.newSession(p),
       listSessions: (p) => this.listSessions(p),
@@ -149,6 +178,48 @@ export class ServeHost implements ServeBackend {
       backends: () => this.backends(),
       listServers: () => this.listServers(),
     };
+  }
+
+  /**
+   * How the chat `progressId` answers its servers' sampling and elicitation: its client
+   * when that declared the capability (it asks its own user), else server mode's policy.
+   */
+  #route(
+    progressId: string,
+    client: { sampling: boolean; elicitation: boolean } | undefined,
+  ): RequestRoute {
+    const policy = this.#policyHandlers();
+    const ask = this.#o.askClient;
+    return {
+      shared: policy,
+      sampling: client?.sampling && ask
+        ? (request, { signal }) => ask.createMessage(progressId, request.params, signal)
+        : policy.sampling,
+      elicit: client?.elicitation && ask
+        ? (request, { signal }) => ask.elicit(progressId, request.params, signal)
+        : policy.elicit,
+    };
+  }
+
+  /** Server mode's own answers (refuse sampling, decline forms, when none were given). */
+  #policyHandlers(): Required<McpHostHandlers> {
+    const given = this.#o.mcpHandlers ?? {};
+    return {
+      sampling: given.sampling ??
+        (() => Promise.reject(new Error("sampling is not available in server mode here"))),
+      elicit: given.elicit ?? (() => Promise.resolve({ action: "decline" as const })),
+    };
+  }
+
+  /**
+   * The MCP manager with the run's request router (the manager takes the handlers of its
+   * first user only: the router is what makes each chat's requests reach its own client).
+   */
+  #mcp(): Promise<PluginRef<McpSurface>> {
+    const router = requestRouter(this.#o.runtime).fallbackTo(this.#policyHandlers(), {
+      onlyIfUnset: true,
+    });
+    return this.#o.runtime.mcp(this.#o.config, router.handlers());
   }
 
   /** The store, started on first use; its changes are forwarded to the worker. */
@@ -214,6 +285,8 @@ export class ServeHost implements ServeBackend {
     options: {
       signal: AbortSignal;
       onProgress?: (step: { progress: number; message: string }) => void;
+      /** Who answers the sampling and elicitation of the servers this chat calls. */
+      route?: RequestRoute;
     },
   ): Promise<ChatAnswer> {
     const { config, runtime } = this.#o;
@@ -230,7 +303,7 @@ export class ServeHost implements ServeBackend {
       const hasServers = Object.values(config.mcp.servers).some((s) => s.enabled);
       const [llm, mcp, chat] = await Promise.all([
         runtime.llm(config),
-        hasServers ? runtime.mcp(config, this.#o.mcpHandlers) : Promise.resolve(undefined),
+        hasServers ? this.#mcp() : Promise.resolve(undefined),
         this.#openChat(id),
       ]);
       const deps = agentDeps({
@@ -239,6 +312,12 @@ export class ServeHost implements ServeBackend {
         recorder: chat.recorder,
         // No one to ask: the server's allow-list decides.
         approve: (call) => Promise.resolve(this.#policy.isAllowed(call) ? "allow" : "deny"),
+        // While a tool call of this chat runs on a server, that server's requests go to the
+        // client that asked for this chat.
+        requests: {
+          router: requestRouter(runtime),
+          route: options.route ?? this.#route("", undefined),
+        },
       });
       const loop = runAgentTurn(chat.history, params.message, deps, {
         backend: params.backend ?? chat.backend ?? backend,
@@ -388,10 +467,10 @@ export class ServeHost implements ServeBackend {
   }
 
   async listServers(): Promise<ServerSummary[]> {
-    const { config, runtime } = this.#o;
+    const { config } = this.#o;
     const names = Object.keys(config.mcp.servers);
     if (names.length === 0) return [];
-    const mcp = await runtime.mcp(config, this.#o.mcpHandlers);
+    const mcp = await this.#mcp();
     const servers = await mcp.call("servers");
     return servers.map((s) => ({
       name: s.name,

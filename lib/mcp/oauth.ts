@@ -392,9 +392,14 @@ export interface BrowserAuthorizeOptions {
   redirectUrl: string;
   /** Opens the authorization URL for the user (e.g. `xdg-open`, `open`, or print it). */
   open: (url: URL) => void | Promise<void>;
-  /** How long to wait for the user (default 5 minutes). */
+  /** How long to wait for the user (default 5 minutes), the wait for a busy port included. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Told once when the redirect port is taken, before waiting for it: by
+   * another sign-in of this mcpchat (a second server) or of another one.
+   */
+  onPortBusy?: (address: string) => void;
 }
 
 /**
@@ -402,6 +407,11 @@ export interface BrowserAuthorizeOptions {
  * redirect URL, opens the authorization URL, and resolves with the code the
  * authorization server sends back (checking `state` when the request had
  * one). Runs on the host (it needs `net` for the loopback port).
+ *
+ * The redirect URL is registered with the authorization server, so its port
+ * is fixed; while another sign-in holds it (two servers signing in at once,
+ * or two mcpchats), this one waits its turn (`onPortBusy` says so) instead
+ * of failing, within the same time limit.
  *
  * @example
  * ```ts
@@ -447,11 +457,9 @@ export async function authorizeInBrowser(
       status,
       headers: { "content-type": "text/html; charset=utf-8" },
     });
-  const server = Deno.serve({
-    hostname: redirect.hostname.replace(/^\[|\]$/g, ""),
-    port: Number(redirect.port || 80),
-    onListen: () => {},
-  }, (req) => {
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const deadline = Date.now() + timeoutMs;
+  const server = await listenForRedirect(redirect, deadline, options, (req) => {
     const url = new URL(req.url);
     if (url.pathname !== redirect.pathname) return page("Not found.", 404);
     const error = url.searchParams.get("error");
@@ -470,11 +478,10 @@ export async function authorizeInBrowser(
     settle.resolve({ code });
     return page("Signed in. You can close this tab and go back to mcpchat.");
   });
-  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const timer = setTimeout(
     () =>
       settle.reject(new OAuthRedirectError(`no sign-in within ${Math.round(timeoutMs / 1000)} s`)),
-    timeoutMs,
+    Math.max(0, deadline - Date.now()),
   );
   const onAbort = () => settle.reject(new OAuthRedirectError("sign-in cancelled"));
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -485,5 +492,38 @@ export async function authorizeInBrowser(
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
     await server.shutdown();
+  }
+}
+
+/**
+ * Listens on the redirect URL's loopback address; while the port is taken,
+ * tries again every 250 ms until `deadline` (epoch ms) or the abort.
+ */
+async function listenForRedirect(
+  redirect: URL,
+  deadline: number,
+  options: Pick<BrowserAuthorizeOptions, "signal" | "onPortBusy">,
+  handler: Deno.ServeHandler,
+): Promise<Deno.HttpServer> {
+  const hostname = redirect.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(redirect.port || 80);
+  const address = `${redirect.hostname}:${port}`;
+  let told = false;
+  while (true) {
+    try {
+      return Deno.serve({ hostname, port, onListen: () => {} }, handler);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+    if (options.signal?.aborted) throw new OAuthRedirectError("sign-in cancelled");
+    if (Date.now() >= deadline) {
+      throw new OAuthRedirectError(
+        `the sign-in's redirect address ${address} stayed in use by another program: ` +
+          `close it, or set redirect_url in the server's [oauth] table to a free loopback port`,
+      );
+    }
+    if (!told) options.onPortBusy?.(address);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

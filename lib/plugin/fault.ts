@@ -9,6 +9,10 @@
  * holds the MCP servers' transports, `mcp-transports`, is killed once a call of
  * `METHOD` through `mcp-manager` was sent (e.g. `mcp-transports@callTool`). `#exit` makes the worker vanish silently
  * (found by missed heartbeats) instead of crashing. Each entry fires once.
+ * A plugin whose calls to its host are wrapped by {@linkcode withHostFaults}
+ * (the `mcp-serve` worker) also dies on the first call of `METHOD` it makes
+ * to the host (e.g. `mcp-serve@listSessions`: a client's `list_sessions` is
+ * in flight when the server dies).
  *
  * @module
  */
@@ -102,4 +106,34 @@ export function takeFault(via: string, method: string, params: unknown): (() => 
     return undefined;
   }
   return () => target.injectFault(fault.fault);
+}
+
+/**
+ * Wraps the host handlers of plugin `via` so that an armed `via@METHOD`
+ * fault fires when the plugin calls `METHOD` on its host: the worker dies at
+ * once, with that call in flight. Without `MCPCHAT_TEST_FAULT` the handlers
+ * are returned as they are.
+ *
+ * @example
+ * ```ts
+ * import { armFaults, withHostFaults } from "./fault.ts";
+ * const hits: string[] = [];
+ * armFaults("serve@list", () => ({ injectFault: (f) => void hits.push(f) }));
+ * const handlers = withHostFaults("serve", { list: () => [1, 2] });
+ * console.log(handlers.list(), hits); // [ 1, 2 ] [ "crash" ]
+ * armFaults("", undefined);
+ * ```
+ */
+export function withHostFaults<H extends object>(via: string, handlers: H): H {
+  if (armed.length === 0) return handlers;
+  const wrapped: Record<string, unknown> = {};
+  for (const [method, fn] of Object.entries(handlers)) {
+    wrapped[method] = typeof fn !== "function" ? fn : (...args: unknown[]) => {
+      const index = armed.findIndex((f) => f.target === via && f.method === method);
+      const target = index < 0 ? undefined : resolveTarget?.(via);
+      if (target) target.injectFault(armed.splice(index, 1)[0].fault);
+      return fn.apply(handlers, args);
+    };
+  }
+  return wrapped as H;
 }

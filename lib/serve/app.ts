@@ -16,6 +16,8 @@ import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
   type ServerNotification,
   type ServerRequest,
   SubscribeRequestSchema,
@@ -24,8 +26,37 @@ import {
 // @ts-types="@modelcontextprotocol/sdk/shared/protocol"
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { z } from "zod";
-import type { HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
+import type { ChatClient, HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
 import { publicMessage } from "./public_error.ts";
+
+/** How long a forwarded sampling or elicitation request may wait for the client (a person). */
+const CLIENT_REQUEST_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The client behind one `chat` call: its capabilities, and its requests sent
+ * with the call's `extra.sendRequest` (so over streamable HTTP they travel on
+ * that call's own response stream).
+ */
+function chatClient(server: McpServer, extra: ToolExtra): ChatClient {
+  const can = server.server.getClientCapabilities() ?? {};
+  const options = (signal: AbortSignal) => ({ signal, timeout: CLIENT_REQUEST_TIMEOUT_MS });
+  return {
+    sampling: can.sampling !== undefined,
+    elicitation: can.elicitation !== undefined,
+    createMessage: (params, signal) =>
+      extra.sendRequest(
+        { method: "sampling/createMessage", params },
+        CreateMessageResultSchema,
+        options(signal),
+      ),
+    elicit: (params, signal) =>
+      extra.sendRequest(
+        { method: "elicitation/create", params },
+        ElicitResultSchema,
+        options(signal),
+      ),
+  };
+}
 
 /** Options of {@linkcode createServeApp}. */
 export interface ServeAppOptions {
@@ -269,6 +300,7 @@ export function createServeApp(options: ServeAppOptions): { server: McpServer; d
         model: state.model,
       }, {
         signal: extra.signal,
+        client: chatClient(server, extra),
         onProgress: token === undefined ? undefined : (step) => {
           last = Math.max(last + 1, step.progress);
           void extra.sendNotification({

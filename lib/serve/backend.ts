@@ -7,6 +7,13 @@
  * @module
  */
 
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+} from "../util/mcp_types.ts";
+
 /** One session in a listing. */
 export interface SessionSummary {
   id: string;
@@ -55,6 +62,25 @@ export interface ChatProgress {
   message: string;
 }
 
+/**
+ * The MCP client that made a `chat` call, as the chat sees it: what it can
+ * answer, and how to ask it. Sampling and elicitation requests that
+ * mcpchat's own MCP servers send during that chat go to this client.
+ */
+export interface ChatClient {
+  /** The client declared the `sampling` capability. */
+  sampling: boolean;
+  /** The client declared the `elicitation` capability. */
+  elicitation: boolean;
+  /** Sends `sampling/createMessage` to the client (on the `chat` call's stream). */
+  createMessage(
+    params: CreateMessageRequestParams,
+    signal: AbortSignal,
+  ): Promise<CreateMessageResult>;
+  /** Sends `elicitation/create` to the client (on the `chat` call's stream). */
+  elicit(params: ElicitRequestParams, signal: AbortSignal): Promise<ElicitResult>;
+}
+
 /** One MCP server mcpchat is configured to use. */
 export interface ServerSummary {
   name: string;
@@ -68,7 +94,12 @@ export interface ServeBackend {
   /** Runs one user turn of the agent loop in `sessionId` (a new session when absent). */
   chat(
     params: { sessionId?: string; message: string; backend?: string; model?: string },
-    options: { signal: AbortSignal; onProgress?: (step: ChatProgress) => void },
+    options: {
+      signal: AbortSignal;
+      onProgress?: (step: ChatProgress) => void;
+      /** The client that made the call (its servers' sampling and elicitation go to it). */
+      client?: ChatClient;
+    },
   ): Promise<ChatAnswer>;
   newSession(
     params: { title?: string; system?: string; backend?: string; model?: string },
@@ -104,10 +135,22 @@ export type ServeHostCalls =
     ) => ReturnType<ServeBackend[K]>;
   }
   & {
+    /**
+     * `client`: what the calling MCP client can answer; the host asks it through the
+     * worker's `clientSampling` / `clientElicit {progressId, params}`.
+     */
     chat: (
-      params: Parameters<ServeBackend["chat"]>[0] & { progressId: string },
+      params: Parameters<ServeBackend["chat"]>[0] & {
+        progressId: string;
+        client?: { sampling: boolean; elicitation: boolean };
+      },
       ctx: { signal: AbortSignal },
     ) => Promise<ChatAnswer>;
+    /**
+     * HTTP: the server listens at `url`, at its first start and after every restart
+     * (a call, not an event: it must reach the host before the new instance is ready).
+     */
+    listening: (params: { url: string }) => Promise<void>;
   };
 
 /** Events the host sends the serve worker (the plugin's `hostEvents`). */
@@ -120,8 +163,6 @@ export interface ServeHostEvents {
 
 /** Events the serve worker emits. */
 export interface ServeEvents {
-  /** HTTP: the server listens at `url`. */
-  listening: { url: string };
   /** stdio: the client went away. */
   closed: Record<never, never>;
 }

@@ -371,7 +371,7 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     server = serve();
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
-      throw new Error(
+      throw new AddressInUseError(
         `${options.hostname}:${options.port} is already in use: pick another port with --port ` +
           "(0 lets the system choose) or stop what is listening there",
       );
@@ -439,6 +439,14 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
       await server.shutdown();
     },
   });
+}
+
+/** The address asked for is taken (the message says what to do). */
+export class AddressInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AddressInUseError";
+  }
 }
 
 /** CORS headers for an allowed browser origin. */

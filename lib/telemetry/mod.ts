@@ -23,12 +23,16 @@
 
 import type { Attributes, Context, Counter, Histogram, Span, Tracer } from "@opentelemetry/api";
 
+import { exporterRunning, type TelemetryEnv } from "./switch.ts";
+
 type Api = typeof import("@opentelemetry/api");
 
 let forced: boolean | undefined;
 
 /**
- * Whether this process exports telemetry (Deno's own switch, `OTEL_DENO`).
+ * Whether this process exports telemetry (Deno's own switches, `OTEL_DENO`
+ * and `OTEL_SDK_DISABLED`; `[telemetry] enabled` works through them, see
+ * `./switch.ts`).
  * A worker cannot read the environment; its host tells it
  * ({@linkcode setTelemetryEnabled}).
  *
@@ -38,9 +42,11 @@ let forced: boolean | undefined;
  * console.log(telemetryEnabled({ OTEL_DENO: "true" })); // true
  * ```
  */
-export function telemetryEnabled(env?: { OTEL_DENO?: string }): boolean {
+export function telemetryEnabled(env?: TelemetryEnv): boolean {
   if (env === undefined && forced !== undefined) return forced;
-  return /^(true|1)$/i.test((env ?? safeEnv()).OTEL_DENO ?? "");
+  // Deno's own rule (OTEL_SDK_DISABLED wins; only true/false count): when Deno does not
+  // export, recording spans would only cost the API's load.
+  return exporterRunning(env ?? safeEnv());
 }
 
 /** Switches instrumentation on or off in this isolate (set by a worker's host). */
@@ -48,9 +54,12 @@ export function setTelemetryEnabled(on: boolean): void {
   forced = on;
 }
 
-function safeEnv(): { OTEL_DENO?: string } {
+function safeEnv(): TelemetryEnv {
   try {
-    return { OTEL_DENO: Deno.env.get("OTEL_DENO") };
+    return {
+      OTEL_DENO: Deno.env.get("OTEL_DENO"),
+      OTEL_SDK_DISABLED: Deno.env.get("OTEL_SDK_DISABLED"),
+    };
   } catch {
     // A worker without env permission: its host tells it (see lib/plugin).
     return {};

@@ -25,6 +25,7 @@ export type {
   ContentBlock,
   CreateMessageRequestParams,
   CreateMessageResult,
+  ElicitRequestParams,
   ElicitResult,
   SamplingContent,
   SamplingMessage,

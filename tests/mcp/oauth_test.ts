@@ -107,6 +107,59 @@ Deno.test("oauth: the loopback redirect step returns the code, checks state, rep
   );
 });
 
+Deno.test("oauth: two sign-ins at once take turns on the redirect port, the second told why it waits", async () => {
+  const { authorizeInBrowser } = await import("../../lib/mcp/oauth.ts");
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const redirectUrl = `http://127.0.0.1:${probe.addr.port}/oauth/callback`;
+  probe.close();
+  const authUrl = (state: string) =>
+    new URL(`https://auth.example/authorize?client_id=c&state=${state}`);
+  // The first person signs in slowly; the second sign-in starts meanwhile.
+  const firstOpened = Promise.withResolvers<void>();
+  const releaseFirst = Promise.withResolvers<void>();
+  const comeBack = (state: string) => async () => {
+    const res = await fetch(`${redirectUrl}?code=code-${state}&state=${state}`);
+    await res.body?.cancel();
+  };
+  const first = authorizeInBrowser(authUrl("one"), {
+    redirectUrl,
+    open: async () => {
+      firstOpened.resolve();
+      await releaseFirst.promise;
+      await comeBack("one")();
+    },
+    timeoutMs: 20_000,
+  });
+  await firstOpened.promise;
+  const told: string[] = [];
+  const second = authorizeInBrowser(authUrl("two"), {
+    redirectUrl,
+    open: comeBack("two"),
+    timeoutMs: 20_000,
+    onPortBusy: (address) => {
+      told.push(address);
+      releaseFirst.resolve();
+    },
+  });
+  assert.deepEqual(await first, { code: "code-one" });
+  assert.deepEqual(await second, { code: "code-two" });
+  assert.deepEqual(told, [`127.0.0.1:${probe.addr.port}`]);
+});
+
+Deno.test("oauth: a redirect port held by another program fails the sign-in at its deadline, saying what to do", async () => {
+  const { authorizeInBrowser } = await import("../../lib/mcp/oauth.ts");
+  using holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const redirectUrl = `http://127.0.0.1:${holder.addr.port}/oauth/callback`;
+  await assert.rejects(
+    authorizeInBrowser(new URL("https://auth.example/authorize?state=s"), {
+      redirectUrl,
+      open: () => {},
+      timeoutMs: 600,
+    }),
+    /stayed in use by another program: close it, or set redirect_url/,
+  );
+});
+
 Deno.test("oauth: a failed sign-in fails the server once; the browser is not reopened on every reconnect", async () => {
   let base = "";
   const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({

@@ -1,9 +1,11 @@
 /**
- * Every import of the MCP SDK (lib, plugins, tests, bench) is type-checked:
- * its `.js` subpath loads at run time, and a `// @ts-types` line above it
- * names the declarations, which the SDK's `package.json` would otherwise
- * send Deno looking for in a `….js.d.ts` it does not ship (the import then
- * types as `any`, silently). See docs/architecture.md, "MCP SDK types".
+ * Every import of the MCP SDK in lib/ and plugins/ is type-checked: its `.js`
+ * subpath loads at run time, and a `// @ts-types` line above it names the
+ * declarations, which the SDK's `package.json` would otherwise send Deno
+ * looking for in a `….js.d.ts` it does not ship (the import then types as
+ * `any`, silently). tests/ and bench/ import it the same way, unenforced, so
+ * that another branch's new test is no merge hazard. See
+ * docs/architecture.md, "MCP SDK types".
  */
 import assert from "node:assert/strict";
 import { DENO_JSON, ROOT } from "../_helpers/cli.ts";
@@ -26,10 +28,10 @@ function code(text: string): string {
   return text.replace(/\/\*\*[\s\S]*?\*\//g, "");
 }
 
-Deno.test("every SDK import loads a .js file and names its declarations", async () => {
+Deno.test("every SDK import in lib/ and plugins/ loads a .js file and names its declarations", async () => {
   const problems: string[] = [];
   let imports = 0;
-  const dirs = ["lib", "plugins", "tests", "bench"];
+  const dirs = ["lib", "plugins"];
   for (const path of (await Promise.all(dirs.map(sources))).flat()) {
     const text = code(await Deno.readTextFile(`${ROOT}${path}`));
     const statement = /^(?:import|export)\b[^;]*?\bfrom\s+"(@modelcontextprotocol\/sdk\/[^"]+)";/gm;
@@ -50,7 +52,7 @@ Deno.test("every SDK import loads a .js file and names its declarations", async 
       }
     }
   }
-  assert.ok(imports > 50, `found only ${imports} SDK imports: is the pattern stale?`);
+  assert.ok(imports > 30, `found only ${imports} SDK imports: is the pattern stale?`);
   assert.deepEqual(problems, []);
 });
 

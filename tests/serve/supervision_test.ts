@@ -41,7 +41,7 @@ Deno.test("mcp-serve is a permanent child of the root supervisor: a crashed serv
           fixtures: false,
           version: "test",
         },
-        host.handlers(),
+        { ...host.handlers(), listening: () => Promise.resolve() },
         config,
       )
     );

@@ -13,7 +13,7 @@ import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { VERSION } from "../version.ts";
 import { ApprovalPolicy, type ContextOptions, runAgentTurn } from "../../chat/mod.ts";
-import { agentDeps, chatFaultForTests, contextOptions } from "../agent_deps.ts";
+import { agentDeps, type AgentServices, chatFaultForTests, contextOptions } from "../agent_deps.ts";
 import { ChatSupervisor } from "../../chat/supervisor.ts";
 import { tracedTurn } from "../../telemetry/mod.ts";
 import { TurnView } from "../turn_view.ts";
@@ -32,6 +32,7 @@ import { statusBar } from "../repl/status_bar.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import type { Output, Palette } from "../../ui/output.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
+import { requestRouter } from "../request_router.ts";
 
 /**
  * Runs the REPL until the user leaves.
@@ -112,7 +113,11 @@ export async function startRepl(
     },
     target: () => ({ backend: state.backend, model: state.model }),
   });
-  const hostHandlers = whileLivePaused(() => liveLines, requestHandlers);
+  // The person answers their own chat's requests; a chat served beside the REPL
+  // (mcp_server.http_enabled) has its own client answer its (lib/cli/request_router.ts).
+  const personHandlers = whileLivePaused(() => liveLines, requestHandlers);
+  const router = requestRouter(runtime).fallbackTo(personHandlers);
+  const hostHandlers = router.handlers();
   /** A message could not be answered (piped, the exit code says so). */
   let turnFailed = false;
   /** Each server's state, for the status line. */
@@ -308,6 +313,7 @@ export async function startRepl(
         onLive: (blocks) => void (liveLines = blocks),
         totals: state.totals,
         markdown: state.markdown,
+        requests: { router, route: personHandlers },
       })
     );
   };
@@ -503,6 +509,8 @@ interface TurnContext {
     cost: number | "unknown";
     last?: { input: number; output: number };
   };
+  /** Who answers the servers' requests while this turn calls them (the person). */
+  requests?: AgentServices["requests"];
 }
 
 async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext): Promise<void> {
@@ -515,6 +523,7 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       llm: turn.llm,
       mcp: turn.manager,
       recorder: turn.recorder,
+      requests: turn.requests,
       onToolErrors: (errors) => {
         for (const e of errors) io.err(c.dim(`(${e.server}: ${e.message})\n`));
       },

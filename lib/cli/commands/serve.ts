@@ -18,6 +18,7 @@ import { ExitCode } from "../exit_codes.ts";
 import { ServeHost } from "../serve_host.ts";
 import { serverRequestHandlers } from "../server_requests.ts";
 import { VERSION } from "../version.ts";
+import { withHostFaults } from "../../plugin/fault.ts";
 
 export type { McpServeSurface };
 
@@ -116,8 +117,21 @@ export async function startServing(
   ctx: CommandContext,
   config: Config,
   init: McpServeInit,
+  onRestarted?: (url: string, previous: string | undefined) => void,
 ): Promise<{ ref: PluginRef<McpServeSurface>; host: ServeHost }> {
   const runtime = await ctx.runtime();
+  /** The address of the running instance; a restart that asked for port 0 prefers it again. */
+  const bound: { url?: string; starts: number } = { starts: 0 };
+  const listening = ({ url }: { url: string }) => {
+    const previous = bound.url;
+    bound.url = url;
+    if (++bound.starts > 1) onRestarted?.(url, previous);
+    return Promise.resolve();
+  };
+  const initNow = (): McpServeInit => {
+    if (init.transport !== "http" || init.port !== 0 || bound.url === undefined) return init;
+    return { ...init, preferPort: Number(new URL(bound.url).port) };
+  };
   const target: { ref?: PluginRef<McpServeSurface> } = {};
   const { options } = ctx.args;
   const host = new ServeHost({
@@ -128,6 +142,19 @@ export async function startServing(
     model: options.model,
     allowTools: options.yes ? ["*"] : [...config.mcp_server.allow_tools, ...options.allowTool],
     emit: (event, data) => target.ref?.emit(event, data),
+    // A served chat's servers ask its own client (sampling, elicitation), through the worker.
+    askClient: {
+      createMessage: (progressId, params, signal) =>
+        serving(target.ref).call("clientSampling", { progressId, params }, {
+          signal,
+          timeoutMs: Infinity, // the client's user may take their time; the worker bounds it
+        }),
+      elicit: (progressId, params, signal) =>
+        serving(target.ref).call("clientElicit", { progressId, params }, {
+          signal,
+          timeoutMs: Infinity,
+        }),
+    },
     // Nobody at a terminal to ask: sampling only under --yes, forms declined (said on stderr).
     mcpHandlers: serverRequestHandlers({
       io: ctx.io,
@@ -139,7 +166,9 @@ export async function startServing(
       target: () => ({ backend: options.backend, model: options.model }),
     }),
   });
-  const ref = await runtime.serve(() => mcpServeSpec(init, host.handlers(), config));
+  // A test-only fault (MCPCHAT_TEST_FAULT=mcp-serve@METHOD) kills the worker mid-call.
+  const handlers = withHostFaults("mcp-serve", { ...host.handlers(), listening });
+  const ref = await runtime.serve(() => mcpServeSpec(initNow(), handlers, config));
   target.ref = ref;
   return { ref, host };
 }
@@ -212,7 +241,11 @@ export async function serveCommand(ctx: CommandContext, words: string[]): Promis
     );
   }
   const init = serveInit(config, flags, transport);
-  const { ref, host } = await startServing(ctx, config, init);
+  const { ref, host } = await startServing(ctx, config, init, (url, previous) => {
+    // Announced again, the way it was the first time: the URL on stdout, a line on stderr.
+    ctx.io.out(`${url}\n`);
+    ctx.io.err(ctx.io.errColor.yellow(restartedLine(url, previous)));
+  });
   try {
     const stopped = new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
@@ -279,7 +312,12 @@ export async function serveBesideRepl(ctx: CommandContext, config: Config): Prom
   if (!config.mcp_server.http_enabled) return;
   try {
     const init = serveInit(config, {}, "http");
-    const { ref } = await startServing(ctx, config, init);
+    const { ref } = await startServing(
+      ctx,
+      config,
+      init,
+      (url, previous) => ctx.io.err(ctx.io.errColor.yellow(restartedLine(url, previous))),
+    );
     const info = await ref.call("info");
     ctx.io.err(ctx.io.errColor.dim(`serving MCP on ${info.url}\n`));
   } catch (error) {
@@ -289,4 +327,29 @@ export async function serveBesideRepl(ctx: CommandContext, config: Config): Prom
       }\n`,
     ));
   }
+}
+
+/**
+ * What is said when the server came back after a crash: where it listens now.
+ *
+ * @example
+ * ```ts
+ * import { restartedLine } from "./serve.ts";
+ * console.log(restartedLine("http://127.0.0.1:4001/mcp", "http://127.0.0.1:4000/mcp").trim());
+ * // MCP server restarted on a new address, http://127.0.0.1:4001/mcp (4000 was taken): clients must reconnect there
+ * ```
+ */
+export function restartedLine(url: string, previous: string | undefined): string {
+  if (previous === undefined || previous === url) {
+    return `MCP server restarted; serving again on ${url} (clients start a new session)\n`;
+  }
+  const was = new URL(previous).port;
+  return `MCP server restarted on a new address, ${url} (${was} was taken): clients must ` +
+    `reconnect there\n`;
+}
+
+/** The running serve plugin (a served chat's requests come only once it runs). */
+function serving(ref: PluginRef<McpServeSurface> | undefined): PluginRef<McpServeSurface> {
+  if (!ref) throw new Error("server mode is not running");
+  return ref;
 }
