@@ -38,7 +38,39 @@ function missingRuntimeFeatures() {
     missing.push("the import map of deno.json");
   }
   if (typeof Deno.openKv !== "function") missing.push("--unstable-kv");
+  if (workerOptionsOff()) missing.push("--unstable-worker-options");
   return missing;
+}
+
+/**
+ * Whether this Deno was started without `--unstable-worker-options`. Deno shows
+ * no sign of it to the program, and the first narrowed worker would end the
+ * process (exit 70) after `--version` already worked; so read Deno's own
+ * options where the system shows them (Linux), and say "off" only when sure:
+ * no flag, and no config file or one whose `unstable` list lacks it. A config
+ * Deno found by itself is taken to be this checkout's (the import map check
+ * above catches a foreign one).
+ */
+function workerOptionsOff() {
+  let argv = [""];
+  try {
+    argv = Deno.readTextFileSync("/proc/self/cmdline").split("\0").slice(0, -1);
+  } catch {
+    return false; // not Linux, or no read permission: cannot tell
+  }
+  // `deno run [OPTIONS] SCRIPT [ARGS]`; a compiled binary has its flags built in.
+  if (argv[1] !== "run") return false;
+  const options = argv.slice(2, argv.length - Deno.args.length - 1);
+  if (options.includes("--unstable-worker-options")) return false;
+  if (options.includes("--no-config")) return true;
+  const at = options.findIndex((o) => /^(--config|-c)(=|$)/.test(o));
+  if (at < 0) return false;
+  const path = options[at].includes("=") ? options[at].replace(/^[^=]*=/, "") : options[at + 1];
+  try {
+    return !/"worker-options"/.test(Deno.readTextFileSync(path));
+  } catch {
+    return false;
+  }
 }
 
 /** Where this copy keeps the sources it fetched from a URL. */

@@ -1,5 +1,6 @@
 /**
- * `mcp-transports`: the one transport worker of every MCP server. Each server
+ * `mcp-transports`: the transport worker of the MCP servers (one, plus one for
+ * each server added while running that needed more permissions). Each server
  * is an actor here: its own `MessagePort` to the manager, its own child
  * process (stdio, inside the OS sandbox) or HTTP session, opened, relayed
  * and closed independently of the others. The SDK client lives in

@@ -28,7 +28,7 @@ export interface AgentServices {
   approve(call: ToolCallRequest, signal: AbortSignal): Promise<ApprovalDecision>;
   /** Stores each message as it happens (absent: nothing is stored). */
   recorder?: SessionRecorder;
-  /** Told about servers whose tools could not be listed. */
+  /** Told at each listing which servers' tools could not be listed (often none). */
   onToolErrors?(errors: { server: string; message: string }[]): void;
   /**
    * Who answers the sampling and elicitation requests of a server while this chat calls
@@ -123,7 +123,7 @@ export function agentDeps(services: AgentServices): AgentDeps {
         signal,
         timeoutMs: Infinity,
       });
-      if (errors.length) services.onToolErrors?.(errors);
+      services.onToolErrors?.(errors); // also when none: a server listed again has recovered
       return tools.map((t): AgentTool => ({
         name: t.name,
         server: t.server,

@@ -244,6 +244,8 @@ function reportError(io: Output, error: unknown, json: boolean): number {
     kind = error.code;
   } else if (error instanceof RpcError || error instanceof PluginStartError) {
     kind = error.code;
+    // A server name the config does not have is the user's to fix, as a wrong command is.
+    if (kind === "MCP_UNKNOWN_SERVER") code = ExitCode.Usage;
   }
   const message = error instanceof Error ? error.message : String(error);
   if (json) {

@@ -7,7 +7,7 @@
  */
 
 import { ExitCode } from "./exit_codes.ts";
-import { helpText } from "./help.ts";
+import { commandsWithHelp, helpText } from "./help.ts";
 import { VERSION } from "./version.ts";
 
 /** Where `main` writes, injected for tests. */
@@ -68,6 +68,13 @@ export async function main(
     return ExitCode.Ok;
   }
   if (command[0] === "help") {
+    if (command[1] !== undefined && !commandsWithHelp().includes(command[1])) {
+      io.err(
+        `mcpchat: no help on "${command[1]}": not a command\n` +
+          `commands: ${commandsWithHelp().join(", ")}; mcpchat help lists what each does\n`,
+      );
+      return ExitCode.Usage;
+    }
     io.out(helpText(command[1]));
     return ExitCode.Ok;
   }

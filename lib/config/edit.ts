@@ -153,7 +153,8 @@ export function addServerToToml(
     const at = locateToml(text).get(["mcp", "servers", name])?.key.line;
     throw editError(
       file,
-      `a server named ${JSON.stringify(name)} already exists`,
+      `a server named ${JSON.stringify(name)} already exists; give this one another name, ` +
+        `or remove that one first (mcpchat servers remove ${name})`,
       "a new name",
       at,
     );

@@ -57,7 +57,12 @@ export function addServerToJson(
   });
   const { servers } = jsonServers(value, file);
   if (name in servers) {
-    throw editError(file, `a server named ${JSON.stringify(name)} already exists`, "a new name");
+    throw editError(
+      file,
+      `a server named ${JSON.stringify(name)} already exists; give this one another name, ` +
+        `or remove that one first (mcpchat servers remove ${name})`,
+      "a new name",
+    );
   }
   servers[name] = server;
   return `${JSON.stringify(value, null, 2)}\n`;

@@ -307,7 +307,10 @@ export class ServerConnection {
 
   /** Waits until ready (connecting a lazy server on first use). */
   ensureReady(signal?: AbortSignal): Promise<void> {
-    return this.lifecycle.ensureReady(this.#opts.initializeTimeoutMs ?? 30_000, signal);
+    // A little past the attempt's own initialize timeout: a server that does not answer is
+    // then reported with that reason ("did not answer initialize within …"), not as a bare
+    // "(connecting)" from a wait that ran out first.
+    return this.lifecycle.ensureReady((this.#opts.initializeTimeoutMs ?? 30_000) + 2_000, signal);
   }
 
   /** Summary for `/mcp servers`. */
@@ -667,7 +670,9 @@ export class ServerConnection {
     return new McpRequestError(
       this.name,
       method,
-      error.message,
+      // A server built on the SDK sends its own "MCP error N: " prefix, which the client's
+      // McpError adds again: say it once.
+      error.message.replace(/^(MCP error -?\d+: )\1+/, "$1"),
       "MCP_REQUEST",
       error.code,
       error,
@@ -763,6 +768,12 @@ export class ServerConnection {
         if (t === this.#transport) this.#schedulePing();
       } catch (error) {
         if (t !== this.#transport) return;
+        if (answered(error)) {
+          // An error reply ("no ping": -32601) is an answer too: the server is alive, and
+          // replacing it every interval would lose its state for nothing.
+          this.#schedulePing();
+          return;
+        }
         this.#lossReason = `health check failed: ${messageOf(error)}`;
         t.abandon(this.#lossReason);
       }
@@ -836,6 +847,13 @@ export class ServerConnection {
       return Promise.resolve();
     };
   }
+}
+
+/** Whether a failed request got a JSON-RPC error reply (not a timeout or a lost connection). */
+function answered(error: unknown): boolean {
+  if (!(error instanceof McpError)) return false;
+  const code: number = (error as McpError).code;
+  return code !== ErrorCode.RequestTimeout && code !== ErrorCode.ConnectionClosed;
 }
 
 /** The message of anything thrown. */

@@ -220,6 +220,8 @@ export interface McpTransportHostOptions {
 
 /** The running pool worker. */
 interface Pool {
+  /** Its supervisor child id: `mcp-transports`, then `mcp-transports-2`… for added pools. */
+  id: string;
   handle: PluginHandle<PoolSurface>;
   permissions: Required<TransportPermissions>;
 }
@@ -286,7 +288,8 @@ export class McpTransportHost {
   readonly #groups = new Map<string, Set<number>>();
   /** Group kills under way (SIGTERM sent, SIGKILL pending). */
   readonly #reaping = new Set<Promise<void>>();
-  #pool?: Pool;
+  /** The pool workers: the first with the config's permissions, then one per wider need. */
+  #pools: Pool[] = [];
   #poolLock: Promise<unknown> = Promise.resolve();
   #generation = 0;
 
@@ -461,9 +464,10 @@ export class McpTransportHost {
   }
 
   /**
-   * The pool, started (or restarted with wider permissions) so it may run
-   * `needed`. It starts with permissions for every configured server, so a
-   * restart happens only for a server added while running.
+   * A pool that may run `needed`. The first starts with permissions for every
+   * configured server; a server added while running that needs more gets a
+   * second pool with just what it needs, so the running servers (and their
+   * state) are left alone.
    */
   #ensurePool(needed: TransportPermissions): Promise<Pool> {
     // One at a time: concurrent spawns share the pool one of them starts.
@@ -473,21 +477,21 @@ export class McpTransportHost {
   }
 
   async #ensurePoolNow(needed: TransportPermissions): Promise<Pool> {
-    const current = this.#pool;
-    if (current && covers(current.permissions, needed)) return current;
-    const wanted = union(current?.permissions ?? await this.#configuredPermissions(), needed);
-    if (current) {
-      this.#pool = undefined;
-      await this.supervisor.removeChild(POOL_ID).catch(() => {});
-    }
+    const fitting = this.#pools.find((p) => covers(p.permissions, needed));
+    if (fitting) return fitting;
+    const none: Required<TransportPermissions> = { run: [], net: [] };
+    const wanted = union(this.#pools.length ? none : await this.#configuredPermissions(), needed);
+    const taken = new Set(this.#pools.map((p) => p.id));
+    let id = POOL_ID;
+    for (let n = 2; taken.has(id); n++) id = `${POOL_ID}-${n}`;
     let handle!: PluginHandle<PoolSurface>;
     await this.supervisor.startChild({
-      id: POOL_ID,
+      id,
       restart: "temporary",
       shutdownMs: 2 * (this.#opts.killGraceMs ?? 1_000) + 3_000,
       start: async () => {
         handle = await startPlugin<PoolSurface>({
-          name: POOL_ID,
+          name: id,
           module: this.#opts.module,
           permissions: wanted,
           init: {},
@@ -498,14 +502,13 @@ export class McpTransportHost {
       },
     });
     handle.peer.on("child", (data) => this.#onChild(data));
-    const pool: Pool = { handle, permissions: wanted };
-    this.#pool = pool;
+    const pool: Pool = { id, handle, permissions: wanted };
+    this.#pools.push(pool);
     void handle.exited.then(() => {
-      if (this.#pool === pool) {
-        this.#pool = undefined;
-        // A dead pool's record would block the id of its successor.
-        void this.supervisor.removeChild(POOL_ID).catch(() => {});
-      }
+      if (!this.#pools.includes(pool)) return;
+      this.#pools = this.#pools.filter((p) => p !== pool);
+      // A dead pool's record would block the id of its successor.
+      void this.supervisor.removeChild(id).catch(() => {});
     });
     return pool;
   }
@@ -631,9 +634,9 @@ export class McpTransportHost {
   /** Stops every server's actor, then the pool worker; resolves once every process group is reaped. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.#actors.keys()].map((n) => this.stop(n)));
-    const pool = this.#pool;
-    this.#pool = undefined;
-    if (pool) await this.supervisor.removeChild(POOL_ID).catch(() => {});
+    const pools = this.#pools;
+    this.#pools = [];
+    await Promise.all(pools.map((p) => this.supervisor.removeChild(p.id).catch(() => {})));
     await Promise.all([...this.#groups.keys()].map((n) => this.#reapGroups(n)));
     await Promise.all([...this.#reaping]);
   }
@@ -643,9 +646,16 @@ export class McpTransportHost {
     return [...this.#actors.keys()];
   }
 
-  /** The pool's current permissions (diagnostics, tests). */
+  /** What the pools may run and reach, together (diagnostics, tests). */
   poolPermissions(): Required<TransportPermissions> | undefined {
-    return this.#pool?.permissions;
+    if (this.#pools.length === 0) return undefined;
+    const none: Required<TransportPermissions> = { run: [], net: [] };
+    return this.#pools.reduce((all, p) => union(all, p.permissions), none);
+  }
+
+  /** How many pool workers run (one, unless servers added while running needed more). */
+  poolCount(): number {
+    return this.#pools.length;
   }
 }
 

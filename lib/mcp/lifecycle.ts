@@ -240,7 +240,8 @@ export class ServerLifecycle {
     if (attempt > max) {
       this.#set({
         status: "failed",
-        reason: `gave up after ${max} reconnect attempts: ${reason}`,
+        // With reconnects off (`max_attempts = 0`) the reason alone says it.
+        reason: max === 0 ? reason : `gave up after ${max} reconnect attempts: ${reason}`,
         code: "MCP_RECONNECT_EXHAUSTED",
       });
       return;

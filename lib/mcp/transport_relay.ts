@@ -121,7 +121,13 @@ export function openStdioSession(
   return Promise.resolve({
     pid: proc.pid,
     session: {
-      send: (json) => proc.write(json + "\n"),
+      send: (json) =>
+        proc.write(json + "\n").catch(async (error) => {
+          if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+          // The server exited before reading it: its exit (code, stderr) is the reason, and
+          // reaches the manager as the session's close; "Broken pipe" would hide it.
+          await proc.exited;
+        }),
       close: async () => {
         await proc.stop();
       },

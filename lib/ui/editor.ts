@@ -858,12 +858,11 @@ export class LineEditor {
 
   /** Draws the prompt again, e.g. after something outside wrote over its line. */
   redraw(): void {
-    this.#enqueue(() => {
-      if (this.#reads.length === 0) return;
-      // Whatever was drawn may be gone: start again on the current row.
-      this.#drawnRow = 0;
-      this.#render();
-    });
+    // What writes over it here (Deno's module-loading progress bar) clears from the cursor's
+    // row down and leaves the cursor there: the rows above are intact, so drawing from the
+    // prompt's first row (as a refresh does) mends it. Starting on the cursor's row instead
+    // left a copy of every row above it (a menu's question) at each server state change.
+    this.#enqueue(() => this.#redraw());
   }
 
   /** Erases what the editor drew (the cursor ends at the start of the prompt's row). */

@@ -45,6 +45,8 @@ export class StatusLine {
   #timer: TimerHandle | undefined;
   /** Whether the pending timer only refreshes the elapsed time (a new text may preempt it). */
   #ticking = false;
+  /** Held back (a question is on screen): nothing is drawn until `resume`. */
+  #paused = false;
 
   constructor(options: StatusLineOptions) {
     this.#options = options;
@@ -56,7 +58,26 @@ export class StatusLine {
     if (!this.#options.enabled) return;
     if (this.#text === undefined) this.#since = this.#clock.now();
     this.#text = text;
-    this.#schedule();
+    if (!this.#paused) this.#schedule();
+  }
+
+  /**
+   * Erases the status and draws nothing (no text change, no elapsed time) until
+   * {@linkcode resume}: while a question is asked on its line.
+   */
+  pause(): void {
+    this.#paused = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#shown) this.#options.write(ERASE);
+    this.#shown = false;
+  }
+
+  /** Shows the status again after {@linkcode pause} (its elapsed time kept). */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#text !== undefined) this.#schedule();
   }
 
   /** Erases the status (call before writing anything else to the terminal). */
@@ -86,7 +107,7 @@ export class StatusLine {
   }
 
   #draw(): void {
-    if (this.#text === undefined) return;
+    if (this.#text === undefined || this.#paused) return;
     const seconds = Math.floor((this.#clock.now() - this.#since) / 1000);
     const elapsed = seconds >= 1 ? ` (${seconds} s)` : "";
     this.#options.write(`${ERASE}${this.#text}${elapsed}`);

@@ -39,6 +39,11 @@ Deno.test("an unknown flag or command is a usage error: exit 2, message on stder
   assert.equal(command.code, 2);
   assert.match(command.stderr, /unknown command "frobnicate"/);
   assert.match(command.stderr, /-p "frobnicate"/);
+  // `help NAME` of no command says so too, instead of the main help and exit 0.
+  const help = await runCli(["help", "frob"]);
+  assert.equal(help.code, 2);
+  assert.equal(help.stdout, "");
+  assert.match(help.stderr, /no help on "frob": not a command\ncommands: tools, .*sessions/);
 });
 
 Deno.test("parseCommandLine reads global flags, -p prompts and command words", () => {
@@ -221,6 +226,35 @@ Deno.test("servers test NAME reports why a server failed, without telling the us
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /FAIL\s+broken\s+.*command not found: mcpchat-no-such-command/);
   assert.doesNotMatch(r.stdout + r.stderr, /servers test/);
+  // On a terminal, the seconds of retries (a server that starts, then exits) are said.
+  const exits = await runCli(["servers", "add", "exits", "--", "sh", "-c", "exit 1"], { env });
+  assert.equal(exits.code, 0, exits.stderr);
+  const pty = await PtySession.start(["servers", "test", "exits"], { env });
+  await pty.waitFor("testing exits…");
+  await pty.waitFor(/FAIL\s+exits\s+.*exited with code 1/);
+  assert.equal((await pty.exited).code, 1);
+});
+
+Deno.test("a server name the config lacks is a usage error (exit 2) that lists the configured ones", async () => {
+  const env = await isolatedEnv();
+  const add = await runCli(["servers", "add", "broken", "--", "mcpchat-no-such-command"], { env });
+  assert.equal(add.code, 0, add.stderr);
+  for (
+    const args of [["servers", "test", "nope"], ["tools", "list", "nope"], [
+      "tools",
+      "call",
+      "nope",
+      "x",
+    ]]
+  ) {
+    const r = await runCli(args, { env });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /no (MCP )?server named "nope" \(configured: broken\)/, args.join(" "));
+  }
+  const json = await runCli(["resources", "list", "nope", "--json"], { env });
+  assert.equal(json.code, 2);
+  assert.equal(JSON.parse(json.stderr).error.exit_code, 2);
 });
 
 Deno.test("the REPL starts, answers /help, survives Ctrl-C and exits on /exit (real pty)", async () => {
@@ -265,4 +299,54 @@ Deno.test("alias expansion fills $1…$9 and $*, quoting only inside slash comma
     ["/mcp tool fs read_file path='a b.txt'", "summarise a b.txt x please", "|x"],
   );
   assert.deepEqual(shellWords(expandAlias(["/t say=$1"], ["it's"])[0]), ["/t", "say=it's"]);
+});
+
+Deno.test("a server's refusal is said once: prompts get and resources read of a name it lacks", async () => {
+  const config = await peersConfig(["everything"]);
+  const prompt = await runCli(["--config", config, "prompts", "get", "everything", "nosuch"]);
+  assert.equal(prompt.code, 1, prompt.stderr);
+  assert.match(prompt.stderr, /prompts\/get failed: MCP error -32602: Prompt nosuch not found/);
+  const read = await runCli(["--config", config, "resources", "read", "everything", "nosuch://x"]);
+  assert.equal(read.code, 1, read.stderr);
+  assert.match(
+    read.stderr,
+    /resources\/read failed: MCP error -32602: Resource nosuch:\/\/x not found/,
+  );
+});
+
+Deno.test("a server that exits before reading: servers test gives its exit code and stderr, not 'Broken pipe'", async () => {
+  const env = await isolatedEnv();
+  // Closes its stdin at once (the first write fails), says why on stderr, then exits. Outside
+  // the sandbox nothing else holds the pipe; one attempt, so its reason is the one shown.
+  const script = 'exec 0<&-; echo "fatal: MY_TOKEN is not set" >&2; sleep 0.3; exit 3';
+  const config = `${env.HOME}/config.toml`;
+  await Deno.writeTextFile(
+    config,
+    `[mcp.reconnect]\nmax_attempts = 0\n[mcp.servers.early]\ncommand = "sh"\nsandbox = false\n` +
+      `args = ["-c", ${JSON.stringify(script)}]\n`,
+  );
+  const r = await runCli(["--config", config, "servers", "test", "early"], { env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stdout,
+    /FAIL\s+early\s+.*\(failed: process exited with code 3; stderr: fatal: MY_TOKEN is not set/,
+  );
+  assert.doesNotMatch(r.stdout, /Broken pipe|gave up after 0/);
+});
+
+Deno.test("servers add of a name already there says how to go on (TOML and mcpServers JSON)", async () => {
+  const env = await isolatedEnv();
+  const first = await runCli(["servers", "add", "fs", "--", "npx", "x"], { env });
+  assert.equal(first.code, 0, first.stderr);
+  const again = await runCli(["servers", "add", "fs", "--", "npx", "y"], { env });
+  assert.equal(again.code, 2);
+  assert.match(
+    again.stderr,
+    /config\.toml:1: a server named "fs" already exists; give this one another name, or remove that one first \(mcpchat servers remove fs\)/,
+  );
+  const json = `${env.HOME}/mcp.json`;
+  await Deno.writeTextFile(json, JSON.stringify({ mcpServers: { fs: { command: "npx" } } }));
+  const inJson = await runCli(["--config", json, "servers", "add", "fs", "--", "npx"], { env });
+  assert.equal(inJson.code, 2);
+  assert.match(inJson.stderr, /already exists; .*\(mcpchat servers remove fs\)/);
 });

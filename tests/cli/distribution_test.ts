@@ -125,6 +125,43 @@ Deno.test("started without deno.json, even --version says what is missing and wh
   );
 });
 
+Deno.test("started without --unstable-worker-options, --version names it instead of a later exit 70", async () => {
+  const main = new URL("../../main.ts", import.meta.url);
+  const elsewhere = await Deno.makeTempDir();
+  // The import map and --unstable-kv spelled out, the worker flag forgotten.
+  const base = ["run", "--no-prompt", "-A", "--no-config", "--import-map", `${ROOT}deno.json`];
+  const r = await run([...base, "--unstable-kv", main.href, "--version"], elsewhere);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /started without --unstable-worker-options;/);
+  assert.ok(r.stderr.includes(`--config ${ROOT}deno.json ${main.pathname}`), r.stderr);
+  // A config without it is named too; with both flags it runs.
+  const other = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(other, JSON.stringify({ unstable: ["kv"] }));
+  const config = await run(
+    [
+      "run",
+      "--no-prompt",
+      "-A",
+      "--config",
+      other,
+      "--import-map",
+      `${ROOT}deno.json`,
+      main.href,
+      "-V",
+    ],
+    elsewhere,
+  );
+  assert.equal(config.code, 2, config.stderr);
+  assert.match(config.stderr, /started without --unstable-worker-options;/);
+  const both = await run(
+    [...base, "--unstable-kv", "--unstable-worker-options", main.href, "--version"],
+    elsewhere,
+  );
+  assert.equal(both.code, 0, both.stderr);
+  assert.equal(both.stdout, `mcpchat ${VERSION}\n`);
+});
+
 Deno.test("the package is ready for JSR: deno publish --dry-run passes", async () => {
   const { code, stderr, stdout } = await new Deno.Command(Deno.execPath(), {
     args: ["publish", "--dry-run", "--allow-dirty"],

@@ -136,3 +136,17 @@ Deno.test("in the chat, /mcp listings, contents and the error line of a failed t
   assert.match(r.stderr, /error: .*bad␍\? run evil/); // the failed turn's error line
   await fake.close();
 });
+
+Deno.test("in the chat, a failing server's stderr quoted in its state line and tool note is inert", async () => {
+  const { fake, env, config } = await localChat(
+    `[mcp]\nstartup_mode = "background"\nreconnect = { max_attempts = 0 }\n` +
+      `[mcp.servers.evil]\ncommand = "sh"\n` +
+      `args = ["-c", ${JSON.stringify(`printf 'bad${HOSTILE}\\n' >&2; exit 3`)}]\n`,
+  );
+  fake.reply({ chunks: openaiChunks({ text: ["Answered."] }) });
+  const r = await runCli(["--config", config], { env, stdin: "hi\n" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /! MCP server evil failed: .*exited with code 3; stderr: bad/);
+  assert.match(r.stderr, /\(evil: MCP server "evil" is not available/);
+  assertInert(r.stderr.replaceAll("\n", ""), "chat stderr");
+});

@@ -79,3 +79,39 @@ Deno.test("REPL sampling request: the same one-key menu, one key answers (tmux, 
     await tmux.close();
   }
 });
+
+Deno.test("REPL approval menu: a server going down while it is shown adds its line above, the question stays once (tmux)", async () => {
+  const fixture = new URL("../fixtures/mcp/exit_on_file.mjs", import.meta.url).pathname;
+  const { fake, env, config } = await localChat();
+  const trigger = `${env.HOME}/go-down`;
+  await Deno.writeTextFile(
+    config,
+    `[mcp]\nstartup_mode = "background"\n` +
+      `[mcp.servers.asked]\ncommand = "node"\nargs = ["${fixture}", "${env.HOME}/never"]\n` +
+      `[mcp.servers.flaky]\ncommand = "node"\nargs = ["${fixture}", "${trigger}"]\n`,
+    { append: true },
+  );
+  fake.reply(
+    { chunks: openaiChunks({ toolCalls: [{ id: "c1", name: "asked__fine", args: {} }] }) },
+    { chunks: openaiChunks({ text: ["All fine."] }) },
+  );
+  const tmux = await TmuxSession.start(["--config", config], env, 100, 30);
+  try {
+    await tmux.waitFor(/^›/m);
+    await tmux.type("go", "Enter");
+    await tmux.waitFor(/\[d\]etails/);
+    await Deno.writeTextFile(trigger, "");
+    // The server's state changes (reconnecting, then failed) while the menu waits.
+    let screen = await tmux.waitFor(/MCP server flaky failed[\s\S]*\[d\]etails/);
+    const asked = (s: string) => lines(s).filter((l) => l.startsWith("? run asked fine")).length;
+    assert.equal(asked(screen), 1, screen);
+    await tmux.type("y");
+    screen = await tmux.waitFor(/All fine\./);
+    assert.equal(asked(await tmux.history()), 1, await tmux.history());
+    await tmux.type("/exit", "Enter");
+    await tmux.waitFor(/nothing saved|mcpchat -r/);
+  } finally {
+    await tmux.close();
+    await fake.close();
+  }
+});

@@ -40,3 +40,28 @@ Deno.test("piped chat: exit 1 when there is no model to send to (no key)", async
   assert.match(r.stderr, /no model configured/);
   assert.equal(r.stdout, "");
 });
+
+Deno.test("a server that cannot list its tools is said once in the chat, not at every model call", async () => {
+  const noisy = new URL("../fixtures/mcp/noisy_server.mjs", import.meta.url).pathname;
+  const { fake, env, config } = await localChat(
+    `[mcp.servers.bad]\ncommand = "mcpchat-no-such-command"\n` +
+      `[mcp.servers.noisy]\ncommand = "node"\nargs = ["${noisy}"]\n` +
+      `[tools]\nallow = ["noisy__*"]\n`,
+  );
+  fake.reply(
+    {
+      chunks: openaiChunks({
+        toolCalls: [{ id: "c1", name: "noisy__shout", args: { text: "a" } }],
+      }),
+    },
+    { chunks: openaiChunks({ text: ["Shouted."] }) },
+    { chunks: openaiChunks({ text: ["Second answer."] }) },
+  );
+  const r = await runCli(["--config", config], { env, stdin: "shout\nagain\n" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Shouted\.[\s\S]*Second answer\./);
+  // Three model calls, each listing tools: the failure is told once.
+  assert.equal(fake.requests.length, 3);
+  const told = r.stderr.match(/\(bad: .*command not found: mcpchat-no-such-command/g) ?? [];
+  assert.equal(told.length, 1, r.stderr);
+});

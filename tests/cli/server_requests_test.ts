@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openaiChunks } from "../fixtures/llm/wire.ts";
-import { everythingToml, localChat, runCli } from "../_helpers/cli.ts";
+import { everythingToml, localChat, PtySession, runCli } from "../_helpers/cli.ts";
 
 /** A local provider and the real server-everything. */
 const setup = async () => localChat(await everythingToml());
@@ -52,6 +52,26 @@ Deno.test("tools call: with nobody at a terminal, an elicitation form is decline
     );
     assert.match(r.stdout, /declined/i);
   } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("tools call at a terminal: an elicitation form starts on a clean line, not after the running… status", async () => {
+  const { fake, env, config } = await setup();
+  const pty = await PtySession.start(
+    ["--config", config, "tools", "call", "everything", "trigger-elicitation-request"],
+    { env },
+  );
+  try {
+    // The server starts in more than the status line's delay: "running …" is drawn first.
+    await pty.waitFor("Your full, legal name");
+    const asked = pty.output.indexOf("? everything asks for input");
+    assert.ok(asked > 0, pty.output);
+    assert.doesNotMatch(pty.output.slice(0, asked), /running everything[^\r\n]*$/);
+    await pty.type("/cancel\r");
+    assert.equal((await pty.exited).code, 0, pty.output);
+  } finally {
+    await pty.close().catch(() => {});
     await fake.close();
   }
 });

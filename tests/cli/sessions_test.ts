@@ -135,3 +135,22 @@ Deno.test("after mcpchat is killed (SIGKILL), -c takes its session back at once"
   const sent = (fake.requests.at(-1)!.body as { messages: { content: string }[] }).messages;
   assert.equal(sent[0].content, "remember this", "the killed run's message was committed");
 });
+
+Deno.test("sessions import of a missing or foreign file: exit 2, the file named, what to give instead", async () => {
+  const env = await isolatedEnv();
+  const missing = await runCli(["sessions", "import", `${env.HOME}/nope.json`], { env });
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.equal(
+    missing.stderr,
+    `error: ${env.HOME}/nope.json: no such file (expected a JSON export: ` +
+      "mcpchat sessions export ID --format json -o FILE)\n",
+  );
+  const foreign = `${env.HOME}/foreign.json`;
+  await Deno.writeTextFile(foreign, JSON.stringify({ messages: [] }));
+  const r = await runCli(["sessions", "import", foreign], { env });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr,
+    `error: ${foreign}: not an mcpchat session export (expected "format": "mcpchat-session")\n`,
+  );
+});

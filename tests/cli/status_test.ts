@@ -59,3 +59,20 @@ Deno.test("progress text shows a percentage when the total is known", () => {
   );
   assert.equal(progressText("ev", "op", { progress: 7 }), "ev op 7");
 });
+
+Deno.test("paused (a question on its line), it is erased and draws nothing until resumed", async () => {
+  const { clock, status, screen } = line();
+  status.set("running everything ask…");
+  await clock.tick(300);
+  status.pause();
+  assert.ok(screen().endsWith("\r\x1b[2K"), "erased for the question");
+  const before = screen();
+  await clock.tick(5_000); // no elapsed-time redraw
+  status.set("everything ask 50%"); // nor a progress update
+  await clock.tick(5_000);
+  assert.equal(screen(), before);
+  status.resume();
+  await clock.tick(100);
+  assert.equal(screen().slice(before.length), "\r\x1b[2Keverything ask 50% (10 s)");
+  status.clear();
+});

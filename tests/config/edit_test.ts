@@ -83,7 +83,8 @@ Deno.test("servers add (TOML): refuses a bad definition, a taken name, and an in
     ConfigValidationError,
   );
   assert.throws(() => addServerToToml(BASE, "fs", { command: "x" }, "/c.toml"), {
-    message: '/c.toml:6: a server named "fs" already exists',
+    message: '/c.toml:6: a server named "fs" already exists; give this one another name, ' +
+      "or remove that one first (mcpchat servers remove fs)",
   });
   assert.throws(
     () =>

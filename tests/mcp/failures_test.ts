@@ -305,3 +305,40 @@ Deno.test("listing tools with waitMs leaves a slow server out instead of waiting
     await h.close();
   }
 });
+
+Deno.test("a server that answers ping with an error (no ping: -32601) is alive: never replaced", async () => {
+  const h = harness(
+    { noisy: { command: "node", args: [`${FIXTURES}noisy_server.mjs`] } },
+    { reconnect: fast, ping_interval_ms: 100, ping_timeout_ms: 5_000 },
+  );
+  try {
+    await within(h.manager.connect("noisy"), 15_000, "connect");
+    const pid = h.manager.servers()[0].pid!;
+    // The server writes a malformed line before each answer: each one is a ping answered.
+    const malformed = () =>
+      h.manager.notifications({ categories: ["connection"] }).filter((n) =>
+        n.method === "mcpchat/transport_error"
+      ).length;
+    const start = malformed();
+    await until(() => malformed() >= start + 5, 10_000, "five pings answered");
+    assert.equal(h.manager.servers()[0].pid, pid, "the same process");
+    assert.equal(h.manager.servers()[0].state.status, "ready");
+    assert.ok(!sawReconnecting(h.events, 0), JSON.stringify(h.events.map((e) => e.data)));
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a lazy server that never answers initialize: a listing reports why, not a bare '(connecting)'", async () => {
+  const h = harness(
+    { silent: { command: "node", args: [`${FIXTURES}silent_server.mjs`] } },
+    { initialize_timeout_ms: 500, reconnect: { max_attempts: 3, base_ms: 5_000, max_ms: 5_000 } },
+  );
+  try {
+    const { errors } = await within(h.manager.listTools(), 15_000, "listing");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /did not answer initialize within 500 ms/);
+  } finally {
+    await h.close();
+  }
+});

@@ -7,7 +7,7 @@ import { validateServerConfig } from "../../lib/mcp/server_check.ts";
 const SPY = new URL("../fixtures/mcp/spy_server.mjs", import.meta.url).pathname;
 const WRAPPER = new URL("../fixtures/mcp/wrapper.sh", import.meta.url).pathname;
 
-Deno.test("pool: servers share one worker; one needing another command widens it, the others reconnect", async () => {
+Deno.test("pool: servers share one worker; one added that needs another command gets its own, the others run on", async () => {
   const h = harness({
     a: { command: "node", args: [SPY] },
     b: { command: "node", args: [EVERYTHING, "stdio"] },
@@ -17,23 +17,33 @@ Deno.test("pool: servers share one worker; one needing another command widens it
     const first = h.transports.poolPermissions();
     assert.equal(first?.run.filter((r) => r.endsWith("/node")).length, 1, JSON.stringify(first));
     assert.deepEqual(h.transports.running().sort(), ["a", "b"]);
-    // A server with a command the pool may not run yet: the pool restarts with both.
+    assert.equal(h.transports.poolCount(), 1);
+    const pids = () => h.manager.servers().map((s) => `${s.name}:${s.pid}`);
+    const before = pids();
+    const events = h.events.length;
+    // A server with a command the pool may not run: a second pool, with just that command.
     await h.manager.addServer("c", { command: "sh", args: [WRAPPER, SPY] });
     await within(h.manager.connect("c"), 20_000, "connect c");
-    const widened = h.transports.poolPermissions();
-    assert.ok(widened?.run.some((r) => r.endsWith("/sh")), JSON.stringify(widened));
-    assert.ok(widened?.run.some((r) => r.endsWith("/node")));
-    await until(
-      () => h.manager.servers().every((s) => s.state.status === "ready"),
-      20_000,
-      "all ready again",
+    assert.equal(h.transports.poolCount(), 2);
+    const both = h.transports.poolPermissions();
+    assert.ok(both?.run.some((r) => r.endsWith("/sh")), JSON.stringify(both));
+    assert.ok(both?.run.some((r) => r.endsWith("/node")));
+    // a and b never noticed: the same processes, no state change.
+    assert.deepEqual(pids().filter((p) => !p.startsWith("c:")), before);
+    assert.ok(
+      !h.events.slice(events).some((e) =>
+        e.event === "server-state" && (e.data as { name: string }).name !== "c"
+      ),
+      JSON.stringify(h.events.slice(events)),
     );
-    const r = await within(
-      h.manager.callTool({ server: "a", tool: "env", arguments: { name: "HOME" } }),
-      10_000,
-      "call a",
-    );
-    assert.equal(r.isError, false);
+    for (const server of ["a", "c"]) {
+      const r = await within(
+        h.manager.callTool({ server, tool: "env", arguments: { name: "HOME" } }),
+        10_000,
+        `call ${server}`,
+      );
+      assert.equal(r.isError, false);
+    }
   } finally {
     await h.close();
   }

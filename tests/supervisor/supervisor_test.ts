@@ -407,3 +407,31 @@ for (const strategy of ["one_for_one", "rest_for_one", "one_for_all"] as const) 
     }
   }
 }
+
+// The other axis: the exiting child's own type. A child that is not to be restarted (temporary,
+// or transient after a normal exit) starts no group restart: OTP restarts the group only for a
+// child that itself restarts.
+for (const strategy of ["rest_for_one", "one_for_all"] as const) {
+  for (
+    const [type, how] of [
+      ["temporary", "crash"],
+      ["temporary", "finish"],
+      ["transient", "finish"],
+    ] as const
+  ) {
+    Deno.test(`${strategy}: a ${type} child's ${how} restarts no sibling`, async () => {
+      const h = new Harness(strategy);
+      await h.sup.start([h.spec("x", type), h.spec("y"), h.spec("z", "temporary")]);
+      if (how === "crash") h.child("x").crash();
+      else h.child("x").finish();
+      await flush();
+      await h.clock.runAll();
+      assert.deepEqual([...h.starts], [["x", 1], ["y", 1], ["z", 1]]);
+      assert.equal(h.child("y").stopCalls.length + h.child("z").stopCalls.length, 0);
+      const states = h.sup.children().map((c) => `${c.id}:${c.state}`);
+      const left = type === "temporary" ? [] : ["x:stopped"];
+      assert.deepEqual(states, [...left, "y:running", "z:running"]);
+      await h.sup.stop("done");
+    });
+  }
+}

@@ -14,7 +14,12 @@ import { type CommandContext, CommandError } from "../context.ts";
 import { RemoteError } from "../../rpc/errors.ts";
 import { progressText, StatusLine } from "../../ui/status.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { configMayNameServers, configServiceFailure, type McpSurface } from "../runtime.ts";
+import {
+  configMayNameServers,
+  configServiceFailure,
+  type McpHostHandlers,
+  type McpSurface,
+} from "../runtime.ts";
 import type { Config } from "../../config/schema.ts";
 import type { PluginRef } from "../../plugin/ref.ts";
 import { LineReader, readLines } from "../lines.ts";
@@ -74,9 +79,39 @@ export function parseToolArguments(words: string[]): Record<string, unknown> {
   return args;
 }
 
+/** Status lines this run made: held back while a server asks the user something. */
+const statusLines = new Set<StatusLine>();
+
 /** A status line on stderr when it is a terminal. */
 function statusLine(ctx: CommandContext): StatusLine {
-  return new StatusLine({ write: (text) => ctx.io.err(text), enabled: Deno.stderr.isTerminal() });
+  const status = new StatusLine({
+    write: (text) => ctx.io.err(text),
+    enabled: Deno.stderr.isTerminal(),
+  });
+  statusLines.add(status);
+  return status;
+}
+
+/**
+ * `handlers` with every status line paused while one runs: a server's question (a form, an
+ * approval) starts on a clean line, and no "running… (N s)" is drawn over it while it waits.
+ */
+function pausingStatus(handlers: McpHostHandlers): McpHostHandlers {
+  const paused =
+    <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      for (const status of statusLines) status.pause();
+      try {
+        return await handler(...args);
+      } finally {
+        for (const status of statusLines) status.resume();
+      }
+    };
+  return {
+    ...handlers,
+    ...(handlers.sampling ? { sampling: paused(handlers.sampling) } : {}),
+    ...(handlers.elicit ? { elicit: paused(handlers.elicit) } : {}),
+  };
 }
 
 /** Runs `work` with a "connecting…" status line on a terminal, for listings that wait on servers. */
@@ -111,7 +146,7 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
     : undefined;
   // Servers ask only once they run, so after the config loaded.
   const loaded: { config?: Config } = {};
-  const handlers = serverRequestHandlers({
+  const handlers = pausingStatus(serverRequestHandlers({
     io: ctx.io,
     approveAll: options.yes,
     askLine,
@@ -123,7 +158,7 @@ async function manager(ctx: CommandContext): Promise<PluginRef<McpSurface>> {
       backend: options.backend ?? loaded.config?.llm.default,
       model: options.model,
     }),
-  });
+  }));
   const early = await configMayNameServers(ctx.env, ctx.configPath)
     ? runtime.mcp(loading, handlers)
     : undefined;
@@ -375,8 +410,16 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
     const infos = await mcp.call("servers", undefined);
     const targets = name ? infos.filter((s) => s.name === name) : infos.filter((s) => s.enabled);
     if (name && targets.length === 0) {
-      throw new CommandError(`no server named "${name}"`, ExitCode.Usage);
+      const known = infos.map((s) => s.name);
+      throw new CommandError(
+        `no server named "${name}" (configured: ${known.length ? known.join(", ") : "none"})`,
+        ExitCode.Usage,
+      );
     }
+    // A server that keeps failing is retried with backoff: seconds, said on a terminal.
+    const names = targets.map((s) => sanitizeLine(s.name)).join(", ");
+    const status = statusLine(ctx);
+    status.set(ctx.io.errColor.dim(`testing ${names}…`));
     const results = await Promise.all(targets.map(async (s) => {
       const started = performance.now();
       try {
@@ -402,7 +445,7 @@ export async function serversCommand(ctx: CommandContext, words: string[]): Prom
           ms: Math.round(performance.now() - started),
         };
       }
-    }));
+    })).finally(() => status.clear());
     if (json) printJson(ctx, { servers: results });
     else {
       for (const r of results) {

@@ -140,15 +140,16 @@ export async function startRepl(
         );
       } else if (state.status === "failed") {
         troubled.add(name);
+        // The status may quote the server's stderr: foreign text, one line.
         io.err(
-          c.red(`\n! MCP server ${name} ${status}\n`) +
-            c.dim("  (/mcp connect " + name + " retries)\n"),
+          c.red(`\n! MCP server ${sanitizeLine(name)} ${sanitizeLine(status)}\n`) +
+            c.dim("  (/mcp connect " + sanitizeLine(name) + " retries)\n"),
         );
       } else if (state.status === "reconnecting" && !troubled.has(name)) {
         troubled.add(name);
-        io.err(c.yellow(`\n! MCP server ${name} ${status}\n`));
+        io.err(c.yellow(`\n! MCP server ${sanitizeLine(name)} ${sanitizeLine(status)}\n`));
       } else if (state.status === "ready" && troubled.delete(name)) {
-        io.err(c.green(`\n✓ MCP server ${name} is back\n`));
+        io.err(c.green(`\n✓ MCP server ${sanitizeLine(name)} is back\n`));
       }
     });
     return manager;
@@ -276,6 +277,10 @@ export async function startRepl(
     return result.text;
   };
 
+  // Servers whose tools could not be listed, with what was said: each is said once, not at
+  // every model call of every turn, until it lists its tools again.
+  const toolErrorsShown = new Map<string, string>();
+
   /** Sends a chat message through the tool loop (typed, or from /mcp prompt). */
   const sendMessage = async (text: string, signal: AbortSignal): Promise<void> => {
     const llm = await runtime.llm(config);
@@ -313,6 +318,7 @@ export async function startRepl(
         onLive: (blocks) => void (liveLines = blocks),
         totals: state.totals,
         markdown: state.markdown,
+        toolErrorsShown,
         requests: { router, route: personHandlers },
       })
     );
@@ -484,6 +490,8 @@ const APPROVAL_CHOICES = [
 
 interface TurnContext {
   text: string;
+  /** Tool-listing errors already shown this session (server → message). */
+  toolErrorsShown: Map<string, string>;
   signal: AbortSignal;
   history: LlmMessage[];
   backend: string;
@@ -525,7 +533,14 @@ async function chatTurn(ctx: CommandContext, config: Config, turn: TurnContext):
       recorder: turn.recorder,
       requests: turn.requests,
       onToolErrors: (errors) => {
-        for (const e of errors) io.err(c.dim(`(${e.server}: ${e.message})\n`));
+        const shown = turn.toolErrorsShown;
+        const failing = new Set(errors.map((e) => e.server));
+        for (const server of shown.keys()) if (!failing.has(server)) shown.delete(server);
+        for (const e of errors) {
+          if (shown.get(e.server) === e.message) continue;
+          shown.set(e.server, e.message);
+          io.err(c.dim(`(${sanitizeLine(e.server)}: ${sanitizeText(e.message)})\n`));
+        }
       },
       // The live lines are held back while the approval menu is on screen.
       approve: withLivePaused(() => blocks, async (call) => {

@@ -82,6 +82,15 @@ export function mcpSlashCommand(
   const c = io.color;
   let discovered: DiscoveredServer[] = [];
   const configured = () => Object.keys(config.mcp.servers);
+  /** Names the servers a listing is about to wait for (not connected yet), so it is no silent hang. */
+  const sayWaiting = async (mcp: PluginRef<McpSurface>, only?: string) => {
+    const pending = (await mcp.call("servers", undefined)).filter((s) =>
+      (!only || s.name === only) &&
+      ["idle", "connecting", "reconnecting"].includes(s.state.status)
+    ).map((s) => sanitizeLine(s.name));
+    if (pending.length === 0) return;
+    io.err(c.dim(`(waiting for ${pending.join(", ")} to connect; Ctrl-C stops waiting)\n`));
+  };
   return {
     name: "mcp",
     summary: "MCP servers, tools, resources, prompts; discover servers of other clients",
@@ -109,8 +118,12 @@ export function mcpSlashCommand(
             const target = "command" in s.config
               ? [s.config.command, ...(s.config.args ?? [])].join(" ")
               : s.config.url;
+            // The transport as the loader reads it (a type-less `/sse` URL is SSE), as /mcp saved.
+            const off = s.config.enabled === false ? c.dim("  (disabled)") : "";
             io.out(
-              `${c.bold(sanitizeLine(s.name))}  ${c.dim(sanitizeLine(s.source))}  ${target}\n`,
+              `${c.bold(sanitizeLine(s.name))}  ${
+                c.dim(sanitizeLine(s.source))
+              }  ${s.config.type}  ${sanitizeLine(target)}${off}\n`,
             );
             for (const w of s.warnings) io.out(`  ${c.yellow(sanitizeLine(w))}\n`);
           }
@@ -173,6 +186,7 @@ export function mcpSlashCommand(
           return;
         }
         case "tools": {
+          await sayWaiting(mcp, rest[0]);
           const { tools, errors } = await mcp.call("listTools", { server: rest[0] }, {
             signal,
             timeoutMs: Infinity,
@@ -195,6 +209,7 @@ export function mcpSlashCommand(
           return;
         }
         case "resources": {
+          await sayWaiting(mcp, rest[0]);
           const [{ resources, errors }, templates] = await Promise.all([
             mcp.call("listResources", { server: rest[0] }, { signal, timeoutMs: Infinity }),
             mcp.call("listResourceTemplates", { server: rest[0] }, { signal, timeoutMs: Infinity }),
@@ -216,11 +231,13 @@ export function mcpSlashCommand(
           return;
         }
         case "prompts": {
-          const { prompts } = await mcp.call("listPrompts", { server: rest[0] }, {
+          await sayWaiting(mcp, rest[0]);
+          const { prompts, errors } = await mcp.call("listPrompts", { server: rest[0] }, {
             signal,
             timeoutMs: Infinity,
           });
           for (const p of prompts) io.out(promptLine(c, p) + "\n");
+          for (const e of errors) io.err(serverErrorLine(e));
           return;
         }
         case "prompt": {

@@ -8,6 +8,7 @@ import { dirnamePath as dirname } from "../../util/path.ts";
 import { type CommandContext, CommandError } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { storeFailure } from "../sessions.ts";
+import { RemoteError } from "../../rpc/errors.ts";
 import { sanitizeLine, sanitizeText } from "../../ui/sanitize.ts";
 import type { SessionRecord } from "../../store/types.ts";
 import { checkImportNesting, MAX_IMPORT_BYTES } from "../../store/export.ts";
@@ -157,7 +158,16 @@ export async function sessionsCommand(ctx: CommandContext, words: string[]): Pro
           throw new CommandError("missing FILE: mcpchat sessions import FILE", ExitCode.Usage);
         }
         const data = await readImportFile(ref);
-        const session = await store.call("import", { data });
+        const session = await store.call("import", { data }).catch((error) => {
+          // The store's check of the export's shape: the file is wrong, not the store.
+          if (error instanceof RemoteError && error.code === "STORE_INVALID") {
+            throw new CommandError(
+              `${ref}: ${error.message.replace(/^import: /, "")}`,
+              ExitCode.Usage,
+            );
+          }
+          throw error;
+        });
         if (json) ctx.io.out(JSON.stringify({ session }) + "\n");
         else ctx.io.err(`imported ${session.messageCount} messages as session ${session.id}\n`);
         return ExitCode.Ok;
@@ -192,6 +202,8 @@ async function readImportFile(file: string): Promise<unknown> {
       ? `${error.reason} (expected ${error.expected})`
       : error instanceof StoreValidationError
       ? error.message.replace(/^import: /, "")
+      : error instanceof Deno.errors.NotFound
+      ? "no such file (expected a JSON export: mcpchat sessions export ID --format json -o FILE)"
       : error instanceof SyntaxError
       ? `not valid JSON (${error.message}); export a session with ` +
         "`mcpchat sessions export ID --format json`"
