@@ -12,7 +12,9 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { Runtime } from "../lib/cli/runtime.ts";
 import { isolatedEnv } from "../tests/_helpers/cli.ts";

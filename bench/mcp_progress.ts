@@ -11,7 +11,9 @@
  */
 
 import process from "node:process";
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { EVERYTHING, harness } from "../tests/mcp/helpers.ts";
 

@@ -10,6 +10,7 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { httpClient, serveHttp } from "../tests/serve/_helpers.ts";
 

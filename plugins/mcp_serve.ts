@@ -28,6 +28,7 @@ import type {
   ServeHostCalls,
   ServeHostEvents,
 } from "../lib/serve/backend.ts";
+import type { CreateMessageRequestParams, ElicitRequestParams } from "../lib/util/mcp_types.ts";
 import type { ParamsOf } from "../lib/rpc/peer.ts";
 import { createServeApp, ServeHub } from "../lib/serve/app.ts";
 
@@ -154,12 +155,16 @@ export const mcpServePlugin = definePlugin({
      * The host forwards a sampling or elicitation request of one of mcpchat's own MCP servers
      * to the client whose `chat` call is using that server.
      */
-    type ClientAsk = { progressId: string; params: Record<string, unknown> };
+    type ClientAsk<P> = { progressId: string; params: P };
     const clientHandlers = {
-      clientSampling: async (p: ClientAsk, call: { signal: AbortSignal }) =>
-        await backend.clientOf(p.progressId).createMessage(p.params, call.signal),
-      clientElicit: async (p: ClientAsk, call: { signal: AbortSignal }) =>
-        await backend.clientOf(p.progressId).elicit(p.params, call.signal),
+      clientSampling: async (
+        p: ClientAsk<CreateMessageRequestParams>,
+        call: { signal: AbortSignal },
+      ) => await backend.clientOf(p.progressId).createMessage(p.params, call.signal),
+      clientElicit: async (
+        p: ClientAsk<ElicitRequestParams>,
+        call: { signal: AbortSignal },
+      ) => await backend.clientOf(p.progressId).elicit(p.params, call.signal),
     };
     ctx.onEvent("chat-progress", (step) => backend.progress(step));
     ctx.onEvent("session-changed", ({ sessionId, change }) => {

@@ -6,6 +6,7 @@
  */
 
 import type { AgentDeps, AgentTool } from "../chat/agent.ts";
+import type { JsonValue } from "../util/json.ts";
 import type { ContextOptions } from "../chat/context.ts";
 import type { Config } from "../config/schema.ts";
 import type { ApprovalDecision, ToolCallRequest } from "../chat/approval.ts";
@@ -128,7 +129,8 @@ export function agentDeps(services: AgentServices): AgentDeps {
         server: t.server,
         tool: t.tool,
         description: t.description,
-        inputSchema: t.inputSchema,
+        // Read from JSON-RPC text, so JSON values only; the SDK types its open fields `unknown`.
+        inputSchema: t.inputSchema as { [key: string]: JsonValue },
       }));
     },
     instructions: async (signal) => {

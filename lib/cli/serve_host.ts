@@ -23,7 +23,12 @@ import type {
   SessionSummary,
 } from "../serve/backend.ts";
 import type { MessageEntry, SessionRecord } from "../store/types.ts";
-import type { CreateMessageResult, ElicitResult } from "../util/mcp_types.ts";
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+} from "../util/mcp_types.ts";
 import { agentDeps, contextOptions } from "./agent_deps.ts";
 import type { McpHostHandlers, McpSurface, Runtime, StoreSurface } from "./runtime.ts";
 import { type RequestRoute, requestRouter } from "./request_router.ts";
@@ -65,12 +70,12 @@ export interface ServeHostOptions {
   askClient?: {
     createMessage(
       progressId: string,
-      params: Record<string, unknown>,
+      params: CreateMessageRequestParams,
       signal: AbortSignal,
     ): Promise<CreateMessageResult>;
     elicit(
       progressId: string,
-      params: Record<string, unknown>,
+      params: ElicitRequestParams,
       signal: AbortSignal,
     ): Promise<ElicitResult>;
   };

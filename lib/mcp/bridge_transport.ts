@@ -6,10 +6,12 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/shared/transport"
 import type {
   Transport,
   TransportSendOptions,
 } from "@modelcontextprotocol/sdk/shared/transport.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { McpConnectionError } from "./errors.ts";
 import { type FromTransport, isFromTransport, type ToTransport } from "./port_protocol.ts";
@@ -67,8 +69,11 @@ export function newSessionNumber(): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/client/index"
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { newSessionNumber, WorkerBridgeTransport } from "./bridge_transport.ts";
  * import { type SessionOpener, serveTransport } from "./transport_relay.ts";

@@ -7,7 +7,9 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
   type CompleteResult,
@@ -30,7 +32,6 @@ import {
   type Resource,
   ResourceListChangedNotificationSchema,
   type ResourceTemplate,
-  type ResourceUpdatedNotification,
   ResourceUpdatedNotificationSchema,
   type Root,
   type ServerCapabilities,
@@ -162,7 +163,9 @@ const PAGE_LIMIT = 1000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { z } from "zod";
  * import { type SessionOpener, serveTransport } from "./transport_relay.ts";
@@ -387,12 +390,12 @@ export class ServerConnection {
         async () =>
           (await this.client.callTool({ name: tool, arguments: args }, undefined, {
             signal: controller.signal,
-            onprogress: (p: Progress) => {
+            onprogress: (p) => {
               deadline.touch();
               options.onProgress?.(p);
             },
             timeout: MAX_TIMER_MS,
-          })) as CallToolResult,
+          })) as CallToolResult, // the old `toolResult` form is only parsed when asked for
         options.signal,
       );
     } finally {
@@ -432,7 +435,7 @@ export class ServerConnection {
         const r = await this.client.listResourceTemplates(cursor ? { cursor } : undefined, options);
         return { items: r.resourceTemplates, next: r.nextCursor };
       } catch (error) {
-        if (error instanceof McpError && (error as McpError).code === ErrorCode.MethodNotFound) {
+        if (error instanceof McpError && error.code === ErrorCode.MethodNotFound) {
           return { items: [] };
         }
         throw error;
@@ -446,10 +449,10 @@ export class ServerConnection {
     return await this.#request(
       "resources/read",
       async () =>
-        (await this.client.readResource({ uri }, {
+        await this.client.readResource({ uri }, {
           signal,
           timeout: this.#timeout(),
-        })) as ReadResourceResult,
+        }),
     );
   }
 
@@ -505,10 +508,10 @@ export class ServerConnection {
     return await this.#request(
       "prompts/get",
       async () =>
-        (await this.client.getPrompt({ name, arguments: args }, {
+        await this.client.getPrompt({ name, arguments: args }, {
           signal,
           timeout: this.#timeout(),
-        })) as GetPromptResult,
+        }),
     );
   }
 
@@ -525,10 +528,10 @@ export class ServerConnection {
     return await this.#request(
       "completion/complete",
       async () =>
-        (await this.client.complete(params, {
+        await this.client.complete(params, {
           signal,
           timeout: this.#timeout(),
-        })) as CompleteResult,
+        }),
     );
   }
 
@@ -709,7 +712,7 @@ export class ServerConnection {
     } catch (error) {
       const info = transport.closeInfo;
       await transport.close().catch(() => {});
-      if (error instanceof McpError && (error as McpError).code === ErrorCode.RequestTimeout) {
+      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         throw new McpInitializeTimeoutError(this.name, timeoutMs);
       }
       const failure = transport.sendFailure;
@@ -791,7 +794,7 @@ export class ServerConnection {
       const sampling = host.sampling.bind(host);
       c.setRequestHandler(
         CreateMessageRequestSchema,
-        async (req: CreateMessageRequest, extra: { signal: AbortSignal }) => {
+        async (req, extra) => {
           ev.notification(this.name, "mcpchat/sampling_request", {
             maxTokens: req.params.maxTokens,
             messages: req.params.messages.length,
@@ -806,7 +809,7 @@ export class ServerConnection {
       const elicit = host.elicit.bind(host);
       c.setRequestHandler(
         ElicitRequestSchema,
-        async (req: ElicitRequest, extra: { signal: AbortSignal }) => {
+        async (req, extra) => {
           ev.notification(this.name, "mcpchat/elicitation_request", {
             message: req.params.message,
           });
@@ -817,30 +820,29 @@ export class ServerConnection {
         },
       );
     }
-    const record = (n: Notification) =>
-      ev.notification(this.name, n.method, n.params as Record<string, unknown> | undefined);
-    c.setNotificationHandler(ToolListChangedNotificationSchema, (n: Notification) => {
+    const record = (n: Notification) => ev.notification(this.name, n.method, n.params);
+    c.setNotificationHandler(ToolListChangedNotificationSchema, (n) => {
       record(n);
       this.#tools = undefined;
       ev.toolsChanged(this.name);
     });
-    c.setNotificationHandler(PromptListChangedNotificationSchema, (n: Notification) => {
+    c.setNotificationHandler(PromptListChangedNotificationSchema, (n) => {
       record(n);
       ev.promptsChanged(this.name);
     });
-    c.setNotificationHandler(ResourceListChangedNotificationSchema, (n: Notification) => {
+    c.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => {
       record(n);
       ev.resourcesChanged(this.name);
     });
     c.setNotificationHandler(
       ResourceUpdatedNotificationSchema,
-      (n: ResourceUpdatedNotification) => {
+      (n) => {
         record(n);
         ev.resourceUpdated(this.name, n.params.uri);
       },
     );
-    c.setNotificationHandler(LoggingMessageNotificationSchema, (n: Notification) => record(n));
-    c.fallbackNotificationHandler = (n: Notification) => {
+    c.setNotificationHandler(LoggingMessageNotificationSchema, record);
+    c.fallbackNotificationHandler = (n) => {
       record(n);
       return Promise.resolve();
     };

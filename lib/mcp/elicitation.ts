@@ -5,6 +5,7 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 
 /**
@@ -25,15 +26,11 @@ export function applyElicitationDefaults(
   params: ElicitRequest["params"],
   result: ElicitResult,
 ): ElicitResult {
-  if (result.action !== "accept") return result;
-  const schema = (params as { requestedSchema?: { properties?: Record<string, unknown> } })
-    .requestedSchema;
-  const properties = schema?.properties;
-  if (!properties) return result;
-  const content: Record<string, unknown> = { ...(result.content ?? {}) };
-  for (const [key, prop] of Object.entries(properties)) {
-    const def = (prop as { default?: unknown }).default;
-    if (!(key in content) && def !== undefined) content[key] = def;
+  // A URL-mode request has no schema, so no defaults.
+  if (result.action !== "accept" || !("requestedSchema" in params)) return result;
+  const content: NonNullable<ElicitResult["content"]> = { ...result.content };
+  for (const [key, prop] of Object.entries(params.requestedSchema.properties)) {
+    if (!(key in content) && prop.default !== undefined) content[key] = prop.default;
   }
-  return { ...result, content: content as ElicitResult["content"] };
+  return { ...result, content };
 }

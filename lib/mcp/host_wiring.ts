@@ -38,6 +38,7 @@ import { Supervisor } from "../supervisor/supervisor.ts";
 import type { ChildHandle, ExitReason } from "../supervisor/types.ts";
 import type { PluginHandle } from "../plugin/mod.ts";
 import type { Surface } from "../rpc/peer.ts";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type {
   CreateMessageRequest,
   CreateMessageResult,

@@ -6,13 +6,18 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/auth"
 import {
   type OAuthClientProvider,
   UnauthorizedError,
 } from "@modelcontextprotocol/sdk/client/auth.js";
+// @ts-types="@modelcontextprotocol/sdk/client/sse"
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/transport"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { TransportSpec } from "./port_protocol.ts";
 import type { RelaySession, RelaySink } from "./transport_relay.ts";
@@ -34,6 +39,7 @@ export interface HttpSessionOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
  * import { startHttpServer } from "../serve/http_server.ts";
  * import { openHttpSession } from "./http_session.ts";
@@ -130,8 +136,7 @@ export async function openHttpSession(
   /** Sends wait on this while `initialized` and the listening stream are under way. */
   let gate: Promise<void> = Promise.resolve();
   const wire = () => {
-    transport.onmessage = (m: JSONRPCMessage) =>
-      sink.message(m as unknown as Record<string, unknown>);
+    transport.onmessage = (m: JSONRPCMessage) => sink.message(m);
     transport.onerror = (e: Error) => sink.error(e.message, "MCP_HTTP");
     transport.onclose = () => {
       if (closed) return;

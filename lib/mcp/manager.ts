@@ -7,6 +7,7 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type {
   CallToolResult,
   Progress,
@@ -157,7 +158,9 @@ export type ToolTarget = { name: string } | { server: string; tool: string };
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { z } from "zod";
  * import { type SessionOpener, serveTransport } from "./transport_relay.ts";

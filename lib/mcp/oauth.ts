@@ -12,8 +12,13 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/auth"
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { OAuthSettings } from "./oauth_settings.ts";
+// Loaded on demand (below); this names its types only.
+// @ts-types="@modelcontextprotocol/sdk/client/auth-extensions"
+import type * as AuthExtensions from "@modelcontextprotocol/sdk/client/auth-extensions.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/auth"
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -235,7 +240,7 @@ export async function followRedirectForCode(
 export async function clientCredentialsProvider(
   settings: OAuthSettings,
 ): Promise<OAuthClientProvider> {
-  const { ClientCredentialsProvider, PrivateKeyJwtProvider } = await import(
+  const { ClientCredentialsProvider, PrivateKeyJwtProvider }: typeof AuthExtensions = await import(
     "@modelcontextprotocol/sdk/client/auth-extensions.js"
   );
   if (!settings.client_id) {
@@ -310,19 +315,20 @@ export async function crossAppAccessProvider(
       `oauth.grant = "cross_app_access" needs ${missing.map((k) => `oauth.${k}`).join(", ")}`,
     );
   }
-  const { ClientCredentialsProvider } = await import(
+  const { ClientCredentialsProvider }: typeof AuthExtensions = await import(
     "@modelcontextprotocol/sdk/client/auth-extensions.js"
   );
   const { authorizationServerOf } = await import("./oauth_discovery.ts");
   const doFetch = options.fetch ?? fetch;
-  const provider = new ClientCredentialsProvider({
+  // As the interface: its token request may be async (the SDK awaits it); the class's is not.
+  const provider: OAuthClientProvider = new ClientCredentialsProvider({
     clientId: settings.client_id!,
     clientSecret: settings.client_secret!,
     clientName: settings.client_name,
     scope: settings.scope,
   });
   // The grant differs from client_credentials only in the token request.
-  (provider.clientMetadata as { grant_types?: string[] }).grant_types = [JWT_BEARER];
+  provider.clientMetadata.grant_types = [JWT_BEARER];
   provider.prepareTokenRequest = async (scope?: string) => {
     const audience = await authorizationServerOf(resourceUrl, { fetch: doFetch });
     const exchange = new URLSearchParams({

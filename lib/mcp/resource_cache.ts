@@ -7,6 +7,7 @@
  */
 
 import { LRUCache } from "lru-cache";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type { ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 
 /** Limits of a {@linkcode ResourceCache} (the `[cache]` section). */

@@ -8,7 +8,9 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/validation/ajv-provider"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
+// @ts-types="@modelcontextprotocol/sdk/validation/types"
 import type {
   JsonSchemaType,
   JsonSchemaValidator,
@@ -31,7 +33,7 @@ export function serverSchemaValidator(): jsonSchemaValidator {
   let own: AjvJsonSchemaValidator | undefined;
   return {
     getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
-      if (typeof (schema as { $id?: unknown }).$id === "string") {
+      if (typeof schema.$id === "string") {
         own ??= new AjvJsonSchemaValidator();
         return own.getValidator<T>(schema);
       }

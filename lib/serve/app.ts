@@ -9,18 +9,24 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+// @ts-types="@modelcontextprotocol/sdk/server/completable"
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
   CreateMessageResultSchema,
   ElicitResultSchema,
+  type ServerNotification,
+  type ServerRequest,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/protocol"
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { z } from "zod";
 import type { ChatClient, HistoryMessage, ServeBackend, SessionSummary } from "./backend.ts";
-import type { CreateMessageResult, ElicitResult } from "../util/mcp_types.ts";
 import { publicMessage } from "./public_error.ts";
 
 /** How long a forwarded sampling or elicitation request may wait for the client (a person). */
@@ -38,13 +44,13 @@ function chatClient(server: McpServer, extra: ToolExtra): ChatClient {
     sampling: can.sampling !== undefined,
     elicitation: can.elicitation !== undefined,
     createMessage: (params, signal) =>
-      extra.sendRequest<CreateMessageResult>(
+      extra.sendRequest(
         { method: "sampling/createMessage", params },
         CreateMessageResultSchema,
         options(signal),
       ),
     elicit: (params, signal) =>
-      extra.sendRequest<ElicitResult>(
+      extra.sendRequest(
         { method: "elicitation/create", params },
         ElicitResultSchema,
         options(signal),
@@ -65,22 +71,8 @@ export interface ServeAppOptions {
   version: string;
 }
 
-/** What a tool callback gets besides its arguments (the SDK's types reach Deno as `any`). */
-export interface ToolExtra {
-  signal: AbortSignal;
-  _meta?: { progressToken?: string | number };
-  /** Streamable HTTP with resumability: ends this call's SSE stream (the client reconnects). */
-  closeSSEStream?: () => void;
-  sendNotification(
-    notification: { method: string; params?: Record<string, unknown> },
-  ): Promise<void>;
-  /** The SDK parses the answer with `resultSchema`: `R` is what that schema accepts. */
-  sendRequest<R = Record<string, unknown>>(
-    request: { method: string; params?: Record<string, unknown> },
-    resultSchema: unknown,
-    options?: { signal?: AbortSignal; timeout?: number },
-  ): Promise<R>;
-}
+/** What a tool callback gets besides its arguments. */
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** A client's view: what it subscribed to and which session is "its" history. */
 interface ClientState {
@@ -189,10 +181,10 @@ function text(value: string): CallToolResult {
   return { content: [{ type: "text", text: value }] };
 }
 
-function json(value: unknown): CallToolResult {
+function json(value: Record<string, unknown>): CallToolResult {
   return {
     content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
-    structuredContent: value as Record<string, unknown>,
+    structuredContent: value,
   };
 }
 
@@ -210,7 +202,9 @@ function renderHistory(session: SessionSummary, messages: HistoryMessage[]): str
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/client/index"
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { createServeApp, ServeHub } from "./app.ts";
  * import type { ServeBackend } from "./backend.ts";

@@ -7,7 +7,12 @@
  * @module
  */
 
-import type { CreateMessageResult, ElicitResult } from "../util/mcp_types.ts";
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+} from "../util/mcp_types.ts";
 
 /** One session in a listing. */
 export interface SessionSummary {
@@ -68,9 +73,12 @@ export interface ChatClient {
   /** The client declared the `elicitation` capability. */
   elicitation: boolean;
   /** Sends `sampling/createMessage` to the client (on the `chat` call's stream). */
-  createMessage(params: Record<string, unknown>, signal: AbortSignal): Promise<CreateMessageResult>;
+  createMessage(
+    params: CreateMessageRequestParams,
+    signal: AbortSignal,
+  ): Promise<CreateMessageResult>;
   /** Sends `elicitation/create` to the client (on the `chat` call's stream). */
-  elicit(params: Record<string, unknown>, signal: AbortSignal): Promise<ElicitResult>;
+  elicit(params: ElicitRequestParams, signal: AbortSignal): Promise<ElicitResult>;
 }
 
 /** One MCP server mcpchat is configured to use. */

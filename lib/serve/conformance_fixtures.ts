@@ -10,8 +10,11 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+// @ts-types="@modelcontextprotocol/sdk/server/completable"
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   type CallToolResult,
   CreateMessageResultSchema,
@@ -266,8 +269,11 @@ async function elicitAndReport(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/client/index"
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * // @ts-types="@modelcontextprotocol/sdk/inMemory"
  * import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
  * import { addConformanceFixtures } from "./conformance_fixtures.ts";
  * const server = new McpServer({ name: "fixtures", version: "0" });
@@ -331,9 +337,9 @@ export function addConformanceFixtures(server: McpServer): void {
         maxTokens: 100,
       },
     }, CreateMessageResultSchema);
-    const content = result.content as { type: string; text?: string };
+    const text = result.content.type === "text" ? result.content.text : "(no text)";
     return {
-      content: [{ type: "text", text: `LLM response: ${content.text ?? "(no text)"}` }],
+      content: [{ type: "text", text: `LLM response: ${text}` }],
     };
   });
 

@@ -6,7 +6,9 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
 import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 /**

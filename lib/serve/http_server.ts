@@ -9,10 +9,17 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
+import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/transport"
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   checkBearer,
   type JsonRpcLike,
@@ -85,8 +92,11 @@ const isRequest = (m: JsonRpcLike) => typeof m.method === "string" && m.id !== u
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * // @ts-types="@modelcontextprotocol/sdk/server/mcp"
  * import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+ * // @ts-types="@modelcontextprotocol/sdk/client/index"
  * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
  * import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
  * import { startHttpServer } from "./http_server.ts";
  * const handle = await startHttpServer({
@@ -133,12 +143,11 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
   /** Wraps `send` so answered requests leave the in-flight set. */
   const track = (session: Session, transport: Transport) => {
     const send = transport.send.bind(transport);
-    transport.send = (message: JSONRPCMessage, sendOptions?: unknown) => {
-      const m = message as JsonRpcLike;
-      if (m.id !== undefined && m.method === undefined && m.id !== null) {
-        session.inFlight.delete(m.id);
+    transport.send = (message: JSONRPCMessage, sendOptions?: TransportSendOptions) => {
+      if ("id" in message && !("method" in message) && message.id !== undefined) {
+        session.inFlight.delete(message.id);
       }
-      return send(message, sendOptions as Parameters<Transport["send"]>[1]);
+      return send(message, sendOptions);
     };
   };
 
@@ -165,13 +174,13 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
       cancel: async (reason) => {
         for (const id of ids) {
           if (!session.inFlight.delete(id)) continue;
-          const cancel = {
-            jsonrpc: "2.0" as const,
+          const cancel: JSONRPCMessage = {
+            jsonrpc: "2.0",
             method: "notifications/cancelled",
             params: { requestId: id, reason: "client disconnected" },
           };
           const transport = session.streamable ?? session.sse;
-          transport?.onmessage?.(cancel as JSONRPCMessage);
+          transport?.onmessage?.(cancel);
         }
         await reader.cancel(reason).catch(() => {});
       },
@@ -298,8 +307,22 @@ export function startHttpServer(options: HttpServeOptions): Promise<HttpServeHan
     if (!session || session.kind !== "sse" || session.sse!.closed) return unknownSession();
     const parsed = await readJsonRpcBody(request, options.maxBodyBytes);
     if (!parsed.ok) return refusalResponse(parsed.refusal);
+    // Checked against the SDK's schema, as its transport on /mcp does: a message that fails it
+    // would otherwise be dropped by the server unanswered, leaving the client waiting.
+    const messages: JSONRPCMessage[] = [];
+    for (const message of parsed.messages) {
+      const checked = JSONRPCMessageSchema.safeParse(message);
+      if (!checked.success) {
+        return refusalResponse({
+          status: 400,
+          code: -32600,
+          message: "not a valid JSON-RPC 2.0 message (a request, notification or response)",
+        });
+      }
+      messages.push(checked.data);
+    }
     session.lastSeen = clock.now();
-    session.sse!.receive(parsed.messages as JSONRPCMessage[]);
+    session.sse!.receive(messages);
     return new Response("Accepted", { status: 202 });
   };
 

@@ -1,13 +1,13 @@
 /**
- * The MCP SDK's protocol types, resolved to their declarations.
+ * The MCP SDK's protocol types, for the areas that use them without loading
+ * the SDK (chat, llm): type-only, so nothing of the SDK loads when this is
+ * imported.
  *
- * Why this module: the SDK's `package.json` maps every `./*` subpath's types
- * to `./dist/esm/*.d.ts`, so `@modelcontextprotocol/sdk/types.js` looks for
- * `types.js.d.ts`, which is not shipped, and every type imported from it
- * type-checks as `any` (so casts at call sites went unchecked). The subpath
- * without `.js` finds `types.d.ts`. It does not resolve at run time, which
- * is fine here: this module only re-exports types, so nothing of the SDK
- * loads when it is imported.
+ * Like every SDK import, this one names the `.js` file and, on the line
+ * above, the declarations for it: the SDK's `package.json` maps the types of
+ * `@modelcontextprotocol/sdk/types.js` to a `types.js.d.ts` it does not
+ * ship, and Deno then types the import as `any` without a word (see
+ * docs/architecture.md, "MCP SDK types").
  *
  * @example
  * ```ts
@@ -19,13 +19,15 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/types"
 export type {
   CallToolResult,
   ContentBlock,
   CreateMessageRequestParams,
   CreateMessageResult,
+  ElicitRequestParams,
   ElicitResult,
   SamplingContent,
   SamplingMessage,
   TextContent,
-} from "@modelcontextprotocol/sdk/types";
+} from "@modelcontextprotocol/sdk/types.js";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { WorkerBridgeTransport } from "../../lib/mcp/bridge_transport.ts";
 import type { FromTransport, ToTransport } from "../../lib/mcp/port_protocol.ts";

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import type {
   CreateMessageRequest,
   CreateMessageResult,

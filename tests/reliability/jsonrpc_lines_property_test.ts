@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { LineSplitter, LineTooLongError } from "../../lib/mcp/framing.ts";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { recordFigure } from "./_figures.ts";
 

@@ -6,7 +6,9 @@
  * @module
  */
 
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { FakeProvider } from "../fixtures/llm/server.ts";
 import { cliArgs, isolatedEnv, ROOT } from "../_helpers/cli.ts";

@@ -7,8 +7,11 @@
  * clients, the fake model asking for the tool that samples.
  */
 import assert from "node:assert/strict";
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
@@ -26,8 +29,9 @@ async function samplingClient(url: string, name: string, answer?: string) {
   if (answer !== undefined) {
     client.setRequestHandler(
       CreateMessageRequestSchema,
-      (request: { params: { messages: { content: { text?: string } }[] } }) => {
-        asked.push(request.params.messages[0]?.content.text ?? "");
+      (request) => {
+        const content = request.params.messages[0]?.content;
+        asked.push(content && "type" in content && content.type === "text" ? content.text : "");
         return {
           role: "assistant",
           model: `${name}-model`,
@@ -96,7 +100,7 @@ Deno.test("serve: a served chat's elicitation form goes to the client that start
   const filler = new Client({ name: "filler", version: "1.0.0" }, {
     capabilities: { elicitation: {} },
   });
-  filler.setRequestHandler(ElicitRequestSchema, (request: { params: { message: string } }) => {
+  filler.setRequestHandler(ElicitRequestSchema, (request) => {
     forms.push(request.params.message);
     return { action: "accept", content: { name: "Ada Lovelace", check: true } };
   });

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+// @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/sse"
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 import {
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -229,7 +232,8 @@ Deno.test("serve --http: cancelling chat, or dropping the connection mid-call, s
 
     // 2. the HTTP client goes away mid-call
     served.fake.reply({ chunks: openaiChunks({ text: ["never"] }), hangAfter: 1 });
-    const sessionId = (client.transport as unknown as { sessionId: string }).sessionId;
+    const sessionId = client.transport?.sessionId;
+    assert.ok(sessionId);
     const dropped = new AbortController();
     const raw = fetch(served.url, {
       method: "POST",
@@ -265,11 +269,9 @@ Deno.test("serve --http: many clients at once, each its own session", async () =
   const served = await serveHttp();
   try {
     const clients = await Promise.all(Array.from({ length: 12 }, () => httpClient(served.url)));
-    const ids = clients.map((c: Client) =>
-      (c.transport as unknown as { sessionId: string }).sessionId
-    );
+    const ids = clients.map((c) => c.transport?.sessionId ?? "none");
     assert.equal(new Set(ids).size, clients.length);
-    assert.ok(ids.every((id: string) => /^[0-9a-f]{64}$/.test(id)), "256-bit random session ids");
+    assert.ok(ids.every((id) => /^[0-9a-f]{64}$/.test(id)), "256-bit random session ids");
     const made = await Promise.all(
       clients.map((c: Client) => c.callTool({ name: "new_session", arguments: {} })),
     );
