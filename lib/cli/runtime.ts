@@ -320,10 +320,20 @@ export class Runtime {
    * for it; the MCP host uses its result.
    */
   probeSandbox(): Promise<SandboxAvailability> {
-    this.#sandboxProbe ??= importOnDemand<typeof import("../mcp/sandbox/detect.ts")>(
-      new URL("../mcp/sandbox/detect.ts", import.meta.url),
-    ).then(({ detectSandbox, systemDetectDeps }) =>
-      detectSandbox(systemDetectDeps(this.#options.env.PATH ?? ""))
+    // The answer is kept for a day (lib/cli/sandbox_probe.ts): two process starts fewer.
+    this.#sandboxProbe ??= Promise.all([
+      importOnDemand<typeof import("../mcp/sandbox/detect.ts")>(
+        new URL("../mcp/sandbox/detect.ts", import.meta.url),
+      ),
+      importOnDemand<typeof import("./sandbox_probe.ts")>(
+        new URL("./sandbox_probe.ts", import.meta.url),
+      ),
+    ]).then(([{ detectSandbox, systemDetectDeps }, { probeSandboxKept }]) =>
+      probeSandboxKept(
+        this.#options.env,
+        systemDetectDeps(this.#options.env.PATH ?? ""),
+        detectSandbox,
+      )
     );
     return this.#sandboxProbe;
   }
