@@ -24,7 +24,8 @@
  */
 import "../lib/plugin/guard.ts";
 import { z } from "zod/mini";
-import { type CallContext, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
+import { definePlugin, serveWorker } from "../lib/plugin/define.ts";
+import type { CallContext } from "../lib/rpc/peer.ts";
 import { type ConfigUpdate, watchConfig } from "../lib/config/watch.ts";
 import {
   configEnvNames,

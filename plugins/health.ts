@@ -18,7 +18,7 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import { declared, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
+import { declared, definePlugin, serveWorker } from "../lib/plugin/define.ts";
 import { HealthMonitor } from "../lib/health/monitor.ts";
 import type {
   HealthAlert,

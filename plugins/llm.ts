@@ -16,7 +16,8 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import { type CallContext, declared, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
+import { declared, definePlugin, serveWorker } from "../lib/plugin/define.ts";
+import type { CallContext } from "../lib/rpc/peer.ts";
 import { LlmClient } from "../lib/llm/client.ts";
 import { coalesceText } from "../lib/llm/coalesce.ts";
 import type { LlmConfig } from "../lib/llm/config.ts";

@@ -8,7 +8,8 @@
  * @module
  */
 import "../lib/plugin/guard.ts";
-import { type CallContext, declared, definePlugin, serveWorker } from "../lib/plugin/mod.ts";
+import { declared, definePlugin, serveWorker } from "../lib/plugin/define.ts";
+import type { CallContext } from "../lib/rpc/peer.ts";
 import {
   McpManager,
   type McpManagerEvents,
