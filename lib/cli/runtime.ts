@@ -189,7 +189,8 @@ export class Runtime {
   #sandbox?: SandboxHost;
   #serversStarted?: Promise<void>;
   #stopping?: Promise<void>;
-  #serversPrestarted = false;
+  /** The early start of the server processes (see `#prestart`), once begun. */
+  #serversPrestart?: Promise<void>;
   #sandboxProbe?: Promise<SandboxAvailability>;
   /** The config at hand from a current snapshot, until the first load takes it. */
   #snapshot?: LoadedConfig;
@@ -487,11 +488,25 @@ export class Runtime {
    * connections adopt them.
    */
   #prestart(config: Config, detecting?: Promise<SandboxAvailability>): void {
-    if (this.#serversPrestarted) return;
-    this.#serversPrestarted = true;
-    void this.#transportsFor(config, detecting)
+    this.#serversPrestart ??= this.#transportsFor(config, detecting)
       .then((transports) => transports.prestart(config.mcp.servers))
       .then(() => this.#options.profiler?.mark("mcp servers spawned"), () => {});
+  }
+
+  /**
+   * Resolves once the server processes started early (from a config
+   * snapshot) are spawned, at once when none were; never rejects, and waits
+   * at most `boundMs`. A one-shot run waits for it before it starts the
+   * services that load big libraries (the MCP SDK, the provider's): on two
+   * cores they would slow the transport worker's start, which is on the way
+   * to the slowest thing, the server's own start-up.
+   */
+  serversSpawned(boundMs = 2_000): Promise<void> {
+    const prestart = this.#serversPrestart;
+    if (!prestart) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)));
+    return Promise.race([prestart, bound]).finally(() => clearTimeout(timer));
   }
 
   /**

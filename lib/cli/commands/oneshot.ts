@@ -100,6 +100,8 @@ export async function oneShot(ctx: CommandContext): Promise<number> {
   // its options): it starts servers only when the backend is configured, and stops them
   // without a grace period, since the answer is printed before anything stops.
   const runtime = await ctx.runtimeStarting();
+  // Servers started from a snapshot: their transport worker first, then the rest.
+  await runtime.serversSpawned();
   const mayNameServers = await configMayNameServers(ctx.env, ctx.configPath);
   if (mayNameServers) void runtime.probeSandbox().catch(() => {});
   else void runtime.warmLlm();
