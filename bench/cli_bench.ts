@@ -196,38 +196,38 @@ row(["---", "---", "---", "---", "---"]);
 row([
   "`deno eval 0` (baseline)",
   `${ms("eval").toFixed(0)} ms`,
-  `${mb("eval").toFixed(0)} MB`,
+  `${mb("eval").toFixed(1)} MB`,
   "",
   "",
 ]);
 row([
   "floor: the LLM worker with the provider library",
   `${ms("floorLlm").toFixed(0)} ms`,
-  `${mb("floorLlm").toFixed(0)} MB`,
+  `${mb("floorLlm").toFixed(1)} MB`,
   `×${(ms("floorLlm") / ms("eval")).toFixed(2)} of deno eval 0`,
   "",
 ]);
 row([
   "floor: two narrowed workers, empty",
   `${ms("floorEmpty").toFixed(0)} ms`,
-  `${mb("floorEmpty").toFixed(0)} MB`,
+  `${mb("floorEmpty").toFixed(1)} MB`,
   `×${(ms("floorEmpty") / ms("eval")).toFixed(2)} of deno eval 0`,
   "",
 ]);
 row([
   "floor: the two workers with zod and the provider library",
   `${ms("floorLibs").toFixed(0)} ms`,
-  `${mb("floorLibs").toFixed(0)} MB`,
+  `${mb("floorLibs").toFixed(1)} MB`,
   `×${(ms("floorLibs") / ms("eval")).toFixed(2)} of deno eval 0`,
   "",
 ]);
 row([
   'one-shot `-p "say hi" --no-save`',
   `${ms("plain").toFixed(0)} ms`,
-  `${mb("plain").toFixed(0)} MB`,
+  `${mb("plain").toFixed(1)} MB`,
   `×${(ms("plain") / ms("eval")).toFixed(2)} of deno eval 0`,
   `≤ ×3: ${verdict(ms("plain") <= 3 * ms("eval"))}; ≤ 80 MB: ${verdict(mb("plain") <= 80)}` +
-  ` (floor: ×${(ms("floorLlm") / ms("eval")).toFixed(2)}, ${mb("floorLlm").toFixed(0)} MB;` +
+  ` (floor: ×${(ms("floorLlm") / ms("eval")).toFixed(2)}, ${mb("floorLlm").toFixed(1)} MB;` +
   ` above it: +${(ms("plain") - ms("floorLlm")).toFixed(0)} ms, +${
     (mb("plain") - mb("floorLlm")).toFixed(0)
   } MB)`,
@@ -235,14 +235,14 @@ row([
 row([
   'one-shot `-p "say hi" --no-save`, config edited just before',
   `${ms("plainEdited").toFixed(0)} ms`,
-  `${mb("plainEdited").toFixed(0)} MB`,
+  `${mb("plainEdited").toFixed(1)} MB`,
   `×${(ms("plainEdited") / ms("eval")).toFixed(2)} of deno eval 0`,
-  `(floor: ×${(ms("floorLibs") / ms("eval")).toFixed(2)}, ${mb("floorLibs").toFixed(0)} MB)`,
+  `(floor: ×${(ms("floorLibs") / ms("eval")).toFixed(2)}, ${mb("floorLibs").toFixed(1)} MB)`,
 ]);
 row([
   'one-shot `-p "say hi"` (session stored)',
   `${ms("plainSaved").toFixed(0)} ms`,
-  `${mb("plainSaved").toFixed(0)} MB`,
+  `${mb("plainSaved").toFixed(1)} MB`,
   `×${(ms("plainSaved") / ms("eval")).toFixed(2)} of deno eval 0`,
   "",
 ]);
@@ -256,14 +256,14 @@ row([
 row([
   "one-shot with one server-everything tool call",
   `${ms("tool").toFixed(0)} ms`,
-  `${mb("tool").toFixed(0)} MB`,
+  `${mb("tool").toFixed(1)} MB`,
   `server start-up + ${(ms("tool") - ms("server")).toFixed(0)} ms`,
   `≤ + 300 ms: ${verdict(ms("tool") - ms("server") <= 300)}`,
 ]);
 row([
   "`tools list`, one stdio server",
   `${ms("toolsList").toFixed(0)} ms`,
-  `${mb("toolsList").toFixed(0)} MB`,
+  `${mb("toolsList").toFixed(1)} MB`,
   `×${(ms("toolsList") / ms("bareSdk")).toFixed(2)} of the bare SDK client (${
     ms("bareSdk").toFixed(0)
   } ms)`,
