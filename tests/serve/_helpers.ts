@@ -11,7 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { FakeProvider } from "../fixtures/llm/server.ts";
-import { cliArgs, isolatedEnv, ROOT } from "../_helpers/cli.ts";
+import { isolatedEnv, spawnCli } from "../_helpers/cli.ts";
 
 /** A running `mcpchat serve --http`. */
 export interface Served {
@@ -71,15 +71,7 @@ export async function serveHttp(
   const fake = await FakeProvider.start("text/event-stream");
   const env = await isolatedEnv(options.env);
   const config = await serveConfig(fake, env, options.extraToml);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs(["serve", "--http", "--port", "0", "--config", config, ...args]),
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnCli(["serve", "--http", "--port", "0", "--config", config, ...args], env);
   let err = "";
   const errDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (chunk) => void (err += chunk) }),

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { FakeProvider } from "../fixtures/llm/server.ts";
-import { cliArgs, isolatedEnv, ROOT } from "../_helpers/cli.ts";
+import { isolatedEnv, spawnCli } from "../_helpers/cli.ts";
 import { Runtime } from "../../lib/cli/runtime.ts";
 import { ServeHost } from "../../lib/cli/serve_host.ts";
 import type { McpServeSurface } from "../../lib/cli/commands/serve.ts";
@@ -52,15 +52,7 @@ Deno.test("serve --http --port 0: after the worker crashes, the address is annou
   // The serve worker dies while a client's list_sessions waits on the host.
   const env = await isolatedEnv({ MCPCHAT_TEST_FAULT: "mcp-serve@listSessions" });
   const config = await serveConfig(fake, env);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs(["serve", "--http", "--port", "0", "--config", config]),
-    cwd: ROOT,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnCli(["serve", "--http", "--port", "0", "--config", config], env);
   let err = "";
   const errDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (chunk) => void (err += chunk) }),
