@@ -20,7 +20,11 @@ import type { HealthInit, healthPlugin } from "./health.ts";
 import type { McpServeInit, mcpServePlugin } from "./mcp_serve.ts";
 import { type KvLocation, resolveKvLocation } from "../lib/store/location.ts";
 import { storeWorkerPermissions } from "../lib/store/permissions.ts";
-import { type LlmWorkerPermissions, llmWorkerPermissions } from "../lib/llm/permissions.ts";
+import {
+  type LlmWorkerPermissions,
+  llmWorkerPermissions,
+  llmWorkerRead,
+} from "../lib/llm/permissions.ts";
 import type { BackendKind } from "../lib/llm/types.ts";
 
 /** Static module URLs of every plugin. */
@@ -208,7 +212,7 @@ export function llmSpec(config: Config, env: Env): PluginSpec<LlmInit> {
   return {
     name: "llm",
     module: PLUGIN_MODULES.llm,
-    permissions,
+    permissions: { ...permissions, read: llmWorkerRead() },
     heartbeat: heartbeatOf(config),
     init: { config: config.llm },
   };
@@ -235,7 +239,11 @@ export function llmWarmSpec(
   return {
     name: "llm",
     module: PLUGIN_MODULES.llm,
-    permissions: { net: [...permissions.net], env: [...permissions.env] },
+    permissions: {
+      net: [...permissions.net],
+      env: [...permissions.env],
+      read: llmWorkerRead(),
+    },
     heartbeat: heartbeatOf(),
     init: { warm: kinds },
   };

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { PROVIDER_MODULES_DIR } from "./providers.ts";
 import { backendNames, type EnvLookup, type LlmConfig, resolveBackend } from "./config.ts";
 
 /** Permissions of the `llm` worker (the shape `plugins/manifest.ts` declares). */
@@ -58,4 +59,23 @@ export function llmWorkerPermissions(config: LlmConfig, env: EnvLookup): LlmWork
     for (const v of backend.envVars) vars.add(v);
   }
   return { net: [...net].sort(), env: [...vars].sort() };
+}
+
+/**
+ * The LLM worker's one `read`: its provider modules' directory, so it can
+ * import the one provider a backend uses (see `lib/llm/providers.ts`).
+ * Nothing for sources not on disk (a compiled binary embeds them).
+ *
+ * @example
+ * ```ts
+ * import { llmWorkerRead } from "./permissions.ts";
+ * console.log(llmWorkerRead()[0].endsWith("/lib/llm/providers/")); // true
+ * ```
+ */
+export function llmWorkerRead(): string[] {
+  const dir = PROVIDER_MODULES_DIR;
+  if (dir.protocol !== "file:") return [];
+  const path = decodeURIComponent(dir.pathname);
+  // file:///C:/x/ → C:/x/ on Windows.
+  return [Deno.build.os === "windows" ? path.replace(/^\/([A-Za-z]:)/, "$1") : path];
 }

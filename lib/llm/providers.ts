@@ -1,6 +1,7 @@
 /**
- * Lazily loaded provider libraries. Each `@ai-sdk/*` module is imported on
- * first use of its backend, so an unused provider costs nothing at start-up.
+ * Lazily loaded provider libraries. Each backend kind's module
+ * (`lib/llm/providers/<kind>.ts`, which imports its `@ai-sdk/*` package) is
+ * imported on first use of its backend, so an unused provider costs nothing.
  * Keys, base URLs and region are always passed explicitly: the libraries
  * must not read the environment (the worker may not be allowed to).
  *
@@ -11,6 +12,7 @@ import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { ResolvedBackend } from "./config.ts";
 import type { FetchFunction } from "./pool.ts";
 import type { BackendKind } from "./types.ts";
+import { importOnDemand } from "../util/on_demand.ts";
 
 /**
  * Makes a language model of one backend: the provider interface
@@ -18,39 +20,50 @@ import type { BackendKind } from "./types.ts";
  */
 export type ModelFactory = (modelId: string) => LanguageModelV4;
 
+/** A provider's module under `lib/llm/providers/`: its model factory, bound to a backend. */
+export interface ProviderModule {
+  create(backend: ResolvedBackend, fetch: FetchFunction): ModelFactory;
+}
+
+/**
+ * The directory of the provider modules. The LLM worker is granted `read`
+ * on it and nothing else: Deno prepares every dynamic import it can read in
+ * a module's source, npm packages included (six `import("@ai-sdk/…")` here
+ * made the worker resolve every provider's package, about 4 MB, to use
+ * one), and a module it did not prepare may be imported only with `read` on
+ * its file. A compiled binary embeds them (`--include lib/`).
+ */
+export const PROVIDER_MODULES_DIR: URL = new URL("./providers/", import.meta.url);
+
+/** Each backend kind's module, named by URL so Deno does not prepare it ahead. */
+const PROVIDER_MODULES: Record<BackendKind, URL> = {
+  "anthropic": new URL("anthropic.ts", PROVIDER_MODULES_DIR),
+  "openai": new URL("openai.ts", PROVIDER_MODULES_DIR),
+  "openai-compatible": new URL("openai_compatible.ts", PROVIDER_MODULES_DIR),
+  "ollama": new URL("ollama.ts", PROVIDER_MODULES_DIR),
+  "gemini": new URL("gemini.ts", PROVIDER_MODULES_DIR),
+  "bedrock": new URL("bedrock.ts", PROVIDER_MODULES_DIR),
+};
+
+/** The module of a backend kind (imported once; later calls get the same module). */
+function providerModule(kind: BackendKind): Promise<ProviderModule> {
+  return importOnDemand<ProviderModule>(PROVIDER_MODULES[kind]);
+}
+
 /**
  * Imports the provider library of a backend kind, and nothing more: a later
- * {@linkcode loadProvider} of that kind finds it loaded. Needs no permission.
+ * {@linkcode loadProvider} of that kind finds it loaded.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { importProviderLibrary } from "./providers.ts";
- * // Resolves once the library is loaded; nothing is fetched or read.
+ * // Resolves once the library is loaded; nothing is fetched.
  * assert.equal(await importProviderLibrary("openai-compatible"), undefined);
  * ```
  */
 export async function importProviderLibrary(kind: BackendKind): Promise<void> {
-  switch (kind) {
-    case "anthropic":
-      await import("@ai-sdk/anthropic");
-      return;
-    case "openai":
-      await import("@ai-sdk/openai");
-      return;
-    case "openai-compatible":
-      await import("@ai-sdk/openai-compatible");
-      return;
-    case "ollama":
-      await import("ollama-ai-provider-v2");
-      return;
-    case "gemini":
-      await import("@ai-sdk/google");
-      return;
-    case "bedrock":
-      await import("@ai-sdk/amazon-bedrock");
-      return;
-  }
+  await providerModule(kind);
 }
 
 /**
@@ -72,69 +85,5 @@ export async function loadProvider(
   backend: ResolvedBackend,
   fetch: FetchFunction,
 ): Promise<ModelFactory> {
-  const headers = backend.headers;
-  switch (backend.kind) {
-    case "anthropic": {
-      const { createAnthropic } = await import("@ai-sdk/anthropic");
-      const p = createAnthropic({
-        apiKey: backend.apiKey,
-        baseURL: backend.baseUrl,
-        headers,
-        fetch,
-      });
-      return (id) => p.languageModel(id);
-    }
-    case "openai": {
-      const { createOpenAI } = await import("@ai-sdk/openai");
-      const p = createOpenAI({ apiKey: backend.apiKey, baseURL: backend.baseUrl, headers, fetch });
-      // Chat Completions: the wire format every OpenAI-compatible server shares.
-      return (id) => p.chat(id);
-    }
-    case "openai-compatible": {
-      const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
-      const p = createOpenAICompatible({
-        name: backend.name,
-        baseURL: backend.baseUrl,
-        apiKey: backend.apiKey,
-        headers,
-        fetch,
-        includeUsage: true,
-      });
-      return (id) => p.chatModel(id);
-    }
-    case "ollama": {
-      const { createOllama } = await import("ollama-ai-provider-v2");
-      const p = createOllama({ baseURL: `${backend.baseUrl}/api`, headers, fetch });
-      return (id) => p(id);
-    }
-    case "gemini": {
-      const { createGoogleGenerativeAI } = await import("@ai-sdk/google");
-      const p = createGoogleGenerativeAI({
-        apiKey: backend.apiKey,
-        baseURL: backend.baseUrl,
-        headers,
-        fetch,
-      });
-      return (id) => p(id);
-    }
-    case "bedrock": {
-      const { createAmazonBedrock } = await import("@ai-sdk/amazon-bedrock");
-      const aws = backend.aws ?? {};
-      const p = createAmazonBedrock({
-        region: backend.region,
-        baseURL: backend.baseUrl,
-        headers,
-        fetch,
-        ...(aws.bearerToken ? { apiKey: aws.bearerToken } : {}),
-        // A credential provider keeps the library from reading AWS_* itself.
-        credentialProvider: () =>
-          Promise.resolve({
-            accessKeyId: aws.accessKeyId ?? "",
-            secretAccessKey: aws.secretAccessKey ?? "",
-            sessionToken: aws.sessionToken,
-          }),
-      });
-      return (id) => p(id);
-    }
-  }
+  return (await providerModule(backend.kind)).create(backend, fetch);
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { startPlugin } from "../../lib/plugin/mod.ts";
 import { RemoteError } from "../../lib/rpc/errors.ts";
 import type { LlmConfig } from "../../lib/llm/config.ts";
-import { llmWorkerPermissions } from "../../lib/llm/permissions.ts";
+import { llmWorkerPermissions, llmWorkerRead } from "../../lib/llm/permissions.ts";
 import type { LlmEvent } from "../../lib/llm/types.ts";
 import type { llmPlugin } from "../../plugins/llm.ts";
 import type { SurfaceOf } from "../../lib/plugin/mod.ts";
@@ -26,7 +26,8 @@ async function start(config: LlmConfig, permissionsConfig = config) {
     handle: await startPlugin<Llm>({
       name: "llm",
       module: MODULE,
-      permissions,
+      // As plugins/manifest.ts grants it: the provider modules' directory is its one read.
+      permissions: { ...permissions, read: llmWorkerRead() },
       init: { config },
       heartbeat: false,
     }),
@@ -314,7 +315,7 @@ Deno.test("llm worker: a warm start imports its provider, serves nothing until c
   const handle = await startPlugin<Llm>({
     name: "llm",
     module: MODULE,
-    permissions: llmWorkerPermissions(config, () => undefined),
+    permissions: { ...llmWorkerPermissions(config, () => undefined), read: llmWorkerRead() },
     init: { warm: ["openai-compatible"] },
     heartbeat: false,
   });
