@@ -36,13 +36,14 @@ export interface ProviderModule {
 export const PROVIDER_MODULES_DIR: URL = new URL("./providers/", import.meta.url);
 
 /** Each backend kind's module, named by URL so Deno does not prepare it ahead. */
+// Spelled out as "./…" specifiers: a URL install copies the modules it finds named so (main.ts).
 const PROVIDER_MODULES: Record<BackendKind, URL> = {
-  "anthropic": new URL("anthropic.ts", PROVIDER_MODULES_DIR),
-  "openai": new URL("openai.ts", PROVIDER_MODULES_DIR),
-  "openai-compatible": new URL("openai_compatible.ts", PROVIDER_MODULES_DIR),
-  "ollama": new URL("ollama.ts", PROVIDER_MODULES_DIR),
-  "gemini": new URL("gemini.ts", PROVIDER_MODULES_DIR),
-  "bedrock": new URL("bedrock.ts", PROVIDER_MODULES_DIR),
+  "anthropic": new URL("./providers/anthropic.ts", import.meta.url),
+  "openai": new URL("./providers/openai.ts", import.meta.url),
+  "openai-compatible": new URL("./providers/openai_compatible.ts", import.meta.url),
+  "ollama": new URL("./providers/ollama.ts", import.meta.url),
+  "gemini": new URL("./providers/gemini.ts", import.meta.url),
+  "bedrock": new URL("./providers/bedrock.ts", import.meta.url),
 };
 
 /** The module of a backend kind (imported once; later calls get the same module). */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { isolatedEnv, peersConfig, ROOT } from "../_helpers/cli.ts";
 import { VERSION } from "../../lib/cli/version.ts";
+import { FakeProvider } from "../fixtures/llm/server.ts";
+import { openaiChunks } from "../fixtures/llm/wire.ts";
 
 async function run(
   args: string[],
@@ -105,6 +107,26 @@ Deno.test("runs from an http:// URL with one short line, served by a plain stati
     assert.equal(call.code, 0, call.stderr);
     assert.equal(call.stdout, "Echo: remote\n");
     assert.doesNotMatch(call.stderr, /fetching/, "the copy is made once per version");
+    // The LLM worker imports its provider's module from the copy too (lib/llm/providers/).
+    const fake = await FakeProvider.start("text/event-stream");
+    try {
+      const chatConfig = `${env.HOME}/chat.toml`;
+      await Deno.writeTextFile(
+        chatConfig,
+        `[llm]\ndefault = "local"\n[llm.backends.local]\ntype = "openai-compatible"\n` +
+          `base_url = "${fake.url}/v1"\nmodel = "gpt-4.1"\n`,
+      );
+      fake.reply({ chunks: openaiChunks({ text: ["hi from ", "the copy"] }) });
+      const said = await run(
+        ["run", "-A", main, "--config", chatConfig, "-p", "say hi", "--no-save"],
+        elsewhere,
+        env,
+      );
+      assert.equal(said.code, 0, said.stderr);
+      assert.equal(said.stdout, "hi from the copy\n");
+    } finally {
+      await fake.close();
+    }
   } finally {
     await server.shutdown();
   }
