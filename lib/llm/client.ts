@@ -26,11 +26,13 @@ import {
   LlmConnectionError,
   LlmError,
   LlmNoModelError,
+  LlmProviderLoadError,
   LlmStreamInterruptedError,
   LlmTimeoutError,
   LlmUnconfiguredError,
   LlmUnknownBackendError,
 } from "./errors.ts";
+import { errorMessage } from "../util/errors.ts";
 import type { LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { toProviderPrompt } from "./messages.ts";
 import { parseToolCall, providerTools } from "./tool_calls.ts";
@@ -395,7 +397,12 @@ export class LlmClient {
       factory = loadProvider(
         backend,
         htmlGuard(this.#pool.fetchFor(backend.baseUrl), backend.name, backend.baseUrl),
-      );
+      ).catch((error: unknown) => {
+        // Not the network's fault: say so, and do not retry it as a connection error.
+        throw new LlmProviderLoadError(backend.name, backend.kind, errorMessage(error), {
+          cause: error,
+        });
+      });
       factory.then(() => this.#loadedKinds.add(backend.kind), () => {});
       // A failed import may succeed later (e.g. cache filled); do not keep the rejection.
       factory.catch(() => this.#providers.delete(backend.name));

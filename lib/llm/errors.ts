@@ -261,6 +261,22 @@ export class LlmUnconfiguredError extends LlmError {
   }
 }
 
+/**
+ * The provider library of a backend could not be loaded: an installation
+ * problem (a missing module, a package not in the cache), not the network.
+ */
+export class LlmProviderLoadError extends LlmError {
+  constructor(backend: string, kind: string, detail: string, options?: ErrorOptions) {
+    super(
+      "LLM_PROVIDER_LOAD",
+      `${backend}: the ${kind} provider library could not be loaded (${detail}) — ` +
+        `this mcpchat installation is incomplete: run it again from its source, or reinstall it`,
+      { ...options, backend },
+    );
+    this.name = "LlmProviderLoadError";
+  }
+}
+
 /** No backend of that name. */
 export class LlmUnknownBackendError extends LlmError {
   constructor(backend: string, known: string[]) {

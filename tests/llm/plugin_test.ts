@@ -343,3 +343,39 @@ Deno.test("llm worker: a warm start imports its provider, serves nothing until c
     await server.close();
   }
 });
+
+Deno.test("llm worker: a provider library that cannot be loaded is said as such, not as the network, and not retried", async () => {
+  const server = await FakeProvider.start("text/event-stream");
+  const config: LlmConfig = {
+    default: "local",
+    retry: { max_attempts: 3, base_ms: 1, max_ms: 2 },
+    backends: {
+      local: { type: "openai-compatible", base_url: `${server.url}/v1`, model: "gpt-4.1" },
+    },
+  };
+  // Without its one read (the provider modules' directory) the worker cannot import them.
+  const handle = await startPlugin<Llm>({
+    name: "llm",
+    module: MODULE,
+    permissions: llmWorkerPermissions(config, () => undefined),
+    init: { config },
+    heartbeat: false,
+  });
+  try {
+    await assert.rejects(
+      (async () => {
+        for await (
+          const _ of handle.peer.stream("chat", { messages: [{ role: "user", content: "hi" }] })
+        ) { /* nothing arrives */ }
+      })(),
+      (e: unknown) =>
+        e instanceof RemoteError && e.code === "LLM_PROVIDER_LOAD" &&
+        /openai-compatible provider library could not be loaded/.test(e.message) &&
+        !/check the network/.test(e.message),
+    );
+    assert.equal(server.requests.length, 0, "nothing was sent");
+  } finally {
+    await handle.stop();
+    await server.close();
+  }
+});
