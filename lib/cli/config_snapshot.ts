@@ -34,6 +34,7 @@ import { configEnvNames } from "../config/env_names.ts";
 import { isSecretKey } from "../config/redact.ts";
 import type { Config } from "../config/schema.ts";
 import { readCacheJson, sha256Hex, writePrivateJson } from "./cache_file.ts";
+import { isRecord, isStringArray } from "../util/json.ts";
 import { VERSION } from "./version.ts";
 
 /** What a config load returned, as a command uses it. */
@@ -212,11 +213,8 @@ export async function writeConfigSnapshot(
  * validated it, and the key proves it belongs to these inputs.
  */
 function isSnapshot(value: unknown): value is Snapshot {
-  if (typeof value !== "object" || value === null) return false;
-  const { key, files, loaded } = value as Partial<Record<keyof Snapshot, unknown>>;
-  const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string");
-  if (typeof key !== "string" || !strings(files)) return false;
-  if (typeof loaded !== "object" || loaded === null) return false;
-  const { config, sources, warnings } = loaded as Partial<Record<keyof LoadedConfig, unknown>>;
-  return typeof config === "object" && config !== null && strings(sources) && strings(warnings);
+  if (!isRecord(value) || !isRecord(value.loaded)) return false;
+  const { key, files, loaded } = value;
+  return typeof key === "string" && isStringArray(files) && isRecord(loaded.config) &&
+    isStringArray(loaded.sources) && isStringArray(loaded.warnings);
 }

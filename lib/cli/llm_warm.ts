@@ -21,6 +21,7 @@
 
 import { joinPath as join } from "../util/path.ts";
 import { readCacheJson, sha256Hex, writePrivateJson } from "./cache_file.ts";
+import { isRecord, isStringArray } from "../util/json.ts";
 import { cacheDir, type Env } from "../config/paths.ts";
 import { configEnvNames } from "../config/env_names.ts";
 import type { LlmWorkerPermissions } from "../llm/permissions.ts";
@@ -131,12 +132,9 @@ export function samePermissions(a: PluginPermissions, b: PluginPermissions): boo
 }
 
 function isWarmRecord(value: unknown): value is LlmWarmRecord {
-  const r = value as Partial<LlmWarmRecord> | null;
-  const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string");
-  return typeof r === "object" && r !== null && typeof r.key === "string" &&
-    typeof r.for === "string" &&
-    strings(r.files) && typeof r.permissions === "object" && r.permissions !== null &&
-    strings(r.permissions.net) && strings(r.permissions.env) &&
-    Array.isArray(r.kinds) &&
-    r.kinds.every((k) => (BACKEND_KINDS as readonly string[]).includes(k as string));
+  if (!isRecord(value) || !isRecord(value.permissions)) return false;
+  const { key, files, permissions, kinds } = value;
+  return typeof key === "string" && typeof value.for === "string" && isStringArray(files) &&
+    isStringArray(permissions.net) && isStringArray(permissions.env) &&
+    Array.isArray(kinds) && kinds.every((k) => BACKEND_KINDS.some((kind) => kind === k));
 }

@@ -41,6 +41,19 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Whether `value` is an array of strings (an empty one included).
+ *
+ * @example
+ * ```ts
+ * import { isStringArray } from "./json.ts";
+ * console.log(isStringArray(["a"]), isStringArray([]), isStringArray(["a", 1])); // true true false
+ * ```
+ */
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((s) => typeof s === "string");
+}
+
+/**
  * Parses JSON text as a {@linkcode JsonValue}. Throws `SyntaxError` on bad
  * text, like `JSON.parse`.
  *
