@@ -47,7 +47,7 @@ import type { mcpServePlugin } from "../../plugins/mcp_serve.ts";
 import type { StartupProfiler } from "./profiler.ts";
 import { discoverExtraReads } from "../config/permissions.ts";
 import { recordRestart } from "../telemetry/mod.ts";
-import { defaultConfigPath } from "../config/paths.ts";
+import { configFileOf } from "../config/paths.ts";
 import type { SandboxHost } from "../mcp/sandbox/host.ts";
 import type { SandboxAvailability } from "../mcp/sandbox/detect.ts";
 import { importOnDemand } from "../util/on_demand.ts";
@@ -97,7 +97,7 @@ export type McpHostHandlers = Pick<ManagerHostCalls, "sampling" | "elicit">;
  */
 export async function configMayNameServers(env: Env, configPath?: string): Promise<boolean> {
   try {
-    return /servers/i.test(await Deno.readTextFile(configPath ?? defaultConfigPath(env)));
+    return /servers/i.test(await Deno.readTextFile(configFileOf(env, configPath)));
   } catch {
     return false;
   }
@@ -247,11 +247,7 @@ export class Runtime {
       runtime.#snapshot = snapshot;
       options.profiler?.mark("config snapshot current");
       // The slowest thing to start, started first: before the command has even loaded.
-      const config = snapshot.config;
-      const servers = Object.values(config.mcp.servers).some((s) => s.enabled);
-      if (servers && options.oneShot?.startServers(config)) {
-        runtime.#prestart(config, runtime.probeSandbox());
-      }
+      if (options.oneShot?.startServers(snapshot.config)) runtime.#prestart(snapshot.config);
       return runtime;
     }
     runtime.configStarted = runtime.ensure(runtime.configRef).then(() =>
@@ -322,20 +318,9 @@ export class Runtime {
    */
   probeSandbox(): Promise<SandboxAvailability> {
     // The answer is kept for a day (lib/cli/sandbox_probe.ts): two process starts fewer.
-    this.#sandboxProbe ??= Promise.all([
-      importOnDemand<typeof import("../mcp/sandbox/detect.ts")>(
-        new URL("../mcp/sandbox/detect.ts", import.meta.url),
-      ),
-      importOnDemand<typeof import("./sandbox_probe.ts")>(
-        new URL("./sandbox_probe.ts", import.meta.url),
-      ),
-    ]).then(([{ detectSandbox, systemDetectDeps }, { probeSandboxKept }]) =>
-      probeSandboxKept(
-        this.#options.env,
-        systemDetectDeps(this.#options.env.PATH ?? ""),
-        detectSandbox,
-      )
-    );
+    this.#sandboxProbe ??= importOnDemand<typeof import("./sandbox_probe.ts")>(
+      new URL("./sandbox_probe.ts", import.meta.url),
+    ).then(({ probeThisMachine }) => probeThisMachine(this.#options.env));
     return this.#sandboxProbe;
   }
 
@@ -346,7 +331,7 @@ export class Runtime {
   configFile(): string {
     const env = this.#options.env;
     try {
-      return this.#options.configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));
+      return configFileOf(env, this.#options.configPath);
     } catch {
       return "the config file";
     }
@@ -425,9 +410,7 @@ export class Runtime {
       // Servers to start early need the sandbox probe first (begun by now, when asked for).
       const detecting = options.startServers || oneShot ? this.probeSandbox() : this.#sandboxProbe;
       const transportsReady = loading.then((config) => {
-        if (options.startServers || oneShot?.startServers(config)) {
-          this.#prestart(config, detecting);
-        }
+        if (options.startServers || oneShot?.startServers(config)) this.#prestart(config);
         return this.#transportsFor(config, detecting);
       });
       transportsReady.catch(() => {}); // reported by the manager's start
@@ -484,11 +467,13 @@ export class Runtime {
   }
 
   /**
-   * Starts the enabled stdio servers' processes now, once; the manager's
-   * connections adopt them.
+   * Starts the enabled servers' processes now, once (after the sandbox
+   * probe); the manager's connections adopt them. With none enabled, loads
+   * nothing.
    */
-  #prestart(config: Config, detecting?: Promise<SandboxAvailability>): void {
-    this.#serversPrestart ??= this.#transportsFor(config, detecting)
+  #prestart(config: Config): void {
+    if (!Object.values(config.mcp.servers).some((s) => s.enabled)) return;
+    this.#serversPrestart ??= this.#transportsFor(config, this.probeSandbox())
       .then((transports) => transports.prestart(config.mcp.servers))
       .then(() => this.#options.profiler?.mark("mcp servers spawned"), () => {});
   }

@@ -13,7 +13,13 @@
  */
 
 import { cacheDir, type Env } from "../config/paths.ts";
-import type { DetectDeps, SandboxAvailability } from "../mcp/sandbox/detect.ts";
+import {
+  type DetectDeps,
+  detectSandbox,
+  findOnPath,
+  type SandboxAvailability,
+  systemDetectDeps,
+} from "../mcp/sandbox/detect.ts";
 import { joinPath } from "../util/path.ts";
 import { isRecord } from "../util/json.ts";
 import { readCacheJson, sha256Hex, writePrivateJson } from "./cache_file.ts";
@@ -49,9 +55,8 @@ export function probeRecordPath(env: Env): string {
  * ```
  */
 export async function probeKey(deps: DetectDeps): Promise<string> {
-  const dirs = deps.path.split(":").filter((d) => d !== "");
   const programs = await Promise.all(["bwrap", "socat"].map(async (name) => {
-    const found = dirs.map((d) => joinPath(d, name)).find((p) => deps.isExecutable(p));
+    const found = findOnPath(deps, name);
     if (!found) return [name, null];
     const info = await Deno.stat(found);
     return [found, info.size, info.mtime?.getTime() ?? 0];
@@ -125,4 +130,12 @@ export async function probeSandboxKept(
 function isAvailability(value: unknown): value is SandboxAvailability {
   return isRecord(value) && typeof value.available === "boolean" &&
     (value.available === false || (isRecord(value.features) && value.backend === "bubblewrap"));
+}
+
+/**
+ * This machine's answer, as {@linkcode probeSandboxKept} gives it, for the
+ * programs on `env.PATH`.
+ */
+export function probeThisMachine(env: Env): Promise<SandboxAvailability> {
+  return probeSandboxKept(env, systemDetectDeps(env.PATH ?? ""), detectSandbox);
 }

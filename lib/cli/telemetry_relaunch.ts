@@ -11,16 +11,10 @@
  * @module
  */
 
-import type { Env } from "../config/paths.ts";
-import { defaultConfigPath } from "../config/paths.ts";
+import { configFileOf } from "../config/paths.ts";
 import { readConfigText } from "../config/read_file.ts";
 import { configMayEnableTelemetry, relaunchArgv, telemetryChoice } from "../telemetry/switch.ts";
 import type { CommandContext } from "./context.ts";
-
-/** The config file this run reads (`--config`, `$MCPCHAT_CONFIG` or the XDG default). */
-function configFile(env: Env, configPath: string | undefined): string {
-  return configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));
-}
 
 function allPermissionsGranted(): boolean {
   const names = ["read", "write", "net", "env", "run", "sys", "ffi"] as const;
@@ -49,7 +43,7 @@ export async function relaunchForTelemetry(
   let text = "";
   try {
     // Never Deno.readTextFile: a FIFO named as the config would block, and lose its text.
-    text = await readConfigText(configFile(env, ctx.configPath));
+    text = await readConfigText(configFileOf(env, ctx.configPath));
   } catch {
     // No file (or unreadable: the config load reports that); the variable may still say on.
   }

@@ -19,7 +19,7 @@ import { convertIssue } from "./issues.ts";
 import { importJsonServers } from "./json_import.ts";
 import { type KeyLocations, locateToml } from "./locate.ts";
 import type { DuplicateKey } from "./json_locate.ts";
-import { defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
+import { defaultConfigPath, type Env, explicitConfigPath, resolveUserPath } from "./paths.ts";
 import { ConfigFileRefused, readConfigText } from "./read_file.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import {
@@ -284,7 +284,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   const env = options.env;
   const read = options.readTextFile ?? ((path: string) => readConfigText(path));
   const state = new LoadState(env);
-  const explicit = options.path ?? (env.MCPCHAT_CONFIG?.trim() || undefined);
+  const explicit = explicitConfigPath(env, options.path);
   const file = explicit ?? defaultConfigPath(env);
   let raw: Table = {};
 

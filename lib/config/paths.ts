@@ -90,6 +90,36 @@ export function defaultConfigPath(env: Env): string {
 }
 
 /**
+ * The config file named for this run, if any: `--config FILE`, else
+ * `$MCPCHAT_CONFIG` (blank counts as unset). Such a file must exist.
+ *
+ * @example
+ * ```ts
+ * import { explicitConfigPath } from "./paths.ts";
+ * console.log(explicitConfigPath({ MCPCHAT_CONFIG: " /etc/m.toml " }), explicitConfigPath({})); // /etc/m.toml undefined
+ * ```
+ */
+export function explicitConfigPath(env: Env, configPath?: string): string | undefined {
+  return configPath ?? (env.MCPCHAT_CONFIG?.trim() || undefined);
+}
+
+/**
+ * The config file a run reads: the {@linkcode explicitConfigPath}, else the
+ * default one (which may be absent).
+ *
+ * @throws {ConfigError} `CONFIG_NO_HOME` when neither is named nor a home is known.
+ *
+ * @example
+ * ```ts
+ * import { configFileOf } from "./paths.ts";
+ * console.log(configFileOf({ HOME: "/home/ada" })); // /home/ada/.config/mcpchat/config.toml
+ * ```
+ */
+export function configFileOf(env: Env, configPath?: string): string {
+  return explicitConfigPath(env, configPath) ?? defaultConfigPath(env);
+}
+
+/**
  * `$XDG_DATA_HOME/mcpchat`, falling back to `~/.local/share/mcpchat` (sessions live here).
  *
  * @example

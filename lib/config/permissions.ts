@@ -8,7 +8,7 @@
 
 import { dirnamePath as dirname } from "../util/path.ts";
 import { configEnvNames } from "./env_names.ts";
-import { configDir, defaultConfigPath, type Env, resolveUserPath } from "./paths.ts";
+import { configDir, configFileOf, type Env, explicitConfigPath, resolveUserPath } from "./paths.ts";
 import { readConfigText } from "./read_file.ts";
 
 /** Deno permissions for the config worker (the shape `lib/plugin` takes). */
@@ -49,7 +49,7 @@ export function configWorkerPermissions(
   options: ConfigWorkerPermissionOptions,
 ): ConfigWorkerPermissions {
   const read = new Set<string>();
-  const explicit = options.configPath ?? (options.env.MCPCHAT_CONFIG?.trim() || undefined);
+  const explicit = explicitConfigPath(options.env, options.configPath);
   try {
     read.add(configDir(options.env));
   } catch {
@@ -94,7 +94,7 @@ export async function discoverExtraReads(options: {
   const read = options.readTextFile ?? ((path: string) => readConfigText(path));
   let file: string;
   try {
-    file = options.configPath ?? (env.MCPCHAT_CONFIG?.trim() || defaultConfigPath(env));
+    file = configFileOf(env, options.configPath);
   } catch {
     return []; // no HOME: nothing to discover
   }

@@ -57,6 +57,25 @@ export function installHint(packages: string[]): string {
 }
 
 /**
+ * The first executable `name` on the PATH detection sees, if any: the
+ * program detection would use.
+ *
+ * @example
+ * ```ts
+ * import { findOnPath, systemDetectDeps } from "./detect.ts";
+ * console.log(findOnPath(systemDetectDeps("/usr/bin:/bin"), "sh")?.endsWith("/sh")); // true
+ * ```
+ */
+export function findOnPath(
+  deps: Pick<DetectDeps, "path" | "isExecutable">,
+  name: string,
+): string | undefined {
+  return deps.path.split(":").filter((d) => d !== "").map((d) => join(d, name)).find((p) =>
+    deps.isExecutable(p)
+  );
+}
+
+/**
  * Looks for bubblewrap and tries it once.
  *
  * @example
@@ -90,10 +109,7 @@ export async function detectSandbox(deps: DetectDeps): Promise<SandboxAvailabili
   if (deps.os !== "linux") {
     return { available: false, reason: `no OS sandbox for ${deps.os}` };
   }
-  const find = (name: string) =>
-    deps.path.split(":").filter((d) => d !== "").map((d) => join(d, name)).find((p) =>
-      deps.isExecutable(p)
-    );
+  const find = (name: string) => findOnPath(deps, name);
   const bwrap = find("bwrap");
   const socat = find("socat");
   if (!bwrap) {
