@@ -55,12 +55,7 @@ Deno.test("prestart: a server started before the manager asks is handed over, no
   const a = validateServerConfig("a", { command: "node", args: [SPY, tag] });
   const off = validateServerConfig("off", { command: "node", args: [SPY], enabled: false });
   const h = harness({ a, off });
-  const spawnCalls: string[] = [];
-  const spawn = h.transports.spawn.bind(h.transports);
-  h.transports.spawn = (name, config, options) => {
-    spawnCalls.push(name);
-    return spawn(name, config, options);
-  };
+  const spawnCalls = recordSpawns(h.transports);
   try {
     await within(h.transports.prestart({ a, off }), 20_000, "prestart");
     assert.deepEqual(h.transports.running(), ["a"], "disabled servers are not started");
@@ -85,12 +80,7 @@ Deno.test("prestart: when the manager asks with another config, the early proces
   const early = validateServerConfig("a", { command: "node", args: [SPY] });
   const asked = validateServerConfig("a", { command: "node", args: [SPY], env: { MARK: "asked" } });
   const h = harness({ a: asked });
-  const spawnCalls: string[] = [];
-  const spawn = h.transports.spawn.bind(h.transports);
-  h.transports.spawn = (name, config, options) => {
-    spawnCalls.push(name);
-    return spawn(name, config, options);
-  };
+  const spawnCalls = recordSpawns(h.transports);
   try {
     await within(h.transports.prestart({ a: early }), 20_000, "prestart");
     spawnCalls.length = 0;
@@ -108,6 +98,17 @@ Deno.test("prestart: when the manager asks with another config, the early proces
 });
 
 /** Pids of processes whose command line contains `tag`. */
+/** The names the host spawns from now on, in order (the original spawn still runs). */
+function recordSpawns(transports: ReturnType<typeof harness>["transports"]): string[] {
+  const names: string[] = [];
+  const spawn = transports.spawn.bind(transports);
+  transports.spawn = (name, config, options) => {
+    names.push(name);
+    return spawn(name, config, options);
+  };
+  return names;
+}
+
 function pgrep(tag: string): string[] {
   const out = new Deno.Command("pgrep", { args: ["-f", tag], stdout: "piped" }).outputSync();
   return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim() !== "");
